@@ -1,0 +1,162 @@
+"""The ``agritrace`` command: thin adapters over the services, readable messages, no stack traces."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from agritrace.errors import AgritraceError
+from agritrace.settings import get_settings
+from agritrace.store.engine import make_engine
+from agritrace.store.migrate import upgrade
+
+app = typer.Typer(help="agritrace: GS1 EPCIS 2.0 traceability for agricultural products.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens bound to an organization.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    return make_engine(get_settings().database_url)
+
+
+def _fail(exc: AgritraceError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+    return typer.Exit(code=2)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database to the newest schema."""
+    upgrade(_engine())
+    out.print(f"database up to date: {get_settings().database_url}")
+
+
+@token_app.command("create")
+def token_create(
+    org: Annotated[str, typer.Option("--org", help="Organization name (created if new)")],
+    label: Annotated[str, typer.Option(help="What the token is for")] = "",
+) -> None:
+    """Create a bearer token for an organization; it is printed once and only a hash is kept."""
+    from agritrace.store.orgs import create_token, ensure_organization
+
+    engine = _engine()
+    upgrade(engine)
+    organization = ensure_organization(engine, org)
+    token = create_token(engine, organization, label)
+    err.print(f"token for [bold]{organization.name}[/bold] (shown once, keep it safe):")
+    print(token)
+
+
+@app.command()
+def capture(
+    files: Annotated[list[Path], typer.Argument(help="EPCIS 2.0 documents (JSON-LD or XML)")],
+    org: Annotated[str, typer.Option("--org", help="Capturing organization (created if new)")]
+    = "local",
+    proceed: Annotated[bool, typer.Option(help="Store the valid events even if others fail")]
+    = False,
+) -> None:
+    """Capture documents into the event log; exits non-zero if anything was rejected."""
+    from agritrace.capture import capture_document
+    from agritrace.epcis.codecs import read_document
+    from agritrace.store.orgs import ensure_organization
+
+    engine = _engine()
+    upgrade(engine)
+    organization = ensure_organization(engine, org)
+    failed = False
+    for path in files:
+        try:
+            with path.open("rb") as handle:
+                report = capture_document(engine, read_document(handle, path.name), organization,
+                                          proceed=proceed)
+        except (OSError, AgritraceError) as exc:
+            err.print(f"[red]{path}[/red]: {exc}", highlight=False)
+            failed = True
+            continue
+        colour = "green" if not report.rejected else "red"
+        out.print(f"[{colour}]{path}[/{colour}]: {report.total} events, {report.captured} "
+                  f"captured, {report.duplicates} duplicates, {report.rejected} rejected"
+                  + ("" if report.stored else " — nothing stored"), highlight=False)
+        for problem in report.problems:
+            err.print(f"  - {problem.message()}", highlight=False, markup=False)
+        failed = failed or bool(report.rejected)
+    raise typer.Exit(code=1 if failed else 0)
+
+
+@app.command("hash")
+def hash_command(
+    file: Annotated[Path, typer.Argument(help="An EPCIS 2.0 document (JSON-LD or XML)")],
+) -> None:
+    """Print the CBV 2.0 hash ID of each event, one per line, in document order."""
+    from agritrace.epcis.codecs import read_document
+    from agritrace.epcis.hashing import event_hash_id
+
+    try:
+        with file.open("rb") as handle:
+            document = read_document(handle, file.name)
+            for event in document.events:
+                print(event_hash_id(event, document.namespaces))
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot read {file}: {exc.strerror}")
+        raise typer.Exit(code=2) from exc
+    except AgritraceError as exc:
+        raise _fail(exc) from exc
+
+
+@app.command()
+def events(
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="A query parameter as NAME=VALUE, e.g. -p EQ_bizStep=shipping")]
+    = None,
+    org: Annotated[str, typer.Option("--org", help="Whose events to query")] = "local",
+) -> None:
+    """Query events; prints the EPCIS query document as JSON."""
+    from agritrace.epcis.render import render_query_document
+    from agritrace.query import parse_query, run_query
+    from agritrace.store.orgs import find_organization
+
+    params: dict[str, str] = {}
+    for item in param or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            err.print(f"[red]error:[/red] --param expects NAME=VALUE, found {item!r}")
+            raise typer.Exit(code=2)
+        params[name] = value
+    engine = _engine()
+    try:
+        organization = find_organization(engine, org)
+        page = run_query(engine, parse_query(params), organization)
+    except AgritraceError as exc:
+        raise _fail(exc) from exc
+    sys.stdout.buffer.write(render_query_document(page.events, xml=False) + b"\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+) -> None:
+    """Run the web platform (migrating the database first)."""
+    import uvicorn
+
+    from agritrace.web.app import create_app
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    out.print(f"agritrace on http://{host}:{port}  (database: {settings.database_url})")
+    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    app()

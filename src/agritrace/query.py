@@ -1,0 +1,280 @@
+"""EPCIS 2.0 query parameters -> store filters, ordering and keyset pagination.
+
+Parameters follow the REST binding (pipe-separated lists). Identifiers are canonicalised exactly as
+at capture, so a query by EPC URN finds events written with Digital Links and vice versa.
+Every query is scoped to the asking organization's own events.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Engine, Select, and_, or_, select
+
+from agritrace.epcis.document import Event
+from agritrace.epcis.times import format_time, parse_time
+from agritrace.errors import AgritraceError, Problem, QueryParameterException
+from agritrace.ids.epc import canonical_id
+from agritrace.store.orgs import Organization
+from agritrace.store.tables import event_terms, events
+from agritrace.store.terms import vocabulary_value
+
+EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent",
+               "AssociationEvent")
+ACTIONS = ("ADD", "OBSERVE", "DELETE")
+
+# MATCH_ parameters and the identifier roles each one searches (EPCIS 2.0 section 8.2.7.1).
+MATCH_ROLES: dict[str, tuple[str, ...]] = {
+    "MATCH_epc": ("epc", "child"),
+    "MATCH_parentID": ("parent",),
+    "MATCH_inputEPC": ("input",),
+    "MATCH_outputEPC": ("output",),
+    "MATCH_anyEPC": ("epc", "child", "parent", "input", "output"),
+    "MATCH_epcClass": ("epc_class", "child_class"),
+    "MATCH_inputEPCClass": ("input_class",),
+    "MATCH_outputEPCClass": ("output_class",),
+    "MATCH_anyEPCClass": ("epc_class", "child_class", "input_class", "output_class"),
+}
+TIME_PARAMS = {
+    "GE_eventTime": (events.c.event_time_us, True),
+    "LT_eventTime": (events.c.event_time_us, False),
+    "GE_recordTime": (events.c.record_time_us, True),
+    "LT_recordTime": (events.c.record_time_us, False),
+}
+TYPED_PREFIXES = {"EQ_bizTransaction_": "biz_transaction", "EQ_source_": "source",
+                  "EQ_destination_": "destination"}
+PAGING = {"perPage", "nextPageToken", "orderBy", "orderDirection", "eventCountLimit",
+          "maxEventCount"}
+ORDER_COLUMNS = {"eventTime": events.c.event_time_us, "recordTime": events.c.record_time_us}
+
+
+@dataclass
+class EventQuery:
+    """A parsed query: SQL conditions plus ordering and paging."""
+
+    conditions: list[ColumnElement[bool]] = field(default_factory=list)
+    order_by: str = "eventTime"
+    descending: bool = False
+    per_page: int = 100
+    after: tuple[int, int] | None = None
+    limit_total: int | None = None
+    fingerprint: str = ""
+
+
+@dataclass
+class StoredEvent:
+    event: Event
+    namespaces: dict[str, str]
+
+
+@dataclass
+class QueryPage:
+    events: list[StoredEvent]
+    next_token: str | None
+
+
+def parse_query(
+    params: Mapping[str, str], *, default_per_page: int = 100, max_per_page: int = 10_000
+) -> EventQuery:
+    """Parse REST query parameters; every problem is reported at once, naming the parameter."""
+    query = EventQuery(per_page=default_per_page)
+    problems: list[Problem] = []
+    for name, raw in params.items():
+        try:
+            _apply(query, name, raw, max_per_page)
+        except (ValueError, AgritraceError) as exc:
+            problems.append(Problem(name, _expected(name), repr(raw)))
+            del exc
+    if problems:
+        raise QueryParameterException("The query parameters are not valid", problems)
+    query.fingerprint = _fingerprint(params)
+    if "nextPageToken" in params:
+        query.after = _decode_token(params["nextPageToken"], query.fingerprint)
+    return query
+
+
+def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
+    values = [v for v in raw.split("|") if v]
+    if name in PAGING:
+        _apply_paging(query, name, raw, max_per_page)
+    elif not values:
+        raise ValueError(name)
+    elif name == "eventType":
+        _require_all(values, EVENT_TYPES)
+        query.conditions.append(events.c.event_type.in_(values))
+    elif name == "EQ_action":
+        _require_all(values, ACTIONS)
+        query.conditions.append(events.c.action.in_(values))
+    elif name in TIME_PARAMS:
+        column, lower = TIME_PARAMS[name]
+        micros = parse_time(raw)
+        query.conditions.append(column >= micros if lower else column < micros)
+    elif name == "EQ_bizStep":
+        query.conditions.append(events.c.biz_step.in_(
+            [vocabulary_value("bizStep", v) for v in values]))
+    elif name == "EQ_disposition":
+        query.conditions.append(events.c.disposition.in_(
+            [vocabulary_value("disposition", v) for v in values]))
+    elif name in ("EQ_readPoint", "EQ_bizLocation"):
+        column = events.c.read_point if name == "EQ_readPoint" else events.c.biz_location
+        query.conditions.append(column.in_([canonical_id(v) for v in values]))
+    elif name in MATCH_ROLES:
+        query.conditions.append(_term_match(MATCH_ROLES[name], values))
+    elif name == "EQ_eventID":
+        query.conditions.append(or_(events.c.event_id.in_(values), events.c.hash_id.in_(values)))
+    elif name == "EXISTS_errorDeclaration":
+        query.conditions.append(events.c.declared_error == 1)
+    elif name == "EQ_transformationID":
+        query.conditions.append(_term_in("transformation", values))
+    elif name == "EQ_correctiveEventID":
+        query.conditions.append(_term_in("corrective", values))
+    elif _typed_prefix(name):
+        prefix, role = _typed_prefix(name)  # type: ignore[misc]
+        vocabulary = "bizTransactionType" if role == "biz_transaction" else "sourceDestType"
+        kind = vocabulary_value(vocabulary, name[len(prefix):])
+        query.conditions.append(_term_in(role, values, kind))
+    else:
+        raise QueryParameterException(f"Unknown query parameter {name!r}")
+
+
+def _apply_paging(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
+    if name == "perPage":
+        query.per_page = int(raw)
+        if not 1 <= query.per_page <= max_per_page:
+            raise ValueError(raw)
+    elif name == "orderBy":
+        if raw not in ORDER_COLUMNS:
+            raise ValueError(raw)
+        query.order_by = raw
+    elif name == "orderDirection":
+        if raw not in ("ASC", "DESC"):
+            raise ValueError(raw)
+        query.descending = raw == "DESC"
+    elif name in ("eventCountLimit", "maxEventCount"):
+        query.limit_total = int(raw)
+        if query.limit_total < 1:
+            raise ValueError(raw)
+
+
+def _typed_prefix(name: str) -> tuple[str, str] | None:
+    for prefix, role in TYPED_PREFIXES.items():
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return prefix, role
+    return None
+
+
+def _require_all(values: list[str], allowed: tuple[str, ...]) -> None:
+    for value in values:
+        if value not in allowed:
+            raise ValueError(value)
+
+
+def _expected(name: str) -> str:
+    if name in TIME_PARAMS:
+        return "an ISO 8601 date-time with a time zone, e.g. 2026-05-01T08:30:00+07:00"
+    if name == "eventType":
+        return "event types separated by |: " + ", ".join(EVENT_TYPES)
+    if name == "EQ_action":
+        return "ADD, OBSERVE or DELETE"
+    if name == "perPage":
+        return "a whole number of events per page, at least 1"
+    if name == "orderBy":
+        return "eventTime or recordTime"
+    if name == "orderDirection":
+        return "ASC or DESC"
+    if name in MATCH_ROLES or name in ("EQ_readPoint", "EQ_bizLocation"):
+        return "EPC URIs or GS1 Digital Links separated by |"
+    if name in PAGING:
+        return "a whole number"
+    return "a parameter of the EPCIS 2.0 SimpleEventQuery"
+
+
+def _id_condition(column: Any, value: str) -> ColumnElement[bool]:
+    """Exact match, or a class match for an EPC pattern such as urn:epc:idpat:sgtin:0614141.107346.*"""
+    if value.startswith("urn:epc:idpat:sgtin:") and value.endswith(".*"):
+        parts = value[len("urn:epc:idpat:sgtin:"):-2].split(".")
+        if len(parts) != 2 or "*" in parts[1]:
+            raise ValueError(value)
+        product = canonical_id(f"urn:epc:class:lgtin:{parts[0]}.{parts[1]}.x").rsplit("/10/", 1)[0]
+        return or_(column == product, column.startswith(product + "/", autoescape=True))
+    return column == canonical_id(value)
+
+
+def _term_match(roles: tuple[str, ...], values: list[str]) -> ColumnElement[bool]:
+    matches = or_(*(_id_condition(event_terms.c.value, v) for v in values))
+    return events.c.id.in_(
+        select(event_terms.c.event_pk).where(event_terms.c.role.in_(roles), matches))
+
+
+def _term_in(role: str, values: list[str], kind: str | None = None) -> ColumnElement[bool]:
+    where = [event_terms.c.role == role, event_terms.c.value.in_(values)]
+    if kind is not None:
+        where.append(event_terms.c.type == kind)
+    return events.c.id.in_(select(event_terms.c.event_pk).where(*where))
+
+
+def _fingerprint(params: Mapping[str, str]) -> str:
+    stable = sorted((k, v) for k, v in params.items() if k != "nextPageToken")
+    return hashlib.sha256(orjson.dumps(stable)).hexdigest()[:16]
+
+
+def _encode_token(sort_value: int, pk: int, fingerprint: str) -> str:
+    raw = orjson.dumps([sort_value, pk, fingerprint])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_token(token: str, fingerprint: str) -> tuple[int, int]:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        sort_value, pk, seen = orjson.loads(base64.urlsafe_b64decode(padded))
+        if seen != fingerprint:
+            raise ValueError("token belongs to another query")
+        return int(sort_value), int(pk)
+    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+        raise QueryParameterException(
+            "The nextPageToken is not valid for this query",
+            [Problem("nextPageToken", "the token from the previous page's Link header, with the "
+                     "same other parameters", repr(token[:40]))],
+        ) from exc
+
+
+def build_select(query: EventQuery, org: Organization) -> Select[Any]:
+    column = ORDER_COLUMNS[query.order_by]
+    statement = select(events.c.id, events.c.body, events.c.namespaces, events.c.record_time_us,
+                       column.label("sort_value"))
+    statement = statement.where(events.c.org_id == org.id, *query.conditions)
+    if query.after is not None:
+        value, pk = query.after
+        cmp: Callable[[Any, Any], ColumnElement[bool]] = (
+            (lambda a, b: a < b) if query.descending else (lambda a, b: a > b))
+        statement = statement.where(or_(cmp(column, value),
+                                        and_(column == value, cmp(events.c.id, pk))))
+    if query.descending:
+        return statement.order_by(column.desc(), events.c.id.desc())
+    return statement.order_by(column.asc(), events.c.id.asc())
+
+
+def run_query(engine: Engine, query: EventQuery, org: Organization) -> QueryPage:
+    """One page of matching events, with the token for the next page if there is more."""
+    size = query.per_page
+    if query.limit_total is not None:
+        size = min(size, query.limit_total)
+    with engine.connect() as conn:
+        rows = conn.execute(build_select(query, org).limit(size + 1)).all()
+    more = len(rows) > size and query.limit_total is None
+    rows = rows[:size]
+    page = [StoredEvent(_with_record_time(row.body, row.record_time_us),
+                        orjson.loads(row.namespaces)) for row in rows]
+    token = _encode_token(rows[-1].sort_value, rows[-1].id, query.fingerprint) if more else None
+    return QueryPage(page, token)
+
+
+def _with_record_time(body: str, record_time_us: int) -> Event:
+    event: Event = orjson.loads(body)
+    event["recordTime"] = format_time(record_time_us)
+    return event

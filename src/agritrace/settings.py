@@ -1,0 +1,34 @@
+"""One validated settings object, read from AGRITRACE_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AGRITRACE_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./var/agritrace.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host:port/db",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The public origin of this platform, used in QR codes and Digital Links.",
+    )
+    max_capture_bytes: int = Field(
+        default=64 * 1024 * 1024, description="Largest capture body accepted over HTTP (413 above)."
+    )
+    max_events_per_document: int = Field(
+        default=1_000_000, description="Largest number of events one capture document may hold."
+    )
+    page_size_default: int = Field(default=100, ge=1, le=10_000)
+    page_size_max: int = Field(default=10_000, ge=1)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,19 @@
+"""Alembic environment: the engine is handed in by agritrace.store.migrate, never read from a file."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+
+from agritrace.store.tables import metadata
+
+engine: Engine = context.config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=engine.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,108 @@
+"""The tables, as SQLAlchemy Core metadata.
+
+The Alembic migrations are the only source of the schema on disk; this metadata mirrors them for
+queries, and a test checks the two agree. Times are integer microseconds since the Unix epoch (UTC)
+so range queries and ordering are exact and identical on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+# BigInteger primary keys autoincrement on PostgreSQL; SQLite only autoincrements INTEGER.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("gln", String(13), nullable=True),
+    Column("kind", String(40), nullable=False, server_default="enterprise"),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(200), nullable=False, server_default=""),
+    Column("created_us", BigInteger, nullable=False),
+    Column("revoked_us", BigInteger, nullable=True),
+)
+
+capture_jobs = Table(
+    "capture_jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("document", String(300), nullable=False),
+    Column("mode", String(10), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("finished_us", BigInteger, nullable=True),
+    Column("captured", Integer, nullable=False, server_default="0"),
+    Column("duplicates", Integer, nullable=False, server_default="0"),
+    Column("rejected", Integer, nullable=False, server_default="0"),
+    Column("errors", Text, nullable=False, server_default="[]"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("hash_id", String(100), nullable=False, unique=True),
+    Column("event_id", String(500), nullable=True, index=True),
+    Column("event_type", String(40), nullable=False),
+    Column("action", String(10), nullable=True),
+    Column("event_time_us", BigInteger, nullable=False, index=True),
+    Column("event_tz", String(6), nullable=False),
+    Column("record_time_us", BigInteger, nullable=False, index=True),
+    Column("biz_step", String(500), nullable=True, index=True),
+    Column("disposition", String(500), nullable=True),
+    Column("read_point", String(500), nullable=True, index=True),
+    Column("biz_location", String(500), nullable=True, index=True),
+    Column("declared_error", Integer, nullable=False, server_default="0"),
+    Column("org_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("job_id", String(36), nullable=True),
+    Column("body", Text, nullable=False),
+    Column("namespaces", Text, nullable=False, server_default="{}"),
+)
+
+# Every identifier or typed term an event names, with its role, canonicalised: the index that
+# every MATCH_/EQ_ query and every lineage walk goes through.
+event_terms = Table(
+    "event_terms",
+    metadata,
+    Column("event_pk", BigInteger, ForeignKey("events.id"), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("value", String(500), nullable=False),
+    Column("type", String(300), nullable=True),
+    Column("quantity", Float, nullable=True),
+    Column("uom", String(10), nullable=True),
+    Index("ix_event_terms_value_role", "value", "role"),
+    Index("ix_event_terms_event_pk", "event_pk"),
+)

@@ -1,0 +1,189 @@
+"""The EPCIS 2.0 REST binding: capture, capture jobs, event queries and discovery."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import IO, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine
+
+from agritrace import capture as capture_service
+from agritrace import discovery, query
+from agritrace.epcis.codecs import read_document
+from agritrace.epcis.render import render_query_document
+from agritrace.errors import (
+    CaptureLimitExceededException,
+    NoSuchResourceException,
+    NotAcceptableException,
+    UnsupportedMediaTypeException,
+)
+from agritrace.settings import Settings
+from agritrace.store.orgs import Organization
+from agritrace.web.api.deps import engine_of, require_org, settings_of
+from agritrace.web.problems import problem_response
+
+router = APIRouter(tags=["EPCIS 2.0"])
+
+STANDARD_HEADERS = {"GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0"}
+JSON_TYPES = ("application/ld+json", "application/json")
+XML_TYPES = ("application/xml", "text/xml")
+
+
+async def _spool_body(request: Request, limit: int) -> IO[bytes]:
+    """The request body in a temporary file (in memory while small), refusing more than limit."""
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            spool.close()
+            raise CaptureLimitExceededException(
+                f"The capture body is larger than the limit of {limit} bytes; split the "
+                "document or ask the operator to raise AGRITRACE_MAX_CAPTURE_BYTES")
+        spool.write(chunk)
+    spool.seek(0)
+    return spool
+
+
+def _content_type(request: Request) -> str:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in JSON_TYPES + XML_TYPES:
+        raise UnsupportedMediaTypeException(
+            f"Capture takes application/ld+json, application/json or application/xml, "
+            f"not {ctype or 'a body without Content-Type'!r}")
+    return ctype
+
+
+@router.post("/capture", status_code=202)
+async def capture(
+    request: Request,
+    org: Organization = Depends(require_org),
+    engine: Engine = Depends(engine_of),
+    settings: Settings = Depends(settings_of),
+) -> Response:
+    ctype = _content_type(request)
+    body = await _spool_body(request, settings.max_capture_bytes)
+    proceed = request.headers.get("GS1-Capture-Error-Behaviour", "rollback").lower() == "proceed"
+    name = request.headers.get("X-Document-Name", "request body")[:200]
+    try:
+        report = await run_in_threadpool(_capture_sync, engine, body, name, ctype, org, proceed)
+    finally:
+        body.close()
+    location = f"/capture/{report.job_id}"
+    headers = {"Location": location, **STANDARD_HEADERS}
+    if not report.stored:
+        return problem_response(
+            400, "The document is not valid EPCIS 2.0",
+            f"Nothing was stored: {report.rejected} of {report.total} events rejected",
+            type_name="ValidationException", problems=report.problems, instance="/capture",
+            headers=headers, captureID=report.job_id)
+    return JSONResponse(report.as_dict(), status_code=202, headers=headers)
+
+
+def _capture_sync(
+    engine: Engine, body: IO[bytes], name: str, ctype: str, org: Organization, proceed: bool
+) -> capture_service.CaptureReport:
+    document = read_document(body, name, ctype)
+    return capture_service.capture_document(engine, document, org, proceed=proceed)
+
+
+@router.get("/capture/{capture_id}")
+def capture_job(
+    capture_id: str,
+    org: Organization = Depends(require_org),
+    engine: Engine = Depends(engine_of),
+) -> JSONResponse:
+    return JSONResponse(capture_service.capture_job(engine, capture_id, org),
+                        headers=STANDARD_HEADERS)
+
+
+def _wants_xml(request: Request) -> bool:
+    accept = request.headers.get("accept", "*/*").lower()
+    if "xml" in accept and "json" not in accept:
+        return True
+    if "json" in accept or "*/*" in accept or not accept.strip():
+        return False
+    raise NotAcceptableException(
+        f"Answers come as application/ld+json, application/json or application/xml, "
+        f"not {accept!r}")
+
+
+def _answer(request: Request, page: query.QueryPage) -> Response:
+    xml = _wants_xml(request)
+    content = render_query_document(page.events, xml=xml)
+    headers = dict(STANDARD_HEADERS)
+    if page.next_token:
+        params = {k: v for k, v in request.query_params.items() if k != "nextPageToken"}
+        params["nextPageToken"] = page.next_token
+        headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
+    media = "application/xml" if xml else "application/ld+json"
+    return Response(content, media_type=media, headers=headers)
+
+
+def _query(request: Request, org: Organization, engine: Engine, settings: Settings,
+           extra: dict[str, str] | None = None) -> Response:
+    params: dict[str, Any] = dict(request.query_params)
+    params.update(extra or {})
+    parsed = query.parse_query(params, default_per_page=settings.page_size_default,
+                               max_per_page=settings.page_size_max)
+    return _answer(request, query.run_query(engine, parsed, org))
+
+
+@router.get("/events")
+def events(
+    request: Request,
+    org: Organization = Depends(require_org),
+    engine: Engine = Depends(engine_of),
+    settings: Settings = Depends(settings_of),
+) -> Response:
+    return _query(request, org, engine, settings)
+
+
+@router.get("/events/{event_id:path}")
+def event(
+    event_id: str,
+    request: Request,
+    org: Organization = Depends(require_org),
+    engine: Engine = Depends(engine_of),
+) -> Response:
+    parsed = query.parse_query({"EQ_eventID": event_id})
+    page = query.run_query(engine, parsed, org)
+    if not page.events:
+        raise NoSuchResourceException(f"No event with eventID or hash ID {event_id!r}")
+    return _answer(request, page)
+
+
+_RESOURCE_FILTERS = {
+    "eventTypes": "eventType", "epcs": "MATCH_anyEPC", "bizSteps": "EQ_bizStep",
+    "bizLocations": "EQ_bizLocation", "readPoints": "EQ_readPoint",
+    "dispositions": "EQ_disposition",
+}
+
+
+def _discovery_routes(resource: str, param: str) -> None:
+    async def listing(
+        org: Organization = Depends(require_org), engine: Engine = Depends(engine_of)
+    ) -> JSONResponse:
+        values = await run_in_threadpool(discovery.distinct_values, engine, resource, org)
+        return JSONResponse({"@set": values}, headers=STANDARD_HEADERS)
+
+    def filtered(
+        value: str,
+        request: Request,
+        org: Organization = Depends(require_org),
+        engine: Engine = Depends(engine_of),
+        settings: Settings = Depends(settings_of),
+    ) -> Response:
+        return _query(request, org, engine, settings, {param: value})
+
+    router.add_api_route(f"/{resource}", listing, methods=["GET"], name=f"list_{resource}")
+    router.add_api_route(f"/{resource}/{{value:path}}/events", filtered, methods=["GET"],
+                         name=f"{resource}_events")
+
+
+for _resource, _param in _RESOURCE_FILTERS.items():
+    _discovery_routes(_resource, _param)

@@ -1,0 +1,27 @@
+"""The FastAPI application: EPCIS 2.0 REST API (and, as they come, the pages)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from agritrace import __version__
+from agritrace.settings import Settings, get_settings
+from agritrace.store.engine import make_engine
+from agritrace.web import problems
+from agritrace.web.api import epcis
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app around one engine; migrations are run by the caller (serve / db upgrade)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="agritrace",
+        version=__version__,
+        summary="GS1 EPCIS 2.0 repository and traceability platform",
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    problems.install(app)
+    app.include_router(epcis.router)
+    return app

@@ -1,0 +1,68 @@
+"""One handler renders every AgritraceError as RFC 9457 problem+json; nothing else leaks out."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from agritrace.errors import AgritraceError, Problem
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://ref.gs1.org/epcis/"
+log = logging.getLogger("agritrace.web")
+
+
+def problem_response(
+    status: int, title: str, detail: str, *, type_name: str | None = None,
+    problems: list[Problem] | None = None, instance: str | None = None,
+    headers: dict[str, str] | None = None, **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + type_name if type_name else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if problems:
+        body["errors"] = [p.as_dict() | {"message": p.message()} for p in problems]
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(AgritraceError)
+    async def _agritrace(request: Request, exc: AgritraceError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem_response(exc.status, exc.title, exc.detail, type_name=exc.type_name,
+                                problems=exc.problems, instance=request.url.path,
+                                headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            Problem(".".join(str(p) for p in err.get("loc", ())), err.get("msg", "valid input"),
+                    repr(err.get("input"))[:80])
+            for err in exc.errors()
+        ]
+        return problem_response(400, "The request is not valid", "See errors",
+                                type_name="ValidationException", problems=problems,
+                                instance=request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return problem_response(exc.status_code, str(exc.detail), str(exc.detail),
+                                instance=request.url.path)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem_response(500, "Internal error",
+                                "Something went wrong on our side; it has been logged.",
+                                type_name="ImplementationException", instance=request.url.path)
