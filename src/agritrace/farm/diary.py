@@ -1,0 +1,402 @@
+"""The farming diary: one frozen, validated value per thing a farmer did or saw on a plot.
+
+Every entry names its plot (a URI), its season (a URI), the day it happened and who recorded
+it. An entry that exists is valid: construction checks each field and raises one
+:class:`~agritrace.errors.ValidationException` listing every wrong field, each as a
+:class:`~agritrace.errors.Problem` whose path is ``<kind>.<field>``.
+
+Dates may not lie in the future (judged by the calendar in Vietnam, UTC+7, where the farmer
+is), nor before the season's sowing or planting date when ``sown_on`` is known - except for the
+work that naturally comes first (land preparation, organic amendments, water management, basal
+fertilizer, burndown spraying).
+
+>>> from datetime import date
+>>> entry = Fertilizing(plot_id="urn:epc:id:sgln:8930000.00012.P7",
+...     season_id="https://agritrace.org/id/season/HTX-2026-P7", on=date(2026, 3, 2),
+...     recorded_by="member:42", product="Urea Phú Mỹ", amount=100, unit="kg/ha",
+...     n_percent=46.3)
+>>> entry.kind.value, entry.n_kg_per_ha
+('fertilizing', 46.3)
+>>> Fertilizing(plot_id="P7", season_id="S1", on=date(2026, 3, 2), recorded_by="x",
+...     product="Urea", amount=-5, unit="kg/ha")
+Traceback (most recent call last):
+...
+agritrace.errors.ValidationException: The fertilizing entry is not valid
+  - fertilizing.plot_id: expected the plot's identifier as a URI (scheme:...), found 'P7'
+  - fertilizing.season_id: expected the season's identifier as a URI (scheme:...), found 'S1'
+  - fertilizing.amount: expected an amount above 0 and at most 5000 kg/ha, found -5
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
+from typing import ClassVar
+
+from agritrace.errors import Problem, ValidationException, describe
+
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+# Largest believable value per unit; anything above is a typing slip (or the wrong unit).
+FERTILIZER_UNITS: dict[str, float] = {"kg/ha": 5_000, "t/ha": 50, "l/ha": 2_000}
+DOSE_UNITS: dict[str, float] = {"l/ha": 20, "ml/ha": 20_000, "kg/ha": 20, "g/ha": 20_000}
+AMENDMENT_UNITS: dict[str, float] = {"t/ha": 50, "kg/ha": 50_000}
+HARVEST_UNITS: dict[str, float] = {"kg": 5_000_000, "t": 5_000}
+MAX_SEED_KG_PER_HA = 500.0
+MAX_PLANTS_PER_HA = 2_000_000
+MAX_PHI_DAYS = 365
+MAX_YIELD_T_PER_HA = 150.0
+
+
+class EntryKind(StrEnum):
+    LAND_PREPARATION = "land_preparation"
+    SOWING = "sowing"
+    FERTILIZING = "fertilizing"
+    SPRAYING = "spraying"
+    WATER = "water"
+    ORGANIC_AMENDMENT = "organic_amendment"
+    PEST_OBSERVATION = "pest_observation"
+    OTHER_CARE = "other_care"
+    HARVEST = "harvest"
+
+
+class WaterAction(StrEnum):
+    """What happened to the water on the plot; rice methane needs flooded and drained spans."""
+
+    IRRIGATE = "irrigate"
+    FLOOD = "flood"
+    DRAIN = "drain"
+
+
+class AmendmentMaterial(StrEnum):
+    """Organic amendments as the IPCC 2019 rice methane method distinguishes them."""
+
+    STRAW = "straw"
+    COMPOST = "compost"
+    FARMYARD_MANURE = "farmyard_manure"
+    GREEN_MANURE = "green_manure"
+
+
+def vietnam_today() -> date:
+    """Today's date on a farm in Vietnam, whatever the server's own time zone."""
+    return datetime.now(VIETNAM_TIME).date()
+
+
+class _Checks:
+    """Collects the problems of one entry so that all are reported at once."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.problems: list[Problem] = []
+
+    def fail(self, name: str, expected: str, found: object, *, shown: str | None = None) -> None:
+        text = describe(found) if shown is None else shown
+        self.problems.append(Problem(path=f"{self.kind}.{name}", expected=expected, found=text))
+
+    def text(self, name: str, value: str, what: str) -> None:
+        if not value.strip():
+            self.fail(name, what, value)
+
+    def amount(self, name: str, value: float, unit: str, limits: dict[str, float]) -> None:
+        if unit not in limits:
+            self.fail(f"{name}_unit" if name != "amount" else "unit",
+                      "one of " + ", ".join(limits), unit)
+            return
+        if not value > 0 or value > limits[unit]:
+            hint = _other_unit_hint(value, unit, limits)
+            self.fail(name, f"an amount above 0 and at most {limits[unit]:g} {unit}{hint}", value)
+
+    def bounded(self, name: str, value: float | None, low: float, high: float, what: str) -> None:
+        if value is not None and not low <= value <= high:
+            self.fail(name, f"{what} from {low:g} to {high:g}", value)
+
+
+def _other_unit_hint(value: float, unit: str, limits: dict[str, float]) -> str:
+    """Suggest the unit the value was probably meant in (5000 t/ha is 5000 kg/ha)."""
+    for other, high in limits.items():
+        if other != unit and 0 < value <= high and other.split("/")[1:] == unit.split("/")[1:]:
+            return f" (was it {value:g} {other}?)"
+    return ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Entry:
+    """What every diary entry has: where, which season, when, who."""
+
+    plot_id: str
+    season_id: str
+    on: date
+    recorded_by: str
+    sown_on: date | None = None
+    at: time | None = None
+    note: str = ""
+
+    kind: ClassVar[EntryKind]
+    # Work that belongs before sowing by nature may carry an earlier date.
+    may_precede_sowing: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        checks = _Checks(self.kind.value)
+        self._check_common(checks)
+        self._check(checks)
+        if checks.problems:
+            raise ValidationException(f"The {self.kind.value} entry is not valid", checks.problems)
+
+    def _check_common(self, checks: _Checks) -> None:
+        if not _URI.match(self.plot_id):
+            checks.fail("plot_id", "the plot's identifier as a URI (scheme:...)", self.plot_id)
+        if not _URI.match(self.season_id):
+            checks.fail("season_id", "the season's identifier as a URI (scheme:...)",
+                        self.season_id)
+        checks.text("recorded_by", self.recorded_by, "the name or id of who recorded the entry")
+        today = vietnam_today()
+        if self.on > today:
+            checks.fail("on", f"a date not after today ({today.isoformat()})",
+                        self.on.isoformat())
+        if self.sown_on is not None:
+            if self.sown_on > today:
+                checks.fail("sown_on", f"a date not after today ({today.isoformat()})",
+                            self.sown_on.isoformat())
+            if self.on < self.sown_on and not self.may_precede_sowing:
+                checks.fail("on", f"a date on or after sowing ({self.sown_on.isoformat()})",
+                            self.on.isoformat())
+
+    def _check(self, checks: _Checks) -> None:
+        """The checks of one kind's own fields."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LandPreparation(_Entry):
+    method: str = "ploughing"
+    kind: ClassVar[EntryKind] = EntryKind.LAND_PREPARATION
+    may_precede_sowing: ClassVar[bool] = True
+
+    def _check(self, checks: _Checks) -> None:
+        checks.text("method", self.method, "how the land was prepared (ploughing, harrowing…)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sowing(_Entry):
+    """Sowing seed or planting seedlings; opens the season's crop."""
+
+    variety: str
+    seed_kg_per_ha: float | None = None
+    plants_per_ha: int | None = None
+    method: str = "sowing"
+    kind: ClassVar[EntryKind] = EntryKind.SOWING
+    may_precede_sowing: ClassVar[bool] = True
+
+    def _check(self, checks: _Checks) -> None:
+        checks.text("variety", self.variety, "the variety sown or planted (e.g. ST25, TR4)")
+        if self.seed_kg_per_ha is not None and not 0 < self.seed_kg_per_ha <= MAX_SEED_KG_PER_HA:
+            checks.fail("seed_kg_per_ha",
+                        f"a seed amount above 0 and at most {MAX_SEED_KG_PER_HA:g} kg/ha",
+                        self.seed_kg_per_ha)
+        if self.plants_per_ha is not None and not 0 < self.plants_per_ha <= MAX_PLANTS_PER_HA:
+            checks.fail("plants_per_ha", f"a plant count above 0 and at most "
+                        f"{MAX_PLANTS_PER_HA} per ha", self.plants_per_ha)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fertilizing(_Entry):
+    product: str
+    amount: float
+    unit: str = "kg/ha"
+    n_percent: float | None = None
+    kind: ClassVar[EntryKind] = EntryKind.FERTILIZING
+    may_precede_sowing: ClassVar[bool] = True  # basal fertilizer goes in before sowing
+
+    def _check(self, checks: _Checks) -> None:
+        checks.text("product", self.product, "the fertilizer's name")
+        checks.amount("amount", self.amount, self.unit, FERTILIZER_UNITS)
+        checks.bounded("n_percent", self.n_percent, 0, 100, "a nitrogen content in %")
+
+    @property
+    def n_kg_per_ha(self) -> float | None:
+        """Nitrogen applied, when the amount is a mass and the N content is known."""
+        if self.n_percent is None or self.unit == "l/ha":
+            return None
+        kg = self.amount * (1000 if self.unit == "t/ha" else 1)
+        return round(kg * self.n_percent / 100, 6)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spraying(_Entry):
+    """A plant-protection product applied; its active ingredients decide compliance."""
+
+    product: str
+    active_ingredients: tuple[str, ...] = ()
+    dose: float
+    dose_unit: str = "l/ha"
+    target_pest: str = ""
+    phi_days: int | None = None
+    kind: ClassVar[EntryKind] = EntryKind.SPRAYING
+    may_precede_sowing: ClassVar[bool] = True  # burndown herbicide, seed treatment
+
+    def _check(self, checks: _Checks) -> None:
+        checks.text("product", self.product, "the product's trade name")
+        for index, name in enumerate(self.active_ingredients):
+            checks.text(f"active_ingredients[{index}]", name, "an active ingredient's name")
+        checks.amount("dose", self.dose, self.dose_unit, DOSE_UNITS)
+        checks.bounded("phi_days", self.phi_days, 0, MAX_PHI_DAYS,
+                       "a pre-harvest interval in days")
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaterEvent(_Entry):
+    """Irrigation, flooding or drainage of the plot from ``on`` (to ``until`` when known).
+
+    ``water_level_cm`` is the level against the soil surface (negative below it): AWD
+    re-irrigates at about -15 cm.
+    """
+
+    action: WaterAction
+    until: date | None = None
+    water_level_cm: float | None = None
+    kind: ClassVar[EntryKind] = EntryKind.WATER
+    may_precede_sowing: ClassVar[bool] = True  # the pre-season water status counts for CH4
+
+    def _check(self, checks: _Checks) -> None:
+        if not isinstance(self.action, WaterAction):
+            checks.fail("action", "one of " + ", ".join(WaterAction), self.action)
+        if self.until is not None and not self.on <= self.until <= vietnam_today():
+            checks.fail("until", f"a date from {self.on.isoformat()} to today",
+                        self.until.isoformat())
+        checks.bounded("water_level_cm", self.water_level_cm, -100, 100,
+                       "a water level in cm against the soil surface")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganicAmendment(_Entry):
+    """Straw, compost, manure or green manure worked into the soil, in t/ha (or kg/ha)."""
+
+    material: AmendmentMaterial
+    amount: float
+    unit: str = "t/ha"
+    days_before_cultivation: int | None = None
+    kind: ClassVar[EntryKind] = EntryKind.ORGANIC_AMENDMENT
+    may_precede_sowing: ClassVar[bool] = True
+
+    def _check(self, checks: _Checks) -> None:
+        if not isinstance(self.material, AmendmentMaterial):
+            checks.fail("material", "one of " + ", ".join(AmendmentMaterial), self.material)
+        checks.amount("amount", self.amount, self.unit, AMENDMENT_UNITS)
+        checks.bounded("days_before_cultivation", self.days_before_cultivation, 0, 365,
+                       "a number of days")
+
+    @property
+    def t_per_ha(self) -> float:
+        return self.amount / 1000 if self.unit == "kg/ha" else self.amount
+
+    @property
+    def days_before(self) -> int | None:
+        """Days between the amendment and cultivation: as given, else from ``sown_on``."""
+        if self.days_before_cultivation is not None:
+            return self.days_before_cultivation
+        if self.sown_on is not None and self.sown_on >= self.on:
+            return (self.sown_on - self.on).days
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PestObservation(_Entry):
+    """Pest monitoring: what was looked for and how much was found (nothing found counts)."""
+
+    pest: str
+    incidence_percent: float | None = None
+    density_per_m2: float | None = None
+    kind: ClassVar[EntryKind] = EntryKind.PEST_OBSERVATION
+
+    def _check(self, checks: _Checks) -> None:
+        checks.text("pest", self.pest, "the pest or disease looked for")
+        checks.bounded("incidence_percent", self.incidence_percent, 0, 100,
+                       "a share of plants affected in %")
+        checks.bounded("density_per_m2", self.density_per_m2, 0, 100_000,
+                       "a count per square metre")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OtherCare(_Entry):
+    activity: str
+    kind: ClassVar[EntryKind] = EntryKind.OTHER_CARE
+    may_precede_sowing: ClassVar[bool] = True  # perennials: pruning before the season opens
+
+    def _check(self, checks: _Checks) -> None:
+        checks.text("activity", self.activity, "what was done (weeding, pruning…)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Harvest(_Entry):
+    """A harvest that opens a lot: ``on`` is the first harvest day, ``until`` the last."""
+
+    quantity: float
+    unit: str = "kg"
+    lot: str
+    gtin: str | None = None
+    until: date | None = None
+    area_ha: float | None = None
+    country_of_origin: str = "VN"
+    kind: ClassVar[EntryKind] = EntryKind.HARVEST
+
+    def _check(self, checks: _Checks) -> None:
+        checks.amount("quantity", self.quantity, self.unit, HARVEST_UNITS)
+        if not re.fullmatch(r"[!-~]{1,20}", self.lot):
+            checks.fail("lot", "a lot code of 1 to 20 printable ASCII characters", self.lot)
+        if self.gtin is not None and not _gtin_ok(self.gtin):
+            checks.fail("gtin", "a GTIN of 8, 12, 13 or 14 digits with a valid check digit",
+                        self.gtin)
+        if self.until is not None and not self.on <= self.until <= vietnam_today():
+            checks.fail("until", f"a date from {self.on.isoformat()} to today",
+                        self.until.isoformat())
+        if not re.fullmatch(r"[A-Z]{2}", self.country_of_origin):
+            checks.fail("country_of_origin", "an ISO 3166-1 alpha-2 code such as VN",
+                        self.country_of_origin)
+        if self.area_ha is not None:
+            self._check_yield(checks, self.area_ha)
+
+    def _check_yield(self, checks: _Checks, area_ha: float) -> None:
+        if not 0 < area_ha <= 10_000:
+            checks.fail("area_ha", "a harvested area above 0 and at most 10000 ha", area_ha)
+            return
+        tonnes = self.quantity / 1000 if self.unit == "kg" else self.quantity
+        if tonnes / area_ha > MAX_YIELD_T_PER_HA:
+            checks.fail("quantity", f"a yield of at most {MAX_YIELD_T_PER_HA:g} t/ha "
+                        f"(was the unit {self.unit} right?)", self.quantity,
+                        shown=f"{tonnes / area_ha:g} t/ha")
+
+    @property
+    def kilograms(self) -> float:
+        return self.quantity * 1000 if self.unit == "t" else self.quantity
+
+    @property
+    def gtin14(self) -> str | None:
+        return None if self.gtin is None else self.gtin.zfill(14)
+
+
+def _gtin_ok(gtin: str) -> bool:
+    """GS1 mod-10 check digit.
+
+    >>> _gtin_ok("8934588063060"), _gtin_ok("8934588063061")
+    (True, False)
+    """
+    if not re.fullmatch(r"\d{8}|\d{12,14}", gtin):
+        return False
+    digits = [int(c) for c in gtin.zfill(14)]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits[:13]))
+    return (10 - total % 10) % 10 == digits[13]
+
+
+DiaryEntry = (
+    LandPreparation | Sowing | Fertilizing | Spraying | WaterEvent | OrganicAmendment
+    | PestObservation | OtherCare | Harvest
+)
+
+ENTRY_TYPES: dict[EntryKind, type[_Entry]] = {
+    cls.kind: cls
+    for cls in (LandPreparation, Sowing, Fertilizing, Spraying, WaterEvent, OrganicAmendment,
+                PestObservation, OtherCare, Harvest)
+}
+

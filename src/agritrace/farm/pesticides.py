@@ -1,0 +1,208 @@
+"""Vietnam's banned pesticide active ingredients and a sample of registered products, as data.
+
+Both tables live in ``farm/data/`` as CSV files whose header comments name their legal source
+(Circular 75/2025/TT-BNNMT and the MARD withdrawal decisions), so a new circular means editing a
+data file, not code. Names are compared after :func:`normalize`, which ignores case, accents,
+punctuation and the salt or formulation words that follow a name ("Paraquat dichloride",
+"Glyphosate IPA salt", "Fipronil 800 g/kg").
+
+>>> find_banned(["Paraquat dichloride"], on=date(2026, 5, 1))[0].name
+'Paraquat'
+>>> find_banned(["Chlorantraniliprole"], on=date(2026, 5, 1))
+[]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+BANNED_FILE = "banned_pesticides_vn.csv"
+PRODUCTS_FILE = "registered_products_vn_sample.csv"
+
+# Crop codes used across the farm module, with the names a Vietnamese farmer uses.
+CROPS: dict[str, str] = {
+    "rice": "lúa",
+    "coffee": "cà phê",
+    "tea": "chè",
+    "durian": "sầu riêng",
+    "dragon_fruit": "thanh long",
+    "pepper": "hồ tiêu",
+    "pomelo": "bưởi",
+    "mango": "xoài",
+    "lychee": "vải",
+    "vegetables": "rau",
+}
+
+# Words that may follow an active ingredient's name without making it another ingredient.
+_SALT_WORDS = frozenset({
+    "salt", "salts", "dichloride", "chloride", "isopropylamine", "ipa", "ammonium",
+    "potassium", "sodium", "dimethylamine", "dma", "amine", "ester", "trimesium", "technical",
+    "tech", "g", "kg", "l", "ml", "gl", "sc", "ec", "wp", "wg", "sl", "sp", "gr", "ew", "od",
+    "cs",
+})
+_QUANTITY = re.compile(r"^\d[\d.]*[a-z%]*$")
+
+Status = Literal["banned", "withdrawn"]
+DOSE_TO_BASE: dict[str, tuple[str, float]] = {
+    "l/ha": ("l/ha", 1.0), "ml/ha": ("l/ha", 0.001), "kg/ha": ("kg/ha", 1.0),
+    "g/ha": ("kg/ha", 0.001),
+}
+
+
+@dataclass(frozen=True)
+class BannedIngredient:
+    """An active ingredient that may not be used, and the legal instrument that says so."""
+
+    name: str
+    aliases: tuple[str, ...]
+    group: str
+    status: Status
+    legal_basis: str
+    refused_from: date | None
+    trade_names: tuple[str, ...]
+
+    def applies_on(self, day: date) -> bool:
+        """Banned ingredients always; withdrawn ones from the day their use ended."""
+        return self.refused_from is None or day >= self.refused_from
+
+
+@dataclass(frozen=True)
+class RegisteredProduct:
+    """One product's registration for one crop: label maximum dose and pre-harvest interval."""
+
+    name: str
+    active_ingredients: tuple[str, ...]
+    crop: str
+    target: str
+    max_dose: float
+    dose_unit: str
+    phi_days: int
+    registrant: str
+
+
+def normalize(name: str) -> str:
+    """A spelling-independent key for an ingredient or product name.
+
+    >>> normalize("  Chlorpyrifos-Ethyl "), normalize("2.4 D"), normalize("Thiophanate Methyl")
+    ('chlorpyrifos ethyl', '2 4 d', 'thiophanate methyl')
+    """
+    text = unicodedata.normalize("NFKD", name.casefold().replace("đ", "d"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^a-z0-9%]+", " ", text).split())
+
+
+def _matches(candidate: str, key: str) -> bool:
+    """True when the candidate is the key, perhaps followed by salt or formulation words."""
+    if candidate == key:
+        return True
+    if not candidate.startswith(key + " "):
+        return False
+    rest = candidate[len(key) + 1:].split()
+    return all(word in _SALT_WORDS or _QUANTITY.match(word) for word in rest)
+
+
+def _rows(filename: str) -> Iterator[dict[str, str]]:
+    text = resources.files("agritrace.farm").joinpath("data", filename).read_text("utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    yield from csv.DictReader(io.StringIO("\n".join(lines)))
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split("|") if part.strip())
+
+
+@cache
+def banned_ingredients() -> tuple[BannedIngredient, ...]:
+    """Every row of the banned and withdrawn active-ingredient table."""
+    return tuple(
+        BannedIngredient(
+            name=row["active_ingredient"], aliases=_split(row["aliases"]), group=row["group"],
+            status="banned" if row["status"] == "banned" else "withdrawn",
+            legal_basis=row["legal_basis"],
+            refused_from=date.fromisoformat(row["refused_from"]) if row["refused_from"] else None,
+            trade_names=_split(row["trade_names"]),
+        )
+        for row in _rows(BANNED_FILE)
+    )
+
+
+@cache
+def _banned_keys() -> tuple[tuple[str, BannedIngredient], ...]:
+    keys = [
+        (normalize(name), item)
+        for item in banned_ingredients()
+        for name in (item.name, *item.aliases)
+    ]
+    # Longest first, so "parathion methyl" wins over "parathion".
+    return tuple(sorted(keys, key=lambda pair: -len(pair[0])))
+
+
+def banned_ingredient(name: str) -> BannedIngredient | None:
+    """The banned or withdrawn entry an ingredient name stands for, whatever the date."""
+    candidate = normalize(name)
+    return next((item for key, item in _banned_keys() if _matches(candidate, key)), None)
+
+
+def find_banned(active_ingredients: Iterable[str], on: date) -> list[BannedIngredient]:
+    """The ingredients among these that may not be used on that day, each once."""
+    found: list[BannedIngredient] = []
+    for name in active_ingredients:
+        item = banned_ingredient(name)
+        if item is not None and item.applies_on(on) and item not in found:
+            found.append(item)
+    return found
+
+
+def banned_by_trade_name(product: str) -> BannedIngredient | None:
+    """A banned ingredient known by this trade name (Gramoxone, Furadan 3GR, Regent 800WG)."""
+    candidate = normalize(product)
+    for item in banned_ingredients():
+        if any(_matches(candidate, normalize(trade)) for trade in item.trade_names):
+            return item
+    return None
+
+
+@cache
+def registered_products() -> tuple[RegisteredProduct, ...]:
+    """The sample registered-product table, one row per product and crop."""
+    return tuple(
+        RegisteredProduct(
+            name=row["product"], active_ingredients=_split(row["active_ingredients"]),
+            crop=row["crop"], target=row["target"], max_dose=float(row["max_dose"]),
+            dose_unit=row["dose_unit"], phi_days=int(row["phi_days"]),
+            registrant=row["registrant"],
+        )
+        for row in _rows(PRODUCTS_FILE)
+    )
+
+
+def product_registrations(product: str) -> list[RegisteredProduct]:
+    """Every crop registration of a product, found by its trade name; empty when unknown."""
+    key = normalize(product)
+    return [p for p in registered_products() if normalize(p.name) == key]
+
+
+def registration_for(product: str, crop: str) -> RegisteredProduct | None:
+    return next((p for p in product_registrations(product) if p.crop == crop), None)
+
+
+def dose_in(value: float, unit: str, target_unit: str) -> float | None:
+    """A dose converted to another unit of the same kind, or None across mass and volume.
+
+    >>> dose_in(750, "ml/ha", "l/ha"), dose_in(1, "kg/ha", "l/ha")
+    (0.75, None)
+    """
+    base, factor = DOSE_TO_BASE[unit]
+    target_base, target_factor = DOSE_TO_BASE[target_unit]
+    if base != target_base:
+        return None
+    return round(value * factor / target_factor, 9)
