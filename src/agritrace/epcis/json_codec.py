@@ -1,0 +1,269 @@
+"""The EPCIS 2.0 JSON-LD binding: read (streaming for large inputs) and write (streaming).
+
+Reading keeps every value as sent. Small inputs are parsed whole with orjson; a file or
+stream larger than ``WHOLE_LIMIT`` is read twice with ijson's C backend — a first pass for the
+header, a second that yields events one at a time — so a million-event document never sits in
+memory. A non-seekable stream is first spooled to a temporary file.
+
+>>> doc = read_json(b'{"type": "EPCISDocument", "schemaVersion": "2.0", '
+...                 b'"epcisBody": {"eventList": [{"type": "ObjectEvent"}]}}', "d.json")
+>>> doc.kind, doc.header, list(doc.events)
+('EPCISDocument', {'schemaVersion': '2.0'}, [{'type': 'ObjectEvent'}])
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import ijson  # type: ignore[import-untyped]
+import orjson
+
+from agritrace.epcis.document import STANDARD_CONTEXT, Document, Event
+from agritrace.errors import Problem, ValidationException, describe
+
+Source = bytes | str | Path | IO[bytes]
+
+# Above this many bytes a file or stream is streamed instead of parsed whole.
+WHOLE_LIMIT = 16 * 1024 * 1024
+
+KINDS = ("EPCISDocument", "EPCISQueryDocument")
+_EVENTS_PREFIX = {
+    "EPCISDocument": "epcisBody.eventList",
+    "EPCISQueryDocument": "epcisBody.queryResults.resultsBody.eventList",
+}
+_CONTEXT_KEYS = ("@context", "type", "epcisBody")
+
+
+def read_json(source: Source, name: str) -> Document:
+    """Read an EPCIS JSON-LD document or query document; events are yielded lazily."""
+    if isinstance(source, str):
+        return _from_object(_loads(source.encode(), name), name)
+    if isinstance(source, bytes):
+        return _from_object(_loads(source, name), name)
+    if isinstance(source, Path):
+        if source.stat().st_size <= WHOLE_LIMIT:
+            return _from_object(_loads(source.read_bytes(), name), name)
+        return _stream(source.open("rb"), name)
+    return _read_stream(source, name)
+
+
+def _read_stream(stream: IO[bytes], name: str) -> Document:
+    head = stream.read(WHOLE_LIMIT + 1)
+    if len(head) <= WHOLE_LIMIT:
+        return _from_object(_loads(head, name), name)
+    # The spool is closed by the event iterator once the events have been read.
+    spool: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
+    spool.write(head)
+    shutil.copyfileobj(stream, spool, 1024 * 1024)
+    spool.seek(0)
+    return _stream(spool, name)
+
+
+def _loads(data: bytes, name: str) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise _malformed(name, exc.msg, exc.lineno) from None
+
+
+def _malformed(name: str, reason: str, line: int | None, index: int | None = None) -> Exception:
+    problem = Problem(path="", expected="well-formed JSON", found=reason, document=name,
+                      line=line, event_index=index)
+    return ValidationException(f"{name} is not well-formed JSON", [problem])
+
+
+def _not_epcis(name: str, found: str, path: str = "") -> ValidationException:
+    problem = Problem(path=path or "type", expected="an EPCISDocument or EPCISQueryDocument object",
+                      found=found, document=name)
+    return ValidationException(f"{name} is not an EPCIS document", [problem])
+
+
+def _kind_of(root: Any, name: str) -> str:
+    if not isinstance(root, dict):
+        raise _not_epcis(name, describe(root), path="(root)")
+    kind = root.get("type")
+    if kind not in KINDS:
+        raise _not_epcis(name, describe(kind))
+    return str(kind)
+
+
+def _split_context(context: Any) -> tuple[dict[str, str], list[Any]]:
+    """@context string entries become namespaces; anything else is kept as sent."""
+    entries = context if isinstance(context, list) else [context] if context else []
+    namespaces: dict[str, str] = {}
+    extras: list[Any] = []
+    for entry in entries:
+        if entry == STANDARD_CONTEXT:
+            continue
+        if not isinstance(entry, dict):
+            extras.append(entry)
+            continue
+        rest = {}
+        for key, value in entry.items():
+            if isinstance(value, str) and not key.startswith("@") and ":" not in key:
+                namespaces[key] = value
+            else:
+                rest[key] = value
+        if rest:
+            extras.append(rest)
+    return namespaces, extras
+
+
+def _make(kind: str, head: dict[str, Any], events: Iterator[Event], name: str,
+          results: dict[str, Any]) -> Document:
+    namespaces, extras = _split_context(head.get("@context"))
+    header = {k: v for k, v in head.items() if k not in _CONTEXT_KEYS}
+    return Document(kind=kind, namespaces=namespaces, header=header, events=events, name=name,
+                    context_extras=extras, query_name=results.get("queryName"),
+                    subscription_id=results.get("subscriptionID"))
+
+
+def _from_object(root: Any, name: str) -> Document:
+    kind = _kind_of(root, name)
+    body = root.get("epcisBody")
+    results: dict[str, Any] = {}
+    if kind == "EPCISQueryDocument":
+        results = _dig(body, ("queryResults",))
+        events = _dig(results, ("resultsBody",)).get("eventList", [])
+    else:
+        events = _dig(body, ()).get("eventList", [])
+    if not isinstance(events, list):
+        raise _not_epcis(name, describe(events), path=_EVENTS_PREFIX[kind])
+    return _make(kind, root, _checked_events(events, name, kind), name, results)
+
+
+def _dig(value: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _checked_events(events: Iterable[Any], name: str, kind: str) -> Iterator[Event]:
+    for index, event in enumerate(events):
+        if not isinstance(event, dict):
+            problem = Problem(path=f"{_EVENTS_PREFIX[kind]}[{index}]", expected="an event object",
+                              found=describe(event), document=name, event_index=index)
+            raise ValidationException(f"{name}: an event is not an object", [problem])
+        yield event
+
+
+# --- streaming ------------------------------------------------------------------------------
+
+_TAIL = 4096
+
+
+def _stream(handle: IO[bytes], name: str) -> Document:
+    head, kind = _scan_header(handle, name)
+    prefix = _EVENTS_PREFIX[kind]
+    results = head.get("epcisBody", {}).get("queryResults", {})
+    return _make(kind, head, _stream_events(handle, name, kind, prefix), name, results)
+
+
+def _scan_header(handle: IO[bytes], name: str) -> tuple[dict[str, Any], str]:
+    """Everything but the event list, with the events skipped without being built."""
+    builder = ijson.ObjectBuilder()
+    lists = {prefix: kind for kind, prefix in _EVENTS_PREFIX.items()}
+    skipping = ""
+    try:
+        for prefix, event, value in ijson.parse(handle, use_float=True):
+            if skipping:
+                if prefix == skipping and event == "end_array":
+                    builder.event("end_array", None)
+                    if _tail_is_closing(handle, lists[skipping]):
+                        break
+                    skipping = ""
+                continue
+            builder.event(event, value)
+            if event == "start_array" and prefix in lists:
+                skipping = prefix
+    except ijson.JSONError as exc:
+        raise _malformed(name, str(exc), None) from None
+    root = builder.value
+    # After an early stop the builder holds the body as far as the list; that is all there is.
+    return root, _kind_of(root, name)
+
+
+_CLOSING = {"EPCISDocument": 2, "EPCISQueryDocument": 4}
+
+
+def _tail_is_closing(handle: IO[bytes], kind: str) -> bool:
+    """Whether the document ends right after the event list, so no header key follows it.
+
+    Documents written by machines put the body last; when one does not, the scan goes on.
+    """
+    here = handle.tell()
+    size = handle.seek(0, io.SEEK_END)
+    handle.seek(max(0, size - _TAIL))
+    tail = handle.read()
+    handle.seek(here)
+    braces = _CLOSING[kind]
+    return re.search(rb"\]\s*" + rb"\}\s*" * braces + rb"\Z", tail) is not None
+
+
+def _stream_events(handle: IO[bytes], name: str, kind: str, prefix: str) -> Iterator[Event]:
+    handle.seek(0)
+    index = 0
+    try:
+        for event in ijson.items(handle, prefix + ".item", use_float=True):
+            if not isinstance(event, dict):
+                problem = Problem(path=f"{prefix}[{index}]", expected="an event object",
+                                  found=describe(event), document=name, event_index=index)
+                raise ValidationException(f"{name}: an event is not an object", [problem])
+            yield event
+            index += 1
+    except ijson.JSONError as exc:
+        raise _malformed(name, str(exc), None, index) from None
+    finally:
+        handle.close()
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def iter_json(
+    events: Iterable[Event], *, header: dict[str, Any] | None = None,
+    namespaces: dict[str, str] | None = None, context_extras: list[Any] | None = None,
+    kind: str = "EPCISDocument", query_name: str | None = None,
+    subscription_id: str | None = None,
+) -> Iterator[bytes]:
+    """Render a document as chunks of UTF-8 JSON, one event at a time."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    context: list[Any] = [STANDARD_CONTEXT]
+    context += [{prefix: uri} for prefix, uri in (namespaces or {}).items()]
+    context += context_extras or []
+    root: dict[str, Any] = {"@context": context, "type": kind}
+    root.update((k, v) for k, v in (header or {}).items() if k not in _CONTEXT_KEYS)
+    opening = orjson.dumps(root)[:-1] + b',"epcisBody":{'
+    closing = b"]}}"
+    if kind == "EPCISQueryDocument":
+        results: dict[str, Any] = {}
+        if subscription_id is not None:
+            results["subscriptionID"] = subscription_id
+        results["queryName"] = query_name or "SimpleEventQuery"
+        opening += b'"queryResults":' + orjson.dumps(results)[:-1] + b',"resultsBody":{'
+        closing += b"}}"
+    yield opening + b'"eventList":['
+    first = True
+    for event in events:
+        yield (b"" if first else b",") + orjson.dumps(event)
+        first = False
+    yield closing
+
+
+def write_json(events: Iterable[Event], **options: Any) -> bytes:
+    """The whole document as bytes; see ``iter_json`` for the options."""
+    return b"".join(iter_json(events, **options))
+
+
+def document_to_json(doc: Document) -> Iterator[bytes]:
+    """Render a read Document back as JSON chunks."""
+    return iter_json(doc.events, header=doc.header, namespaces=doc.namespaces,
+                     context_extras=doc.context_extras, kind=doc.kind,
+                     query_name=doc.query_name, subscription_id=doc.subscription_id)
