@@ -57,7 +57,7 @@ VALID: dict[EntryKind, dict[str, Any]] = {
     EntryKind.ORGANIC_AMENDMENT: {"material": AmendmentMaterial.STRAW, "amount": 5},
     EntryKind.PEST_OBSERVATION: {"pest": "rầy nâu", "density_per_m2": 300},
     EntryKind.OTHER_CARE: {"activity": "làm cỏ"},
-    EntryKind.HARVEST: {"quantity": 6500, "lot": "ST25-P7-2026A", "gtin": "8934588063060",
+    EntryKind.HARVEST: {"quantity": 6500, "lot": "ST25-P7-2026A", "gtin": "08934588063060",
                         "area_ha": 1.2},
 }
 
@@ -159,7 +159,7 @@ def test_derived_values() -> None:
                                       unit="kg/ha", on=date(2025, 12, 1), sown_on=SOWN))
     assert (straw.t_per_ha, straw.days_before) == (4.5, 35)
     harvest = Harvest(**common(quantity=6.5, unit="t", lot="L1", gtin="8934588063060"))
-    assert (harvest.kilograms, harvest.gtin14) == (6500, "08934588063060")
+    assert (harvest.kilograms, harvest.gtin) == (6500, "08934588063060")
 
 
 def test_entries_are_frozen_and_compare_by_value() -> None:

@@ -341,6 +341,12 @@ class Harvest(_Entry):
     country_of_origin: str = "VN"
     kind: ClassVar[EntryKind] = EntryKind.HARVEST
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.gtin is not None:
+            # Kept as GTIN-14, the form Digital Links and EPC classes use.
+            object.__setattr__(self, "gtin", self.gtin.zfill(14))
+
     def _check(self, checks: _Checks) -> None:
         checks.amount("quantity", self.quantity, self.unit, HARVEST_UNITS)
         if not re.fullmatch(r"[!-~]{1,20}", self.lot):
@@ -371,9 +377,6 @@ class Harvest(_Entry):
     def kilograms(self) -> float:
         return self.quantity * 1000 if self.unit == "t" else self.quantity
 
-    @property
-    def gtin14(self) -> str | None:
-        return None if self.gtin is None else self.gtin.zfill(14)
 
 
 def _gtin_ok(gtin: str) -> bool:
