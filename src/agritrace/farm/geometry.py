@@ -169,13 +169,14 @@ def check_geometry(
 ) -> GeometryCheck:
     """Read and check a plot's GeoJSON geometry (or a Feature holding one); never raises."""
     issues: list[GeometryIssue] = []
-    geometry = _read(plot, obj, issues)
+    coarse: list[GeometryIssue] = []
+    geometry = _read(plot, obj, issues, coarse)
     if geometry is None:
         return GeometryCheck(plot, None, tuple(issues))
     position_issues: list[GeometryIssue] = []
     for position, where in _positions(geometry):
         _check_position(plot, position, where, country_box, position_issues)
-    issues.extend(_first_per_ring(position_issues))
+    issues.extend(_first_per_ring(position_issues + coarse))
     if geometry.point is not None:
         _check_point(plot, geometry, declared_area_ha, issues)
         return GeometryCheck(plot, geometry, tuple(issues))
@@ -235,7 +236,10 @@ def _ring_coords(coords: Any) -> Ring:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _read(plot: str, obj: object, issues: list[GeometryIssue]) -> PlotGeometry | None:
+def _read(
+    plot: str, obj: object, issues: list[GeometryIssue], coarse: list[GeometryIssue],
+) -> PlotGeometry | None:
+    """The geometry, or None with the reason in ``issues``; ``coarse`` gets decimals issues."""
     if isinstance(obj, Mapping) and obj.get("type") == "Feature":
         obj = obj.get("geometry")
     if not isinstance(obj, Mapping):
@@ -247,7 +251,7 @@ def _read(plot: str, obj: object, issues: list[GeometryIssue]) -> PlotGeometry |
         return None
     coordinates = obj.get("coordinates")
     if kind == "Point":
-        point = _position(plot, coordinates, (None, None, None), issues)
+        point = _position(plot, coordinates, (None, None, None), issues, coarse)
         return None if point is None else PlotGeometry(plot, "Point", point=point)
     nested = [coordinates] if kind == "Polygon" else coordinates
     if not isinstance(nested, list) or not nested:
@@ -255,7 +259,8 @@ def _read(plot: str, obj: object, issues: list[GeometryIssue]) -> PlotGeometry |
         return None
     polygons: list[PolygonCoords] = []
     for p_index, rings in enumerate(nested):
-        read = _read_polygon(plot, rings, p_index if kind == "MultiPolygon" else None, issues)
+        where = p_index if kind == "MultiPolygon" else None
+        read = _read_polygon(plot, rings, where, issues, coarse)
         if read is None:
             return None
         polygons.append(read)
@@ -263,7 +268,8 @@ def _read(plot: str, obj: object, issues: list[GeometryIssue]) -> PlotGeometry |
 
 
 def _read_polygon(
-    plot: str, rings: object, p_index: int | None, issues: list[GeometryIssue]
+    plot: str, rings: object, p_index: int | None, issues: list[GeometryIssue],
+    coarse: list[GeometryIssue],
 ) -> PolygonCoords | None:
     if not isinstance(rings, list) or not rings:
         issues.append(_issue("empty_geometry", plot, None, None, polygon=p_index))
@@ -274,7 +280,7 @@ def _read_polygon(
             issues.append(_issue("bad_position", plot, r_index, None, polygon=p_index,
                                  found=_kind_of(ring)))
             return None
-        positions = [_position(plot, raw, (p_index, r_index, v), issues)
+        positions = [_position(plot, raw, (p_index, r_index, v), issues, coarse)
                      for v, raw in enumerate(ring)]
         if any(p is None for p in positions):
             return None
@@ -284,7 +290,7 @@ def _read_polygon(
 
 def _position(
     plot: str, raw: object, where: tuple[int | None, int | None, int | None],
-    issues: list[GeometryIssue],
+    issues: list[GeometryIssue], coarse: list[GeometryIssue],
 ) -> Position | None:
     numbers = isinstance(raw, list) and all(
         isinstance(n, int | float | Decimal) and not isinstance(n, bool) for n in raw)
@@ -292,11 +298,12 @@ def _position(
         issues.append(_issue("bad_position", plot, where[1], where[2], polygon=where[0],
                              found=_kind_of(raw)))
         return None
-    return (_as_float(raw[0]), _as_float(raw[1]))
-
-
-def _as_float(value: int | float | Decimal) -> float:
-    return float(value)
+    lon, lat = float(raw[0]), float(raw[1])
+    places = min(_decimals(raw[0]), _decimals(raw[1]))
+    if places < MIN_DECIMALS:
+        coarse.append(_issue("too_few_decimals", plot, where[1], where[2], polygon=where[0],
+                             places=str(places), lon=_fmt(lon), lat=_fmt(lat)))
+    return (lon, lat)
 
 
 def _kind_of(value: object) -> str:
@@ -337,10 +344,6 @@ def _check_position(
         issues.append(_issue("outside_country", plot, r_index, v_index, polygon=p_index,
                              severity="warning", country_vi=box.name_vi,
                              country_en=box.name_en, **fields))
-    places = min(_decimals(lon), _decimals(lat))
-    if places < MIN_DECIMALS:
-        issues.append(_issue("too_few_decimals", plot, r_index, v_index, polygon=p_index,
-                             places=str(places), **fields))
 
 
 def _first_per_ring(issues: list[GeometryIssue]) -> list[GeometryIssue]:
@@ -360,13 +363,18 @@ def _first_per_ring(issues: list[GeometryIssue]) -> list[GeometryIssue]:
     return out
 
 
-def _decimals(value: float) -> int:
-    """Decimal places in the shortest text that reads back as ``value``.
+def _decimals(value: float | int | Decimal) -> int:
+    """Decimal places of a coordinate as written.
 
-    >>> _decimals(103.016071), _decimals(21.38), _decimals(105.0)
-    (6, 2, 0)
+    A float cannot remember trailing zeros, so its places are those of the shortest text that
+    reads back as it; a reader that keeps them (``json.loads(text, parse_float=Decimal)``)
+    lets ``103.500000`` count as 6 places.
+
+    >>> _decimals(103.016071), _decimals(21.38), _decimals(105.0), _decimals(Decimal("103.500000"))
+    (6, 2, 0, 6)
     """
-    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+    number = value if isinstance(value, Decimal) else Decimal(repr(value)).normalize()
+    exponent = number.as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
