@@ -27,11 +27,14 @@ standard's text disagree, and our choices where the vectors say nothing are list
   reference's JSON path writes ``True``); ``null`` is treated as absent.
 - A bizTransaction, source or destination is written ``type=…`` then the value, whatever the
   key order; one without a type is written without it (the reference crashes on it).
-- A key ending in ``List`` outside the standard fields wraps its items under the singular name,
-  as the XML binding does (``ext:fooList: [1]`` -> ``{ns}fooList{ns}foo=1``).
+- A list under a key ending in ``List`` outside the standard fields is written with its items
+  under the singular name, as its XML form would be (``ext:fooList: [1]`` ->
+  ``{ns}fooList{ns}foo=1``).
 - Extensions nested in a standard structure (readPoint, sensorReport, …) follow that
-  structure's standard fields, sorted (the reference does so only for namespaces ending in
-  ``/`` and with more than one child).
+  structure's standard fields, sorted, when their namespace ends in ``/`` and the structure has
+  more than one member; anything else left in a structure (such an extension, or a field that
+  does not belong there, like a sensorReport ``bizRules``) is written with the path of
+  structures holding it among the fields outside the canonical order, as the vectors show.
 - A naive time (no offset) is taken as UTC (the reference uses the machine's local zone).
 - Malformed GS1 URNs are hashed as written; Digital Links on any host are normalised.
 """
@@ -39,31 +42,24 @@ standard's text disagree, and our choices where the vectors say nothing are list
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from agritrace.epcis.cbv import VOCABULARIES, WEB_PREFIXES
+from agritrace.epcis import hash_values as hv
 from agritrace.epcis.document import Event
-from agritrace.ids.epc import lenient_id
 
-_Render = Callable[[str, Any, Mapping[str, str]], str]
+# A renderer gives (text in place, leftovers): the leftovers are complete renderings of what
+# did not belong in the structure, to be written among the fields outside the canonical order.
+_Rendered = tuple[str, list[str]]
+_Render = Callable[[str, Any, Mapping[str, str]], _Rendered]
+_NOTHING: _Rendered = ("", [])
 
 _SKIPPED = frozenset({"type", "eventID", "recordTime", "errorDeclaration", "comment",
                       "rdfs:comment"})
+_NOT_CHILDREN = frozenset({"comment", "rdfs:comment", "#text", "@value", "@context"})
 _PAIR_LISTS = {"bizTransactionList": ("bizTransaction", "bizTransactionType"),
                "sourceList": ("source", "sourceDestType"),
                "destinationList": ("destination", "sourceDestType")}
-_CURIES = (("gs1:", "https://gs1.org/voc/"), ("cbv:", "https://ref.gs1.org/cbv/"))
-_URN_TO_WEB = (
-    ("urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-"),
-    ("urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-"),
-    ("urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-"),
-    ("urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-"),
-    ("urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-"),
-)
-_NUMBER_START = frozenset("0123456789+-.iInN")
 
 
 def event_hash_id(event: Event, namespaces: Mapping[str, str],
@@ -83,7 +79,7 @@ def prehash_string(event: Event, namespaces: Mapping[str, str],
     """The canonical string the hash is taken of (CBV 2.0 section 8.9.2).
 
     ``namespaces`` maps extension prefixes to namespace URIs as the document declared them;
-    ``ignore`` names fields (``prefix:local`` or ``{namespace}local``) to leave out.
+    ``ignore`` names top-level fields (``prefix:local`` or ``{namespace}local``) to leave out.
 
     >>> prehash_string({"type": "ObjectEvent", "eventTime": "2020-01-01T08:00:00.0005+08:00",
     ...                 "epcList": ["urn:epc:id:sgtin:0614141.107346.2017"],
@@ -92,181 +88,132 @@ def prehash_string(event: Event, namespaces: Mapping[str, str],
     """
     out = [f"eventType={event.get('type', '')}"]
     rest: list[str] = []
-    skipped = _expanded_names(ignore, namespaces) if ignore else ()
-    for key, value in event.items():
-        if value is None or key in _SKIPPED or key[0] == "@":
+    for key, render in _TOP_ORDER.items():
+        field = event.get(key)
+        if field is not None:
+            text, leftovers = render(key, field, namespaces)
+            out.append(text)
+            rest.extend(leftovers)
+    skipped = hv.expanded_names(ignore, namespaces) if ignore else frozenset()
+    for key, field in event.items():
+        if field is None or key in _TOP_ORDER or key in _SKIPPED or key[0] == "@":
             continue
-        if key in _TOP_ORDER:
-            continue
-        name = _name(key, namespaces)
-        if name in skipped or key in skipped:
+        full = hv.name(key, namespaces)
+        if key in skipped or full in skipped:
             continue
         pair = _PAIR_LISTS.get(key)
         if pair is not None:
-            rest.append(_pair_list(key, value, pair))
+            rest.append(_pair_list(key, field, pair))
         else:
-            rest.extend(_generic(name, value, namespaces))
-    for key, render in _TOP_ORDER.items():
-        value = event.get(key)
-        if value is not None:
-            out.append(render(key, value, namespaces))
+            rest.extend(_generic(full, field, namespaces))
     rest.sort()
     out.extend(rest)
     return "".join(out)
 
 
 def declared_ignore_fields(obj: Mapping[str, Any]) -> list[str]:
-    """The field names an ``…:ignoreFields`` entry of a document (or queryResults) lists.
+    """The field names an ``…:ignoreFields`` member of a document (or queryResults) lists.
+
+    It may be a JSON list of names or, from XML, an object whose keys are the names.
 
     >>> declared_ignore_fields({"x:ignoreFields": ["x:hash", "ex:id"]})
     ['x:hash', 'ex:id']
     """
-    for key, value in obj.items():
+    for key, listed in obj.items():
         if key.endswith((":ignoreFields", "}ignoreFields")):
-            if isinstance(value, str):
-                return [value]
-            return [str(v) for v in value]
+            if isinstance(listed, str):
+                return [listed]
+            return [str(v) for v in listed]
     return []
 
 
-# --- values -------------------------------------------------------------------------------
+# --- leaves -------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1 << 16)
-def _text_value(text: str) -> str:
-    """A string value normalised: CURIE, CBV URN, number, GS1 identifier."""
-    text = text.strip()
-    for prefix, base in _CURIES:
-        if text.startswith(prefix):
-            text = base + text[len(prefix):]
-    if "urn:epcglobal:cbv:" in text:
-        for urn, web in _URN_TO_WEB:
-            text = text.replace(urn, web)
-    if text and text[0] in _NUMBER_START:
-        text = _number_text(text)
-    if text.startswith(("urn:epc:", "http")):
-        return lenient_id(text)
-    return text
+def _items(field: Any) -> list[Any]:
+    return field if isinstance(field, list) else [field]
 
 
-def _number_text(text: str) -> str:
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    if number != number or number in (float("inf"), float("-inf")):
-        return text
-    return str(int(number)) if number == int(number) else str(number)
+def _simple(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
+    parts = sorted(f"{name}={v}" for v in map(hv.value, _items(field)) if v)
+    return "".join(parts), []
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, str):
-        return _text_value(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return _number_text(repr(value))
-    return _text_value(str(value))
-
-
-def _vocab_value(vocabulary: str, value: Any) -> str:
-    """A CBV bare word as its Web URI, anything else as a normal value."""
-    if isinstance(value, str) and value in VOCABULARIES[vocabulary]:
-        return WEB_PREFIXES[vocabulary] + value
-    return _value(value)
-
-
-@lru_cache(maxsize=1 << 14)
-def _time_value(text: str) -> str:
-    """UTC, millisecond precision, ``Z``; half-to-even on the sub-millisecond part."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return text.strip()
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    millis, rest = divmod(moment.microsecond, 1000)
-    if rest > 500 or (rest == 500 and millis % 2):
-        millis += 1
-    moment = moment.replace(microsecond=0) + timedelta(milliseconds=millis)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
-
-
-# --- names --------------------------------------------------------------------------------
-
-
-def _name(key: str, namespaces: Mapping[str, str]) -> str:
-    prefix, colon, local = key.partition(":")
-    if colon:
-        namespace = namespaces.get(prefix)
-        if namespace is not None:
-            return f"{{{namespace}}}{local}"
-    return key
-
-
-def _expanded_names(names: Iterable[str], namespaces: Mapping[str, str]) -> frozenset[str]:
-    return frozenset(_name(n, namespaces) for n in names) | frozenset(names)
-
-
-# --- renderers ----------------------------------------------------------------------------
-
-
-def _items(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _simple(name: str, value: Any, namespaces: Mapping[str, str]) -> str:
-    parts = sorted(f"{name}={v}" for v in map(_value, _items(value)) if v)
-    return "".join(parts)
-
-
-def _time(name: str, value: Any, namespaces: Mapping[str, str]) -> str:
-    parts = sorted(f"{name}={_time_value(v)}" for v in _items(value) if isinstance(v, str) and v)
-    return "".join(parts)
+def _time(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
+    parts = sorted(f"{name}={hv.time_value(v)}" for v in _items(field)
+                   if isinstance(v, str) and v)
+    return "".join(parts), []
 
 
 def _vocab(vocabulary: str) -> _Render:
-    def render(name: str, value: Any, namespaces: Mapping[str, str]) -> str:
-        parts = sorted(f"{name}={v}" for v in (_vocab_value(vocabulary, x)
-                                                for x in _items(value) if x is not None) if v)
-        return "".join(parts)
+    def render(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
+        texts = (hv.vocab_value(vocabulary, x) for x in _items(field) if x is not None)
+        return "".join(sorted(f"{name}={v}" for v in texts if v)), []
     return render
 
 
-def _epcs(name: str, value: Any, namespaces: Mapping[str, str]) -> str:
-    parts = sorted(f"epc={v}" for v in map(_value, _items(value)) if v)
-    return name + "".join(parts) if parts else ""
+def _epcs(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
+    parts = sorted(f"epc={v}" for v in map(hv.value, _items(field)) if v)
+    return (name + "".join(parts) if parts else ""), []
 
 
-def _fields(order: dict[str, _Render]) -> Callable[[Mapping[str, Any], Mapping[str, str]], str]:
-    """A structure's standard fields in ``order``, then its extensions, sorted."""
-    def one(obj: Mapping[str, Any], namespaces: Mapping[str, str]) -> str:
-        parts = []
+# --- structures ---------------------------------------------------------------------------
+
+
+def _fields(order: dict[str, _Render]) -> Callable[[Mapping[str, Any], Mapping[str, str]],
+                                                   _Rendered]:
+    """A structure: its standard fields in ``order``, then its gathered extensions, sorted."""
+    def one(obj: Mapping[str, Any], namespaces: Mapping[str, str]) -> _Rendered:
+        parts: list[str] = []
+        left: list[str] = []
         for key, render in order.items():
             field = obj.get(key)
             if field is not None:
-                parts.append(render(key, field, namespaces))
-        extras = sorted(text for key, field in obj.items() if key not in order
-                        and field is not None and key not in _SKIPPED and key[0] != "@"
-                        for text in _generic(_name(key, namespaces), field, namespaces))
-        return "".join(parts) + "".join(extras)
+                text, leftovers = render(key, field, namespaces)
+                parts.append(text)
+                left.extend(leftovers)
+        gathered: list[str] = []
+        gather = _gathers(obj)
+        for key, field in obj.items():
+            if key in order or field is None or not _is_child(key):
+                continue
+            full = hv.name(key.lstrip("@"), namespaces)
+            texts = _generic(full, field, namespaces)
+            (gathered if gather and full[0] == "{" and "/}" in full else left).extend(texts)
+        gathered.sort()
+        return "".join(parts) + "".join(gathered), left
     return one
+
+
+def _gathers(obj: Mapping[str, Any]) -> bool:
+    """Whether the reference appends a structure's extensions in place: only when it has more
+    than one member (list items count one each) and none named like eventTime or action."""
+    count = 0
+    for key, field in obj.items():
+        if "eventTime" in key or "action" in key:
+            return False
+        count += len(field) if isinstance(field, list) else 1
+    return count > 1
 
 
 def _each(order: dict[str, _Render]) -> _Render:
     """One structure, or several each written under the field's name, sorted."""
     one = _fields(order)
 
-    def render(name: str, value: Any, namespaces: Mapping[str, str]) -> str:
-        parts = []
-        for item in _items(value):
-            body = one(item, namespaces) if isinstance(item, Mapping) else _simple("", item, {})
+    def render(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
+        parts: list[str] = []
+        left: list[str] = []
+        for item in _items(field):
+            if not isinstance(item, Mapping):
+                parts.append(_simple(name, item, namespaces)[0])
+                continue
+            body, leftovers = one(item, namespaces)
             if body:
                 parts.append(name + body)
+            if leftovers:
+                left.append(name + "".join(sorted(leftovers)))
         parts.sort()
-        return "".join(parts)
+        return "".join(parts), left
     return render
 
 
@@ -274,41 +221,57 @@ def _list_of(element: str, order: dict[str, _Render]) -> _Render:
     """A list field: its name once, then each item as ``element…``, sorted."""
     one = _fields(order)
 
-    def render(name: str, value: Any, namespaces: Mapping[str, str]) -> str:
-        parts = sorted(element + one(v, namespaces) for v in _items(value)
-                       if isinstance(v, Mapping))
-        return name + "".join(parts) if parts else ""
+    def render(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
+        parts: list[str] = []
+        left: list[str] = []
+        for item in _items(field):
+            if isinstance(item, Mapping):
+                body, leftovers = one(item, namespaces)
+                if body:
+                    parts.append(element + body)
+                if leftovers:
+                    left.append(element + "".join(sorted(leftovers)))
+        parts.sort()
+        left.sort()
+        return (name + "".join(parts) if parts else "",
+                [name + "".join(left)] if left else [])
     return render
 
 
-def _pair_list(name: str, value: Any, pair: tuple[str, str]) -> str:
-    field, vocabulary = pair
+def _pair_list(name: str, field: Any, pair: tuple[str, str]) -> str:
+    member, vocabulary = pair
     parts = []
-    for item in _items(value):
+    for item in _items(field):
         if not isinstance(item, Mapping):
             continue
         kind = item.get("type")
-        text = f"type={_vocab_value(vocabulary, kind)}" if kind is not None else ""
-        parts.append(f"{text}{field}={_value(item.get(field, ''))}")
+        text = f"type={hv.vocab_value(vocabulary, kind)}" if kind is not None else ""
+        parts.append(f"{text}{member}={hv.value(item.get(member, ''))}")
     parts.sort()
     return name + "".join(parts)
 
 
-def _generic(name: str, value: Any, namespaces: Mapping[str, str]) -> list[str]:
+def _is_child(key: str) -> bool:
+    """Whether a member of a nested object is written: an XML attribute kept by the codec as
+    ``@prefix:local`` is; the element's text (``@value``/``#text``), ``@context``, ``@xmlns…``
+    and comments are not."""
+    return key not in _NOT_CHILDREN and not key.startswith("@xmlns")
+
+
+def _generic(name: str, field: Any, namespaces: Mapping[str, str]) -> list[str]:
     """A field outside the canonical order; one string per item when the value is a list."""
-    if name.endswith("List"):
-        inner = sorted(t for v in _items(value) for t in _generic(name[:-4], v, namespaces))
-        return [name + "".join(inner)]
-    if isinstance(value, list):
-        return [t for v in value if v is not None for t in _generic(name, v, namespaces)]
-    if isinstance(value, Mapping):
-        text = value.get("#text")
-        head = f"{name}={_value(text)}" if text not in (None, "") else name
-        children = sorted(t for key, v in value.items() if v is not None and key != "#text"
-                          and key not in _SKIPPED and not key.startswith("@")
-                          for t in _generic(_name(key, namespaces), v, namespaces))
+    if isinstance(field, list):
+        if name.endswith("List"):
+            inner = sorted(t for v in field for t in _generic(name[:-4], v, namespaces))
+            return [name + "".join(inner)]
+        return [t for v in field if v is not None for t in _generic(name, v, namespaces)]
+    if isinstance(field, Mapping):
+        text = field.get("#text", field.get("@value"))
+        head = f"{name}={hv.value(text)}" if text not in (None, "") else name
+        children = sorted(t for key, v in field.items() if v is not None and _is_child(key)
+                          for t in _generic(hv.name(key.lstrip("@"), namespaces), v, namespaces))
         return [head + "".join(children)]
-    text = _value(value)
+    text = hv.value(field)
     return [f"{name}={text}" if text else name]
 
 
@@ -330,7 +293,7 @@ _SENSOR_REPORT = _each({
     "coordinateReferenceSystem": _simple,
 })
 
-# The canonical property order of CBV 2.0 section 8.9.2, each field with its renderer.
+# The canonical property order (CBV 2.0 section 8.9.2), each field with its renderer.
 _TOP_ORDER: dict[str, _Render] = {
     "eventTime": _time,
     "eventTimeZoneOffset": _simple,
