@@ -169,11 +169,14 @@ def _scan_header(handle: IO[bytes], name: str) -> tuple[dict[str, Any], str]:
     """Everything but the event list, with the events skipped without being built."""
     builder = ijson.ObjectBuilder()
     lists = {prefix: kind for kind, prefix in _EVENTS_PREFIX.items()}
-    skipping = ""
+    skipping = item = ""
+    index = -1
     try:
         for prefix, event, value in ijson.parse(handle, use_float=True):
             if skipping:
-                if prefix == skipping and event == "end_array":
+                if prefix == item and event not in ("end_map", "end_array", "map_key"):
+                    index += 1
+                elif prefix == skipping and event == "end_array":
                     builder.event("end_array", None)
                     if _tail_is_closing(handle, lists[skipping]):
                         break
@@ -181,9 +184,9 @@ def _scan_header(handle: IO[bytes], name: str) -> tuple[dict[str, Any], str]:
                 continue
             builder.event(event, value)
             if event == "start_array" and prefix in lists:
-                skipping = prefix
+                skipping, item = prefix, prefix + ".item"
     except ijson.JSONError as exc:
-        raise _malformed(name, str(exc), None) from None
+        raise _malformed(name, str(exc), None, index if skipping else None) from None
     root = builder.value
     # After an early stop the builder holds the body as far as the list; that is all there is.
     return root, _kind_of(root, name)
