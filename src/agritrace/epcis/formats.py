@@ -1,0 +1,131 @@
+"""Lexical checks for the value formats the EPCIS 2.0 JSON schema uses.
+
+Each check answers exactly what the official schema's format or pattern answers, as enforced
+by ``jsonschema`` with its format checker (``uri``: RFC 3987's URI rule; ``date-time``: RFC 3339),
+with one deliberate difference: the schema's regular expressions end in ``$``, which in Python also
+matches just before a final newline, so the schema accepts ``"+07:00\\n"`` or a URI with a trailing
+newline. We reject a trailing newline everywhere, and a version written with non-ASCII digits.
+
+>>> is_uri("urn:epc:id:sgtin:0614141.107346.2017"), is_uri("not a uri")
+(True, False)
+>>> is_date_time("2026-05-01T08:30:00+07:00"), is_date_time("2026-05-01 08:30")
+(True, False)
+>>> is_time_zone_offset("+07:00"), is_time_zone_offset("+14:30")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+
+# RFC 3986 appendix A, written out once; fullmatch (not ``$``) so a trailing newline fails.
+_PCT = r"%[0-9A-Fa-f]{2}"
+_UNRESERVED_SUB = r"A-Za-z0-9\-._~!$&'()*+,;="
+_PCHAR_SET = _UNRESERVED_SUB + ":@"
+_H16 = r"[0-9A-Fa-f]{1,4}"
+_LS32 = rf"(?:{_H16}:{_H16}|(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){{3}}" \
+        r"(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?))"
+_IPV6 = "|".join((
+    rf"(?:{_H16}:){{6}}{_LS32}",
+    rf"::(?:{_H16}:){{5}}{_LS32}",
+    rf"(?:{_H16})?::(?:{_H16}:){{4}}{_LS32}",
+    rf"(?:(?:{_H16}:){{0,1}}{_H16})?::(?:{_H16}:){{3}}{_LS32}",
+    rf"(?:(?:{_H16}:){{0,2}}{_H16})?::(?:{_H16}:){{2}}{_LS32}",
+    rf"(?:(?:{_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}",
+    rf"(?:(?:{_H16}:){{0,4}}{_H16})?::{_LS32}",
+    rf"(?:(?:{_H16}:){{0,5}}{_H16})?::{_H16}",
+    rf"(?:(?:{_H16}:){{0,6}}{_H16})?::",
+))
+_IP_LITERAL = rf"\[(?:{_IPV6}|v[0-9A-Fa-f]+\.[{_UNRESERVED_SUB}:]+)\]"
+_AUTHORITY = (
+    rf"(?:(?:[{_UNRESERVED_SUB}:]|{_PCT})*@)?"
+    rf"(?:{_IP_LITERAL}|(?:[{_UNRESERVED_SUB}]|{_PCT})*)(?::[0-9]*)?"
+)
+_PATH = rf"(?:[{_PCHAR_SET}/]|{_PCT})*"
+_QUERY = rf"(?:[{_PCHAR_SET}/?]|{_PCT})*"
+_URI = re.compile(
+    rf"[A-Za-z][A-Za-z0-9+.\-]*:(?://{_AUTHORITY}{_PATH}|(?!//){_PATH})"
+    rf"(?:\?{_QUERY})?(?:#{_QUERY})?"
+)
+
+_DATE_TIME = re.compile(
+    r"([0-9]{4})-(0[1-9]|1[0-2])-([0-9]{2})[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:\.[0-9]+)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+
+# Every offset the schema's pattern allows: -13:59..+13:59 plus ±14:00; a set lookup is cheapest.
+_OFFSETS: frozenset[str] = frozenset(
+    f"{sign}{hour:02d}:{minute:02d}"
+    for sign in "+-" for hour in range(14) for minute in range(60)
+) | {"+14:00", "-14:00"}
+
+_DIGITS = frozenset("0123456789")
+_UOM_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_HEX_CHARS = frozenset("0123456789abcdefABCDEF")
+
+# Prefixes the schema's vocab-other-uri / vocab-nonGS1WebVoc-uri patterns forbid.
+CBV_URI_PREFIXES = ("urn:epcglobal:cbv", "http://ns.gs1.org/cbv/", "https://ns.gs1.org/cbv/")
+GS1_VOC_PREFIXES = (
+    "http://gs1.org/voc/", "https://gs1.org/voc/",
+    "http://www.gs1.org/voc/", "https://www.gs1.org/voc/",
+)
+
+
+def is_uri(value: str) -> bool:
+    """Whether ``value`` is an absolute URI (RFC 3986 ``URI``: scheme, ``:``, the rest).
+
+    >>> is_uri("https://id.gs1.org/01/09521234543213/21/1"), is_uri("example:myField")
+    (True, True)
+    >>> is_uri("urn:epc:id:sgtin:0614141.107346.2017\\n"), is_uri("http://a b")
+    (False, False)
+    """
+    return _URI.fullmatch(value) is not None
+
+
+def is_date_time(value: str) -> bool:
+    """Whether ``value`` is an RFC 3339 date-time with a time zone (``T``/``Z`` in either case).
+
+    >>> is_date_time("2024-02-29T23:59:59.5Z"), is_date_time("2023-02-29T00:00:00Z")
+    (True, False)
+    """
+    match = _DATE_TIME.fullmatch(value)
+    if match is None:
+        return False
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    return year > 0 and 1 <= day <= calendar.monthrange(year, month)[1]
+
+
+def is_time_zone_offset(value: str) -> bool:
+    """Whether ``value`` is ``±hh:mm`` between -14:00 and +14:00, as the schema's pattern says."""
+    return value in _OFFSETS
+
+
+def is_version(value: str) -> bool:
+    """Whether ``value`` is dot-separated ASCII digits, e.g. ``2.0``.
+
+    >>> is_version("2.0"), is_version("2."), is_version("v2")
+    (True, False, False)
+    """
+    parts = value.split(".")
+    return all(part and _DIGITS.issuperset(part) for part in parts)
+
+
+def is_uom(value: str) -> bool:
+    """Whether ``value`` has the shape of a UN/ECE Recommendation 20 code (``KGM``, ``A93``)."""
+    return 2 <= len(value) <= 3 and _UOM_CHARS.issuperset(value)
+
+
+def is_hex_binary(value: str) -> bool:
+    """Whether ``value`` is one or more hexadecimal digits."""
+    return bool(value) and _HEX_CHARS.issuperset(value)
+
+
+def is_other_uri(value: str) -> bool:
+    """A URI that is not in the CBV's own URN or ns.gs1.org namespace (schema: vocab-other-uri)."""
+    return not value.startswith(CBV_URI_PREFIXES) and is_uri(value)
+
+
+def is_non_gs1_voc_uri(value: str) -> bool:
+    """A URI outside the GS1 Web Vocabulary (schema: vocab-nonGS1WebVoc-uri)."""
+    return not value.startswith(GS1_VOC_PREFIXES) and is_uri(value)
