@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,7 +12,6 @@ from agritrace.errors import ValidationException
 from agritrace.farm.geometry import check_geometry
 from agritrace.reports.eudr import (
     COMMODITIES,
-    CUTOFF_DATE,
     CommodityLine,
     PlotRecord,
     check_plot,
@@ -263,6 +261,3 @@ def test_shipment_risk_takes_the_worst_plot() -> None:
     assert (incomplete.level, incomplete.missing) == ("incomplete", ("T-77", "T-13"))
     assert incomplete.message_en.endswith("(no result: T-77, T-13)")
 
-
-def test_cutoff_date() -> None:
-    assert CUTOFF_DATE == date(2020, 12, 31)

@@ -429,20 +429,21 @@ class ShipmentRisk:
 
     @property
     def message_en(self) -> str:
-        text = {"low": "low risk: no deforestation signal after the cut-off date 31/12/2020",
+        cutoff = f"{CUTOFF_DATE:%d/%m/%Y}"
+        text = {"low": f"low risk: no deforestation signal after the cut-off date {cutoff}",
                 "more_info_needed": "more information needed for some plots",
-                "high": "high risk: deforestation or disturbance after the cut-off date "
-                        "31/12/2020 on some plots",
+                "high": f"high risk: deforestation or disturbance after the cut-off date "
+                        f"{cutoff} on some plots",
                 "incomplete": "incomplete: no risk result for some plots"}[self.level]
         extra = f" (no result: {', '.join(self.missing)})" if self.missing else ""
         return f"Shipment: {text}{extra}"
 
     @property
     def message_vi(self) -> str:
-        text = {"low": "rủi ro thấp: không có dấu hiệu mất rừng sau ngày 31/12/2020",
+        cutoff = f"{CUTOFF_DATE:%d/%m/%Y}"
+        text = {"low": f"rủi ro thấp: không có dấu hiệu mất rừng sau ngày {cutoff}",
                 "more_info_needed": "cần thêm thông tin cho một số thửa",
-                "high": "rủi ro cao: có thửa bị mất rừng hoặc suy thoái rừng sau ngày "
-                        "31/12/2020",
+                "high": f"rủi ro cao: có thửa bị mất rừng hoặc suy thoái rừng sau ngày {cutoff}",
                 "incomplete": "chưa đủ: một số thửa chưa có kết quả đánh giá rủi ro"}[self.level]
         extra = f" (chưa có kết quả: {', '.join(self.missing)})" if self.missing else ""
         return f"Lô hàng: {text}{extra}"
