@@ -42,7 +42,8 @@ _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 # Largest believable value per unit; anything above is a typing slip (or the wrong unit).
 FERTILIZER_UNITS: dict[str, float] = {"kg/ha": 5_000, "t/ha": 50, "l/ha": 2_000}
-DOSE_UNITS: dict[str, float] = {"l/ha": 20, "ml/ha": 20_000, "kg/ha": 20, "g/ha": 20_000}
+# Granules (carbofuran-type products) go on at tens of kg/ha; sprays at a few l or kg.
+DOSE_UNITS: dict[str, float] = {"l/ha": 20, "ml/ha": 20_000, "kg/ha": 100, "g/ha": 100_000}
 AMENDMENT_UNITS: dict[str, float] = {"t/ha": 50, "kg/ha": 50_000}
 HARVEST_UNITS: dict[str, float] = {"kg": 5_000_000, "t": 5_000}
 MAX_SEED_KG_PER_HA = 500.0
@@ -117,9 +118,13 @@ class _Checks:
 def _other_unit_hint(value: float, unit: str, limits: dict[str, float]) -> str:
     """Suggest the unit the value was probably meant in (5000 t/ha is 5000 kg/ha)."""
     for other, high in limits.items():
-        if other != unit and 0 < value <= high and other.split("/")[1:] == unit.split("/")[1:]:
+        if other != unit and 0 < value <= high and _dimension(other) == _dimension(unit):
             return f" (was it {value:g} {other}?)"
     return ""
+
+
+def _dimension(unit: str) -> str:
+    return "volume" if unit.split("/")[0] in ("l", "ml") else "mass"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,415 @@
+"""Compliance rules, computed when a diary entry is made, and growing-area code readiness.
+
+Per entry (:func:`check_entry`), each finding in plain Vietnamese with English beside it:
+
+- a banned or withdrawn active ingredient (by name, or by a known trade name) is **refused**:
+  the entry must not be saved (:func:`raise_refusals`);
+- a harvest before the pre-harvest interval of a spraying in the same season has passed is
+  **flagged**, naming the product and the safe date;
+- a dose over the label maximum, a product not registered for the crop, or a product not in
+  the registered-product table are **warnings**.
+
+Per plot (:func:`plot_readiness`), the requirements for a growing-area code (mã số vùng trồng):
+diary continuity, a named technical manager, pest monitoring, only permitted inputs and the
+minimum area for the crop and export market; per cooperative (:func:`cooperative_readiness`),
+the hectares already coded, ready, and not ready. Thresholds are configuration
+(:class:`ReadinessRules`), since they differ by crop and market.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from itertools import pairwise
+
+from agritrace.errors import Problem, ValidationException
+from agritrace.farm.diary import DiaryEntry, Harvest, PestObservation, Spraying
+from agritrace.farm.pesticides import (
+    CROPS,
+    BannedIngredient,
+    banned_by_trade_name,
+    dose_in,
+    find_banned,
+    product_registrations,
+    registration_for,
+)
+
+
+class Severity(StrEnum):
+    REFUSED = "refused"  # the entry is not saved
+    FLAGGED = "flagged"  # saved, but the lot needs attention before it is sold
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule's verdict on an entry, ready to show the farmer."""
+
+    rule: str
+    severity: Severity
+    path: str
+    vi: str
+    en: str
+    expected: str
+    found: str
+
+    def as_problem(self) -> Problem:
+        return Problem(path=self.path, expected=self.expected, found=self.found)
+
+
+def _d(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _crop_vi(crop: str) -> str:
+    return CROPS.get(crop, crop)
+
+
+def check_entry(entry: DiaryEntry, *, crop: str,
+                history: Iterable[DiaryEntry] = ()) -> list[Finding]:
+    """The findings for a new entry, given the plot's crop and the season's earlier entries."""
+    if isinstance(entry, Spraying):
+        return _check_spraying(entry, crop)
+    if isinstance(entry, Harvest):
+        return _check_harvest(entry, crop, history)
+    return []
+
+
+def raise_refusals(findings: Sequence[Finding]) -> None:
+    """Raise ValidationException when any finding refuses the entry."""
+    refused = [f for f in findings if f.severity is Severity.REFUSED]
+    if refused:
+        detail = " ".join(f.vi for f in refused) + " / " + " ".join(f.en for f in refused)
+        raise ValidationException(detail, [f.as_problem() for f in refused])
+
+
+def _check_spraying(entry: Spraying, crop: str) -> list[Finding]:
+    banned = _banned_in(entry, crop)
+    if banned:
+        return banned
+    registrations = product_registrations(entry.product)
+    if not registrations:
+        return [Finding(
+            "unknown_product", Severity.WARNING, "spraying.product",
+            f"Không tìm thấy thuốc {entry.product} trong danh mục thuốc đã đăng ký của hệ "
+            "thống; hãy kiểm tra lại tên thuốc trên bao bì.",
+            f"{entry.product} is not in the registered-product table; check the name on "
+            "the label.",
+            "a product registered in Vietnam", repr(entry.product))]
+    registration = registration_for(entry.product, crop)
+    if registration is None:
+        crops = ", ".join(sorted({_crop_vi(r.crop) for r in registrations}))
+        return [Finding(
+            "not_registered_for_crop", Severity.WARNING, "spraying.product",
+            f"Thuốc {entry.product} không được đăng ký sử dụng trên cây {_crop_vi(crop)} "
+            f"(chỉ đăng ký cho: {crops}).",
+            f"{entry.product} is not registered for {crop} (registered for: "
+            f"{', '.join(sorted({r.crop for r in registrations}))}).",
+            f"a product registered for {crop}", repr(entry.product))]
+    dose = dose_in(entry.dose, entry.dose_unit, registration.dose_unit)
+    label = f"{registration.max_dose:g} {registration.dose_unit}"
+    given = f"{entry.dose:g} {entry.dose_unit}"
+    if dose is None:
+        return [Finding(
+            "dose_unit_mismatch", Severity.WARNING, "spraying.dose_unit",
+            f"Liều {given} không so được với liều trên nhãn {entry.product} ({label}): "
+            "thuốc dạng lỏng tính theo lít, dạng bột/hạt tính theo kg.",
+            f"The dose {given} cannot be compared with the label dose of {entry.product} "
+            f"({label}): liquids are measured in litres, powders and granules in kg.",
+            f"a dose in {registration.dose_unit}", given)]
+    if dose > registration.max_dose:
+        return [Finding(
+            "dose_over_label", Severity.WARNING, "spraying.dose",
+            f"Liều {given} của {entry.product} vượt liều tối đa trên nhãn ({label}).",
+            f"The dose {given} of {entry.product} is over the label maximum ({label}).",
+            f"at most {label}", given)]
+    return []
+
+
+def _banned_in(entry: Spraying, crop: str) -> list[Finding]:
+    names = list(entry.active_ingredients)
+    registration = registration_for(entry.product, crop)
+    if registration is not None:
+        names += registration.active_ingredients
+    findings = [_banned_finding(item, "spraying.active_ingredients", entry.product)
+                for item in find_banned(names, entry.on)]
+    by_name = banned_by_trade_name(entry.product)
+    if by_name is not None and by_name.applies_on(entry.on) and by_name not in find_banned(
+            names, entry.on):
+        findings.append(_banned_finding(by_name, "spraying.product", entry.product))
+    return findings
+
+
+def _banned_finding(item: BannedIngredient, path: str, product: str) -> Finding:
+    if item.status == "banned":
+        why_vi = f"thuộc danh mục thuốc BVTV cấm sử dụng tại Việt Nam ({item.legal_basis})"
+        why_en = f"is banned in Vietnam ({item.legal_basis})"
+    else:
+        since = _d(item.refused_from) if item.refused_from else ""
+        why_vi = (f"đã bị loại khỏi danh mục thuốc BVTV được phép sử dụng, cấm buôn bán và "
+                  f"sử dụng từ {since} ({item.legal_basis})")
+        why_en = (f"was removed from the list of permitted pesticides; its sale and use are "
+                  f"prohibited since {since} ({item.legal_basis})")
+    return Finding(
+        "banned_ingredient", Severity.REFUSED, path,
+        f"Hoạt chất {item.name} (trong {product}) {why_vi}. Không ghi nhận lần phun này; "
+        "hãy dùng thuốc trong danh mục được phép.",
+        f"The active ingredient {item.name} (in {product}) {why_en}. This spraying is "
+        "refused; use a permitted product.",
+        "only active ingredients permitted in Vietnam", repr(item.name))
+
+
+def phi_days(spraying: Spraying, crop: str) -> int | None:
+    """The pre-harvest interval of a spraying: as entered, else from the product's label."""
+    if spraying.phi_days is not None:
+        return spraying.phi_days
+    registration = registration_for(spraying.product, crop)
+    return None if registration is None else registration.phi_days
+
+
+def _check_harvest(entry: Harvest, crop: str, history: Iterable[DiaryEntry]) -> list[Finding]:
+    sprayings = [e for e in history if isinstance(e, Spraying) and e.plot_id == entry.plot_id
+                 and e.season_id == entry.season_id and e.on <= entry.on]
+    findings: list[Finding] = []
+    binding: tuple[date, Spraying, int] | None = None
+    for spraying in sprayings:
+        days = phi_days(spraying, crop)
+        if days is None:
+            findings.append(_phi_unknown(spraying))
+            continue
+        safe = spraying.on + timedelta(days=days)
+        if safe > entry.on and (binding is None or safe > binding[0]):
+            binding = (safe, spraying, days)
+    if binding is not None:
+        findings.insert(0, _phi_finding(entry, *binding))
+    return findings
+
+
+def _phi_finding(entry: Harvest, safe: date, spraying: Spraying, days: int) -> Finding:
+    return Finding(
+        "pre_harvest_interval", Severity.FLAGGED, "harvest.on",
+        f"Thu hoạch ngày {_d(entry.on)} khi chưa hết thời gian cách ly của {spraying.product} "
+        f"(phun ngày {_d(spraying.on)}, cách ly {days} ngày). Ngày thu hoạch an toàn: "
+        f"{_d(safe)}. Lô {entry.lot} cần được giữ lại và kiểm tra dư lượng.",
+        f"Harvest on {_d(entry.on)} is within the pre-harvest interval of {spraying.product} "
+        f"(sprayed {_d(spraying.on)}, interval {days} days). Safe harvest date: {_d(safe)}. "
+        f"Hold lot {entry.lot} and test it for residues.",
+        f"a harvest on or after {safe.isoformat()}", entry.on.isoformat())
+
+
+def _phi_unknown(spraying: Spraying) -> Finding:
+    return Finding(
+        "pre_harvest_interval_unknown", Severity.WARNING, "spraying.phi_days",
+        f"Không rõ thời gian cách ly của {spraying.product} (phun ngày {_d(spraying.on)}); "
+        "hãy ghi số ngày cách ly trên nhãn thuốc.",
+        f"The pre-harvest interval of {spraying.product} (sprayed {_d(spraying.on)}) is "
+        "unknown; record the interval printed on the label.",
+        "a pre-harvest interval in days", "nothing")
+
+
+# --- growing-area code readiness -------------------------------------------------------------
+
+# Minimum plot area in hectares per crop and export market; "*" matches any. The often cited
+# 10 ha for fruit exported to China is an example to be confirmed per market, not a rule.
+DEFAULT_MIN_AREA_HA: Mapping[str, Mapping[str, float]] = {
+    "*": {"*": 0.0},
+    "durian": {"CN": 10.0},
+    "dragon_fruit": {"CN": 10.0},
+    "mango": {"CN": 10.0},
+    "lychee": {"CN": 10.0},
+}
+
+
+@dataclass(frozen=True)
+class ReadinessRules:
+    """The configurable thresholds of the growing-area code readiness report."""
+
+    max_gap_days: int = 30
+    min_pest_observations: int = 1
+    min_area_ha: Mapping[str, Mapping[str, float]] = field(
+        default_factory=lambda: DEFAULT_MIN_AREA_HA)
+
+    def area_threshold(self, crop: str, market: str) -> float:
+        """The most specific threshold: crop and market, crop, market, then the default.
+
+        >>> ReadinessRules().area_threshold("durian", "CN"), ReadinessRules().area_threshold(
+        ...     "rice", "EU")
+        (10.0, 0.0)
+        """
+        for c, m in ((crop, market), (crop, "*"), ("*", market), ("*", "*")):
+            if m in self.min_area_ha.get(c, {}):
+                return self.min_area_ha[c][m]
+        return 0.0
+
+
+@dataclass(frozen=True)
+class PlotRecord:
+    """What the readiness report needs to know about one plot over the period checked."""
+
+    plot_id: str
+    cooperative_id: str
+    crop: str
+    market: str
+    area_ha: float
+    period_start: date
+    as_of: date
+    entries: tuple[DiaryEntry, ...] = ()
+    technical_manager: str | None = None
+    area_code: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    passed: bool
+    vi: str
+    en: str
+
+
+@dataclass(frozen=True)
+class PlotReadiness:
+    plot_id: str
+    cooperative_id: str
+    area_ha: float
+    coded: bool
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def ready(self) -> bool:
+        return all(check.passed for check in self.checks)
+
+    @property
+    def status(self) -> str:
+        """``coded`` when a code is granted, else ``ready`` or ``not_ready``."""
+        return "coded" if self.coded else "ready" if self.ready else "not_ready"
+
+    def failed(self) -> list[CheckResult]:
+        return [check for check in self.checks if not check.passed]
+
+
+@dataclass(frozen=True)
+class CooperativeReadiness:
+    cooperative_id: str
+    hectares_coded: float
+    hectares_ready: float
+    hectares_not_ready: float
+    plots: tuple[PlotReadiness, ...]
+
+    @property
+    def coded_at_risk(self) -> list[str]:
+        """Coded plots that fail a requirement now: their code could be revoked."""
+        return [p.plot_id for p in self.plots if p.coded and not p.ready]
+
+
+def plot_readiness(plot: PlotRecord, rules: ReadinessRules | None = None) -> PlotReadiness:
+    rules = rules or ReadinessRules()
+    checks = (
+        _continuity(plot, rules),
+        _technical_manager(plot),
+        _pest_monitoring(plot, rules),
+        _permitted_inputs(plot),
+        _area(plot, rules),
+    )
+    return PlotReadiness(plot.plot_id, plot.cooperative_id, plot.area_ha,
+                         plot.area_code is not None, checks)
+
+
+def cooperative_readiness(plots: Iterable[PlotRecord], rules: ReadinessRules | None = None,
+                          ) -> dict[str, CooperativeReadiness]:
+    """Per cooperative: hectares coded, ready for a code, and not ready, with each plot."""
+    by_coop: dict[str, list[PlotReadiness]] = {}
+    for plot in plots:
+        by_coop.setdefault(plot.cooperative_id, []).append(plot_readiness(plot, rules))
+    return {coop: _summary(coop, reports) for coop, reports in sorted(by_coop.items())}
+
+
+def _summary(coop: str, reports: list[PlotReadiness]) -> CooperativeReadiness:
+    def hectares(status: str) -> float:
+        return round(sum(r.area_ha for r in reports if r.status == status), 4)
+
+    return CooperativeReadiness(coop, hectares("coded"), hectares("ready"),
+                                hectares("not_ready"), tuple(reports))
+
+
+def diary_gaps(plot: PlotRecord, max_gap_days: int) -> list[tuple[date, date, int]]:
+    """Spans longer than ``max_gap_days`` with no entry, from the period start to the harvest
+    (or to ``as_of`` while the crop is still in the field)."""
+    days = sorted({e.on for e in plot.entries if plot.period_start <= e.on <= plot.as_of})
+    harvests = [e.until or e.on for e in plot.entries if isinstance(e, Harvest)]
+    end = min(max(harvests), plot.as_of) if harvests else plot.as_of
+    marks = [plot.period_start, *[d for d in days if d <= end], end]
+    return [(a, b, (b - a).days) for a, b in pairwise(marks)
+            if (b - a).days > max_gap_days]
+
+
+def _continuity(plot: PlotRecord, rules: ReadinessRules) -> CheckResult:
+    gaps = diary_gaps(plot, rules.max_gap_days)
+    if not gaps:
+        return CheckResult(
+            "diary_continuity", True,
+            f"Nhật ký ghi liên tục (không có khoảng trống quá {rules.max_gap_days} ngày).",
+            f"The diary is continuous (no gap over {rules.max_gap_days} days).")
+    vi = "; ".join(f"{n} ngày từ {_d(a)} đến {_d(b)}" for a, b, n in gaps)
+    en = "; ".join(f"{n} days from {_d(a)} to {_d(b)}" for a, b, n in gaps)
+    return CheckResult(
+        "diary_continuity", False,
+        f"Nhật ký bị gián đoạn quá {rules.max_gap_days} ngày: {vi}.",
+        f"The diary has gaps over {rules.max_gap_days} days: {en}.")
+
+
+def _technical_manager(plot: PlotRecord) -> CheckResult:
+    name = (plot.technical_manager or "").strip()
+    if name:
+        return CheckResult("technical_manager", True, f"Cán bộ kỹ thuật phụ trách: {name}.",
+                           f"Technical manager: {name}.")
+    return CheckResult("technical_manager", False,
+                       "Chưa có cán bộ kỹ thuật phụ trách vùng trồng.",
+                       "No technical manager is named for the growing area.")
+
+
+def _pest_monitoring(plot: PlotRecord, rules: ReadinessRules) -> CheckResult:
+    count = sum(1 for e in plot.entries if isinstance(e, PestObservation))
+    need = rules.min_pest_observations
+    return CheckResult(
+        "pest_monitoring", count >= need,
+        f"Đã ghi {count} lần điều tra sâu bệnh (cần ít nhất {need}).",
+        f"{count} pest observations recorded (at least {need} needed).")
+
+
+def _permitted_inputs(plot: PlotRecord) -> CheckResult:
+    bad: list[str] = []
+    unverified: list[str] = []
+    for entry in plot.entries:
+        if not isinstance(entry, Spraying):
+            continue
+        for finding in check_entry(entry, crop=plot.crop):
+            if finding.rule in ("banned_ingredient", "not_registered_for_crop"):
+                bad.append(f"{entry.product} ({_d(entry.on)})")
+            elif finding.rule == "unknown_product":
+                unverified.append(entry.product)
+    if bad:
+        listed = ", ".join(dict.fromkeys(bad))
+        return CheckResult("permitted_inputs", False,
+                           f"Đã dùng thuốc không được phép cho cây {_crop_vi(plot.crop)}: "
+                           f"{listed}.",
+                           f"Products not permitted for {plot.crop} were used: {listed}.")
+    note_vi = note_en = ""
+    if unverified:
+        listed = ", ".join(dict.fromkeys(unverified))
+        note_vi = f" Chưa xác minh được: {listed}."
+        note_en = f" Not verified: {listed}."
+    return CheckResult("permitted_inputs", True,
+                       "Chỉ dùng thuốc BVTV được phép." + note_vi,
+                       "Only permitted plant-protection products were used." + note_en)
+
+
+def _area(plot: PlotRecord, rules: ReadinessRules) -> CheckResult:
+    need = rules.area_threshold(plot.crop, plot.market)
+    return CheckResult(
+        "area_threshold", plot.area_ha >= need,
+        f"Diện tích {plot.area_ha:g} ha (tối thiểu {need:g} ha cho {_crop_vi(plot.crop)}, "
+        f"thị trường {plot.market}).",
+        f"Area {plot.area_ha:g} ha (minimum {need:g} ha for {plot.crop}, market "
+        f"{plot.market}).")
