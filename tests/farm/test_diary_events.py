@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from agritrace.epcis.cbv import BIZ_STEPS as CBV_BIZ_STEPS
 from agritrace.epcis.document import STANDARD_CONTEXT, Event
+from agritrace.epcis.validation import validate_event
 from agritrace.errors import ValidationException
 from agritrace.farm.diary import ENTRY_TYPES, EntryKind, Harvest, Spraying, WaterAction, WaterEvent
 from agritrace.farm.diary_events import (
@@ -75,6 +76,14 @@ def test_schema_check_is_not_vacuous(schema_validator: jsonschema.Draft7Validato
     event = entry_to_event(ENTRIES[0], "key-1")
     del event["action"]
     assert list(schema_validator.iter_errors(document(event)))
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=ENTRY_IDS)
+def test_every_event_passes_our_epcis_validation(entry: Any) -> None:
+    event = entry_to_event(entry, "key-1")
+    assert [p.message() for p in validate_event(event, NAMESPACES)] == []
+    # Undeclared, the agt prefix is caught: the check above is not vacuous.
+    assert any(p.path.startswith("agt:") for p in validate_event(event, {}))
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=ENTRY_IDS)
