@@ -261,3 +261,22 @@ def test_area_ignores_orientation_and_starting_vertex(
     assert base > 0
     assert geodesic_area_ha([[ring]]) == pytest.approx(base, rel=1e-9)
     assert base == pytest.approx(_authalic_box_ha(lon, lat, lon + size, lat + size), rel=1e-4)
+
+
+@pytest.mark.parametrize("k", [5, 1000, 4990])
+def test_crossing_in_a_long_gps_track_is_found_and_named(k: int) -> None:
+    # A 5,000-point track round a plot of ~380 ha; at k two notch points are walked in the
+    # wrong order, so the edge k-1 -> k crosses the edge k+1 -> k+2.
+    n, radius = 5000, 0.01
+
+    def at(i: int, r: float) -> list[float]:
+        angle = 2 * math.pi * i / n
+        return [round(103.0 + r * math.cos(angle), 6), round(21.3 + r * math.sin(angle), 6)]
+
+    ring = [at(i, radius) for i in range(n)]
+    ring[k], ring[k + 1] = at(k + 1, 0.8 * radius), at(k, 0.8 * radius)
+    check = check_geometry("T-01", polygon([*ring, ring[0]]))
+    crossings = [i for i in check.errors if i.code != "too_few_decimals"]
+    assert [(i.code, i.vertex) for i in crossings] == [("self_intersection", k - 1)]
+    assert f"edge from vertex {k} to {k + 1} crosses the edge from vertex {k + 2}" in (
+        crossings[0].message_en)

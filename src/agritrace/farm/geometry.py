@@ -439,49 +439,21 @@ def _first_duplicate(ring: Ring) -> tuple[int, int] | None:
 def _first_crossing(ring: Ring) -> tuple[str, int, int] | None:
     """The first pair of edges that cross or overlap, as (code, edge i, edge j), i < j.
 
-    Edge i runs from vertex i to vertex i+1. Shapely answers the cheap yes/no first; the
-    quadratic search that names the edges only runs on rings already known to be bad.
+    Edge i runs from vertex i to vertex i+1. Shapely answers the cheap yes/no first; a
+    spatial index then finds the touching pairs, so a 5,000-vertex GPS track stays fast.
     """
     if shapely.LinearRing(ring).is_simple:
         return None
     edges = len(ring) - 1
-    for i in range(edges):
-        for j in range(i + 1, edges):
-            adjacent = j == i + 1 or (i == 0 and j == edges - 1)
-            a, b, c, d = ring[i], ring[i + 1], ring[j], ring[j + 1]
-            if adjacent:
-                if _collinear_overlap(a, b, c, d):
-                    return ("overlapping_edges", i, j)
-            elif _segments_touch(a, b, c, d):
-                return ("self_intersection", i, j)
+    segments = shapely.linestrings([[ring[i], ring[i + 1]] for i in range(edges)])
+    left, right = shapely.STRtree(segments).query(segments, predicate="intersects")
+    for i, j in sorted((int(a), int(b)) for a, b in zip(left, right, strict=True) if a < b):
+        adjacent = j == i + 1 or (i == 0 and j == edges - 1)
+        if not adjacent:
+            return ("self_intersection", i, j)
+        if shapely.intersection(segments[i], segments[j]).length > 0:
+            return ("overlapping_edges", i, j)
     return None
-
-
-def _orient(a: Position, b: Position, c: Position) -> float:
-    return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
-
-
-def _on_segment(a: Position, b: Position, p: Position) -> bool:
-    return (min(a[0], b[0]) <= p[0] <= max(a[0], b[0])
-            and min(a[1], b[1]) <= p[1] <= max(a[1], b[1]))
-
-
-def _segments_touch(a: Position, b: Position, c: Position, d: Position) -> bool:
-    o1, o2, o3, o4 = _orient(a, b, c), _orient(a, b, d), _orient(c, d, a), _orient(c, d, b)
-    if ((o1 > 0) != (o2 > 0)) and ((o3 > 0) != (o4 > 0)) and 0 not in (o1, o2, o3, o4):
-        return True
-    return any(o == 0 and _on_segment(s, e, p) for o, s, e, p in
-               ((o1, a, b, c), (o2, a, b, d), (o3, c, d, a), (o4, c, d, b)))
-
-
-def _collinear_overlap(a: Position, b: Position, c: Position, d: Position) -> bool:
-    """Adjacent edges that fold back on each other (a spike) share more than their vertex."""
-    if _orient(a, b, c) != 0 or _orient(a, b, d) != 0:
-        return False
-    shared = {a, b} & {c, d}
-    others = [p for p in (a, b, c, d) if p not in shared]
-    return any(_on_segment(a, b, p) for p in others if p in (c, d)) or any(
-        _on_segment(c, d, p) for p in others if p in (a, b))
 
 
 def _check_validity(plot: str, geometry: PlotGeometry, issues: list[GeometryIssue]) -> None:
