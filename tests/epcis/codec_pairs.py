@@ -71,6 +71,10 @@ def normal(value: Any, namespaces: dict[str, str], key: str = "") -> Any:
         return items[0] if ":" in key and len(items) == 1 else items
     if isinstance(value, str):
         return _scalar(value.strip(), key)
+    if ":" in key and isinstance(value, bool):
+        return "true" if value else "false"  # XML has no types for extension values
+    if ":" in key and isinstance(value, int | float):
+        return str(value)
     return value
 
 

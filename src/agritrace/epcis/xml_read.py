@@ -88,11 +88,15 @@ class _Reader:
                 yield first
                 yield from events
             self._trailing_extensions()
+            # queryName may follow resultsBody in documents that do not keep the XSD's order.
+            doc.query_name = self.results.get("queryName")
+            doc.subscription_id = self.results.get("subscriptionID")
 
-        return Document(kind=kind, namespaces=self.namespaces, header=self.header,
-                        events=stream(), name=self.name,
-                        query_name=self.results.get("queryName"),
-                        subscription_id=self.results.get("subscriptionID"))
+        doc = Document(kind=kind, namespaces=self.namespaces, header=self.header,
+                       events=stream(), name=self.name,
+                       query_name=self.results.get("queryName"),
+                       subscription_id=self.results.get("subscriptionID"))
+        return doc
 
     # -- parsing ---------------------------------------------------------------------------
 

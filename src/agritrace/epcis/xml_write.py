@@ -61,7 +61,8 @@ def iter_xml(
     cbv_urns: bool = True, name: str = "document",
 ) -> Iterator[bytes]:
     """Render a document or query document as chunks of UTF-8 XML, one event at a time."""
-    header = dict(header or {})
+    # Not copied: a streaming reader adds trailing root extensions once its events are read.
+    header = header if header is not None else {}
     spaces = {**KNOWN_NAMESPACES, **(namespaces or {})}
     writer = _Writer(spaces, namespaces if namespaces is not None else {}, cbv_urns)
     root = "epcisq:EPCISQueryDocument" if kind == "EPCISQueryDocument" else "epcis:EPCISDocument"
@@ -213,10 +214,12 @@ class _Writer:
 
     def element_name(self, key: str) -> str:
         prefix, _, local = key.partition(":")
-        if local and prefix not in self.namespaces:
-            if prefix in self.live:
-                self.pending[prefix] = self.live[prefix]
-                return key
+        if not local:
+            return key
+        uri = self.live.get(prefix)
+        if uri is not None and uri != self.namespaces.get(prefix):
+            self.pending[prefix] = uri
+        elif prefix not in self.namespaces:
             raise _UnwritableError(key, "a namespace prefix declared in the document", prefix)
         return key
 
@@ -314,6 +317,8 @@ def _location(writer: _Writer, field: str, value: Any) -> str:
 
 def _typed_list(item: str, vocabulary: str) -> Field:
     def render(writer: _Writer, field: str, value: Any) -> str:
+        if not _objects(value, field):
+            return ""  # the XML binding has no empty form of these lists; absent says the same
         parts = [f"<{field}>"]
         for entry in _objects(value, field):
             kind = entry.get("type")
