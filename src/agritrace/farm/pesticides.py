@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal
 
@@ -89,6 +89,7 @@ class RegisteredProduct:
     registrant: str
 
 
+@lru_cache(maxsize=8192)
 def normalize(name: str) -> str:
     """A spelling-independent key for an ingredient or product name.
 
@@ -100,14 +101,16 @@ def normalize(name: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9%]+", " ", text).split())
 
 
-def _matches(candidate: str, key: str) -> bool:
-    """True when the candidate is the key, perhaps followed by salt or formulation words."""
-    if candidate == key:
-        return True
-    if not candidate.startswith(key + " "):
-        return False
-    rest = candidate[len(key) + 1:].split()
-    return all(word in _SALT_WORDS or _QUANTITY.match(word) for word in rest)
+def _lookup(candidate: str, index: dict[str, BannedIngredient]) -> BannedIngredient | None:
+    """The entry whose name is the candidate, perhaps followed by salt or formulation words;
+    the longest name wins, so "parathion methyl" is not read as "parathion"."""
+    words = candidate.split()
+    for size in range(len(words), 0, -1):
+        item = index.get(" ".join(words[:size]))
+        if item is not None and all(
+                w in _SALT_WORDS or _QUANTITY.match(w) for w in words[size:]):
+            return item
+    return None
 
 
 def _rows(filename: str) -> Iterator[dict[str, str]]:
@@ -136,20 +139,19 @@ def banned_ingredients() -> tuple[BannedIngredient, ...]:
 
 
 @cache
-def _banned_keys() -> tuple[tuple[str, BannedIngredient], ...]:
-    keys = [
-        (normalize(name), item)
-        for item in banned_ingredients()
-        for name in (item.name, *item.aliases)
-    ]
-    # Longest first, so "parathion methyl" wins over "parathion".
-    return tuple(sorted(keys, key=lambda pair: -len(pair[0])))
+def _name_index() -> dict[str, BannedIngredient]:
+    return {normalize(name): item for item in banned_ingredients()
+            for name in (item.name, *item.aliases)}
+
+
+@cache
+def _trade_index() -> dict[str, BannedIngredient]:
+    return {normalize(name): item for item in banned_ingredients() for name in item.trade_names}
 
 
 def banned_ingredient(name: str) -> BannedIngredient | None:
     """The banned or withdrawn entry an ingredient name stands for, whatever the date."""
-    candidate = normalize(name)
-    return next((item for key, item in _banned_keys() if _matches(candidate, key)), None)
+    return _lookup(normalize(name), _name_index())
 
 
 def find_banned(active_ingredients: Iterable[str], on: date) -> list[BannedIngredient]:
@@ -164,11 +166,7 @@ def find_banned(active_ingredients: Iterable[str], on: date) -> list[BannedIngre
 
 def banned_by_trade_name(product: str) -> BannedIngredient | None:
     """A banned ingredient known by this trade name (Gramoxone, Furadan 3GR, Regent 800WG)."""
-    candidate = normalize(product)
-    for item in banned_ingredients():
-        if any(_matches(candidate, normalize(trade)) for trade in item.trade_names):
-            return item
-    return None
+    return _lookup(normalize(product), _trade_index())
 
 
 @cache
@@ -187,8 +185,16 @@ def registered_products() -> tuple[RegisteredProduct, ...]:
 
 def product_registrations(product: str) -> list[RegisteredProduct]:
     """Every crop registration of a product, found by its trade name; empty when unknown."""
-    key = normalize(product)
-    return [p for p in registered_products() if normalize(p.name) == key]
+    return list(_registrations_by_name().get(normalize(product), ()))
+
+
+@cache
+def _registrations_by_name() -> dict[str, tuple[RegisteredProduct, ...]]:
+    index: dict[str, tuple[RegisteredProduct, ...]] = {}
+    for product in registered_products():
+        key = normalize(product.name)
+        index[key] = (*index.get(key, ()), product)
+    return index
 
 
 def registration_for(product: str, crop: str) -> RegisteredProduct | None:
