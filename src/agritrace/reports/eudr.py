@@ -57,7 +57,7 @@ COMMODITIES: dict[str, Commodity] = {c.key: c for c in (
     Commodity("rubber", "4001", "Cao su", "Rubber", "risk_pcrop"),
     Commodity("oil_palm", "1511", "Dầu cọ", "Oil palm", "risk_pcrop"),
     Commodity("soya", "1201", "Đậu tương", "Soya", "risk_acrop"),
-    Commodity("cattle", "0102", "Gia súc", "Cattle", "risk_livestock"),
+    Commodity("cattle", "0102", "Gia súc", "Cattle", "risk_cattle"),
     Commodity("wood", "4403", "Gỗ", "Wood", "risk_timber"),
 )}
 
@@ -340,7 +340,7 @@ def read_whisp_csv(text: str, *, commodity: str = "coffee", document: str = "whi
     The plot id column is ``external_id`` (our id sent to Whisp) when the file has one, else
     ``Geo_id``, else ``plotId`` (Whisp's own row number).
     The risk is the commodity's column (``risk_pcrop`` for coffee, cocoa, rubber, oil palm;
-    ``risk_acrop`` for soya; ``risk_timber``; ``risk_livestock``), else the older
+    ``risk_acrop`` for soya; ``risk_timber``; ``risk_cattle``), else the older
     ``EUDR_risk``. Headers match case- and punctuation-insensitively; ``;`` and tab
     separators are accepted.
     """
