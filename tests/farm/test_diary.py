@@ -152,6 +152,13 @@ def test_water_event_checks_its_action_and_span() -> None:
     assert set(problems(exc)) == {"water.action", "water.until"}
 
 
+def test_plain_words_are_accepted_for_choices() -> None:
+    entry = WaterEvent(**common(action="drain"))  # type: ignore[arg-type]
+    assert entry.action is WaterAction.DRAIN
+    straw = OrganicAmendment(**common(material="straw", amount=5))  # type: ignore[arg-type]
+    assert straw.material is AmendmentMaterial.STRAW
+
+
 def test_derived_values() -> None:
     assert Fertilizing(**common(product="Urea", amount=0.2, unit="t/ha",
                                 n_percent=46)).n_kg_per_ha == 92.0

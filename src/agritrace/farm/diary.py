@@ -265,8 +265,7 @@ class WaterEvent(_Entry):
     may_precede_sowing: ClassVar[bool] = True  # the pre-season water status counts for CH4
 
     def _check(self, checks: _Checks) -> None:
-        if not isinstance(self.action, WaterAction):
-            checks.fail("action", "one of " + ", ".join(WaterAction), self.action)
+        _coerce(self, "action", WaterAction, checks)
         if self.until is not None and not self.on <= self.until <= vietnam_today():
             checks.fail("until", f"a date from {self.on.isoformat()} to today",
                         self.until.isoformat())
@@ -286,8 +285,7 @@ class OrganicAmendment(_Entry):
     may_precede_sowing: ClassVar[bool] = True
 
     def _check(self, checks: _Checks) -> None:
-        if not isinstance(self.material, AmendmentMaterial):
-            checks.fail("material", "one of " + ", ".join(AmendmentMaterial), self.material)
+        _coerce(self, "material", AmendmentMaterial, checks)
         checks.amount("amount", self.amount, self.unit, AMENDMENT_UNITS)
         checks.bounded("days_before_cultivation", self.days_before_cultivation, 0, 365,
                        "a number of days")
@@ -382,6 +380,15 @@ class Harvest(_Entry):
     def kilograms(self) -> float:
         return self.quantity * 1000 if self.unit == "t" else self.quantity
 
+
+
+def _coerce(entry: _Entry, name: str, choices: type[StrEnum], checks: _Checks) -> None:
+    """Accept the plain word ("drain") for an enum field, stored as the enum member."""
+    value = getattr(entry, name)
+    if isinstance(value, str) and value in {c.value for c in choices}:
+        object.__setattr__(entry, name, choices(value))
+    else:
+        checks.fail(name, "one of " + ", ".join(c.value for c in choices), value)
 
 
 def _gtin_ok(gtin: str) -> bool:
