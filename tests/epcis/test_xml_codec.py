@@ -184,7 +184,7 @@ def test_read_document_refuses_other_content() -> None:
 
 _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
                 max_size=10).filter(lambda s: s.strip() == s)
-_uri = st.from_regex(r"[a-z][a-z0-9_.:]{0,10}", fullmatch=True)
+_uri = st.from_regex(r"[a-z][a-z0-9.]{0,6}(:[a-z0-9_.]{1,8})?", fullmatch=True)
 _ext = st.recursive(_text, lambda inner: st.dictionaries(
     st.sampled_from(["ex:a", "ex:b", "c"]), st.one_of(inner, st.lists(inner, min_size=2,
                                                                          max_size=3)),

@@ -309,7 +309,8 @@ class _BytesReader:
 def _children(element: Any) -> list[Any]:
     if element is None:
         return []
-    return [c for c in element if isinstance(c.tag, str)]
+    # Element children only (no comments or processing instructions), filtered in C.
+    return list(element.iterchildren(etree.Element))
 
 
 def _child(element: Any, local: str) -> Any:
