@@ -42,6 +42,10 @@ _CSET82 = frozenset(
 )
 # GS1 AI encodable character set 39, used by the CPI.
 _CSET39 = frozenset("#-/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# Characters an EPC URN may carry unescaped (TDS 2.0 section 6.3; '%' starts an escape).
+_URN_CHARS = frozenset(
+    "!%'()*+,-.0123456789:;=ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+)
 # Characters a Digital Link value must carry percent-encoded (GS1 Digital Link 1.x, table 7-1,
 # plus those an EPC URN already escapes).
 _ENCODE = {c: f"%{ord(c):02X}" for c in "!\"#%&()*+,/:<>? "}
@@ -175,7 +179,8 @@ def _text(value: str, limit: int, name: str, cset: frozenset[str] = _CSET82,
           minimum: int = 1) -> str:
     """A serial-like value checked against its character set and length, Digital Link encoded."""
     decoded = decode_value(value)
-    if not (minimum <= len(decoded) <= limit and in_cset(decoded, cset)):
+    if not (minimum <= len(decoded) <= limit and in_cset(decoded, cset)
+            and in_cset(value, _URN_CHARS)):
         raise _BadPartError(f"{name} of {minimum}-{limit} characters of the GS1 character set",
                    repr(value))
     return encode_value(decoded)
