@@ -59,13 +59,14 @@ def _number_text(text: str) -> str:
 
 def value(item: Any) -> str:
     """Any JSON value as the pre-hash string writes it."""
-    if isinstance(item, str):
+    kind = type(item)
+    if kind is str:
         return text_value(item)
-    if isinstance(item, bool):
-        return "true" if item else "false"
-    if isinstance(item, int):
+    if kind is int:
         return str(item)
-    if isinstance(item, float):
+    if kind is bool:
+        return "true" if item else "false"
+    if kind is float:
         return _number_text(repr(item))
     return text_value(str(item))
 
@@ -83,6 +84,8 @@ def time_value(text: str) -> str:
 
     Text that is not an ISO 8601 date-time is kept (stripped), as the reference does.
     """
+    if len(text) == 24 and text[23] == "Z" and text[19] == "." and text[10] == "T":
+        return text  # already canonical, or not a time at all: kept either way
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

@@ -50,9 +50,9 @@ from agritrace.epcis.document import Event
 
 # A renderer gives (text in place, leftovers): the leftovers are complete renderings of what
 # did not belong in the structure, to be written among the fields outside the canonical order.
-_Rendered = tuple[str, list[str]]
+_Rendered = tuple[str, tuple[str, ...]]
 _Render = Callable[[str, Any, Mapping[str, str]], _Rendered]
-_NOTHING: _Rendered = ("", [])
+_NONE: tuple[str, ...] = ()
 
 _SKIPPED = frozenset({"type", "eventID", "recordTime", "errorDeclaration", "comment",
                       "rdfs:comment"})
@@ -86,29 +86,31 @@ def prehash_string(event: Event, namespaces: Mapping[str, str],
     ...                 "bizStep": "shipping", "example:n": "2.50"}, {"example": "urn:x:"})
     'eventType=ObjectEventeventTime=2020-01-01T00:00:00.000ZepcListepc=https://id.gs1.org/01/10614141073464/21/2017bizStep=https://ref.gs1.org/cbv/BizStep-shipping{urn:x:}n=2.5'
     """
-    out = [f"eventType={event.get('type', '')}"]
+    placed: list[tuple[int, str]] = []
     rest: list[str] = []
-    for key, render in _TOP_ORDER.items():
-        field = event.get(key)
-        if field is not None:
-            text, leftovers = render(key, field, namespaces)
-            out.append(text)
-            rest.extend(leftovers)
     skipped = hv.expanded_names(ignore, namespaces) if ignore else frozenset()
     for key, field in event.items():
-        if field is None or key in _TOP_ORDER or key in _SKIPPED or key[0] == "@":
+        if field is None:
+            continue
+        position = _TOP_INDEX.get(key)
+        if position is not None:
+            text, leftovers = _TOP_RENDERS[position](key, field, namespaces)
+            placed.append((position, text))
+            rest.extend(leftovers)
+            continue
+        if key in _SKIPPED or key[0] == "@":
             continue
         full = hv.name(key, namespaces)
-        if key in skipped or full in skipped:
+        if skipped and (key in skipped or full in skipped):
             continue
         pair = _PAIR_LISTS.get(key)
         if pair is not None:
             rest.append(_pair_list(key, field, pair))
         else:
             rest.extend(_generic(full, field, namespaces))
+    placed.sort()
     rest.sort()
-    out.extend(rest)
-    return "".join(out)
+    return "".join([f"eventType={event.get('type', '')}", *(t for _, t in placed), *rest])
 
 
 def declared_ignore_fields(obj: Mapping[str, Any]) -> list[str]:
@@ -135,26 +137,34 @@ def _items(field: Any) -> list[Any]:
 
 
 def _simple(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
+    if isinstance(field, str):
+        text = hv.text_value(field)
+        return (f"{name}={text}" if text else ""), _NONE
     parts = sorted(f"{name}={v}" for v in map(hv.value, _items(field)) if v)
-    return "".join(parts), []
+    return "".join(parts), _NONE
 
 
 def _time(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
+    if isinstance(field, str):
+        return (f"{name}={hv.time_value(field)}" if field else ""), _NONE
     parts = sorted(f"{name}={hv.time_value(v)}" for v in _items(field)
                    if isinstance(v, str) and v)
-    return "".join(parts), []
+    return "".join(parts), _NONE
 
 
 def _vocab(vocabulary: str) -> _Render:
     def render(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
+        if isinstance(field, str):
+            text = hv.vocab_value(vocabulary, field)
+            return (f"{name}={text}" if text else ""), _NONE
         texts = (hv.vocab_value(vocabulary, x) for x in _items(field) if x is not None)
-        return "".join(sorted(f"{name}={v}" for v in texts if v)), []
+        return "".join(sorted(f"{name}={v}" for v in texts if v)), _NONE
     return render
 
 
 def _epcs(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
     parts = sorted(f"epc={v}" for v in map(hv.value, _items(field)) if v)
-    return (name + "".join(parts) if parts else ""), []
+    return (name + "".join(parts) if parts else ""), _NONE
 
 
 # --- structures ---------------------------------------------------------------------------
@@ -163,26 +173,49 @@ def _epcs(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
 def _fields(order: dict[str, _Render]) -> Callable[[Mapping[str, Any], Mapping[str, str]],
                                                    _Rendered]:
     """A structure: its standard fields in ``order``, then its gathered extensions, sorted."""
+    index = {key: i for i, key in enumerate(order)}
+    renders = list(order.values())
+    plain = [render is _simple for render in renders]
+    text_value = hv.text_value
+
     def one(obj: Mapping[str, Any], namespaces: Mapping[str, str]) -> _Rendered:
-        parts: list[str] = []
+        placed: list[tuple[int, str]] = []
+        others: list[str] = []
         left: list[str] = []
-        for key, render in order.items():
-            field = obj.get(key)
-            if field is not None:
-                text, leftovers = render(key, field, namespaces)
-                parts.append(text)
-                left.extend(leftovers)
-        gathered: list[str] = []
-        gather = _gathers(obj)
         for key, field in obj.items():
-            if key in order or field is None or not _is_child(key):
-                continue
-            full = hv.name(key.lstrip("@"), namespaces)
-            texts = _generic(full, field, namespaces)
-            (gathered if gather and full[0] == "{" and "/}" in full else left).extend(texts)
-        gathered.sort()
-        return "".join(parts) + "".join(gathered), left
+            position = index.get(key)
+            if position is None:
+                if field is not None and key not in _NOT_CHILDREN and key[:6] != "@xmlns":
+                    others.append(key)
+            elif plain[position] and type(field) is str:
+                # the common case, inlined: a string field of the standard vocabulary
+                text = text_value(field)
+                if text:
+                    placed.append((position, f"{key}={text}"))
+            elif field is not None:
+                text, leftovers = renders[position](key, field, namespaces)
+                placed.append((position, text))
+                left.extend(leftovers)
+        placed.sort()
+        body = "".join([text for _, text in placed])
+        if others:
+            body += "".join(_extensions(obj, others, namespaces, left))
+        return body, tuple(left)
     return one
+
+
+def _extensions(obj: Mapping[str, Any], keys: list[str], namespaces: Mapping[str, str],
+                left: list[str]) -> list[str]:
+    """The members outside a structure's order: gathered in place (returned, sorted) or left
+    over (added to ``left``)."""
+    gather = _gathers(obj)
+    gathered: list[str] = []
+    for key in keys:
+        full = hv.name(key.lstrip("@"), namespaces)
+        texts = _generic(full, obj[key], namespaces)
+        (gathered if gather and full[0] == "{" and "/}" in full else left).extend(texts)
+    gathered.sort()
+    return gathered
 
 
 def _gathers(obj: Mapping[str, Any]) -> bool:
@@ -213,7 +246,7 @@ def _each(order: dict[str, _Render]) -> _Render:
             if leftovers:
                 left.append(name + "".join(sorted(leftovers)))
         parts.sort()
-        return "".join(parts), left
+        return "".join(parts), tuple(left)
     return render
 
 
@@ -234,7 +267,7 @@ def _list_of(element: str, order: dict[str, _Render]) -> _Render:
         parts.sort()
         left.sort()
         return (name + "".join(parts) if parts else "",
-                [name + "".join(left)] if left else [])
+                (name + "".join(left),) if left else _NONE)
     return render
 
 
@@ -318,3 +351,5 @@ _TOP_ORDER: dict[str, _Render] = {
     "sensorElementList": _list_of("sensorElement", {"sensorMetadata": _SENSOR_METADATA,
                                                     "sensorReport": _SENSOR_REPORT}),
 }
+_TOP_INDEX = {key: i for i, key in enumerate(_TOP_ORDER)}
+_TOP_RENDERS = list(_TOP_ORDER.values())

@@ -34,7 +34,6 @@ from agritrace.errors import Problem, ValidationException
 
 CANONICAL_HOST = "https://id.gs1.org"
 
-_DIGITS = frozenset("0123456789")
 _HEX = frozenset("0123456789ABCDEFabcdef")
 # GS1 AI encodable character set 82 (GS1 General Specifications figure 7.11-1).
 _CSET82 = frozenset(
@@ -124,12 +123,8 @@ def check_digit(digits: str) -> int:
     >>> check_digit("061414107346")
     7
     """
-    total = 0
-    weight = 3
-    for char in reversed(digits):
-        total += (ord(char) - 48) * weight
-        weight = 4 - weight
-    return -total % 10
+    backwards = digits[::-1]  # weights 3, 1, 3, … from the right-most digit
+    return -(3 * sum(map(int, backwards[::2])) + sum(map(int, backwards[1::2]))) % 10
 
 
 _Outcome = tuple[str | None, tuple[str, str] | None]
@@ -318,12 +313,12 @@ def decode_value(text: str) -> str:
 
 
 def is_digits(text: str) -> bool:
-    """True for a non-empty run of ASCII digits (``str.isdigit`` accepts other scripts)."""
-    return bool(text) and all(c in _DIGITS for c in text)
+    """True for a non-empty run of ASCII digits (``str.isdigit`` alone accepts other scripts)."""
+    return text.isascii() and text.isdigit()
 
 
 def in_cset(text: str, cset: frozenset[str]) -> bool:
-    return all(c in cset for c in text)
+    return cset.issuperset(text)
 
 
 
