@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for the test session: initdb in a temp dir, a free port, stopped after.
+"""A throwaway PostgreSQL server: initdb in a temp dir, a free port, stopped afterwards.
 
 When run as root, the server runs as the ``postgres`` system user, as PostgreSQL refuses root.
 """

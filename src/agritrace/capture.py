@@ -73,7 +73,7 @@ class CaptureReport:
 @dataclass
 class _Prepared:
     index: int
-    hash_id: str
+    key: str
     row: dict[str, Any]
     terms: list[tuple[str, str, str | None, float | None, str | None]]
 
@@ -109,11 +109,15 @@ def capture_document(
 def _capture(
     engine: Engine, doc: Document, org: Organization, report: CaptureReport, proceed: bool
 ) -> None:
+    if doc.kind != "EPCISDocument":
+        report.problems.append(Problem(
+            "type", "an EPCISDocument (capture takes events to record; a query answer is not one)",
+            repr(doc.kind), document=doc.name))
+        raise _Rollback
     header_problems = validate_document(doc.header, doc.kind)
     if header_problems:
         report.problems.extend(p.located(document=doc.name) for p in header_problems)
         raise _Rollback
-    namespaces = orjson.dumps(doc.namespaces).decode()
     with engine.begin() as conn:
         batch: list[_Prepared] = []
         for index, event in enumerate(doc.events):
@@ -125,14 +129,14 @@ def _capture(
                 continue
             if report.rejected and not proceed:
                 continue  # keep reading to report every problem, but store nothing
-            prepared.row.update(org_id=org.id, job_id=report.job_id, namespaces=namespaces)
+            prepared.row.update(org_id=org.id, job_id=report.job_id)
             batch.append(prepared)
             if len(batch) >= BATCH:
-                _store(conn, batch, report)
+                _store(conn, batch, report, doc)
                 batch = []
         if report.rejected and not proceed:
             raise _Rollback
-        _store(conn, batch, report)
+        _store(conn, batch, report, doc)
 
 
 def _prepare(event: Any, index: int, doc: Document, report: CaptureReport) -> _Prepared | None:
@@ -140,7 +144,7 @@ def _prepare(event: Any, index: int, doc: Document, report: CaptureReport) -> _P
     if not isinstance(event, dict):
         problems = [Problem("", "an event object", type(event).__name__)]
     else:
-        problems = validate_event(event, doc.namespaces)
+        problems = validate_event(event, doc.namespaces, binding=doc.binding)
     prepared = None
     if not problems:
         try:
@@ -162,10 +166,12 @@ def _prepare(event: Any, index: int, doc: Document, report: CaptureReport) -> _P
 def _normalise(event: Event, index: int, namespaces: dict[str, str]) -> _Prepared:
     body = {k: v for k, v in event.items() if k != "recordTime"}
     hash_id = event_hash_id(body, namespaces)
+    key = hash_id + "#declared" if "errorDeclaration" in event else hash_id
     read_point = (event.get("readPoint") or {}).get("id")
     biz_location = (event.get("bizLocation") or {}).get("id")
     row = {
         "hash_id": hash_id,
+        "dedupe_key": key,
         "event_id": event.get("eventID"),
         "event_type": event["type"],
         "action": event.get("action"),
@@ -179,27 +185,29 @@ def _normalise(event: Event, index: int, namespaces: dict[str, str]) -> _Prepare
         "declared_error": 1 if "errorDeclaration" in event else 0,
         "body": orjson.dumps(body).decode(),
     }
-    return _Prepared(index, hash_id, row, terms_of(event, canonical_id))
+    return _Prepared(index, key, row, terms_of(event, canonical_id))
 
 
-def _store(conn: Connection, batch: list[_Prepared], report: CaptureReport) -> None:
+def _store(conn: Connection, batch: list[_Prepared], report: CaptureReport, doc: Document) -> None:
     if not batch:
         return
     unique: dict[str, _Prepared] = {}
     for prepared in batch:
-        if prepared.hash_id in unique:
+        if prepared.key in unique:
             report.duplicates += 1
         else:
-            unique[prepared.hash_id] = prepared
+            unique[prepared.key] = prepared
     existing = set(conn.scalars(
-        select(events.c.hash_id).where(events.c.hash_id.in_(list(unique)))
+        select(events.c.dedupe_key).where(events.c.dedupe_key.in_(list(unique)))
     ))
     report.duplicates += len(existing)
     fresh = [p for h, p in unique.items() if h not in existing]
     if not fresh:
         return
     record_time = now_micros()
-    rows = [{**p.row, "record_time_us": record_time} for p in fresh]
+    # Read now, not at the start: a streaming XML reader learns namespaces as it meets them.
+    namespaces = orjson.dumps(doc.namespaces).decode()
+    rows = [{**p.row, "record_time_us": record_time, "namespaces": namespaces} for p in fresh]
     ids = conn.execute(
         insert(events).returning(events.c.id, sort_by_parameter_order=True), rows
     ).scalars().all()

@@ -1,4 +1,4 @@
-"""The ``agritrace`` command: thin adapters over the services, readable messages, no stack traces."""
+"""The ``agritrace`` command: thin adapters over the services; readable messages, no tracebacks."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy import Engine
 
 from agritrace.errors import AgritraceError
 from agritrace.settings import get_settings
@@ -25,7 +26,7 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     return make_engine(get_settings().database_url)
 
 
@@ -67,7 +68,7 @@ def capture(
 ) -> None:
     """Capture documents into the event log; exits non-zero if anything was rejected."""
     from agritrace.capture import capture_document
-    from agritrace.epcis.codecs import read_document
+    from agritrace.epcis.xml_codec import read_document
     from agritrace.store.orgs import ensure_organization
 
     engine = _engine()
@@ -98,8 +99,8 @@ def hash_command(
     file: Annotated[Path, typer.Argument(help="An EPCIS 2.0 document (JSON-LD or XML)")],
 ) -> None:
     """Print the CBV 2.0 hash ID of each event, one per line, in document order."""
-    from agritrace.epcis.codecs import read_document
     from agritrace.epcis.hashing import event_hash_id
+    from agritrace.epcis.xml_codec import read_document
 
     try:
         with file.open("rb") as handle:

@@ -195,14 +195,15 @@ def _expected(name: str) -> str:
 
 
 def _id_condition(column: Any, value: str) -> ColumnElement[bool]:
-    """Exact match, or a class match for an EPC pattern such as urn:epc:idpat:sgtin:0614141.107346.*"""
+    """Exact match, or a class match for a pattern such as urn:epc:idpat:sgtin:0614141.107346.*"""
     if value.startswith("urn:epc:idpat:sgtin:") and value.endswith(".*"):
         parts = value[len("urn:epc:idpat:sgtin:"):-2].split(".")
         if len(parts) != 2 or "*" in parts[1]:
             raise ValueError(value)
         product = canonical_id(f"urn:epc:class:lgtin:{parts[0]}.{parts[1]}.x").rsplit("/10/", 1)[0]
         return or_(column == product, column.startswith(product + "/", autoescape=True))
-    return column == canonical_id(value)
+    exact: ColumnElement[bool] = column == canonical_id(value)
+    return exact
 
 
 def _term_match(roles: tuple[str, ...], values: list[str]) -> ColumnElement[bool]:

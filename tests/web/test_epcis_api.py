@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from sqlalchemy import Engine
@@ -51,7 +52,7 @@ def _seeded(engine: Engine) -> Api:
         _object_event(SGTIN, "2026-05-01T08:00:00+07:00"),
         _object_event(SGTIN, "2026-05-02T08:00:00+07:00", "shipping", disposition="in_transit"),
         _object_event("urn:epc:id:sgtin:8931234.012345.LOT1-002", "2026-05-03T08:00:00+07:00",
-                      "urn:epcglobal:cbv:bizstep:shipping"),
+                      "shipping"),
     )
     assert api.capture(body).status_code == 202
     return api
@@ -74,6 +75,15 @@ def test_an_organization_sees_only_its_own_events(engine: Engine) -> None:
     other = make_api(engine, "Shan Tuyet Tea Coop")
     assert _event_list(other.get("/events")) == []
     assert len(_event_list(api.get("/events"))) == 3
+
+
+def test_json_refuses_cbv_urns_as_the_official_schema_does(engine: Engine) -> None:
+    api = make_api(engine)
+    event = _object_event(SGTIN, "2026-05-01T08:00:00+07:00", "urn:epcglobal:cbv:bizstep:shipping")
+    answer = api.capture(_doc(event))
+    assert answer.status_code == 400
+    error = answer.json()["errors"][0]
+    assert error["path"] == "bizStep" and "'shipping'" in error["expected"]
 
 
 def test_wrong_content_type_is_415_and_oversized_body_413(engine: Engine) -> None:
@@ -148,7 +158,7 @@ def test_discovery_and_single_event(engine: Engine) -> None:
     from agritrace.epcis.hashing import event_hash_id
 
     hash_id = event_hash_id({k: v for k, v in event.items() if k != "recordTime"}, {})
-    assert len(_event_list(api.get(f"/events/{hash_id}"))) == 1
+    assert len(_event_list(api.get(f"/events/{quote(hash_id, safe='')}"))) == 1
     missing = api.get("/events/urn:uuid:00000000-0000-0000-0000-000000000000")
     assert missing.status_code == 404
 

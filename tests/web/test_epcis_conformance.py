@@ -8,8 +8,8 @@ import orjson
 import pytest
 from sqlalchemy import Engine
 
-from agritrace.epcis.codecs import read_document
 from agritrace.epcis.hashing import event_hash_id
+from agritrace.epcis.xml_codec import read_document
 from tests.conformance import ids, json_examples, xml_examples
 from tests.helpers import make_api, without_record_time
 

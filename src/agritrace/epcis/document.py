@@ -37,3 +37,5 @@ class Document:
     context_extras: list[Any] = field(default_factory=list)
     query_name: str | None = None
     subscription_id: str | None = None
+    binding: str = "json"
+    """``json`` or ``xml``: the binding the document was read from (their rules differ slightly)."""

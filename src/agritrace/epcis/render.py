@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from agritrace.epcis.document import STANDARD_CONTEXT, Event
+from agritrace.epcis.document import Event
+from agritrace.epcis.json_codec import write_json
+from agritrace.epcis.xml_write import write_xml
 
 
 class _Stored(Protocol):
@@ -32,13 +34,6 @@ def render_query_document(
         "creationDate": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }
     events = [item.event for item in items]
-    if xml:
-        from agritrace.epcis.xml_codec import write_xml
-
-        return write_xml("EPCISQueryDocument", header, namespaces, events, query_name=query_name)
-    from agritrace.epcis.json_codec import write_json
-
-    return write_json("EPCISQueryDocument", header, namespaces, events, query_name=query_name)
-
-
-__all__ = ["STANDARD_CONTEXT", "merged_namespaces", "render_query_document"]
+    writer = write_xml if xml else write_json
+    return writer(events, header=header, namespaces=namespaces, kind="EPCISQueryDocument",
+                  query_name=query_name)

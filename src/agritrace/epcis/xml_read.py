@@ -92,7 +92,7 @@ class _Reader:
             doc.query_name = self.results.get("queryName")
             doc.subscription_id = self.results.get("subscriptionID")
 
-        doc = Document(kind=kind, namespaces=self.namespaces, header=self.header,
+        doc = Document(kind=kind, namespaces=self.namespaces, header=self.header, binding="xml",
                        events=stream(), name=self.name,
                        query_name=self.results.get("queryName"),
                        subscription_id=self.results.get("subscriptionID"))

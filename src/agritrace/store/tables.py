@@ -74,7 +74,10 @@ events = Table(
     "events",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("hash_id", String(100), nullable=False, unique=True),
+    # The CBV 2.0 hash ID leaves errorDeclaration out, so an error declaration hashes like the event
+    # it declares; the dedupe key tells the two apart (hash ID, plus "#declared" for a declaration).
+    Column("hash_id", String(100), nullable=False, index=True),
+    Column("dedupe_key", String(110), nullable=False, unique=True),
     Column("event_id", String(500), nullable=True, index=True),
     Column("event_type", String(40), nullable=False),
     Column("action", String(10), nullable=True),

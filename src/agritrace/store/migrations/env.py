@@ -1,4 +1,4 @@
-"""Alembic environment: the engine is handed in by agritrace.store.migrate, never read from a file."""
+"""Alembic environment: the engine comes from agritrace.store.migrate, never from a file."""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 from agritrace import capture as capture_service
 from agritrace import discovery, query
-from agritrace.epcis.codecs import read_document
 from agritrace.epcis.render import render_query_document
+from agritrace.epcis.xml_codec import read_document
 from agritrace.errors import (
     CaptureLimitExceededException,
     NoSuchResourceException,
@@ -35,7 +35,7 @@ XML_TYPES = ("application/xml", "text/xml")
 
 async def _spool_body(request: Request, limit: int) -> IO[bytes]:
     """The request body in a temporary file (in memory while small), refusing more than limit."""
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (returned)
     size = 0
     async for chunk in request.stream():
         size += len(chunk)

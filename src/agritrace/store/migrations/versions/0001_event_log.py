@@ -1,7 +1,7 @@
 """event log: organizations, tokens, capture jobs, events, terms
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22
 """
 
@@ -44,6 +44,7 @@ def upgrade() -> None:
     op.create_table('events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('hash_id', sa.String(length=100), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=110), nullable=False),
     sa.Column('event_id', sa.String(length=500), nullable=True),
     sa.Column('event_type', sa.String(length=40), nullable=False),
     sa.Column('action', sa.String(length=10), nullable=True),
@@ -61,13 +62,14 @@ def upgrade() -> None:
     sa.Column('namespaces', sa.Text(), server_default='{}', nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_events_org_id_organizations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
-    sa.UniqueConstraint('hash_id', name=op.f('uq_events_hash_id'))
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_events_dedupe_key'))
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_events_biz_location'), ['biz_location'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_biz_step'), ['biz_step'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_event_time_us'), ['event_time_us'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_hash_id'), ['hash_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_read_point'), ['read_point'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_record_time_us'), ['record_time_us'], unique=False)
 
@@ -108,6 +110,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_events_record_time_us'))
         batch_op.drop_index(batch_op.f('ix_events_read_point'))
         batch_op.drop_index(batch_op.f('ix_events_event_time_us'))
+        batch_op.drop_index(batch_op.f('ix_events_hash_id'))
         batch_op.drop_index(batch_op.f('ix_events_event_id'))
         batch_op.drop_index(batch_op.f('ix_events_biz_step'))
         batch_op.drop_index(batch_op.f('ix_events_biz_location'))
