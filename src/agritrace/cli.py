@@ -99,14 +99,17 @@ def hash_command(
     file: Annotated[Path, typer.Argument(help="An EPCIS 2.0 document (JSON-LD or XML)")],
 ) -> None:
     """Print the CBV 2.0 hash ID of each event, one per line, in document order."""
-    from agritrace.epcis.hashing import event_hash_id
+    from agritrace.epcis.hashing import declared_ignore_fields, event_hash_id
     from agritrace.epcis.xml_codec import read_document
 
     try:
         with file.open("rb") as handle:
             document = read_document(handle, file.name)
-            for event in document.events:
-                print(event_hash_id(event, document.namespaces))
+            # Read all first: a streaming reader meets trailing header fields after the events.
+            events = list(document.events)
+        ignore = declared_ignore_fields(document.header)
+        for event in events:
+            print(event_hash_id(event, document.namespaces, ignore))
     except OSError as exc:
         err.print(f"[red]error:[/red] cannot read {file}: {exc.strerror}")
         raise typer.Exit(code=2) from exc

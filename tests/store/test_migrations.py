@@ -6,7 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
+from agritrace.store.migrate import load_table_modules
 from agritrace.store.tables import metadata
+
+load_table_modules()
 
 
 def test_migrated_schema_matches_the_metadata(engine: Engine) -> None:

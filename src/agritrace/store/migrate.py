@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 from alembic import command
@@ -18,6 +20,19 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database up to ``revision`` (the newest by default)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database up to ``revision`` (every branch's newest by default).
+
+    Each part of the platform (event log, trace, scans, farm) owns a migration branch, so a
+    part can add its tables without ordering itself against the others.
+    """
     command.upgrade(alembic_config(engine), revision)
+
+
+def load_table_modules() -> None:
+    """Import every ``agritrace.<part>.tables`` module so ``metadata`` knows all tables."""
+    import agritrace
+
+    for info in pkgutil.walk_packages(agritrace.__path__, "agritrace."):
+        if info.name.endswith(".tables"):
+            importlib.import_module(info.name)

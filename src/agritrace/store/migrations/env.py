@@ -5,7 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
+from agritrace.store.migrate import load_table_modules
 from agritrace.store.tables import metadata
+
+load_table_modules()
 
 engine: Engine = context.config.attributes["engine"]
 
