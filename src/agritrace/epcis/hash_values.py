@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -67,7 +67,9 @@ def value(item: Any) -> str:
     if kind is bool:
         return "true" if item else "false"
     if kind is float:
-        return _number_text(repr(item))
+        if item.is_integer():
+            return str(int(item))
+        return repr(item)  # the shortest repr, as float(str) gives; inf and nan kept
     return text_value(str(item))
 
 
@@ -90,23 +92,29 @@ def time_value(text: str) -> str:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         return text.strip()
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
+    offset = moment.utcoffset()
+    if offset is not None:
+        moment = moment.replace(tzinfo=None) - offset
     millis, rest = divmod(moment.microsecond, 1000)
     if rest > 500 or (rest == 500 and millis % 2):
         millis += 1
-    moment = moment.replace(microsecond=0) + timedelta(milliseconds=millis)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    if millis == 1000:  # rounding up carries into the second (the reference crashes here)
+        moment = moment.replace(microsecond=0) + _SECOND
+    else:
+        moment = moment.replace(microsecond=millis * 1000)
+    return moment.isoformat(timespec="milliseconds") + "Z"
+
+
+_SECOND = timedelta(seconds=1)
 
 
 def name(key: str, namespaces: Mapping[str, str]) -> str:
     """``prefix:local`` as ``{namespace}local`` when the prefix is declared, else unchanged."""
-    prefix, colon, local = key.partition(":")
-    if colon:
-        namespace = namespaces.get(prefix)
-        if namespace is not None:
-            return f"{{{namespace}}}{local}"
-    return key
+    if ":" not in key:
+        return key
+    prefix, _, local = key.partition(":")
+    namespace = namespaces.get(prefix)
+    return key if namespace is None else f"{{{namespace}}}{local}"
 
 
 def expanded_names(names: Iterable[str], namespaces: Mapping[str, str]) -> frozenset[str]:

@@ -94,9 +94,14 @@ def prehash_string(event: Event, namespaces: Mapping[str, str],
             continue
         position = _TOP_INDEX.get(key)
         if position is not None:
-            text, leftovers = _TOP_RENDERS[position](key, field, namespaces)
-            placed.append((position, text))
-            rest.extend(leftovers)
+            mode = _TOP_MODES[position]
+            if mode is not None and type(field) in _SCALARS:
+                text = _scalar(mode, field)
+                placed.append((position, f"{key}={text}" if text else ""))
+            else:
+                text, leftovers = _TOP_RENDERS[position](key, field, namespaces)
+                placed.append((position, text))
+                rest.extend(leftovers)
             continue
         if key in _SKIPPED or key[0] == "@":
             continue
@@ -159,7 +164,22 @@ def _vocab(vocabulary: str) -> _Render:
             return (f"{name}={text}" if text else ""), _NONE
         texts = (hv.vocab_value(vocabulary, x) for x in _items(field) if x is not None)
         return "".join(sorted(f"{name}={v}" for v in texts if v)), _NONE
+    _MODES[render] = vocabulary
     return render
+
+
+# Leaf renderers whose scalar values the structure loops write inline (the hot path): ""
+# plain, "time", or the CBV vocabulary of the field.
+_MODES: dict[_Render, str] = {_simple: "", _time: "time"}
+_SCALARS = frozenset({str, int, float, bool})
+
+
+def _scalar(mode: str, field: Any) -> str:
+    if mode == "":
+        return hv.value(field)
+    if mode == "time":
+        return hv.time_value(field) if type(field) is str else ""
+    return hv.vocab_value(mode, field)
 
 
 def _epcs(name: str, field: Any, namespaces: Mapping[str, str]) -> _Rendered:
@@ -175,8 +195,7 @@ def _fields(order: dict[str, _Render]) -> Callable[[Mapping[str, Any], Mapping[s
     """A structure: its standard fields in ``order``, then its gathered extensions, sorted."""
     index = {key: i for i, key in enumerate(order)}
     renders = list(order.values())
-    plain = [render is _simple for render in renders]
-    text_value = hv.text_value
+    modes = [_MODES.get(render) for render in renders]
 
     def one(obj: Mapping[str, Any], namespaces: Mapping[str, str]) -> _Rendered:
         placed: list[tuple[int, str]] = []
@@ -187,9 +206,8 @@ def _fields(order: dict[str, _Render]) -> Callable[[Mapping[str, Any], Mapping[s
             if position is None:
                 if field is not None and key not in _NOT_CHILDREN and key[:6] != "@xmlns":
                     others.append(key)
-            elif plain[position] and type(field) is str:
-                # the common case, inlined: a string field of the standard vocabulary
-                text = text_value(field)
+            elif type(field) in _SCALARS and modes[position] is not None:
+                text = _scalar(modes[position], field)  # type: ignore[arg-type]
                 if text:
                     placed.append((position, f"{key}={text}"))
             elif field is not None:
@@ -237,7 +255,7 @@ def _each(order: dict[str, _Render]) -> _Render:
         parts: list[str] = []
         left: list[str] = []
         for item in _items(field):
-            if not isinstance(item, Mapping):
+            if not isinstance(item, dict):
                 parts.append(_simple(name, item, namespaces)[0])
                 continue
             body, leftovers = one(item, namespaces)
@@ -258,7 +276,7 @@ def _list_of(element: str, order: dict[str, _Render]) -> _Render:
         parts: list[str] = []
         left: list[str] = []
         for item in _items(field):
-            if isinstance(item, Mapping):
+            if isinstance(item, dict):
                 body, leftovers = one(item, namespaces)
                 if body:
                     parts.append(element + body)
@@ -275,7 +293,7 @@ def _pair_list(name: str, field: Any, pair: tuple[str, str]) -> str:
     member, vocabulary = pair
     parts = []
     for item in _items(field):
-        if not isinstance(item, Mapping):
+        if not isinstance(item, dict):
             continue
         kind = item.get("type")
         text = f"type={hv.vocab_value(vocabulary, kind)}" if kind is not None else ""
@@ -293,12 +311,16 @@ def _is_child(key: str) -> bool:
 
 def _generic(name: str, field: Any, namespaces: Mapping[str, str]) -> list[str]:
     """A field outside the canonical order; one string per item when the value is a list."""
-    if isinstance(field, list):
+    kind = type(field)
+    if kind is str:
+        text = hv.text_value(field)
+        return [f"{name}={text}" if text else name]
+    if kind is list:
         if name.endswith("List"):
             inner = sorted(t for v in field for t in _generic(name[:-4], v, namespaces))
             return [name + "".join(inner)]
         return [t for v in field if v is not None for t in _generic(name, v, namespaces)]
-    if isinstance(field, Mapping):
+    if kind is dict:
         text = field.get("#text", field.get("@value"))
         head = f"{name}={hv.value(text)}" if text not in (None, "") else name
         children = sorted(t for key, v in field.items() if v is not None and _is_child(key)
@@ -353,3 +375,4 @@ _TOP_ORDER: dict[str, _Render] = {
 }
 _TOP_INDEX = {key: i for i, key in enumerate(_TOP_ORDER)}
 _TOP_RENDERS = list(_TOP_ORDER.values())
+_TOP_MODES = [_MODES.get(render) for render in _TOP_RENDERS]

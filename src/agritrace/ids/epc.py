@@ -45,6 +45,8 @@ _CSET39 = frozenset("#-/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _URN_CHARS = frozenset(
     "!%'()*+,-.0123456789:;=ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
 )
+# URN characters that stand for themselves in every character set and in a Digital Link.
+_PLAIN = frozenset("'-.0123456789;=ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
 # Characters a Digital Link value must carry percent-encoded (GS1 Digital Link 1.x, table 7-1,
 # plus those an EPC URN already escapes).
 _ENCODE = {c: f"%{ord(c):02X}" for c in "!\"#%&()*+,/:<>? "}
@@ -173,6 +175,8 @@ def _keyed(cp: str, ref: str, total: int, name: str, lead: str = "") -> str:
 def _text(value: str, limit: int, name: str, cset: frozenset[str] = _CSET82,
           minimum: int = 1) -> str:
     """A serial-like value checked against its character set and length, Digital Link encoded."""
+    if cset is _CSET82 and _PLAIN.issuperset(value) and minimum <= len(value) <= limit:
+        return value  # nothing to decode, check or encode: the common case
     decoded = decode_value(value)
     if not (minimum <= len(decoded) <= limit and in_cset(decoded, cset)
             and in_cset(value, _URN_CHARS)):
