@@ -13,7 +13,10 @@ The reference vectors (epcis-event-hash-generator 1.9.3) are followed where they
 standard's text disagree, and our choices where the vectors say nothing are listed here:
 
 - ``recordTime``, ``eventID``, ``errorDeclaration`` and comments (``comment``, ``rdfs:comment``)
-  are left out, and so are the fields a document names in an ``…:ignoreFields`` list.
+  are left out, and so are the top-level fields a document names in an ``…:ignoreFields`` list
+  (pass them as ``ignore``; :func:`declared_ignore_fields` finds them).
+- The offset ``eventTimeZoneOffset`` is part of the hash (as in every vector), so the same
+  instant captured with two offsets hashes differently.
 - A number-like string is written as the number (``"0012"`` -> ``12``, ``"25.0"`` -> ``25``), as
   the reference does with Python's ``float``; an infinite value is kept as written (the
   reference crashes). Sub-millisecond times round half to even (``.1415`` -> ``.142``,
@@ -21,8 +24,12 @@ standard's text disagree, and our choices where the vectors say nothing are list
 - An extension prefix is expanded only when ``namespaces`` declares it; a JSON-LD document that
   uses ``cbvmda:`` without declaring it (the standard context does) keeps ``cbvmda:key``, while
   XML, which always declares it, gives ``{urn:epcglobal:cbv:mda}key``, exactly as the vectors.
-- In values only the standard ``gs1:`` and ``cbv:`` CURIEs are expanded (the XML vectors keep
-  ``example:someSensorProperty``; the reference's JSON path would expand user prefixes too).
+- In values only the standard ``gs1:`` and ``cbv:`` CURIEs are expanded, declared or not (the
+  XML vectors keep ``example:someSensorProperty``; the reference's JSON path expands declared
+  user prefixes too, and leaves an undeclared ``cbv:`` as written).
+- XML ``xsi:`` attributes (``xsi:type``, ``xsi:nil``) take no part: the XML codec drops them,
+  while the reference hashes them; so the GS1 WithEventHashID files, which differ only in such
+  typing, hash alike here as they are meant to.
 - JSON ``true``/``false`` are written ``true``/``false``, as the XML vectors show (the
   reference's JSON path writes ``True``); ``null`` is treated as absent.
 - A bizTransaction, source or destination is written ``type=…`` then the value, whatever the
