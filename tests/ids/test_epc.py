@@ -45,9 +45,9 @@ def test_every_identifier_in_the_official_files_normalises_as_the_reference(path
     for uri in _identifiers(path):
         expected = _reference(uri)
         assert lenient_id(uri) == (uri if expected is None else expected), uri
-        if expected is not None:
-            assert canonical_id(uri) == expected
-            assert is_gs1_id(uri)
+        # no official identifier is malformed, so capture never rejects an official file
+        assert canonical_id(uri) == lenient_id(uri)
+        assert is_gs1_id(uri) == (expected is not None)
 
 
 # One identifier of each scheme, from the hash vectors (epclist_normalisation, AllGS1Keys).
