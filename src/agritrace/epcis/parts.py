@@ -133,7 +133,7 @@ def _check_metadata(c: Checker, value: Any, path: str) -> None:
 def _check_reports(c: Checker, value: Any, path: str) -> None:
     if check_list(c, value, path, 1):
         for i, item in enumerate(value):
-            check_open(c, item, f"{path}[{i}]", _SENSOR_REPORT, ("type",),
+            check_open(c, item, f"{path}[{i}]", _SENSOR_REPORT, () if c.xml else ("type",),
                        "a sensorReport field")
 
 

@@ -43,7 +43,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from agritrace.epcis.formats import is_uom
+from agritrace.epcis.formats import is_date_time, is_uom
 from agritrace.epcis.shapes import UOM, Checker
 
 _QUANTITY_LISTS = {
@@ -146,9 +146,6 @@ def _persistent(c: Checker, value: Any) -> None:
 
 
 def _moment(text: Any) -> datetime | None:
-    if type(text) is not str:
-        return None
-    try:
-        return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    if type(text) is not str or not is_date_time(text):
+        return None  # reported by the schema check
+    return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))

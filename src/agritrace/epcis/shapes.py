@@ -41,22 +41,27 @@ Check = Callable[["Checker", Any, str], None]
 class Checker:
     """Collects the problems of one input, up to :data:`MAX_PROBLEMS`."""
 
-    __slots__ = ("cbv_uris", "namespaces", "problems", "semantic")
+    __slots__ = ("namespaces", "problems", "semantic", "xml")
 
-    def __init__(self, namespaces: Collection[str], *, semantic: bool, cbv_uris: bool) -> None:
+    def __init__(self, namespaces: Collection[str], *, semantic: bool, xml: bool) -> None:
         self.problems: list[Problem] = []
         self.namespaces = namespaces
         self.semantic = semantic
-        self.cbv_uris = cbv_uris
+        # Events read from XML are held to what the XSD allows where it is looser than JSON.
+        self.xml = xml
 
     def add(self, path: str, expected: str, found: object) -> None:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(path=path, expected=expected, found=describe(found)))
 
-    def extension_key(self, key: str, path: str, what: str) -> None:
+    def extension_key(
+        self, key: str, path: str, what: str, known: Collection[str] = (),
+    ) -> None:
         """A key outside the standard fields: the schema wants a URI, we want a known prefix."""
         if not is_uri(key):
-            self.add(path, f"{what} or an extension field written prefix:name", _key(key))
+            near = closest(key, known) if known else None
+            hint = f" (closest: {near!r})" if near else ""
+            self.add(path, f"{what}{hint} or an extension field written prefix:name", _key(key))
         elif self.semantic:
             self.declared_prefix(key, path)
 
@@ -159,7 +164,8 @@ def check_unique(c: Checker, items: list[Any], path: str) -> None:
 
 def _vocab_check(vocabulary: str, uri_prefixes: tuple[str, ...]) -> Check:
     words = cbv.VOCABULARIES[vocabulary]
-    label = "a GS1 Web Vocabulary term" if uri_prefixes is GS1_VOC_PREFIXES else "a CBV word"
+    noun = "GS1 Web Vocabulary term" if uri_prefixes is GS1_VOC_PREFIXES else "CBV word"
+    label = f"a {noun}"
 
     def check(c: Checker, value: Any, path: str) -> None:
         if type(value) is not str:
@@ -172,11 +178,11 @@ def _vocab_check(vocabulary: str, uri_prefixes: tuple[str, ...]) -> Check:
             c.add(path, f"{label} for {vocabulary}{hint} or an absolute URI", value)
         elif value.startswith(uri_prefixes):
             word = cbv.bare_word(vocabulary, value)
-            if word is not None and c.cbv_uris:
+            if word is not None and c.xml:
                 return
             near = word or closest(value.rsplit(":", 1)[-1].rsplit("/", 1)[-1], words)
             hint = f" {near!r}" if near else ""
-            c.add(path, f"the bare {label}{hint}: JSON writes standard {vocabulary} values "
+            c.add(path, f"the bare {noun}{hint}: JSON writes standard {vocabulary} values "
                   "without their URI prefix", value)
 
     return check

@@ -11,9 +11,11 @@ Where we differ from the schema on purpose (each has a named test):
 
 * a trailing newline after a date-time, URI, offset, version or code is rejected (the schema's
   ``$`` lets it through), and so is a ``schemaVersion`` written with non-ASCII digits;
-* with ``cbv_uris=True`` (events read from XML, which writes CBV values as URNs) the URN or
-  ns.gs1.org form of a *standard* CBV word is accepted, e.g. ``urn:epcglobal:cbv:bizstep:shipping``;
-  the JSON schema rejects those because JSON writes the bare word.
+* with ``binding="xml"`` (events read from XML) we accept what the official XSD accepts where
+  it is looser than the JSON schema: the URN or ns.gs1.org form of a *standard* CBV word (e.g.
+  ``urn:epcglobal:cbv:bizstep:shipping``; JSON writes the bare word), a persistentDisposition
+  on every event type (the JSON schema has it only on ObjectEvent and TransformationEvent) and
+  a sensorReport without a type (the XSD makes it optional).
 
 Extension fields are ``prefix:name`` keys (or absolute-URI keys) wherever the schema allows a URI
 key; with ``semantic=True`` (the default) the prefix must be declared in ``namespaces`` or by the
@@ -105,6 +107,10 @@ _FIELDS: dict[str, dict[str, Check]] = {
         "persistentDisposition": parts.check_persistent_disposition, "ilmd": parts.check_ilmd,
     },
 }
+_XML_FIELDS: dict[str, dict[str, Check]] = {
+    kind: {**fields, "persistentDisposition": parts.check_persistent_disposition}
+    for kind, fields in _FIELDS.items()
+}
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "ObjectEvent": ("eventTime", "eventTimeZoneOffset", "action"),
     "AggregationEvent": ("eventTime", "eventTimeZoneOffset", "action"),
@@ -122,30 +128,32 @@ _REQUIRED_HINT = {
 
 
 def validate_event(
-    event: Event, namespaces: Collection[str], *, semantic: bool = True,
-    cbv_uris: bool = False,
+    event: Event, namespaces: Collection[str], *, semantic: bool = True, binding: str = "json",
 ) -> list[Problem]:
     """Every problem with one EPCIS 2.0 event, with paths relative to the event.
 
     ``namespaces`` holds the extension prefixes the document declares (a dict prefix -> URI
-    works). ``semantic=False`` checks only what the official JSON schema checks; ``cbv_uris``
-    accepts CBV words written as URNs, as the XML binding writes them.
+    works). ``semantic=False`` checks only what the official JSON schema checks; ``binding``
+    is ``"json"`` or ``"xml"``, the binding the event was read from (see above).
     """
     if type(event) is not dict:
         return [Problem(path="", expected="an event object", found=type(event).__name__)]
     own = event.get("@context")
     if own is not None:
         namespaces = {*namespaces, *_declared_in(own)}
-    c = Checker(namespaces, semantic=semantic, cbv_uris=cbv_uris)
+    if binding not in ("json", "xml"):
+        raise ValueError(f"binding must be 'json' or 'xml', not {binding!r}")
+    xml = binding == "xml"
+    c = Checker(namespaces, semantic=semantic, xml=xml)
     kind = event.get("type")
     if type(kind) is not str or kind not in _FIELDS:
         _check_extended_event(c, event, kind)
         return c.problems
-    fields = _FIELDS[kind]
+    fields = (_XML_FIELDS if xml else _FIELDS)[kind]
     for key, value in event.items():
         check = fields.get(key)
         if check is None:
-            c.extension_key(key, key, f"a field of {kind}")
+            c.extension_key(key, key, f"a field of {kind}", fields)
         else:
             check(c, value, key)
     for key in _REQUIRED[kind]:
@@ -248,7 +256,7 @@ def validate_document(
     if type(header) is not dict:
         return [Problem(path="", expected="a document object", found=type(header).__name__)]
     context = header.get("@context")
-    c = Checker({*namespaces, *_declared_in(context)}, semantic=semantic, cbv_uris=False)
+    c = Checker({*namespaces, *_declared_in(context)}, semantic=semantic, xml=False)
     if kind not in DOCUMENT_KINDS:
         c.add("type", " or ".join(DOCUMENT_KINDS), kind)
         return c.problems
