@@ -51,8 +51,9 @@ class CaptureReport:
 
     @property
     def status(self) -> str:
-        return "failure" if self.rejected and not self.captured else (
-            "partial" if self.rejected else "success")
+        if not self.stored or (self.rejected and not self.captured):
+            return "failure"
+        return "partial" if self.rejected else "success"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,7 +61,7 @@ class CaptureReport:
             "document": self.document,
             "mode": self.mode,
             "running": False,
-            "success": self.rejected == 0,
+            "success": self.status == "success",
             "status": self.status,
             "events": self.total,
             "captured": self.captured,
@@ -208,9 +209,13 @@ def _store(conn: Connection, batch: list[_Prepared], report: CaptureReport, doc:
     # Read now, not at the start: a streaming XML reader learns namespaces as it meets them.
     namespaces = orjson.dumps(doc.namespaces).decode()
     rows = [{**p.row, "record_time_us": record_time, "namespaces": namespaces} for p in fresh]
-    ids = conn.execute(
-        insert(events).returning(events.c.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
+    # A plain executemany and one look-up beat INSERT … RETURNING, which SQLAlchemy runs a row at
+    # a time on SQLite when the order of the returned ids must match.
+    conn.execute(insert(events), rows)
+    ids_by_key = dict(conn.execute(
+        select(events.c.dedupe_key, events.c.id).where(
+            events.c.dedupe_key.in_([p.key for p in fresh]))).all())
+    ids = [ids_by_key[p.key] for p in fresh]
     term_rows = [
         {"event_pk": pk, "role": role, "value": value, "type": kind, "quantity": qty, "uom": uom}
         for pk, prepared in zip(ids, fresh, strict=True)

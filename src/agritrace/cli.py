@@ -22,8 +22,8 @@ token_app = typer.Typer(help="API tokens bound to an organization.", no_args_is_
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _engine() -> Engine:
@@ -160,6 +160,39 @@ def serve(
     upgrade(engine)
     out.print(f"agritrace on http://{host}:{port}  (database: {settings.database_url})")
     uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve when loaded")]
+    = True,
+) -> None:
+    """Load the demo coffee chain into a fresh database, print how to explore it, and serve."""
+    from sqlalchemy.engine import make_url
+
+    from agritrace.demo import load_demo
+
+    settings = get_settings()
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.database + suffix).unlink(missing_ok=True)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    chain = load_demo(engine)
+    out.print(f"[green]demo loaded[/green]: {chain.events} events in {settings.database_url}")
+    for org, token in chain.tokens.items():
+        out.print(f"  token for {org}: [bold]{token}[/bold]")
+    first_token = next(iter(chain.tokens.values()))
+    out.print("\nTry:")
+    out.print(f"  curl -H 'Authorization: Bearer {first_token}' "
+              f"'http://{host}:{port}/events?EQ_bizStep=commissioning'", highlight=False)
+    out.print(f"  a bag of roasted coffee: {chain.bags[0]}", highlight=False)
+    out.print(f"  the green-bean lot: {chain.green_lot}", highlight=False)
+    if serve_after:
+        serve(host=host, port=port)
 
 
 if __name__ == "__main__":
