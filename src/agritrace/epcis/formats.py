@@ -45,7 +45,7 @@ _AUTHORITY = (
 _PATH = rf"(?:[{_PCHAR_SET}/]|{_PCT})*"
 _QUERY = rf"(?:[{_PCHAR_SET}/?]|{_PCT})*"
 _URI = re.compile(
-    rf"[A-Za-z][A-Za-z0-9+.\-]*:(?://{_AUTHORITY}{_PATH}|(?!//){_PATH})"
+    rf"[A-Za-z][A-Za-z0-9+.\-]*:(?://{_AUTHORITY}(?:/{_PATH})?|(?!//){_PATH})"
     rf"(?:\?{_QUERY})?(?:#{_QUERY})?"
 )
 
