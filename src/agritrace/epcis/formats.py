@@ -16,8 +16,8 @@ newline. We reject a trailing newline everywhere, and a version written with non
 
 from __future__ import annotations
 
-import calendar
 import re
+from functools import lru_cache
 
 # RFC 3986 appendix A, written out once; fullmatch (not ``$``) so a trailing newline fails.
 _PCT = r"%[0-9A-Fa-f]{2}"
@@ -49,8 +49,18 @@ _URI = re.compile(
     rf"(?:\?{_QUERY})?(?:#{_QUERY})?"
 )
 
+# Without "%" or "[" neither percent-encoding nor an IP literal can occur, and the grammar
+# reduces to plain character classes, which the regex engine runs several times faster.
+_U = _UNRESERVED_SUB
+_PLAIN_URI = re.compile(
+    rf"[A-Za-z][A-Za-z0-9+.\-]*:(?://(?:[{_U}:]*@)?[{_U}]*(?::[0-9]*)?(?:/[{_PCHAR_SET}/]*)?"
+    rf"|(?!//)[{_PCHAR_SET}/]*)(?:\?[{_PCHAR_SET}/?]*)?(?:#[{_PCHAR_SET}/?]*)?"
+)
+
+_plain_uri = _PLAIN_URI.fullmatch
+
 _DATE_TIME = re.compile(
-    r"([0-9]{4})-(0[1-9]|1[0-2])-([0-9]{2})[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"[0-9]{4}-(?:0[1-9]|1[0-2])-[0-9]{2}[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
     r"(?:\.[0-9]+)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 )
 
@@ -60,6 +70,7 @@ _OFFSETS: frozenset[str] = frozenset(
     for sign in "+-" for hour in range(14) for minute in range(60)
 ) | {"+14:00", "-14:00"}
 
+_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _DIGITS = frozenset("0123456789")
 _UOM_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _HEX_CHARS = frozenset("0123456789abcdefABCDEF")
@@ -80,7 +91,16 @@ def is_uri(value: str) -> bool:
     >>> is_uri("urn:epc:id:sgtin:0614141.107346.2017\\n"), is_uri("http://a b")
     (False, False)
     """
-    return _URI.fullmatch(value) is not None
+    if "%" in value or "[" in value:
+        return _URI.fullmatch(value) is not None
+    return _plain_uri(value) is not None
+
+
+@lru_cache(maxsize=1 << 16)
+def is_repeated_uri(value: str) -> bool:
+    """:func:`is_uri`, remembered: for values that recur from event to event (locations,
+    product classes, field names), not for serial numbers, which would only fill the cache."""
+    return is_uri(value)
 
 
 def is_date_time(value: str) -> bool:
@@ -89,11 +109,17 @@ def is_date_time(value: str) -> bool:
     >>> is_date_time("2024-02-29T23:59:59.5Z"), is_date_time("2023-02-29T00:00:00Z")
     (True, False)
     """
-    match = _DATE_TIME.fullmatch(value)
-    if match is None:
+    if _DATE_TIME.fullmatch(value) is None:
         return False
-    year, month, day = int(match[1]), int(match[2]), int(match[3])
-    return year > 0 and 1 <= day <= calendar.monthrange(year, month)[1]
+    day_text = value[8:10]
+    if "01" <= day_text <= "28":  # every month has these days: no arithmetic needed
+        return value[:4] != "0000"
+    year, month, day = int(value[:4]), int(value[5:7]), int(day_text)
+    if year == 0 or day == 0:
+        return False
+    if month == 2:
+        return day == 29 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return day <= _DAYS[month]
 
 
 def is_time_zone_offset(value: str) -> bool:

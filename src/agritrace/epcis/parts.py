@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agritrace.epcis.formats import is_uom, is_uri
+from agritrace.epcis.formats import is_repeated_uri, is_uom, is_uri
 from agritrace.epcis.shapes import (
     UOM,
     URI,
@@ -27,6 +27,7 @@ from agritrace.epcis.shapes import (
     check_number,
     check_object,
     check_open,
+    check_repeated_uri,
     check_sdt,
     check_string,
     check_time,
@@ -35,19 +36,35 @@ from agritrace.epcis.shapes import (
     check_uri_list,
 )
 
+# URIs that recur from event to event (places, classes, devices): checked through a cache.
+_place = check_repeated_uri
+
 
 def check_uom(c: Checker, value: Any, path: str) -> None:
     if type(value) is not str or not is_uom(value):
         c.add(path, UOM, value)
 
 
-_QUANTITY: dict[str, Check] = {"epcClass": check_uri, "quantity": check_number, "uom": check_uom}
+_QUANTITY: dict[str, Check] = {"epcClass": _place, "quantity": check_number, "uom": check_uom}
+
+
+_QUANTITY_KEYS = frozenset(_QUANTITY)
+
+
+def _good_quantity(item: Any) -> bool:
+    """The common case, decided without building paths; anything else is examined in full."""
+    if type(item) is not dict or not item.keys() <= _QUANTITY_KEYS:
+        return False
+    epc_class, quantity, uom = item.get("epcClass"), item.get("quantity", 0), item.get("uom", "KGM")
+    return (type(epc_class) is str and is_repeated_uri(epc_class)
+            and type(quantity) in (int, float) and type(uom) is str and is_uom(uom))
 
 
 def check_quantity_list(c: Checker, value: Any, path: str) -> None:
     if check_list(c, value, path):
         for i, item in enumerate(value):
-            check_closed(c, item, f"{path}[{i}]", _QUANTITY, ("epcClass",))
+            if not _good_quantity(item):
+                check_closed(c, item, f"{path}[{i}]", _QUANTITY, ("epcClass",))
 
 
 def check_epc_list(c: Checker, value: Any, path: str) -> None:
@@ -60,21 +77,24 @@ def check_uri_array(c: Checker, value: Any, path: str) -> None:
 
 def check_location(c: Checker, value: Any, path: str) -> None:
     """readPoint / bizLocation: an ``id`` URI; the schema leaves other keys open."""
+    if type(value) is dict and len(value) == 1 and type(value.get("id")) is str \
+            and is_repeated_uri(value["id"]):
+        return
     if not check_object(c, value, path):
         return
     if "id" not in value:
         c.add(f"{path}.id", "id (required), a location URI such as urn:epc:id:sgln:…", None)
     else:
-        check_uri(c, value["id"], f"{path}.id")
+        _place(c, value["id"], f"{path}.id")
     if c.semantic:
         for key in value:
             if ":" in key:
                 c.declared_prefix(key, f"{path}.{key}")
 
 
-_BIZ_TRANSACTION: dict[str, Check] = {"type": check_btt, "bizTransaction": check_uri}
-_SOURCE: dict[str, Check] = {"type": check_sdt, "source": check_uri}
-_DESTINATION: dict[str, Check] = {"type": check_sdt, "destination": check_uri}
+_BIZ_TRANSACTION: dict[str, Check] = {"type": check_btt, "bizTransaction": _place}
+_SOURCE: dict[str, Check] = {"type": check_sdt, "source": _place}
+_DESTINATION: dict[str, Check] = {"type": check_sdt, "destination": _place}
 
 
 def _closed_list(fields: dict[str, Check], required: tuple[str, ...], min_items: int = 0) -> Check:
@@ -108,18 +128,18 @@ def check_persistent_disposition(c: Checker, value: Any, path: str) -> None:
 
 
 _SENSOR_METADATA: dict[str, Check] = {
-    "time": check_time, "deviceID": check_uri, "deviceMetadata": check_uri,
-    "rawData": check_uri, "startTime": check_time, "endTime": check_time,
-    "dataProcessingMethod": check_uri, "bizRules": check_uri,
+    "time": check_time, "deviceID": _place, "deviceMetadata": _place,
+    "rawData": _place, "startTime": check_time, "endTime": check_time,
+    "dataProcessingMethod": _place, "bizRules": _place,
 }
 
 _SENSOR_REPORT: dict[str, Check] = {
-    "type": check_measurement_type, "exception": check_alert_type, "deviceID": check_uri,
-    "deviceMetadata": check_uri, "rawData": check_uri, "dataProcessingMethod": check_uri,
-    "bizRules": check_uri, "time": check_time, "microorganism": check_uri,
-    "chemicalSubstance": check_uri, "coordinateReferenceSystem": check_uri,
+    "type": check_measurement_type, "exception": check_alert_type, "deviceID": _place,
+    "deviceMetadata": _place, "rawData": _place, "dataProcessingMethod": _place,
+    "bizRules": _place, "time": check_time, "microorganism": _place,
+    "chemicalSubstance": _place, "coordinateReferenceSystem": _place,
     "value": check_number, "component": check_component, "stringValue": check_string,
-    "booleanValue": check_boolean, "hexBinaryValue": check_hex, "uriValue": check_uri,
+    "booleanValue": check_boolean, "hexBinaryValue": check_hex, "uriValue": _place,
     "minValue": check_number, "maxValue": check_number, "meanValue": check_number,
     "sDev": check_number, "percRank": check_number, "percValue": check_number,
     "uom": check_string,

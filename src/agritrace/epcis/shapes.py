@@ -17,6 +17,7 @@ from agritrace.epcis.formats import (
     GS1_VOC_PREFIXES,
     is_date_time,
     is_hex_binary,
+    is_repeated_uri,
     is_uri,
 )
 from agritrace.errors import Problem, describe
@@ -58,7 +59,7 @@ class Checker:
         self, key: str, path: str, what: str, known: Collection[str] = (),
     ) -> None:
         """A key outside the standard fields: the schema wants a URI, we want a known prefix."""
-        if not is_uri(key):
+        if not is_repeated_uri(key):
             near = closest(key, known) if known else None
             hint = f" (closest: {near!r})" if near else ""
             self.add(path, f"{what}{hint} or an extension field written prefix:name", _key(key))
@@ -92,6 +93,12 @@ def closest(word: str, words: Collection[str]) -> str | None:
 
 def check_uri(c: Checker, value: Any, path: str) -> None:
     if type(value) is not str or not is_uri(value):
+        c.add(path, URI, value)
+
+
+def check_repeated_uri(c: Checker, value: Any, path: str) -> None:
+    """A URI field whose values recur across events (a location, a class, a device)."""
+    if type(value) is not str or not is_repeated_uri(value):
         c.add(path, URI, value)
 
 
@@ -137,6 +144,8 @@ def check_list(c: Checker, value: Any, path: str, min_items: int = 0) -> bool:
 
 
 def check_uri_list(c: Checker, value: Any, path: str, *, unique: bool = False) -> None:
+    if type(value) is list and _all_uris(value) and (not unique or len(set(value)) == len(value)):
+        return
     if not check_list(c, value, path):
         return
     for i, item in enumerate(value):
@@ -146,7 +155,20 @@ def check_uri_list(c: Checker, value: Any, path: str, *, unique: bool = False) -
         check_unique(c, value, path)
 
 
+def _all_uris(items: list[Any]) -> bool:
+    """Whether every item is a URI string (a plain loop: all() over a generator is slower)."""
+    for item in items:  # noqa: SIM110
+        if type(item) is not str or not is_uri(item):
+            return False
+    return True
+
+
 def check_unique(c: Checker, items: list[Any], path: str) -> None:
+    try:
+        if len(set(items)) == len(items):
+            return
+    except TypeError:
+        pass  # unhashable entries: compare one by one below
     seen: list[Any] = []
     hashable: set[tuple[type, Any]] = set()
     for i, item in enumerate(items):
@@ -172,7 +194,7 @@ def _vocab_check(vocabulary: str, uri_prefixes: tuple[str, ...]) -> Check:
             c.add(path, f"{label} or a URI, as a string", value)
         elif value in words:
             return
-        elif not is_uri(value):
+        elif not is_repeated_uri(value):
             near = closest(value, words)
             hint = f" (closest: {near!r})" if near else ""
             c.add(path, f"{label} for {vocabulary}{hint} or an absolute URI", value)

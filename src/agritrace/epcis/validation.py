@@ -189,7 +189,7 @@ def _check_extended_event(c: Checker, event: Event, kind: Any) -> None:
 
 def _filled(event: Event, key: str) -> bool:
     value = event.get(key)
-    return type(value) is list and len(value) > 0
+    return type(value) is list and bool(value)
 
 
 def _what_object(c: Checker, event: Event) -> None:
