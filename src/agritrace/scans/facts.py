@@ -1,0 +1,288 @@
+"""One dict of public facts per scanned code, from the event log: what the consumer page and the
+linkset are both rendered from.
+
+The walk goes one step back at a time (Circular 02/2024: "one step back, one step forward"):
+from the item to its lot (ILMD ``lotNumber``), from an output to the inputs of the transformation
+that made it, from a harvested lot to its season's diary (ILMD ``agt:season``), and forward from
+an item to the case or pallet it was packed in. Only what may be public is copied out: steps,
+dates, places, product names of inputs applied; never quantities, prices, customers or
+transactions (no ``quantity``, ``bizTransactionList``, ``sourceList`` or ``destinationList``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Engine, select
+
+from agritrace.epcis import cbv
+from agritrace.ids.digital_link import GS1_CANONICAL_BASE, DigitalLink
+from agritrace.ids.epc import lenient_id
+from agritrace.ids.gs1 import Gln, Gtin, Sscc
+from agritrace.scans.verdict import Policy, Scan, Status, decide
+from agritrace.store.tables import event_terms, events, organizations
+
+MAX_DEPTH = 8
+MAX_EVENTS = 200
+VOID_DISPOSITIONS = frozenset({"inactive", "destroyed", "disposed", "stolen", "no_pedigree_match"})
+VOID_STEPS = frozenset({"decommissioning", "destroying"})
+# Public detail fields of an event (diary extension terms), copied to the journey as written.
+_PUBLIC_DETAILS = ("agt:product", "agt:activeIngredients", "agt:variety", "agt:material",
+                   "agt:targetPest", "agt:activity", "agt:method")
+_CONSUMED = frozenset({"input", "input_class"})
+# Roles in which an event makes (commissions) what it names, so its ILMD describes it.
+_MADE = frozenset({"epc", "epc_class", "output", "output_class"})
+_ILMD_DATES = ("cbvmda:bestBeforeDate", "cbvmda:itemExpirationDate", "cbvmda:sellByDate")
+
+
+def identifiers(link: DigitalLink) -> dict[str, str]:
+    """The canonical ids (as the store indexes them) a scanned link stands for.
+
+    >>> sorted(identifiers(DigitalLink.parse("/01/08931234567897/10/L1/21/S1")).items())
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('item', 'https://id.gs1.org/01/08931234567897/21/S1'),
+     ('lot', 'https://id.gs1.org/01/08931234567897/10/L1'),
+     ('product', 'https://id.gs1.org/01/08931234567897')]
+    """
+    key = link.key
+    if isinstance(key, Sscc):
+        return {"item": f"{GS1_CANONICAL_BASE}/00/{key}"}
+    if isinstance(key, Gln):
+        return {"place": f"{GS1_CANONICAL_BASE}/414/{key}"}
+    product = f"{GS1_CANONICAL_BASE}/01/{key}"
+    ids = {"product": product}
+    if link.lot is not None:
+        ids["lot"] = f"{product}/10/{quote(str(link.lot), safe='')}"
+    if link.serial is not None:
+        ids["item"] = f"{product}/21/{quote(str(link.serial), safe='')}"
+    return ids
+
+
+def gather(engine: Engine, link: DigitalLink, scans: list[Scan], policy: Policy,
+           base_url: str) -> dict[str, Any]:
+    """Everything public about ``link``, plus the verdict given its ``scans``."""
+    ids = identifiers(link)
+    own = _own_ids(ids)
+    with engine.connect() as conn:
+        found = _walk(conn, own, _direct_ids(conn, ids) if "item" not in ids
+                      and "lot" not in ids else set(own))
+        orgs = dict(conn.execute(select(organizations.c.id, organizations.c.name)).all())
+    found.sort(key=lambda e: e["_time_us"])
+    direct = [e for e in found if e["_direct"]]
+    status = _status(direct, found, serialized="item" in ids)
+    verdict = decide(status, scans, policy)
+    return {
+        "code": link.path,
+        "uri": link.uri(base_url),
+        "element_string": link.element_string(),
+        "kind": type(link.key).__name__.lower(),
+        "gtin": str(link.key) if isinstance(link.key, Gtin) else None,
+        "lot": str(link.lot) if link.lot else _ilmd(direct, "cbvmda:lotNumber"),
+        "serial": str(link.serial) if link.serial else None,
+        "product": _product(found, link),
+        "producer": _producer(direct, orgs),
+        "origin": _origin(found),
+        "journey": [_step(e, orgs) for e in found],
+        "certificates": _certificates(found),
+        "best_before": _best_before(direct),
+        "recalled": status.recalled,
+        "verdict": verdict,
+    }
+
+
+def _own_ids(ids: dict[str, str]) -> set[str]:
+    return {v for k, v in ids.items() if k != "product"} or {ids["product"]}
+
+
+def _direct_ids(conn: Any, ids: dict[str, str]) -> set[str]:
+    """For a GTIN-only or GLN scan: every class/item of that product, or the place itself."""
+    if "place" in ids:
+        return {ids["place"]}
+    prefix = ids["product"]
+    query = select(event_terms.c.value).where(event_terms.c.value.like(prefix + "%")).distinct()
+    return {v for v in conn.execute(query.limit(MAX_EVENTS)).scalars()
+            if v == prefix or v.startswith((prefix + "/10/", prefix + "/21/"))}
+
+
+def _walk(conn: Any, own: set[str], start: set[str]) -> list[dict[str, Any]]:
+    seen_ids: set[str] = set(start)
+    frontier, direct = set(start), set(start)
+    result: dict[int, dict[str, Any]] = {}
+    for _ in range(MAX_DEPTH):
+        if not frontier or len(result) >= MAX_EVENTS:
+            break
+        rows = _events_naming(conn, frontier, set(result))
+        following: set[str] = set()
+        for row in rows:
+            roles = {role for role, value in row.terms if value in frontier}
+            if roles and roles <= _CONSUMED:
+                continue  # a later use of an input: siblings, not this item's history
+            event = json.loads(row.body)
+            event.update(_pk=row.id, _org=row.org_id, _time_us=row.event_time_us,
+                         _step=row.biz_step, _disposition=row.disposition,
+                         _direct=bool(direct & {v for _, v in row.terms}),
+                         _place=row.biz_location or row.read_point)
+            result[row.id] = event
+            following |= _next_ids(event, roles, frontier)
+        frontier = following - seen_ids
+        seen_ids |= frontier
+    return list(result.values())
+
+
+def _events_naming(conn: Any, values: set[str], skip: set[int]) -> list[Any]:
+    pks = select(event_terms.c.event_pk).where(event_terms.c.value.in_(values)).distinct()
+    place = events.c.biz_location.in_(values) | events.c.read_point.in_(values)
+    query = (select(events.c.id, events.c.body, events.c.org_id, events.c.event_time_us,
+                    events.c.biz_step, events.c.disposition, events.c.biz_location,
+                    events.c.read_point)
+             .where(events.c.id.in_(pks) | place, events.c.declared_error == 0)
+             .order_by(events.c.event_time_us).limit(MAX_EVENTS))
+    rows = [r for r in conn.execute(query) if r.id not in skip]
+    terms: dict[int, list[tuple[str, str]]] = {r.id: [] for r in rows}
+    if terms:
+        for pk, role, value in conn.execute(
+                select(event_terms.c.event_pk, event_terms.c.role, event_terms.c.value)
+                .where(event_terms.c.event_pk.in_(list(terms)))):
+            terms[pk].append((role, value))
+    return [_Row(r, terms[r.id]) for r in rows]
+
+
+class _Row:
+    def __init__(self, row: Any, terms: list[tuple[str, str]]) -> None:
+        self.id, self.body, self.org_id = row.id, row.body, row.org_id
+        self.event_time_us, self.biz_step = row.event_time_us, row.biz_step
+        self.disposition, self.read_point = row.disposition, row.read_point
+        self.biz_location, self.terms = row.biz_location, terms
+
+
+def _next_ids(event: dict[str, Any], roles: set[str], frontier: set[str]) -> set[str]:
+    """One step back (inputs, lot, season) or forward (the parent it was packed into)."""
+    found: set[str] = set()
+    if roles & {"output", "output_class"}:
+        found |= {lenient_id(e) for e in event.get("inputEPCList") or ()}
+        found |= {lenient_id(q["epcClass"]) for q in event.get("inputQuantityList") or ()}
+    if roles & {"child", "child_class"} and event.get("parentID"):
+        found.add(lenient_id(event["parentID"]))
+    if not roles & _MADE:
+        return found
+    ilmd = event.get("ilmd") or {}
+    if isinstance(ilmd.get("agt:season"), str):
+        found.add(ilmd["agt:season"])
+    lot = ilmd.get("cbvmda:lotNumber")
+    for epc in [*(event.get("epcList") or ()), *(event.get("outputEPCList") or ())]:
+        canonical = lenient_id(epc)
+        if isinstance(lot, str) and canonical in frontier and "/21/" in canonical:
+            found.add(canonical.split("/21/")[0] + "/10/" + quote(lot, safe=""))
+    return found
+
+
+def _status(direct: list[dict[str, Any]], found: list[dict[str, Any]],
+            serialized: bool) -> Status:
+    last = next((e for e in reversed(direct) if e["_disposition"] or e["_step"]), None)
+    voided = last is not None and (last["_disposition"] in VOID_DISPOSITIONS
+                                   or last["_step"] in VOID_STEPS)
+    recalled = any(e["_disposition"] == "recalled" for e in found)
+    return Status(issued=bool(direct), voided=voided, recalled=recalled, serialized=serialized)
+
+
+def _word(value: str | None) -> str | None:
+    if not value:
+        return None
+    return cbv.bare_word("bizStep", value) or value.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _day(time_us: int) -> date:
+    return datetime.fromtimestamp(time_us / 1_000_000, UTC).date()
+
+
+def _step(event: dict[str, Any], orgs: dict[int, str]) -> dict[str, Any]:
+    details = [str(v) if not isinstance(v, list) else ", ".join(map(str, v))
+               for k in _PUBLIC_DETAILS if (v := event.get(k))]
+    return {
+        "step": _word(event["_step"]) or event.get("type", "event"),
+        "date": _local_day(event),
+        "place": _place_label(event.get("_place")),
+        "by": orgs.get(event["_org"], ""),
+        "details": details,
+        "recalled": event["_disposition"] == "recalled",
+    }
+
+
+def _local_day(event: dict[str, Any]) -> date:
+    time = event.get("eventTime")
+    if isinstance(time, str):
+        try:
+            return datetime.fromisoformat(time).date()
+        except ValueError:
+            pass
+    return _day(event["_time_us"])
+
+
+def _place_label(place: str | None) -> str | None:
+    """A location in words a consumer can read: the GLN, or the id as written."""
+    if not place:
+        return None
+    if place.startswith(GS1_CANONICAL_BASE + "/414/"):
+        return "GLN " + place.rsplit("/414/", 1)[1].replace("/254/", " · ")
+    return place
+
+
+def _ilmd(found: Iterable[dict[str, Any]], key: str) -> Any:
+    for event in found:
+        value = (event.get("ilmd") or {}).get(key)
+        if value:
+            return value
+    return None
+
+
+def _product(found: list[dict[str, Any]], link: DigitalLink) -> dict[str, Any]:
+    name = _ilmd(found, "agt:productName") or next(
+        (e["agt:productName"] for e in found if e.get("agt:productName")), None)
+    return {"name": name, "gtin": str(link.key), "image": _ilmd(found, "agt:productImage"),
+            "country": _ilmd(found, "cbvmda:countryOfOrigin")}
+
+
+def _producer(direct: list[dict[str, Any]], orgs: dict[int, str]) -> str | None:
+    return orgs.get(direct[0]["_org"]) if direct else None
+
+
+def _origin(found: list[dict[str, Any]]) -> dict[str, Any] | None:
+    harvest = next((e for e in found if (e.get("ilmd") or {}).get("agt:plot")), None)
+    if harvest is None:
+        return None
+    ilmd = harvest["ilmd"]
+    return {
+        "plot": ilmd["agt:plot"],
+        "season": ilmd.get("agt:season"),
+        "harvest_start": ilmd.get("cbvmda:harvestStartDate"),
+        "harvest_end": ilmd.get("cbvmda:harvestEndDate"),
+        "area_code": ilmd.get("agt:growingAreaCode"),
+        "commune": ilmd.get("agt:commune"),
+        "province": ilmd.get("agt:province"),
+        "geometry": ilmd.get("agt:plotGeometry"),
+    }
+
+
+def _certificates(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    certificates: list[dict[str, Any]] = []
+    for event in found:
+        for cert in (event.get("ilmd") or {}).get("agt:certificates") or ():
+            if isinstance(cert, dict) and cert not in certificates:
+                certificates.append({k: cert.get(k) for k in ("scheme", "number", "validUntil")})
+    return certificates
+
+
+def _best_before(direct: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for key in _ILMD_DATES:
+        value = _ilmd(direct, key)
+        if isinstance(value, str):
+            try:
+                day = date.fromisoformat(value[:10])
+            except ValueError:
+                continue
+            return {"date": day, "expired": day < datetime.now(UTC).date()}
+    return None

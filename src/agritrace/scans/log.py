@@ -1,0 +1,100 @@
+"""Writing and reading the scan log and the problem reports (tickets)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, insert, select
+
+from agritrace.errors import Problem, ValidationException
+from agritrace.scans.tables import scans, tickets
+from agritrace.scans.verdict import Scan
+
+TICKET_KINDS = ("fake", "quality", "wrong_info", "other")
+MAX_MESSAGE = 2000
+MAX_CONTACT = 200
+_COARSE_DECIMALS = 1  # 0.1 degree, about 11 km: enough for a verdict, not enough to find a home
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def coarse(value: float | None, limit: float) -> float | None:
+    """Round a coordinate to ~10 km, or None when absent or out of range.
+
+    >>> coarse(21.03467, 90), coarse(200.0, 180), coarse(None, 90)
+    (21.0, None, None)
+    """
+    if value is None or not -limit <= value <= limit:
+        return None
+    return round(value, _COARSE_DECIMALS)
+
+
+def record_scan(engine: Engine, code: str, user_agent: str = "", lat: float | None = None,
+                lon: float | None = None, at_us: int | None = None) -> None:
+    lat, lon = coarse(lat, 90), coarse(lon, 180)
+    if lat is None or lon is None:
+        lat = lon = None
+    with engine.begin() as conn:
+        conn.execute(insert(scans).values(code=code, scanned_us=at_us or now_us(), lat=lat,
+                                          lon=lon, user_agent=user_agent[:200]))
+
+
+def scan_history(engine: Engine, code: str) -> list[Scan]:
+    query = (select(scans.c.scanned_us, scans.c.lat, scans.c.lon)
+             .where(scans.c.code == code).order_by(scans.c.scanned_us))
+    with engine.connect() as conn:
+        return [Scan(row.scanned_us, row.lat, row.lon) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class TicketPolicy:
+    per_window: int = 5
+    window_s: int = 3600
+
+
+class RateLimited(ValidationException):
+    status = 429
+    title = "Too many reports"
+
+
+def client_key(address: str, salt: str) -> str:
+    return hashlib.sha256(f"{salt}:{address}".encode()).hexdigest()
+
+
+def open_ticket(engine: Engine, code: str, kind: str, message: str, contact: str,
+                key: str, policy: TicketPolicy = TicketPolicy()) -> int:
+    """Store a report; raises ValidationException for bad fields, RateLimited when too many."""
+    message, contact = message.strip(), contact.strip()
+    _check_ticket(kind, message, contact)
+    since = now_us() - policy.window_s * 1_000_000
+    with engine.begin() as conn:
+        recent = conn.execute(select(func.count()).select_from(tickets).where(
+            tickets.c.client_key == key, tickets.c.created_us >= since)).scalar_one()
+        if recent >= policy.per_window:
+            raise RateLimited(f"More than {policy.per_window} reports within "
+                              f"{policy.window_s} s from one client",
+                              [Problem("report", f"at most {policy.per_window}", str(recent))])
+        result = conn.execute(insert(tickets).values(
+            code=code[:300], kind=kind, message=message, contact=contact,
+            created_us=now_us(), client_key=key))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def _check_ticket(kind: str, message: str, contact: str) -> None:
+    problems = []
+    if kind not in TICKET_KINDS:
+        problems.append(Problem("kind", " | ".join(TICKET_KINDS), repr(kind[:40])))
+    if not message:
+        problems.append(Problem("message", "a description", "nothing"))
+    if len(message) > MAX_MESSAGE:
+        problems.append(Problem("message", f"at most {MAX_MESSAGE} characters",
+                                f"{len(message)} characters"))
+    if len(contact) > MAX_CONTACT:
+        problems.append(Problem("contact", f"at most {MAX_CONTACT} characters",
+                                f"{len(contact)} characters"))
+    if problems:
+        raise ValidationException("The report is not valid", problems)

@@ -1,0 +1,38 @@
+"""The scan log and the consumers' problem reports (migration branch ``scans``, 0004)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Float, Index, String, Table, Text
+
+from agritrace.store.tables import BigId, metadata
+
+# One row per consumer page view of a code. No personal data: the coarse location is rounded to
+# about 10 km before it is stored, and the user agent is truncated.
+scans = Table(
+    "scans",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("code", String(300), nullable=False),
+    Column("scanned_us", BigInteger, nullable=False),
+    Column("lat", Float, nullable=True),
+    Column("lon", Float, nullable=True),
+    Column("user_agent", String(200), nullable=False, server_default=""),
+    Index("ix_scans_code_scanned_us", "code", "scanned_us"),
+)
+
+# A consumer's report about a code, for the producer and the province. ``client_key`` is a
+# salted digest of the client address, kept only to rate-limit.
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("code", String(300), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("contact", String(200), nullable=False, server_default=""),
+    Column("created_us", BigInteger, nullable=False),
+    Column("client_key", String(64), nullable=False),
+    Column("status", String(20), nullable=False, server_default="open"),
+    Index("ix_tickets_client_key_created_us", "client_key", "created_us"),
+    Index("ix_tickets_code", "code"),
+)

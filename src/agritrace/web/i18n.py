@@ -1,0 +1,200 @@
+"""Page languages: Vietnamese by default, English second; one message catalogue; dates and numbers.
+
+``?lang=en`` on any page switches the language and a cookie remembers it; without either the
+page is Vietnamese (the audience is Vietnamese; ``Accept-Language`` on cheap phones is often
+English by default, so it is not trusted).
+
+>>> t = Translator("vi")
+>>> t("verdict_genuine"), t.date(date(2026, 11, 6)), t.number(1234567.5, 1)
+('Hàng chính hãng', '06/11/2026', '1.234.567,5')
+>>> en = Translator("en")
+>>> en("verdict_genuine"), en.date(date(2026, 11, 6)), en.number(1234567.5, 1)
+('Genuine product', '6 Nov 2026', '1,234,567.5')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fastapi import Request, Response
+
+LANGUAGES = ("vi", "en")
+DEFAULT = "vi"
+COOKIE = "lang"
+_COOKIE_AGE_S = 365 * 24 * 3600
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+#: key -> {language -> text}. Texts may hold ``{name}`` fields filled by ``Translator(...)``.
+CATALOGUE: dict[str, dict[str, str]] = {
+    "site_name": {"vi": "Truy xuất nguồn gốc", "en": "Product traceability"},
+    "switch_language": {"vi": "English", "en": "Tiếng Việt"},
+    "product": {"vi": "Sản phẩm", "en": "Product"},
+    "unnamed_product": {"vi": "Sản phẩm mã {gtin}", "en": "Product {gtin}"},
+    "gtin": {"vi": "Mã sản phẩm (GTIN)", "en": "Product code (GTIN)"},
+    "lot": {"vi": "Số lô", "en": "Lot"},
+    "serial": {"vi": "Số tem", "en": "Stamp serial"},
+    "producer": {"vi": "Nhà sản xuất", "en": "Producer"},
+    "country": {"vi": "Xuất xứ", "en": "Country of origin"},
+    "best_before": {"vi": "Sử dụng tốt nhất trước", "en": "Best before"},
+    "expired": {"vi": "Đã hết hạn sử dụng", "en": "Past its best-before date"},
+    "certificates": {"vi": "Chứng nhận", "en": "Certificates"},
+    "valid_until": {"vi": "hiệu lực đến {date}", "en": "valid until {date}"},
+    "origin": {"vi": "Vùng trồng", "en": "Where it was grown"},
+    "plot": {"vi": "Thửa đất", "en": "Plot"},
+    "area_code": {"vi": "Mã số vùng trồng", "en": "Growing area code"},
+    "area": {"vi": "Diện tích", "en": "Area"},
+    "hectares": {"vi": "{value} ha", "en": "{value} ha"},
+    "harvest": {"vi": "Thu hoạch", "en": "Harvest"},
+    "open_map": {"vi": "Mở trong ứng dụng bản đồ", "en": "Open in a map app"},
+    "plot_drawing": {"vi": "Hình thửa đất", "en": "Shape of the plot"},
+    "journey": {"vi": "Hành trình sản phẩm", "en": "The product's journey"},
+    "no_journey": {"vi": "Chưa có sự kiện nào được ghi.", "en": "No events recorded yet."},
+    "verdict": {"vi": "Kiểm tra tem", "en": "Stamp check"},
+    "verdict_genuine": {"vi": "Hàng chính hãng", "en": "Genuine product"},
+    "verdict_suspicious": {"vi": "Cần cảnh giác", "en": "Be careful"},
+    "verdict_unknown": {"vi": "Mã không có trong hệ thống", "en": "Code not in our records"},
+    "verdict_recalled": {"vi": "SẢN PHẨM ĐÃ BỊ THU HỒI", "en": "THIS PRODUCT HAS BEEN RECALLED"},
+    "reason_genuine": {"vi": "Mã này đã được nhà sản xuất phát hành và đang còn hiệu lực.",
+                       "en": "This code was issued by the producer and is active."},
+    "reason_voided": {"vi": "Tem này đã bị hủy: có thể là tem giả hoặc tem tái sử dụng.",
+                      "en": "This stamp was voided: it may be fake or reused."},
+    "reason_too_many": {"vi": "Tem này đã được quét quá nhiều lần ({count} lần): có thể bị "
+                              "sao chép.",
+                        "en": "This stamp has been scanned too many times ({count}): it may "
+                              "have been copied."},
+    "reason_travel": {"vi": "Tem này được quét ở những nơi quá xa nhau trong thời gian quá "
+                            "ngắn: có thể bị sao chép.",
+                      "en": "This stamp was scanned in places too far apart for the time "
+                            "between the scans: it may have been copied."},
+    "reason_unknown": {"vi": "Mã này chưa từng được phát hành. Sản phẩm có thể là hàng giả.",
+                       "en": "This code was never issued. The product may be counterfeit."},
+    "reason_recalled": {"vi": "Không sử dụng sản phẩm này. Hãy mang trả lại nơi mua.",
+                        "en": "Do not use this product. Return it to where you bought it."},
+    "first_scan": {"vi": "Quét lần đầu ngày {date}", "en": "First scanned on {date}"},
+    "first_scan_place": {"vi": "Quét lần đầu ngày {date} gần {place}",
+                         "en": "First scanned on {date} near {place}"},
+    "scan_count": {"vi": "Số lần quét: {count}", "en": "Times scanned: {count}"},
+    "report": {"vi": "Báo cáo vấn đề", "en": "Report a problem"},
+    "report_kind": {"vi": "Loại vấn đề", "en": "Kind of problem"},
+    "kind_fake": {"vi": "Nghi hàng giả", "en": "Looks fake"},
+    "kind_quality": {"vi": "Chất lượng", "en": "Quality"},
+    "kind_wrong_info": {"vi": "Thông tin sai", "en": "Wrong information"},
+    "kind_other": {"vi": "Khác", "en": "Other"},
+    "report_message": {"vi": "Mô tả", "en": "Description"},
+    "report_contact": {"vi": "Liên hệ của bạn (không bắt buộc)",
+                       "en": "Your contact (optional)"},
+    "report_send": {"vi": "Gửi báo cáo", "en": "Send report"},
+    "report_thanks": {"vi": "Cảm ơn bạn. Báo cáo số {number} đã được gửi tới nhà sản xuất và "
+                            "cơ quan quản lý.",
+                      "en": "Thank you. Report number {number} has been sent to the producer "
+                            "and the authorities."},
+    "report_invalid": {"vi": "Báo cáo chưa hợp lệ: {detail}", "en": "The report is not valid: "
+                                                                    "{detail}"},
+    "report_limited": {"vi": "Bạn đã gửi quá nhiều báo cáo. Vui lòng thử lại sau.",
+                       "en": "You have sent too many reports. Please try again later."},
+    "back": {"vi": "Quay lại trang sản phẩm", "en": "Back to the product page"},
+    "malformed_title": {"vi": "Mã không hợp lệ", "en": "This code is not valid"},
+    "malformed_text": {"vi": "Đường dẫn này không phải là mã GS1 hợp lệ: {detail}. Hãy kiểm "
+                             "tra lại hoặc quét lại mã QR.",
+                       "en": "This link is not a valid GS1 code: {detail}. Check it or scan "
+                             "the QR code again."},
+    "unknown_title": {"vi": "Không tìm thấy mã này", "en": "We do not know this code"},
+    "unknown_text": {"vi": "Mã {code} chưa từng được phát hành trên hệ thống. Sản phẩm có thể "
+                           "là hàng giả. Đừng sử dụng nếu nghi ngờ, và hãy báo cho chúng tôi.",
+                     "en": "The code {code} was never issued on this platform. The product "
+                           "may be counterfeit. Do not use it if in doubt, and tell us."},
+    "how_to_report": {"vi": "Bạn có thể báo cáo bằng mẫu dưới đây hoặc gọi đường dây nóng "
+                            "của cơ quan quản lý thị trường: 1800 1008.",
+                      "en": "You can report it with the form below or call the market "
+                            "surveillance hotline: 1800 1008."},
+}
+
+# Journey step names: CBV bizStep words and the agritrace diary words.
+STEPS: dict[str, dict[str, str]] = {
+    "commissioning": {"vi": "Thu hoạch / tạo mã", "en": "Harvested / coded"},
+    "sowing": {"vi": "Gieo trồng", "en": "Sowing"},
+    "planting": {"vi": "Trồng", "en": "Planting"},
+    "fertilizing": {"vi": "Bón phân", "en": "Fertilizing"},
+    "spraying": {"vi": "Phun thuốc BVTV", "en": "Crop protection spraying"},
+    "inspecting": {"vi": "Kiểm tra", "en": "Inspection"},
+    "harvesting": {"vi": "Thu hoạch", "en": "Harvest"},
+    "commissioning_lot": {"vi": "Tạo lô", "en": "Lot created"},
+    "transforming": {"vi": "Chế biến", "en": "Processing"},
+    "packing": {"vi": "Đóng gói", "en": "Packing"},
+    "shipping": {"vi": "Xuất hàng", "en": "Shipping"},
+    "receiving": {"vi": "Nhận hàng", "en": "Receiving"},
+    "storing": {"vi": "Lưu kho", "en": "Storage"},
+    "retail_selling": {"vi": "Bán lẻ", "en": "Retail sale"},
+    "stocking": {"vi": "Lên kệ", "en": "On the shelf"},
+    "decommissioning": {"vi": "Hủy mã", "en": "Code voided"},
+    "destroying": {"vi": "Tiêu hủy", "en": "Destroyed"},
+    "holding": {"vi": "Tạm giữ", "en": "On hold"},
+}
+
+
+def pick(query: str | None, cookie: str | None) -> str:
+    """The page language: ``?lang=`` first, then the cookie, else Vietnamese.
+
+    >>> pick("en", "vi"), pick(None, "en"), pick("fr", None)
+    ('en', 'en', 'vi')
+    """
+    for candidate in (query, cookie):
+        if candidate in LANGUAGES:
+            return candidate
+    return DEFAULT
+
+
+def language(request: Request) -> str:
+    return pick(request.query_params.get("lang"), request.cookies.get(COOKIE))
+
+
+def remember(request: Request, response: Response) -> None:
+    """Set the cookie when the visitor chose a language with ``?lang=``."""
+    chosen = request.query_params.get("lang")
+    if chosen in LANGUAGES and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(COOKIE, chosen, max_age=_COOKIE_AGE_S, samesite="lax",
+                            httponly=True)
+
+
+def format_number(value: float, lang: str, decimals: int = 0) -> str:
+    """Thousands and decimal separators as each language writes them (vi: 1.234,5)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "vi":
+        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def format_date(day: date, lang: str) -> str:
+    if lang == "vi":
+        return day.strftime("%d/%m/%Y")
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+@dataclass(frozen=True)
+class Translator:
+    """``t(key, **fields)`` in one language; an unknown key comes back as itself."""
+
+    lang: str
+
+    def __call__(self, key: str, **fields: Any) -> str:
+        entry = CATALOGUE.get(key) or STEPS.get(key)
+        if entry is None:
+            return key
+        text = entry.get(self.lang) or entry[DEFAULT]
+        return text.format(**fields) if fields else text
+
+    def step(self, word: str) -> str:
+        entry = STEPS.get(word)
+        return (entry.get(self.lang) or entry[DEFAULT]) if entry else word.replace("_", " ")
+
+    def date(self, day: date) -> str:
+        return format_date(day, self.lang)
+
+    def number(self, value: float, decimals: int = 0) -> str:
+        return format_number(value, self.lang, decimals)
+
+    @property
+    def other(self) -> str:
+        return next(lang for lang in LANGUAGES if lang != self.lang)

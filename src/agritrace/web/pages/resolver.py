@@ -1,0 +1,249 @@
+"""The GS1 Digital Link resolver: the consumer page, the linkset, and the problem report form.
+
+``/01/{gtin}[/10/{lot}][/21/{serial}]``, ``/00/{sscc}`` and ``/414/{gln}`` resolve to the HTML
+consumer page, or to an RFC 9264 linkset when asked with ``Accept: application/linkset+json`` or
+``?linkType=`` (``all``/``linkset`` for every link, a GS1 link type such as ``gs1:pip`` for those
+of that type only). A path that is valid but not in canonical form (GTIN-13, trailing slash,
+``gtin``/``lot``/``ser`` names) redirects (301) to the canonical path. The HTML page logs a scan
+and shows the verdict; the web layer only renders, the rules are in :mod:`agritrace.scans`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from agritrace.errors import ValidationException
+from agritrace.ids.digital_link import DigitalLink
+from agritrace.ids.gs1 import InvalidIdentifier
+from agritrace.scans import log
+from agritrace.scans.facts import gather
+from agritrace.scans.verdict import Policy
+from agritrace.web import i18n
+from agritrace.web.pages.plot_svg import plot_drawing
+from agritrace.web.problems import problem_response
+
+router = APIRouter(include_in_schema=False)
+LINKSET = "application/linkset+json"
+GS1_VOC = "https://gs1.org/voc/"
+LINK_TYPES = ("pip", "traceability", "certificationInfo", "recallStatus", "defaultLink")
+MAX_REPORT_BYTES = 8 * 1024
+_VIETNAM = timezone(timedelta(hours=7))
+_WEB = Path(__file__).resolve().parent.parent
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(_WEB / "templates"),
+                      autoescape=select_autoescape(["html"]), auto_reload=False)
+    env.globals["css"] = Markup((_WEB / "static" / "site.css").read_text(encoding="utf-8"))
+    return env
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``template`` in the visitor's language; other page modules may reuse this."""
+    t = i18n.Translator(i18n.language(request))
+    html = _env().get_template(template).render(t=t, **context)
+    response = HTMLResponse(html, status_code=status)
+    i18n.remember(request, response)
+    return response
+
+
+@router.get("/.well-known/gs1resolver")
+def resolver_description(request: Request) -> JSONResponse:
+    base = request.app.state.settings.base_url.rstrip("/")
+    return JSONResponse({
+        "name": "agritrace",
+        "resolverRoot": base,
+        "supportedPrimaryKeys": ["01", "00", "414"],
+        "supportedLinkType": [f"gs1:{name}" for name in LINK_TYPES],
+        "linkTypeDefaultCanBeLinkset": True,
+        "supportedContextValuesEnumerated": [],
+        "supportedLanguages": list(i18n.LANGUAGES),
+    })
+
+
+@router.get("/01/{rest:path}")
+@router.get("/00/{rest:path}")
+@router.get("/414/{rest:path}")
+def resolve(request: Request, rest: str) -> Response:
+    raw = request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path
+    try:
+        link = DigitalLink.parse(raw)
+    except InvalidIdentifier as exc:
+        return _malformed(request, exc)
+    if link.path != raw:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(link.path + query, status_code=301)
+    link_type = request.query_params.get("linkType")
+    wants_linkset = link_type is not None or LINKSET in request.headers.get("accept", "")
+    if wants_linkset and link_type != "gs1:pip":
+        return _linkset(request, link, link_type)
+    return _page(request, link)
+
+
+def _policy(request: Request) -> Policy:
+    return getattr(request.app.state, "scan_policy", None) or Policy()
+
+
+def _facts(request: Request, link: DigitalLink) -> dict[str, Any]:
+    engine = request.app.state.engine
+    scans = log.scan_history(engine, link.path)
+    return gather(engine, link, scans, _policy(request), request.app.state.settings.base_url)
+
+
+def _page(request: Request, link: DigitalLink) -> Response:
+    engine = request.app.state.engine
+    log.record_scan(engine, link.path, request.headers.get("user-agent", ""),
+                    _float(request.query_params.get("lat")),
+                    _float(request.query_params.get("lon")))
+    facts = _facts(request, link)
+    t = i18n.Translator(i18n.language(request))
+    if facts["verdict"].kind == "unknown":
+        return render(request, "message.html", 404, title=t("unknown_title"), tone="unknown",
+                      text=t("unknown_text", code=link.element_string()), back=None,
+                      show_form=True, code=link.path)
+    response = render(request, "product.html", **_page_context(facts, t))
+    response.headers["Link"] = f'<{facts["uri"]}?linkType=all>; rel="linkset"; type="{LINKSET}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _page_context(facts: dict[str, Any], t: i18n.Translator) -> dict[str, Any]:
+    name = facts["product"]["name"] or t("unnamed_product", gtin=facts["gtin"] or facts["code"])
+    origin = facts["origin"] or {}
+    plot = (plot_drawing(origin["plot"], origin["geometry"], t("plot_drawing"))
+            if origin.get("geometry") else None)
+    first = facts["verdict"].first_scan
+    harvest = " – ".join(dict.fromkeys(
+        _local_date(d, t) for d in (origin.get("harvest_start"), origin.get("harvest_end"))
+        if d))
+    return {
+        "facts": facts, "name": name, "plot": plot, "code": facts["code"],
+        "linkset_href": facts["uri"] + "?linkType=all",
+        "jsonld": _jsonld(facts, name),
+        "first_date": t.date(_day(first.scanned_us)) if first else None,
+        "first_place": f"{first.lat}, {first.lon}" if first and first.lat is not None else None,
+        "harvest": harvest,
+    }
+
+
+def _day(time_us: int) -> date:
+    return datetime.fromtimestamp(time_us / 1_000_000, UTC).astimezone(_VIETNAM).date()
+
+
+def _local_date(value: object, t: i18n.Translator) -> str:
+    try:
+        return t.date(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
+
+
+def _jsonld(facts: dict[str, Any], name: str) -> Markup:
+    product: dict[str, Any] = {"@context": "https://schema.org", "@type": "Product",
+                               "name": name, "url": facts["uri"], "identifier": facts["uri"]}
+    if facts["gtin"]:
+        product["gtin14"] = facts["gtin"]
+    if facts["serial"]:
+        product["serialNumber"] = facts["serial"]
+    if facts["producer"]:
+        product["manufacturer"] = {"@type": "Organization", "name": facts["producer"]}
+    if facts["product"]["country"]:
+        product["countryOfOrigin"] = facts["product"]["country"]
+    # "</" inside a script element would end it: escape the angle bracket.
+    return Markup(json.dumps(product, ensure_ascii=False).replace("<", "\\u003c"))
+
+
+def _linkset(request: Request, link: DigitalLink, link_type: str | None) -> Response:
+    facts = _facts(request, link)
+    if facts["verdict"].kind == "unknown":
+        return problem_response(404, "Unknown code", f"{link.element_string()} was never issued "
+                                "here; the product may be counterfeit.", instance=link.path)
+    links = linkset(facts)
+    if link_type not in (None, "all", "linkset"):
+        relation = GS1_VOC + link_type.removeprefix("gs1:").removeprefix(GS1_VOC)
+        if relation not in links:
+            return problem_response(404, "No such link", f"No link of type {link_type!r} for "
+                                    f"{link.element_string()}; known: {sorted(links)}",
+                                    instance=link.path)
+        links = {relation: links[relation]}
+    body = {"linkset": [{"anchor": facts["uri"], **links}]}
+    return JSONResponse(body, media_type=LINKSET)
+
+
+def linkset(facts: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The links we can offer for these facts, keyed by GS1 link type URI."""
+    uri = facts["uri"]
+    page = {"href": uri, "title": "Thông tin sản phẩm / Product information",
+            "type": "text/html", "hreflang": list(i18n.LANGUAGES)}
+    links: dict[str, list[dict[str, Any]]] = {
+        GS1_VOC + "defaultLink": [page],
+        GS1_VOC + "pip": [page],
+        GS1_VOC + "recallStatus": [{"href": uri + "#verdict", "type": "text/html",
+                                    "title": "Recalled" if facts["recalled"] else "Not recalled"}],
+    }
+    if facts["journey"]:
+        links[GS1_VOC + "traceability"] = [{"href": uri + "#journey", "type": "text/html",
+                                           "title": "Hành trình / Journey"}]
+    if facts["certificates"]:
+        links[GS1_VOC + "certificationInfo"] = [
+            {"href": uri + "#certificates", "type": "text/html",
+             "title": ", ".join(str(c["scheme"]) for c in facts["certificates"])}]
+    return links
+
+
+def _malformed(request: Request, exc: InvalidIdentifier) -> Response:
+    if LINKSET in request.headers.get("accept", ""):
+        return problem_response(400, "Malformed GS1 Digital Link", str(exc),
+                                instance=request.url.path)
+    t = i18n.Translator(i18n.language(request))
+    detail = "; ".join(p.message() for p in exc.problems) or exc.detail
+    return render(request, "message.html", 400, title=t("malformed_title"), tone="unknown",
+                  text=t("malformed_text", detail=detail), back=None, show_form=True,
+                  code=request.url.path[:300])
+
+
+@router.post("/report")
+async def report(request: Request) -> Response:
+    t = i18n.Translator(i18n.language(request))
+    body = await request.body()
+    if len(body) > MAX_REPORT_BYTES:
+        return _report_page(request, 413, t("report_invalid", detail=f"> {MAX_REPORT_BYTES} B"))
+    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    code = form.get("code", "")[:300]
+    settings = request.app.state.settings
+    key = log.client_key(request.client.host if request.client else "", settings.base_url)
+    try:
+        number = log.open_ticket(request.app.state.engine, code, form.get("kind", ""),
+                                 form.get("message", ""), form.get("contact", ""), key,
+                                 getattr(request.app.state, "ticket_policy", log.TicketPolicy()))
+    except log.RateLimited:
+        return _report_page(request, 429, t("report_limited"), code)
+    except ValidationException as exc:
+        detail = "; ".join(p.message() for p in exc.problems)
+        return _report_page(request, 400, t("report_invalid", detail=detail), code)
+    return _report_page(request, 201, t("report_thanks", number=number), code, "genuine")
+
+
+def _report_page(request: Request, status: int, text: str, code: str = "",
+                 tone: str = "suspicious") -> HTMLResponse:
+    t = i18n.Translator(i18n.language(request))
+    back = code if code.startswith(("/01/", "/00/", "/414/")) else None
+    return render(request, "message.html", status, title=t("report"), tone=tone, text=text,
+                  back=back, show_form=False, code=code)
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,188 @@
+"""The Digital Link resolver on both engines: pages, linksets, verdicts and the report form."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from agritrace.scans.log import TicketPolicy
+from agritrace.scans.tables import scans, tickets
+from agritrace.scans.verdict import Policy
+from agritrace.settings import Settings
+from agritrace.web.app import create_app
+from agritrace.web.pages import resolver
+from tests.web import stamp_chain
+from tests.web.stamp_chain import GTIN, RECALL_SERIAL, SERIALS, Chain
+
+BASE = "https://trace.example.vn"
+LINKSET = {"Accept": "application/linkset+json"}
+
+
+def make_client(engine: Engine, **state: object) -> TestClient:
+    app = create_app(Settings(database_url="sqlite://", base_url=BASE), engine)
+    if not any(getattr(r, "path", "") == "/.well-known/gs1resolver" for r in app.routes):
+        app.include_router(resolver.router)
+    for name, value in state.items():
+        setattr(app.state, name, value)
+    return TestClient(app, follow_redirects=False)
+
+
+@pytest.fixture
+def chain(engine: Engine) -> Chain:
+    return stamp_chain.load(engine)
+
+
+def test_genuine_stamp_page_in_vietnamese(engine: Engine, chain: Chain) -> None:
+    page = make_client(engine).get(chain.path(SERIALS[0]))
+    assert page.status_code == 200
+    html = page.text
+    assert '<html lang="vi">' in html
+    assert "Hàng chính hãng" in html
+    assert "Cà phê Arabica Mường Ảng 250 g" in html
+    assert "HTX Cà phê Mường Ảng" in html
+    assert "Phun thuốc BVTV" in html and "Regent 800WG" in html  # the season's diary
+    assert "20/10/2026" in html  # dd/mm/yyyy on a Vietnamese page
+    assert "<svg class=\"plot\"" in html and "VN-DBI-0042" in html
+    assert "Quét lần đầu ngày" in html
+    assert len(page.content) < 30_000
+
+
+def test_page_never_shows_quantities(engine: Engine, chain: Chain) -> None:
+    html = make_client(engine).get(chain.path(SERIALS[0])).text
+    assert "KGM" not in html and "500.0" not in html and "1000.0" not in html
+
+
+def test_language_switch_is_remembered(engine: Engine, chain: Chain) -> None:
+    client = make_client(engine)
+    english = client.get(chain.path(SERIALS[0]) + "?lang=en")
+    assert '<html lang="en">' in english.text and "Genuine product" in english.text
+    assert english.cookies.get("lang") == "en"
+    again = client.get(chain.path(SERIALS[0]))
+    assert '<html lang="en">' in again.text and "20 Oct 2026" in again.text
+
+
+def test_schema_org_product_json_ld(engine: Engine, chain: Chain) -> None:
+    html = make_client(engine).get(chain.path(SERIALS[0])).text
+    found = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert found is not None
+    product = json.loads(found.group(1))
+    assert product["@type"] == "Product" and product["gtin14"] == GTIN
+    assert product["url"] == BASE + chain.path(SERIALS[0])
+
+
+def test_unknown_serial_is_404_counterfeit_page(engine: Engine, chain: Chain) -> None:
+    page = make_client(engine).get(chain.path("NEVER2ISSUED"))
+    assert page.status_code == 404
+    assert "hàng giả" in page.text and 'name="message"' in page.text
+
+
+def test_voided_stamp_is_suspicious(engine: Engine, chain: Chain) -> None:
+    page = make_client(engine).get(chain.path(SERIALS[2]))
+    assert page.status_code == 200
+    assert "Cần cảnh giác" in page.text and "Tem này đã bị hủy" in page.text
+
+
+def test_too_many_scans_is_suspicious(engine: Engine, chain: Chain) -> None:
+    client = make_client(engine, scan_policy=Policy(max_scans=3))
+    pages = [client.get(chain.path(SERIALS[0])).text for _ in range(4)]
+    assert all("Hàng chính hãng" in p for p in pages[:3])
+    assert "Cần cảnh giác" in pages[3] and "quá nhiều lần (4 lần)" in pages[3]
+
+
+def test_impossible_travel_is_suspicious(engine: Engine, chain: Chain) -> None:
+    client = make_client(engine)
+    hanoi = client.get(chain.path(SERIALS[1]) + "?lat=21.03&lon=105.85")
+    assert "Hàng chính hãng" in hanoi.text
+    saigon = client.get(chain.path(SERIALS[1]) + "?lat=10.78&lon=106.70")
+    assert "Cần cảnh giác" in saigon.text and "quá xa nhau" in saigon.text
+    assert "gần 21.0, 105.8" in saigon.text or "gần 21.0, 105.9" in saigon.text
+
+
+def test_scan_location_is_coarse(engine: Engine, chain: Chain) -> None:
+    make_client(engine).get(chain.path(SERIALS[1]) + "?lat=21.034567&lon=105.851234")
+    with engine.connect() as conn:
+        row = conn.execute(select(scans.c.lat, scans.c.lon)).one()
+    assert (row.lat, row.lon) == (21.0, 105.9)
+
+
+def test_recalled_lot_shows_banner(engine: Engine, chain: Chain) -> None:
+    page = make_client(engine).get(chain.path(RECALL_SERIAL, chain.recalled_lot))
+    assert 'class="banner" role="alert" id="recall"' in page.text
+    assert "SẢN PHẨM ĐÃ BỊ THU HỒI" in page.text
+
+
+@pytest.mark.parametrize("path", ["/01/08931234000357", "/01/08931234000356/21/a b",
+                                  "/01/123", "/00/106141412345678900", "/414/8931234000001"])
+def test_malformed_code_is_400_bilingual_help(engine: Engine, path: str) -> None:
+    client = make_client(engine)
+    page = client.get(path)
+    assert page.status_code == 400 and "Mã không hợp lệ" in page.text
+    english = client.get(path + "?lang=en")
+    assert english.status_code == 400 and "This code is not valid" in english.text
+
+
+def test_short_gtin_redirects_to_canonical(engine: Engine, chain: Chain) -> None:
+    short = "/01/8931234000356/10/R26-1106/21/X7K9Q2MN3P4R"
+    answer = make_client(engine).get(short + "?lang=en")
+    assert answer.status_code == 301
+    assert answer.headers["location"] == chain.path(SERIALS[0]) + "?lang=en"
+
+
+def test_linkset_by_accept_and_link_type(engine: Engine, chain: Chain) -> None:
+    client = make_client(engine)
+    answer = client.get(chain.path(SERIALS[0]), headers=LINKSET)
+    assert answer.headers["content-type"].startswith("application/linkset+json")
+    entry = answer.json()["linkset"][0]
+    assert entry["anchor"] == BASE + chain.path(SERIALS[0])
+    for kind in ("pip", "traceability", "recallStatus", "defaultLink"):
+        assert entry["https://gs1.org/voc/" + kind][0]["href"].startswith(entry["anchor"])
+    only = client.get(chain.path(SERIALS[0]) + "?linkType=gs1:traceability").json()
+    assert set(only["linkset"][0]) == {"anchor", "https://gs1.org/voc/traceability"}
+    missing = client.get(chain.path(SERIALS[0]) + "?linkType=gs1:certificationInfo")
+    assert missing.status_code == 404
+    assert client.get(chain.path("NEVER2ISSUED"), headers=LINKSET).status_code == 404
+
+
+def test_lot_and_gtin_scans_show_the_lot_and_product(engine: Engine, chain: Chain) -> None:
+    client = make_client(engine, scan_policy=Policy(max_scans=1))
+    for path in (f"/01/{GTIN}", f"/01/{GTIN}/10/{chain.recalled_lot}"):
+        for _ in range(3):  # many scans of a lot code are normal
+            page = client.get(path)
+        assert page.status_code == 200 and "Cần cảnh giác" not in page.text
+    assert "THU HỒI" in page.text
+
+
+def test_well_known_resolver_description(engine: Engine) -> None:
+    body = make_client(engine).get("/.well-known/gs1resolver").json()
+    assert body["resolverRoot"] == BASE and "gs1:pip" in body["supportedLinkType"]
+
+
+def test_report_stored_escaped_and_rate_limited(engine: Engine, chain: Chain) -> None:
+    client = make_client(engine, ticket_policy=TicketPolicy(per_window=2))
+    form = {"code": chain.path(SERIALS[0]), "kind": "fake",
+            "message": "<script>alert(1)</script> tem lạ", "contact": ""}
+    first = client.post("/report", data=form)
+    assert first.status_code == 201 and "Báo cáo số" in first.text
+    assert "<script>alert" not in first.text
+    assert client.post("/report", data=form).status_code == 201
+    assert client.post("/report", data=form).status_code == 429
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tickets)).scalar_one() == 2
+
+
+@pytest.mark.parametrize("form", [{"kind": "fake", "message": ""},
+                                  {"kind": "bogus", "message": "x"},
+                                  {"kind": "fake", "message": "x" * 2001}])
+def test_bad_report_is_refused(engine: Engine, form: dict[str, str]) -> None:
+    assert make_client(engine).post("/report", data=form).status_code == 400
+
+
+def test_oversized_report_is_refused(engine: Engine) -> None:
+    body = "kind=fake&message=" + "x" * 9000
+    answer = make_client(engine).post(
+        "/report", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 413
