@@ -10,6 +10,7 @@ from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
 from agritrace.web import problems
 from agritrace.web.api import epcis
+from agritrace.web.pages import resolver
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -24,4 +25,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine or make_engine(settings.database_url)
     problems.install(app)
     app.include_router(epcis.router)
+    app.include_router(resolver.router)
     return app
