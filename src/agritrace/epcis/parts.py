@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from agritrace.epcis import cbv
 from agritrace.epcis.formats import is_repeated_uri, is_uom, is_uri
 from agritrace.epcis.shapes import (
     UOM,
@@ -97,18 +98,38 @@ _SOURCE: dict[str, Check] = {"type": check_sdt, "source": _place}
 _DESTINATION: dict[str, Check] = {"type": check_sdt, "destination": _place}
 
 
-def _closed_list(fields: dict[str, Check], required: tuple[str, ...], min_items: int = 0) -> Check:
+def _closed_list(
+    fields: dict[str, Check], uri_key: str, vocabulary: str, *, type_required: bool,
+    min_items: int = 0,
+) -> Check:
+    """A list of {type, <uri_key>} objects: bizTransactionList, sourceList, destinationList."""
+    keys, words = frozenset(fields), cbv.VOCABULARIES[vocabulary]
+    required = ("type", uri_key) if type_required else (uri_key,)
+
+    def fine(item: Any) -> bool:  # the common case, decided without building paths
+        if type(item) is not dict or not item.keys() <= keys:
+            return False
+        uri, kind = item.get(uri_key), item.get("type")
+        return (type(uri) is str and is_repeated_uri(uri)
+                and ((type(kind) is str and kind in words)
+                     or ("type" not in item and not type_required)))
+
     def check(c: Checker, value: Any, path: str) -> None:
+        if type(value) is list and len(value) >= min_items and all(map(fine, value)):
+            return
         if check_list(c, value, path, min_items):
             for i, item in enumerate(value):
                 check_closed(c, item, f"{path}[{i}]", fields, required)
     return check
 
 
-check_biz_transaction_list = _closed_list(_BIZ_TRANSACTION, ("bizTransaction",))
-check_biz_transaction_list_required = _closed_list(_BIZ_TRANSACTION, ("bizTransaction",), 1)
-check_source_list = _closed_list(_SOURCE, ("type", "source"))
-check_destination_list = _closed_list(_DESTINATION, ("type", "destination"))
+check_biz_transaction_list = _closed_list(
+    _BIZ_TRANSACTION, "bizTransaction", "bizTransactionType", type_required=False)
+check_biz_transaction_list_required = _closed_list(
+    _BIZ_TRANSACTION, "bizTransaction", "bizTransactionType", type_required=False, min_items=1)
+check_source_list = _closed_list(_SOURCE, "source", "sourceDestType", type_required=True)
+check_destination_list = _closed_list(
+    _DESTINATION, "destination", "sourceDestType", type_required=True)
 
 
 def _check_disposition_set(c: Checker, value: Any, path: str) -> None:

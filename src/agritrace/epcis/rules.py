@@ -1,40 +1,45 @@
 """The EPCIS 2.0 rules a JSON schema cannot express, applied after the schema's own checks.
 
-Each rule names its source in the EPCIS 2.0 standard (GS1, June 2022) or CBV 2.0:
+Each rule names its source by the section *title* of the EPCIS 2.0 standard (GS1, June 2022) or
+CBV 2.0; section numbers are left out on purpose, as they were not checked against the text.
 
 ``aggregation-parent``
     An AggregationEvent whose action is ADD or DELETE has a parentID; only OBSERVE may omit it
-    (EPCIS 2.0 section 7.4.3, parentID: "required when action is ADD or DELETE"). The schema
-    requires parentID only for AssociationEvent (section 7.4.6, where it is always required).
+    (EPCIS, "AggregationEvent": "a parent identifier is required when action is ADD or DELETE,
+    but optional when action is OBSERVE"). The schema requires parentID only for
+    AssociationEvent, where the standard always requires it ("AssociationEvent").
 ``object-what``
     An ObjectEvent names at least one object: a non-empty epcList or quantityList. Only an
-    OBSERVE event may instead carry sensor data at a readPoint (section 7.4.2; section 7.3.7 on
-    sensor data). The schema accepts any ObjectEvent that merely has an epcList, even empty.
+    OBSERVE event may instead carry just sensor data at a readPoint (EPCIS, "ObjectEvent" and
+    "Sensor data"). The schema accepts any ObjectEvent that merely has an epcList, even empty.
 ``quantity-non-negative``
-    A QuantityElement's quantity is a count or an amount, so never negative (section 7.3.3.3).
+    A QuantityElement's quantity says how many or how much, so it is never negative (EPCIS,
+    "QuantityElement").
 ``uom-needs-quantity``
-    A uom qualifies a quantity and is omitted when the quantity is (section 7.3.3.3).
+    A uom qualifies a quantity, so it is omitted when the quantity is (EPCIS, "QuantityElement").
 ``sensor-uom``
-    A sensorReport's uom is a UN/ECE Recommendation 20 code, as a QuantityElement's is
-    (section 7.3.7.3); the schema accepts any string there. Only the code's shape is checked.
+    A sensorReport's uom is a UN/ECE Recommendation 20 code like a QuantityElement's (EPCIS,
+    "SensorReport"); the schema accepts any string there. Only the code's shape is checked.
 ``sensor-period``
-    sensorMetadata startTime is not after its endTime (section 7.3.7.2: the interval over which
-    the reports were taken).
+    sensorMetadata startTime is not after its endTime: they bound the period the reports cover
+    (EPCIS, "SensorMetadata").
 ``sensor-range``
-    A sensorReport's minValue is not above its maxValue (section 7.3.7.3).
+    A sensorReport's minValue is not above its maxValue (EPCIS, "SensorReport").
 ``persistent-disposition-conflict``
-    A persistentDisposition does not both set and unset the same disposition (section 7.3.5.5).
+    A persistentDisposition does not both set and unset the same disposition (EPCIS,
+    "PersistentDisposition").
 ``extension-prefix``
-    An extension field ``prefix:name`` uses a prefix the document's @context declares, or one of
-    the standard context's (section 8.2, JSON-LD binding); checked in :mod:`.shapes`.
+    An extension field ``prefix:name`` uses a prefix the document's @context (or the event's
+    own) declares, or one of the standard context's (EPCIS, "JSON/JSON-LD bindings": extension
+    names are compact IRIs); checked in :mod:`.shapes`.
 
 Checked by the schema itself (so by :mod:`.validation` with its own messages): TransformationEvent
-inputs/outputs (section 7.4.5), ILMD only with ADD (section 7.3.6), errorDeclaration
-declarationTime (section 7.4.1.2), the ±hh:mm offset within ±14:00 (section 7.4.1), the CBV
-word lists (CBV 2.0 section 7; an unknown bare word is reported with the closest CBV word).
+inputs and outputs, ILMD only with action ADD, errorDeclaration declarationTime, the ±hh:mm
+offset within ±14:00, and the CBV word lists (CBV 2.0; an unknown bare word is reported with the
+closest CBV word).
 
 Not enforced, on purpose: sensor times (sensorMetadata time, startTime, endTime, sensorReport
-time) after eventTime. The standard states no such rule, and the official
+time) after eventTime. We found no such rule in the standard, and the official
 ``*_all_possible_fields`` examples have sensor times years after their eventTime.
 """
 
