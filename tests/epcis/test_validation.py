@@ -248,6 +248,31 @@ def test_an_unknown_bare_cbv_word_names_the_closest_word() -> None:
         "absolute URI, found 'in transit'"]
 
 
+@pytest.mark.parametrize(("fields", "path", "closest"), [
+    ({"disposition": "sellable accessible"}, "disposition", "sellable_accessible"),
+    ({"bizTransactionList": [{"type": "purchase_order", "bizTransaction": "urn:x"}]},
+     "bizTransactionList[0].type", None),
+    ({"bizTransactionList": [{"type": "invoice", "bizTransaction": "urn:x"}]},
+     "bizTransactionList[0].type", "inv"),
+    ({"sourceList": [{"type": "owning party", "source": "urn:x"}]}, "sourceList[0].type",
+     "owning_party"),
+    ({"destinationList": [{"type": "Location", "destination": "urn:x"}]},
+     "destinationList[0].type", "location"),
+    ({"errorDeclaration": {"declarationTime": "2026-05-01T08:30:00Z",
+                           "reason": "incorrect data"}}, "errorDeclaration.reason",
+     "incorrect_data"),
+    ({"sensorElementList": [{"sensorReport": [{"type": "temperature"}]}]},
+     "sensorElementList[0].sensorReport[0].type", "Temperature"),
+])
+def test_every_vocabulary_names_the_closest_word(
+    fields: dict[str, Any], path: str, closest: str | None,
+) -> None:
+    problems = validate_event(_object(**fields), NS)
+    assert [p.path for p in problems] == [path]
+    hint = f"(closest: {closest!r})"
+    assert (hint in problems[0].expected) == (closest is not None), problems[0].expected
+
+
 def test_an_unknown_field_names_the_closest_field() -> None:
     assert _messages(_object(bizstep="shipping")) == [
         "bizstep: expected a field of ObjectEvent (closest: 'bizStep') or an extension field "
