@@ -314,6 +314,15 @@ def test_a_non_object_event_is_one_problem() -> None:
         ": expected an event object, found list"]
 
 
+@pytest.mark.parametrize("context", [
+    [_CONTEXT, {"a": 1}, {"a": True}], [_CONTEXT, {"a": [1]}, {"a": [1.0]}],
+    [_CONTEXT, {"a": {"b": None}}, {"a": {"b": None}}], [_CONTEXT, _CONTEXT],
+])
+def test_unique_items_compare_as_json_schema_does(context: list[Any]) -> None:
+    event = _object(**{"@context": context})
+    assert (not validate_event(event, NS)) == schema_accepts_event(event)
+
+
 def test_validation_does_not_change_the_event() -> None:
     event = _object(quantityList=[{"epcClass": "urn:x", "quantity": -1}])
     before = copy.deepcopy(event)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Collection
+from functools import lru_cache
 from typing import Any
 
 from agritrace.epcis import cbv
@@ -59,20 +60,34 @@ class Checker:
         self, key: str, path: str, what: str, known: Collection[str] = (),
     ) -> None:
         """A key outside the standard fields: the schema wants a URI, we want a known prefix."""
-        if not is_repeated_uri(key):
+        is_key_uri, prefix = _key_kind(key)
+        if not is_key_uri:
             near = closest(key, known) if known else None
             hint = f" (closest: {near!r})" if near else ""
             self.add(path, f"{what}{hint} or an extension field written prefix:name", _key(key))
-        elif self.semantic:
-            self.declared_prefix(key, path)
+        elif self.semantic and prefix is not None and prefix not in self.namespaces:
+            self._undeclared(key, path)
 
     def declared_prefix(self, key: str, path: str) -> None:
-        prefix, _, rest = key.partition(":")
-        if rest.startswith("//") or prefix in _URI_SCHEMES or prefix in STANDARD_PREFIXES:
-            return
-        if prefix not in self.namespaces:
-            self.add(path, "a namespace prefix declared in the document's @context "
-                     f"(declared: {', '.join(sorted(self.namespaces)) or 'none'})", _key(key))
+        prefix = _key_kind(key)[1]
+        if prefix is not None and prefix not in self.namespaces:
+            self._undeclared(key, path)
+
+    def _undeclared(self, key: str, path: str) -> None:
+        self.add(path, "a namespace prefix declared in the document's @context "
+                 f"(declared: {', '.join(sorted(self.namespaces)) or 'none'})", _key(key))
+
+
+@lru_cache(maxsize=1 << 12)
+def _key_kind(key: str) -> tuple[bool, str | None]:
+    """Whether a field name is a URI, and the prefix it needs declared (None: needs none).
+
+    Field names recur in every event, so the answer is remembered.
+    """
+    prefix, _, rest = key.partition(":")
+    if rest.startswith("//") or prefix in _URI_SCHEMES or prefix in STANDARD_PREFIXES:
+        return is_uri(key), None
+    return is_uri(key), prefix
 
 
 def _key(key: str) -> str:
@@ -164,24 +179,34 @@ def _all_uris(items: list[Any]) -> bool:
 
 
 def check_unique(c: Checker, items: list[Any], path: str) -> None:
+    """No two entries equal, as JSON Schema compares them (true is not 1; 1 is 1.0)."""
     try:
         if len(set(items)) == len(items):
             return
     except TypeError:
-        pass  # unhashable entries: compare one by one below
-    seen: list[Any] = []
-    hashable: set[tuple[type, Any]] = set()
+        pass  # unhashable entries: compared one by one below
+    scalars: set[tuple[type, Any]] = set()
+    nested: list[Any] = []
     for i, item in enumerate(items):
-        if isinstance(item, (str, int, float, bool)) or item is None:
-            key = (bool if isinstance(item, bool) else str if isinstance(item, str)
-                   else float, item)
-            duplicate = key in hashable
-            hashable.add(key)
+        if isinstance(item, (dict, list)):
+            duplicate = any(_same(item, earlier) for earlier in nested)
+            nested.append(item)
         else:
-            duplicate = item in seen
-            seen.append(item)
+            key = (bool if type(item) is bool else str if type(item) is str else float, item)
+            duplicate = key in scalars
+            scalars.add(key)
         if duplicate:
             c.add(f"{path}[{i}]", "each entry only once", item)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is bool or type(b) is bool:
+        return type(a) is type(b) and a == b
+    if type(a) is dict and type(b) is dict:
+        return a.keys() == b.keys() and all(_same(a[key], b[key]) for key in a)
+    if type(a) is list and type(b) is list:
+        return len(a) == len(b) and all(map(_same, a, b))
+    return bool(a == b)
 
 
 def _vocab_check(vocabulary: str, uri_prefixes: tuple[str, ...]) -> Check:
