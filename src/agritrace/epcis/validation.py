@@ -12,7 +12,7 @@ Where we differ from the schema on purpose (each has a named test):
 * a trailing newline after a date-time, URI, offset, version or code is rejected (the schema's
   ``$`` lets it through), and so is a ``schemaVersion`` written with non-ASCII digits;
 * with ``binding="xml"`` (events read from XML) we accept what the official XSD accepts where
-  it is looser than the JSON schema: the URN or ns.gs1.org form of a *standard* CBV word (e.g.
+  it is looser than the JSON schema: the URN form of a *standard* CBV word (e.g.
   ``urn:epcglobal:cbv:bizstep:shipping``; JSON writes the bare word), a persistentDisposition
   on every event type (the JSON schema has it only on ObjectEvent and TransformationEvent) and
   a sensorReport without a type (the XSD makes it optional).
