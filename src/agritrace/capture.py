@@ -8,7 +8,14 @@ batches inside one transaction, so a million-event document needs bounded memory
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import operator
+import os
 import uuid
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,13 +33,20 @@ from agritrace.errors import (
     ValidationException,
 )
 from agritrace.ids.epc import canonical_id
+from agritrace.store.bulk import bulk_insert
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import capture_jobs, event_terms, events
 from agritrace.store.terms import event_terms as terms_of
 from agritrace.store.terms import vocabulary_value
 
 BATCH = 2000
+CHUNK = 1000
 MAX_PROBLEMS = 1000
+EVENT_COLUMNS = ("hash_id", "dedupe_key", "event_id", "event_type", "action", "event_time_us",
+                 "event_tz", "record_time_us", "biz_step", "disposition", "read_point",
+                 "biz_location", "declared_error", "org_id", "job_id", "body", "namespaces")
+TERM_COLUMNS = ("event_pk", "role", "value", "type", "quantity", "uom")
+_EVENT_ROW = operator.itemgetter(*EVENT_COLUMNS)
 
 
 @dataclass
@@ -121,17 +135,17 @@ def _capture(
         raise _Rollback
     with engine.begin() as conn:
         batch: list[_Prepared] = []
-        for index, event in enumerate(doc.events):
+        for index, event_id, result in _examined(doc):
             report.total += 1
-            prepared = _prepare(event, index, doc, report)
-            if prepared is None:
+            if not isinstance(result, _Prepared):
+                _reject(report, result, doc.name, index, event_id)
                 if not proceed:
                     batch.clear()
                 continue
             if report.rejected and not proceed:
                 continue  # keep reading to report every problem, but store nothing
-            prepared.row.update(org_id=org.id, job_id=report.job_id)
-            batch.append(prepared)
+            result.row.update(org_id=org.id, job_id=report.job_id)
+            batch.append(result)
             if len(batch) >= BATCH:
                 _store(conn, batch, report, doc)
                 batch = []
@@ -140,28 +154,68 @@ def _capture(
         _store(conn, batch, report, doc)
 
 
-def _prepare(event: Any, index: int, doc: Document, report: CaptureReport) -> _Prepared | None:
-    event_id = event.get("eventID") if isinstance(event, dict) else None
+_Examined = tuple[int, str | None, "_Prepared | list[Problem]"]
+
+
+def _examined(doc: Document) -> Iterator[_Examined]:
+    """Each event validated and normalised, in document order.
+
+    Checking and hashing cost far more than reading and writing, so a large document is checked
+    in chunks by worker processes (one per core) while this process parses and stores.
+    """
+    chunks = _chunks(enumerate(doc.events))
+    first = next(chunks, [])
+    if len(first) < CHUNK:
+        yield from _examine_chunk(first, dict(doc.namespaces), doc.binding)
+        return
+    workers = os.cpu_count() or 2
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[list[_Examined]]] = deque()
+        for chunk in itertools.chain([first], chunks):
+            # Namespaces are read per chunk: a streaming XML reader learns them as it goes.
+            pending.append(pool.submit(_examine_chunk, chunk, dict(doc.namespaces), doc.binding))
+            if len(pending) > 2 * workers:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _chunks(items: Iterator[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
+    while chunk := list(itertools.islice(items, CHUNK)):
+        yield chunk
+
+
+def _examine_chunk(
+    chunk: list[tuple[int, Any]], namespaces: dict[str, str], binding: str
+) -> list[_Examined]:
+    return [_examine(event, index, namespaces, binding) for index, event in chunk]
+
+
+def _examine(event: Any, index: int, namespaces: dict[str, str], binding: str) -> _Examined:
     if not isinstance(event, dict):
-        problems = [Problem("", "an event object", type(event).__name__)]
-    else:
-        problems = validate_event(event, doc.namespaces, binding=doc.binding)
-    prepared = None
-    if not problems:
-        try:
-            prepared = _normalise(event, index, doc.namespaces)
-        except AgritraceError as exc:
-            problems = exc.problems or [Problem("", "a valid event", exc.detail)]
+        return index, None, [Problem("", "an event object", type(event).__name__)]
+    event_id = event.get("eventID")
+    event_id = event_id if isinstance(event_id, str) else None
+    problems = validate_event(event, namespaces, binding=binding)
     if problems:
-        report.rejected += 1
-        room = MAX_PROBLEMS - len(report.problems)
-        report.problems.extend(
-            p.located(document=doc.name, event_index=index,
-                      event_id=event_id if isinstance(event_id, str) else None)
-            for p in problems[: max(room, 0)]
-        )
-        return None
-    return prepared
+        return index, event_id, problems
+    try:
+        return index, event_id, _normalise(event, index, namespaces)
+    except AgritraceError as exc:
+        return index, event_id, exc.problems or [Problem("", "a valid event", exc.detail)]
+
+
+def _reject(
+    report: CaptureReport, problems: list[Problem], document: str, index: int,
+    event_id: str | None,
+) -> None:
+    report.rejected += 1
+    room = max(MAX_PROBLEMS - len(report.problems), 0)
+    report.problems.extend(
+        p.located(document=document, event_index=index, event_id=event_id)
+        for p in problems[:room]
+    )
 
 
 def _normalise(event: Event, index: int, namespaces: dict[str, str]) -> _Prepared:
@@ -208,21 +262,23 @@ def _store(conn: Connection, batch: list[_Prepared], report: CaptureReport, doc:
     record_time = now_micros()
     # Read now, not at the start: a streaming XML reader learns namespaces as it meets them.
     namespaces = orjson.dumps(doc.namespaces).decode()
-    rows = [{**p.row, "record_time_us": record_time, "namespaces": namespaces} for p in fresh]
-    # A plain executemany and one look-up beat INSERT … RETURNING, which SQLAlchemy runs a row at
-    # a time on SQLite when the order of the returned ids must match.
-    conn.execute(insert(events), rows)
+    rows = []
+    for prepared in fresh:
+        prepared.row["record_time_us"] = record_time
+        prepared.row["namespaces"] = namespaces
+        rows.append(_EVENT_ROW(prepared.row))
+    # Ids come back through one look-up by dedupe key: cheaper than INSERT … RETURNING, which
+    # SQLAlchemy runs a row at a time on SQLite when the order of the ids must match.
+    bulk_insert(conn, events, EVENT_COLUMNS, rows)
     ids_by_key = dict(conn.execute(
         select(events.c.dedupe_key, events.c.id).where(
             events.c.dedupe_key.in_([p.key for p in fresh]))).all())
-    ids = [ids_by_key[p.key] for p in fresh]
     term_rows = [
-        {"event_pk": pk, "role": role, "value": value, "type": kind, "quantity": qty, "uom": uom}
-        for pk, prepared in zip(ids, fresh, strict=True)
-        for role, value, kind, qty, uom in prepared.terms
+        (ids_by_key[prepared.key], *term)
+        for prepared in fresh
+        for term in prepared.terms
     ]
-    if term_rows:
-        conn.execute(insert(event_terms), term_rows)
+    bulk_insert(conn, event_terms, TERM_COLUMNS, term_rows)
     report.captured += len(fresh)
 
 

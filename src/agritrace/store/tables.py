@@ -76,7 +76,7 @@ events = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     # The CBV 2.0 hash ID leaves errorDeclaration out, so an error declaration hashes like the event
     # it declares; the dedupe key tells the two apart (hash ID, plus "#declared" for a declaration).
-    Column("hash_id", String(100), nullable=False, index=True),
+    Column("hash_id", String(100), nullable=False),
     Column("dedupe_key", String(110), nullable=False, unique=True),
     Column("event_id", String(500), nullable=True, index=True),
     Column("event_type", String(40), nullable=False),

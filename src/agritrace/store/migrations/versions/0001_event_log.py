@@ -69,7 +69,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_events_biz_step'), ['biz_step'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_event_time_us'), ['event_time_us'], unique=False)
-        batch_op.create_index(batch_op.f('ix_events_hash_id'), ['hash_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_read_point'), ['read_point'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_record_time_us'), ['record_time_us'], unique=False)
 
@@ -110,7 +109,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_events_record_time_us'))
         batch_op.drop_index(batch_op.f('ix_events_read_point'))
         batch_op.drop_index(batch_op.f('ix_events_event_time_us'))
-        batch_op.drop_index(batch_op.f('ix_events_hash_id'))
         batch_op.drop_index(batch_op.f('ix_events_event_id'))
         batch_op.drop_index(batch_op.f('ix_events_biz_step'))
         batch_op.drop_index(batch_op.f('ix_events_biz_location'))

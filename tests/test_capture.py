@@ -1,0 +1,66 @@
+"""Capture as a service: large documents (checked by worker processes), atomicity, duplicates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from agritrace.capture import CHUNK, capture_document
+from agritrace.epcis.document import STANDARD_CONTEXT, Document
+from agritrace.store.orgs import create_organization
+from agritrace.store.tables import event_terms, events
+
+
+def _event(n: int) -> dict[str, Any]:
+    return {"type": "ObjectEvent", "eventTime": f"2026-05-01T08:{n // 60 % 60:02d}:{n % 60:02d}Z",
+            "eventTimeZoneOffset": "+07:00", "action": "ADD", "bizStep": "commissioning",
+            "epcList": [f"urn:epc:id:sgtin:8931234.012345.S{n}"],
+            "readPoint": {"id": "urn:epc:id:sgln:8931234.00001.0"}}
+
+
+def _document(items: list[dict[str, Any]]) -> Document:
+    return Document(kind="EPCISDocument", namespaces={}, events=iter(items), name="big.jsonld",
+                    header={"@context": [STANDARD_CONTEXT], "schemaVersion": "2.0",
+                            "creationDate": "2026-05-01T08:00:00Z"})
+
+
+def _count(engine: Engine, table: Any) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(table)) or 0)
+
+
+def test_a_large_document_is_stored_whole_in_order(engine: Engine) -> None:
+    org = create_organization(engine, "HTX Tân Hồng")
+    total = 3 * CHUNK + 17
+    items = [_event(n) for n in range(total)] + [_event(5)]
+    report = capture_document(engine, _document(items), org)
+    assert (report.captured, report.duplicates, report.rejected) == (total, 1, 0)
+    assert _count(engine, events) == total and _count(engine, event_terms) == total
+
+
+def test_one_bad_event_deep_in_a_large_document_stores_nothing(engine: Engine) -> None:
+    org = create_organization(engine, "HTX Tân Hồng")
+    items = [_event(n) for n in range(2 * CHUNK + 500)]
+    items[CHUNK + 300]["eventTime"] = "2026-13-01T00:00:00Z"
+    report = capture_document(engine, _document(items), org)
+    assert not report.stored and report.captured == 0 and report.rejected == len(items)
+    assert [(p.event_index, p.path) for p in report.problems] == [(CHUNK + 300, "eventTime")]
+    assert report.problems[0].document == "big.jsonld"
+    assert _count(engine, events) == 0 and _count(engine, event_terms) == 0
+    proceed = capture_document(engine, _document(items), org, proceed=True)
+    assert (proceed.captured, proceed.rejected) == (len(items) - 1, 1)
+    assert _count(engine, events) == len(items) - 1
+
+
+def test_an_error_declaration_is_kept_beside_the_event_it_declares(engine: Engine) -> None:
+    org = create_organization(engine, "HTX Tân Hồng")
+    original = _event(1) | {"eventID": "urn:uuid:6f1e3a52-0000-4000-8000-000000000001"}
+    declared = original | {"errorDeclaration": {"declarationTime": "2026-05-02T00:00:00Z",
+                                                "reason": "incorrect_data"}}
+    first = capture_document(engine, _document([original]), org)
+    second = capture_document(engine, _document([declared, declared]), org)
+    assert first.captured == 1 and (second.captured, second.duplicates) == (1, 1)
+    with engine.connect() as conn:
+        hashes = conn.execute(select(events.c.hash_id, events.c.declared_error)).all()
+    assert len({h for h, _ in hashes}) == 1 and sorted(d for _, d in hashes) == [0, 1]
