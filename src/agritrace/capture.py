@@ -129,7 +129,7 @@ def _capture(
             "type", "an EPCISDocument (capture takes events to record; a query answer is not one)",
             repr(doc.kind), document=doc.name))
         raise _Rollback
-    header_problems = validate_document(doc.header, doc.kind)
+    header_problems = validate_document(doc.header, doc.kind, namespaces=doc.namespaces)
     if header_problems:
         report.problems.extend(p.located(document=doc.name) for p in header_problems)
         raise _Rollback

@@ -88,8 +88,15 @@ def test_a_root_that_is_not_an_epcis_document_is_rejected(data: bytes, found: st
     assert "EPCISDocument" in caught.value.problems[0].expected
 
 
+def test_a_document_without_context_is_rejected() -> None:
+    with pytest.raises(ValidationException) as caught:
+        read_json(b'{"type": "EPCISDocument", "epcisBody": {"eventList": []}}', "x")
+    assert caught.value.problems[0].path == "@context"
+
+
 def test_an_event_that_is_not_an_object_is_rejected_with_its_index() -> None:
-    doc = read_json(b'{"type": "EPCISDocument", "epcisBody": {"eventList": [{}, 7]}}', "x")
+    doc = read_json(b'{"@context": [], "type": "EPCISDocument", '
+                    b'"epcisBody": {"eventList": [{}, 7]}}', "x")
     with pytest.raises(ValidationException) as caught:
         list(doc.events)
     assert caught.value.problems[0].event_index == 1

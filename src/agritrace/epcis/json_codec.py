@@ -117,6 +117,11 @@ def _split_context(context: Any) -> tuple[dict[str, str], list[Any]]:
 
 def _make(kind: str, head: dict[str, Any], events: Iterator[Event], name: str,
           results: dict[str, Any]) -> Document:
+    if "@context" not in head:
+        # The schema requires it, and the validator never sees it: the codec consumes it.
+        raise ValidationException(f"{name}: not an EPCIS 2.0 JSON-LD document", [Problem(
+            "@context", f'a JSON-LD context that starts with "{STANDARD_CONTEXT}"', "nothing",
+            document=name)])
     namespaces, extras = _split_context(head.get("@context"))
     header = {k: v for k, v in head.items() if k not in _CONTEXT_KEYS}
     return Document(kind=kind, namespaces=namespaces, header=header, events=events, name=name,
