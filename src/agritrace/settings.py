@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     max_events_per_document: int = Field(
         default=1_000_000, description="Largest number of events one capture document may hold."
     )
+    scan_max_scans: int = Field(
+        default=20, ge=1, description="Scans of one serialized stamp before it looks copied.")
+    scan_max_speed_kmh: float = Field(
+        default=900.0, gt=0, description="Faster travel between two scans is suspicious.")
+    report_per_hour: int = Field(
+        default=5, ge=1, description="Problem reports one client may send per hour.")
     page_size_default: int = Field(default=100, ge=1, le=10_000)
     page_size_max: int = Field(default=10_000, ge=1)
 

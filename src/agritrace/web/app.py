@@ -1,4 +1,4 @@
-"""The FastAPI application: EPCIS 2.0 REST API (and, as they come, the pages)."""
+"""The FastAPI application: the EPCIS 2.0 REST API, the resolver and the pages."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from agritrace import __version__
+from agritrace.scans.log import TicketPolicy
+from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
 from agritrace.web import problems
@@ -23,6 +25,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    app.state.scan_policy = Policy(max_scans=settings.scan_max_scans,
+                                   max_speed_kmh=settings.scan_max_speed_kmh)
+    app.state.ticket_policy = TicketPolicy(per_window=settings.report_per_hour, window_s=3600)
     problems.install(app)
     app.include_router(epcis.router)
     app.include_router(resolver.router)
