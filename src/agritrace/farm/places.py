@@ -1,0 +1,280 @@
+"""Places: plots (growing areas), packing houses and warehouses, with geometry and codes.
+
+A plot's shape is checked with :mod:`agritrace.farm.geometry` (closed rings, no crossing edges,
+enough points, ``[longitude, latitude]`` order) and its area is computed on the WGS84 ellipsoid;
+a point needs a declared area. A plot outside Vietnam's box is a warning, not a refusal. The
+growing-area code pattern and the minimum area per crop and market are configuration
+(:class:`RegistryRules`), since they differ by crop and export market.
+
+>>> RegistryRules().code_pattern("coffee").fullmatch("VN-DBCF-0001") is not None
+True
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, insert, select
+
+from agritrace.epcis.times import now_micros
+from agritrace.errors import ConflictException, NoSuchResourceException, Problem
+from agritrace.farm.compliance import ReadinessRules
+from agritrace.farm.geometry import check_geometry
+from agritrace.farm.registry import (
+    Actor,
+    Checks,
+    Db,
+    Notice,
+    Role,
+    transaction,
+    update_row,
+    write_history,
+)
+from agritrace.farm.tables import members, places
+from agritrace.ids.gs1 import Gln
+from agritrace.store.orgs import Organization
+
+KINDS = ("plot", "packing_house", "warehouse")
+PLACE_BASE = "https://agritrace.org/id/place/"
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+# Codes seen in practice mix letters, digits, dots and hyphens (province, crop, serial).
+DEFAULT_CODE_PATTERNS: Mapping[str, str] = {"*": r"[A-Z0-9][A-Z0-9.\-]{3,39}"}
+MAX_AREA_HA = 10_000.0
+
+
+@dataclass(frozen=True)
+class RegistryRules:
+    """Configuration of the registry: growing-area code pattern per crop, minimum areas."""
+
+    code_patterns: Mapping[str, str] = field(default_factory=lambda: DEFAULT_CODE_PATTERNS)
+    readiness: ReadinessRules = field(default_factory=ReadinessRules)
+
+    def code_pattern(self, crop: str) -> re.Pattern[str]:
+        return re.compile(self.code_patterns.get(crop, self.code_patterns.get("*", ".+")))
+
+
+@dataclass(frozen=True)
+class Place:
+    id: int
+    org_id: int
+    uri: str
+    name: str
+    kind: str
+    area_ha: float | None
+    geometry: dict[str, Any] | None
+    farmer_id: int | None = None
+    technical_manager_id: int | None = None
+    commune: str = ""
+    district: str = ""
+    province: str = ""
+    crop: str = ""
+    variety: str = ""
+    market: str = "*"
+    area_code: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A saved place with the warnings its input raised."""
+
+    place: Place
+    notices: tuple[Notice, ...] = ()
+
+
+_FIELDS = ("name", "kind", "farmer_id", "technical_manager_id", "commune", "district",
+           "province", "crop", "variety", "market", "area_code")
+
+
+def _place(row: Any) -> Place:
+    geometry = orjson.loads(row.geometry) if row.geometry else None
+    return Place(row.id, row.org_id, row.uri, row.name, row.kind, row.area_ha, geometry,
+                 row.farmer_id, row.technical_manager_id, row.commune, row.district,
+                 row.province, row.crop, row.variety, row.market, row.area_code)
+
+
+def check_place(conn: Connection, org: Organization, values: Mapping[str, Any],
+                rules: RegistryRules | None = None) -> tuple[dict[str, Any], list[Notice]]:
+    """The checked column values of a place and its warnings; raises ValidationException."""
+    rules = rules or RegistryRules()
+    checks = Checks("place")
+    out: dict[str, Any] = {k: values[k] for k in _FIELDS if values.get(k) is not None}
+    out["name"] = checks.text("name", values.get("name"), "the place's name")
+    kind = values.get("kind") or "plot"
+    if kind not in KINDS:
+        checks.fail("kind", "one of " + ", ".join(KINDS), kind)
+    out["kind"] = kind
+    _check_shape(checks, out, values)
+    _check_people(conn, org, checks, out)
+    if kind == "plot":
+        out["crop"] = checks.text("crop", values.get("crop"), "the crop grown (e.g. coffee)")
+    _check_code(checks, out, rules)
+    checks.raise_if_failed(f"The place {values.get('name')!r} is not valid")
+    return out, checks.notices
+
+
+def _check_shape(checks: Checks, out: dict[str, Any], values: Mapping[str, Any]) -> None:
+    geometry, declared = values.get("geometry"), values.get("area_ha")
+    if isinstance(geometry, str) and geometry.strip():
+        try:
+            geometry = orjson.loads(geometry)
+        except orjson.JSONDecodeError:
+            checks.fail("geometry", "GeoJSON text", geometry)
+            return
+    if declared not in (None, ""):
+        try:
+            declared = float(declared)
+        except (TypeError, ValueError):
+            checks.fail("area_ha", "a number of hectares", declared)
+            return
+        if not 0 < declared <= MAX_AREA_HA:
+            checks.fail("area_ha", f"an area above 0 and at most {MAX_AREA_HA:g} ha", declared)
+    else:
+        declared = None
+    if geometry in (None, ""):
+        if out["kind"] == "plot" and declared is None:
+            checks.fail("area_ha", "an area in hectares, or a geometry to compute it from",
+                        None)
+        out["area_ha"], out["geometry"] = declared, None
+        return
+    result = check_geometry(out.get("name") or "?", geometry, declared_area_ha=declared)
+    for issue in result.errors:
+        checks.problems.append(Problem(f"place.geometry.{issue.as_problem().path}",
+                                       f"a valid boundary (rule: {issue.code})",
+                                       issue.message_en))
+    for issue in result.warnings:
+        checks.warn("geometry", issue.message_vi, issue.message_en)
+    if result.ok and result.geometry is not None:
+        shape = result.geometry
+        out["geometry"] = orjson.dumps(shape.to_geojson()).decode()
+        out["area_ha"] = round(shape.area_ha, 4) if shape.point is None else declared
+        if shape.point is None and declared is not None and abs(shape.area_ha - declared) > (
+                0.2 * declared):
+            checks.warn("area_ha", f"Diện tích khai báo {declared:g} ha khác diện tích đo "
+                        f"theo ranh giới ({shape.area_ha:.2f} ha); dùng diện tích đo.",
+                        f"The declared area {declared:g} ha differs from the surveyed "
+                        f"boundary ({shape.area_ha:.2f} ha); the surveyed area is kept.")
+
+
+def _check_people(conn: Connection, org: Organization, checks: Checks,
+                  out: dict[str, Any]) -> None:
+    for name, roles in (("farmer_id", None), ("technical_manager_id",
+                                              (Role.TECHNICAL_MANAGER, Role.MANAGER))):
+        member_id = out.get(name)
+        if member_id is None:
+            continue
+        row = conn.execute(select(members.c.role).where(
+            members.c.id == member_id, members.c.org_id == org.id)).first()
+        if row is None:
+            checks.fail(name, f"a member of {org.name}", member_id)
+        elif roles is not None and Role(row.role) not in roles:
+            checks.fail(name, "a member whose role is technical_manager or manager",
+                        f"member {member_id} ({row.role})")
+
+
+def _check_code(checks: Checks, out: dict[str, Any], rules: RegistryRules) -> None:
+    code = out.get("area_code")
+    if code in (None, ""):
+        out["area_code"] = None
+        return
+    crop, market = out.get("crop") or "*", out.get("market") or "*"
+    pattern = rules.code_pattern(crop)
+    if not pattern.fullmatch(str(code)):
+        checks.fail("area_code", f"a growing-area code matching {pattern.pattern}", code)
+    need = rules.readiness.area_threshold(crop, market)
+    area = out.get("area_ha")
+    if area is not None and area < need:
+        checks.warn("area_code", f"Diện tích {area:g} ha dưới mức tối thiểu {need:g} ha của mã "
+                    f"số vùng trồng ({crop}, thị trường {market}).",
+                    f"The area {area:g} ha is under the {need:g} ha minimum for a growing-area "
+                    f"code ({crop}, market {market}).")
+
+
+def _uri_for(checks: Checks, org: Organization, values: Mapping[str, Any]) -> str:
+    if values.get("uri"):
+        uri = str(values["uri"])
+        if not _URI.match(uri):
+            checks.fail("uri", "a URI such as urn:epc:id:sgln:8931234.10001.0", uri)
+        return uri
+    if values.get("gln"):
+        try:
+            return f"https://id.gs1.org/414/{Gln.parse(str(values['gln'])).value}"
+        except Exception as exc:  # InvalidIdentifier: its message names the check digit
+            checks.fail("gln", "a 13-digit GLN with a valid check digit", values["gln"])
+            del exc
+    return f"{PLACE_BASE}{org.id}/{uuid.uuid4().hex[:12]}"
+
+
+def add_place(db: Db, actor: Actor, values: Mapping[str, Any],
+              rules: RegistryRules | None = None) -> Saved:
+    """Register a place; ``values`` hold the columns plus ``geometry`` (GeoJSON), ``uri`` or
+    ``gln``. Raises ValidationException naming every wrong field, ConflictException for a
+    URI already registered."""
+    actor.require_manager("register places")
+    with transaction(db) as conn:
+        row, notices = check_place(conn, actor.org, values, rules)
+        uri_checks = Checks("place")
+        uri = _uri_for(uri_checks, actor.org, values)
+        uri_checks.raise_if_failed("The place's identifier is not valid")
+        if conn.execute(select(places.c.id).where(places.c.uri == uri)).first() is not None:
+            raise ConflictException(f"A place {uri} is already registered",
+                                    [Problem("place.uri", "a new identifier", uri)])
+        pk = conn.execute(insert(places).values(
+            org_id=actor.org.id, uri=uri, created_us=now_micros(), **row)).inserted_primary_key
+        assert pk is not None
+        write_history(conn, actor, places.name, int(pk[0]), None, row | {"uri": uri})
+        place = get_place(conn, actor.org, int(pk[0]))
+    return Saved(place, tuple(notices))
+
+
+def update_place(db: Db, actor: Actor, place_id: int, changes: Mapping[str, Any],
+                 rules: RegistryRules | None = None) -> Saved:
+    """Change a place; the whole place is checked again and the change is audited."""
+    actor.require_manager("change places")
+    with transaction(db) as conn:
+        current = get_place(conn, actor.org, place_id)
+        merged = current.as_dict() | dict(changes)
+        if "geometry" in changes and "area_ha" not in changes:
+            merged["area_ha"] = None
+        row, notices = check_place(conn, actor.org, merged, rules)
+        update_row(conn, actor, places, place_id, row)
+        place = get_place(conn, actor.org, place_id)
+    return Saved(place, tuple(notices))
+
+
+def get_place(db: Db, org: Organization, place_id: int) -> Place:
+    with transaction(db) as conn:
+        row = conn.execute(select(places).where(places.c.id == place_id,
+                                                places.c.org_id == org.id)).first()
+    if row is None:
+        raise NoSuchResourceException(f"No place {place_id} in {org.name}")
+    return _place(row)
+
+
+def place_by_uri(db: Db, org: Organization, uri: str) -> Place:
+    with transaction(db) as conn:
+        row = conn.execute(select(places).where(places.c.uri == uri,
+                                                places.c.org_id == org.id)).first()
+    if row is None:
+        raise NoSuchResourceException(f"No place {uri} in {org.name}",
+                                      [Problem("plot_id", f"a place of {org.name}", uri)])
+    return _place(row)
+
+
+def list_places(db: Db, org: Organization, *, kind: str | None = None,
+                farmer_id: int | None = None) -> list[Place]:
+    statement = select(places).where(places.c.org_id == org.id)
+    if kind is not None:
+        statement = statement.where(places.c.kind == kind)
+    if farmer_id is not None:
+        statement = statement.where(places.c.farmer_id == farmer_id)
+    with transaction(db) as conn:
+        rows = conn.execute(statement.order_by(places.c.id)).all()
+    return [_place(r) for r in rows]
