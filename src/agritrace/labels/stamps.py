@@ -1,0 +1,332 @@
+"""Serialized stamps as events: issue a print batch, void or re-activate stamps, export a batch.
+
+A print batch is a run of stamps for one GTIN (and lot) with unguessable serials
+(:mod:`agritrace.labels.serials`). It is recorded in the event log through the ordinary capture
+path as ObjectEvents, action ``ADD``, bizStep ``commissioning``, disposition ``active``, each
+naming up to :data:`PER_EVENT` stamps in ``epcList`` (their canonical GS1 Digital Links) with
+the lot in ILMD ``cbvmda:lotNumber``, so the resolver walks from a stamp to its lot. The event
+IDs are derived from the batch id and the part number, so a batch is found again by its id with
+indexed look-ups and no table of its own.
+
+Voiding follows CBV 2.0: ``decommissioning`` (the identifier is retired, action ``DELETE``)
+with disposition ``inactive``. Re-activating a voided stamp commissions it again (``ADD``,
+``commissioning``, ``active``). The consumer page reads the newest of these events
+(:func:`agritrace.scans.facts.gather`): issued and active is genuine, voided is suspicious, a
+serial that no event names is unknown.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import BinaryIO, TextIO
+
+import orjson
+from sqlalchemy import Engine, inspect, select
+
+from agritrace.capture import CaptureReport, capture_document
+from agritrace.epcis.document import STANDARD_CONTEXT, Document, Event
+from agritrace.errors import (
+    ForbiddenException,
+    NoSuchResourceException,
+    Problem,
+    ValidationException,
+)
+from agritrace.farm.diary_events import NAMESPACES
+from agritrace.ids.digital_link import DigitalLink
+from agritrace.ids.gs1 import Gtin, Lot, Serial
+from agritrace.labels import serials as serial_gen
+from agritrace.labels.qr import label_lines
+from agritrace.labels.serials import Stamp, write_csv
+from agritrace.labels.sheets import Label, Layout, SheetReport, write_sheets
+from agritrace.store.orgs import Organization
+from agritrace.store.tables import event_terms, events
+
+#: Stamps named by one commissioning event: small enough for quick capture and page look-ups.
+PER_EVENT = 1000
+#: A print batch larger than this is several batches (and several PDF files) anyway.
+MAX_BATCH = 1_000_000
+OFFSET = "+07:00"
+_VIETNAM = timezone(timedelta(hours=7))
+# Fixed forever: event IDs of every batch ever issued are derived from it.
+_BATCH_NAMESPACE = uuid.UUID("0d5b7c1e-6f0a-5e39-8a4d-2c9e61b3f7a4")
+_CHECK_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class StampBatch:
+    """One print batch: its id, the owner, the GTIN and lot, and the serials in print order."""
+
+    batch_id: str
+    org_id: int
+    gtin: Gtin
+    lot: Lot | None
+    serials: tuple[str, ...]
+    issued_at: str
+
+    def stamps(self) -> Iterator[Stamp]:
+        return serial_gen.stamps(self.gtin, self.lot, self.serials)
+
+    def links(self) -> Iterator[DigitalLink]:
+        return (stamp.link for stamp in self.stamps())
+
+    def __len__(self) -> int:
+        return len(self.serials)
+
+
+def event_id(batch_id: str, part: int) -> str:
+    """The event ID of part ``part`` of a batch (a name-based UUID, stable forever).
+
+    >>> event_id("7b0c9e4a-1f2d-4c3b-9a8e-5d6f7a8b9c0d", 0) == event_id(
+    ...     "7b0c9e4a-1f2d-4c3b-9a8e-5d6f7a8b9c0d", 0)
+    True
+    """
+    return f"urn:uuid:{uuid.uuid5(_BATCH_NAMESPACE, f'{batch_id}:{part}')}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).astimezone(_VIETNAM).isoformat(timespec="milliseconds")
+
+
+def _document(events_: Iterable[Event], name: str) -> Document:
+    header = {"schemaVersion": "2.0", "creationDate": _now(),
+              "@context": [STANDARD_CONTEXT, dict(NAMESPACES)]}
+    return Document(kind="EPCISDocument", namespaces=dict(NAMESPACES), header=header,
+                    events=iter(events_), name=name)
+
+
+def _item(gtin: Gtin, serial: str) -> str:
+    return DigitalLink(gtin, None, Serial.parse(serial)).canonical_uri()
+
+
+def _commissioning(batch: StampBatch, part: int, serials: Sequence[str],
+                   location: str | None) -> Event:
+    event: Event = {
+        "type": "ObjectEvent", "eventTime": batch.issued_at, "eventTimeZoneOffset": OFFSET,
+        "eventID": event_id(batch.batch_id, part),
+        "epcList": [_item(batch.gtin, s) for s in serials],
+        "action": "ADD", "bizStep": "commissioning", "disposition": "active",
+        "agt:stampBatch": batch.batch_id,
+    }
+    if location:
+        event["readPoint"] = {"id": location}
+        event["bizLocation"] = {"id": location}
+    if batch.lot is not None:
+        event["ilmd"] = {"cbvmda:lotNumber": batch.lot.value}
+    return event
+
+
+def _checked(report: CaptureReport, what: str) -> CaptureReport:
+    if report.status != "success":
+        raise ValidationException(f"The {what} events were refused: "
+                                  + "; ".join(p.message() for p in report.problems[:5]),
+                                  report.problems)
+    return report
+
+
+def _taken(engine: Engine, items: list[str]) -> set[str]:
+    """Which of these canonical item ids some event already names."""
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(items), _CHECK_CHUNK):
+            chunk = items[start:start + _CHECK_CHUNK]
+            found.update(conn.scalars(select(event_terms.c.value).where(
+                event_terms.c.value.in_(chunk)).distinct()))
+    return found
+
+
+def _fresh_serials(engine: Engine, gtin: Gtin, count: int, length: int) -> list[str]:
+    # A collision with an issued serial is about one in 10^6 per million stamps, but a stamp
+    # must never name two packs: look the whole part up at once and draw again for any clash.
+    drawn = serial_gen.issue_serials(count, length=length)
+    while True:
+        taken = _taken(engine, [_item(gtin, s) for s in drawn])
+        if not taken:
+            return drawn
+        kept = [s for s in drawn if _item(gtin, s) not in taken]
+        drawn = kept + serial_gen.issue_serials(count - len(kept), existing=set(kept),
+                                                length=length)
+
+
+def issue_stamps(
+    engine: Engine, org: Organization, gtin: str, lot: str | None, count: int, *,
+    per_event: int = PER_EVENT, length: int = serial_gen.DEFAULT_LENGTH,
+    location: str | None = None, progress: Callable[[int], None] | None = None,
+) -> StampBatch:
+    """Draw ``count`` new serials for ``gtin`` (and ``lot``) and record them as one print batch.
+
+    Every part of ``per_event`` stamps is captured in its own transaction as it is drawn;
+    ``progress`` is called with the number of stamps recorded so far.
+    """
+    key = Gtin.parse(gtin)
+    lot_value = Lot.parse(lot) if lot else None
+    if not 1 <= count <= MAX_BATCH:
+        raise ValidationException(f"Cannot issue {count} stamps in one batch.",
+                                  [Problem("count", f"1 to {MAX_BATCH:,}", str(count))])
+    if not 1 <= per_event <= 10_000:
+        raise ValidationException(f"Cannot name {per_event} stamps in one event.",
+                                  [Problem("per_event", "1 to 10000", str(per_event))])
+    batch = StampBatch(str(uuid.uuid4()), org.id, key, lot_value, (), _now())
+    issued: list[str] = []
+    for part, start in enumerate(range(0, count, per_event)):
+        serials = _fresh_serials(engine, key, min(per_event, count - start), length)
+        event = _commissioning(batch, part, serials, location)
+        _checked(capture_document(engine, _document([event], f"stamps {batch.batch_id}"), org),
+                 "commissioning")
+        issued.extend(serials)
+        if progress is not None:
+            progress(len(issued))
+    return StampBatch(batch.batch_id, org.id, key, lot_value, tuple(issued), batch.issued_at)
+
+
+def load_batch(engine: Engine, org: Organization, batch_id: str) -> StampBatch:
+    """A batch issued by ``org``, read back from its commissioning events."""
+    try:
+        uuid.UUID(batch_id)
+    except ValueError:
+        raise NoSuchResourceException(f"No stamp batch {batch_id!r}: a batch id is a UUID.",
+                                      [Problem("batch", "a UUID", repr(batch_id[:60]))]) from None
+    parts: list[tuple[int, str]] = []
+    with engine.connect() as conn:
+        while True:
+            wanted = {event_id(batch_id, n): n for n in range(len(parts), len(parts) + 100)}
+            rows = conn.execute(select(events.c.event_id, events.c.org_id, events.c.body).where(
+                events.c.event_id.in_(list(wanted)))).all()
+            for row in rows:
+                if row.org_id != org.id:
+                    raise ForbiddenException(f"Stamp batch {batch_id} belongs to another "
+                                             "organization.")
+                parts.append((wanted[row.event_id], row.body))
+            if len(rows) < len(wanted):
+                break
+    if not parts:
+        raise NoSuchResourceException(f"No stamp batch {batch_id!r} of {org.name}.",
+                                      [Problem("batch", "an issued batch id", repr(batch_id))])
+    return _batch_from(batch_id, org.id, [body for _, body in sorted(parts)])
+
+
+def _batch_from(batch_id: str, org_id: int, bodies: list[str]) -> StampBatch:
+    serials: list[str] = []
+    gtin = lot = None
+    issued_at = ""
+    for text in bodies:
+        body = orjson.loads(text)
+        issued_at = issued_at or body["eventTime"]
+        lot = lot or (body.get("ilmd") or {}).get("cbvmda:lotNumber")
+        for uri in body["epcList"]:
+            link = DigitalLink.parse(uri)
+            gtin = gtin or link.key
+            serials.append(str(link.serial))
+    assert isinstance(gtin, Gtin)  # written by _commissioning, always SGTINs
+    return StampBatch(batch_id, org_id, gtin, Lot.parse(lot) if lot else None, tuple(serials),
+                      issued_at)
+
+
+def stamp_links(codes: Iterable[str]) -> list[DigitalLink]:
+    """Parse stamp codes (Digital Link URIs or paths, or element strings) that carry a serial."""
+    links, problems = [], []
+    for index, code in enumerate(codes):
+        text = code.strip()
+        try:
+            link = (DigitalLink.from_element_string(text) if text.startswith("(")
+                    else DigitalLink.parse(text))
+        except ValidationException as exc:
+            found = exc.problems[0].message() if exc.problems else exc.detail
+            problems.append(Problem(f"codes[{index}]", "a GS1 Digital Link of a stamp",
+                                    f"{text[:120]!r} ({found})"))
+            continue
+        if not isinstance(link.key, Gtin) or link.serial is None:
+            problems.append(Problem(f"codes[{index}]", "a GTIN with a serial (AI 21)",
+                                    repr(text[:120])))
+            continue
+        links.append(link)
+    if problems:
+        raise ValidationException("Some codes are not stamps.", problems)
+    if not links:
+        raise ValidationException("No stamp codes given.", [Problem("codes", "1 or more", "0")])
+    return links
+
+
+def _owned(engine: Engine, org: Organization, items: list[str]) -> set[str]:
+    """Which of these items ``org`` commissioned."""
+    owned: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(items), _CHECK_CHUNK):
+            query = (select(event_terms.c.value)
+                     .join(events, events.c.id == event_terms.c.event_pk)
+                     .where(event_terms.c.value.in_(items[start:start + _CHECK_CHUNK]),
+                            event_terms.c.role == "epc", events.c.org_id == org.id,
+                            events.c.biz_step == "commissioning").distinct())
+            owned.update(conn.scalars(query))
+    return owned
+
+
+def _lifecycle(engine: Engine, org: Organization, codes: Iterable[str], *, action: str,
+               biz_step: str, disposition: str, what: str) -> int:
+    # The lot is dropped: an SGTIN is the GTIN and serial (as the store indexes it).
+    canonical = list(dict.fromkeys(
+        DigitalLink(link.key, None, link.serial).canonical_uri() for link in stamp_links(codes)))
+    owned = _owned(engine, org, canonical)
+    foreign = [c for c in canonical if c not in owned]
+    if foreign:
+        raise ValidationException(
+            f"{len(foreign)} of these stamps were not issued by {org.name}.",
+            [Problem("codes", f"stamps issued by {org.name}", f) for f in foreign[:20]])
+    event: Event = {"type": "ObjectEvent", "eventTime": _now(), "eventTimeZoneOffset": OFFSET,
+                    "epcList": canonical, "action": action, "bizStep": biz_step,
+                    "disposition": disposition}
+    _checked(capture_document(engine, _document([event], what), org), what)
+    return len(canonical)
+
+
+def void_stamps(engine: Engine, org: Organization, codes: Iterable[str]) -> int:
+    """Retire stamps (lost, damaged, misprinted): decommissioning, disposition inactive."""
+    return _lifecycle(engine, org, codes, action="DELETE", biz_step="decommissioning",
+                      disposition="inactive", what="void")
+
+
+def activate_stamps(engine: Engine, org: Organization, codes: Iterable[str]) -> int:
+    """Put voided stamps back in use: commissioned again, disposition active."""
+    return _lifecycle(engine, org, codes, action="ADD", biz_step="commissioning",
+                      disposition="active", what="activate")
+
+
+def check_gtin_owner(engine: Engine, org: Organization, gtin: str) -> None:
+    """Refuse a GTIN that the product registry gives to another organization, or not to ``org``.
+
+    Without the registry's products table (an older database) any GTIN is accepted.
+    """
+    from agritrace.farm.tables import products
+
+    key = str(Gtin.parse(gtin))
+    if not inspect(engine).has_table(products.name):
+        return
+    with engine.connect() as conn:
+        owner = conn.scalar(select(products.c.org_id).where(products.c.gtin == key))
+    if owner is None:
+        raise ValidationException(
+            f"GTIN {key} is not in {org.name}'s product registry: register the product first.",
+            [Problem("gtin", f"a GTIN registered by {org.name}", key)])
+    if owner != org.id:
+        raise ForbiddenException(f"GTIN {key} is registered by another organization.",
+                                 [Problem("gtin", f"a GTIN registered by {org.name}", key)])
+
+
+def labels(batch: StampBatch, base_url: str) -> Iterator[Label]:
+    """One label per stamp: its Digital Link on our host in the QR code, its AIs beside it."""
+    for link in batch.links():
+        yield Label(link.uri(base_url), label_lines(link))
+
+
+def write_batch_pdf(batch: StampBatch, out: BinaryIO, base_url: str,
+                    layout: Layout | str = "3x7", *, workers: int = 1) -> SheetReport:
+    """The batch as A4 label sheets (PDF), streamed to ``out``."""
+    return write_sheets(labels(batch, base_url), out, layout, workers=workers,
+                        title=f"agritrace stamps {batch.gtin} {batch.lot or ''}".strip())
+
+
+def write_batch_csv(batch: StampBatch, out: TextIO, base_url: str) -> int:
+    """The printing-house CSV of the batch (see :func:`agritrace.labels.serials.write_csv`)."""
+    return write_csv(batch.stamps(), out, base_url)
