@@ -87,7 +87,7 @@ def event_id(batch_id: str, part: int) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).astimezone(_VIETNAM).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).astimezone(_VIETNAM).isoformat(timespec="microseconds")
 
 
 def _document(events_: Iterable[Event], name: str) -> Document:

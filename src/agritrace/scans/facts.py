@@ -11,12 +11,14 @@ transactions (no ``quantity``, ``bizTransactionList``, ``sourceList`` or ``desti
 
 from __future__ import annotations
 
-import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from sqlalchemy import Engine, select
 
 from agritrace.epcis import cbv
@@ -30,6 +32,13 @@ MAX_DEPTH = 8
 MAX_EVENTS = 200
 VOID_DISPOSITIONS = frozenset({"inactive", "destroyed", "disposed", "stolen", "no_pedigree_match"})
 VOID_STEPS = frozenset({"decommissioning", "destroying"})
+# The events that set whether a stamp is in use: the newest of them decides (a shipment or a
+# scan afterwards does not bring a voided stamp back).
+_LIFECYCLE_STEPS = VOID_STEPS | {"commissioning"}
+_LIFECYCLE_DISPOSITIONS = VOID_DISPOSITIONS | {"active"}
+# Parsed event bodies by hash ID and row id: events are immutable, and a stamp's commissioning
+# event names a thousand stamps, so every scan of any of them would parse it again.
+_BODY_CACHE_SIZE = 2048
 # Public detail fields of an event (diary extension terms), copied to the journey as written.
 _PUBLIC_DETAILS = ("agt:product", "agt:activeIngredients", "agt:variety", "agt:material",
                    "agt:targetPest", "agt:activity", "agt:method")
@@ -69,9 +78,9 @@ def gather(engine: Engine, link: DigitalLink, scans: list[Scan], policy: Policy,
     own = _own_ids(ids)
     with engine.connect() as conn:
         found = _walk(conn, own, _direct_ids(conn, ids) if "item" not in ids
-                      and "lot" not in ids else set(own))
+                      and "lot" not in ids else set(own), ids.get("item"))
         orgs = dict(conn.execute(select(organizations.c.id, organizations.c.name)).all())
-    found.sort(key=lambda e: e["_time_us"])
+    found.sort(key=lambda e: (e["_time_us"], e["_pk"]))  # ties: in the order stored
     direct = [e for e in found if e["_direct"]]
     status = _status(direct, found, serialized="item" in ids)
     verdict = decide(status, scans, policy)
@@ -108,59 +117,105 @@ def _direct_ids(conn: Any, ids: dict[str, str]) -> set[str]:
             if v == prefix or v.startswith((prefix + "/10/", prefix + "/21/"))}
 
 
-def _walk(conn: Any, own: set[str], start: set[str]) -> list[dict[str, Any]]:
+def _walk(conn: Any, own: set[str], start: set[str], item: str | None = None
+          ) -> list[dict[str, Any]]:
     seen_ids: set[str] = set(start)
     frontier, direct = set(start), set(start)
     result: dict[int, dict[str, Any]] = {}
     for _ in range(MAX_DEPTH):
         if not frontier or len(result) >= MAX_EVENTS:
             break
-        rows = _events_naming(conn, frontier, set(result))
+        rows = _events_naming(conn, frontier, direct, set(result))
         following: set[str] = set()
         for row in rows:
-            roles = {role for role, value in row.terms if value in frontier}
+            named = {(role, value) for role, value in row.terms if value in frontier}
+            roles = {role for role, _ in named}
             if roles and roles <= _CONSUMED:
                 continue  # a later use of an input: siblings, not this item's history
-            event = json.loads(row.body)
+            event = dict(row.body)  # a copy: the parsed body is shared through the cache
+            values = {v for _, v in row.terms}
             event.update(_pk=row.id, _org=row.org_id, _time_us=row.event_time_us,
                          _step=row.biz_step, _disposition=row.disposition,
-                         _direct=bool(direct & {v for _, v in row.terms}),
+                         _direct=bool(direct & values), _item=item in values,
                          _place=row.biz_location or row.read_point)
             result[row.id] = event
-            following |= _next_ids(event, roles, frontier)
+            following |= _next_ids(event, named)
         frontier = following - seen_ids
         seen_ids |= frontier
     return list(result.values())
 
 
-def _events_naming(conn: Any, values: set[str], skip: set[int]) -> list[Any]:
+def _events_naming(conn: Any, values: set[str], direct: set[str], skip: set[int]) -> list[Any]:
     pks = select(event_terms.c.event_pk).where(event_terms.c.value.in_(values)).distinct()
     place = events.c.biz_location.in_(values) | events.c.read_point.in_(values)
-    query = (select(events.c.id, events.c.body, events.c.org_id, events.c.event_time_us,
+    query = (select(events.c.id, events.c.hash_id, events.c.org_id, events.c.event_time_us,
                     events.c.biz_step, events.c.disposition, events.c.biz_location,
                     events.c.read_point)
              .where(events.c.id.in_(pks) | place, events.c.declared_error == 0)
              .order_by(events.c.event_time_us).limit(MAX_EVENTS))
     rows = [r for r in conn.execute(query) if r.id not in skip]
+    if not rows:
+        return []
+    # Only the terms the walk looks at: a stamp batch's event names a thousand others.
     terms: dict[int, list[tuple[str, str]]] = {r.id: [] for r in rows}
-    if terms:
-        for pk, role, value in conn.execute(
-                select(event_terms.c.event_pk, event_terms.c.role, event_terms.c.value)
-                .where(event_terms.c.event_pk.in_(list(terms)))):
-            terms[pk].append((role, value))
-    return [_Row(r, terms[r.id]) for r in rows]
+    for pk, role, value in conn.execute(
+            select(event_terms.c.event_pk, event_terms.c.role, event_terms.c.value)
+            .where(event_terms.c.event_pk.in_(list(terms)),
+                   event_terms.c.value.in_(values | direct))):
+        terms[pk].append((role, value))
+    bodies = _bodies(conn, [(r.id, r.hash_id) for r in rows])
+    return [_Row(r, terms[r.id], bodies[r.id]) for r in rows]
+
+
+class _BodyCache:
+    """A small thread-safe LRU of parsed event bodies, keyed by (row id, hash ID)."""
+
+    def __init__(self, size: int) -> None:
+        self._size, self._items = size, OrderedDict[tuple[int, str], dict[str, Any]]()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, str]) -> dict[str, Any] | None:
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key: tuple[int, str], body: dict[str, Any]) -> None:
+        with self._lock:
+            self._items[key] = body
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+
+_BODIES = _BodyCache(_BODY_CACHE_SIZE)
+
+
+def _bodies(conn: Any, keys: list[tuple[int, str]]) -> dict[int, dict[str, Any]]:
+    found = {pk: body for pk, hash_id in keys if (body := _BODIES.get((pk, hash_id)))}
+    missing = {pk: hash_id for pk, hash_id in keys if pk not in found}
+    if missing:
+        for pk, text in conn.execute(select(events.c.id, events.c.body)
+                                     .where(events.c.id.in_(list(missing)))):
+            found[pk] = orjson.loads(text)
+            _BODIES.put((pk, missing[pk]), found[pk])
+    return found
 
 
 class _Row:
-    def __init__(self, row: Any, terms: list[tuple[str, str]]) -> None:
-        self.id, self.body, self.org_id = row.id, row.body, row.org_id
+    def __init__(self, row: Any, terms: list[tuple[str, str]], body: dict[str, Any]) -> None:
+        self.id, self.body, self.org_id = row.id, body, row.org_id
         self.event_time_us, self.biz_step = row.event_time_us, row.biz_step
         self.disposition, self.read_point = row.disposition, row.read_point
         self.biz_location, self.terms = row.biz_location, terms
 
 
-def _next_ids(event: dict[str, Any], roles: set[str], frontier: set[str]) -> set[str]:
-    """One step back (inputs, lot, season) or forward (the parent it was packed into)."""
+def _next_ids(event: dict[str, Any], named: set[tuple[str, str]]) -> set[str]:
+    """One step back (inputs, lot, season) or forward (the parent it was packed into).
+
+    ``named`` holds the (role, id) pairs by which the event names the walk's current ids.
+    """
+    roles = {role for role, _ in named}
     found: set[str] = set()
     if roles & {"output", "output_class"}:
         found |= {lenient_id(e) for e in event.get("inputEPCList") or ()}
@@ -173,20 +228,24 @@ def _next_ids(event: dict[str, Any], roles: set[str], frontier: set[str]) -> set
     if isinstance(ilmd.get("agt:season"), str):
         found.add(ilmd["agt:season"])
     lot = ilmd.get("cbvmda:lotNumber")
-    for epc in [*(event.get("epcList") or ()), *(event.get("outputEPCList") or ())]:
-        canonical = lenient_id(epc)
-        if isinstance(lot, str) and canonical in frontier and "/21/" in canonical:
-            found.add(canonical.split("/21/")[0] + "/10/" + quote(lot, safe=""))
+    if isinstance(lot, str):
+        for role, value in named:
+            if role in ("epc", "output") and "/21/" in value:
+                found.add(value.split("/21/")[0] + "/10/" + quote(lot, safe=""))
     return found
 
 
 def _status(direct: list[dict[str, Any]], found: list[dict[str, Any]],
             serialized: bool) -> Status:
-    last = next((e for e in reversed(direct) if e["_disposition"] or e["_step"]), None)
+    # A serialized stamp is issued only if an event names that very item: events of its lot
+    # say nothing about a serial a forger made up.
+    own = [e for e in direct if e["_item"]] if serialized else direct
+    last = next((e for e in reversed(own) if e["_disposition"] in _LIFECYCLE_DISPOSITIONS
+                 or e["_step"] in _LIFECYCLE_STEPS), None)
     voided = last is not None and (last["_disposition"] in VOID_DISPOSITIONS
                                    or last["_step"] in VOID_STEPS)
     recalled = any(e["_disposition"] == "recalled" for e in found)
-    return Status(issued=bool(direct), voided=voided, recalled=recalled, serialized=serialized)
+    return Status(issued=bool(own), voided=voided, recalled=recalled, serialized=serialized)
 
 
 def _word(value: str | None) -> str | None:
