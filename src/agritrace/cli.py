@@ -189,7 +189,8 @@ def demo(
     out.print("\nTry:")
     out.print(f"  curl -H 'Authorization: Bearer {first_token}' "
               f"'http://{host}:{port}/events?EQ_bizStep=commissioning'", highlight=False)
-    out.print(f"  a bag of roasted coffee: {chain.bags[0]}", highlight=False)
+    bag_path = chain.bags[0].removeprefix("https://id.gs1.org")
+    out.print(f"  scan a bag of roasted coffee: http://{host}:{port}{bag_path}", highlight=False)
     out.print(f"  the green-bean lot: {chain.green_lot}", highlight=False)
     if serve_after:
         serve(host=host, port=port)
