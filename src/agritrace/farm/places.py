@@ -45,6 +45,9 @@ _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 # Codes seen in practice mix letters, digits, dots and hyphens (province, crop, serial).
 DEFAULT_CODE_PATTERNS: Mapping[str, str] = {"*": r"[A-Z0-9][A-Z0-9.\-]{3,39}"}
 MAX_AREA_HA = 10_000.0
+# The EU's 6-decimal rule matters for an EUDR file, not for the registry: a float drops trailing
+# zeros (21.49856 is 21.498560), so here it is a warning, and the EUDR export checks it again.
+WARNED_CODES = frozenset({"too_few_decimals"})
 
 
 @dataclass(frozen=True)
@@ -145,13 +148,16 @@ def _check_shape(checks: Checks, out: dict[str, Any], values: Mapping[str, Any])
         out["area_ha"], out["geometry"] = declared, None
         return
     result = check_geometry(out.get("name") or "?", geometry, declared_area_ha=declared)
-    for issue in result.errors:
-        checks.problems.append(Problem(f"place.geometry.{issue.as_problem().path}",
-                                       f"a valid boundary (rule: {issue.code})",
-                                       issue.message_en))
-    for issue in result.warnings:
-        checks.warn("geometry", issue.message_vi, issue.message_en)
-    if result.ok and result.geometry is not None:
+    for issue in result.issues:
+        if issue.severity == "error" and issue.code not in WARNED_CODES:
+            checks.problems.append(Problem(f"place.geometry.{issue.as_problem().path}",
+                                           f"a valid boundary (rule: {issue.code})",
+                                           issue.message_en))
+        else:
+            checks.warn("geometry", issue.message_vi, issue.message_en)
+    if result.geometry is not None and result.geometry.point is not None and declared is None:
+        checks.fail("area_ha", "the plot's area in hectares (a point has none)", None)
+    if result.geometry is not None and not checks.problems:
         shape = result.geometry
         out["geometry"] = orjson.dumps(shape.to_geojson()).decode()
         out["area_ha"] = round(shape.area_ha, 4) if shape.point is None else declared

@@ -153,7 +153,8 @@ def transaction(db: Db) -> Iterator[Connection]:
 def _json(value: Mapping[str, Any] | None) -> str | None:
     if value is None:
         return None
-    return orjson.dumps(dict(value), default=_default).decode()
+    # Column names come back as str subclasses (quoted_name), which orjson refuses as keys.
+    return orjson.dumps(dict(value), default=_default, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _default(value: object) -> object:
@@ -195,10 +196,10 @@ def update_row(conn: Connection, actor: Actor, table: Any, record_id: int,
                changes: Mapping[str, Any]) -> dict[str, Any]:
     """Apply checked ``changes`` to one row of the actor's organization, with its history row."""
     row = conn.execute(select(table).where(table.c.id == record_id,
-                                           table.c.org_id == actor.org.id)).mappings().first()
+                                           table.c.org_id == actor.org.id)).first()
     if row is None:
         raise NoSuchResourceException(f"No {table.name} record {record_id} in {actor.org.name}")
-    old = {k: v for k, v in row.items() if k not in ("org_id", "created_us")}
+    old = {k: v for k, v in row._asdict().items() if k not in ("org_id", "created_us")}
     new = old | dict(changes)
     if new != old:
         conn.execute(update(table).where(table.c.id == record_id).values(**changes))
