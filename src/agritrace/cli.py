@@ -11,6 +11,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from agritrace.errors import AgritraceError
+from agritrace.labels.commands import stamps_app
 from agritrace.settings import get_settings
 from agritrace.store.engine import make_engine
 from agritrace.store.migrate import upgrade
@@ -21,6 +22,7 @@ db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens bound to an organization.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(stamps_app, name="stamps")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

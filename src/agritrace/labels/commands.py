@@ -1,0 +1,153 @@
+"""``agritrace stamps …``: issue, void and re-activate serialized stamps, and draw one QR code.
+
+Thin adapters over :mod:`agritrace.labels.stamps` and :mod:`agritrace.labels.qr`, imported
+when a command runs (the PDF and QR libraries would slow every other ``agritrace`` command).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
+
+from agritrace.errors import AgritraceError
+from agritrace.ids.digital_link import DigitalLink
+from agritrace.settings import get_settings
+from agritrace.store.engine import make_engine
+from agritrace.store.migrate import upgrade
+from agritrace.store.orgs import ensure_organization
+
+if TYPE_CHECKING:
+    from agritrace.labels.sheets import Label
+
+stamps_app = typer.Typer(help="Serialized QR stamps: issue, void, activate, draw.",
+                         no_args_is_help=True)
+_out = Console(soft_wrap=True)
+_err = Console(stderr=True, soft_wrap=True)
+
+
+def _engine() -> Engine:
+    engine = make_engine(get_settings().database_url)
+    upgrade(engine)
+    return engine
+
+
+def _fail(exc: AgritraceError) -> typer.Exit:
+    _err.print(f"[red]error:[/red] {exc}", highlight=False)
+    for problem in exc.problems[:20]:
+        _err.print(f"  - {problem.message()}", highlight=False, markup=False)
+    return typer.Exit(code=2)
+
+
+@stamps_app.command("issue")
+def issue(
+    org: Annotated[str, typer.Option("--org", help="Issuing organization (created if new)")],
+    gtin: Annotated[str, typer.Option("--gtin", help="The product's GTIN (8 to 14 digits)")],
+    count: Annotated[int, typer.Option("--count", min=1, help="How many stamps to issue")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the PDF and the CSV")],
+    lot: Annotated[str | None, typer.Option("--lot", help="Lot / batch number (AI 10)")] = None,
+    layout: Annotated[str, typer.Option(
+        "--layout", help="A4 label sheet: 2x7, 3x7, 4x10 or 5x13")] = "3x7",
+) -> None:
+    """Issue COUNT stamps as commissioning events; write the label sheets (PDF) and the CSV."""
+    from agritrace.labels import stamps
+    from agritrace.labels.sheets import LAYOUTS, write_sheets
+
+    if layout not in LAYOUTS:
+        _err.print(f"[red]error:[/red] unknown layout {layout!r}: expected one of "
+                   f"{', '.join(LAYOUTS)}", highlight=False)
+        raise typer.Exit(code=2)
+    engine = _engine()
+    base_url = get_settings().base_url
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    try:
+        organization = ensure_organization(engine, org)
+        with Progress(*columns, console=_err, transient=True) as progress:
+            task = progress.add_task("issuing", total=count)
+            batch = stamps.issue_stamps(engine, organization, gtin, lot, count,
+                                        progress=lambda n: progress.update(task, completed=n))
+            out_dir.mkdir(parents=True, exist_ok=True)
+            stem = f"stamps-{batch.gtin}-{batch.batch_id[:8]}"
+            progress.update(task, description="printing", completed=0)
+            with (out_dir / f"{stem}.pdf").open("wb") as pdf:
+                sheets = write_sheets(_counted(stamps.labels(batch, base_url),
+                                                      lambda n: progress.update(task, advance=n)),
+                                             pdf, layout, title=f"agritrace stamps {stem}")
+            with (out_dir / f"{stem}.csv").open("w", newline="", encoding="utf-8") as text:
+                stamps.write_batch_csv(batch, text, base_url)
+    except AgritraceError as exc:
+        raise _fail(exc) from exc
+    _out.print(f"[green]issued {len(batch):,} stamps[/green] batch {batch.batch_id} "
+               f"({sheets.pages} {sheets.layout} sheets)", highlight=False)
+    _out.print(f"  {out_dir / (stem + '.pdf')}\n  {out_dir / (stem + '.csv')}", highlight=False)
+
+
+def _counted(items: Iterable[Label], tick: Callable[[int], None],
+             every: int = 100) -> Iterator[Label]:
+    for number, item in enumerate(items, start=1):
+        if number % every == 0:
+            tick(every)
+        yield item
+
+
+def _lifecycle(codes: list[str], org: str, activate: bool) -> None:
+    from agritrace.labels import stamps
+
+    engine = _engine()
+    try:
+        organization = ensure_organization(engine, org)
+        change = stamps.activate_stamps if activate else stamps.void_stamps
+        done = change(engine, organization, codes)
+    except AgritraceError as exc:
+        raise _fail(exc) from exc
+    _out.print(f"{'activated' if activate else 'voided'} {done} stamp(s)")
+
+
+@stamps_app.command("void")
+def void(
+    codes: Annotated[list[str], typer.Argument(help="Stamp URLs, paths or element strings")],
+    org: Annotated[str, typer.Option("--org", help="The organization that issued them")]
+    = "local",
+) -> None:
+    """Void stamps (lost, damaged, misprinted): a decommissioning event; scans then warn."""
+    _lifecycle(codes, org, activate=False)
+
+
+@stamps_app.command("activate")
+def activate(
+    codes: Annotated[list[str], typer.Argument(help="Stamp URLs, paths or element strings")],
+    org: Annotated[str, typer.Option("--org", help="The organization that issued them")]
+    = "local",
+) -> None:
+    """Put voided stamps back in use: a new commissioning event."""
+    _lifecycle(codes, org, activate=True)
+
+
+@stamps_app.command("qr")
+def qr(
+    url: Annotated[str, typer.Argument(help="A GS1 Digital Link (or any URL) to encode")],
+    png: Annotated[bool, typer.Option("--png/--svg", help="PNG image or SVG (default)")]
+    = False,
+    out: Annotated[Path | None, typer.Option("--out", help="File to write (default stdout)")]
+    = None,
+) -> None:
+    """Draw one QR code with its human-readable lines (GTIN, lot, serial) under it."""
+    from agritrace.labels.qr import label_lines, qr_png, qr_svg
+
+    try:
+        lines = label_lines(DigitalLink.parse(url))
+    except AgritraceError:
+        lines = ()  # not a Digital Link: the code alone
+    data = qr_png(url, lines) if png else qr_svg(url, lines).encode()
+    if out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        out.write_bytes(data)
+        _err.print(f"wrote {out}", highlight=False)
