@@ -1,0 +1,57 @@
+"""Growing-area code readiness from the store: registry plots plus their diary, judged by
+:func:`agritrace.farm.compliance.plot_readiness` and summed per cooperative.
+
+The period checked runs from the start of the plot's latest season that has begun (or
+``since``) to ``as_of``; the technical manager is the member named on the plot.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Engine
+
+from agritrace.farm.compliance import (
+    CooperativeReadiness,
+    PlotRecord,
+    ReadinessRules,
+    cooperative_readiness,
+)
+from agritrace.farm.diary import vietnam_today
+from agritrace.farm.journal import plot_entries
+from agritrace.farm.places import Place, list_places
+from agritrace.farm.registry import list_members
+from agritrace.farm.seasons import list_seasons
+from agritrace.store.orgs import Organization
+
+
+def plot_records(engine: Engine, org: Organization, *, as_of: date | None = None,
+                 since: date | None = None) -> list[PlotRecord]:
+    """What the readiness rules need about each plot of ``org``."""
+    as_of = as_of or vietnam_today()
+    names = {m.id: m.name for m in list_members(engine, org)}
+    records = []
+    for place in list_places(engine, org, kind="plot"):
+        start = since or _period_start(engine, org, place, as_of)
+        records.append(PlotRecord(
+            plot_id=place.uri, cooperative_id=org.name, crop=place.crop or "*",
+            market=place.market or "*", area_ha=place.area_ha or 0.0, period_start=start,
+            as_of=as_of,
+            entries=tuple(plot_entries(engine, org, place.uri, since=start, until=as_of)),
+            technical_manager=names.get(place.technical_manager_id or -1),
+            area_code=place.area_code))
+    return records
+
+
+def _period_start(engine: Engine, org: Organization, place: Place, as_of: date) -> date:
+    begun = [s.start for s in list_seasons(engine, org, plot_uri=place.uri) if s.start <= as_of]
+    return max(begun) if begun else as_of
+
+
+def readiness_report(engine: Engine, org: Organization, *, as_of: date | None = None,
+                     since: date | None = None,
+                     rules: ReadinessRules | None = None) -> CooperativeReadiness:
+    """Hectares coded, ready and not ready in ``org``, with each plot's checks."""
+    records = plot_records(engine, org, as_of=as_of, since=since)
+    report = cooperative_readiness(records, rules).get(org.name)
+    return report or CooperativeReadiness(org.name, 0.0, 0.0, 0.0, ())
