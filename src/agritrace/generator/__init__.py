@@ -1,0 +1,1 @@
+"""Seeded synthetic supply chains: see :mod:`agritrace.generator.chains`."""

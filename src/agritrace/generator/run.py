@@ -1,0 +1,194 @@
+"""Run the generator: EPCIS 2.0 JSON-LD documents streamed to files, or captured into the store.
+
+Sizes are counted in events: ``demo`` (about 600), ``small`` (20k), ``medium`` (200k),
+``large`` (2M), ``huge`` (10M), or a number such as ``50000``, ``300k`` or ``1.5m``. The chain
+stops at the end of the batch that reaches the size, so a size gives a few more events.
+
+Memory does not grow with the size: events stream to their file or to capture in bounded
+buffers, and only a sample of the batches (``Generated.samples``) is kept for a caller to pick
+identifiers from.
+
+>>> parse_size("300k"), parse_size("demo")
+(300000, 600)
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from sqlalchemy import Engine
+
+from agritrace.capture import capture_document
+from agritrace.epcis.document import STANDARD_CONTEXT, Document, Event
+from agritrace.errors import Problem, ValidationException
+from agritrace.farm.diary_events import NAMESPACES
+from agritrace.generator.chains import Batch, BatchBuilder, organizations
+from agritrace.store.orgs import Organization, ensure_organization
+
+SIZES = {"demo": 600, "small": 20_000, "medium": 200_000, "large": 2_000_000,
+         "huge": 10_000_000}
+SAMPLE_EVERY = 25
+CREATED = "2025-12-31T00:00:00+07:00"
+
+
+@dataclass
+class Generated:
+    """What a run produced: counts, and the batches kept as samples (the first, then 1 in 25)."""
+
+    events: int = 0
+    batches: int = 0
+    units: int = 0
+    samples: list[Batch] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    organizations: set[str] = field(default_factory=set)
+
+
+def parse_size(text: str) -> int:
+    """A size name or a count of events (``50000``, ``300k``, ``1.5m``)."""
+    value = text.strip().lower()
+    if value in SIZES:
+        return SIZES[value]
+    scale = {"k": 1_000, "m": 1_000_000}.get(value[-1:], 1)
+    number = value[:-1] if scale > 1 else value
+    try:
+        size = int(float(number) * scale)
+    except ValueError:
+        size = 0
+    if size <= 0:
+        raise ValidationException(f"Unknown size {text!r}", [Problem(
+            "size", "one of " + ", ".join(SIZES) + " or a positive number of events such as "
+            "50000, 300k or 1.5m", repr(text))])
+    return size
+
+
+def chain(seed: int, size: int, result: Generated | None = None
+          ) -> Iterator[tuple[str, Event]]:
+    """(organization name, event) for a chain of at least ``size`` events, in batch order."""
+    result = result if result is not None else Generated()
+    for number in itertools.count():
+        if result.events >= size:
+            return
+        builder = BatchBuilder(seed, number)
+        names = organizations(builder.recipe)
+        for role, event in builder.events():
+            result.events += 1
+            yield names[role], event
+        result.batches += 1
+        result.units += len(builder.batch.units)
+        result.organizations.update(names.values())
+        if number % SAMPLE_EVERY == 0:
+            result.samples.append(builder.batch)
+
+
+def write_documents(seed: int, size: int, out_dir: Path, *, per_file: int = 100_000,
+                    progress: bool = True) -> Generated:
+    """Stream the chain into EPCIS 2.0 JSON-LD documents of at most ``per_file`` events."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = Generated()
+    with _progress(progress, size, "writing documents") as advance:
+        handle: IO[bytes] | None = None
+        in_file = 0
+        for _org, event in chain(seed, size, result):
+            if handle is None or in_file >= per_file:
+                _close(handle)
+                path = out_dir / f"chain-{seed}-{len(result.files) + 1:04d}.jsonld"
+                result.files.append(path)
+                handle = path.open("wb")
+                handle.write(_HEAD)
+                in_file = 0
+            handle.write(b"\n" if in_file == 0 else b",\n")
+            handle.write(orjson.dumps(event))
+            in_file += 1
+            advance(1)
+        _close(handle)
+    return result
+
+
+_HEAD = orjson.dumps({"@context": [STANDARD_CONTEXT, NAMESPACES], "type": "EPCISDocument",
+                      "schemaVersion": "2.0", "creationDate": CREATED})[:-1] + (
+    b',"epcisBody":{"eventList":[')
+
+
+def _close(handle: IO[bytes] | None) -> None:
+    if handle is not None:
+        handle.write(b"\n]}}\n")
+        handle.close()
+
+
+def capture_chain(engine: Engine, seed: int, size: int, *, per_document: int = 20_000,
+                  progress: bool = True) -> Generated:
+    """Capture the chain into the store, each event by the organization it belongs to."""
+    result = Generated()
+    orgs: dict[str, Organization] = {}
+    buffers: dict[str, list[Event]] = {}
+    with _progress(progress, size, "capturing") as advance:
+        for name, event in chain(seed, size, result):
+            buffer = buffers.setdefault(name, [])
+            buffer.append(event)
+            if len(buffer) >= per_document:
+                _flush(engine, orgs, name, buffer)
+                advance(len(buffer))
+                buffer.clear()
+        for name, buffer in buffers.items():
+            _flush(engine, orgs, name, buffer)
+            advance(len(buffer))
+    return result
+
+
+def _flush(engine: Engine, orgs: dict[str, Organization], name: str,
+           events: list[Event]) -> None:
+    if not events:
+        return
+    org = orgs.get(name) or ensure_organization(engine, name)
+    orgs[name] = org
+    doc = Document(kind="EPCISDocument", namespaces=dict(NAMESPACES),
+                   header={"schemaVersion": "2.0", "creationDate": CREATED},
+                   events=iter(events), name=f"generated by {name}")
+    report = capture_document(engine, doc, org)
+    if report.status != "success":
+        raise ValidationException("The generated chain did not capture", report.problems[:20])
+
+
+def _progress(enabled: bool, total: int, label: str) -> AbstractContextManager[Any]:
+    if not enabled:
+        return nullcontext(lambda _n: None)
+    return _Bar(total, label)
+
+
+class _Bar:
+    def __init__(self, total: int, label: str) -> None:
+        self.bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                            TimeRemainingColumn())
+        self.task = self.bar.add_task(label, total=total)
+        self.pending = 0
+
+    def __enter__(self) -> Any:
+        self.bar.__enter__()
+        return self._advance
+
+    def _advance(self, count: int) -> None:
+        # Redrawing per event would cost more than generating it.
+        self.pending += count
+        if self.pending >= 1000:
+            self.bar.advance(self.task, self.pending)
+            self.pending = 0
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.advance(self.task, self.pending)
+        self.bar.__exit__(None, None, None)
