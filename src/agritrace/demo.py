@@ -23,7 +23,7 @@ from agritrace.epcis.document import STANDARD_CONTEXT, Document, Event
 from agritrace.farm import diary
 from agritrace.farm.diary_events import NAMESPACES, entry_to_event, lot_class
 from agritrace.ids.gs1 import vietnam_gtin
-from agritrace.labels.serials import issue_serials
+from agritrace.labels.stamps import issue_stamps
 from agritrace.store.orgs import Organization, create_token, ensure_organization
 
 COOP, ROASTER, RETAILER = "HTX Cà phê Mường Ảng", "Công ty Rang xay Điện Biên", "Siêu thị Hà Nội"
@@ -117,7 +117,6 @@ def _coop_events(chain: DemoChain) -> list[Event]:
 def _roaster_events(chain: DemoChain) -> list[Event]:
     day = date(2026, 11, 6)
     chain.roasted_lot = f"https://id.gs1.org/01/{BAG}/10/R26-1106"
-    chain.bags = [_sgtin(str(BAG), s) for s in issue_serials(24)]
     chain.pallet = "urn:epc:id:sscc:8931234.0000000017"
 
     def at(days: int, hour: int) -> dict[str, str]:
@@ -167,6 +166,11 @@ def load_demo(engine: Engine, seed: int = 2026) -> DemoChain:
         if name not in orgs:
             orgs[name] = org
             chain.tokens[name] = create_token(engine, org, "demo")
+        if build is _roaster_events:  # the bags' stamps are printed the day before roasting
+            batch = issue_stamps(engine, org, str(BAG), "R26-1106", 24, location=ROASTERY,
+                                 issued_at=_time(date(2026, 11, 6), 8))
+            chain.bags = [_sgtin(str(BAG), s) for s in batch.serials]
+            chain.events += 1  # 24 stamps fit one commissioning event
         events = build(chain, rng) if build is _farm_events else build(chain)
         report = capture_document(engine, _document(events), org)
         if report.status != "success":

@@ -154,11 +154,13 @@ def issue_stamps(
     engine: Engine, org: Organization, gtin: str, lot: str | None, count: int, *,
     per_event: int = PER_EVENT, length: int = serial_gen.DEFAULT_LENGTH,
     location: str | None = None, progress: Callable[[int], None] | None = None,
+    issued_at: str | None = None,
 ) -> StampBatch:
     """Draw ``count`` new serials for ``gtin`` (and ``lot``) and record them as one print batch.
 
     Every part of ``per_event`` stamps is captured in its own transaction as it is drawn;
-    ``progress`` is called with the number of stamps recorded so far.
+    ``progress`` is called with the number of stamps recorded so far. ``issued_at`` (an EPCIS
+    eventTime with a +07:00 offset) defaults to now.
     """
     key = Gtin.parse(gtin)
     lot_value = Lot.parse(lot) if lot else None
@@ -168,7 +170,7 @@ def issue_stamps(
     if not 1 <= per_event <= 10_000:
         raise ValidationException(f"Cannot name {per_event} stamps in one event.",
                                   [Problem("per_event", "1 to 10000", str(per_event))])
-    batch = StampBatch(str(uuid.uuid4()), org.id, key, lot_value, (), _now())
+    batch = StampBatch(str(uuid.uuid4()), org.id, key, lot_value, (), issued_at or _now())
     issued: list[str] = []
     for part, start in enumerate(range(0, count, per_event)):
         serials = _fresh_serials(engine, key, min(per_event, count - start), length)
