@@ -11,7 +11,7 @@ from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
 from agritrace.web import problems
-from agritrace.web.api import epcis, stamps
+from agritrace.web.api import epcis, farm, stamps
 from agritrace.web.pages import resolver
 
 
@@ -31,5 +31,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     problems.install(app)
     app.include_router(epcis.router)
     app.include_router(resolver.router)
+    app.include_router(farm.router)
     app.include_router(stamps.router)
     return app
