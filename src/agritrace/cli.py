@@ -11,6 +11,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from agritrace.errors import AgritraceError
+from agritrace.farm.commands import farm_app
 from agritrace.labels.commands import stamps_app
 from agritrace.settings import get_settings
 from agritrace.store.engine import make_engine
@@ -23,6 +24,7 @@ token_app = typer.Typer(help="API tokens bound to an organization.", no_args_is_
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(stamps_app, name="stamps")
+app.add_typer(farm_app, name="farm")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
