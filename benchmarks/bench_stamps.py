@@ -5,7 +5,7 @@
 
 For SQLite (a fresh file) and PostgreSQL (a fresh throwaway server), the benchmark issues
 ``--stamps`` serialized stamps through :func:`agritrace.labels.stamps.issue_stamps` (1,000 per
-commissioning event), starts ``agritrace serve`` (uvicorn, one process) in a subprocess, and
+commissioning event), starts the app under uvicorn (``--workers``, default 2) in a subprocess, and
 drives it with ``wrk`` (the Debian package, installed here if missing) requesting random stamp
 URLs from a sample of 20,000 issued ones: first the consumer page (HTML, which also writes the
 scan log), then the linkset (``Accept: application/linkset+json``). wrk and the server share
@@ -87,13 +87,15 @@ def issue(url: str, count: int) -> tuple[float, list[str]]:
 
 
 @contextmanager
-def server(url: str) -> Iterator[str]:
-    """``agritrace serve`` on a free loopback port, until the block ends."""
+def server(url: str, workers: int) -> Iterator[str]:
+    """The app under uvicorn (``workers`` processes) on a free loopback port, until the end."""
     port = _free_port()
     env = {**os.environ, "AGRITRACE_DATABASE_URL": url,
            "AGRITRACE_BASE_URL": f"http://127.0.0.1:{port}"}
-    process = subprocess.Popen([sys.executable, "-m", "agritrace.cli", "serve", "--port",
-                                str(port)], env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory",
+                                "agritrace.web.app:create_app", "--port", str(port),
+                                "--workers", str(workers), "--log-level", "warning",
+                                "--no-access-log"], env=env, stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -129,7 +131,7 @@ def bench_engine(name: str, url: str, args: argparse.Namespace, tmp: Path) -> li
     script.write_text(_LUA)
     rows = [[f"{name}: issue {args.stamps:,} stamps", f"{args.stamps / seconds:,.0f} stamps/s",
              f"{seconds:.0f} s", "", ""]]
-    with server(url) as base:
+    with server(url, args.workers) as base:
         load(base, paths_file, script, linkset=False, duration=3, connections=4)  # warm up
         for linkset in (False, True):
             result = load(base, paths_file, script, linkset=linkset, duration=args.duration,
@@ -171,6 +173,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--pdf-stamps", type=int, default=100_000)
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     args = parser.parse_args()
     from tests.pgserver import postgres_server
 
@@ -187,7 +190,8 @@ def main() -> None:
     notes: dict[str, Any] = {
         "target": "≥ 1,000 pages/s with p95 < 25 ms",
         "load": f"wrk, 1 thread, {args.connections} connections, {args.duration} s per row, "
-                f"random URLs from {SAMPLE:,} issued stamps; one uvicorn process",
+                f"random URLs from {SAMPLE:,} issued stamps; uvicorn with {args.workers} worker "
+                "processes (httptools and uvloop installed)",
     }
     publish("stamps", "Stamps: issuing, scanning and printing (issue 4)",
             ["measure", "result", "detail", "", ""], rows,
