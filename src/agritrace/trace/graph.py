@@ -99,6 +99,8 @@ class Graph:
     inconsistencies: list[Inconsistency] = field(default_factory=list)
     ignored_events: set[str] = field(default_factory=set)
     """eventIDs of events declared erroneous: not followed."""
+    quantities: dict[str, tuple[float, str | None]] = field(default_factory=dict)
+    """The quantity an event gave a lot when it made it (output or commissioning)."""
     hidden_events: int = 0
     """Events the asking organization may not see: not followed."""
     truncated: bool = False

@@ -178,11 +178,16 @@ class Walker:
         # The edge carries what went in: "500 kg of green beans" became these bags.
         source_term = term if self.back else node_term
         quantity, uom = source_term.quantity, source_term.uom
+        self._made(node_term if self.back else term)
         if self.back:
             self._edge(term.value, node, "transformed", event, quantity, uom)
         else:
             self._edge(node, term.value, "transformed", event, quantity, uom)
         self._visit(Visit(term.value))
+
+    def _made(self, term: Term) -> None:
+        if term.quantity is not None:
+            self.graph.quantities.setdefault(term.value, (term.quantity, term.uom))
 
     def _siblings(self, mine: list[StoredEvent]) -> dict[int, list[StoredEvent]]:
         """Events that share a transformationID are one transformation (EPCIS 2.0 7.3.6)."""
@@ -200,12 +205,13 @@ class Walker:
     def _commissionings(self, hits: list[_Hit]) -> None:
         if not self.back:
             return
-        chosen = [(v, e) for v, t, e in hits if e.event_type == "ObjectEvent"
+        chosen = [(v, t, e) for v, t, e in hits if e.event_type == "ObjectEvent"
                   and e.action == "ADD" and t.role in _OBJECT_ROLES]
         if not chosen:
             return
-        bodies = self.reader.bodies(e.pk for _, e in chosen)
-        for visit, event in chosen:
+        bodies = self.reader.bodies(e.pk for _, _, e in chosen)
+        for visit, term, event in chosen:
+            self._made(term)
             ilmd = bodies.get(event.pk, {}).get("ilmd") or {}
             origins = {event.place, ilmd.get(_ILMD_PLOT)} if isinstance(ilmd, dict) else {
                 event.place}
@@ -285,10 +291,11 @@ class Walker:
                     ilmd = bodies.get(event.pk, {}).get("ilmd") or {}
                     if not isinstance(ilmd, dict) or ilmd.get(_ILMD_SEASON) != visit.season:
                         continue
-                for thing in things:
-                    self._edge(visit.node, thing, "commissioned", event)
+                for made in event.group("objects"):
+                    self._made(made)
+                    self._edge(visit.node, made.value, "commissioned", event)
                     if not self.back:
-                        self._visit(Visit(thing))
+                        self._visit(Visit(made.value))
             elif event.event_type == "ObjectEvent" and (
                     not visit.season or visit.season in things):
                 for thing in things:

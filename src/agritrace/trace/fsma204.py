@@ -1,0 +1,210 @@
+"""The FDA FSMA 204 electronic sortable spreadsheet (21 CFR 1.1455(c)(3)(ii)), as CSV and XLSX.
+
+One row per critical tracking event (CTE) and traceability lot code (TLC), with the key data
+elements of that CTE in the columns of the FDA's template: event, date, TLC, TLC source,
+product, quantity and unit, place, previous source, ship-from and ship-to, input lots of a
+transformation, harvest field, reference document. Columns a CTE has no element for stay empty,
+so the sheet sorts and filters as one table.
+
+Events map to CTEs by their bizStep: a commissioning ObjectEvent with harvest ILMD is
+*harvesting*, ``cooling`` (any vocabulary) *cooling*, ``packing`` of a lot *initial packing*,
+``shipping`` *shipping*, ``receiving`` *receiving* (*first land-based receiving* when the
+source is a vessel), a TransformationEvent *transformation*. The TLC of a serialized item is the
+lot it was made from; that of a logistic unit the TLCs of what it held.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from agritrace.epcis.times import format_time, parse_time
+from agritrace.ids.epc import lenient_id
+from agritrace.trace.graph import Graph, node_kind
+from agritrace.trace.lineage import TraceRequest, Visible, trace
+from agritrace.trace.reader import EventReader
+
+COLUMNS = (
+    "Critical Tracking Event", "Event Date", "Event Time", "Traceability Lot Code",
+    "Traceability Lot Code Source", "Product Description", "Quantity", "Unit of Measure",
+    "Location of Event", "Immediate Previous Source", "Ship From Location", "Ship To Location",
+    "Input Traceability Lot Codes", "Harvest Field", "Reference Document Type",
+    "Reference Document Number", "EPCIS Event ID",
+)
+CTES = ("Harvesting", "Cooling", "Initial Packing", "First Land-Based Receiving", "Shipping",
+        "Receiving", "Transformation")
+
+
+@dataclass(frozen=True)
+class Row:
+    values: tuple[str, ...]
+
+    def sort_key(self) -> tuple[str, str, str]:
+        return self.values[1] + self.values[2], self.values[3], self.values[0]
+
+
+def fsma_rows(engine: Engine, lots: Iterable[str], *, since_us: int | None = None,
+              until_us: int | None = None, visible: Visible | None = None) -> list[Row]:
+    """The spreadsheet rows for every CTE in the lineage of ``lots`` within the dates."""
+    graph: Graph | None = None
+    for lot in lots:
+        found = trace(engine, TraceRequest(lot, "both", None, since_us, until_us),
+                      visible=visible)
+        graph = found if graph is None else _merge(graph, found)
+    if graph is None:
+        return []
+    tlcs = _tlc_index(graph)
+    pks = {e.event_pk for e in graph.edges.values()}
+    with engine.connect() as conn:
+        bodies = EventReader(conn).bodies(pks)
+    rows = [row for pk in sorted(pks) for row in _rows(bodies[pk], tlcs)]
+    rows = list(dict.fromkeys(rows))
+    return sorted(rows, key=Row.sort_key)
+
+
+def to_csv(rows: list[Row]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(r.values for r in rows)
+    return out.getvalue()
+
+
+def write_xlsx(rows: list[Row], path: Path) -> None:
+    """An XLSX workbook with one sheet, a frozen header row and an autofilter."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "FSMA 204"
+    sheet.append(list(COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        values: list[Any] = list(row.values)
+        values[6] = float(values[6]) if values[6] else None
+        sheet.append(values)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for index, width in enumerate((22, 11, 9, 48, 40, 30, 10, 8, 40, 40, 40, 40, 48, 40, 16, 20,
+                                   30), start=1):
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
+    book.save(path)
+
+
+def _merge(graph: Graph, other: Graph) -> Graph:
+    for node in other.nodes.values():
+        graph.add_node(node.id, node.depth)
+    for key, edge in other.edges.items():
+        graph.edges.setdefault(key, edge)
+    return graph
+
+
+def _tlc_index(graph: Graph) -> dict[str, dict[str, int]]:
+    """Each node's traceability lot codes, with how many items of each it is or holds."""
+    made_from: dict[str, set[str]] = defaultdict(set)
+    holds: dict[str, set[str]] = defaultdict(set)
+    for edge in graph.edges.values():
+        if edge.relation == "transformed" and node_kind(edge.source) == "lot":
+            made_from[edge.target].add(edge.source)
+        elif edge.relation == "contained":
+            holds[edge.target].add(edge.source)
+    index: dict[str, dict[str, int]] = {}
+
+    def tlcs(node: str, depth: int = 0) -> dict[str, int]:
+        if node in index:
+            return index[node]
+        if node_kind(node) == "lot":
+            return {node: 0}
+        found: dict[str, int] = defaultdict(int)
+        for lot in made_from.get(node, ()):
+            found[lot] += 1
+        if depth < 4:
+            for child in holds.get(node, ()):
+                for lot, count in tlcs(child, depth + 1).items():
+                    found[lot] += count
+        index[node] = dict(found)
+        return index[node]
+
+    for node in graph.nodes:
+        tlcs(node)
+    return index
+
+
+def _cte(event: dict[str, Any]) -> str | None:
+    step = str(event.get("bizStep", "")).rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    kind = event.get("type")
+    if kind == "TransformationEvent":
+        return "Transformation"
+    if kind != "ObjectEvent":
+        return None
+    ilmd = event.get("ilmd") or {}
+    if step == "commissioning" and isinstance(ilmd, dict) and "cbvmda:harvestStartDate" in ilmd:
+        return "Harvesting"
+    if step == "receiving":
+        sources = " ".join(s.get("source", "") for s in event.get("sourceList") or ())
+        return "First Land-Based Receiving" if "vessel" in sources else "Receiving"
+    return {"cooling": "Cooling", "packing": "Initial Packing", "shipping": "Shipping"}.get(step)
+
+
+def _rows(event: dict[str, Any], tlcs: dict[str, dict[str, int]]) -> Iterator[Row]:
+    cte = _cte(event)
+    if cte is None:
+        return
+    when = parse_time(event["eventTime"])
+    local = format_time(when, event.get("eventTimeZoneOffset", "+00:00"))
+    day, _, clock = local.partition("T")
+    place = lenient_id((event.get("bizLocation") or event.get("readPoint") or {}).get("id", ""))
+    sources = [lenient_id(s["source"]) for s in event.get("sourceList") or ()]
+    targets = [lenient_id(d["destination"]) for d in event.get("destinationList") or ()]
+    documents = event.get("bizTransactionList") or []
+    ilmd = event.get("ilmd") if isinstance(event.get("ilmd"), dict) else {}
+    inputs = sorted(lenient_id(q["epcClass"]) for q in event.get("inputQuantityList") or ())
+    inputs += sorted({t for e in event.get("inputEPCList") or () for t in
+                      tlcs.get(lenient_id(e), ())})
+    source_place = place if cte in ("Harvesting", "Transformation", "Initial Packing") else ""
+    for tlc, quantity, uom in _quantities(event, cte, tlcs):
+        yield Row((
+            cte, day, clock[:8], tlc, source_place, _product(tlc), quantity, uom, place,
+            " ".join(sources) if cte.endswith("Receiving") else "",
+            " ".join(sources) if cte == "Shipping" else "",
+            " ".join(targets) if cte == "Shipping" else "",
+            " ".join(inputs) if cte == "Transformation" else "",
+            str((ilmd or {}).get("agt:plot", place)) if cte == "Harvesting" else "",
+            " ".join(str(d.get("type", "")) for d in documents),
+            " ".join(str(d.get("bizTransaction", "")) for d in documents),
+            str(event.get("eventID", "")),
+        ))
+
+
+def _quantities(event: dict[str, Any], cte: str, tlcs: dict[str, dict[str, int]]
+                ) -> Iterator[tuple[str, str, str]]:
+    """(TLC, quantity, unit) for the lots the event makes or moves."""
+    key = "output" if cte == "Transformation" else ""
+    classes = event.get(f"{key}QuantityList" if key else "quantityList") or []
+    for element in classes:
+        quantity = element.get("quantity")
+        yield (lenient_id(element["epcClass"]), "" if quantity is None else f"{quantity:g}",
+               element.get("uom", "") if quantity is not None else "")
+    counted: dict[str, int] = defaultdict(int)
+    for epc in event.get(f"{key}EPCList" if key else "epcList") or ():
+        for tlc, count in tlcs.get(lenient_id(epc), {}).items():
+            counted[tlc] += count
+    for tlc, count in sorted(counted.items()):
+        yield tlc, str(count) if count else "", "EA" if count else ""
+
+
+def _product(tlc: str) -> str:
+    if "/01/" in tlc:
+        gtin = tlc.split("/01/", 1)[1].split("/", 1)[0]
+        return f"GTIN {gtin}"
+    return ""

@@ -1,0 +1,216 @@
+"""Recall: everything downstream of some lots, where it is now, and who has it.
+
+For each lot (or a plot and a harvest date range, which name the lots harvested there), a
+forward trace lists every lot, unit and logistic unit made from it or packed with it; a backward
+trace lists its sources (plots, seasons, harvest lots). For each affected thing the report gives
+its last known place (its own latest sighting, or its container's while it was inside), its
+owner (the last party it was shipped to), its quantity and every party it was shipped to.
+
+Marking a recall records it as EPCIS events (ObjectEvent, disposition ``recalled``) through the
+ordinary capture path, so every later scan of an affected code can say so.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+
+from agritrace.capture import CaptureReport, capture_document
+from agritrace.epcis.document import Document, Event
+from agritrace.epcis.times import format_time, now_micros
+from agritrace.errors import NoSuchResourceException, Problem, QueryParameterException
+from agritrace.store.orgs import Organization
+from agritrace.trace.graph import Edge, Graph, Inconsistency, node_kind
+from agritrace.trace.lineage import TraceRequest, Visible, parse_identifier, trace
+from agritrace.trace.reader import EventReader
+
+AFFECTED_KINDS = ("lot", "item", "logistic_unit", "product")
+SOURCE_KINDS = ("lot", "location", "season", "party")
+MARK_CHUNK = 1000
+AGT = "https://agritrace.org/voc/"
+
+
+@dataclass
+class Affected:
+    """One recalled thing and what is known of its whereabouts."""
+
+    id: str
+    kind: str
+    lot: str
+    """The requested lot it descends from."""
+    quantity: float | None = None
+    uom: str | None = None
+    last_seen: str | None = None
+    last_place: str | None = None
+    last_step: str | None = None
+    owner: str | None = None
+    recipients: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "lot": self.lot, "quantity": self.quantity,
+            "uom": self.uom, "lastSeen": self.last_seen, "lastPlace": self.last_place,
+            "lastBizStep": self.last_step, "owner": self.owner, "recipients": self.recipients,
+        }
+
+
+@dataclass
+class Recall:
+    lots: list[str]
+    affected: list[Affected] = field(default_factory=list)
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    """Upstream, by kind: lots, locations (plots), seasons, parties."""
+    inconsistencies: list[Inconsistency] = field(default_factory=list)
+    created: str = ""
+
+    def count(self, kind: str) -> int:
+        return sum(1 for a in self.affected if a.kind == kind)
+
+    @property
+    def recipients(self) -> list[str]:
+        return sorted({r for a in self.affected for r in a.recipients})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lots": self.lots, "created": self.created,
+            "counts": {kind: self.count(kind) for kind in AFFECTED_KINDS},
+            "recipients": self.recipients,
+            "affected": [a.as_dict() for a in self.affected],
+            "sources": self.sources,
+            "inconsistencies": [
+                {"kind": i.kind, "identifier": i.identifier, "detail": i.detail}
+                for i in self.inconsistencies],
+        }
+
+
+def lots_of_plot(engine: Engine, plot: str, since_us: int | None, until_us: int | None
+                 ) -> list[str]:
+    """The lots harvested (commissioned) at ``plot`` between the two times."""
+    place = parse_identifier(plot)
+    with engine.connect() as conn:
+        reader = EventReader(conn, since_us, until_us)
+        events = [e for _, e in reader.at_places([place])
+                  if e.event_type == "ObjectEvent" and e.action == "ADD"]
+        reader.need((e, "objects") for e in events)
+    lots = sorted({t.value for e in events for t in e.group("objects")})
+    if not lots:
+        raise NoSuchResourceException(f"No harvest at {plot!r} in that period", [Problem(
+            "plot", "a plot where a harvest opened a lot in the date range", repr(plot))])
+    return lots
+
+
+def recall(engine: Engine, lots: Iterable[str], *, visible: Visible | None = None) -> Recall:
+    """The recall list for ``lots`` (each a lot, item or logistic unit identifier)."""
+    requested = [parse_identifier(lot) for lot in lots]
+    if not requested:
+        raise QueryParameterException("Nothing to recall", [
+            Problem("lots", "one or more lot identifiers", "none")])
+    result = Recall(lots=requested, created=format_time(now_micros(), "+07:00"))
+    sources: dict[str, set[str]] = defaultdict(set)
+    seen: set[str] = set()
+    for lot in requested:
+        forward = trace(engine, TraceRequest(lot, "forward"), visible=visible)
+        backward = trace(engine, TraceRequest(lot, "back"), visible=visible)
+        for made, quantity in backward.quantities.items():
+            forward.quantities.setdefault(made, quantity)
+        for kind in SOURCE_KINDS:
+            sources[kind].update(n for n in backward.of_kind(kind) if n != lot)
+        result.inconsistencies.extend(
+            i for i in forward.inconsistencies + backward.inconsistencies
+            if i not in result.inconsistencies)
+        for thing in _whereabouts(forward, lot):
+            if thing.id not in seen:
+                seen.add(thing.id)
+                result.affected.append(thing)
+    result.sources = {kind: sorted(values) for kind, values in sources.items() if values}
+    return result
+
+
+def _whereabouts(graph: Graph, lot: str) -> list[Affected]:
+    by_source: dict[str, dict[str, list[Edge]]] = defaultdict(lambda: defaultdict(list))
+    for edge in graph.edges.values():
+        by_source[edge.source][edge.relation].append(edge)
+    out = []
+    for node in graph.nodes.values():
+        if node.kind not in AFFECTED_KINDS:
+            continue
+        quantity, uom = graph.quantities.get(node.id, (None, None))
+        if node.kind == "item":
+            quantity, uom = 1.0, "EA"
+        thing = Affected(node.id, node.kind, lot, quantity, uom)
+        _locate(thing, _sightings(node.id, by_source))
+        out.append(thing)
+    out.sort(key=lambda a: (AFFECTED_KINDS.index(a.kind), a.id))
+    return out
+
+
+def _sightings(node: str, by_source: dict[str, dict[str, list[Edge]]],
+               lo: int | None = None, hi: int | None = None, depth: int = 0) -> list[Edge]:
+    """The node's own sightings and shipments, and its containers' while it was inside."""
+    relations = by_source.get(node, {})
+    found = [e for rel in ("observed_at", "shipped_to") for e in relations.get(rel, ())
+             if (lo is None or e.time_us >= lo) and (hi is None or e.time_us < hi)]
+    if depth < 4:
+        for inside in relations.get("contained", ()):
+            start = inside.time_us if lo is None else max(lo, inside.time_us)
+            end = inside.until_us if hi is None or inside.until_us is None else min(
+                hi, inside.until_us)
+            found.extend(_sightings(inside.target, by_source, start, end, depth + 1))
+    return found
+
+
+def _locate(thing: Affected, sightings: list[Edge]) -> None:
+    places = [e for e in sightings if e.relation == "observed_at"]
+    shipments = sorted((e for e in sightings if e.relation == "shipped_to"),
+                       key=lambda e: e.time_us)
+    if places:
+        last = max(places, key=lambda e: (e.time_us, e.event_pk))
+        thing.last_seen = format_time(last.time_us, "+07:00")
+        thing.last_place = last.target
+        thing.last_step = last.biz_step
+    thing.recipients = sorted({e.target for e in shipments})
+    if shipments:
+        thing.owner = shipments[-1].target
+
+
+def recall_events(result: Recall, reason: str, recall_id: str | None = None) -> list[Event]:
+    """The events that record the recall: ObjectEvents with disposition ``recalled``."""
+    recall_id = recall_id or f"urn:uuid:{uuid.uuid4()}"
+    now = format_time(now_micros(), "+07:00")
+    common: Event = {"type": "ObjectEvent", "eventTime": now, "eventTimeZoneOffset": "+07:00",
+                     "action": "OBSERVE", "disposition": "recalled",
+                     "agt:recallID": recall_id, "agt:recallReason": reason}
+    serial = [a.id for a in result.affected if a.kind in ("item", "logistic_unit")]
+    classes = [a.id for a in result.affected if a.kind in ("lot", "product")]
+    events: list[Event] = []
+    for chunk in _chunked(serial):
+        events.append({**common, "epcList": chunk})
+    for chunk in _chunked(classes):
+        events.append({**common, "epcList": [],
+                       "quantityList": [{"epcClass": c} for c in chunk]})
+    return events
+
+
+def mark_recalled(engine: Engine, result: Recall, org: Organization, reason: str
+                  ) -> CaptureReport:
+    """Record the recall in the event log, captured by ``org``."""
+    events = recall_events(result, reason)
+    doc = Document(kind="EPCISDocument", namespaces={"agt": AGT},
+                   header={"schemaVersion": "2.0", "creationDate": events[0]["eventTime"]},
+                   events=iter(events), name="recall")
+    return capture_document(engine, doc, org)
+
+
+def _chunked(values: list[str]) -> list[list[str]]:
+    iterator = iter(values)
+    return [list(c) for c in iter(lambda: tuple(itertools.islice(iterator, MARK_CHUNK)), ())]
+
+
+__all__ = ["Affected", "Recall", "lots_of_plot", "mark_recalled", "node_kind", "recall",
+           "recall_events"]
