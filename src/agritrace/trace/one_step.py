@@ -63,6 +63,8 @@ def one_step(engine: Engine, lot: str, *, visible: Visible | None = None) -> One
     root = parse_identifier(lot)
     back = trace(engine, TraceRequest(root, "back", depth=2), visible=visible)
     forward = trace(engine, TraceRequest(root, "forward"), visible=visible)
+    for made, quantity in back.quantities.items():
+        forward.quantities.setdefault(made, quantity)
     report = OneStep(root)
     report.rows.extend(_first(_back_rows(back, root)))
     report.rows.extend(_first(_forward_rows(forward, root)))
@@ -72,9 +74,14 @@ def one_step(engine: Engine, lot: str, *, visible: Visible | None = None) -> One
 def _first(rows: list[StepRow]) -> list[StepRow]:
     """One row per (relation, code, party): the earliest (a receiving repeats its shipping)."""
     seen: dict[tuple[str, str, str], StepRow] = {}
+    out = []
     for row in rows:
-        seen.setdefault((row.relation, row.code, row.party_or_place), row)
-    return list(seen.values())
+        if row.relation in ("input", "output", "origin"):
+            out.append(row)
+        elif (row.relation, row.code, row.party_or_place) not in seen:
+            seen[(row.relation, row.code, row.party_or_place)] = row
+            out.append(row)
+    return out
 
 
 def _row(direction: str, relation: str, code: str, other: str, edge: Edge,
