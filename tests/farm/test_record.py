@@ -45,6 +45,15 @@ def test_the_same_idempotency_key_twice_stores_one_event(engine: Engine) -> None
     assert other.event_id != first.event_id and _event_count(engine) == 2
 
 
+def test_two_identical_entries_with_different_keys_are_two_events(engine: Engine) -> None:
+    coop = make_coop(engine)
+    fields = {"plot_id": coop.plot_a.uri, "on": "2026-05-01", "activity": "làm cỏ"}
+    first = record_entry(engine, coop.manager, "other_care", fields, "phone:1")
+    second = record_entry(engine, coop.manager, "other_care", fields, "phone:2")
+    assert first.event_id != second.event_id and _event_count(engine) == 2
+    assert record_entry(engine, coop.manager, "other_care", fields, "phone:2").duplicate
+
+
 def test_a_farmer_may_not_write_to_another_farmers_plot(engine: Engine) -> None:
     coop = make_coop(engine)
     intruder = coop.farmer_b.actor(coop.org)

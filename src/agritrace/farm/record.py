@@ -198,10 +198,18 @@ def _stored_entry(engine: Engine, org: Organization, eid: str) -> DiaryEntry:
     return event_to_entry(events[0])
 
 
+def _event(entry: DiaryEntry, key: str) -> Event:
+    # The CBV hash ID leaves eventID out, so two identical entries (a second spraying the same
+    # day) would hash alike and the second be dropped as a duplicate; the key keeps them apart.
+    event = entry_to_event(entry, key)
+    event["agt:entryKey"] = key
+    return event
+
+
 def store_prepared(engine: Engine, org: Organization,
                    items: Sequence[tuple[Prepared, str]], name: str = "diary") -> list[str]:
     """Capture prepared entries as one document (all or nothing) and keep their keys."""
-    events = [entry_to_event(p.entry, key) for p, key in items]
+    events = [_event(p.entry, key) for p, key in items]
     report = capture_document(engine, _document(events, name), org)
     if report.status != "success":
         raise ValidationException("The diary entries could not be stored", report.problems)
