@@ -48,11 +48,15 @@ CREATED = "2025-12-31T00:00:00+07:00"
 
 @dataclass
 class Generated:
-    """What a run produced: counts, and the batches kept as samples (the first, then 1 in 25)."""
+    """What a run produced: counts, the first batch (a big one) and 1 batch in 25 as samples.
+
+    The samples skip the big batches, which are rare, so picks from them are typical.
+    """
 
     events: int = 0
     batches: int = 0
     units: int = 0
+    first: Batch | None = None
     samples: list[Batch] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     organizations: set[str] = field(default_factory=set)
@@ -91,7 +95,9 @@ def chain(seed: int, size: int, result: Generated | None = None
         result.batches += 1
         result.units += len(builder.batch.units)
         result.organizations.update(names.values())
-        if number % SAMPLE_EVERY == 0:
+        if number == 0:
+            result.first = builder.batch
+        elif number % SAMPLE_EVERY == 1:
             result.samples.append(builder.batch)
 
 

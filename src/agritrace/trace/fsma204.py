@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from agritrace.epcis.times import format_time, parse_time
 from agritrace.ids.epc import lenient_id
 from agritrace.trace.graph import Graph, node_kind
-from agritrace.trace.lineage import TraceRequest, Visible, trace
+from agritrace.trace.lineage import TraceRequest, Viewer, trace
 from agritrace.trace.reader import EventReader
 
 COLUMNS = (
@@ -51,12 +51,12 @@ class Row:
 
 
 def fsma_rows(engine: Engine, lots: Iterable[str], *, since_us: int | None = None,
-              until_us: int | None = None, visible: Visible | None = None) -> list[Row]:
+              until_us: int | None = None, viewer: Viewer | None = None) -> list[Row]:
     """The spreadsheet rows for every CTE in the lineage of ``lots`` within the dates."""
     graph: Graph | None = None
     for lot in lots:
         found = trace(engine, TraceRequest(lot, "both", None, since_us, until_us),
-                      visible=visible)
+                      viewer=viewer)
         graph = found if graph is None else _merge(graph, found)
     if graph is None:
         return []

@@ -22,13 +22,13 @@ reported as an inconsistency and both parents are followed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from agritrace.errors import NoSuchResourceException, Problem, QueryParameterException
 from agritrace.ids.epc import InvalidIdentifier, canonical_id
+from agritrace.trace.access import Viewer
 from agritrace.trace.graph import Edge, Graph, Inconsistency, node_kind
 from agritrace.trace.reader import EventReader, StoredEvent, Term
 from agritrace.trace.walk import Visit, Walker
@@ -41,8 +41,6 @@ EXPECTED_FORMS = (
     "…/414/<GLN>/254/<extension>), or another absolute URI such as a season or plot URI"
 )
 MAX_NODES = 500_000
-
-Visible = Callable[[StoredEvent], bool]
 
 
 @dataclass(frozen=True)
@@ -95,11 +93,11 @@ def check_depth(depth: int | None) -> int | None:
     return depth
 
 
-def trace(engine: Engine, request: TraceRequest, *, visible: Visible | None = None) -> Graph:
+def trace(engine: Engine, request: TraceRequest, *, viewer: Viewer | None = None) -> Graph:
     """The lineage graph of ``request.identifier``; NoSuchResourceException if no event names it.
 
-    ``visible`` decides which events the asker may see (default: all); hidden events are not
-    followed and are counted in ``graph.hidden_events``.
+    With a ``viewer``, only the events :mod:`agritrace.trace.access` lets it see are followed;
+    hidden events are counted in ``graph.hidden_events``. Without one, every event is.
     """
     root = parse_identifier(request.identifier)
     check_direction(request.direction)
@@ -111,7 +109,9 @@ def trace(engine: Engine, request: TraceRequest, *, visible: Visible | None = No
         directions = ("back", "forward") if request.direction == "both" else (
             request.direction,)
         found = False
+        holds = viewer is not None and _holds(reader, viewer, root)
         for direction in directions:
+            visible = None if viewer is None or (holds and direction == "back") else viewer.sees
             walker = Walker(reader, graph, direction, visible, request.depth, MAX_NODES)
             found = walker.run(root) or found
         graph.ignored_events |= reader.erroneous
@@ -124,8 +124,15 @@ def trace(engine: Engine, request: TraceRequest, *, visible: Visible | None = No
     return graph
 
 
+def _holds(reader: EventReader, viewer: Viewer, root: str) -> bool:
+    """Whether the viewer may see an event naming ``root`` (rule 3 of the access module)."""
+    events = [e for _, e in reader.hits([root])] + [e for _, e in reader.at_places([root])]
+    reader.need((e, "parties") for e in events)
+    return any(viewer.sees(e) for e in events)
+
+
 __all__ = [
     "DIRECTIONS", "EXPECTED_FORMS", "Edge", "Graph", "Inconsistency", "StoredEvent",
-    "Term", "TraceRequest", "Visit", "check_depth", "check_direction", "node_kind",
+    "Term", "TraceRequest", "Viewer", "Visit", "check_depth", "check_direction", "node_kind",
     "parse_identifier", "trace",
 ]

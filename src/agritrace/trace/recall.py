@@ -27,7 +27,7 @@ from agritrace.epcis.times import format_time, now_micros
 from agritrace.errors import NoSuchResourceException, Problem, QueryParameterException
 from agritrace.store.orgs import Organization
 from agritrace.trace.graph import Edge, Graph, Inconsistency, node_kind
-from agritrace.trace.lineage import TraceRequest, Visible, parse_identifier, trace
+from agritrace.trace.lineage import TraceRequest, Viewer, parse_identifier, trace
 from agritrace.trace.reader import EventReader
 
 AFFECTED_KINDS = ("lot", "item", "logistic_unit", "product")
@@ -105,7 +105,7 @@ def lots_of_plot(engine: Engine, plot: str, since_us: int | None, until_us: int 
     return lots
 
 
-def recall(engine: Engine, lots: Iterable[str], *, visible: Visible | None = None) -> Recall:
+def recall(engine: Engine, lots: Iterable[str], *, viewer: Viewer | None = None) -> Recall:
     """The recall list for ``lots`` (each a lot, item or logistic unit identifier)."""
     requested = [parse_identifier(lot) for lot in lots]
     if not requested:
@@ -115,8 +115,8 @@ def recall(engine: Engine, lots: Iterable[str], *, visible: Visible | None = Non
     sources: dict[str, set[str]] = defaultdict(set)
     seen: set[str] = set()
     for lot in requested:
-        forward = trace(engine, TraceRequest(lot, "forward"), visible=visible)
-        backward = trace(engine, TraceRequest(lot, "back"), visible=visible)
+        forward = trace(engine, TraceRequest(lot, "forward"), viewer=viewer)
+        backward = trace(engine, TraceRequest(lot, "back"), viewer=viewer)
         for made, quantity in backward.quantities.items():
             forward.quantities.setdefault(made, quantity)
         for kind in SOURCE_KINDS:
