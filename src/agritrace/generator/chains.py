@@ -28,8 +28,10 @@ OFFSET = "+07:00"
 SEASON = "https://agritrace.org/id/season/"
 DL = "https://id.gs1.org"
 BIG_EVERY = 50
-"""Every 50th batch (the first included) packs BIG_UNITS units: the recall benchmark's lots."""
+"""In chains of BIG_FROM events or more, every 50th batch (the first included) packs BIG_UNITS
+units: lots feeding more than 10,000 units, as the recall benchmark needs."""
 BIG_UNITS = 12_000
+BIG_FROM = 100_000
 PACK_RUN = 500
 PROCESSING_START = datetime(2025, 1, 6, 7, 0)
 
@@ -119,7 +121,7 @@ def _sscc(recipe: Recipe, kind: int, number: int) -> str:
 class BatchBuilder:
     """Builds the events of one batch; ``events()`` yields (organization role, event)."""
 
-    def __init__(self, seed: int, number: int) -> None:
+    def __init__(self, seed: int, number: int, *, big: bool = False) -> None:
         self.rng = random.Random(f"{seed}:{number}")
         self.number = number
         self.recipe = recipe_of(number)
@@ -127,6 +129,7 @@ class BatchBuilder:
         self.start = PROCESSING_START + timedelta(minutes=7 * number)
         self.orgs = organizations(self.recipe)
         self._event_count = 0
+        self.big = big and number % BIG_EVERY == 0
 
     def events(self) -> Iterator[Owned]:
         yield from self._farm()
@@ -223,7 +226,7 @@ class BatchBuilder:
 
     def _packing(self) -> Iterator[Owned]:
         recipe, batch = self.recipe, self.batch
-        count = BIG_UNITS if self.number % BIG_EVERY == 0 else self.rng.randint(150, 900)
+        count = BIG_UNITS if self.big else self.rng.randint(150, 900)
         gtin = recipe.gtin(50)
         units = [f"{DL}/01/{gtin}/21/B{self.number}U{n}" for n in range(count)]
         batch.units.extend(units)

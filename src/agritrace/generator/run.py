@@ -37,7 +37,7 @@ from agritrace.capture import capture_document
 from agritrace.epcis.document import STANDARD_CONTEXT, Document, Event
 from agritrace.errors import Problem, ValidationException
 from agritrace.farm.diary_events import NAMESPACES
-from agritrace.generator.chains import Batch, BatchBuilder, organizations
+from agritrace.generator.chains import BIG_FROM, Batch, BatchBuilder, organizations
 from agritrace.store.orgs import Organization, ensure_organization
 
 SIZES = {"demo": 600, "small": 20_000, "medium": 200_000, "large": 2_000_000,
@@ -48,9 +48,10 @@ CREATED = "2025-12-31T00:00:00+07:00"
 
 @dataclass
 class Generated:
-    """What a run produced: counts, the first batch (a big one) and 1 batch in 25 as samples.
+    """What a run produced: counts, the first batch and 1 batch in 25 as samples.
 
-    The samples skip the big batches, which are rare, so picks from them are typical.
+    In large chains the first batch is a big one (see ``chains.BIG_FROM``); the samples skip the
+    big batches, which are rare, so picks from them are typical.
     """
 
     events: int = 0
@@ -87,7 +88,7 @@ def chain(seed: int, size: int, result: Generated | None = None
     for number in itertools.count():
         if result.events >= size:
             return
-        builder = BatchBuilder(seed, number)
+        builder = BatchBuilder(seed, number, big=size >= BIG_FROM)
         names = organizations(builder.recipe)
         for role, event in builder.events():
             result.events += 1

@@ -32,6 +32,7 @@ from agritrace.trace.reader import EventReader
 
 AFFECTED_KINDS = ("lot", "item", "logistic_unit", "product")
 SOURCE_KINDS = ("lot", "location", "season", "party")
+UPSTREAM = ("commissioned", "transformed", "shipped_from")
 MARK_CHUNK = 1000
 AGT = "https://agritrace.org/voc/"
 
@@ -119,8 +120,11 @@ def recall(engine: Engine, lots: Iterable[str], *, viewer: Viewer | None = None)
         backward = trace(engine, TraceRequest(lot, "back"), viewer=viewer)
         for made, quantity in backward.quantities.items():
             forward.quantities.setdefault(made, quantity)
-        for kind in SOURCE_KINDS:
-            sources[kind].update(n for n in backward.of_kind(kind) if n != lot)
+        # Upstream only: where things came from, not where the lot was seen or went.
+        for edge in backward.edges.values():
+            kind = backward.nodes[edge.source].kind
+            if edge.relation in UPSTREAM and kind in SOURCE_KINDS and edge.source != lot:
+                sources[kind].add(edge.source)
         result.inconsistencies.extend(
             i for i in forward.inconsistencies + backward.inconsistencies
             if i not in result.inconsistencies)

@@ -1,0 +1,95 @@
+"""Recall on the hand-built chain: who has what, where; recorded as events; printable reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import Engine, select
+
+from agritrace.epcis.times import parse_time
+from agritrace.errors import NoSuchResourceException
+from agritrace.store.orgs import ensure_organization
+from agritrace.store.tables import event_terms, events
+from agritrace.trace import recall_report
+from agritrace.trace.recall import lots_of_plot, mark_recalled, recall
+from tests.trace.chain import (
+    CASE,
+    CASE_2,
+    FACTORY,
+    LOT_A,
+    PLOT,
+    SEASON,
+    SHOP,
+    SHOP_PARTY,
+    UNITS,
+    WAREHOUSE,
+    at,
+    load_chain,
+)
+
+
+def test_a_recall_lists_every_downstream_code_with_its_whereabouts(engine: Engine) -> None:
+    load_chain(engine)
+    result = recall(engine, [LOT_A])
+    found = {a.id: a for a in result.affected}
+    assert set(found) == {LOT_A, *UNITS[:3], CASE, CASE_2}
+    assert {k: result.count(k) for k in ("lot", "item", "logistic_unit")} == {
+        "lot": 1, "item": 3, "logistic_unit": 2}
+    # Re-cased at the shop on day 9, after travelling in CASE to the shop.
+    assert (found[UNITS[0]].last_place, found[UNITS[0]].last_seen) == (
+        SHOP, "2025-03-09T09:00:00.000+07:00")
+    assert found[UNITS[0]].recipients == [SHOP_PARTY] and found[UNITS[0]].owner == SHOP_PARTY
+    # Never cased, never shipped: still where it was made.
+    assert (found[UNITS[2]].last_place, found[UNITS[2]].owner) == (FACTORY, None)
+    # The case is followed only while it held goods of the lot: not to the warehouse after.
+    assert found[CASE].last_place == SHOP
+    assert all(a.last_place != WAREHOUSE for a in result.affected)
+    assert (found[LOT_A].quantity, found[LOT_A].uom) == (1000.0, "KGM")
+    assert (found[UNITS[1]].quantity, found[UNITS[1]].uom) == (1.0, "EA")
+    assert result.sources == {"location": [PLOT], "season": [SEASON]}
+    assert result.recipients == [SHOP_PARTY]
+
+
+def test_a_plot_and_a_harvest_period_name_the_lots(engine: Engine) -> None:
+    load_chain(engine)
+    assert lots_of_plot(engine, PLOT, parse_time(at(1)["eventTime"]),
+                        parse_time(at(3)["eventTime"])) == [LOT_A]
+    with pytest.raises(NoSuchResourceException):
+        lots_of_plot(engine, PLOT, parse_time(at(3)["eventTime"]), None)
+
+
+def test_marking_a_recall_records_recalled_events_for_every_code(engine: Engine) -> None:
+    load_chain(engine)
+    result = recall(engine, [LOT_A])
+    report = mark_recalled(engine, result, ensure_organization(engine, "Chi cục QLCL"),
+                           "dư lượng thuốc BVTV vượt MRL")
+    assert report.status == "success" and report.captured == 2
+    with engine.connect() as conn:
+        named = set(conn.scalars(
+            select(event_terms.c.value).join(events, events.c.id == event_terms.c.event_pk)
+            .where(events.c.disposition == "recalled")))
+    assert named == {a.id for a in result.affected}
+
+
+def test_csv_and_html_reports(engine: Engine) -> None:
+    load_chain(engine)
+    result = recall(engine, [LOT_A])
+    rows = list(csv.DictReader(io.StringIO(recall_report.to_csv(result))))
+    assert [r["id"] for r in rows] == [a.id for a in result.affected]
+    assert tuple(rows[0]) == recall_report.CSV_COLUMNS
+    vi = recall_report.to_html(result, "vi")
+    en = recall_report.to_html(result, "en")
+    assert '<html lang="vi">' in vi and "Báo cáo thu hồi sản phẩm" in vi
+    assert "09/03/2025 09:00" in vi and "1.000 KGM" in vi
+    assert '<html lang="en">' in en and "Product recall report" in en and "1,000 KGM" in en
+    for page in (vi, en):
+        assert "<script" not in page and "http://" not in page
+        assert all(a.id in page for a in result.affected)
+
+
+@pytest.mark.parametrize(("value", "text"), [(0, "0"), (1234567.25, "1.234.567,25"),
+                                              (0.5, "0,5")])
+def test_vietnamese_numbers(value: float, text: str) -> None:
+    assert recall_report.vn_number(value) == text

@@ -1,0 +1,110 @@
+"""FSMA 204 sortable spreadsheet and the one-step-back-one-step-forward report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import Engine
+
+from agritrace.trace import fsma204
+from agritrace.trace.one_step import one_step
+from tests.trace.chain import (
+    CASE,
+    COOP_PARTY,
+    FACTORY,
+    LOT_A,
+    PLOT,
+    SEASON,
+    SHOP,
+    SHOP_PARTY,
+    UNITS,
+    load_chain,
+)
+
+
+def _sheet(engine: Engine) -> list[dict[str, str]]:
+    text = fsma204.to_csv(fsma204.fsma_rows(engine, [LOT_A]))
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_fsma_rows_carry_the_key_data_elements_of_each_cte(engine: Engine) -> None:
+    load_chain(engine)
+    rows = _sheet(engine)
+    by_cte = {(r["Critical Tracking Event"], r["Event Date"]): r for r in rows}
+    assert set(by_cte) == {("Harvesting", "2025-03-02"), ("Transformation", "2025-03-04"),
+                           ("Shipping", "2025-03-06"), ("Receiving", "2025-03-07")}
+    harvest = by_cte[("Harvesting", "2025-03-02")]
+    assert (harvest["Traceability Lot Code"], harvest["Quantity"], harvest["Unit of Measure"],
+            harvest["Harvest Field"], harvest["Traceability Lot Code Source"]) == (
+        LOT_A, "1000", "KGM", PLOT, PLOT)
+    made = by_cte[("Transformation", "2025-03-04")]
+    assert (made["Quantity"], made["Unit of Measure"], made["Input Traceability Lot Codes"],
+            made["Location of Event"]) == ("3", "EA", LOT_A, FACTORY)
+    shipped = by_cte[("Shipping", "2025-03-06")]
+    assert (shipped["Traceability Lot Code"], shipped["Quantity"], shipped["Ship From Location"],
+            shipped["Ship To Location"]) == (LOT_A, "2", COOP_PARTY, SHOP_PARTY)
+    assert by_cte[("Receiving", "2025-03-07")]["Location of Event"] == SHOP
+    assert [r["Event Date"] for r in rows] == sorted(r["Event Date"] for r in rows)
+
+
+def test_fsma_xlsx_matches_the_csv(engine: Engine, tmp_path: Path) -> None:
+    load_chain(engine)
+    rows = fsma204.fsma_rows(engine, [LOT_A])
+    fsma204.write_xlsx(rows, tmp_path / "f.xlsx")
+    sheet = load_workbook(tmp_path / "f.xlsx").active
+    assert sheet is not None
+    values = [[c if c is not None else "" for c in r] for r in sheet.iter_rows(values_only=True)]
+    assert tuple(values[0]) == fsma204.COLUMNS
+    assert len(values) == len(rows) + 1 and sheet.freeze_panes == "A2"
+    assert [str(v[3]) for v in values[1:]] == [r.values[3] for r in rows]
+
+
+@pytest.mark.parametrize(("event", "cte"), [
+    ({"type": "ObjectEvent", "bizStep": "commissioning",
+      "ilmd": {"cbvmda:harvestStartDate": "2025-03-01"}}, "Harvesting"),
+    ({"type": "ObjectEvent", "bizStep": "https://agritrace.org/voc/bizstep/cooling"}, "Cooling"),
+    ({"type": "ObjectEvent", "bizStep": "packing"}, "Initial Packing"),
+    ({"type": "ObjectEvent", "bizStep": "receiving", "sourceList": [
+        {"type": "owning_party", "source": "urn:example:fishing-vessel:7"}]},
+     "First Land-Based Receiving"),
+    ({"type": "ObjectEvent", "bizStep": "shipping"}, "Shipping"),
+    ({"type": "ObjectEvent", "bizStep": "urn:epcglobal:cbv:bizstep:receiving"}, "Receiving"),
+    ({"type": "TransformationEvent"}, "Transformation"),
+    ({"type": "AggregationEvent", "bizStep": "packing"}, None),
+    ({"type": "ObjectEvent", "bizStep": "inspecting"}, None),
+])
+def test_every_cte_is_recognised(event: dict[str, Any], cte: str | None) -> None:
+    assert fsma204._cte(event) == cte
+    assert cte is None or cte in fsma204.CTES
+
+
+def test_one_step_back_and_forward(engine: Engine) -> None:
+    load_chain(engine)
+    report = one_step(engine, LOT_A)
+    back = {(r["relation"], r["party_or_place"]) for r in report.as_dict()["back"]}
+    assert back == {("origin", PLOT), ("origin", SEASON)}
+    forward = report.as_dict()["forward"]
+    outputs = [r for r in forward if r["relation"] == "output"]
+    assert [(r["code"], r["quantity"], r["uom"]) for r in outputs] == [
+        (UNITS[0].split("/21/")[0], 3.0, "EA")]
+    recipients = [(r["code"], r["party_or_place"], r["date"][:10]) for r in forward
+                  if r["relation"] == "recipient"]
+    assert recipients == [(CASE, SHOP_PARTY, "2025-03-06")]
+    rows = report.to_csv().splitlines()
+    assert len(rows) == 1 + len(report.rows)
+
+
+def test_one_step_back_names_the_supplier_and_inputs(engine: Engine) -> None:
+    load_chain(engine)
+    report = one_step(engine, CASE)
+    assert [(r["relation"], r["party_or_place"]) for r in report.as_dict()["back"]] == [
+        ("supplier", COOP_PARTY)]
+    made = one_step(engine, UNITS[0])
+    inputs = [(r["code"], r["quantity"]) for r in made.as_dict()["back"]
+              if r["relation"] == "input"]
+    assert inputs == [(LOT_A, 500.0)]
