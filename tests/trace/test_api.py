@@ -1,0 +1,113 @@
+"""The trace, recall and report endpoints, with the access rule, on both engines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from agritrace.store.orgs import create_organization, create_token
+from agritrace.web.api.trace import router
+from tests.helpers import Api, make_api
+from tests.trace.chain import (
+    CASE,
+    LOT_A,
+    PLOT,
+    SHOP_GLN,
+    UNITS,
+    capture,
+    factory_events,
+    farm_events,
+)
+
+
+def _api(engine: Engine) -> Api:
+    api = make_api(engine)
+    app: Any = api.client.app
+    if not any(getattr(r, "path", "") == "/trace/{identifier:path}" for r in app.routes):
+        app.include_router(router)  # until the lead registers it in create_app
+    capture(engine, farm_events() + factory_events(), api.org.name)
+    return api
+
+
+def _as(api: Api, engine: Engine, name: str, gln: str | None = None) -> dict[str, str]:
+    org = create_organization(engine, name, gln=gln)
+    return {"Authorization": f"Bearer {create_token(engine, org)}"}
+
+
+def test_trace_as_json_csv_and_dot(engine: Engine) -> None:
+    api = _api(engine)
+    answer = api.get(f"/trace/{UNITS[0]}?direction=back")
+    assert answer.status_code == 200, answer.text
+    graph = answer.json()
+    assert graph["root"] == UNITS[0] and PLOT in {n["id"] for n in graph["nodes"]}
+    csv = api.get(f"/trace/{UNITS[0]}?direction=back&format=csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert len(csv.text.splitlines()) == len(graph["edges"]) + 1
+    dot = api.get(f"/trace/{UNITS[0]}?format=dot&depth=1")
+    assert dot.headers["content-type"].startswith("text/vnd.graphviz")
+    assert dot.text.startswith("digraph")
+
+
+def test_trace_problems(engine: Engine) -> None:
+    api = _api(engine)
+    unknown = api.get(f"/trace/{UNITS[0]}X")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "application/problem+json"
+    bad = api.get("/trace/LOT-1")
+    assert bad.status_code == 400 and "urn:epc:id:sgtin" in bad.text
+    for query in ("direction=up", "format=pdf", "depth=-1", "since=yesterday"):
+        assert api.get(f"/trace/{UNITS[0]}?{query}").status_code == 400, query
+    assert api.client.get(f"/trace/{UNITS[0]}").status_code == 401
+
+
+def test_an_organization_sees_its_shipments_and_the_upstream_of_what_it_received(
+        engine: Engine) -> None:
+    api = _api(engine)
+    shop = _as(api, engine, "Siêu thị", SHOP_GLN)
+    received = api.client.get(f"/trace/{CASE}?direction=back", headers=shop)
+    assert received.status_code == 200, received.text
+    assert PLOT in {n["id"] for n in received.json()["nodes"]}
+    # Forward from its supplier's lot it sees only what came to it.
+    forward = api.client.get(f"/trace/{LOT_A}?direction=forward", headers=shop)
+    assert forward.status_code == 404
+    stranger = _as(api, engine, "Người lạ")
+    assert api.client.get(f"/trace/{UNITS[0]}", headers=stranger).status_code == 404
+    hidden = api.client.get(f"/trace/{CASE}?direction=forward", headers=shop).json()
+    assert hidden["hiddenEvents"] > 0
+
+
+def test_recall_reports_and_marking(engine: Engine) -> None:
+    api = _api(engine)
+    listed = api.get(f"/recall?lot={LOT_A}")
+    assert listed.status_code == 200
+    assert listed.json()["counts"]["item"] == 3
+    html = api.get(f"/recall?lot={LOT_A}&format=html&lang=en")
+    assert html.headers["content-type"].startswith("text/html")
+    assert "Product recall report" in html.text
+    by_plot = api.get(f"/recall?plot={PLOT}&format=csv")
+    assert by_plot.status_code == 200 and UNITS[2] in by_plot.text
+    assert api.get("/recall").status_code == 400
+    stranger = _as(api, engine, "Người lạ")
+    refused = api.client.post("/recall", json={"lots": [LOT_A], "reason": "thử"},
+                              headers=stranger)
+    assert refused.status_code == 403
+    assert api.client.post("/recall", json={"lots": [LOT_A]}, headers=api.auth
+                           ).status_code == 400
+    marked = api.client.post("/recall", json={"lots": [LOT_A], "reason": "dư lượng"},
+                             headers=api.auth)
+    assert marked.status_code == 201, marked.text
+    assert marked.json()["capture"]["captured"] == 2
+    events = api.get("/events?EQ_disposition=recalled").json()
+    assert len(events["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == 2
+
+
+def test_fsma_and_one_step_endpoints(engine: Engine) -> None:
+    api = _api(engine)
+    sheet = api.get(f"/reports/fsma204?lot={LOT_A}")
+    assert sheet.status_code == 200 and sheet.text.startswith("Critical Tracking Event")
+    xlsx = api.get(f"/reports/fsma204?lot={LOT_A}&format=xlsx")
+    assert xlsx.content[:2] == b"PK" and "spreadsheetml" in xlsx.headers["content-type"]
+    step = api.get(f"/reports/one-step?lot={LOT_A}")
+    assert step.status_code == 200 and step.json()["lot"] == LOT_A
+    assert api.get(f"/reports/one-step?lot={LOT_A}&format=csv").text.startswith("direction")
