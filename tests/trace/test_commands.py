@@ -1,0 +1,83 @@
+"""The trace, recall, report and generate commands as a user runs them, on a SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from agritrace.generator.run import Generated, chain
+from agritrace.settings import get_settings
+from agritrace.trace.commands import register
+
+runner = CliRunner()
+app = typer.Typer()
+register(app)
+SEED, SIZE = 5, 700
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("AGRITRACE_DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def _generated() -> Generated:
+    result = Generated()
+    for _ in chain(SEED, SIZE, result):
+        pass
+    assert result.first is not None
+    return result
+
+
+def test_generate_then_trace_recall_and_report(tmp_path: Path) -> None:
+    made = runner.invoke(app, ["generate", "--size", str(SIZE), "--seed", str(SEED)])
+    assert made.exit_code == 0, made.output
+    batch = _generated().first
+    assert batch is not None
+    assert f"{_generated().events:,} events captured" in made.stdout
+    back = runner.invoke(app, ["trace", batch.units[0], "--direction", "back"])
+    assert back.exit_code == 0, back.output
+    graph = orjson.loads(back.stdout)
+    assert set(batch.seasons) <= {n["id"] for n in graph["nodes"]}
+    dot = runner.invoke(app, ["trace", batch.plots[0], "--direction", "forward",
+                              "--format", "dot"])
+    assert dot.exit_code == 0 and dot.stdout.count(batch.units[0]) >= 1
+    out = tmp_path / "recall"
+    recalled = runner.invoke(app, ["recall", batch.harvest_lots[0], "--out", str(out)])
+    assert recalled.exit_code == 0, recalled.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "recall-en.html", "recall-vi.html", "recall.csv", "recall.json"]
+    assert f"{len(batch.units)} item" in recalled.stdout
+    sheet = tmp_path / "fsma.xlsx"
+    fsma = runner.invoke(app, ["report", "fsma204", batch.harvest_lots[0], "--out", str(sheet)])
+    assert fsma.exit_code == 0 and sheet.read_bytes()[:2] == b"PK"
+    step = runner.invoke(app, ["report", "one-step", batch.processed_lots[-1], "--format",
+                               "csv"])
+    assert step.exit_code == 0 and step.stdout.startswith("direction,relation")
+
+
+def test_generate_documents(tmp_path: Path) -> None:
+    made = runner.invoke(app, ["generate", "--size", "500", "--out", str(tmp_path / "docs"),
+                               "--per-file", "300"])
+    assert made.exit_code == 0, made.output
+    assert len(list((tmp_path / "docs").glob("*.jsonld"))) == 2
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["trace", "LOT-1"], "not an identifier"),
+    (["trace", "https://id.gs1.org/01/08931234000103/10/NONE"], "No event names"),
+    (["trace", "urn:x:1", "--direction", "up"], "Unknown direction"),
+    (["generate", "--size", "tiny"], "Unknown size"),
+])
+def test_errors_are_one_readable_message(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
