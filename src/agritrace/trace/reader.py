@@ -63,9 +63,14 @@ class StoredEvent:
         return self.terms.get(name, [])
 
 
-_EVENT_COLUMNS = ("id, event_id, event_type, action, event_time_us, event_tz, biz_step, "
-                  "disposition, read_point, biz_location, org_id, declared_error")
+_EVENT_COLUMNS = ("e.id, e.event_id, e.event_type, e.action, e.event_time_us, e.event_tz, "
+                  "e.biz_step, e.disposition, e.read_point, e.biz_location, e.org_id, "
+                  "e.declared_error")
+# An event is erroneous when a declaration with its eventID exists (EPCIS 2.0 7.4.1.2).
+_DECLARED = ("CASE WHEN e.event_id IS NOT NULL AND EXISTS (SELECT 1 FROM events d WHERE "
+             "d.event_id = e.event_id AND d.declared_error = 1) THEN 1 ELSE 0 END")
 _TERM_COLUMNS = "event_pk, role, value, type, quantity, uom"
+_JOINED_TERMS = "t.role, t.value, t.type, t.quantity, t.uom"
 
 
 class EventReader:
@@ -91,59 +96,63 @@ class EventReader:
 
     def hits(self, values: Iterable[str], roles: Sequence[str] | None = None
              ) -> list[tuple[Term, StoredEvent]]:
-        """(term, event) for every live event naming one of ``values``."""
-        found: list[tuple[Term, int]] = []
+        """(term, event) for every live event naming one of ``values``.
+
+        One query per chunk reads the term, its event and whether the event was declared
+        erroneous, so a level of a walk costs one round trip here.
+        """
+        out: list[tuple[Term, StoredEvent]] = []
         for chunk in _chunks(sorted(set(values))):
-            sql = f"SELECT {_TERM_COLUMNS} FROM event_terms WHERE value IN ({self._marks(chunk)})"
+            sql = (f"SELECT {_JOINED_TERMS}, {_EVENT_COLUMNS}, {_DECLARED} FROM event_terms t "
+                   f"JOIN events e ON e.id = t.event_pk WHERE t.value IN ({self._marks(chunk)})")
             params: list[Any] = list(chunk)
             if roles is not None:
-                sql += f" AND role IN ({self._marks(roles)})"
+                sql += f" AND t.role IN ({self._marks(roles)})"
                 params.extend(roles)
-            found.extend((Term(*row[1:]), row[0]) for row in self._run(sql, params))
-        loaded = self.load(pk for _, pk in found)
-        return [(term, loaded[pk]) for term, pk in found if pk in loaded]
+            for row in self._run(sql, params):
+                event = self._adopt(row[5:])
+                if event is not None:
+                    out.append((Term(*row[:5]), event))
+        return out
 
     def at_places(self, places: Iterable[str]) -> list[tuple[str, StoredEvent]]:
         """(place, event) for every live event whose bizLocation or readPoint is one of them."""
-        found: list[tuple[str, int]] = []
+        out: list[tuple[str, StoredEvent]] = []
         for chunk in _chunks(sorted(set(places))):
             marks = self._marks(chunk)
-            sql = (f"SELECT biz_location, read_point, id FROM events WHERE biz_location IN "
-                   f"({marks}) OR read_point IN ({marks})")
+            sql = (f"SELECT {_EVENT_COLUMNS}, {_DECLARED} FROM events e WHERE e.biz_location IN "
+                   f"({marks}) OR e.read_point IN ({marks})")
             wanted = set(chunk)
-            for location, point, pk in self._run(sql, [*chunk, *chunk]):
-                found.append((location if location in wanted else point, pk))
-        loaded = self.load(pk for _, pk in found)
-        return [(place, loaded[pk]) for place, pk in found if pk in loaded]
-
-    def load(self, pks: Iterable[int]) -> dict[int, StoredEvent]:
-        """The live events among ``pks`` (inside the time bounds, not declared erroneous)."""
-        wanted = set(pks)
-        missing = sorted(pk for pk in wanted if pk not in self.events)
-        for chunk in _chunks(missing):
-            self._load_chunk(chunk)
-        out: dict[int, StoredEvent] = {}
-        for pk in wanted:
-            event = self.events.get(pk)
-            if event is not None:
-                out[pk] = event
+            for row in self._run(sql, [*chunk, *chunk]):
+                event = self._adopt(row)
+                if event is not None:
+                    place = event.biz_location or ""
+                    out.append((place if place in wanted else event.read_point or "", event))
         return out
 
     def need(self, wanted: Iterable[tuple[StoredEvent, str]]) -> None:
-        """Read the terms of each (event, role group) not read yet, in one query per group."""
-        by_group: dict[str, dict[int, StoredEvent]] = {}
+        """Read the terms of each (event, role group) not read yet: one query for all groups."""
+        pairs: list[tuple[str, StoredEvent]] = []
         for event, group in wanted:
             if group not in event.terms:
-                by_group.setdefault(group, {})[event.pk] = event
-        for group, chosen in by_group.items():
-            for event in chosen.values():
                 event.terms[group] = []
-            roles = ROLE_GROUPS[group]
-            for chunk in _chunks(sorted(chosen)):
-                sql = (f"SELECT {_TERM_COLUMNS} FROM event_terms WHERE event_pk IN "
-                       f"({self._marks(chunk)}) AND role IN ({self._marks(roles)})")
-                for row in self._run(sql, [*chunk, *roles]):
-                    chosen[row[0]].terms[group].append(Term(*row[1:]))
+                pairs.append((group, event))
+        for chunk in _chunks(pairs):
+            by_group: dict[str, dict[int, StoredEvent]] = {}
+            for group, event in chunk:
+                by_group.setdefault(group, {})[event.pk] = event
+            clauses, params = [], []
+            for group, chosen in by_group.items():
+                roles = ROLE_GROUPS[group]
+                clauses.append(f"(event_pk IN ({self._marks(list(chosen))}) AND role IN "
+                               f"({self._marks(roles)}))")
+                params.extend([*chosen, *roles])
+            sql = f"SELECT {_TERM_COLUMNS} FROM event_terms WHERE " + " OR ".join(clauses)
+            for row in self._run(sql, params):
+                for group, chosen in by_group.items():
+                    owner = chosen.get(row[0])
+                    if owner is not None and row[1] in ROLE_GROUPS[group]:
+                        owner.terms[group].append(Term(*row[1:]))
 
     def bodies(self, pks: Iterable[int]) -> dict[int, dict[str, Any]]:
         out: dict[int, dict[str, Any]] = {}
@@ -152,32 +161,19 @@ class EventReader:
             out.update((pk, orjson.loads(body)) for pk, body in self._run(sql, chunk))
         return out
 
-    def _load_chunk(self, chunk: list[int]) -> None:
-        sql = f"SELECT {_EVENT_COLUMNS} FROM events WHERE id IN ({self._marks(chunk)})"
-        rows = self._run(sql, chunk)
-        ids = sorted({row[1] for row in rows if row[1]})
-        declared = self._declared(ids)
-        for row in rows:
-            pk, event_id = row[0], row[1]
-            if row[11] or (event_id and event_id in declared):
-                if event_id:
-                    self.erroneous.add(event_id)
-                self.events[pk] = None
-                continue
-            if not self._in_bounds(row[4]):
-                self.events[pk] = None
-                continue
-            self.events[pk] = StoredEvent(*row[:11])
-        for pk in chunk:
-            self.events.setdefault(pk, None)
-
-    def _declared(self, event_ids: list[str]) -> set[str]:
-        declared: set[str] = set()
-        for chunk in _chunks(event_ids):
-            sql = (f"SELECT event_id FROM events WHERE declared_error = 1 AND event_id IN "
-                   f"({self._marks(chunk)})")
-            declared.update(row[0] for row in self._run(sql, chunk))
-        return declared
+    def _adopt(self, row: Sequence[Any]) -> StoredEvent | None:
+        """The cached event for a row of _EVENT_COLUMNS + _DECLARED (None if not live)."""
+        pk = row[0]
+        if pk in self.events:
+            return self.events[pk]
+        event: StoredEvent | None = None
+        if row[11] or row[12]:
+            if row[1]:
+                self.erroneous.add(row[1])
+        elif self._in_bounds(row[4]):
+            event = StoredEvent(*row[:11])
+        self.events[pk] = event
+        return event
 
     def _in_bounds(self, time_us: int) -> bool:
         if self.since_us is not None and time_us < self.since_us:
