@@ -22,7 +22,8 @@ def _reach(links: Links, start: int, forward: bool) -> set[int]:
     following: dict[int, set[int]] = defaultdict(set)
     for source, target in links:
         following[source if forward else target].add(target if forward else source)
-    seen, todo = set(), [start]
+    seen: set[int] = set()
+    todo = [start]
     while todo:
         for other in following[todo.pop()] - seen:
             seen.add(other)
