@@ -26,7 +26,7 @@ from agritrace.epcis.document import Document, Event
 from agritrace.epcis.times import format_time, now_micros
 from agritrace.errors import NoSuchResourceException, Problem, QueryParameterException
 from agritrace.store.orgs import Organization
-from agritrace.trace.graph import Edge, Graph, Inconsistency, node_kind
+from agritrace.trace.graph import Edge, Graph, Inconsistency
 from agritrace.trace.lineage import TraceRequest, Viewer, parse_identifier, trace
 from agritrace.trace.reader import EventReader
 
@@ -216,5 +216,5 @@ def _chunked(values: list[str]) -> list[list[str]]:
     return [list(c) for c in iter(lambda: tuple(itertools.islice(iterator, MARK_CHUNK)), ())]
 
 
-__all__ = ["Affected", "Recall", "lots_of_plot", "mark_recalled", "node_kind", "recall",
+__all__ = ["Affected", "Recall", "lots_of_plot", "mark_recalled", "recall",
            "recall_events"]
