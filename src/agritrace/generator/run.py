@@ -15,6 +15,7 @@ identifiers from.
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -43,12 +44,16 @@ from agritrace.store.orgs import Organization, ensure_organization
 SIZES = {"demo": 600, "small": 20_000, "medium": 200_000, "large": 2_000_000,
          "huge": 10_000_000}
 SAMPLE_EVERY = 25
+MAX_SAMPLES = 400
 CREATED = "2025-12-31T00:00:00+07:00"
 
 
 @dataclass
 class Generated:
-    """What a run produced: counts, the first batch and 1 batch in 25 as samples.
+    """What a run produced: counts, the first batch and samples of the others.
+
+    The candidates are 1 batch in 25; at most MAX_SAMPLES of them are kept, chosen uniformly
+    (reservoir sampling, seeded), so memory stays bounded whatever the size.
 
     In large chains the first batch is a big one (see ``chains.BIG_FROM``); the samples skip the
     big batches, which are rare, so picks from them are typical.
@@ -85,6 +90,7 @@ def chain(seed: int, size: int, result: Generated | None = None
           ) -> Iterator[tuple[str, Event]]:
     """(organization name, event) for a chain of at least ``size`` events, in batch order."""
     result = result if result is not None else Generated()
+    picker = random.Random(seed)
     for number in itertools.count():
         if result.events >= size:
             return
@@ -99,7 +105,16 @@ def chain(seed: int, size: int, result: Generated | None = None
         if number == 0:
             result.first = builder.batch
         elif number % SAMPLE_EVERY == 1:
-            result.samples.append(builder.batch)
+            _keep(result, builder.batch, number // SAMPLE_EVERY, picker)
+
+
+def _keep(result: Generated, batch: Batch, seen: int, picker: random.Random) -> None:
+    if len(result.samples) < MAX_SAMPLES:
+        result.samples.append(batch)
+        return
+    slot = picker.randint(0, seen)
+    if slot < MAX_SAMPLES:
+        result.samples[slot] = batch
 
 
 def write_documents(seed: int, size: int, out_dir: Path, *, per_file: int = 100_000,
