@@ -23,7 +23,10 @@ from tests.trace.chain import (
     SHOP,
     SHOP_PARTY,
     UNITS,
+    at,
+    capture,
     load_chain,
+    sscc,
 )
 
 
@@ -108,3 +111,24 @@ def test_one_step_back_names_the_supplier_and_inputs(engine: Engine) -> None:
     inputs = [(r["code"], r["quantity"]) for r in made.as_dict()["back"]
               if r["relation"] == "input"]
     assert inputs == [(LOT_A, 500.0)]
+
+
+def test_a_transformation_that_assigns_a_lot_gives_its_units_that_tlc(engine: Engine) -> None:
+    load_chain(engine)
+    new_lot = UNITS[3].split("/21/")[0] + "/10/R1"
+    capture(engine, [
+        {"type": "TransformationEvent", **at(11), "ilmd": {"cbvmda:lotNumber": "R1"},
+         "inputQuantityList": [{"epcClass": LOT_A, "quantity": 1.0, "uom": "KGM"}],
+         "outputEPCList": [UNITS[3]], "bizStep": "commissioning",
+         "readPoint": {"id": FACTORY}},
+        {"type": "AggregationEvent", **at(12), "action": "ADD", "parentID": sscc(30),
+         "childEPCs": [UNITS[3]], "readPoint": {"id": FACTORY}},
+        {"type": "ObjectEvent", **at(13), "action": "OBSERVE", "epcList": [sscc(30)],
+         "bizStep": "shipping", "readPoint": {"id": FACTORY}},
+    ])
+    rows = [r.values for r in fsma204.fsma_rows(engine, [LOT_A])]
+    made = [r for r in rows if r[0] == "Transformation" and r[1] == "2025-03-11"]
+    assert [(r[3], r[6], r[7], r[12]) for r in made] == [(new_lot, "1", "EA", LOT_A)]
+    shipped = [r for r in rows if r[0] == "Shipping" and r[1] == "2025-03-13"]
+    assert [(r[3], r[5], r[6]) for r in shipped] == [
+        (new_lot, "GTIN " + UNITS[3].split("/01/")[1][:14], "1")]

@@ -10,7 +10,8 @@ Events map to CTEs by their bizStep: a commissioning ObjectEvent with harvest IL
 *harvesting*, ``cooling`` (any vocabulary) *cooling*, ``packing`` of a lot *initial packing*,
 ``shipping`` *shipping*, ``receiving`` *receiving* (*first land-based receiving* when the
 source is a vessel), a TransformationEvent *transformation*. The TLC of a serialized item is the
-lot it was made from; that of a logistic unit the TLCs of what it held.
+lot its transformation assigned (GTIN + ILMD lotNumber), or else the lot it was made from; that
+of a logistic unit the TLCs of what it held, counted in units.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine
 
@@ -60,10 +62,10 @@ def fsma_rows(engine: Engine, lots: Iterable[str], *, since_us: int | None = Non
         graph = found if graph is None else _merge(graph, found)
     if graph is None:
         return []
-    tlcs = _tlc_index(graph)
     pks = {e.event_pk for e in graph.edges.values()}
     with engine.connect() as conn:
         bodies = EventReader(conn).bodies(pks)
+    tlcs = _tlc_index(graph, _assigned(bodies.values()))
     rows = [row for pk in sorted(pks) for row in _rows(bodies[pk], tlcs)]
     rows = list(dict.fromkeys(rows))
     return sorted(rows, key=Row.sort_key)
@@ -109,7 +111,27 @@ def _merge(graph: Graph, other: Graph) -> Graph:
     return graph
 
 
-def _tlc_index(graph: Graph) -> dict[str, dict[str, int]]:
+def _assigned(events: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Items given a new TLC by the transformation that made them (ILMD lotNumber).
+
+    >>> _assigned([{"type": "TransformationEvent", "ilmd": {"cbvmda:lotNumber": "R1"},
+    ...   "outputEPCList": ["https://id.gs1.org/01/08931234000103/21/7"]}])
+    {'https://id.gs1.org/01/08931234000103/21/7': 'https://id.gs1.org/01/08931234000103/10/R1'}
+    """
+    out: dict[str, str] = {}
+    for event in events:
+        ilmd = event.get("ilmd")
+        lot = ilmd.get("cbvmda:lotNumber") if isinstance(ilmd, dict) else None
+        if event.get("type") != "TransformationEvent" or not isinstance(lot, str):
+            continue
+        for epc in event.get("outputEPCList") or ():
+            item = lenient_id(epc)
+            if "/21/" in item:
+                out[item] = f"{item.split('/21/', 1)[0]}/10/{quote(lot, safe='')}"
+    return out
+
+
+def _tlc_index(graph: Graph, assigned: dict[str, str]) -> dict[str, dict[str, int]]:
     """Each node's traceability lot codes, with how many items of each it is or holds."""
     made_from: dict[str, set[str]] = defaultdict(set)
     holds: dict[str, set[str]] = defaultdict(set)
@@ -126,7 +148,7 @@ def _tlc_index(graph: Graph) -> dict[str, dict[str, int]]:
         if node_kind(node) == "lot":
             return {node: 0}
         found: dict[str, int] = defaultdict(int)
-        for lot in made_from.get(node, ()):
+        for lot in [assigned[node]] if node in assigned else made_from.get(node, ()):
             found[lot] += 1
         if depth < 4:
             for child in holds.get(node, ()):
