@@ -4,6 +4,12 @@ See :mod:`agritrace.trace.lineage` for the rules in prose. A :class:`Visit` is a
 expand, with the window during which it was inside the container the walk came from (events
 outside that window are not the container's journey with this thing) and whether it was reached
 upward from one of its own children (then its other children are not followed).
+
+Each identifier is expanded once per walk (once more if first reached only upward and later
+from above). Visits of one identifier in the same level merge (the union of their windows); a
+container reached again at a later level with another window is not expanded again, so its
+events in that second window are missed: rare in practice (a container refilled with goods of
+the same lineage), and the price of a walk that always ends.
 """
 
 from __future__ import annotations
