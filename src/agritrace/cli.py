@@ -16,6 +16,7 @@ from agritrace.labels.commands import stamps_app
 from agritrace.settings import get_settings
 from agritrace.store.engine import make_engine
 from agritrace.store.migrate import upgrade
+from agritrace.trace.commands import register as register_trace
 
 app = typer.Typer(help="agritrace: GS1 EPCIS 2.0 traceability for agricultural products.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(stamps_app, name="stamps")
 app.add_typer(farm_app, name="farm")
+register_trace(app)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)

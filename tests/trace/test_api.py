@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Engine
 
 from agritrace.store.orgs import create_organization, create_token
-from agritrace.web.api.trace import router
 from tests.helpers import Api, make_api
 from tests.trace.chain import (
     CASE,
@@ -23,9 +20,6 @@ from tests.trace.chain import (
 
 def _api(engine: Engine) -> Api:
     api = make_api(engine)
-    app: Any = api.client.app
-    if not any(getattr(r, "path", "") == "/trace/{identifier:path}" for r in app.routes):
-        app.include_router(router)  # until the lead registers it in create_app
     capture(engine, farm_events() + factory_events(), api.org.name)
     return api
 

@@ -7,16 +7,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-import typer
 from typer.testing import CliRunner
 
+from agritrace.cli import app
 from agritrace.generator.run import Generated, chain
 from agritrace.settings import get_settings
-from agritrace.trace.commands import register
 
 runner = CliRunner()
-app = typer.Typer()
-register(app)
 SEED, SIZE = 5, 700
 
 

@@ -11,7 +11,7 @@ from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
 from agritrace.web import problems
-from agritrace.web.api import epcis, farm, stamps
+from agritrace.web.api import epcis, farm, stamps, trace
 from agritrace.web.pages import resolver
 
 
@@ -33,4 +33,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(resolver.router)
     app.include_router(farm.router)
     app.include_router(stamps.router)
+    app.include_router(trace.router)
     return app

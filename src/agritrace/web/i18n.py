@@ -20,6 +20,9 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from agritrace.web.texts_farm import TEXTS as FARM_TEXTS
+from agritrace.web.texts_reports import TEXTS as REPORT_TEXTS
+
 LANGUAGES = ("vi", "en")
 DEFAULT = "vi"
 COOKIE = "lang"
@@ -27,7 +30,7 @@ _COOKIE_AGE_S = 365 * 24 * 3600
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 #: key -> {language -> text}. Texts may hold ``{name}`` fields filled by ``Translator(...)``.
-CATALOGUE: dict[str, dict[str, str]] = {
+CONSUMER_TEXTS: dict[str, dict[str, str]] = {
     "site_name": {"vi": "Truy xuất nguồn gốc", "en": "Product traceability"},
     "switch_language": {"vi": "English", "en": "Tiếng Việt"},
     "product": {"vi": "Sản phẩm", "en": "Product"},
@@ -110,6 +113,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
                       "en": "You can report it with the form below or call the market "
                             "surveillance hotline: 1800 1008."},
 }
+
+#: Every page's texts; each group of pages keeps its own module so their keys stay apart.
+CATALOGUE: dict[str, dict[str, str]] = {**CONSUMER_TEXTS, **FARM_TEXTS, **REPORT_TEXTS}
 
 # Journey step names: CBV bizStep words and the agritrace diary words.
 STEPS: dict[str, dict[str, str]] = {
