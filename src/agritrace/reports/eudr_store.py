@@ -1,0 +1,258 @@
+"""EUDR data from the store: the plots a shipment came from, their producers, their risks.
+
+A shipment is one or more identifiers (lots, items, an SSCC). Each is traced back with the
+asking organization's access rule (:mod:`agritrace.trace.access`): a holder of a code sees its
+upstream. The plots are the places whose harvest events commissioned a lot on the way
+(``commissioned`` edges of the lineage graph) and that a farm registry knows as plots. For each:
+
+- producer: the farmer the registry names for the plot, else the organization that registered it;
+- country: ``cbvmda:countryOfOrigin`` of the harvest event (what the producer declared);
+- production place: commune, district, province of the plot (else its name);
+- geometry and area: the registry's.
+
+The plot data comes from whichever organization registered the plot, because the operator's due
+diligence needs its suppliers' plots; what an organization can reach is bounded by the trace.
+Risk results (:func:`import_risks`) are the importing organization's own and seen only by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, insert, select
+
+from agritrace.epcis.times import now_micros
+from agritrace.errors import Problem, ValidationException
+from agritrace.farm.places import Place
+from agritrace.farm.tables import members, places
+from agritrace.ids.epc import lenient_id
+from agritrace.reports import eudr
+from agritrace.reports.tables import plot_risks
+from agritrace.store.orgs import Organization
+from agritrace.store.tables import events, organizations
+from agritrace.trace.access import Viewer
+from agritrace.trace.lineage import TraceRequest, parse_identifier, trace
+
+_COUNTRY = "cbvmda:countryOfOrigin"
+_ILMD_PLOT = "agt:plot"
+MAX_IDENTIFIERS = 200
+
+
+@dataclass(frozen=True)
+class ShipmentPlot:
+    """One plot a shipment came from, as the registry holds it, with the lots harvested there."""
+
+    place: Place
+    record: eudr.PlotRecord
+    registered_by: str
+    lots: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """What a shipment traced back to: its plots, and harvest plots no registry knows."""
+
+    identifiers: tuple[str, ...]
+    plots: tuple[ShipmentPlot, ...]
+    unregistered: tuple[str, ...] = ()
+    net_mass_kg: float | None = None
+    hidden_events: int = 0
+
+    @property
+    def records(self) -> list[eudr.PlotRecord]:
+        return [p.record for p in self.plots]
+
+
+@dataclass
+class _Origins:
+    lots: dict[str, set[str]] = field(default_factory=dict)
+    countries: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, set[str]] = field(default_factory=dict)
+    named: set[str] = field(default_factory=set)
+    """Places a harvest's ILMD names as its plot (``agt:plot``): plots, registered or not."""
+
+
+def parse_shipment(identifiers: Iterable[str]) -> tuple[str, ...]:
+    """The canonical identifiers of a shipment, or QueryParameterException naming the bad one."""
+    ids = tuple(dict.fromkeys(parse_identifier(i) for i in identifiers if i.strip()))
+    if not ids or len(ids) > MAX_IDENTIFIERS:
+        raise ValidationException("A shipment needs its identifiers", [Problem(
+            "id", f"1 to {MAX_IDENTIFIERS} lot, item or SSCC identifiers", str(len(ids)))])
+    return ids
+
+
+def find_shipment(engine: Engine, org: Organization, identifiers: Iterable[str]) -> Shipment:
+    """Trace each identifier back and collect the registered plots it came from."""
+    ids = parse_shipment(identifiers)
+    viewer = Viewer.of(org)
+    origins = _Origins()
+    hidden = 0
+    mass: float | None = 0.0
+    for identifier in ids:
+        graph = trace(engine, TraceRequest(identifier, "back"), viewer=viewer)
+        hidden += graph.hidden_events
+        quantity = graph.quantities.get(identifier)
+        mass = mass + quantity[0] if mass is not None and quantity and quantity[1] == "KGM" \
+            else None
+        pks: dict[int, set[str]] = {}
+        for edge in graph.edges.values():
+            if edge.relation == "commissioned" and graph.nodes[edge.source].kind != "season":
+                origins.lots.setdefault(edge.source, set()).add(edge.target)
+                pks.setdefault(edge.event_pk, set()).add(edge.source)
+        _read_origins(engine, pks, origins)
+    return _shipment(engine, ids, origins, mass or None, hidden)
+
+
+def _read_origins(engine: Engine, pks: Mapping[int, set[str]], origins: _Origins) -> None:
+    """The place URIs as the events wrote them, and the country each harvest declared."""
+    if not pks:
+        return
+    with engine.connect() as conn:
+        rows = conn.execute(select(events.c.id, events.c.body).where(
+            events.c.id.in_(list(pks)))).all()
+    for row in rows:
+        body = orjson.loads(row.body)
+        ilmd = body.get("ilmd") if isinstance(body.get("ilmd"), dict) else {}
+        written = [ilmd.get(_ILMD_PLOT), *(body.get(k, {}).get("id") for k in
+                                           ("bizLocation", "readPoint")
+                                           if isinstance(body.get(k), dict))]
+        for source in pks[row.id]:
+            raw = {w for w in written if isinstance(w, str) and lenient_id(w) == source}
+            origins.raw.setdefault(source, {source}).update(raw)
+            plot = ilmd.get(_ILMD_PLOT)
+            if isinstance(plot, str) and lenient_id(plot) == source:
+                origins.named.add(source)
+            country = ilmd.get(_COUNTRY)
+            if isinstance(country, str) and country.strip():
+                origins.countries.setdefault(source, country.strip())
+
+
+def _shipment(engine: Engine, ids: tuple[str, ...], origins: _Origins, mass: float | None,
+              hidden: int) -> Shipment:
+    by_raw = {raw: source for source, forms in origins.raw.items() for raw in forms}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(places, organizations.c.name.label("org_name"),
+                   members.c.name.label("farmer_name"))
+            .join(organizations, organizations.c.id == places.c.org_id)
+            .outerjoin(members, members.c.id == places.c.farmer_id)
+            .where(places.c.uri.in_(list(by_raw)), places.c.kind == "plot")
+            .order_by(places.c.org_id, places.c.id)).all()
+    found: list[ShipmentPlot] = []
+    for row in rows:
+        source = by_raw[row.uri]
+        place = Place(row.id, row.org_id, row.uri, row.name, row.kind, row.area_ha,
+                      orjson.loads(row.geometry) if row.geometry else None, row.farmer_id,
+                      row.technical_manager_id, row.commune, row.district, row.province,
+                      row.crop, row.variety, row.market, row.area_code)
+        found.append(ShipmentPlot(place, _record(place, row.farmer_name or row.org_name,
+                                                 origins.countries.get(source)),
+                                  row.org_name, tuple(sorted(origins.lots.get(source, ())))))
+    known = {by_raw[p.place.uri] for p in found}
+    unregistered = tuple(sorted(origins.named - known))
+    return Shipment(ids, tuple(found), unregistered, mass, hidden)
+
+
+def _record(place: Place, producer: str | None, country: str | None) -> eudr.PlotRecord:
+    where = ", ".join(p for p in (place.commune, place.district, place.province) if p)
+    return eudr.PlotRecord(place.uri, producer, country, where or place.name, place.geometry,
+                           place.area_ha)
+
+
+def shipment_readiness(shipment: Shipment) -> eudr.ShipmentReadiness:
+    return eudr.readiness(shipment.records)
+
+
+def shipment_geojson(shipment: Shipment, *, strict: bool = True) -> dict[str, Any]:
+    """The EU GeoJSON of the shipment's plots (ValidationException if one is not ready)."""
+    if not shipment.plots:
+        raise ValidationException("The shipment leads to no registered plot", [Problem(
+            "id", "a lot or shipment that traces back to harvests on registered plots",
+            ", ".join(shipment.identifiers))])
+    return eudr.feature_collection(shipment.records, strict=strict)
+
+
+def shipment_statement(
+    shipment: Shipment, *, activity: str, commodity: str, description: str | None = None,
+    net_mass_kg: float | None = None, hs_code: str | None = None,
+    operator: Mapping[str, Any] | None = None, reference: str | None = None,
+) -> dict[str, Any]:
+    """The statement data; the net mass defaults to the traced lots' quantity in kg."""
+    mass = net_mass_kg if net_mass_kg is not None else shipment.net_mass_kg
+    if mass is None:
+        raise ValidationException("The statement needs the net mass", [Problem(
+            "netWeight", "the shipment's net mass in kg (the events give no quantity in kg)",
+            "none")])
+    known = eudr.COMMODITIES.get(commodity)
+    line = eudr.CommodityLine(
+        commodity, description or (known.name_en if known else commodity), mass,
+        tuple(p.record.plot_id for p in shipment.plots), hs_code)
+    return eudr.statement(activity, [line], shipment.records, operator=operator,
+                          reference=reference)
+
+
+# --- deforestation risk ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskImport:
+    """What an import stored: the plots and their results."""
+
+    document: str
+    stored: tuple[eudr.PlotRisk, ...]
+
+
+def import_risks(engine: Engine, org: Organization, text: str, *, document: str,
+                 commodity: str = "coffee", imported_by: str = "") -> RiskImport:
+    """Store a Whisp CSV's results; all or nothing: any problem stores no row.
+
+    The plot id column (``external_id``) must hold a registered plot's URI.
+    """
+    if commodity not in eudr.COMMODITIES:
+        raise ValidationException(f"Unknown commodity {commodity!r}", [Problem(
+            "commodity", "one of " + ", ".join(eudr.COMMODITIES), repr(commodity))])
+    result = eudr.read_whisp_csv(text, commodity=commodity, document=document)
+    problems = list(result.problems)
+    if not result.risks and not problems:
+        problems.append(Problem("rows", "at least one plot's result", "none", document=document))
+    with engine.begin() as conn:
+        registered = set(conn.execute(select(places.c.uri).where(
+            places.c.uri.in_(list(result.risks)), places.c.kind == "plot")).scalars())
+        for risk in result.risks.values():
+            if risk.plot_id not in registered:
+                problems.append(Problem("external_id", "the URI of a registered plot",
+                                        repr(risk.plot_id), document=document, line=risk.line))
+        if problems:
+            raise ValidationException(f"{document}: nothing imported", problems)
+        now = now_micros()
+        conn.execute(insert(plot_risks), [{
+            "org_id": org.id, "plot_uri": r.plot_id, "commodity": commodity, "risk": r.risk,
+            "risk_column": r.risk_column, "area_ha": r.area_ha, "country": r.country,
+            "disturbance_after_cutoff": None if r.disturbance_after_cutoff is None
+            else int(r.disturbance_after_cutoff),
+            "indicators": orjson.dumps(dict(r.indicators)).decode(), "document": document,
+            "line": r.line, "imported_by": imported_by or org.name, "imported_us": now,
+        } for r in result.risks.values()])
+    return RiskImport(document, tuple(result.risks.values()))
+
+
+def stored_risks(engine: Engine, org: Organization, plot_uris: Sequence[str]
+                 ) -> eudr.WhispImport:
+    """The organization's newest result per plot, as :func:`eudr.read_whisp_csv` gives them."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(plot_risks).where(
+            plot_risks.c.org_id == org.id, plot_risks.c.plot_uri.in_(list(plot_uris)))
+            .order_by(plot_risks.c.id)).all()
+    risks = {row.plot_uri: eudr.PlotRisk(
+        row.plot_uri, row.risk, row.risk_column, row.area_ha, row.country,
+        None if row.disturbance_after_cutoff is None else bool(row.disturbance_after_cutoff),
+        orjson.loads(row.indicators), row.line) for row in rows}
+    return eudr.WhispImport(risks, ())
+
+
+def shipment_risks(engine: Engine, org: Organization, shipment: Shipment) -> eudr.ShipmentRisk:
+    ids = [p.record.plot_id for p in shipment.plots]
+    return eudr.shipment_risk(stored_risks(engine, org, ids), ids)
