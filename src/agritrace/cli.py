@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from agritrace.errors import AgritraceError
 from agritrace.farm.commands import farm_app
 from agritrace.labels.commands import stamps_app
+from agritrace.reports.commands import register as register_reports
 from agritrace.settings import get_settings
 from agritrace.store.engine import make_engine
 from agritrace.store.migrate import upgrade
@@ -27,6 +28,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(stamps_app, name="stamps")
 app.add_typer(farm_app, name="farm")
 register_trace(app)
+register_reports(app)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -179,6 +181,7 @@ def demo(
     from sqlalchemy.engine import make_url
 
     from agritrace.demo import load_demo
+    from agritrace.reports.rice_demo import demo_commands, load_report_demos
 
     settings = get_settings()
     url = make_url(settings.database_url)
@@ -188,6 +191,7 @@ def demo(
     engine = make_engine(settings.database_url)
     upgrade(engine)
     chain = load_demo(engine)
+    rice = load_report_demos(engine, chain)
     out.print(f"[green]demo loaded[/green]: {chain.events} events in {settings.database_url}")
     for org, token in chain.tokens.items():
         out.print(f"  token for {org}: [bold]{token}[/bold]")
@@ -198,6 +202,8 @@ def demo(
     bag_path = chain.bags[0].removeprefix("https://id.gs1.org")
     out.print(f"  scan a bag of roasted coffee: http://{host}:{port}{bag_path}", highlight=False)
     out.print(f"  the green-bean lot: {chain.green_lot}", highlight=False)
+    for command in demo_commands(chain, rice):
+        out.print(f"  {command}", highlight=False)
     if serve_after:
         serve(host=host, port=port)
 

@@ -1,0 +1,326 @@
+"""CLI commands: ``agritrace eudr readiness|geojson|statement|risk-import`` and
+``agritrace methane season|totals``.
+
+Thin adapters over :mod:`agritrace.reports.eudr_store` and :mod:`agritrace.reports.methane_store`;
+:func:`register` adds them to the main command. Errors print as one readable message (exit 2).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+
+from agritrace.errors import AgritraceError
+from agritrace.settings import get_settings
+from agritrace.store.engine import make_engine
+from agritrace.store.migrate import upgrade
+from agritrace.store.orgs import Organization, find_organization
+
+if TYPE_CHECKING:
+    from agritrace.reports.eudr_store import Shipment
+    from agritrace.reports.exports import ReadinessRow
+    from agritrace.reports.methane import GroupTotal
+    from agritrace.reports.methane_store import SeasonReport
+
+eudr_app = typer.Typer(help="EU Deforestation Regulation: plot readiness, EU GeoJSON, "
+                       "statement data, deforestation-risk results.", no_args_is_help=True)
+methane_app = typer.Typer(help="Rice methane per plot and season (IPCC 2019 Tier 1) and "
+                          "totals per cooperative and province.", no_args_is_help=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+Ids = Annotated[list[str], typer.Argument(metavar="ID...", help="Lots, items or an SSCC "
+                                          "(EPC URN or GS1 Digital Link) of the shipment")]
+Org = Annotated[str, typer.Option("--org", help="The organization asking (its access rule "
+                                  "and its risk results apply)")]
+Lang = Annotated[str, typer.Option("--lang", help="vi | en")]
+Out = Annotated[Path | None, typer.Option("--out", help="Write to a file instead of stdout")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(eudr_app, name="eudr")
+    app.add_typer(methane_app, name="methane")
+
+
+def _engine() -> Engine:
+    engine = make_engine(get_settings().database_url)
+    upgrade(engine)
+    return engine
+
+
+def _fail(exc: AgritraceError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+    return typer.Exit(code=2)
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise typer.BadParameter(f"{value!r}: expected one of {', '.join(allowed)}",
+                                 param_hint=name)
+    return value
+
+
+def _emit(text: str, path: Path | None) -> None:
+    if path is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        path.write_text(text, encoding="utf-8")
+        err.print(f"written: {path}", highlight=False)
+
+
+def _shipment(engine: Engine, org: str, ids: list[str]) -> tuple[Organization, Shipment]:
+    from agritrace.reports.eudr_store import find_shipment
+
+    organization = find_organization(engine, org)
+    return organization, find_shipment(engine, organization, ids)
+
+
+@eudr_app.command("readiness")
+def readiness_command(
+    ids: Ids, org: Org, lang: Lang = "vi",
+    output_format: Annotated[str, typer.Option("--format", help="text | csv | json")] = "text",
+    geojson: Annotated[Path | None, typer.Option(
+        "--geojson", help="Also write the EU GeoJSON of the plots that are ready")] = None,
+    output: Out = None,
+) -> None:
+    """Which plots of a shipment are ready for the EU system, what to fix, and their risk."""
+    from agritrace.reports import exports
+    from agritrace.reports.eudr import to_geojson_text
+    from agritrace.reports.eudr_store import (
+        shipment_geojson,
+        shipment_readiness,
+        shipment_risks,
+    )
+
+    _choice("--lang", lang, ("vi", "en"))
+    _choice("--format", output_format, ("text", "csv", "json"))
+    engine = _engine()
+    try:
+        organization, shipment = _shipment(engine, org, ids)
+        state = shipment_readiness(shipment)
+        risk = shipment_risks(engine, organization, shipment)
+        collection = shipment_geojson(shipment, strict=False) if geojson else None
+    except AgritraceError as exc:
+        raise _fail(exc) from exc
+    rows = exports.readiness_rows(shipment, state, risk, lang)
+    if collection is not None and geojson is not None:
+        geojson.write_text(to_geojson_text(collection), encoding="utf-8")
+        err.print(f"EU GeoJSON ({len(collection['features'])} of {len(rows)} plots): {geojson}",
+                  highlight=False)
+    if output_format == "csv":
+        _emit(exports.to_csv(exports.READINESS_COLUMNS, [r.as_dict() for r in rows]), output)
+    elif output_format == "json":
+        _emit(orjson.dumps({"ready": state.ready, "plots": [r.as_dict() for r in rows],
+                            "unregistered": list(shipment.unregistered),
+                            "risk": risk.level, "risk_message": risk.message_en if lang == "en"
+                            else risk.message_vi},
+                           option=orjson.OPT_INDENT_2).decode(), output)
+    else:
+        _print_readiness(rows, state.ready, risk.message_vi if lang == "vi" else risk.message_en,
+                         shipment.unregistered, lang)
+    raise typer.Exit(code=0 if state.ready and rows else 1)
+
+
+def _print_readiness(rows: list[ReadinessRow], ready: bool, risk: str,
+                     unregistered: tuple[str, ...], lang: str) -> None:
+    vi = lang == "vi"
+    table = Table("Thửa" if vi else "Plot", "Người sản xuất" if vi else "Producer",
+                  "ha", "Sẵn sàng" if vi else "Ready", "Rủi ro" if vi else "Risk",
+                  "Cần sửa" if vi else "To fix", highlight=False)
+    for row in rows:
+        data = row.as_dict()
+        table.add_row(f"{data['name']}\n{data['plot']}", data["producer"], data["area_ha"],
+                      ("có" if vi else "yes") if row.state.ready else ("chưa" if vi else "no"),
+                      data["risk"], "\n".join(m for _, m in row.issues))
+    out.print(table)
+    verdict = ("Lô hàng sẵn sàng cho hệ thống EU" if vi else "Shipment ready for the EU system") \
+        if ready and rows else ("Lô hàng CHƯA sẵn sàng" if vi else "Shipment NOT ready")
+    out.print(f"{verdict}: {len(rows)} {'thửa' if vi else 'plots'}. {risk}", highlight=False)
+    for place in unregistered:
+        out.print(("Nơi thu hoạch chưa đăng ký: " if vi else "Harvest place not registered: ")
+                  + place, highlight=False)
+
+
+@eudr_app.command("geojson")
+def geojson_command(
+    ids: Ids, org: Org, output: Out = None,
+    partial: Annotated[bool, typer.Option(
+        help="Leave out plots that are not ready instead of refusing")] = False,
+) -> None:
+    """The EU GeoJSON FeatureCollection of a shipment's plots (6 decimals, [lon, lat])."""
+    from agritrace.reports.eudr import to_geojson_text
+    from agritrace.reports.eudr_store import shipment_geojson
+
+    engine = _engine()
+    try:
+        _, shipment = _shipment(engine, org, ids)
+        collection = shipment_geojson(shipment, strict=not partial)
+    except AgritraceError as exc:
+        raise _fail(exc) from exc
+    _emit(to_geojson_text(collection), output)
+
+
+@eudr_app.command("statement")
+def statement_command(
+    ids: Ids, org: Org, output: Out = None,
+    activity: Annotated[str, typer.Option(help="DOMESTIC | IMPORT | EXPORT | TRADE")]
+    = "EXPORT",
+    commodity: Annotated[str, typer.Option(help="coffee, cocoa, rubber, …")] = "coffee",
+    net_mass: Annotated[float | None, typer.Option(
+        "--net-mass", help="Net mass in kg (default: the traced lots' quantity)")] = None,
+    description: Annotated[str | None, typer.Option(help="Description of the goods")] = None,
+    hs_code: Annotated[str | None, typer.Option("--hs-code", help="A finer HS code")] = None,
+    reference: Annotated[str | None, typer.Option(help="Internal reference number")] = None,
+) -> None:
+    """The due diligence statement data of a shipment, as JSON."""
+    from agritrace.reports.eudr_store import shipment_statement
+
+    engine = _engine()
+    try:
+        organization, shipment = _shipment(engine, org, ids)
+        data = shipment_statement(
+            shipment, activity=activity, commodity=commodity, description=description,
+            net_mass_kg=net_mass, hs_code=hs_code, reference=reference,
+            operator={"name": organization.name, "gln": organization.gln})
+    except AgritraceError as exc:
+        raise _fail(exc) from exc
+    _emit(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode(), output)
+
+
+@eudr_app.command("risk-import")
+def risk_import_command(
+    file: Annotated[Path, typer.Argument(help="The CSV Whisp produced (external_id = the plot "
+                                         "URI)")],
+    org: Org,
+    commodity: Annotated[str, typer.Option(help="Whose risk column to read")] = "coffee",
+) -> None:
+    """Import per-plot deforestation-risk results; nothing is stored if any row is wrong."""
+    from agritrace.reports.eudr_store import import_risks
+
+    engine = _engine()
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]error:[/red] cannot read {file}: {exc}", highlight=False)
+        raise typer.Exit(code=2) from exc
+    try:
+        result = import_risks(engine, find_organization(engine, org), text, document=file.name,
+                              commodity=commodity)
+    except AgritraceError as exc:
+        raise _fail(exc) from exc
+    out.print(f"{len(result.stored)} plot results imported from {file.name} "
+              "(cut-off date 31/12/2020)", highlight=False)
+
+
+def _day(name: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r}: expected a date as YYYY-MM-DD",
+                                 param_hint=name) from exc
+
+
+Since = Annotated[str | None, typer.Option("--from", help="Seasons sown on or after (date)")]
+Until = Annotated[str | None, typer.Option("--to", help="Seasons sown on or before (date)")]
+Gwp = Annotated[str, typer.Option("--gwp", help="AR6 (27.0) | AR5 (28)")]
+
+
+def _report(orgs: list[str], since: str | None, until: str | None, plot: str | None,
+            gwp: str) -> SeasonReport:
+    from agritrace.reports.methane_store import every_organization, season_report
+
+    _choice("--gwp", gwp, ("AR6", "AR5"))
+    engine = _engine()
+    try:
+        chosen: list[Organization] = ([find_organization(engine, o) for o in orgs] if orgs
+                                      else every_organization(engine))
+        return season_report(engine, chosen, since=_day("--from", since),
+                             until=_day("--to", until), plot=plot, gwp=gwp)
+    except AgritraceError as exc:
+        raise _fail(exc) from exc
+
+
+@methane_app.command("season")
+def season_command(
+    org: Org, since: Since = None, until: Until = None,
+    plot: Annotated[str | None, typer.Option(help="One plot's URI")] = None,
+    lang: Lang = "vi", gwp: Gwp = "AR6",
+    output_format: Annotated[str, typer.Option("--format", help="text | csv | json")] = "text",
+    output: Out = None,
+) -> None:
+    """CH4 and CO2e per plot for the rice seasons of a cooperative, with its totals."""
+    from agritrace.reports import exports
+    from agritrace.reports.methane_store import report_as_dict
+
+    _choice("--lang", lang, ("vi", "en"))
+    _choice("--format", output_format, ("text", "csv", "json"))
+    report = _report([org], since, until, plot, gwp)
+    rows = exports.methane_rows(report, lang)
+    if output_format == "json":
+        _emit(orjson.dumps(report_as_dict(report, gwp), option=orjson.OPT_INDENT_2).decode(),
+              output)
+    elif output_format == "csv":
+        _emit(exports.to_csv(exports.METHANE_COLUMNS, rows), output)
+    else:
+        table = Table("plot", "ha", "days", "water", "SFo", "CH4 kg (low–high)",
+                      "t CO2e", "AWD saving t CO2e", highlight=False)
+        for row in rows:
+            if row["status"] == "estimated":
+                table.add_row(row["name"] or row["plot"], row["area_ha"], row["days"],
+                              row["water_regime"], row["sfo"], f"{row['ch4_kg']} "
+                              f"({row['ch4_kg_low']}–{row['ch4_kg_high']})", row["co2e_t"],
+                              row["reduction_co2e_t"])
+            else:
+                table.add_row(row["name"] or row["plot"], row["area_ha"], *["—"] * 6)
+        out.print(table)
+        for row in rows:
+            if row["status"] != "estimated":
+                out.print(row["status"], highlight=False)
+        _print_totals(report.totals("cooperative"))
+
+
+def _print_totals(totals: list[GroupTotal]) -> None:
+    table = Table("", "seasons", "ha", "t CO2e (low–high)", "baseline t CO2e",
+                  "reduction t CO2e", "AWD share", highlight=False)
+    for total in totals:
+        share = "—" if total.awd_share is None else f"{total.awd_share:.0%}"
+        table.add_row(total.key, str(total.seasons), f"{total.area_ha:.2f}",
+                      f"{total.co2e_t.value:.2f} ({total.co2e_t.low:.2f}–"
+                      f"{total.co2e_t.high:.2f})", f"{total.baseline_co2e_t.value:.2f}",
+                      f"{total.reduction_co2e_t.value:.2f}", share)
+    out.print(table)
+
+
+@methane_app.command("totals")
+def totals_command(
+    org: Annotated[list[str] | None, typer.Option(
+        "--org", help="Cooperatives to include (default: every organization)")] = None,
+    since: Since = None, until: Until = None, gwp: Gwp = "AR6",
+    by: Annotated[str, typer.Option(help="cooperative | province")] = "province",
+    output_format: Annotated[str, typer.Option("--format", help="text | csv | json")] = "text",
+    output: Out = None,
+) -> None:
+    """Totals of a season per cooperative or province, with the share of area under AWD."""
+    from agritrace.reports import exports
+    from agritrace.reports.methane_store import GROUPINGS, total_as_dict
+
+    _choice("--by", by, GROUPINGS)
+    _choice("--format", output_format, ("text", "csv", "json"))
+    totals = _report(org or [], since, until, None, gwp).totals(by)
+    if output_format == "json":
+        _emit(orjson.dumps([total_as_dict(t) for t in totals],
+                           option=orjson.OPT_INDENT_2).decode(), output)
+    elif output_format == "csv":
+        _emit(exports.to_csv(exports.TOTAL_COLUMNS, exports.total_rows(totals)), output)
+    else:
+        _print_totals(totals)
