@@ -94,23 +94,17 @@ def readiness_command(
     """Which plots of a shipment are ready for the EU system, what to fix, and their risk."""
     from agritrace.reports import exports
     from agritrace.reports.eudr import to_geojson_text
-    from agritrace.reports.eudr_store import (
-        shipment_geojson,
-        shipment_readiness,
-        shipment_risks,
-    )
+    from agritrace.reports.eudr_store import shipment_geojson
 
     _choice("--lang", lang, ("vi", "en"))
     _choice("--format", output_format, ("text", "csv", "json"))
     engine = _engine()
     try:
-        organization, shipment = _shipment(engine, org, ids)
-        state = shipment_readiness(shipment)
-        risk = shipment_risks(engine, organization, shipment)
-        collection = shipment_geojson(shipment, strict=False) if geojson else None
+        report = exports.readiness_report(engine, find_organization(engine, org), ids, lang)
+        collection = shipment_geojson(report.shipment, strict=False) if geojson else None
     except AgritraceError as exc:
         raise _fail(exc) from exc
-    rows = exports.readiness_rows(shipment, state, risk, lang)
+    rows, state, risk, shipment = list(report.rows), report.state, report.risk, report.shipment
     if collection is not None and geojson is not None:
         geojson.write_text(to_geojson_text(collection), encoding="utf-8")
         err.print(f"EU GeoJSON ({len(collection['features'])} of {len(rows)} plots): {geojson}",

@@ -12,10 +12,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Engine
+
 from agritrace.reports import eudr
-from agritrace.reports.eudr_store import Shipment, ShipmentPlot
+from agritrace.reports.eudr_store import (
+    Shipment,
+    ShipmentPlot,
+    find_shipment,
+    shipment_readiness,
+    shipment_risks,
+)
 from agritrace.reports.methane import GroupTotal, Interval, NotEnoughData
 from agritrace.reports.methane_store import SeasonReport
+from agritrace.store.orgs import Organization
 
 READINESS_COLUMNS = ("plot", "name", "producer", "country", "production_place", "area_ha",
                      "geometry", "ready", "risk", "lots", "issues")
@@ -62,6 +71,29 @@ def readiness_rows(shipment: Shipment, readiness: eudr.ShipmentReadiness,
                        for i in state.issues)
         rows.append(ReadinessRow(shipped, state, by_plot.get(shipped.record.plot_id), issues))
     return rows
+
+
+@dataclass(frozen=True)
+class ReadinessReport:
+    """A shipment's readiness list with the risk results of the organization asking."""
+
+    shipment: Shipment
+    state: eudr.ShipmentReadiness
+    risk: eudr.ShipmentRisk
+    rows: tuple[ReadinessRow, ...]
+
+    @property
+    def not_ready(self) -> int:
+        return sum(not row.state.ready for row in self.rows)
+
+
+def readiness_report(engine: Engine, org: Organization, identifiers: Sequence[str],
+                     lang: str) -> ReadinessReport:
+    shipment = find_shipment(engine, org, identifiers)
+    state = shipment_readiness(shipment)
+    risk = shipment_risks(engine, org, shipment)
+    return ReadinessReport(shipment, state, risk,
+                           tuple(readiness_rows(shipment, state, risk, lang)))
 
 
 def _interval(prefix: str, value: Interval) -> dict[str, str]:

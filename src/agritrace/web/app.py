@@ -10,8 +10,9 @@ from agritrace.scans.log import TicketPolicy
 from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
-from agritrace.web import problems
+from agritrace.web import problems, reports_routes
 from agritrace.web.api import epcis, farm, stamps, trace
+from agritrace.web.pages import farm as farm_pages
 from agritrace.web.pages import resolver
 
 
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(epcis.router)
     app.include_router(resolver.router)
     app.include_router(farm.router)
+    app.include_router(farm_pages.router)
     app.include_router(stamps.router)
     app.include_router(trace.router)
+    app.include_router(reports_routes.router)
     return app
