@@ -45,6 +45,22 @@ def test_streaming_reads_every_example_as_the_whole_parse_does(
     assert content(read_json(io.BytesIO(path.read_bytes()), path.name)) == whole
 
 
+@pytest.mark.parametrize("tail", [
+    b'}], "note": {"x": 1}}, "schemaVersion": "2.0"}',  # header key after the body
+    b'}], "ex:more": [1]}}',  # a body member after the list
+    b'}]}, "ex:late": {"a": [2]}}',  # a header object that itself ends in a list
+])
+def test_a_streamed_document_with_keys_after_the_list_keeps_them(
+        tail: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_codec, "WHOLE_LIMIT", 8)
+    data = (b'{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"], '
+            b'"type": "EPCISDocument", "epcisBody": {"eventList": [{"type": "ObjectEvent"'
+            + tail)
+    whole = content(read_json(data, "late.json"))
+    assert content(read_json(io.BytesIO(data), "late.json")) == whole
+    assert whole["events"] == [{"type": "ObjectEvent"}]
+
+
 def test_query_document_keeps_query_name_and_subscription() -> None:
     data = write_json([{"type": "ObjectEvent"}], kind="EPCISQueryDocument",
                       query_name="SimpleEventQuery", subscription_id="s-1",

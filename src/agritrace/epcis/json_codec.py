@@ -183,12 +183,13 @@ def _scan_header(handle: IO[bytes], name: str) -> tuple[dict[str, Any], str]:
                     index += 1
                 elif prefix == skipping and event == "end_array":
                     builder.event("end_array", None)
-                    if _tail_is_closing(handle, lists[skipping]):
-                        break
                     skipping = ""
                 continue
             builder.event(event, value)
             if event == "start_array" and prefix in lists:
+                if _tail_is_closing(handle, lists[prefix]):
+                    builder.event("end_array", None)
+                    break
                 skipping, item = prefix, prefix + ".item"
     except ijson.JSONError as exc:
         raise _malformed(name, str(exc), None, index if skipping else None) from None
@@ -201,17 +202,21 @@ _CLOSING = {"EPCISDocument": 2, "EPCISQueryDocument": 4}
 
 
 def _tail_is_closing(handle: IO[bytes], kind: str) -> bool:
-    """Whether the document ends right after the event list, so no header key follows it.
+    """Whether the document visibly ends with the event list, so no header key follows it.
 
-    Documents written by machines put the body last; when one does not, the scan goes on.
+    Asked when the list starts, so that a large document is not tokenised twice: documents
+    written by machines put the body last. The list must close right after an event object (or
+    be empty) and only the body's and the root's braces may follow. Only a header key placed
+    after the body whose value is an object ending in a list of objects could pass for that; no
+    EPCIS header field has that shape. Otherwise the header scan reads past the list.
     """
     here = handle.tell()
     size = handle.seek(0, io.SEEK_END)
     handle.seek(max(0, size - _TAIL))
     tail = handle.read()
     handle.seek(here)
-    braces = _CLOSING[kind]
-    return re.search(rb"\]\s*" + rb"\}\s*" * braces + rb"\Z", tail) is not None
+    closing = rb"[\[}]\s*\]\s*" + rb"\}\s*" * _CLOSING[kind] + rb"\Z"
+    return re.search(closing, tail) is not None
 
 
 def _stream_events(handle: IO[bytes], name: str, kind: str, prefix: str) -> Iterator[Event]:
