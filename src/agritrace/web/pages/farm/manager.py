@@ -1,0 +1,178 @@
+"""The cooperative manager's pages under ``/coop``: overview with code readiness, members,
+plots drawn from their boundaries, each plot's diary with its warnings, and seasons.
+
+Managers and technical managers only (``Actor.require_manager``); every change goes through
+the registry services, which check it and write the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from agritrace.errors import ValidationException
+from agritrace.farm import journal, places, readiness, registry, seasons
+from agritrace.farm.compliance import PlotReadiness, check_entry
+from agritrace.farm.diary import DiaryEntry, vietnam_today
+from agritrace.farm.places import Place
+from agritrace.farm.registry import Actor, Role
+from agritrace.web.api.deps import engine_of
+from agritrace.web.i18n import Translator
+from agritrace.web.pages.farm import entries
+from agritrace.web.pages.farm.common import (
+    field_errors,
+    friendly,
+    manager,
+    render,
+    same_origin,
+    translator,
+)
+from agritrace.web.pages.farm.farmer import plot_view
+from agritrace.web.pages.farm.forms import form_fields
+
+router = APIRouter()
+Form = Annotated[dict[str, str], Depends(form_fields)]
+ROLES = tuple(r.value for r in Role)
+
+
+def _readiness(request: Request, actor: Actor) -> tuple[Any, dict[str, PlotReadiness]]:
+    report = readiness.readiness_report(engine_of(request), actor.org)
+    return report, {p.plot_id: p for p in report.plots}
+
+
+def _plot_rows(request: Request, actor: Actor, t: Translator) -> list[dict[str, Any]]:
+    engine = engine_of(request)
+    names = {m.id: m.name for m in registry.list_members(engine, actor.org)}
+    _, ready = _readiness(request, actor)
+    return [plot_view(t, p) | {"farmer": names.get(p.farmer_id or -1, ""),
+                               "technical": names.get(p.technical_manager_id or -1, ""),
+                               "readiness": ready.get(p.uri)}
+            for p in places.list_places(engine, actor.org, kind="plot")]
+
+
+@router.get("/coop")
+@friendly
+def overview(request: Request) -> Response:
+    actor = manager(request)
+    t = translator(request)
+    report, _ = _readiness(request, actor)
+    rows = _plot_rows(request, actor, t)
+    at_risk = [row["place"].name for row in rows if row["place"].uri in report.coded_at_risk]
+    totals = {name: t.number(getattr(report, f"hectares_{name}"), 2)
+              for name in ("coded", "ready", "not_ready")}
+    return render(request, "farm/coop.html", actor=actor, rows=rows, totals=totals,
+                  at_risk=at_risk)
+
+
+def _members_page(request: Request, actor: Actor, status: int = 200,
+                  **context: Any) -> Response:
+    members = registry.list_members(engine_of(request), actor.org)
+    context.setdefault("values", {"role": Role.FARMER.value})
+    context.setdefault("errors", {})
+    return render(request, "farm/members.html", status, actor=actor, members=members,
+                  roles=ROLES, **context)
+
+
+@router.get("/coop/members")
+@friendly
+def members_page(request: Request) -> Response:
+    return _members_page(request, manager(request))
+
+
+@router.post("/coop/members")
+@friendly
+def add_member(request: Request, form: Form) -> Response:
+    same_origin(request)
+    actor = manager(request)
+    try:
+        member = registry.add_member(engine_of(request), actor, name=form.get("name", ""),
+                                     role=form.get("role", "farmer"),
+                                     phone=form.get("phone", ""))
+    except ValidationException as exc:
+        return _members_page(request, actor, 400, values=form,
+                             errors=field_errors(translator(request), exc.problems))
+    return _members_page(request, actor, 201, added=member.name)
+
+
+@router.post("/coop/members/{member_id}/token")
+@friendly
+def issue_token(request: Request, member_id: int) -> Response:
+    same_origin(request)
+    actor = manager(request)
+    engine = engine_of(request)
+    member = registry.get_member(engine, actor.org, member_id)
+    token = registry.create_member_token(engine, actor, member.id)
+    link = str(request.base_url).rstrip("/") + "/login?token=" + token
+    return _members_page(request, actor, 201, issued=(member.name, token, link))
+
+
+@router.get("/coop/plots")
+@friendly
+def plots_page(request: Request) -> Response:
+    actor = manager(request)
+    return render(request, "farm/coop_plots.html", actor=actor,
+                  rows=_plot_rows(request, actor, translator(request)))
+
+
+def diary_with_findings(t: Translator, place: Place, diary: Sequence[DiaryEntry],
+                        crops: dict[str, str]) -> list[dict[str, Any]]:
+    """Each entry, newest first, with what the compliance rules say about it today."""
+    rows = []
+    for index, entry in enumerate(diary):
+        crop = crops.get(entry.season_id, place.crop)
+        findings = check_entry(entry, crop=crop, history=diary[:index])
+        rows.append({"entry": entry, "summary": entries.summary(t, entry),
+                     "findings": findings})
+    return list(reversed(rows))
+
+
+@router.get("/coop/plots/{plot_id}")
+@friendly
+def plot_detail(request: Request, plot_id: int) -> Response:
+    actor = manager(request)
+    t = translator(request)
+    engine = engine_of(request)
+    place = places.get_place(engine, actor.org, plot_id)
+    row = next(r for r in _plot_rows(request, actor, t) if r["place"].id == place.id)
+    plot_seasons = seasons.list_seasons(engine, actor.org, plot_uri=place.uri)
+    diary = journal.plot_entries(engine, actor.org, place.uri)
+    crops = {s.uri: s.crop for s in plot_seasons}
+    return render(request, "farm/coop_plot.html", actor=actor, seasons=plot_seasons,
+                  diary=diary_with_findings(t, place, diary, crops), **row)
+
+
+def _seasons_page(request: Request, actor: Actor, status: int = 200,
+                  **context: Any) -> Response:
+    engine = engine_of(request)
+    plots = places.list_places(engine, actor.org, kind="plot")
+    names = {p.uri: p.name for p in plots}
+    context.setdefault("values", {"start": vietnam_today().isoformat()})
+    context.setdefault("errors", {})
+    return render(request, "farm/seasons.html", status, actor=actor, plots=plots, names=names,
+                  seasons=seasons.list_seasons(engine, actor.org),
+                  today=vietnam_today().isoformat(), **context)
+
+
+@router.get("/coop/seasons")
+@friendly
+def seasons_page(request: Request) -> Response:
+    return _seasons_page(request, manager(request))
+
+
+@router.post("/coop/seasons")
+@friendly
+def open_season(request: Request, form: Form) -> Response:
+    same_origin(request)
+    actor = manager(request)
+    values = {k: v.strip() for k, v in form.items()
+              if k in ("plot", "start", "sown_on", "crop", "variety") and v.strip()}
+    try:
+        season = seasons.open_season(engine_of(request), actor, values)
+    except ValidationException as exc:
+        return _seasons_page(request, actor, 400, values=form,
+                             errors=field_errors(translator(request), exc.problems))
+    plot = places.place_by_uri(engine_of(request), actor.org, season.plot_uri)
+    return _seasons_page(request, actor, 201, opened=(season.crop, plot.name))
