@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+import json
+import shlex
+from pathlib import Path
 
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from agritrace.cli import app
 from agritrace.demo import ROASTER, load_demo
 from agritrace.query import parse_query, run_query
+from agritrace.settings import get_settings
 from agritrace.store.orgs import authenticate
+
+runner = CliRunner()
 
 
 def test_demo_chain_is_captured_by_each_organization(engine: Engine) -> None:
@@ -19,3 +29,27 @@ def test_demo_chain_is_captured_by_each_organization(engine: Engine) -> None:
     assert bag[0].event["type"] == "ObjectEvent"  # the stamp, then the roasting that fills it
     green = run_query(engine, parse_query({"MATCH_anyEPCClass": chain.green_lot}), roaster).events
     assert [e.event["bizStep"] for e in green] == ["receiving", "commissioning"]
+
+
+def test_the_demo_prints_the_eudr_and_methane_commands_and_each_works(
+        database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AGRITRACE_DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    try:
+        shown = runner.invoke(app, ["demo", "--no-serve"])
+        assert shown.exit_code == 0, shown.output
+        commands = [line.strip() for line in shown.stdout.splitlines()
+                    if line.strip().startswith(("agritrace eudr", "agritrace methane"))]
+        assert len(commands) == 2
+        eudr = runner.invoke(app, [*shlex.split(commands[0])[1:], "--lang", "en"])
+        assert eudr.exit_code == 0, eudr.output
+        assert "Shipment ready for the EU system: 3 plots" in eudr.stdout
+        geojson = json.loads((tmp_path / "pallet.geojson").read_text())
+        assert len(geojson["features"]) == 3
+        methane = runner.invoke(app, [*shlex.split(commands[1])[1:], "--format", "json"])
+        assert methane.exit_code == 0, methane.output
+        seasons = json.loads(methane.stdout)["seasons"]
+        assert [s["status"] for s in seasons] == ["estimated"] * 3 + ["not_enough_data"]
+    finally:
+        get_settings.cache_clear()

@@ -1,0 +1,117 @@
+"""The manager's EUDR and methane pages over HTTP: sign-in, languages, plots drawn, downloads."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from agritrace.farm.diary_events import AGT_LOT
+from agritrace.farm.record import record_entry
+from agritrace.farm.registry import create_member_token, list_members, org_actor
+from agritrace.settings import Settings
+from agritrace.store.orgs import Organization, create_token
+from agritrace.web.app import create_app
+from agritrace.web.pages.session import COOKIE
+from tests.farm.coop import make_coop
+from tests.reports.demo_data import PALLET, Demo, load
+
+
+@pytest.fixture
+def demo(engine: Engine) -> Demo:
+    return load(engine)
+
+
+def browser(engine: Engine, token: str | None = None) -> TestClient:
+    client = TestClient(create_app(Settings(database_url="sqlite://"), engine))
+    if token:
+        client.cookies.set(COOKIE, token)
+    return client
+
+
+def signed_in(engine: Engine, org: Organization) -> TestClient:
+    return browser(engine, create_token(engine, org, "page"))
+
+
+def test_nobody_signed_in_is_sent_to_login_and_back(engine: Engine) -> None:
+    response = browser(engine).get(f"/reports/eudr?id={PALLET}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == (
+        "/login?next=%2Freports%2Feudr%3Fid%3Durn%3Aepc%3Aid%3Asscc%3A8931234.0000000017")
+
+
+def test_the_readiness_list_draws_every_plot_in_vietnamese(engine: Engine, demo: Demo) -> None:
+    page = signed_in(engine, demo.roaster).get(f"/reports/eudr?ids={PALLET}")
+    assert page.status_code == 200
+    html = page.text
+    assert '<html lang="vi">' in html and "Lô hàng sẵn sàng: 3 thửa đều hợp lệ." in html
+    assert html.count('<svg class="plot"') == 3
+    assert "Nương cà phê Lò Văn A" in html and "Ẳng Nưa, Mường Ảng, Điện Biên" in html
+    assert "4,50" in html  # 4.50 ha, Vietnamese decimal comma
+    assert "31/12/2020" in html
+    # no script, no external request: every src/href is on this site
+    assert "<script" not in html
+    assert not re.findall(r'(?:src|href)="(?:https?:)?//', html)
+    assert page.headers["cache-control"] == "private, no-cache"
+
+
+def test_the_readiness_list_in_english_and_its_downloads(engine: Engine, demo: Demo) -> None:
+    client = signed_in(engine, demo.roaster)
+    html = client.get(f"/reports/eudr?id={PALLET}&lang=en").text
+    assert "Shipment ready: all 3 plots are valid." in html
+    links = dict(re.findall(r'href="(/reports/eudr/[^"]+)" id="dl-(\w+)"', html))
+    assert set(links.values()) == {"geojson", "csv", "pdf"}
+    by_kind = {kind: link.replace("&amp;", "&") for link, kind in links.items()}
+    geo = client.get(by_kind["geojson"])
+    assert geo.headers["content-type"] == "application/geo+json"
+    assert len(geo.json()["features"]) == 3
+    assert client.get(by_kind["csv"]).text.startswith("plot,name,producer")
+    pdf = client.get(by_kind["pdf"])
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
+
+
+def test_a_plot_to_fix_is_named_and_the_geojson_withheld(engine: Engine) -> None:
+    coop = make_coop(engine)  # plot A has 5-decimal vertices
+    record_entry(engine, coop.manager, "harvest", {
+        "plot_id": coop.plot_a.uri, "season_id": coop.season_a.uri, "on": "2026-10-20",
+        "quantity": 900, "unit": "kg", "lot": "NA-26-1"}, "h1")
+    html = signed_in(engine, coop.org).get(f"/reports/eudr?id={AGT_LOT}NA-26-1").text
+    assert "Lô hàng chưa sẵn sàng: 1/1 thửa cần sửa." in html
+    assert "toạ độ [103.198508, 21.49856] chỉ có 5 chữ số thập phân" in html
+    assert 'id="dl-geojson"' not in html and 'id="dl-csv"' in html
+
+
+def test_a_bad_code_gets_a_friendly_page_not_a_trace(engine: Engine, demo: Demo) -> None:
+    page = signed_in(engine, demo.roaster).get("/reports/eudr?ids=LOT-1")
+    assert page.status_code == 400
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Không lập được báo cáo" in page.text and "LOT-1" in page.text
+    assert "Traceback" not in page.text
+
+
+def test_a_farmer_may_not_see_the_cooperatives_reports(engine: Engine, demo: Demo) -> None:
+    farmer = list_members(engine, demo.rice_coop)[0]
+    token = create_member_token(engine, org_actor(demo.rice_coop), farmer.id)
+    page = browser(engine, token).get("/reports/methane?lang=en")
+    assert page.status_code == 403
+    assert "This account may not see the cooperative&#39;s reports." in page.text
+
+
+def test_the_methane_page_per_plot_with_totals(engine: Engine, demo: Demo) -> None:
+    client = signed_in(engine, demo.rice_coop)
+    html = client.get("/reports/methane?from=2025-12-01&to=2025-12-31&lang=en").text
+    assert html.count("<tr>") == 1 + 4 + 1 + 2  # headers, 4 plots, totals header, 2 totals
+    assert "Ruộng Trần Văn Hai" in html and "multiple drainage / AWD" in html
+    assert "not enough data: missing" in html
+    assert "33 %" in html  # one of the three estimated plots under AWD
+    assert "GWP100 of CH4: 27.0" in html
+    vi = client.get("/reports/methane?from=2025-12-01&to=2025-12-31&lang=vi").text
+    assert "ngập liên tục" in vi and "không đủ dữ liệu" in vi
+    csv_text = client.get("/reports/methane/seasons.csv?from=2025-12-01&lang=en").text
+    assert csv_text.count("\n") == 5
+    pdf = client.get("/reports/methane/seasons.pdf?from=2025-12-01")
+    assert pdf.content[:4] == b"%PDF"
+    empty = client.get("/reports/methane?from=2027-01-01&lang=en").text
+    assert "No rice season was sown in this period." in empty
