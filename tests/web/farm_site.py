@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
@@ -33,7 +34,8 @@ class Site:
         return html.split('name="idempotency_key" value="', 1)[1].split('"', 1)[0]
 
 
-def make_site(engine: Engine, base_url: str = "http://testserver") -> Site:
+def load(engine: Engine) -> tuple[Coop, dict[str, str]]:
+    """The hand-built cooperative, its cherry product, and a login token per person."""
     coop = make_coop(engine)
     add_product(engine, coop.manager, {"gtin": CHERRY, "name_vi": "Quả cà phê tươi",
                                        "name_en": "Fresh coffee cherries"})
@@ -41,10 +43,34 @@ def make_site(engine: Engine, base_url: str = "http://testserver") -> Site:
               "b": create_member_token(engine, coop.manager, coop.farmer_b.id),
               "technical": create_member_token(engine, coop.manager, coop.technical.id),
               "office": create_token(engine, coop.org, "office")}
-    app = create_app(Settings(database_url="sqlite://", base_url=base_url), engine)
-    return Site(TestClient(app), coop, tokens)
+    return coop, tokens
+
+
+def app_for(engine: Engine, base_url: str) -> FastAPI:
+    return create_app(Settings(database_url="sqlite://", base_url=base_url), engine)
+
+
+def make_site(engine: Engine) -> Site:
+    coop, tokens = load(engine)
+    return Site(TestClient(app_for(engine, "http://testserver")), coop, tokens)
 
 
 def event_count(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+
+
+# A spreadsheet as cooperatives keep them: Vietnamese headers, one missing name, one bad role.
+MEMBERS_CSV = (
+    "họ tên,vai trò,số điện thoại\n"
+    "Quàng Văn D,farmer,0912 000 111\n"
+    ",farmer,0912000112\n"
+    "Lò Thị E,chairman,0912000113\n"
+    "Tòng Văn G,farmer,0912000114\n"
+).encode()
+DIARY_CSV = (
+    "kind;plot;on;product;amount;activity;pest\n"
+    "fertilizing;Nương A;2026-04-05;NPK 16-16-8;300;;\n"
+    "other_care;Nương A;2026-05-01;;;làm cỏ;\n"
+    "pest_observation;Nương A;2026-05-20;;;;rệp sáp\n"
+).encode()

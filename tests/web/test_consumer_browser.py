@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Page, sync_playwright
+from fastapi import FastAPI
+from playwright.sync_api import Page
 from sqlalchemy import Engine
 
 from agritrace.settings import Settings
 from agritrace.web.app import create_app
 from agritrace.web.pages import resolver
 from tests.web import stamp_chain
+from tests.web.browser import PHONE, SHOTS, chromium, serving
 from tests.web.stamp_chain import RECALL_SERIAL, SERIALS
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE = {"width": 390, "height": 844}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -38,32 +24,23 @@ def served(engine: Engine) -> Iterator[tuple[str, stamp_chain.Chain]]:
     if engine.dialect.name != "sqlite":
         pytest.skip("one engine is enough for the browser; the resolver tests cover both")
     chain = stamp_chain.load(engine)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = create_app(Settings(database_url="sqlite://", base_url=base), engine)
-    if not any(getattr(r, "path", "") == "/.well-known/gs1resolver" for r in app.routes):
-        app.include_router(resolver.router)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield base, chain
-    server.should_exit = True
-    thread.join(timeout=10)
+
+    def build(base: str) -> FastAPI:
+        app = create_app(Settings(database_url="sqlite://", base_url=base), engine)
+        if not any(getattr(r, "path", "") == "/.well-known/gs1resolver" for r in app.routes):
+            app.include_router(resolver.router)
+        return app
+
+    with serving(build) as base:
+        yield base, chain
 
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    if not CHROMIUM.exists():
-        pytest.skip("apt-get install -y chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as browser:
         context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
                                       java_script_enabled=False)
         yield context.new_page()
-        browser.close()
 
 
 def test_stamp_page_language_recall_and_report(served: tuple[str, stamp_chain.Chain],

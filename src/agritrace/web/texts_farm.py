@@ -157,6 +157,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "farm_err_name": {"vi": "Hãy nhập họ tên.", "en": "Enter the name."},
     "farm_err_start": {"vi": "Ngày bắt đầu vụ không hợp lệ.",
                        "en": "The season's start date is not valid."},
+    "farm_err_refused": {"vi": "Không được dùng: xem lý do ở trên.",
+                         "en": "Not permitted: see why above."},
     "farm_err_generic": {"vi": "Giá trị này chưa đúng.", "en": "This value is not valid."},
     "farm_err_season": {"vi": "Ngày này không thuộc vụ nào đang mở của thửa.",
                         "en": "This date is in no open season of the plot."},

@@ -25,6 +25,7 @@ from agritrace.web.api.deps import engine_of
 from agritrace.web.i18n import Translator
 from agritrace.web.pages.farm import entries
 from agritrace.web.pages.farm.common import (
+    FieldError,
     bilingual,
     field_errors,
     friendly,
@@ -75,7 +76,7 @@ def my_plots(request: Request) -> Response:
     t = translator(request)
     plots = _plots_of(request, actor)
     # Every page a farmer may need without network, so the service worker can keep them.
-    precache = [f"/my/plots/{p.id}" for p in plots] + [
+    precache = ["/my", "/my/farm.js"] + [f"/my/plots/{p.id}" for p in plots] + [
         f"/my/plots/{p.id}/{k.value}" for p in plots for k in KINDS]
     return render(request, "farm/my_plots.html", actor=actor, offline=True,
                   plots=[plot_view(t, p) for p in plots], precache=precache)
@@ -100,7 +101,10 @@ def _form_page(request: Request, actor: Actor, place: Place, kind: EntryKind,
                exc: ValidationException | None = None) -> Response:
     t = translator(request)
     engine = engine_of(request)
+    refusal = bilingual(t, exc.detail) if exc and " / " in exc.detail else ""
     errors = field_errors(t, exc.problems) if exc else {}
+    if refusal:  # the refusal says it all in plain words; the rule's wording would repeat it
+        errors = {name: FieldError(t("farm_err_refused"), "") for name in errors}
     choices: dict[str, list[tuple[str, str]]] = {}
     if kind is EntryKind.HARVEST:
         choices["gtin"] = [(p.gtin, p.name_vi if t.lang == "vi" else p.name_en or p.name_vi)
@@ -112,7 +116,7 @@ def _form_page(request: Request, actor: Actor, place: Place, kind: EntryKind,
         request, "farm/entry_form.html", status, actor=actor, offline=True, kind=kind,
         fields=entries.fields_of(kind), required=entries.required(kind), values=values,
         errors=errors, choices=choices, suggestions=suggestions, no_season=no_season,
-        refusal=bilingual(t, exc.detail) if exc and " / " in exc.detail else "",
+        refusal=refusal,
         today=vietnam_today().isoformat(), key=values.get("idempotency_key") or _new_key(),
         **plot_view(t, place))
 

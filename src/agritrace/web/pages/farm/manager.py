@@ -17,6 +17,7 @@ from agritrace.errors import ValidationException
 from agritrace.farm import journal, places, readiness, registry, seasons
 from agritrace.farm.compliance import PlotReadiness, check_entry
 from agritrace.farm.diary import DiaryEntry, vietnam_today
+from agritrace.farm.pesticides import CROPS
 from agritrace.farm.places import Place
 from agritrace.farm.registry import Actor, Role
 from agritrace.web.api.deps import engine_of
@@ -141,6 +142,7 @@ def plot_detail(request: Request, plot_id: int) -> Response:
     diary = journal.plot_entries(engine, actor.org, place.uri)
     crops = {s.uri: s.crop for s in plot_seasons}
     return render(request, "farm/coop_plot.html", actor=actor, seasons=plot_seasons,
+                  crop_names=CROPS,
                   diary=diary_with_findings(t, place, diary, crops), **row)
 
 
@@ -152,7 +154,7 @@ def _seasons_page(request: Request, actor: Actor, status: int = 200,
     context.setdefault("values", {"start": vietnam_today().isoformat()})
     context.setdefault("errors", {})
     return render(request, "farm/seasons.html", status, actor=actor, plots=plots, names=names,
-                  seasons=seasons.list_seasons(engine, actor.org),
+                  seasons=seasons.list_seasons(engine, actor.org), crop_names=CROPS,
                   today=vietnam_today().isoformat(), **context)
 
 
