@@ -181,6 +181,7 @@ def demo(
     from sqlalchemy.engine import make_url
 
     from agritrace.demo import load_demo
+    from agritrace.farm.demo import load_farm_demo
     from agritrace.reports.rice_demo import demo_commands, load_report_demos
 
     settings = get_settings()
@@ -191,6 +192,7 @@ def demo(
     engine = make_engine(settings.database_url)
     upgrade(engine)
     chain = load_demo(engine)
+    farm = load_farm_demo(engine, chain)  # first, so its login tokens can be printed
     rice = load_report_demos(engine, chain)
     out.print(f"[green]demo loaded[/green]: {chain.events} events in {settings.database_url}")
     for org, token in chain.tokens.items():
@@ -204,6 +206,9 @@ def demo(
     out.print(f"  the green-bean lot: {chain.green_lot}", highlight=False)
     for command in demo_commands(chain, rice):
         out.print(f"  {command}", highlight=False)
+    for name, token in farm.tokens.items():
+        out.print(f"  sign in as {name}: http://{host}:{port}/login?token={token}",
+                  highlight=False)
     if serve_after:
         serve(host=host, port=port)
 

@@ -1,0 +1,39 @@
+"""The demo prints a sign-in link per cooperative member, and each link works."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from agritrace.cli import app
+from agritrace.settings import Settings, get_settings
+from agritrace.store.engine import make_engine
+from agritrace.web.app import create_app
+
+
+def test_the_demo_farmer_link_signs_in_to_his_plot(database_url: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGRITRACE_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    try:
+        shown = CliRunner().invoke(app, ["demo", "--no-serve"])
+    finally:
+        get_settings.cache_clear()
+    assert shown.exit_code == 0, shown.output
+    links = dict(re.findall(r"sign in as (.+): \S+/login\?token=(\S+)", shown.stdout))
+    assert {"Giàng A Páo", "Lò Văn A"} <= links.keys()
+    engine = make_engine(database_url)
+    try:
+        client = TestClient(create_app(Settings(database_url=database_url), engine))
+        form = client.get("/login", params={"token": links["Lò Văn A"]})
+        assert f'value="{links["Lò Văn A"]}"' in form.text  # the link only fills the form in
+        plots = client.post("/login", data={"token": links["Lò Văn A"]})
+        assert plots.url.path == "/my" and "Nương cà phê Lò Văn A" in plots.text
+        assert "Lò Văn B" not in plots.text
+        office = client.post("/login", data={"token": links["Giàng A Páo"]})
+        assert office.url.path == "/coop" and "Đã có mã" in office.text
+    finally:
+        engine.dispose()
