@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -41,7 +41,12 @@ def _css() -> Markup:
 
 
 def _render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
-    response = resolver.render(request, template, status, reports_css=_css(), **context)
+    # The language switch keeps the report's question (codes, dates), only the language changes.
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    other = "en" if i18n.language(request) == "vi" else "vi"
+    switch = "?" + urlencode([*kept, ("lang", other)])
+    response = resolver.render(request, template, status, reports_css=_css(),
+                               switch_href=switch, **context)
     # The pages name farmers and their plots: never kept by a shared cache.
     response.headers["Cache-Control"] = "private, no-cache"
     return response
