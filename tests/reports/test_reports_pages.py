@@ -55,6 +55,8 @@ def test_the_readiness_list_draws_every_plot_in_vietnamese(engine: Engine, demo:
     assert "<script" not in html
     assert not re.findall(r'(?:src|href)="(?:https?:)?//', html)
     assert page.headers["cache-control"] == "private, no-cache"
+    # switching the language keeps the shipment's codes
+    assert 'href="?ids=urn%3Aepc%3Aid%3Asscc%3A8931234.0000000017&amp;lang=en"' in html
 
 
 def test_the_readiness_list_in_english_and_its_downloads(engine: Engine, demo: Demo) -> None:
