@@ -60,14 +60,7 @@ def event_count(engine: Engine) -> int:
         return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
 
 
-# A spreadsheet as cooperatives keep them: Vietnamese headers, one missing name, one bad role.
-MEMBERS_CSV = (
-    "họ tên,vai trò,số điện thoại\n"
-    "Quàng Văn D,farmer,0912 000 111\n"
-    ",farmer,0912000112\n"
-    "Lò Thị E,chairman,0912000113\n"
-    "Tòng Văn G,farmer,0912000114\n"
-).encode()
+# A season's diary as a cooperative types it: plots by name, semicolons (a Vietnamese Excel).
 DIARY_CSV = (
     "kind;plot;on;product;amount;activity;pest\n"
     "fertilizing;Nương A;2026-04-05;NPK 16-16-8;300;;\n"

@@ -15,8 +15,9 @@ from agritrace.farm.journal import plot_entries
 from agritrace.farm.record import record_entry
 from agritrace.farm.registry import list_members
 from tests.farm.coop import Coop
+from tests.farm.test_importer import MEMBERS_BAD as MEMBERS_CSV
 from tests.web.browser import DESKTOP, PHONE, SHOTS, chromium, serving
-from tests.web.farm_site import MEMBERS_CSV, app_for, event_count, load
+from tests.web.farm_site import app_for, event_count, load
 
 pytestmark = pytest.mark.browser
 

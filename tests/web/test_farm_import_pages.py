@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 from agritrace.farm.places import list_places
 from agritrace.farm.registry import list_members
 from tests.farm.coop import SMALL
-from tests.web.farm_site import DIARY_CSV, MEMBERS_CSV, Site, event_count, make_site
+from tests.farm.test_importer import MEMBERS_BAD as MEMBERS_CSV
+from tests.web.farm_site import DIARY_CSV, Site, event_count, make_site
 
 
 def _upload(site: Site, kind: str, data: bytes, filename: str) -> str:

@@ -249,3 +249,13 @@ def test_a_manager_opens_a_season_and_bad_dates_are_marked(engine: Engine) -> No
     assert future.status_code == 400
     assert re.search(r'id="s-start"[^>]*aria-invalid="true"', future.text)
     assert "15/11/2026" in future.text and "01/01/2099" not in future.text.split("<h2>")[0]
+
+
+def test_the_farmer_pages_in_english_keep_the_query(engine: Engine) -> None:
+    site = make_site(engine)
+    site.sign_in("a")
+    page = site.client.get(_form_url(site.coop.plot_a.id, "spraying") + "?lang=en")
+    assert 'lang="en"' in page.text and "Spraying" in page.text and ">Save<" in page.text
+    login = site.client.get("/login?next=/my&lang=en&token=secret-token")
+    assert 'href="?next=%2Fmy&amp;lang=vi"' in login.text  # the switch keeps next, not token
+    assert login.headers["referrer-policy"] == "same-origin"

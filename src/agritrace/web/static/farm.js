@@ -177,7 +177,16 @@
     });
   }
 
+  function forgetOtherMember() {
+    // Someone else signed in on this phone: the pages kept for the last one must go. Their
+    // waiting entries stay, tagged with their owner, and are sent when that person is back.
+    var last = localStorage.getItem("agt-farm-member");
+    if (last !== null && last !== member() && window.caches) caches.delete(CACHE);
+    localStorage.setItem("agt-farm-member", member());
+  }
+
   function start() {
+    forgetOtherMember();
     document.body.dataset.script = "ready";
     showQueue();
     precache();

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ParamSpec, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -47,10 +47,15 @@ def translator(request: Request) -> i18n.Translator:
 
 def render(request: Request, template: str, status: int = 200, *,
            actor: Actor | None = None, **context: Any) -> HTMLResponse:
+    t = translator(request)
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "token")]
+    lang_href = "?" + urlencode([*query, ("lang", t.other)])
     response = resolver.render(request, template, status, farm_css=farm_css(), actor=actor,
-                               **context)
-    # Pages name a person and their plots: never kept by a shared cache or proxy.
+                               lang_href=lang_href, **context)
+    # Pages name a person and their plots: never kept by a shared cache or proxy, and the
+    # address (which may hold a login token) is never sent to another site.
     response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -10,9 +10,9 @@ in :func:`agritrace.farm.record.record_entry`; this module only renders.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from agritrace.errors import NoSuchResourceException, Problem, ValidationException
@@ -35,11 +35,10 @@ from agritrace.web.pages.farm.common import (
     translator,
     wants_json,
 )
-from agritrace.web.pages.farm.forms import form_fields
+from agritrace.web.pages.farm.forms import Form
 from agritrace.web.pages.plot_svg import plot_drawing
 
 router = APIRouter()
-Form = Annotated[dict[str, str], Depends(form_fields)]
 KINDS = tuple(EntryKind)
 
 

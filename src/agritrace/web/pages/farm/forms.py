@@ -7,8 +7,9 @@ FastAPI runs in its thread pool (the services they call are synchronous).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from starlette.datastructures import UploadFile
 
 MAX_FIELDS = 100
@@ -23,6 +24,10 @@ async def form_fields(request: Request) -> dict[str, str]:
         if isinstance(value, str) and name not in out:
             out[name] = value
     return out
+
+
+#: A page handler's parameter for the posted text fields.
+Form = Annotated[dict[str, str], Depends(form_fields)]
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,7 @@ signing in is always a POST, so a link can never sign someone in behind their ba
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agritrace.errors import SecurityException
@@ -16,11 +14,10 @@ from agritrace.farm.registry import Actor, actor_for_token
 from agritrace.store.orgs import authenticate
 from agritrace.web.api.deps import engine_of
 from agritrace.web.pages.farm.common import friendly, local_path, render, same_origin
-from agritrace.web.pages.farm.forms import form_fields
+from agritrace.web.pages.farm.forms import Form
 from agritrace.web.pages.session import page_actor, sign_in, sign_out
 
 router = APIRouter()
-Form = Annotated[dict[str, str], Depends(form_fields)]
 
 
 def home_of(actor: Actor) -> str:

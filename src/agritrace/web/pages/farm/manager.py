@@ -8,9 +8,9 @@ the registry services, which check it and write the audit trail.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from agritrace.errors import ValidationException
@@ -32,10 +32,9 @@ from agritrace.web.pages.farm.common import (
     translator,
 )
 from agritrace.web.pages.farm.farmer import plot_view
-from agritrace.web.pages.farm.forms import form_fields
+from agritrace.web.pages.farm.forms import Form
 
 router = APIRouter()
-Form = Annotated[dict[str, str], Depends(form_fields)]
 ROLES = tuple(r.value for r in Role)
 
 
