@@ -53,6 +53,19 @@ def test_one_bad_event_deep_in_a_large_document_stores_nothing(engine: Engine) -
     assert _count(engine, events) == len(items) - 1
 
 
+def test_an_integer_past_64_bits_is_rejected_by_its_path(engine: Engine) -> None:
+    org = create_organization(engine, "HTX Tân Hồng")
+    items = [_event(n) for n in range(2 * CHUNK)]
+    # Its chunk cannot travel as JSON text to a checking process, so it goes pickled.
+    items[CHUNK + 1]["example:readings"] = [1, {"value": 2**70 + 1}]
+    doc = _document(items)
+    doc.namespaces["example"] = "https://example.org/epcis/"
+    report = capture_document(engine, doc, org, proceed=True)
+    assert (report.captured, report.rejected) == (len(items) - 1, 1)
+    assert [(p.event_index, p.path, p.found) for p in report.problems] == [
+        (CHUNK + 1, "example:readings[1].value", str(2**70 + 1))]
+
+
 def test_an_error_declaration_is_kept_beside_the_event_it_declares(engine: Engine) -> None:
     org = create_organization(engine, "HTX Tân Hồng")
     original = _event(1) | {"eventID": "urn:uuid:6f1e3a52-0000-4000-8000-000000000001"}

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import operator
 import os
+import queue
+import threading
 import uuid
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
 import orjson
@@ -33,7 +35,7 @@ from agritrace.errors import (
     ValidationException,
 )
 from agritrace.ids.epc import canonical_id
-from agritrace.store.bulk import bulk_insert
+from agritrace.store.bulk import bulk_insert, rows_by_key
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import capture_jobs, event_terms, events
 from agritrace.store.terms import event_terms as terms_of
@@ -42,11 +44,11 @@ from agritrace.store.terms import vocabulary_value
 BATCH = 2000
 CHUNK = 1000
 MAX_PROBLEMS = 1000
+# What an event says of itself, then what its capture adds.
 EVENT_COLUMNS = ("hash_id", "dedupe_key", "event_id", "event_type", "action", "event_time_us",
-                 "event_tz", "record_time_us", "biz_step", "disposition", "read_point",
-                 "biz_location", "declared_error", "org_id", "job_id", "body", "namespaces")
+                 "event_tz", "biz_step", "disposition", "read_point", "biz_location",
+                 "declared_error", "body", "org_id", "job_id", "record_time_us", "namespaces")
 TERM_COLUMNS = ("event_pk", "role", "value", "type", "quantity", "uom")
-_EVENT_ROW = operator.itemgetter(*EVENT_COLUMNS)
 
 
 @dataclass
@@ -85,12 +87,17 @@ class CaptureReport:
         }
 
 
+Term = tuple[str, str, str | None, float | None, str | None]
+
+
 @dataclass
 class _Prepared:
-    index: int
+    """An event ready to store: its dedupe key, its own columns (the first of EVENT_COLUMNS),
+    and its terms. Rows may come back from a checking process as lists."""
+
     key: str
-    row: dict[str, Any]
-    terms: list[tuple[str, str, str | None, float | None, str | None]]
+    row: tuple[Any, ...] | list[Any]
+    terms: list[Term] | list[list[Any]]
 
 
 class _Rollback(Exception):
@@ -133,7 +140,7 @@ def _capture(
     if header_problems:
         report.problems.extend(p.located(document=doc.name) for p in header_problems)
         raise _Rollback
-    with engine.begin() as conn:
+    with _Writer(engine, report, doc, (org.id, report.job_id)) as writer:
         batch: list[_Prepared] = []
         for index, event_id, result in _examined(doc):
             report.total += 1
@@ -144,14 +151,68 @@ def _capture(
                 continue
             if report.rejected and not proceed:
                 continue  # keep reading to report every problem, but store nothing
-            result.row.update(org_id=org.id, job_id=report.job_id)
             batch.append(result)
             if len(batch) >= BATCH:
-                _store(conn, batch, report, doc)
+                writer.put(batch)
                 batch = []
         if report.rejected and not proceed:
             raise _Rollback
-        _store(conn, batch, report, doc)
+        writer.put(batch)
+
+
+class _Writer:
+    """Stores batches from a thread of its own, in one transaction, while the caller reads on.
+
+    Both drivers release the GIL while the database works, so inserting overlaps with parsing
+    and checking; the bounded queue keeps memory flat. The thread starts with the first batch,
+    after the checking processes have been forked. Leaving the block commits, or rolls back if
+    the block raised; a failure of the writer is raised in the caller.
+    """
+
+    def __init__(self, engine: Engine, report: CaptureReport, doc: Document,
+                 owner: tuple[int, str]) -> None:
+        self._engine, self._report, self._doc, self._owner = engine, report, doc, owner
+        self._queue: queue.Queue[list[_Prepared] | None] = queue.Queue(maxsize=2)
+        self._thread = threading.Thread(target=self._run, name="capture-writer", daemon=True)
+        self._failure: BaseException | None = None
+        self._commit = False
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def put(self, batch: list[_Prepared]) -> None:
+        if self._failure is not None:
+            raise self._failure
+        if batch:
+            if self._thread.ident is None:
+                self._thread.start()
+            self._queue.put(batch)
+
+    def _run(self) -> None:
+        finished = False
+        try:
+            with self._engine.begin() as conn:
+                while (batch := self._queue.get()) is not None:
+                    _store(conn, batch, self._report, self._doc, self._owner)
+                finished = True
+                if not self._commit:
+                    raise _Rollback
+        except _Rollback:
+            pass
+        except BaseException as exc:  # handed to the caller, which re-raises it
+            self._failure = exc
+            while not finished and self._queue.get() is not None:
+                pass  # drain, so the caller never blocks on a full queue
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._commit = kind is None
+        if self._thread.ident is not None:
+            if self._thread.is_alive():
+                self._queue.put(None)
+            self._thread.join()
+        if self._failure is not None and kind is None:
+            raise self._failure
 
 
 _Examined = tuple[int, str | None, "_Prepared | list[Problem]"]
@@ -161,7 +222,8 @@ def _examined(doc: Document) -> Iterator[_Examined]:
     """Each event validated and normalised, in document order.
 
     Checking and hashing cost far more than reading and writing, so a large document is checked
-    in chunks by worker processes (one per core) while this process parses and stores.
+    in chunks by worker processes (one per core) while this process parses and stores. Chunks
+    travel as JSON text both ways: orjson is several times cheaper than pickling dicts.
     """
     chunks = _chunks(enumerate(doc.events))
     first = next(chunks, [])
@@ -171,14 +233,41 @@ def _examined(doc: Document) -> Iterator[_Examined]:
     workers = os.cpu_count() or 2
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[Future[list[_Examined]]] = deque()
+        pending: deque[Future[bytes | list[_Examined]]] = deque()
         for chunk in itertools.chain([first], chunks):
             # Namespaces are read per chunk: a streaming XML reader learns them as it goes.
-            pending.append(pool.submit(_examine_chunk, chunk, dict(doc.namespaces), doc.binding))
+            pending.append(pool.submit(*_job(chunk, dict(doc.namespaces), doc.binding)))
             if len(pending) > 2 * workers:
-                yield from pending.popleft().result()
+                yield from _results(pending.popleft().result())
         while pending:
-            yield from pending.popleft().result()
+            yield from _results(pending.popleft().result())
+
+
+def _job(chunk: list[tuple[int, Any]], namespaces: dict[str, str], binding: str) -> tuple[Any, ...]:
+    try:
+        text = orjson.dumps([event for _, event in chunk])
+    except TypeError:  # a value JSON cannot carry (e.g. an integer past 64 bits): pickle it
+        return _examine_chunk, chunk, namespaces, binding
+    return _examine_json, text, chunk[0][0], namespaces, binding
+
+
+def _examine_json(text: bytes, start: int, namespaces: dict[str, str],
+                  binding: str) -> bytes | list[_Examined]:
+    """A chunk checked in a worker; all-valid answers go back as JSON, others as objects."""
+    examined = _examine_chunk(list(enumerate(orjson.loads(text), start)), namespaces, binding)
+    if not all(isinstance(result, _Prepared) for _, _, result in examined):
+        return examined
+    return orjson.dumps([(index, event_id, result.key, result.row, result.terms)
+                         for index, event_id, result in examined
+                         if isinstance(result, _Prepared)])
+
+
+def _results(answer: bytes | list[_Examined]) -> Iterator[_Examined]:
+    if not isinstance(answer, bytes):
+        yield from answer
+        return
+    for index, event_id, key, row, terms in orjson.loads(answer):
+        yield index, event_id, _Prepared(key, row, terms)
 
 
 def _chunks(items: Iterator[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
@@ -201,7 +290,7 @@ def _examine(event: Any, index: int, namespaces: dict[str, str], binding: str) -
     if problems:
         return index, event_id, problems
     try:
-        return index, event_id, _normalise(event, index, namespaces)
+        return index, event_id, _normalise(event, namespaces)
     except AgritraceError as exc:
         return index, event_id, exc.problems or [Problem("", "a valid event", exc.detail)]
 
@@ -218,32 +307,60 @@ def _reject(
     )
 
 
-def _normalise(event: Event, index: int, namespaces: dict[str, str]) -> _Prepared:
+def _normalise(event: Event, namespaces: dict[str, str]) -> _Prepared:
     body = {k: v for k, v in event.items() if k != "recordTime"}
     hash_id = event_hash_id(body, namespaces)
     key = hash_id + "#declared" if "errorDeclaration" in event else hash_id
     read_point = (event.get("readPoint") or {}).get("id")
     biz_location = (event.get("bizLocation") or {}).get("id")
-    row = {
-        "hash_id": hash_id,
-        "dedupe_key": key,
-        "event_id": event.get("eventID"),
-        "event_type": event["type"],
-        "action": event.get("action"),
-        "event_time_us": parse_time(event["eventTime"]),
-        "event_tz": event["eventTimeZoneOffset"],
-        "biz_step": vocabulary_value("bizStep", event["bizStep"]) if "bizStep" in event else None,
-        "disposition": (vocabulary_value("disposition", event["disposition"])
-                        if "disposition" in event else None),
-        "read_point": canonical_id(read_point) if read_point else None,
-        "biz_location": canonical_id(biz_location) if biz_location else None,
-        "declared_error": 1 if "errorDeclaration" in event else 0,
-        "body": orjson.dumps(body).decode(),
-    }
-    return _Prepared(index, key, row, terms_of(event, canonical_id))
+    row = (
+        hash_id,
+        key,
+        event.get("eventID"),
+        event["type"],
+        event.get("action"),
+        parse_time(event["eventTime"]),
+        event["eventTimeZoneOffset"],
+        vocabulary_value("bizStep", event["bizStep"]) if "bizStep" in event else None,
+        vocabulary_value("disposition", event["disposition"]) if "disposition" in event else None,
+        canonical_id(read_point) if read_point else None,
+        canonical_id(biz_location) if biz_location else None,
+        1 if "errorDeclaration" in event else 0,
+        _body_text(body),
+    )
+    return _Prepared(key, row, terms_of(event, canonical_id))
 
 
-def _store(conn: Connection, batch: list[_Prepared], report: CaptureReport, doc: Document) -> None:
+_INT64 = range(-(2**63), 2**64)
+
+
+def _body_text(body: Event) -> str:
+    try:
+        return orjson.dumps(body).decode()
+    except TypeError:
+        path, value = _out_of_range(body, "")
+        # Past 64 bits a number would come back from the store rounded (I-JSON, RFC 7493).
+        raise ValidationException("A number is too large to keep exactly", [Problem(
+            path, "an integer within 64 bits (at most 18446744073709551615), or the number "
+            "as a string", str(value))]) from None
+
+
+def _out_of_range(value: Any, path: str) -> tuple[str, Any]:
+    """The first integer in ``value`` that orjson cannot write, with its field path."""
+    items: Any = (value.items() if isinstance(value, dict)
+                  else enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        where = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key
+        if isinstance(item, int) and not isinstance(item, bool) and item not in _INT64:
+            return where, item
+        found = _out_of_range(item, where)
+        if found[0]:
+            return found
+    return "", None
+
+
+def _store(conn: Connection, batch: list[_Prepared], report: CaptureReport, doc: Document,
+           owner: tuple[int, str]) -> None:
     if not batch:
         return
     unique: dict[str, _Prepared] = {}
@@ -252,9 +369,7 @@ def _store(conn: Connection, batch: list[_Prepared], report: CaptureReport, doc:
             report.duplicates += 1
         else:
             unique[prepared.key] = prepared
-    existing = set(conn.scalars(
-        select(events.c.dedupe_key).where(events.c.dedupe_key.in_(list(unique)))
-    ))
+    existing = {row[0] for row in rows_by_key(conn, events, "dedupe_key", (), list(unique))}
     report.duplicates += len(existing)
     fresh = [p for h, p in unique.items() if h not in existing]
     if not fresh:
@@ -262,17 +377,12 @@ def _store(conn: Connection, batch: list[_Prepared], report: CaptureReport, doc:
     record_time = now_micros()
     # Read now, not at the start: a streaming XML reader learns namespaces as it meets them.
     namespaces = orjson.dumps(doc.namespaces).decode()
-    rows = []
-    for prepared in fresh:
-        prepared.row["record_time_us"] = record_time
-        prepared.row["namespaces"] = namespaces
-        rows.append(_EVENT_ROW(prepared.row))
+    added = (*owner, record_time, namespaces)
+    rows = [(*prepared.row, *added) for prepared in fresh]
     # Ids come back through one look-up by dedupe key: cheaper than INSERT … RETURNING, which
     # SQLAlchemy runs a row at a time on SQLite when the order of the ids must match.
     bulk_insert(conn, events, EVENT_COLUMNS, rows)
-    ids_by_key = dict(conn.execute(
-        select(events.c.dedupe_key, events.c.id).where(
-            events.c.dedupe_key.in_([p.key for p in fresh]))).all())
+    ids_by_key = dict(rows_by_key(conn, events, "dedupe_key", ("id",), [p.key for p in fresh]))
     term_rows = [
         (ids_by_key[prepared.key], *term)
         for prepared in fresh

@@ -1,4 +1,5 @@
-"""Many rows at the driver's own speed: COPY on PostgreSQL, executemany of tuples on SQLite.
+"""Many rows at the driver's own speed: COPY on PostgreSQL, executemany of tuples on SQLite, and
+look-ups of many keys in one statement.
 
 Capture writes tens of thousands of rows a second; SQLAlchemy's per-row parameter handling costs
 more than the database itself at that rate, so the hot path hands tuples straight to the driver,
@@ -32,5 +33,25 @@ def bulk_insert(
     cursor = driver.cursor()
     try:
         cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+    finally:
+        cursor.close()
+
+
+def rows_by_key(
+    conn: Connection, table: Table, key: str, columns: Sequence[str], keys: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """``(key, *columns)`` of the rows of ``table`` whose ``key`` is one of ``keys``."""
+    if not keys:
+        return []
+    names = ", ".join(table.c[name].name for name in (key, *columns))
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            cursor.execute(f"SELECT {names} FROM {table.name} WHERE {key} = ANY(%s)", (list(keys),))
+        else:
+            marks = ", ".join("?" for _ in keys)
+            cursor.execute(f"SELECT {names} FROM {table.name} WHERE {key} IN ({marks})", keys)
+        return [tuple(row) for row in cursor.fetchall()]
     finally:
         cursor.close()
