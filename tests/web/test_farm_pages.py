@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from agritrace.farm.diary import vietnam_today
 from agritrace.farm.journal import plot_entries
+from agritrace.web.pages.farm import farmer, imports, login, manager, offline
 from agritrace.web.pages.session import COOKIE
+from tests.conformance import REPO
 from tests.farm.coop import CHERRY
 from tests.web.farm_site import event_count, make_site
 
@@ -259,3 +262,13 @@ def test_the_farmer_pages_in_english_keep_the_query(engine: Engine) -> None:
     login = site.client.get("/login?next=/my&lang=en&token=secret-token")
     assert 'href="?next=%2Fmy&amp;lang=vi"' in login.text  # the switch keeps next, not token
     assert login.headers["referrer-policy"] == "same-origin"
+
+
+def test_every_farm_page_route_is_documented() -> None:
+    text = (REPO / "docs" / "farm-pages.md").read_text()
+    routes = [(method, re.sub(r"\{\w+_id\}", "{id}", route.path))
+              for part in (login, offline, farmer, manager, imports)
+              for route in part.router.routes if isinstance(route, APIRoute)
+              for method in sorted(route.methods)]
+    assert len(routes) >= 15
+    assert [f"{m} {p}" for m, p in routes if f"{m} {p}" not in text] == []
