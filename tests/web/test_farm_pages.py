@@ -272,3 +272,13 @@ def test_every_farm_page_route_is_documented() -> None:
               for method in sorted(route.methods)]
     assert len(routes) >= 15
     assert [f"{m} {p}" for m, p in routes if f"{m} {p}" not in text] == []
+
+
+def test_a_form_posted_without_its_key_is_refused_and_says_why(engine: Engine) -> None:
+    site = make_site(engine)
+    site.sign_in("a")
+    answer = site.client.post(_form_url(site.coop.plot_a.id, "other_care"),
+                              data={"on": "2026-05-01", "activity": "làm cỏ"})
+    assert answer.status_code == 400 and "a key made by the phone" in answer.text
+    assert re.search(r'name="idempotency_key" value="form-[0-9a-f]{32}"', answer.text)
+    assert event_count(engine) == 0
