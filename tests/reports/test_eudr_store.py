@@ -131,6 +131,22 @@ def test_coarse_coordinates_and_a_missing_country_are_named_per_plot(engine: Eng
     assert eudr_store.shipment_geojson(shipment, strict=False)["features"] == []
 
 
+def test_a_partial_file_for_whisp_keeps_the_ready_plots_with_their_ids(
+        engine: Engine) -> None:
+    coop = make_coop(engine)
+    lot_a = _harvest(engine, coop)
+    record_entry(engine, coop.manager, "harvest", {
+        "plot_id": coop.plot_b.uri, "season_id": coop.season_b.uri, "on": "2026-10-21",
+        "quantity": 300, "unit": "kg", "lot": "NB-26-1"}, "h2")
+    shipment = eudr_store.find_shipment(engine, coop.org, [lot_a, AGT_LOT + "NB-26-1"])
+    collection = eudr_store.shipment_geojson(shipment, strict=False, with_ids=True)
+    (feature,) = collection["features"]  # plot A's coarse ring is left out
+    assert feature["properties"]["external_id"] == coop.plot_b.uri
+    assert feature["properties"]["ProducerName"] == "Lò Văn B"
+    assert "external_id" not in eudr_store.shipment_geojson(
+        shipment, strict=False)["features"][0]["properties"]
+
+
 def test_a_harvest_plot_no_registry_knows_is_reported(engine: Engine) -> None:
     coop = make_coop(engine)
     event_plot = "urn:epc:id:sgln:8931234.99999.0"

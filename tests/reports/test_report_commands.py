@@ -49,6 +49,9 @@ def test_geojson_and_statement_commands(demo: Demo) -> None:
     geo = runner.invoke(app, ["eudr", "geojson", PALLET, "--org", ROASTER])
     assert geo.exit_code == 0, geo.output
     assert json.loads(geo.stdout)["features"][2]["properties"]["ProducerName"] == "Lò Văn C"
+    whisp = runner.invoke(app, ["eudr", "geojson", PALLET, "--org", ROASTER, "--whisp"])
+    assert [f["properties"]["external_id"] for f in json.loads(whisp.stdout)["features"]] == (
+        list(PLOTS))
     made = runner.invoke(app, ["eudr", "statement", demo.chain.green_lot, "--org",
                                demo.coop.name, "--activity", "EXPORT"])
     assert made.exit_code == 0, made.output

@@ -64,7 +64,7 @@ def test_the_readiness_list_in_english_and_its_downloads(engine: Engine, demo: D
     html = client.get(f"/reports/eudr?id={PALLET}&lang=en").text
     assert "Shipment ready: all 3 plots are valid." in html
     links = dict(re.findall(r'href="(/reports/eudr/[^"]+)" id="dl-(\w+)"', html))
-    assert set(links.values()) == {"geojson", "csv", "pdf"}
+    assert set(links.values()) == {"geojson", "csv", "pdf", "whisp"}
     by_kind = {kind: link.replace("&amp;", "&") for link, kind in links.items()}
     geo = client.get(by_kind["geojson"])
     assert geo.headers["content-type"] == "application/geo+json"
@@ -117,3 +117,34 @@ def test_the_methane_page_per_plot_with_totals(engine: Engine, demo: Demo) -> No
     assert pdf.content[:4] == b"%PDF"
     empty = client.get("/reports/methane?from=2027-01-01&lang=en").text
     assert "No rice season was sown in this period." in empty
+
+
+def test_a_manager_imports_whisp_results_from_the_page(engine: Engine, demo: Demo) -> None:
+    client = signed_in(engine, demo.roaster)
+    html = client.get(f"/reports/eudr?ids={PALLET}&lang=en").text
+    assert 'enctype="multipart/form-data"' in html
+    whisp = client.get(f"/reports/eudr/plots.geojson?id={PALLET}&whisp=1").json()
+    plots = [f["properties"]["external_id"] for f in whisp["features"]]
+    body = "external_id,risk_pcrop\n" + "".join(f"{p},low\n" for p in plots)
+    sent = client.post("/reports/eudr/risk", data={"ids": PALLET, "commodity": "coffee"},
+                       files={"file": ("whisp.csv", body, "text/csv")}, follow_redirects=False)
+    assert sent.status_code == 303
+    shown = client.get(sent.headers["location"] + "&lang=en").text
+    assert "Results of 3 plots imported." in shown
+    assert "Shipment: low risk: no deforestation signal after the cut-off date 31/12/2020" in (
+        shown)
+
+
+def test_a_wrong_whisp_file_is_refused_on_a_page_and_nothing_stored(
+        engine: Engine, demo: Demo) -> None:
+    client = signed_in(engine, demo.roaster)
+    sent = client.post("/reports/eudr/risk?lang=en", data={"ids": PALLET},
+                       files={"file": ("w.csv", "external_id,risk_pcrop\nurn:x:1,low\n",
+                                       "text/csv")})
+    assert sent.status_code == 400
+    assert "w.csv line 2: external_id: expected the URI of a registered plot" in sent.text
+    shown = client.get(f"/reports/eudr?ids={PALLET}&lang=en").text
+    assert "not assessed" in shown
+    other_site = client.post("/reports/eudr/risk", headers={"Origin": "https://evil.example"},
+                             files={"file": ("w.csv", "x", "text/csv")})
+    assert other_site.status_code == 403

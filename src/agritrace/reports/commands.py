@@ -148,6 +148,9 @@ def geojson_command(
     ids: Ids, org: Org, output: Out = None,
     partial: Annotated[bool, typer.Option(
         help="Leave out plots that are not ready instead of refusing")] = False,
+    whisp: Annotated[bool, typer.Option(
+        help="Add each plot's URI as external_id: the file to send to Whisp, not to the EU")]
+    = False,
 ) -> None:
     """The EU GeoJSON FeatureCollection of a shipment's plots (6 decimals, [lon, lat])."""
     from agritrace.reports.eudr import to_geojson_text
@@ -156,7 +159,7 @@ def geojson_command(
     engine = _engine()
     try:
         _, shipment = _shipment(engine, org, ids)
-        collection = shipment_geojson(shipment, strict=not partial)
+        collection = shipment_geojson(shipment, strict=not partial, with_ids=whisp)
     except AgritraceError as exc:
         raise _fail(exc) from exc
     _emit(to_geojson_text(collection), output)

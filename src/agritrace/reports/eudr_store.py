@@ -166,13 +166,25 @@ def shipment_readiness(shipment: Shipment) -> eudr.ShipmentReadiness:
     return eudr.readiness(shipment.records)
 
 
-def shipment_geojson(shipment: Shipment, *, strict: bool = True) -> dict[str, Any]:
-    """The EU GeoJSON of the shipment's plots (ValidationException if one is not ready)."""
+def shipment_geojson(shipment: Shipment, *, strict: bool = True,
+                     with_ids: bool = False) -> dict[str, Any]:
+    """The EU GeoJSON of the shipment's plots (ValidationException if one is not ready).
+
+    ``with_ids`` adds each plot's URI as the property ``external_id``: the file to send to
+    Whisp, whose results then come back keyed by it (the EU system wants no such property).
+    """
     if not shipment.plots:
         raise ValidationException("The shipment leads to no registered plot", [Problem(
             "id", "a lot or shipment that traces back to harvests on registered plots",
             ", ".join(shipment.identifiers))])
-    return eudr.feature_collection(shipment.records, strict=strict)
+    records = shipment.records
+    if not strict:
+        records = [r for r in records if eudr.check_plot(r).ready]
+    collection = eudr.feature_collection(records)
+    if with_ids:
+        for feature, record in zip(collection["features"], records, strict=True):
+            feature["properties"]["external_id"] = record.plot_id
+    return collection
 
 
 def shipment_statement(

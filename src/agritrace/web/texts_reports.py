@@ -55,6 +55,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "reports_geojson": {"vi": "GeoJSON cho hệ thống EU", "en": "GeoJSON for the EU system"},
     "reports_csv": {"vi": "Bảng tính CSV", "en": "CSV spreadsheet"},
     "reports_pdf": {"vi": "Bản in PDF", "en": "Printable PDF"},
+    "reports_risk_import": {"vi": "Nhập kết quả đánh giá rủi ro mất rừng",
+                            "en": "Import deforestation-risk results"},
+    "reports_risk_import_help": {
+        "vi": "Gửi tệp ranh giới thửa cho công cụ Whisp của FAO, rồi nhập tệp CSV kết quả tại "
+              "đây. Tệp có lỗi sẽ không được lưu dòng nào.",
+        "en": "Send the plots' boundaries to FAO's Whisp, then import the CSV it returns here. "
+              "A file with any wrong row stores nothing."},
+    "reports_whisp_file": {"vi": "Tệp ranh giới cho Whisp", "en": "Boundaries file for Whisp"},
+    "reports_commodity": {"vi": "Mặt hàng", "en": "Commodity"},
+    "reports_risk_file": {"vi": "Tệp CSV của Whisp", "en": "Whisp CSV file"},
+    "reports_import": {"vi": "Nhập", "en": "Import"},
+    "reports_imported": {"vi": "Đã nhập kết quả của {count} thửa.",
+                         "en": "Results of {count} plots imported."},
     # --- methane ---
     "reports_methane_title": {"vi": "Phát thải mê-tan từ lúa theo vụ",
                               "en": "Rice methane per season"},

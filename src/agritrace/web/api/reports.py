@@ -4,7 +4,8 @@ Every route needs a bearer token. A shipment's plots are found through a trace u
 organization's access rule; risk results and rice seasons are the organization's own.
 
 - ``GET /eudr/readiness?id=…&id=…&lang=vi|en&format=json|csv|pdf``
-- ``GET /eudr/geojson?id=…[&partial=true]``: the EU FeatureCollection (``application/geo+json``)
+- ``GET /eudr/geojson?id=…[&partial=true][&whisp=true]``: the EU FeatureCollection
+  (``application/geo+json``); ``whisp`` adds the plot URIs as ``external_id`` for Whisp
 - ``GET /eudr/statement?id=…&activity=EXPORT&commodity=coffee[&net_mass=&description=…]``
 - ``POST /eudr/risk?commodity=coffee``: a Whisp CSV as the body (``text/csv``) or as the
   ``file`` field of a form upload; all rows or none are stored
@@ -107,11 +108,14 @@ def _plot_json(row: exports.ReadinessRow, lang: str) -> dict[str, Any]:
 
 
 @router.get("/eudr/geojson")
-async def get_geojson(engine: EngineDep, org: OrgDep, ids: Ids,
-                      partial: bool = False) -> Response:
-    """The EU GeoJSON of a shipment's plots; 400 naming every problem if one is not ready."""
+async def get_geojson(engine: EngineDep, org: OrgDep, ids: Ids, partial: bool = False,
+                      whisp: bool = False) -> Response:
+    """The EU GeoJSON of a shipment's plots; 400 naming every problem if one is not ready.
+
+    ``whisp=true`` adds each plot's URI as ``external_id``, for the Whisp risk analysis."""
     shipment = await run_in_threadpool(eudr_store.find_shipment, engine, org, ids)
-    return report_files.geojson(eudr_store.shipment_geojson(shipment, strict=not partial))
+    return report_files.geojson(eudr_store.shipment_geojson(
+        shipment, strict=not partial, with_ids=whisp))
 
 
 @router.get("/eudr/statement")
@@ -128,7 +132,7 @@ async def get_statement(
         operator={"name": org.name, "gln": org.gln}))
 
 
-async def _csv_body(request: Request) -> tuple[str, str]:
+async def csv_upload(request: Request) -> tuple[str, str]:
     """The uploaded CSV text and its name, from a form's ``file`` field or the raw body."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await request.form()
@@ -154,7 +158,7 @@ async def _csv_body(request: Request) -> tuple[str, str]:
 async def post_risk(request: Request, engine: EngineDep, org: OrgDep,
                     commodity: str = "coffee") -> JSONResponse:
     """Import per-plot deforestation-risk results (Whisp CSV; ``external_id`` = plot URI)."""
-    text, name = await _csv_body(request)
+    text, name = await csv_upload(request)
     result = await run_in_threadpool(lambda: eudr_store.import_risks(
         engine, org, text, document=name, commodity=commodity))
     return JSONResponse(status_code=201, content={

@@ -12,21 +12,21 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
-from agritrace.errors import AgritraceError
+from agritrace.errors import AgritraceError, ForbiddenException, Problem
 from agritrace.farm.registry import Actor
-from agritrace.reports import eudr_store, exports
+from agritrace.reports import eudr, eudr_store, exports
 from agritrace.reports.methane import SeasonEstimate, ipcc2019
 from agritrace.reports.methane_store import Result, SeasonReport
 from agritrace.web import i18n, report_files
 from agritrace.web.api.deps import engine_of
-from agritrace.web.api.reports import methane_report, verdict
+from agritrace.web.api.reports import csv_upload, methane_report, verdict
 from agritrace.web.pages import resolver
 from agritrace.web.pages.plot_svg import plot_drawing
 from agritrace.web.pages.session import page_actor
@@ -69,10 +69,14 @@ async def _page(request: Request, build: Callable[[Actor], Response]) -> Respons
         actor.require_manager("see the cooperative's reports")
         return await run_in_threadpool(build, actor)
     except AgritraceError as exc:
-        back = "/reports/eudr" if request.url.path.startswith("/reports/eudr") else (
-            "/reports/methane")
-        return _render(request, "reports/error.html", exc.status, error=exc,
-                       forbidden=exc.status == 403, back=back)
+        return _failure(request, exc)
+
+
+def _failure(request: Request, exc: AgritraceError) -> Response:
+    back = "/reports/eudr" if request.url.path.startswith("/reports/eudr") else (
+        "/reports/methane")
+    return _render(request, "reports/error.html", exc.status, error=exc,
+                   forbidden=exc.status == 403, back=back)
 
 
 def _ids(request: Request) -> list[str]:
@@ -104,6 +108,8 @@ async def eudr_page(request: Request) -> Response:
                  for row in report.rows]
         return _render(request, "reports/eudr.html", report=report, plots=plots, ids=ids,
                        query=_query(ids), verdict=verdict(t, report),
+                       imported=request.query_params.get("imported"),
+                       commodities=eudr.COMMODITIES.values(),
                        risk=report.risk.message_vi if t.lang == "vi" else report.risk.message_en)
     return await _page(request, build)
 
@@ -129,10 +135,43 @@ async def eudr_pdf(request: Request) -> Response:
 
 @router.get("/reports/eudr/plots.geojson")
 async def eudr_geojson(request: Request) -> Response:
+    """The EU file; ``?whisp=1``: the ready plots with their URIs, to send to Whisp."""
+    whisp = request.query_params.get("whisp") == "1"
+
     def build(actor: Actor) -> Response:
         shipment = eudr_store.find_shipment(engine_of(request), actor.org, _ids(request))
-        return report_files.geojson(eudr_store.shipment_geojson(shipment))
+        collection = eudr_store.shipment_geojson(shipment, strict=not whisp, with_ids=whisp)
+        return report_files.geojson(collection, "whisp.geojson" if whisp else "eudr.geojson")
     return await _page(request, build)
+
+
+def _same_origin(request: Request) -> None:
+    """Refuse a post another site's page made (the session cookie is SameSite=Lax as well)."""
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.url.netloc:
+        raise ForbiddenException("The form was sent from another site", [
+            Problem("origin", request.url.netloc, origin)])
+
+
+@router.post("/reports/eudr/risk")
+async def eudr_risk(request: Request) -> Response:
+    """Import a Whisp CSV from the readiness page, then show the list again with the risks."""
+    actor = _signed_in(request)
+    if isinstance(actor, Response):
+        return actor
+    try:
+        actor.require_manager("import risk results")
+        _same_origin(request)
+        text, name = await csv_upload(request)
+        form = await request.form()
+        result = await run_in_threadpool(
+            eudr_store.import_risks, engine_of(request), actor.org, text, document=name,
+            commodity=str(form.get("commodity") or "coffee"), imported_by=actor.name)
+    except AgritraceError as exc:
+        return _failure(request, exc)
+    ids = [i for i in re.split(r"[\s,]+", str(form.get("ids", ""))) if i]
+    return RedirectResponse(f"/reports/eudr?{_query(ids)}&imported={len(result.stored)}",
+                            status_code=303)
 
 
 # --- rice methane ---------------------------------------------------------------------------
