@@ -1,0 +1,69 @@
+"""The manager's EUDR and methane pages in real headless Chromium, without JavaScript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import Page
+from sqlalchemy import Engine
+
+from agritrace.settings import Settings
+from agritrace.store.orgs import create_token
+from agritrace.web.app import create_app
+from agritrace.web.pages.session import COOKIE
+from tests.reports.demo_data import PALLET, Demo, load
+from tests.web.browser import DESKTOP, SHOTS, chromium, serving
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def served(engine: Engine) -> Iterator[tuple[str, Demo]]:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("one engine is enough for the browser; the page tests cover both")
+    demo = load(engine)
+
+    def build(base: str) -> FastAPI:
+        return create_app(Settings(database_url="sqlite://", base_url=base), engine)
+
+    with serving(build) as base:
+        yield base, demo
+
+
+def signed_in_page(base: str, token: str) -> Iterator[Page]:
+    with chromium() as browser:
+        context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+        context.add_cookies([{"name": COOKIE, "value": token, "url": base}])
+        yield context.new_page()
+
+
+def test_a_manager_finds_a_shipments_plots_and_a_seasons_methane(
+        served: tuple[str, Demo], engine: Engine) -> None:
+    base, demo = served
+    requests: list[str] = []
+    for page in signed_in_page(base, create_token(engine, demo.roaster, "browser")):
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(base + "/reports/eudr")
+        page.fill("#ids", PALLET)
+        page.click("button[type=submit]")
+        assert page.locator("#summary").inner_text().startswith("Lô hàng sẵn sàng: 3 thửa")
+        assert page.locator("#plots svg.plot path").count() == 3
+        page.screenshot(path=str(SHOTS / "reports-eudr-vi.png"), full_page=True)
+        page.click("#switch-lang")
+        assert "Shipment ready: all 3 plots are valid." in page.locator("#summary").inner_text()
+        with page.expect_download() as download:
+            page.click("#dl-geojson")
+        assert download.value.suggested_filename == "eudr.geojson"
+    assert all(url.startswith(base) for url in requests)  # no external request
+
+    for page in signed_in_page(base, create_token(engine, demo.rice_coop, "browser")):
+        page.goto(base + "/reports/methane?lang=en")
+        page.fill("input[name=from]", "2025-12-01")
+        page.fill("input[name=to]", "2025-12-31")
+        page.click("button[type=submit]")
+        assert page.locator("#seasons tbody tr").count() == 4
+        assert "not enough data" in page.locator(".not-enough").inner_text()
+        assert "33 %" in page.locator("#totals").inner_text()
+        page.screenshot(path=str(SHOTS / "reports-methane-en.png"), full_page=True)
