@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select
 
 from agritrace.capture import CHUNK, capture_document
@@ -77,3 +78,19 @@ def test_an_error_declaration_is_kept_beside_the_event_it_declares(engine: Engin
     with engine.connect() as conn:
         hashes = conn.execute(select(events.c.hash_id, events.c.declared_error)).all()
     assert len({h for h, _ in hashes}) == 1 and sorted(d for _, d in hashes) == [0, 1]
+
+
+@pytest.mark.parametrize(("field", "value", "path"), [
+    ("eventID", "urn:uuid:" + "a" * 600, "eventID"),
+    ("epcList", ["urn:epc:id:sgtin:8931234.012345.1", "https://example.org/i/" + "x" * 900],
+     "epcList[1]"),
+    ("readPoint", {"id": "https://example.org/places/" + "y" * 700}, "readPoint.id"),
+])
+def test_an_identifier_too_long_to_index_is_rejected_by_its_path(
+        engine: Engine, field: str, value: Any, path: str) -> None:
+    org = create_organization(engine, "HTX Tân Hồng")
+    item = _event(1)
+    item[field] = value
+    report = capture_document(engine, _document([_event(0), item]), org)
+    assert not report.stored and [(p.event_index, p.path) for p in report.problems] == [(1, path)]
+    assert _count(engine, events) == 0

@@ -38,12 +38,14 @@ from agritrace.ids.epc import canonical_id
 from agritrace.store.bulk import bulk_insert, rows_by_key
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import capture_jobs, event_terms, events
+from agritrace.store.terms import EPC_LISTS, QUANTITY_LISTS, vocabulary_value
 from agritrace.store.terms import event_terms as terms_of
-from agritrace.store.terms import vocabulary_value
 
 BATCH = 2000
 CHUNK = 1000
 MAX_PROBLEMS = 1000
+# The longest identifier, word or type URI the index columns keep (String(500) on both engines).
+MAX_STORED = 500
 # What an event says of itself, then what its capture adds.
 EVENT_COLUMNS = ("hash_id", "dedupe_key", "event_id", "event_type", "action", "event_time_us",
                  "event_tz", "biz_step", "disposition", "read_point", "biz_location",
@@ -313,22 +315,46 @@ def _normalise(event: Event, namespaces: dict[str, str]) -> _Prepared:
     key = hash_id + "#declared" if "errorDeclaration" in event else hash_id
     read_point = (event.get("readPoint") or {}).get("id")
     biz_location = (event.get("bizLocation") or {}).get("id")
-    row = (
-        hash_id,
-        key,
+    indexed: tuple[str | None, ...] = (
         event.get("eventID"),
-        event["type"],
-        event.get("action"),
-        parse_time(event["eventTime"]),
-        event["eventTimeZoneOffset"],
         vocabulary_value("bizStep", event["bizStep"]) if "bizStep" in event else None,
         vocabulary_value("disposition", event["disposition"]) if "disposition" in event else None,
         canonical_id(read_point) if read_point else None,
         canonical_id(biz_location) if biz_location else None,
-        1 if "errorDeclaration" in event else 0,
-        _body_text(body),
     )
-    return _Prepared(key, row, terms_of(event, canonical_id))
+    terms = terms_of(event, canonical_id)
+    if any(len(value or "") > MAX_STORED for value in indexed) or any(
+            len(term[1]) > MAX_STORED or len(term[2] or "") > MAX_STORED for term in terms):
+        raise ValidationException("An identifier is too long", [_too_long(event)])
+    event_id, biz_step, disposition, read_point_id, biz_location_id = indexed
+    row = (hash_id, key, event_id, event["type"], event.get("action"),
+           parse_time(event["eventTime"]), event["eventTimeZoneOffset"], biz_step, disposition,
+           read_point_id, biz_location_id, 1 if "errorDeclaration" in event else 0,
+           _body_text(body))
+    return _Prepared(key, row, terms)
+
+
+def _too_long(event: Event) -> Problem:
+    """Which identifier of ``event`` is past MAX_STORED characters once canonical."""
+    fields: list[tuple[str, Any]] = [
+        (name, event.get(name)) for name in ("eventID", "bizStep", "disposition", "parentID",
+                                             "transformationID")]
+    fields += [(f"{name}.id", (event.get(name) or {}).get("id"))
+               for name in ("readPoint", "bizLocation")]
+    for name in (*EPC_LISTS, *QUANTITY_LISTS, "bizTransactionList", "sourceList",
+                 "destinationList"):
+        for n, item in enumerate(event.get(name) or ()):
+            values = item.values() if isinstance(item, dict) else [item]
+            fields += [(f"{name}[{n}]", value) for value in values]
+    declaration = event.get("errorDeclaration")
+    correctives = declaration.get("correctiveEventIDs") if isinstance(declaration, dict) else None
+    fields += [(f"errorDeclaration.correctiveEventIDs[{n}]", value)
+               for n, value in enumerate(correctives or ())]
+    for path, value in fields:
+        if isinstance(value, str) and max(len(value), len(canonical_id(value))) > MAX_STORED:
+            return Problem(path, f"an identifier of at most {MAX_STORED} characters",
+                           f"{len(value)} characters")
+    return Problem("", f"identifiers of at most {MAX_STORED} characters", "a longer one")
 
 
 _INT64 = range(-(2**63), 2**64)
