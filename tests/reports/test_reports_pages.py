@@ -107,7 +107,7 @@ def test_the_methane_page_per_plot_with_totals(engine: Engine, demo: Demo) -> No
     assert html.count("<tr>") == 1 + 4 + 1 + 2  # headers, 4 plots, totals header, 2 totals
     assert "Ruộng Trần Văn Hai" in html and "multiple drainage / AWD" in html
     assert "not enough data: missing" in html
-    assert "33 %" in html  # one of the three estimated plots under AWD
+    assert "33 %" in html and "67 %" in html  # of three estimated plots: 1 AWD, 2 drained
     assert "GWP100 of CH4: 27.0" in html
     vi = client.get("/reports/methane?from=2025-12-01&to=2025-12-31&lang=vi").text
     assert "ngập liên tục" in vi and "không đủ dữ liệu" in vi

@@ -288,13 +288,14 @@ def season_command(
 
 def _print_totals(totals: list[GroupTotal]) -> None:
     table = Table("", "seasons", "ha", "t CO2e (low–high)", "baseline t CO2e",
-                  "reduction t CO2e", "AWD share", highlight=False)
+                  "reduction t CO2e", "AWD share", "drained share", highlight=False)
     for total in totals:
-        share = "—" if total.awd_share is None else f"{total.awd_share:.0%}"
+        shares = ["—" if s is None else f"{s:.0%}" for s in (total.awd_share,
+                                                              total.drained_share)]
         table.add_row(total.key, str(total.seasons), f"{total.area_ha:.2f}",
                       f"{total.co2e_t.value:.2f} ({total.co2e_t.low:.2f}–"
                       f"{total.co2e_t.high:.2f})", f"{total.baseline_co2e_t.value:.2f}",
-                      f"{total.reduction_co2e_t.value:.2f}", share)
+                      f"{total.reduction_co2e_t.value:.2f}", *shares)
     out.print(table)
 
 

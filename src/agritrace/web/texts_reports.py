@@ -92,6 +92,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "reports_seasons": {"vi": "Số thửa-vụ", "en": "Plot seasons"},
     "reports_awd_share": {"vi": "Tỷ lệ diện tích (có ước tính) tưới ướt khô xen kẽ (AWD)",
                           "en": "Share of the estimated area under AWD"},
+    "reports_drained_share": {"vi": "Tỷ lệ có rút nước (một hoặc nhiều lần)",
+                              "en": "Share with drainage (single or multiple)"},
     "reports_baseline": {"vi": "Nếu ngập liên tục (t CO2e)",
                          "en": "If continuously flooded (t CO2e)"},
     "reports_no_seasons": {"vi": "Không có vụ lúa nào được gieo trong khoảng này.",
