@@ -10,7 +10,9 @@ from agritrace.demo import PLOTS
 from agritrace.epcis.document import STANDARD_CONTEXT, Document
 from agritrace.errors import AgritraceError, ValidationException
 from agritrace.farm.diary_events import AGT_LOT, NAMESPACES
+from agritrace.farm.places import add_place
 from agritrace.farm.record import record_entry
+from agritrace.farm.seasons import open_season
 from agritrace.reports import eudr_store
 from agritrace.reports.tables import plot_risks
 from agritrace.store.orgs import create_organization
@@ -145,6 +147,22 @@ def test_a_partial_file_for_whisp_keeps_the_ready_plots_with_their_ids(
     assert feature["properties"]["ProducerName"] == "Lò Văn B"
     assert "external_id" not in eudr_store.shipment_geojson(
         shipment, strict=False)["features"][0]["properties"]
+
+
+def test_a_plot_registered_without_a_boundary_lacks_a_geometry(engine: Engine) -> None:
+    coop = make_coop(engine)
+    bare = add_place(engine, coop.manager, {"name": "Nương C", "area_ha": 1.2,
+                                            "crop": "coffee"}).place
+    season = open_season(engine, coop.manager, {"plot": bare.uri, "start": "2026-02-01"})
+    record_entry(engine, coop.manager, "harvest", {
+        "plot_id": bare.uri, "season_id": season.uri, "on": "2026-10-22", "quantity": 100,
+        "unit": "kg", "lot": "NC-26-1"}, "h3")
+    shipment = eudr_store.find_shipment(engine, coop.org, [AGT_LOT + "NC-26-1"])
+    (plot,) = eudr_store.shipment_readiness(shipment).plots
+    assert [i.code for i in plot.issues] == ["missing_geometry"]
+    assert plot.producer == coop.org.name  # no farmer named: the cooperative is the producer
+    assert plot.issues[0].message_en == (
+        f"Plot {bare.uri}: no geolocation. Fix: record the plot's point or boundary with GPS.")
 
 
 def test_a_harvest_plot_no_registry_knows_is_reported(engine: Engine) -> None:

@@ -20,6 +20,7 @@ from agritrace.reports.methane import (
     estimate,
 )
 from agritrace.reports.methane_store import plot_season, report_as_dict, season_report
+from agritrace.reports.rice_demo import load_report_demos
 from tests.farm.coop import make_coop
 from tests.reports.demo_data import Demo, load
 
@@ -147,6 +148,12 @@ def test_totals_per_province_and_the_share_under_awd(engine: Engine, demo: Demo)
     data = report_as_dict(report)
     assert data["gwp100_ch4"] == 27.0 and "AR6" in data["gwp_source"]
     assert [s["status"] for s in data["seasons"]] == ["estimated"] * 3 + ["not_enough_data"]
+
+
+def test_loading_the_rice_demo_again_changes_nothing(engine: Engine, demo: Demo) -> None:
+    again = load_report_demos(engine, demo.chain)
+    assert again.plots == demo.rice.plots
+    assert len(season_report(engine, [demo.rice_coop]).results) == 4
 
 
 def test_only_rice_seasons_of_the_organizations_asked_for_count(
