@@ -282,3 +282,18 @@ def test_a_form_posted_without_its_key_is_refused_and_says_why(engine: Engine) -
     assert answer.status_code == 400 and "a key made by the phone" in answer.text
     assert re.search(r'name="idempotency_key" value="form-[0-9a-f]{32}"', answer.text)
     assert event_count(engine) == 0
+
+
+def test_the_farmers_diary_shows_the_warning_of_a_harvest_too_soon(engine: Engine) -> None:
+    site = make_site(engine)
+    site.sign_in("a")
+    plot = site.coop.plot_a.id
+    for key, kind, fields in (
+            ("k1", "spraying", {"on": "2026-06-10", "product": "Anvil 5SC", "dose": "1",
+                                "phi_days": "14"}),
+            ("k2", "harvest", {"on": "2026-06-20", "quantity": "800", "lot": "NA26-1"})):
+        assert site.client.post(_form_url(plot, kind),
+                                data=fields | {"idempotency_key": key}).status_code == 201
+    diary = site.client.get(f"/my/plots/{plot}").text
+    assert diary.index("20/06/2026") < diary.index("10/06/2026")  # newest first
+    assert "Ngày thu hoạch an toàn: 24/06/2026" in diary

@@ -8,11 +8,12 @@ rules. Fields a farmer rarely needs sit under "more" (``extra``) so the form sta
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from agritrace.farm.compliance import check_entry
 from agritrace.farm.diary import (
     AMENDMENT_UNITS,
     DOSE_UNITS,
@@ -25,6 +26,7 @@ from agritrace.farm.diary import (
     WaterAction,
 )
 from agritrace.farm.pesticides import registered_products
+from agritrace.farm.places import Place
 from agritrace.web.i18n import Translator
 
 
@@ -155,3 +157,16 @@ def _shown(t: Translator, value: object) -> str:
     if isinstance(value, int):
         return t.number(value)
     return choice_label(t, str(getattr(value, "value", value)))
+
+
+def with_findings(t: Translator, place: Place, diary: Sequence[DiaryEntry],
+                  crops: dict[str, str]) -> list[dict[str, Any]]:
+    """The diary (oldest first in), newest first out, each entry with its one-line summary and
+    what the compliance rules say about it given the entries before it (``crops``: the crop of
+    each season, else the plot's)."""
+    rows = []
+    for index, entry in enumerate(diary):
+        crop = crops.get(entry.season_id, place.crop)
+        findings = check_entry(entry, crop=crop, history=diary[:index])
+        rows.append({"entry": entry, "summary": summary(t, entry), "findings": findings})
+    return list(reversed(rows))

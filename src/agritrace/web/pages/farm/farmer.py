@@ -89,9 +89,10 @@ def plot_page(request: Request, plot_id: int) -> Response:
     engine = engine_of(request)
     place = _plot(request, actor, plot_id)
     season = seasons.current_season(engine, actor.org, place.uri, vietnam_today())
-    diary = list(reversed(journal.plot_entries(engine, actor.org, place.uri)))
+    crops = {s.uri: s.crop for s in seasons.list_seasons(engine, actor.org, plot_uri=place.uri)}
+    diary = journal.plot_entries(engine, actor.org, place.uri)
     return render(request, "farm/plot.html", actor=actor, offline=True, kinds=KINDS,
-                  season=season, diary=[(e, entries.summary(t, e)) for e in diary],
+                  season=season, diary=entries.with_findings(t, place, diary, crops),
                   **plot_view(t, place))
 
 

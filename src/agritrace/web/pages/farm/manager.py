@@ -7,7 +7,6 @@ the registry services, which check it and write the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,10 +14,9 @@ from fastapi.responses import Response
 
 from agritrace.errors import ValidationException
 from agritrace.farm import journal, places, readiness, registry, seasons
-from agritrace.farm.compliance import PlotReadiness, check_entry
-from agritrace.farm.diary import DiaryEntry, vietnam_today
+from agritrace.farm.compliance import PlotReadiness
+from agritrace.farm.diary import vietnam_today
 from agritrace.farm.pesticides import CROPS
-from agritrace.farm.places import Place
 from agritrace.farm.registry import Actor, Role
 from agritrace.web.api.deps import engine_of
 from agritrace.web.i18n import Translator
@@ -117,18 +115,6 @@ def plots_page(request: Request) -> Response:
                   rows=_plot_rows(request, actor, translator(request)))
 
 
-def diary_with_findings(t: Translator, place: Place, diary: Sequence[DiaryEntry],
-                        crops: dict[str, str]) -> list[dict[str, Any]]:
-    """Each entry, newest first, with what the compliance rules say about it today."""
-    rows = []
-    for index, entry in enumerate(diary):
-        crop = crops.get(entry.season_id, place.crop)
-        findings = check_entry(entry, crop=crop, history=diary[:index])
-        rows.append({"entry": entry, "summary": entries.summary(t, entry),
-                     "findings": findings})
-    return list(reversed(rows))
-
-
 @router.get("/coop/plots/{plot_id}")
 @friendly
 def plot_detail(request: Request, plot_id: int) -> Response:
@@ -142,7 +128,7 @@ def plot_detail(request: Request, plot_id: int) -> Response:
     crops = {s.uri: s.crop for s in plot_seasons}
     return render(request, "farm/coop_plot.html", actor=actor, seasons=plot_seasons,
                   crop_names=CROPS,
-                  diary=diary_with_findings(t, place, diary, crops), **row)
+                  diary=entries.with_findings(t, place, diary, crops), **row)
 
 
 def _seasons_page(request: Request, actor: Actor, status: int = 200,
