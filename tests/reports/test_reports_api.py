@@ -77,6 +77,8 @@ def test_errors_are_problem_json_naming_the_field(client: Client, demo: Demo) ->
         assert response.status_code == 400, url
         assert response.headers["content-type"] == "application/problem+json"
         assert response.json()["errors"][0]["path"] == path, url
+    geo = client.http.get(f"/eudr/statement?id={PALLET}", headers=auth).json()
+    assert geo["title"] == "The data is not complete for this report"
 
 
 def test_risk_upload_as_csv_body_and_as_a_form_file(client: Client, demo: Demo) -> None:

@@ -36,6 +36,13 @@ from agritrace.store.tables import events, organizations
 from agritrace.trace.access import Viewer
 from agritrace.trace.lineage import TraceRequest, parse_identifier, trace
 
+
+class IncompleteData(ValidationException):
+    """The stored data cannot make the report yet; the problems say what to fix."""
+
+    title = "The data is not complete for this report"
+
+
 _COUNTRY = "cbvmda:countryOfOrigin"
 _ILMD_PLOT = "agt:plot"
 MAX_IDENTIFIERS = 200
@@ -174,13 +181,16 @@ def shipment_geojson(shipment: Shipment, *, strict: bool = True,
     Whisp, whose results then come back keyed by it (the EU system wants no such property).
     """
     if not shipment.plots:
-        raise ValidationException("The shipment leads to no registered plot", [Problem(
+        raise IncompleteData("The shipment leads to no registered plot", [Problem(
             "id", "a lot or shipment that traces back to harvests on registered plots",
             ", ".join(shipment.identifiers))])
     records = shipment.records
     if not strict:
         records = [r for r in records if eudr.check_plot(r).ready]
-    collection = eudr.feature_collection(records)
+    try:
+        collection = eudr.feature_collection(records)
+    except ValidationException as exc:
+        raise IncompleteData(exc.detail, exc.problems) from exc
     if with_ids:
         for feature, record in zip(collection["features"], records, strict=True):
             feature["properties"]["external_id"] = record.plot_id
@@ -195,15 +205,18 @@ def shipment_statement(
     """The statement data; the net mass defaults to the traced lots' quantity in kg."""
     mass = net_mass_kg if net_mass_kg is not None else shipment.net_mass_kg
     if mass is None:
-        raise ValidationException("The statement needs the net mass", [Problem(
+        raise IncompleteData("The statement needs the net mass", [Problem(
             "netWeight", "the shipment's net mass in kg (the events give no quantity in kg)",
             "none")])
     known = eudr.COMMODITIES.get(commodity)
     line = eudr.CommodityLine(
         commodity, description or (known.name_en if known else commodity), mass,
         tuple(p.record.plot_id for p in shipment.plots), hs_code)
-    return eudr.statement(activity, [line], shipment.records, operator=operator,
-                          reference=reference)
+    try:
+        return eudr.statement(activity, [line], shipment.records, operator=operator,
+                              reference=reference)
+    except ValidationException as exc:
+        raise IncompleteData(exc.detail, exc.problems) from exc
 
 
 # --- deforestation risk ---------------------------------------------------------------------
