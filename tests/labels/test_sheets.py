@@ -156,9 +156,11 @@ def test_labels_too_small_for_a_scannable_code_are_refused() -> None:
     label = _labels(1)[0]
     with pytest.raises(ValidationException) as caught:
         write_sheets([label], io.BytesIO(), tiny)
+    # A version 4 symbol (33 modules, level M holds this URL) in a 10 mm square with its
+    # 4-module quiet zones: 10 / (33 + 8) = 0.244 mm a module.
     assert caught.value.detail == (
-        f"Label 1 ({label.url!r}) needs a QR code of 37 modules: on tiny labels a module would "
-        "be 0.222 mm. Use larger labels or a shorter base URL.")
+        f"Label 1 ({label.url!r}) needs a QR code of 33 modules: on tiny labels a module would "
+        "be 0.244 mm. Use larger labels or a shorter base URL.")
     assert caught.value.problems[0].expected == f"modules of {MIN_MODULE_MM} mm or more"
 
 
