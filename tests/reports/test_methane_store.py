@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from agritrace.errors import NoSuchResourceException
 from agritrace.farm import diary
 from agritrace.farm.places import Place
 from agritrace.farm.record import record_entry
@@ -162,6 +163,9 @@ def test_only_rice_seasons_of_the_organizations_asked_for_count(
     assert season_report(engine, [demo.rice_coop], since=date(2026, 1, 1)).results == ()
     one = season_report(engine, [demo.rice_coop], plot=demo.rice.plots[1])
     assert [r.plot for r in one.results] == [demo.rice.plots[1]]
+    with pytest.raises(NoSuchResourceException) as caught:
+        season_report(engine, [demo.coop], plot=demo.rice.plots[1])  # another's plot
+    assert caught.value.problems[0].path == "plot"
 
 
 def test_a_season_with_a_sowing_entry_only_is_not_enough_data(engine: Engine) -> None:

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from agritrace.errors import NoSuchResourceException, Problem
 from agritrace.farm.diary import (
     AmendmentMaterial,
     DiaryEntry,
@@ -144,18 +145,20 @@ def season_report(engine: Engine, orgs: Sequence[Organization], *, since: date |
                   until: date | None = None, plot: str | None = None,
                   gwp: str = "AR6") -> SeasonReport:
     """Estimate every rice season of ``orgs`` whose sowing (else start) falls in the period."""
+    plots = {org.id: {p.id: p for p in list_places(engine, org, kind="plot")} for org in orgs}
+    names = {p.uri: p.name for of_org in plots.values() for p in of_org.values()}
+    if plot is not None and plot not in names:
+        raise NoSuchResourceException(f"No plot {plot}", [Problem(
+            "plot", "the URI of a plot of " + ", ".join(o.name for o in orgs), repr(plot))])
     results: list[Result] = []
-    names: dict[str, str] = {}
     for org in orgs:
-        plots = {p.id: p for p in list_places(engine, org, kind="plot")}
-        names |= {p.uri: p.name for p in plots.values()}
         for season in list_seasons(engine, org, plot_uri=plot):
             day = season.sown_on or season.start
             if season.crop not in RICE_CROPS or (since and day < since) or (
                     until and day > until):
                 continue
             entries = season_entries(engine, org, season.uri)
-            inputs = plot_season(plots[season.place_id], season, entries, org.name)
+            inputs = plot_season(plots[org.id][season.place_id], season, entries, org.name)
             results.append(methane.estimate(inputs, gwp=gwp))
     return SeasonReport(since, until, tuple(results), names)
 
