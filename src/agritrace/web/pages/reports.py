@@ -86,6 +86,11 @@ def _ids(request: Request) -> list[str]:
     return [i for i in given if i.strip()]
 
 
+def _count(text: str | None) -> int | None:
+    """The count an import redirected with (a number, or nothing: the page says only facts)."""
+    return int(text) if text and text.isdigit() else None
+
+
 def _query(ids: list[str]) -> str:
     return "&".join(f"id={quote(i, safe='')}" for i in ids)
 
@@ -108,7 +113,7 @@ async def eudr_page(request: Request) -> Response:
                  for row in report.rows]
         return _render(request, "reports/eudr.html", report=report, plots=plots, ids=ids,
                        query=_query(ids), verdict=verdict(t, report),
-                       imported=request.query_params.get("imported"),
+                       imported=_count(request.query_params.get("imported")),
                        commodities=eudr.COMMODITIES.values(),
                        risk=report.risk.message_vi if t.lang == "vi" else report.risk.message_en)
     return await _page(request, build)
