@@ -51,5 +51,19 @@ def test_the_demo_prints_the_eudr_and_methane_commands_and_each_works(
         assert methane.exit_code == 0, methane.output
         seasons = json.loads(methane.stdout)["seasons"]
         assert [s["status"] for s in seasons] == ["estimated"] * 3 + ["not_enough_data"]
+        _the_generated_chain_traces_and_recalls(shown.stdout, tmp_path)
     finally:
         get_settings.cache_clear()
+
+
+def _the_generated_chain_traces_and_recalls(shown: str, tmp_path: Path) -> None:
+    """The demo adds a synthetic chain and prints a trace and a recall that work on it."""
+    printed = {line.split(": agritrace ", 1)[1].split()[0]: line.split(": agritrace ", 1)[1]
+               for line in shown.splitlines() if ": agritrace " in line}
+    back = runner.invoke(app, [*shlex.split(printed["trace"]), "--format", "csv"])
+    assert back.exit_code == 0, back.output
+    kinds = {row.split(",")[3] for row in back.stdout.splitlines()[1:]}
+    assert {"season", "location"} <= kinds  # the unit's trace reaches its plot and season
+    recalled = runner.invoke(app, shlex.split(printed["recall"]))
+    assert recalled.exit_code == 0, recalled.output
+    assert any((tmp_path / "recall").iterdir())

@@ -30,6 +30,7 @@ app.add_typer(farm_app, name="farm")
 register_trace(app)
 register_reports(app)
 
+DEMO_SEED = 2026
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -176,12 +177,16 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve when loaded")]
     = True,
+    generated: Annotated[int, typer.Option(
+        help="Events of seeded synthetic chains (coffee, tea, rice) added beside it; 0 for none")]
+    = 5000,
 ) -> None:
     """Load the demo coffee chain into a fresh database, print how to explore it, and serve."""
     from sqlalchemy.engine import make_url
 
     from agritrace.demo import load_demo
     from agritrace.farm.demo import load_farm_demo
+    from agritrace.generator.run import capture_chain
     from agritrace.reports.rice_demo import demo_commands, load_report_demos
 
     settings = get_settings()
@@ -194,11 +199,14 @@ def demo(
     chain = load_demo(engine)
     farm = load_farm_demo(engine, chain)  # first, so its login tokens can be printed
     rice = load_report_demos(engine, chain)
-    out.print(f"[green]demo loaded[/green]: {chain.events} events in {settings.database_url}")
+    synthetic = capture_chain(engine, DEMO_SEED, generated) if generated > 0 else None
+    total = chain.events + (synthetic.events if synthetic else 0)
+    out.print(f"[green]demo loaded[/green]: {total:,} events in {settings.database_url}")
     for org, token in chain.tokens.items():
         out.print(f"  token for {org}: [bold]{token}[/bold]")
     first_token = next(iter(chain.tokens.values()))
-    out.print("\nTry:")
+    out.print("\nTry (the agritrace commands read this database once you run the export):")
+    out.print(f"  export AGRITRACE_DATABASE_URL='{settings.database_url}'", highlight=False)
     out.print(f"  curl -H 'Authorization: Bearer {first_token}' "
               f"'http://{host}:{port}/events?EQ_bizStep=commissioning'", highlight=False)
     bag_path = chain.bags[0].removeprefix("https://id.gs1.org")
@@ -206,6 +214,12 @@ def demo(
     out.print(f"  the green-bean lot: {chain.green_lot}", highlight=False)
     for command in demo_commands(chain, rice):
         out.print(f"  {command}", highlight=False)
+    if synthetic is not None and synthetic.first is not None:
+        first = synthetic.first
+        out.print(f"  trace a {first.recipe} unit back to its plot: agritrace trace "
+                  f"{first.units[0]} --direction back", highlight=False)
+        out.print(f"  recall a harvest lot: agritrace recall {first.harvest_lots[0]} --out recall/",
+                  highlight=False)
     for name, token in farm.tokens.items():
         out.print(f"  sign in as {name}: http://{host}:{port}/login?token={token}",
                   highlight=False)
