@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from sqlalchemy import Engine
 
+from agritrace.console import err, fail, out
 from agritrace.errors import AgritraceError
 from agritrace.farm.commands import farm_app
 from agritrace.labels.commands import stamps_app
@@ -31,17 +31,11 @@ register_trace(app)
 register_reports(app)
 
 DEMO_SEED = 2026
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 def _engine() -> Engine:
     return make_engine(get_settings().database_url)
 
-
-def _fail(exc: AgritraceError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
-    return typer.Exit(code=2)
 
 
 @db_app.command("upgrade")
@@ -123,7 +117,7 @@ def hash_command(
         err.print(f"[red]error:[/red] cannot read {file}: {exc.strerror}")
         raise typer.Exit(code=2) from exc
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
 @app.command()
@@ -150,7 +144,7 @@ def events(
         organization = find_organization(engine, org)
         page = run_query(engine, parse_query(params), organization)
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     sys.stdout.buffer.write(render_query_document(page.events, xml=False) + b"\n")
 
 

@@ -14,14 +14,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from sqlalchemy import Engine
 
+from agritrace.console import err, fail, migrated_engine, out
 from agritrace.errors import AgritraceError
 from agritrace.farm.registry import Actor, Notice, org_actor
-from agritrace.settings import get_settings
-from agritrace.store.engine import make_engine
-from agritrace.store.migrate import upgrade
 from agritrace.store.orgs import ensure_organization
 
 farm_app = typer.Typer(help="Farm registry, seasons, diary, import and code readiness.",
@@ -35,24 +32,17 @@ for _sub, _name in ((member_app, "member"), (plot_app, "plot"), (product_app, "p
                     (season_app, "season"), (diary_app, "diary")):
     farm_app.add_typer(_sub, name=_name)
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 OrgOption = Annotated[str, typer.Option("--org", help="Organization name (created if new)")]
 
 
 @contextmanager
 def _session(org: str) -> Iterator[tuple[Engine, Actor]]:
     """An engine and the organization acting as manager; errors become readable exits."""
-    engine = make_engine(get_settings().database_url)
+    engine = migrated_engine()
     try:
-        upgrade(engine)
         yield engine, org_actor(ensure_organization(engine, org), "cli")
-    except AgritraceError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(code=2) from exc
-    except (OSError, ValueError) as exc:  # unreadable file, bad JSON or date text
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(code=2) from exc
+    except (AgritraceError, OSError, ValueError) as exc:  # OSError etc.: an unreadable file
+        raise fail(exc) from exc
     finally:
         engine.dispose()
 

@@ -12,15 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine
 
+from agritrace.console import err, fail, migrated_engine, out
 from agritrace.errors import AgritraceError
 from agritrace.ids.digital_link import DigitalLink
 from agritrace.settings import get_settings
-from agritrace.store.engine import make_engine
-from agritrace.store.migrate import upgrade
 from agritrace.store.orgs import ensure_organization
 
 if TYPE_CHECKING:
@@ -28,21 +25,8 @@ if TYPE_CHECKING:
 
 stamps_app = typer.Typer(help="Serialized QR stamps: issue, void, activate, draw.",
                          no_args_is_help=True)
-_out = Console(soft_wrap=True)
-_err = Console(stderr=True, soft_wrap=True)
 
 
-def _engine() -> Engine:
-    engine = make_engine(get_settings().database_url)
-    upgrade(engine)
-    return engine
-
-
-def _fail(exc: AgritraceError) -> typer.Exit:
-    _err.print(f"[red]error:[/red] {exc}", highlight=False)
-    for problem in exc.problems[:20]:
-        _err.print(f"  - {problem.message()}", highlight=False, markup=False)
-    return typer.Exit(code=2)
 
 
 @stamps_app.command("issue")
@@ -60,16 +44,16 @@ def issue(
     from agritrace.labels.sheets import LAYOUTS, write_sheets
 
     if layout not in LAYOUTS:
-        _err.print(f"[red]error:[/red] unknown layout {layout!r}: expected one of "
+        err.print(f"[red]error:[/red] unknown layout {layout!r}: expected one of "
                    f"{', '.join(LAYOUTS)}", highlight=False)
         raise typer.Exit(code=2)
-    engine = _engine()
+    engine = migrated_engine()
     base_url = get_settings().base_url
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     try:
         organization = ensure_organization(engine, org)
-        with Progress(*columns, console=_err, transient=True) as progress:
+        with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("issuing", total=count)
             batch = stamps.issue_stamps(engine, organization, gtin, lot, count,
                                         progress=lambda n: progress.update(task, completed=n))
@@ -83,10 +67,10 @@ def issue(
             with (out_dir / f"{stem}.csv").open("w", newline="", encoding="utf-8") as text:
                 stamps.write_batch_csv(batch, text, base_url)
     except AgritraceError as exc:
-        raise _fail(exc) from exc
-    _out.print(f"[green]issued {len(batch):,} stamps[/green] batch {batch.batch_id} "
+        raise fail(exc) from exc
+    out.print(f"[green]issued {len(batch):,} stamps[/green] batch {batch.batch_id} "
                f"({sheets.pages} {sheets.layout} sheets)", highlight=False)
-    _out.print(f"  {out_dir / (stem + '.pdf')}\n  {out_dir / (stem + '.csv')}", highlight=False)
+    out.print(f"  {out_dir / (stem + '.pdf')}\n  {out_dir / (stem + '.csv')}", highlight=False)
 
 
 def _counted(items: Iterable[Label], tick: Callable[[int], None],
@@ -100,14 +84,14 @@ def _counted(items: Iterable[Label], tick: Callable[[int], None],
 def _lifecycle(codes: list[str], org: str, activate: bool) -> None:
     from agritrace.labels import stamps
 
-    engine = _engine()
+    engine = migrated_engine()
     try:
         organization = ensure_organization(engine, org)
         change = stamps.activate_stamps if activate else stamps.void_stamps
         done = change(engine, organization, codes)
     except AgritraceError as exc:
-        raise _fail(exc) from exc
-    _out.print(f"{'activated' if activate else 'voided'} {done} stamp(s)")
+        raise fail(exc) from exc
+    out.print(f"{'activated' if activate else 'voided'} {done} stamp(s)")
 
 
 @stamps_app.command("void")
@@ -150,4 +134,4 @@ def qr(
         sys.stdout.buffer.write(data)
     else:
         out.write_bytes(data)
-        _err.print(f"wrote {out}", highlight=False)
+        err.print(f"wrote {out}", highlight=False)

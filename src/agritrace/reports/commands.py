@@ -14,14 +14,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
+from agritrace.console import err, fail, migrated_engine, out
 from agritrace.errors import AgritraceError
-from agritrace.settings import get_settings
-from agritrace.store.engine import make_engine
-from agritrace.store.migrate import upgrade
 from agritrace.store.orgs import Organization, find_organization
 
 if TYPE_CHECKING:
@@ -34,8 +31,6 @@ eudr_app = typer.Typer(help="EU Deforestation Regulation: plot readiness, EU Geo
                        "statement data, deforestation-risk results.", no_args_is_help=True)
 methane_app = typer.Typer(help="Rice methane per plot and season (IPCC 2019 Tier 1) and "
                           "totals per cooperative and province.", no_args_is_help=True)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 Ids = Annotated[list[str], typer.Argument(metavar="ID...", help="Lots, items or an SSCC "
                                           "(EPC URN or GS1 Digital Link) of the shipment")]
@@ -50,15 +45,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(methane_app, name="methane")
 
 
-def _engine() -> Engine:
-    engine = make_engine(get_settings().database_url)
-    upgrade(engine)
-    return engine
-
-
-def _fail(exc: AgritraceError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
-    return typer.Exit(code=2)
 
 
 def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -98,12 +84,12 @@ def readiness_command(
 
     _choice("--lang", lang, ("vi", "en"))
     _choice("--format", output_format, ("text", "csv", "json"))
-    engine = _engine()
+    engine = migrated_engine()
     try:
         report = exports.readiness_report(engine, find_organization(engine, org), ids, lang)
         collection = shipment_geojson(report.shipment, strict=False) if geojson else None
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     rows, state, risk, shipment = list(report.rows), report.state, report.risk, report.shipment
     if collection is not None and geojson is not None:
         geojson.write_text(to_geojson_text(collection), encoding="utf-8")
@@ -156,12 +142,12 @@ def geojson_command(
     from agritrace.reports.eudr import to_geojson_text
     from agritrace.reports.eudr_store import shipment_geojson
 
-    engine = _engine()
+    engine = migrated_engine()
     try:
         _, shipment = _shipment(engine, org, ids)
         collection = shipment_geojson(shipment, strict=not partial, with_ids=whisp)
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     _emit(to_geojson_text(collection), output)
 
 
@@ -180,7 +166,7 @@ def statement_command(
     """The due diligence statement data of a shipment, as JSON."""
     from agritrace.reports.eudr_store import shipment_statement
 
-    engine = _engine()
+    engine = migrated_engine()
     try:
         organization, shipment = _shipment(engine, org, ids)
         data = shipment_statement(
@@ -188,7 +174,7 @@ def statement_command(
             net_mass_kg=net_mass, hs_code=hs_code, reference=reference,
             operator={"name": organization.name, "gln": organization.gln})
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     _emit(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode(), output)
 
 
@@ -202,7 +188,7 @@ def risk_import_command(
     """Import per-plot deforestation-risk results; nothing is stored if any row is wrong."""
     from agritrace.reports.eudr_store import import_risks
 
-    engine = _engine()
+    engine = migrated_engine()
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -212,7 +198,7 @@ def risk_import_command(
         result = import_risks(engine, find_organization(engine, org), text, document=file.name,
                               commodity=commodity)
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     out.print(f"{len(result.stored)} plot results imported from {file.name} "
               "(cut-off date 31/12/2020)", highlight=False)
 
@@ -237,14 +223,14 @@ def _report(orgs: list[str], since: str | None, until: str | None, plot: str | N
     from agritrace.reports.methane_store import every_organization, season_report
 
     _choice("--gwp", gwp, ("AR6", "AR5"))
-    engine = _engine()
+    engine = migrated_engine()
     try:
         chosen: list[Organization] = ([find_organization(engine, o) for o in orgs] if orgs
                                       else every_organization(engine))
         return season_report(engine, chosen, since=_day("--from", since),
                              until=_day("--to", until), plot=plot, gwp=gwp)
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
 @methane_app.command("season")

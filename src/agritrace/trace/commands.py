@@ -12,29 +12,14 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
-from sqlalchemy import Engine
 
+from agritrace.console import err, fail, migrated_engine, out
 from agritrace.errors import AgritraceError
-from agritrace.settings import get_settings
-from agritrace.store.engine import make_engine
-from agritrace.store.migrate import upgrade
 
 report_app = typer.Typer(help="Reports regulators ask for (FSMA 204, one step back/forward).",
                          no_args_is_help=True)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
-def _engine() -> Engine:
-    engine = make_engine(get_settings().database_url)
-    upgrade(engine)
-    return engine
-
-
-def _fail(exc: AgritraceError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
-    return typer.Exit(code=2)
 
 
 def _time(value: str | None) -> int | None:
@@ -75,10 +60,10 @@ def trace_command(
     if output_format not in ("json", "csv", "dot"):
         raise typer.BadParameter(f"{output_format!r}: expected json, csv or dot")
     try:
-        graph = trace(_engine(), TraceRequest(identifier, check_direction(direction), depth,
+        graph = trace(migrated_engine(), TraceRequest(identifier, check_direction(direction), depth,
                                               _time(since), _time(until)))
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if output_format == "csv":
         text = graph.to_csv()
     elif output_format == "dot":
@@ -110,7 +95,7 @@ def recall_command(
     from agritrace.trace import recall as recalls
     from agritrace.trace import recall_report
 
-    engine = _engine()
+    engine = migrated_engine()
     try:
         chosen = list(lots or [])
         if plot:
@@ -123,7 +108,7 @@ def recall_command(
                                            reason.strip())
             err.print(f"recall recorded: {report.captured} events ({report.status})")
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "recall.json").write_bytes(orjson.dumps(result.as_dict(),
                                                        option=orjson.OPT_INDENT_2))
@@ -148,9 +133,10 @@ def fsma204_command(
     from agritrace.trace import fsma204
 
     try:
-        rows = fsma204.fsma_rows(_engine(), lots, since_us=_time(since), until_us=_time(until))
+        rows = fsma204.fsma_rows(migrated_engine(), lots, since_us=_time(since),
+                                 until_us=_time(until))
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if output is not None and output.suffix.lower() == ".xlsx":
         fsma204.write_xlsx(rows, output)
         err.print(f"written: {output} ({len(rows)} rows)")
@@ -168,9 +154,9 @@ def one_step_command(
     from agritrace.trace.one_step import one_step
 
     try:
-        report = one_step(_engine(), lot)
+        report = one_step(migrated_engine(), lot)
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     text = report.to_csv() if output_format == "csv" else orjson.dumps(
         report.as_dict(), option=orjson.OPT_INDENT_2).decode() + "\n"
     _emit(text, output)
@@ -193,9 +179,9 @@ def generate_command(
             result = write_documents(seed, events, out_dir, per_file=per_file)
             err.print(f"{result.events:,} events in {len(result.files)} documents in {out_dir}/")
             return
-        result = capture_chain(_engine(), seed, events)
+        result = capture_chain(migrated_engine(), seed, events)
     except AgritraceError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     out.print(f"{result.events:,} events captured ({result.batches:,} batches, "
               f"{result.units:,} units, {len(result.organizations)} organizations)")
     if result.first is not None:

@@ -1,0 +1,34 @@
+"""What every ``agritrace`` command shares: the two consoles, a migrated engine, readable exits.
+
+A person should never read a stack trace: errors we raise on purpose are printed as their
+message with every problem listed, and the command exits with status 2.
+"""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from sqlalchemy import Engine
+
+from agritrace.errors import AgritraceError
+from agritrace.settings import get_settings
+from agritrace.store.engine import make_engine
+from agritrace.store.migrate import upgrade
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def migrated_engine() -> Engine:
+    """The configured database, migrated to the newest schema."""
+    engine = make_engine(get_settings().database_url)
+    upgrade(engine)
+    return engine
+
+
+def fail(exc: AgritraceError | OSError | ValueError) -> typer.Exit:
+    """Print ``exc`` (with its problems) on stderr; raise the returned exit."""
+    # Field paths such as epcList[1] would otherwise be read as Rich markup.
+    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+    return typer.Exit(code=2)
