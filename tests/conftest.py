@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 
+from agritrace.settings import get_settings
 from agritrace.store.engine import make_engine
 from agritrace.store.migrate import upgrade
 from tests.pgserver import postgres_server
@@ -75,3 +76,24 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """``environment(database_url=…, base_url=…)`` sets AGRITRACE_* for the commands under test."""
+
+    def set_settings(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"AGRITRACE_{name.upper()}", value)
+        get_settings.cache_clear()
+
+    yield set_settings
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def cli_database(tmp_path: Path, environment: Callable[..., None]) -> Path:
+    """A SQLite file the ``agritrace`` commands use (they migrate it themselves)."""
+    path = tmp_path / "cli.db"
+    environment(database_url=f"sqlite:///{path}")
+    return path

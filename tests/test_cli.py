@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -10,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from agritrace.cli import app
-from agritrace.settings import get_settings
 from tests.conformance import HASH_EXAMPLES, ids, json_examples
 
 runner = CliRunner()
@@ -23,13 +21,7 @@ QUERY_RESULTS_IGNORE = {"epcisQueryDocHavingEventWithIgnoreFields.jsonld",
 VECTORS = [p for p in VECTORS if p.name not in QUERY_RESULTS_IGNORE]
 
 
-@pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("AGRITRACE_DATABASE_URL", f"sqlite:///{path}")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("cli_database")
 
 
 @pytest.mark.parametrize("path", VECTORS, ids=ids(VECTORS))

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from agritrace.cli import app
-from agritrace.settings import get_settings
 from tests.farm.coop import BIG, CHERRY, polygon
 
 runner = CliRunner()
 ORG = ["--org", "HTX Ẳng Nưa"]
 
 
-@pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "farm.db"
-    monkeypatch.setenv("AGRITRACE_DATABASE_URL", f"sqlite:///{path}")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("cli_database")
 
 
 def _run(*args: str) -> str:

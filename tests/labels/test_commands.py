@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pypdf
@@ -15,7 +15,6 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from agritrace.cli import app
-from agritrace.settings import get_settings
 from agritrace.store.engine import make_engine
 from agritrace.store.tables import events
 
@@ -25,13 +24,9 @@ BASE = "https://truyxuat.example.vn"
 
 
 @pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("AGRITRACE_DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("AGRITRACE_BASE_URL", BASE)
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
+def database(cli_database: Path, environment: Callable[..., None]) -> Path:
+    environment(base_url=BASE)
+    return cli_database
 
 
 def _issue(out: Path, count: int = 45, layout: str = "3x7") -> list[dict[str, str]]:

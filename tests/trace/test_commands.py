@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -11,19 +10,12 @@ from typer.testing import CliRunner
 
 from agritrace.cli import app
 from agritrace.generator.run import Generated, chain
-from agritrace.settings import get_settings
 
 runner = CliRunner()
 SEED, SIZE = 5, 700
 
 
-@pytest.fixture(autouse=True)
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "cli.db"
-    monkeypatch.setenv("AGRITRACE_DATABASE_URL", f"sqlite:///{path}")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("cli_database")
 
 
 def _generated() -> Generated:
