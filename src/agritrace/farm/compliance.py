@@ -77,12 +77,23 @@ def check_entry(entry: DiaryEntry, *, crop: str,
     return []
 
 
+class Refused(ValidationException):
+    """An entry the rules refuse; ``text(lang)`` says why in the farmer's language."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.findings = tuple(findings)
+        super().__init__(self.text("vi") + " / " + self.text("en"),
+                         [f.as_problem() for f in self.findings])
+
+    def text(self, lang: str) -> str:
+        return " ".join(f.vi if lang == "vi" else f.en for f in self.findings)
+
+
 def raise_refusals(findings: Sequence[Finding]) -> None:
-    """Raise ValidationException when any finding refuses the entry."""
+    """Raise Refused when any finding refuses the entry."""
     refused = [f for f in findings if f.severity is Severity.REFUSED]
     if refused:
-        detail = " ".join(f.vi for f in refused) + " / " + " ".join(f.en for f in refused)
-        raise ValidationException(detail, [f.as_problem() for f in refused])
+        raise Refused(refused)
 
 
 def _check_spraying(entry: Spraying, crop: str) -> list[Finding]:

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from agritrace.errors import AgritraceError, ForbiddenException, Problem
+from agritrace.farm.compliance import Refused
 from agritrace.farm.registry import Actor
 from agritrace.web import i18n
 from agritrace.web.pages import resolver
@@ -136,19 +137,12 @@ def error_page(request: Request, exc: AgritraceError) -> HTMLResponse:
     elif exc.status == 404:
         title, text = t("farm_not_found_title"), t("farm_not_found_text")
     elif exc.status < 500:
-        title, text = t("farm_invalid_title"), bilingual(t, exc.detail)
+        title = t("farm_invalid_title")
+        text = exc.text(t.lang) if isinstance(exc, Refused) else exc.detail
     else:
         title, text = t("farm_error_title"), exc.detail
     return render(request, "farm/error.html", exc.status, actor=page_actor(request),
                   title=title, text=text, problems=exc.problems if exc.status == 400 else [])
-
-
-def bilingual(t: i18n.Translator, detail: str) -> str:
-    """The visitor's half of a compliance refusal, which the rules write as ``vi / en``."""
-    if " / " not in detail:
-        return detail
-    vi, _, en = detail.partition(" / ")
-    return vi if t.lang == "vi" else en
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 
 from agritrace.errors import NoSuchResourceException, Problem, ValidationException
 from agritrace.farm import catalog, journal, places, record, seasons
+from agritrace.farm.compliance import Refused
 from agritrace.farm.diary import EntryKind, vietnam_today
 from agritrace.farm.pesticides import CROPS
 from agritrace.farm.places import Place
@@ -26,7 +27,6 @@ from agritrace.web.i18n import Translator
 from agritrace.web.pages.farm import entries
 from agritrace.web.pages.farm.common import (
     FieldError,
-    bilingual,
     field_errors,
     friendly,
     render,
@@ -101,7 +101,7 @@ def _form_page(request: Request, actor: Actor, place: Place, kind: EntryKind,
                exc: ValidationException | None = None) -> Response:
     t = translator(request)
     engine = engine_of(request)
-    refusal = bilingual(t, exc.detail) if exc and " / " in exc.detail else ""
+    refusal = exc.text(t.lang) if isinstance(exc, Refused) else ""
     errors = field_errors(t, exc.problems) if exc else {}
     if refusal:  # the refusal says it all in plain words; the rule's wording would repeat it
         errors = {name: FieldError(t("farm_err_refused"), "") for name in errors}
