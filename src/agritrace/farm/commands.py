@@ -211,6 +211,22 @@ def import_file(
         out.print(f"{result.applied} rows saved, {result.skipped} skipped", highlight=False)
 
 
+@farm_app.command("profile")
+def profile(org: OrgOption = "local", address: str | None = None, province: str | None = None,
+            phone: str | None = None, email: str | None = None,
+            website: str | None = None) -> None:
+    """Show, or change with options, the address and contact on the products' pages."""
+    from agritrace.farm.profiles import get_profile, set_profile
+
+    given = {"address": address, "province": province, "phone": phone, "email": email,
+             "website": website}
+    with _session(org) as (engine, actor):
+        changes = {name: value for name, value in given.items() if value is not None}
+        shown = set_profile(engine, actor, changes) if changes else get_profile(engine,
+                                                                               actor.org.id)
+        _json(shown.as_dict())
+
+
 @farm_app.command("readiness")
 def readiness(org: OrgOption = "local",
               as_of: Annotated[str, typer.Option(help="YYYY-MM-DD (default today)")] = "",

@@ -16,6 +16,7 @@ from agritrace.demo import BAG, CHERRY, COOP, GREEN, PLOTS, ROASTER, DemoChain
 from agritrace.errors import NoSuchResourceException
 from agritrace.farm.catalog import add_certificate, add_product
 from agritrace.farm.places import add_place, place_by_uri
+from agritrace.farm.profiles import set_profile
 from agritrace.farm.registry import Member, add_member, create_member_token, org_actor
 from agritrace.farm.seasons import open_season
 from agritrace.store.orgs import ensure_organization
@@ -79,6 +80,12 @@ def load_farm_demo(engine: Engine, chain: DemoChain) -> FarmDemo:
                                     "start": date(2026, 2, 1), "end": date(2026, 10, 31),
                                     "sown_on": date(2026, 3, 1)})
     _products(engine, coop.name)
+    set_profile(engine, actor, {"address": "Bản Co Muông, xã Ẳng Nưa, huyện Mường Ảng",
+                                "province": "Điện Biên", "phone": "0215 3870 123"})
+    set_profile(engine, org_actor(ensure_organization(engine, ROASTER), "demo"), {
+        "address": "Số 12 đường Võ Nguyên Giáp, phường Him Lam, TP Điện Biên Phủ",
+        "province": "Điện Biên", "phone": "0215 3825 456",
+        "website": "https://rangxaydienbien.example.vn"})
     add_certificate(engine, actor, {
         "kind": "VietGAP", "issuer": "Trung tâm Chứng nhận Phù hợp Quacert",
         "number": "VietGAP-TT-25-03-11-0417", "valid_from": date(2025, 3, 15),

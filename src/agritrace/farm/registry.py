@@ -135,6 +135,13 @@ class Checks:
             self.fail(name, "a date as YYYY-MM-DD", value)
             return None
 
+    def phone(self, name: str, value: object) -> str:
+        """A phone number without spaces or dots; empty is allowed."""
+        phone = str(value or "").replace(" ", "").replace(".", "")
+        if phone and not (phone.lstrip("+").isdigit() and 9 <= len(phone.lstrip("+")) <= 15):
+            self.fail(name, "a phone number of 9 to 15 digits (e.g. 0912345678)", value)
+        return phone
+
     def raise_if_failed(self, title: str) -> None:
         if self.problems:
             raise ValidationException(title, list(self.problems))
@@ -226,11 +233,7 @@ def check_member(values: Mapping[str, Any], *, partial: bool = False) -> dict[st
             checks.fail("role", "one of " + ", ".join(r.value for r in Role), role)
         out["role"] = str(role)
     if "phone" in values:
-        phone = str(values["phone"] or "").replace(" ", "").replace(".", "")
-        if phone and not (phone.lstrip("+").isdigit() and 9 <= len(phone.lstrip("+")) <= 15):
-            checks.fail("phone", "a phone number of 9 to 15 digits (e.g. 0912345678)",
-                        values["phone"])
-        out["phone"] = phone
+        out["phone"] = checks.phone("phone", values["phone"])
     if "active" in values:
         out["active"] = 1 if values["active"] in (True, 1, "1", "true", "yes") else 0
     checks.raise_if_failed("The member is not valid")

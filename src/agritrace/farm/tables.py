@@ -97,6 +97,19 @@ certificates = Table(
     Column("created_us", BigInteger, nullable=False),
 )
 
+# One row per organization: what its products' pages say about who made them.
+profiles = Table(
+    "farm_profiles",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organizations.id"), primary_key=True),
+    Column("address", String(300), nullable=False, server_default=""),
+    Column("province", String(100), nullable=False, server_default=""),
+    Column("phone", String(30), nullable=False, server_default=""),
+    Column("email", String(200), nullable=False, server_default=""),
+    Column("website", String(300), nullable=False, server_default=""),
+    Column("updated_us", BigInteger, nullable=False),
+)
+
 seasons = Table(
     "farm_seasons",
     metadata,

@@ -15,7 +15,17 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from sqlalchemy import Engine
 
 from agritrace.errors import Problem, ValidationException
-from agritrace.farm import catalog, importer, journal, places, readiness, record, registry, seasons
+from agritrace.farm import (
+    catalog,
+    importer,
+    journal,
+    places,
+    profiles,
+    readiness,
+    record,
+    registry,
+    seasons,
+)
 from agritrace.farm.masterdata import master_data
 from agritrace.farm.registry import Actor, Notice
 from agritrace.store.orgs import Organization
@@ -159,6 +169,17 @@ def post_season(actor: ActorDep, engine: EngineDep, payload: Payload) -> dict[st
 def close_season(actor: ActorDep, engine: EngineDep, payload: Payload) -> dict[str, Any]:
     end = _date_param("end", str(payload.get("end"))) or date.min
     return seasons.close_season(engine, actor, str(payload.get("uri", "")), end).as_dict()
+
+
+@router.get("/profile")
+def get_profile(actor: ActorDep, engine: EngineDep) -> dict[str, str]:
+    return profiles.get_profile(engine, actor.org.id).as_dict()
+
+
+@router.patch("/profile")
+def patch_profile(actor: ActorDep, engine: EngineDep, payload: Payload) -> dict[str, str]:
+    """The address and contact shown beside the organization's name on its products' pages."""
+    return profiles.set_profile(engine, actor, payload).as_dict()
 
 
 @router.get("/history")
