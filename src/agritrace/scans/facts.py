@@ -15,18 +15,19 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from agritrace.epcis import cbv
 from agritrace.ids.digital_link import GS1_CANONICAL_BASE, DigitalLink
 from agritrace.ids.epc import lenient_id
 from agritrace.ids.gs1 import Gln, Gtin, Sscc
-from agritrace.scans.verdict import Policy, Scan, Status, decide
-from agritrace.store.tables import event_terms, events, organizations
+from agritrace.scans import log
+from agritrace.scans.verdict import History, Policy, Scan, Status, decide
+from agritrace.store.raw import Raw, autocommitting
 
 MAX_DEPTH = 8
 MAX_EVENTS = 200
@@ -71,19 +72,37 @@ def identifiers(link: DigitalLink) -> dict[str, str]:
     return ids
 
 
-def gather(engine: Engine, link: DigitalLink, scans: list[Scan], policy: Policy,
+def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: str,
+           scan: Scan | None = None, user_agent: str = "") -> dict[str, Any]:
+    """The facts of ``link`` read on one connection; ``scan``, if given, is logged and counted.
+
+    Without a scan (the linkset) the scan history is not read: the verdict is then only that of
+    the log (unknown, recalled, voided), which is all a linkset tells. Statements run in
+    autocommit: each read sees what is committed, as it would in a read-committed transaction,
+    and the scan's insert, last, commits by itself, so the page pays no BEGIN or COMMIT round
+    trip and SQLite's write lock is held for the insert only.
+    """
+    with autocommitting(engine) as raw:
+        history = History()
+        if scan is not None:
+            history = log.scan_history(raw, link.path, policy).plus(scan, policy.window)
+        facts = gather(raw, link, history, policy, base_url)
+        if scan is not None:
+            log.record_scan(raw, link.path, scan, user_agent)
+    return facts
+
+
+def gather(raw: Raw, link: DigitalLink, history: History, policy: Policy,
            base_url: str) -> dict[str, Any]:
-    """Everything public about ``link``, plus the verdict given its ``scans``."""
+    """Everything public about ``link``, plus the verdict given its scan ``history``."""
     ids = identifiers(link)
     own = _own_ids(ids)
-    with engine.connect() as conn:
-        found = _walk(conn, own, _direct_ids(conn, ids) if "item" not in ids
-                      and "lot" not in ids else set(own), ids.get("item"))
-        orgs = dict(conn.execute(select(organizations.c.id, organizations.c.name)).all())
+    found = _walk(raw, own, _direct_ids(raw, ids) if "item" not in ids
+                  and "lot" not in ids else set(own), ids.get("item"))
     found.sort(key=lambda e: (e["_time_us"], e["_pk"]))  # ties: in the order stored
     direct = [e for e in found if e["_direct"]]
     status = _status(direct, found, serialized="item" in ids)
-    verdict = decide(status, scans, policy)
+    verdict = decide(status, history, policy)
     return {
         "code": link.path,
         "uri": link.uri(base_url),
@@ -93,9 +112,9 @@ def gather(engine: Engine, link: DigitalLink, scans: list[Scan], policy: Policy,
         "lot": str(link.lot) if link.lot else _ilmd(direct, "cbvmda:lotNumber"),
         "serial": str(link.serial) if link.serial else None,
         "product": _product(found, link),
-        "producer": _producer(direct, orgs),
+        "producer": direct[0]["_by"] if direct else None,
         "origin": _origin(found),
-        "journey": [_step(e, orgs) for e in found],
+        "journey": [_step(e) for e in found],
         "certificates": _certificates(found),
         "best_before": _best_before(direct),
         "recalled": status.recalled,
@@ -107,17 +126,19 @@ def _own_ids(ids: dict[str, str]) -> set[str]:
     return {v for k, v in ids.items() if k != "product"} or {ids["product"]}
 
 
-def _direct_ids(conn: Any, ids: dict[str, str]) -> set[str]:
+_PRODUCT_IDS = "SELECT DISTINCT value FROM event_terms WHERE value LIKE ? LIMIT ?"
+
+
+def _direct_ids(raw: Raw, ids: dict[str, str]) -> set[str]:
     """For a GTIN-only or GLN scan: every class/item of that product, or the place itself."""
     if "place" in ids:
         return {ids["place"]}
     prefix = ids["product"]
-    query = select(event_terms.c.value).where(event_terms.c.value.like(prefix + "%")).distinct()
-    return {v for v in conn.execute(query.limit(MAX_EVENTS)).scalars()
+    return {v for (v,) in raw.rows(_PRODUCT_IDS, (prefix + "%", MAX_EVENTS))
             if v == prefix or v.startswith((prefix + "/10/", prefix + "/21/"))}
 
 
-def _walk(conn: Any, own: set[str], start: set[str], item: str | None = None
+def _walk(raw: Raw, own: set[str], start: set[str], item: str | None = None
           ) -> list[dict[str, Any]]:
     seen_ids: set[str] = set(start)
     frontier, direct = set(start), set(start)
@@ -125,7 +146,7 @@ def _walk(conn: Any, own: set[str], start: set[str], item: str | None = None
     for _ in range(MAX_DEPTH):
         if not frontier or len(result) >= MAX_EVENTS:
             break
-        rows = _events_naming(conn, frontier, direct, set(result))
+        rows = _events_naming(raw, frontier, direct, set(result))
         following: set[str] = set()
         for row in rows:
             named = {(role, value) for role, value in row.terms if value in frontier}
@@ -134,7 +155,7 @@ def _walk(conn: Any, own: set[str], start: set[str], item: str | None = None
                 continue  # a later use of an input: siblings, not this item's history
             event = dict(row.body)  # a copy: the parsed body is shared through the cache
             values = {v for _, v in row.terms}
-            event.update(_pk=row.id, _org=row.org_id, _time_us=row.event_time_us,
+            event.update(_pk=row.id, _by=row.org_name, _time_us=row.event_time_us,
                          _step=row.biz_step, _disposition=row.disposition,
                          _direct=bool(direct & values), _item=item in values,
                          _place=row.biz_location or row.read_point)
@@ -145,26 +166,43 @@ def _walk(conn: Any, own: set[str], start: set[str], item: str | None = None
     return list(result.values())
 
 
-def _events_naming(conn: Any, values: set[str], direct: set[str], skip: set[int]) -> list[Any]:
-    pks = select(event_terms.c.event_pk).where(event_terms.c.value.in_(values)).distinct()
-    place = events.c.biz_location.in_(values) | events.c.read_point.in_(values)
-    query = (select(events.c.id, events.c.hash_id, events.c.org_id, events.c.event_time_us,
-                    events.c.biz_step, events.c.disposition, events.c.biz_location,
-                    events.c.read_point)
-             .where(events.c.id.in_(pks) | place, events.c.declared_error == 0)
-             .order_by(events.c.event_time_us).limit(MAX_EVENTS))
-    rows = [r for r in conn.execute(query) if r.id not in skip]
-    if not rows:
+# Events naming one of the ids, or at one of them as a place (declarations of errors left out),
+# each with the terms by which it names any of the ids asked for (a LEFT JOIN: an event found by
+# its place may name none). A stamp batch's event names a thousand others: only these are read.
+# The union keeps each branch on its own index on both engines (an OR with a subquery does not);
+# the unary plus keeps SQLite off the event_pk index, which would walk all thousand terms.
+_EVENTS = ("SELECT e.id, e.hash_id, e.event_time_us, e.biz_step, e.disposition, e.biz_location, "
+           "e.read_point, o.name, t.role, t.value FROM (SELECT id, hash_id, event_time_us, "
+           "biz_step, disposition, biz_location, read_point, org_id FROM events WHERE id IN "
+           "(SELECT event_pk FROM event_terms WHERE {value} "
+           "UNION SELECT id FROM events WHERE {biz_location} "
+           "UNION SELECT id FROM events WHERE {read_point}) "
+           "AND declared_error = 0 ORDER BY event_time_us, id LIMIT ?) e "
+           "JOIN organizations o ON o.id = e.org_id "
+           "LEFT JOIN event_terms t ON +t.event_pk = e.id AND t.{terms} "
+           "ORDER BY e.event_time_us, e.id")
+_BODIES = "SELECT id, body FROM events WHERE {id}"
+
+
+def _events_naming(raw: Raw, values: set[str], direct: set[str], skip: set[int]) -> list[_Row]:
+    """The events naming ``values`` and not in ``skip``, in time order; one query."""
+    conditions = [raw.among(column, ids) for column, ids in (
+        ("value", values), ("biz_location", values), ("read_point", values),
+        ("value", values | direct))]
+    (by_value, p1), (by_location, p2), (by_point, p3), (terms, p4) = conditions
+    sql = _EVENTS.format(value=by_value, biz_location=by_location, read_point=by_point,
+                         terms=terms)
+    events: dict[int, tuple[_Event, list[tuple[str, str]]]] = {}
+    for *columns, role, value in raw.rows(sql, (*p1, *p2, *p3, MAX_EVENTS, *p4)):
+        if columns[0] in skip:
+            continue
+        named = events.setdefault(columns[0], (_Event(*columns), []))[1]
+        if role is not None:
+            named.append((role, value))
+    if not events:
         return []
-    # Only the terms the walk looks at: a stamp batch's event names a thousand others.
-    terms: dict[int, list[tuple[str, str]]] = {r.id: [] for r in rows}
-    for pk, role, value in conn.execute(
-            select(event_terms.c.event_pk, event_terms.c.role, event_terms.c.value)
-            .where(event_terms.c.event_pk.in_(list(terms)),
-                   event_terms.c.value.in_(values | direct))):
-        terms[pk].append((role, value))
-    bodies = _bodies(conn, [(r.id, r.hash_id) for r in rows])
-    return [_Row(r, terms[r.id], bodies[r.id]) for r in rows]
+    bodies = _bodies(raw, [(e.id, e.hash_id) for e, _ in events.values()])
+    return [_Row(e, named, bodies[e.id]) for e, named in events.values()]
 
 
 class _BodyCache:
@@ -188,23 +226,34 @@ class _BodyCache:
                 self._items.popitem(last=False)
 
 
-_BODIES = _BodyCache(_BODY_CACHE_SIZE)
+_BODIES_CACHE = _BodyCache(_BODY_CACHE_SIZE)
 
 
-def _bodies(conn: Any, keys: list[tuple[int, str]]) -> dict[int, dict[str, Any]]:
-    found = {pk: body for pk, hash_id in keys if (body := _BODIES.get((pk, hash_id)))}
+def _bodies(raw: Raw, keys: list[tuple[int, str]]) -> dict[int, dict[str, Any]]:
+    found = {pk: body for pk, hash_id in keys if (body := _BODIES_CACHE.get((pk, hash_id)))}
     missing = {pk: hash_id for pk, hash_id in keys if pk not in found}
     if missing:
-        for pk, text in conn.execute(select(events.c.id, events.c.body)
-                                     .where(events.c.id.in_(list(missing)))):
+        by_id, params = raw.among("id", missing)
+        for pk, text in raw.rows(_BODIES.format(id=by_id), params):
             found[pk] = orjson.loads(text)
-            _BODIES.put((pk, missing[pk]), found[pk])
+            _BODIES_CACHE.put((pk, missing[pk]), found[pk])
     return found
 
 
+class _Event(NamedTuple):
+    id: int
+    hash_id: str
+    event_time_us: int
+    biz_step: str | None
+    disposition: str | None
+    biz_location: str | None
+    read_point: str | None
+    org_name: str
+
+
 class _Row:
-    def __init__(self, row: Any, terms: list[tuple[str, str]], body: dict[str, Any]) -> None:
-        self.id, self.body, self.org_id = row.id, body, row.org_id
+    def __init__(self, row: _Event, terms: list[tuple[str, str]], body: dict[str, Any]) -> None:
+        self.id, self.body, self.org_name = row.id, body, row.org_name
         self.event_time_us, self.biz_step = row.event_time_us, row.biz_step
         self.disposition, self.read_point = row.disposition, row.read_point
         self.biz_location, self.terms = row.biz_location, terms
@@ -258,14 +307,14 @@ def _day(time_us: int) -> date:
     return datetime.fromtimestamp(time_us / 1_000_000, UTC).date()
 
 
-def _step(event: dict[str, Any], orgs: dict[int, str]) -> dict[str, Any]:
+def _step(event: dict[str, Any]) -> dict[str, Any]:
     details = [str(v) if not isinstance(v, list) else ", ".join(map(str, v))
                for k in _PUBLIC_DETAILS if (v := event.get(k))]
     return {
         "step": _word(event["_step"]) or event.get("type", "event"),
         "date": _local_day(event),
         "place": _place_label(event.get("_place")),
-        "by": orgs.get(event["_org"], ""),
+        "by": event["_by"],
         "details": details,
         "recalled": event["_disposition"] == "recalled",
     }
@@ -303,10 +352,6 @@ def _product(found: list[dict[str, Any]], link: DigitalLink) -> dict[str, Any]:
         (e["agt:productName"] for e in found if e.get("agt:productName")), None)
     return {"name": name, "gtin": str(link.key), "image": _ilmd(found, "agt:productImage"),
             "country": _ilmd(found, "cbvmda:countryOfOrigin")}
-
-
-def _producer(direct: list[dict[str, Any]], orgs: dict[int, str]) -> str | None:
-    return orgs.get(direct[0]["_org"]) if direct else None
 
 
 def _origin(found: list[dict[str, Any]]) -> dict[str, Any] | None:

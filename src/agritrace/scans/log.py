@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, insert, select
 
 from agritrace.errors import Problem, ValidationException
-from agritrace.scans.tables import scans, tickets
-from agritrace.scans.verdict import Scan
+from agritrace.scans.tables import tickets
+from agritrace.scans.verdict import History, Policy, Scan
+from agritrace.store.raw import Raw
 
 TICKET_KINDS = ("fake", "quality", "wrong_info", "other")
 MAX_MESSAGE = 2000
@@ -33,21 +34,41 @@ def coarse(value: float | None, limit: float) -> float | None:
     return round(value, _COARSE_DECIMALS)
 
 
-def record_scan(engine: Engine, code: str, user_agent: str = "", lat: float | None = None,
-                lon: float | None = None, at_us: int | None = None) -> None:
+def new_scan(lat: float | None = None, lon: float | None = None,
+             at_us: int | None = None) -> Scan:
+    """A scan happening now (or at ``at_us``), its location coarse, or none if half given."""
     lat, lon = coarse(lat, 90), coarse(lon, 180)
     if lat is None or lon is None:
         lat = lon = None
-    with engine.begin() as conn:
-        conn.execute(insert(scans).values(code=code, scanned_us=at_us or now_us(), lat=lat,
-                                          lon=lon, user_agent=user_agent[:200]))
+    return Scan(at_us or now_us(), lat, lon)
 
 
-def scan_history(engine: Engine, code: str) -> list[Scan]:
-    query = (select(scans.c.scanned_us, scans.c.lat, scans.c.lon)
-             .where(scans.c.code == code).order_by(scans.c.scanned_us))
-    with engine.connect() as conn:
-        return [Scan(row.scanned_us, row.lat, row.lon) for row in conn.execute(query)]
+# Fixed statements, run through the driver: the consumer page runs them on every request.
+_INSERT = "INSERT INTO scans (code, scanned_us, lat, lon, user_agent) VALUES (?, ?, ?, ?, ?)"
+# All three are served by the index ix_scans_code_scanned_us, whatever the code's scan count.
+_NEWEST = "SELECT scanned_us, lat, lon FROM scans WHERE code = ? ORDER BY scanned_us DESC LIMIT ?"
+_COUNT = "SELECT count(*) FROM scans WHERE code = ?"
+_FIRST = "SELECT scanned_us, lat, lon FROM scans WHERE code = ? ORDER BY scanned_us LIMIT 1"
+
+
+def record_scan(raw: Raw, code: str, scan: Scan, user_agent: str = "") -> None:
+    """Log ``scan`` of ``code`` on the caller's connection (committed with it)."""
+    raw.run(_INSERT, (code, scan.scanned_us, scan.lat, scan.lon, user_agent[:200]))
+
+
+def scan_history(raw: Raw, code: str, policy: Policy) -> History:
+    """The count, the first and the newest ``policy.window`` scans of ``code``.
+
+    One query while the code has fewer scans than the window (the newest are then all of them),
+    three past it; never a read of every scan of a much-scanned code.
+    """
+    newest = [Scan(*row) for row in raw.rows(_NEWEST, (code, policy.window))]
+    newest.reverse()
+    if len(newest) < policy.window:
+        return History(len(newest), newest[0] if newest else None, tuple(newest))
+    count = raw.rows(_COUNT, (code,))[0][0]
+    first = Scan(*raw.rows(_FIRST, (code,))[0])
+    return History(int(count), first, tuple(newest))
 
 
 @dataclass(frozen=True)

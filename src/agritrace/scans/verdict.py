@@ -3,9 +3,9 @@
 Pure functions: the facts gatherer reads the store, this module only decides.
 
 >>> policy = Policy(max_scans=3)
->>> decide(Status(issued=True), [], policy).kind
+>>> decide(Status(issued=True), History(), policy).kind
 'genuine'
->>> decide(Status(issued=False), [], policy).kind
+>>> decide(Status(issued=False), History(), policy).kind
 'unknown'
 """
 
@@ -30,6 +30,16 @@ class Policy:
     # Coarse locations are rounded to ~10 km: nearer than this is "the same place".
     min_distance_km: float = 25.0
 
+    @property
+    def window(self) -> int:
+        """How many of a code's newest scans the speed rule compares.
+
+        One more than ``max_scans``: while a stamp is within its allowance every scan of it is
+        compared; past it the stamp is suspicious anyway and only its newest scans are read, so a
+        much-scanned code costs the same to answer as a fresh one.
+        """
+        return self.max_scans + 1
+
 
 @dataclass(frozen=True)
 class Status:
@@ -49,6 +59,26 @@ class Scan:
 
 
 @dataclass(frozen=True)
+class History:
+    """What the verdict needs of a code's scans: how many, the first, the newest (oldest first).
+
+    >>> History().plus(Scan(5), keep=2).plus(Scan(7), keep=2).plus(Scan(9), keep=2)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    History(count=3, first=Scan(scanned_us=5, lat=None, lon=None),
+            recent=(Scan(scanned_us=7, lat=None, lon=None), Scan(scanned_us=9, lat=None, lon=None)))
+    """
+
+    count: int = 0
+    first: Scan | None = None
+    recent: tuple[Scan, ...] = ()
+
+    def plus(self, scan: Scan, keep: int) -> History:
+        """This history after one more scan, keeping the newest ``keep``."""
+        first = self.first if self.first and self.first.scanned_us <= scan.scanned_us else scan
+        return History(self.count + 1, first, (*self.recent, scan)[-keep:])
+
+
+@dataclass(frozen=True)
 class Verdict:
     """``kind`` plus the reasons (message keys of :mod:`agritrace.web.i18n`) behind it."""
 
@@ -62,7 +92,7 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Great-circle distance between two ``(lat, lon)`` points in km (haversine).
 
     >>> round(distance_km((21.0285, 105.8542), (10.7769, 106.7009)))
-    1138
+    1144
     """
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = (math.sin((lat2 - lat1) / 2) ** 2
@@ -84,10 +114,9 @@ def impossible_travel(scans: Sequence[Scan], policy: Policy) -> bool:
     return False
 
 
-def decide(status: Status, scans: Sequence[Scan], policy: Policy) -> Verdict:
+def decide(status: Status, history: History, policy: Policy) -> Verdict:
     """Recalled beats everything; then unknown; then any suspicious sign; else genuine."""
-    first = min(scans, key=lambda s: s.scanned_us) if scans else None
-    count = len(scans)
+    first, count = history.first, history.count
     if status.recalled:
         return Verdict(RECALLED, ("reason_recalled",), count, first)
     if not status.issued:
@@ -98,7 +127,7 @@ def decide(status: Status, scans: Sequence[Scan], policy: Policy) -> Verdict:
     # Many scans of a lot or product code are normal; only a serialized stamp is one pack.
     if status.serialized and count > policy.max_scans:
         reasons.append("reason_too_many")
-    if status.serialized and impossible_travel(scans, policy):
+    if status.serialized and impossible_travel(history.recent, policy):
         reasons.append("reason_travel")
     if reasons:
         return Verdict(SUSPICIOUS, tuple(reasons), count, first)

@@ -26,8 +26,8 @@ from agritrace.errors import ValidationException
 from agritrace.ids.digital_link import DigitalLink
 from agritrace.ids.gs1 import InvalidIdentifier
 from agritrace.scans import log
-from agritrace.scans.facts import gather
-from agritrace.scans.verdict import Policy
+from agritrace.scans.facts import answer
+from agritrace.scans.verdict import Policy, Scan
 from agritrace.web import i18n
 from agritrace.web.pages.plot_svg import plot_drawing
 from agritrace.web.problems import problem_response
@@ -75,7 +75,10 @@ def resolver_description(request: Request) -> JSONResponse:
 @router.get("/01/{rest:path}")
 @router.get("/00/{rest:path}")
 @router.get("/414/{rest:path}")
-def resolve(request: Request, rest: str) -> Response:
+# async although the work blocks: it is a few indexed queries of tens of microseconds, and on the
+# event loop it skips the thread-pool hop, a quarter of a page's time (benchmarks/
+# bench_resolver_quick.py); the blocking is shorter than the hop it saves.
+async def resolve(request: Request, rest: str) -> Response:
     raw = request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path
     try:
         link = DigitalLink.parse(raw)
@@ -95,18 +98,16 @@ def _policy(request: Request) -> Policy:
     return getattr(request.app.state, "scan_policy", None) or Policy()
 
 
-def _facts(request: Request, link: DigitalLink) -> dict[str, Any]:
-    engine = request.app.state.engine
-    scans = log.scan_history(engine, link.path)
-    return gather(engine, link, scans, _policy(request), request.app.state.settings.base_url)
+def _facts(request: Request, link: DigitalLink, scan: Scan | None = None) -> dict[str, Any]:
+    return answer(request.app.state.engine, link, _policy(request),
+                  request.app.state.settings.base_url, scan,
+                  request.headers.get("user-agent", ""))
 
 
 def _page(request: Request, link: DigitalLink) -> Response:
-    engine = request.app.state.engine
-    log.record_scan(engine, link.path, request.headers.get("user-agent", ""),
-                    _float(request.query_params.get("lat")),
-                    _float(request.query_params.get("lon")))
-    facts = _facts(request, link)
+    scan = log.new_scan(_float(request.query_params.get("lat")),
+                        _float(request.query_params.get("lon")))
+    facts = _facts(request, link, scan)
     t = i18n.Translator(i18n.language(request))
     if facts["verdict"].kind == "unknown":
         return render(request, "message.html", 404, title=t("unknown_title"), tone="unknown",

@@ -1,0 +1,69 @@
+"""Fixed SQL strings straight to the driver, on a SQLAlchemy connection and in its transaction.
+
+A page answering a thousand requests a second runs a handful of small queries each time; building,
+caching and compiling SQLAlchemy statements for them costs more than the database does. Statements
+are written once with ``?`` marks, which become psycopg's ``%s`` on PostgreSQL. A list of values
+goes in through :meth:`Raw.among`: one array parameter on PostgreSQL (so the statement text does
+not depend on the count and psycopg prepares it after a few uses), ``IN (?, …)`` on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+
+class Raw:
+    """Runs fixed statements on ``conn``'s driver connection; commits are the caller's."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._driver: Any = conn.connection.driver_connection
+        self.postgres = conn.dialect.name == "postgresql"
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """All rows of ``sql`` (``?`` marks) as tuples."""
+        cursor = self._driver.execute(_psycopg(sql) if self.postgres else sql, params)
+        try:
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
+        finally:
+            cursor.close()
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Execute ``sql`` (``?`` marks) for its effect."""
+        self._driver.execute(_psycopg(sql) if self.postgres else sql, params).close()
+
+    def among(self, column: str, values: Collection[Any]) -> tuple[str, list[Any]]:
+        """The condition "``column`` is one of ``values``" (not empty) and its parameters."""
+        if self.postgres:
+            return f"{column} = ANY(?)", [list(values)]
+        return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+
+
+@lru_cache(maxsize=256)
+def _psycopg(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+@contextmanager
+def autocommitting(engine: Engine) -> Iterator[Raw]:
+    """A pooled connection on which each statement commits by itself, for the block's duration.
+
+    Reads then see what is committed, as in PostgreSQL's default read-committed transaction, and
+    a request pays no BEGIN and COMMIT round trips. The driver's own switch is flipped and put
+    back: SQLAlchemy's ``isolation_level="AUTOCOMMIT"`` option costs more than the queries (it
+    resets the level with a statement when the connection goes back to the pool).
+    """
+    with engine.connect() as conn:
+        raw = Raw(conn)
+        switch, on = ("autocommit", True) if raw.postgres else ("isolation_level", None)
+        before = getattr(raw._driver, switch)
+        setattr(raw._driver, switch, on)
+        try:
+            yield raw
+        finally:
+            setattr(raw._driver, switch, before)
