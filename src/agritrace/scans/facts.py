@@ -22,10 +22,11 @@ import orjson
 from sqlalchemy import Engine
 
 from agritrace.epcis import cbv
+from agritrace.farm.diary import vietnam_today
 from agritrace.ids.digital_link import GS1_CANONICAL_BASE, DigitalLink
 from agritrace.ids.epc import lenient_id
 from agritrace.ids.gs1 import Gln, Gtin, Sscc
-from agritrace.scans import log
+from agritrace.scans import log, registry
 from agritrace.scans.verdict import History, Policy, Scan, Status, decide
 from agritrace.store.raw import Raw, autocommitting
 
@@ -87,6 +88,7 @@ def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: str,
         if scan is not None:
             history = log.scan_history(raw, link.path, policy).plus(scan, policy.window)
         facts = gather(raw, link, history, policy, base_url)
+        registry.enrich(raw, facts, vietnam_today())
         if scan is not None:
             log.record_scan(raw, link.path, scan, user_agent)
     return facts

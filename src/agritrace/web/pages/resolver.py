@@ -120,7 +120,9 @@ def _page(request: Request, link: DigitalLink) -> Response:
 
 
 def _page_context(facts: dict[str, Any], t: i18n.Translator) -> dict[str, Any]:
-    name = facts["product"]["name"] or t("unnamed_product", gtin=facts["gtin"] or facts["code"])
+    product = facts["product"]
+    name = ((product.get("name_en") if t.lang == "en" else None) or product["name"]
+            or t("unnamed_product", gtin=facts["gtin"] or facts["code"]))
     origin = facts["origin"] or {}
     plot = (plot_drawing(origin["plot"], origin["geometry"], t("plot_drawing"))
             if origin.get("geometry") else None)
