@@ -1,0 +1,49 @@
+"""A bag from the README's demo, scanned in real headless Chromium: the complete page in both
+languages, with the plot drawn, the journey from the diary to the shelf, and the verdict."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from agritrace.demo import load_demo
+from agritrace.farm.demo import load_farm_demo
+from agritrace.settings import Settings
+from agritrace.web.app import create_app
+from tests.web.browser import PHONE, SHOTS, chromium, serving
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_demo_bag_opens_a_complete_page_in_both_languages(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("one engine is enough for the browser; the page tests cover both")
+    chain = load_demo(engine)
+    load_farm_demo(engine, chain)
+    bag = chain.bags[0].removeprefix("https://id.gs1.org")
+
+    def build(base: str) -> FastAPI:
+        return create_app(Settings(database_url="sqlite://", base_url=base), engine)
+
+    with serving(build) as base, chromium() as browser:
+        context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
+                                      java_script_enabled=False)
+        page = context.new_page()
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+        page.goto(base + bag)
+        assert page.locator("#verdict").inner_text().startswith("Hàng chính hãng")
+        assert page.locator("svg.plot path").count() == 1
+        journey = page.locator("#journey + ol li")
+        assert journey.count() >= 10  # diary entries, harvests, hulling, roasting, shipping…
+        steps = page.locator("#journey + ol").inner_text()
+        assert "Bón phân" in steps and "Nhận hàng" in steps
+        page.screenshot(path=str(SHOTS / "consumer-demo-vi.png"), full_page=True)
+        page.click("#switch-lang")
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert "Mường Ảng roasted ground coffee, 250 g" in page.locator("h1").inner_text()
+        assert page.locator("#verdict").inner_text().startswith("Genuine product")
+        assert page.locator("svg.plot path").count() == 1
+        page.screenshot(path=str(SHOTS / "consumer-demo-en.png"), full_page=True)
+        assert all(url.startswith(base) for url in requested)  # no external request
