@@ -34,6 +34,8 @@ def test_a_demo_bag_shows_its_registered_product_producer_and_plot(engine: Engin
     assert "VN-DB-MA-CF-0101" in page and "Ẳng Nưa, Mường Ảng, Điện Biên" in page
     # The cooperative's VietGAP certificate: the grower of the plot the beans came from.
     assert "VietGAP-TT-25-03-11-0417" in page and "hiệu lực đến 14/03/2028" in page
+    assert len(page.encode()) < 30_000  # the whole page, CSS inlined, on a slow phone
+    assert "KGM" not in page and "quantity" not in page  # no commercial quantities
     english = client.get(bag + "?lang=en").text
     assert "Mường Ảng roasted ground coffee, 250 g" in english and "4 stars" in english
 
