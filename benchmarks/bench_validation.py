@@ -1,8 +1,10 @@
-"""How many realistic events per second validate_event checks (run: python -m tests.epcis.bench_validation).
+"""How many realistic events per second validate_event checks.
 
-Not collected by pytest (the name does not start with ``test_``): timing belongs to a quiet
-machine, not to the test run.
-"""  # noqa: E501
+    .venv/bin/python -m benchmarks.bench_validation
+
+Prints its numbers only (not in docs/benchmarks.md): validation is part of the capture
+benchmark's events/s; this one isolates it while working on the validator.
+"""
 
 from __future__ import annotations
 
