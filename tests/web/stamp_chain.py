@@ -79,11 +79,16 @@ def events(chain: Chain) -> list[Event]:
 
 def load(engine: Engine) -> Chain:
     chain = Chain()
+    capture(engine, events(chain))
+    return chain
+
+
+def capture(engine: Engine, stamp_events: list[Event]) -> None:
+    """Capture ``stamp_events`` as the cooperative that roasts and stamps the bags."""
     org = ensure_organization(engine, "HTX Cà phê Mường Ảng")
     header: dict[str, Any] = {"schemaVersion": "2.0", "creationDate": "2026-11-10T08:00:00+07:00",
                               "@context": [STANDARD_CONTEXT, dict(NAMESPACES)]}
     doc = Document(kind="EPCISDocument", namespaces=dict(NAMESPACES), header=header,
-                   events=iter(events(chain)), name="stamps")
+                   events=iter(stamp_events), name="stamps")
     report = capture_document(engine, doc, org)
     assert report.stored, report.as_dict()
-    return chain

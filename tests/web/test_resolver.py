@@ -7,7 +7,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 
 from agritrace.scans.log import TicketPolicy
 from agritrace.scans.tables import scans, tickets
@@ -16,7 +16,7 @@ from agritrace.settings import Settings
 from agritrace.web.app import create_app
 from agritrace.web.pages import resolver
 from tests.web import stamp_chain
-from tests.web.stamp_chain import GTIN, RECALL_SERIAL, SERIALS, Chain
+from tests.web.stamp_chain import GTIN, RECALL_SERIAL, ROASTERY, SERIALS, Chain
 
 BASE = "https://trace.example.vn"
 LINKSET = {"Accept": "application/linkset+json"}
@@ -100,6 +100,52 @@ def test_impossible_travel_is_suspicious(engine: Engine, chain: Chain) -> None:
     saigon = client.get(chain.path(SERIALS[1]) + "?lat=10.78&lon=106.70")
     assert "Cần cảnh giác" in saigon.text and "quá xa nhau" in saigon.text
     assert "gần 21.0, 105.8" in saigon.text or "gần 21.0, 105.9" in saigon.text
+
+
+def _scanned(engine: Engine, path: str, times: int, first_us: int) -> None:
+    """``times`` earlier scans of ``path``, an hour apart from ``first_us``, the first located."""
+    rows = [{"code": path, "scanned_us": first_us + i * 3_600_000_000, "user_agent": "",
+             "lat": 21.0 if i == 0 else None, "lon": 105.8 if i == 0 else None}
+            for i in range(times)]
+    with engine.begin() as conn:
+        conn.execute(insert(scans), rows)
+
+
+NOV_12_2026_9H = 1_794_448_800_000_000  # 2026-11-12 09:00 in Vietnam (02:00 UTC)
+
+
+def test_much_scanned_stamp_keeps_its_count_and_first_scan(engine: Engine, chain: Chain) -> None:
+    _scanned(engine, chain.path(SERIALS[0]), 800, NOV_12_2026_9H)
+    page = make_client(engine).get(chain.path(SERIALS[0])).text
+    assert "Cần cảnh giác" in page and "quá nhiều lần (801 lần)" in page
+    assert "Quét lần đầu ngày 12/11/2026 gần 21.0, 105.8" in page
+    assert "Số lần quét: 801" in page
+
+
+def test_much_scanned_stamp_is_still_checked_for_travel(engine: Engine, chain: Chain) -> None:
+    _scanned(engine, chain.path(SERIALS[1]), 30, NOV_12_2026_9H)
+    client = make_client(engine)
+    hanoi = client.get(chain.path(SERIALS[1]) + "?lat=21.03&lon=105.85").text
+    assert "quá xa nhau" not in hanoi
+    saigon = client.get(chain.path(SERIALS[1]) + "?lat=10.78&lon=106.70").text
+    assert "quá xa nhau" in saigon and "quá nhiều lần (32 lần)" in saigon
+
+
+def test_event_captured_after_a_scan_shows_on_the_next(engine: Engine, chain: Chain) -> None:
+    client = make_client(engine)
+    assert "THU HỒI" not in client.get(chain.path(SERIALS[0])).text
+    assert client.get(chain.path(SERIALS[0]), headers=LINKSET).json()["linkset"][0][
+        "https://gs1.org/voc/recallStatus"][0]["title"] == "Not recalled"
+    stamp_chain.capture(engine, [
+        {"type": "ObjectEvent", "eventTime": "2026-11-20T09:00:00+07:00",
+         "eventTimeZoneOffset": "+07:00", "action": "OBSERVE",
+         "quantityList": [{"epcClass": f"https://id.gs1.org/01/{GTIN}/10/{chain.lot}",
+                           "quantity": 1.0, "uom": "KGM"}],
+         "bizStep": "holding", "disposition": "recalled", "readPoint": {"id": ROASTERY}}])
+    page = client.get(chain.path(SERIALS[0])).text
+    assert 'id="recall"' in page and "20/11/2026" in page
+    assert client.get(chain.path(SERIALS[0]), headers=LINKSET).json()["linkset"][0][
+        "https://gs1.org/voc/recallStatus"][0]["title"] == "Recalled"
 
 
 def test_scan_location_is_coarse(engine: Engine, chain: Chain) -> None:
