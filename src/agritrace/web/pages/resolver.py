@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -29,7 +30,7 @@ from agritrace.scans import log
 from agritrace.scans.facts import answer
 from agritrace.scans.verdict import Policy, Scan
 from agritrace.web import i18n
-from agritrace.web.pages.plot_svg import plot_drawing
+from agritrace.web.pages.plot_svg import PlotDrawing, plot_drawing
 from agritrace.web.problems import problem_response
 
 router = APIRouter(include_in_schema=False)
@@ -124,7 +125,7 @@ def _page_context(facts: dict[str, Any], t: i18n.Translator) -> dict[str, Any]:
     name = ((product.get("name_en") if t.lang == "en" else None) or product["name"]
             or t("unnamed_product", gtin=facts["gtin"] or facts["code"]))
     origin = facts["origin"] or {}
-    plot = (plot_drawing(origin["plot"], origin["geometry"], t("plot_drawing"))
+    plot = (_drawing(origin["plot"], orjson.dumps(origin["geometry"]), t("plot_drawing"))
             if origin.get("geometry") else None)
     first = facts["verdict"].first_scan
     harvest = " – ".join(dict.fromkeys(
@@ -138,6 +139,13 @@ def _page_context(facts: dict[str, Any], t: i18n.Translator) -> dict[str, Any]:
         "first_place": f"{first.lat}, {first.lon}" if first and first.lat is not None else None,
         "harvest": harvest,
     }
+
+
+@lru_cache(maxsize=512)
+def _drawing(plot: str, geometry: bytes, title: str) -> PlotDrawing | None:
+    """A plot's drawing, made once per process: checking and projecting the polygon costs more
+    than the rest of the page, and every pack of a lot shows the same plot."""
+    return plot_drawing(plot, orjson.loads(geometry), title)
 
 
 def _day(time_us: int) -> date:
