@@ -30,8 +30,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                                    max_speed_kmh=settings.scan_max_speed_kmh)
     app.state.ticket_policy = TicketPolicy(per_window=settings.report_per_hour, window_s=3600)
     problems.install(app)
-    app.include_router(epcis.router)
+    # First: consumer scans are most of the traffic, and routes are tried in order.
     app.include_router(resolver.router)
+    app.include_router(epcis.router)
     app.include_router(farm.router)
     app.include_router(farm_pages.router)
     app.include_router(stamps.router)
