@@ -80,17 +80,15 @@ def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: str,
     Without a scan (the linkset) the scan history is not read: the verdict is then only that of
     the log (unknown, recalled, voided), which is all a linkset tells. Statements run in
     autocommit: each read sees what is committed, as it would in a read-committed transaction,
-    and the scan's insert, last, commits by itself, so the page pays no BEGIN or COMMIT round
-    trip and SQLite's write lock is held for the insert only.
+    and the scan's insert commits by itself, so the page pays no BEGIN or COMMIT round trip and
+    SQLite's write lock is held for the insert only.
     """
     with autocommitting(engine) as raw:
         history = History()
         if scan is not None:
-            history = log.scan_history(raw, link.path, policy).plus(scan, policy.window)
+            history = log.record_scan(raw, link.path, scan, user_agent, policy)
         facts = gather(raw, link, history, policy, base_url)
         registry.enrich(raw, facts, vietnam_today())
-        if scan is not None:
-            log.record_scan(raw, link.path, scan, user_agent)
     return facts
 
 

@@ -49,26 +49,31 @@ _INSERT = "INSERT INTO scans (code, scanned_us, lat, lon, user_agent) VALUES (?,
 _NEWEST = "SELECT scanned_us, lat, lon FROM scans WHERE code = ? ORDER BY scanned_us DESC LIMIT ?"
 _COUNT = "SELECT count(*) FROM scans WHERE code = ?"
 _FIRST = "SELECT scanned_us, lat, lon FROM scans WHERE code = ? ORDER BY scanned_us LIMIT 1"
+# PostgreSQL logs the scan and reads the ones before it in one round trip: the query of a
+# statement does not see the rows its WITH clause inserts.
+_INSERT_AND_NEWEST = f"WITH logged AS ({_INSERT}) {_NEWEST}"
 
 
-def record_scan(raw: Raw, code: str, scan: Scan, user_agent: str = "") -> None:
-    """Log ``scan`` of ``code`` on the caller's connection (committed with it)."""
-    raw.run(_INSERT, (code, scan.scanned_us, scan.lat, scan.lon, user_agent[:200]))
+def record_scan(raw: Raw, code: str, scan: Scan, user_agent: str, policy: Policy) -> History:
+    """Log ``scan`` of ``code`` (committed at once on the autocommitting ``raw``) and return the
+    history with it: its count, the first scan and the newest ``policy.window`` scans.
 
-
-def scan_history(raw: Raw, code: str, policy: Policy) -> History:
-    """The count, the first and the newest ``policy.window`` scans of ``code``.
-
-    One query while the code has fewer scans than the window (the newest are then all of them),
-    three past it; never a read of every scan of a much-scanned code.
+    One statement while the code has fewer scans than the window (the newest are then all of
+    them), a few more past it; never a read of every scan of a much-scanned code.
     """
-    newest = [Scan(*row) for row in raw.rows(_NEWEST, (code, policy.window))]
-    newest.reverse()
+    row = (code, scan.scanned_us, scan.lat, scan.lon, user_agent[:200])
+    if raw.postgres:
+        before = raw.rows(_INSERT_AND_NEWEST, (*row, code, policy.window))
+    else:
+        before = raw.rows(_NEWEST, (code, policy.window))
+        raw.run(_INSERT, row)
+    newest = [Scan(*r) for r in reversed(before)]
     if len(newest) < policy.window:
-        return History(len(newest), newest[0] if newest else None, tuple(newest))
-    count = raw.rows(_COUNT, (code,))[0][0]
-    first = Scan(*raw.rows(_FIRST, (code,))[0])
-    return History(int(count), first, tuple(newest))
+        history = History(len(newest), newest[0] if newest else None, tuple(newest))
+    else:
+        count = raw.rows(_COUNT, (code,))[0][0] - 1  # read after the insert
+        history = History(int(count), Scan(*raw.rows(_FIRST, (code,))[0]), tuple(newest))
+    return history.plus(scan, policy.window)
 
 
 @dataclass(frozen=True)
