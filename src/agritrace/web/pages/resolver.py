@@ -10,13 +10,16 @@ and shows the verdict; the web layer only renders, the rules are in :mod:`agritr
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+from weakref import WeakKeyDictionary
 
+import anyio
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -76,9 +79,8 @@ def resolver_description(request: Request) -> JSONResponse:
 @router.get("/01/{rest:path}")
 @router.get("/00/{rest:path}")
 @router.get("/414/{rest:path}")
-# async although the work blocks: it is a few indexed queries of tens of microseconds, and on the
-# event loop it skips the thread-pool hop, a quarter of a page's time (benchmarks/
-# bench_resolver_quick.py); the blocking is shorter than the hop it saves.
+# async: the thread-pool hop of a plain route was a quarter of a page's time, and the thread pool's
+# GIL contention made the slowest pages wait hundreds of milliseconds (see _facts).
 async def resolve(request: Request, rest: str) -> Response:
     raw = request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path
     try:
@@ -91,24 +93,49 @@ async def resolve(request: Request, rest: str) -> Response:
     link_type = request.query_params.get("linkType")
     wants_linkset = link_type is not None or LINKSET in request.headers.get("accept", "")
     if wants_linkset and link_type != "gs1:pip":
-        return _linkset(request, link, link_type)
-    return _page(request, link)
+        return await _linkset(request, link, link_type)
+    return await _page(request, link)
 
 
 def _policy(request: Request) -> Policy:
     return getattr(request.app.state, "scan_policy", None) or Policy()
 
 
-def _facts(request: Request, link: DigitalLink, scan: Scan | None = None) -> dict[str, Any]:
-    return answer(request.app.state.engine, link, _policy(request),
-                  request.app.state.settings.base_url, scan,
-                  request.headers.get("user-agent", ""))
+async def _facts(request: Request, link: DigitalLink, scan: Scan | None = None
+                 ) -> dict[str, Any]:
+    """The facts, read on the event loop from SQLite, on one worker thread from PostgreSQL.
+
+    SQLite's queries take microseconds: a thread hop would cost more than it frees. A
+    PostgreSQL page waits on half a dozen round trips; one thread per process waits on them
+    while the loop parses and renders other requests (about 1,070 pages/s instead of 730 under
+    the stamps benchmark); more threads than one fight the loop for the GIL and left the slowest
+    pages waiting 400 ms.
+    """
+    engine = request.app.state.engine
+    work = partial(answer, engine, link, _policy(request), request.app.state.settings.base_url,
+                   scan, request.headers.get("user-agent", ""))
+    if engine.dialect.name == "sqlite":
+        return work()
+    return await anyio.to_thread.run_sync(work, limiter=_server_limiter())
 
 
-def _page(request: Request, link: DigitalLink) -> Response:
+# One per event loop: a limiter's waiters belong to the loop (tests run several loops).
+_LIMITERS: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    WeakKeyDictionary())
+
+
+def _server_limiter() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _LIMITERS.get(loop)
+    if limiter is None:
+        limiter = _LIMITERS[loop] = anyio.CapacityLimiter(1)
+    return limiter
+
+
+async def _page(request: Request, link: DigitalLink) -> Response:
     scan = log.new_scan(_float(request.query_params.get("lat")),
                         _float(request.query_params.get("lon")))
-    facts = _facts(request, link, scan)
+    facts = await _facts(request, link, scan)
     t = i18n.Translator(i18n.language(request))
     if facts["verdict"].kind == "unknown":
         return render(request, "message.html", 404, title=t("unknown_title"), tone="unknown",
@@ -174,8 +201,8 @@ def _jsonld(facts: dict[str, Any], name: str) -> Markup:
     return Markup(json.dumps(product, ensure_ascii=False).replace("<", "\\u003c"))
 
 
-def _linkset(request: Request, link: DigitalLink, link_type: str | None) -> Response:
-    facts = _facts(request, link)
+async def _linkset(request: Request, link: DigitalLink, link_type: str | None) -> Response:
+    facts = await _facts(request, link)
     if facts["verdict"].kind == "unknown":
         return problem_response(404, "Unknown code", f"{link.element_string()} was never issued "
                                 "here; the product may be counterfeit.", instance=link.path)
