@@ -9,10 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select
 
+from agritrace.capture import capture_document
+from agritrace.epcis.document import STANDARD_CONTEXT, Document
 from agritrace.scans.log import TicketPolicy
 from agritrace.scans.tables import scans, tickets
 from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings
+from agritrace.store.orgs import Organization, ensure_organization
 from agritrace.web.app import create_app
 from agritrace.web.pages import resolver
 from tests.web import stamp_chain
@@ -232,3 +235,29 @@ def test_oversized_report_is_refused(engine: Engine) -> None:
     answer = make_client(engine).post(
         "/report", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert answer.status_code == 413
+
+
+def test_an_event_declared_erroneous_leaves_the_journey(engine: Engine, chain: Chain) -> None:
+    org = ensure_organization(engine, "HTX Cà phê Mường Ảng")
+    item = f"https://id.gs1.org/01/{GTIN}/21/{SERIALS[0]}"
+    wrong: dict[str, object] = {
+        "type": "ObjectEvent", "eventID": "urn:uuid:wrong-shipping-1", "action": "OBSERVE",
+        "eventTime": "2026-11-12T09:00:00+07:00", "eventTimeZoneOffset": "+07:00",
+        "bizStep": "destroying", "epcList": [item]}
+    client = make_client(engine)
+    _capture(engine, org, [wrong])
+    assert "Tiêu hủy" in client.get(chain.path(SERIALS[0])).text
+    right = {**wrong, "eventID": "urn:uuid:right-shipping-1", "bizStep": "shipping"}
+    declaration = {**wrong, "errorDeclaration": {
+        "declarationTime": "2026-11-12T10:00:00+07:00", "reason": "incorrect_data",
+        "correctiveEventIDs": ["urn:uuid:right-shipping-1"]}}
+    _capture(engine, org, [declaration, right])
+    page = client.get(chain.path(SERIALS[0])).text
+    assert "Tiêu hủy" not in page and "Xuất hàng" in page
+
+
+def _capture(engine: Engine, org: Organization, items: list[dict[str, object]]) -> None:
+    doc = Document(kind="EPCISDocument", namespaces={}, events=iter(items), name="fix",
+                   header={"schemaVersion": "2.0", "creationDate": "2026-11-12T10:00:00Z",
+                           "@context": [STANDARD_CONTEXT]})
+    assert capture_document(engine, doc, org).stored

@@ -171,13 +171,18 @@ def _walk(raw: Raw, own: set[str], start: set[str], item: str | None = None
 # its place may name none). A stamp batch's event names a thousand others: only these are read.
 # The union keeps each branch on its own index on both engines (an OR with a subquery does not);
 # the unary plus keeps SQLite off the event_pk index, which would walk all thousand terms.
+# An event declared erroneous (a declaration of the same content or the same eventID, as trace
+# reads it) is left out; its corrective events are ordinary events and are shown.
 _EVENTS = ("SELECT e.id, e.hash_id, e.event_time_us, e.biz_step, e.disposition, e.biz_location, "
            "e.read_point, o.name, t.role, t.value FROM (SELECT id, hash_id, event_time_us, "
            "biz_step, disposition, biz_location, read_point, org_id FROM events WHERE id IN "
            "(SELECT event_pk FROM event_terms WHERE {value} "
            "UNION SELECT id FROM events WHERE {biz_location} "
            "UNION SELECT id FROM events WHERE {read_point}) "
-           "AND declared_error = 0 ORDER BY event_time_us, id LIMIT ?) e "
+           "AND declared_error = 0 AND NOT EXISTS (SELECT 1 FROM events d WHERE "
+           "d.dedupe_key = events.hash_id || '#declared') AND (events.event_id IS NULL OR NOT "
+           "EXISTS (SELECT 1 FROM events d WHERE d.event_id = events.event_id AND "
+           "d.declared_error = 1)) ORDER BY event_time_us, id LIMIT ?) e "
            "JOIN organizations o ON o.id = e.org_id "
            "LEFT JOIN event_terms t ON +t.event_pk = e.id AND t.{terms} "
            "ORDER BY e.event_time_us, e.id")
