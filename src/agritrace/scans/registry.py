@@ -17,77 +17,84 @@ import orjson
 
 from agritrace.store.raw import Raw
 
-_PRODUCT = ("SELECT name_vi, name_en, image_url, category, ocop_stars, ocop_certificate, "
-            "ocop_expires FROM farm_products WHERE gtin = ?")
-_PLACE = ("SELECT p.name, p.area_code, p.commune, p.district, p.province, p.area_ha, p.crop, "
-          "p.variety, p.geometry, o.name FROM farm_places p JOIN organizations o "
-          "ON o.id = p.org_id WHERE p.uri = ?")
-_CONTACT = ("SELECT f.address, f.province, f.phone, f.email, f.website FROM farm_profiles f "
-            "JOIN organizations o ON o.id = f.org_id WHERE o.name = ?")
-# An organization's certificate counts only where it registered it about itself.
-_CERTIFICATES = ("SELECT c.kind, c.number, c.issuer, c.valid_from, c.valid_to, c.subject_kind "
-                 "FROM farm_certificates c JOIN organizations o ON o.id = c.org_id "
-                 "WHERE (c.subject_kind = 'product' AND c.subject = ?) "
-                 "OR (c.subject_kind = 'plot' AND c.subject = ?) "
-                 "OR (c.subject_kind = 'org' AND c.subject = o.name AND o.name IN (?, ?)) "
-                 "ORDER BY c.valid_to DESC, c.id")
+# One round trip: the product, the plot (with its grower), the producer's contact and the
+# certificates come back as tagged rows of text columns (a page on PostgreSQL is bound by round
+# trips). An organization's certificate counts only where it registered it about itself.
+_REGISTRY = (
+    "SELECT 'product', name_vi, name_en, image_url, category, CAST(ocop_stars AS TEXT), "
+    "ocop_certificate, CAST(ocop_expires AS TEXT), NULL, NULL, NULL, 0 "
+    "FROM farm_products WHERE gtin = ? "
+    "UNION ALL SELECT 'place', p.name, p.area_code, p.commune, p.district, p.province, "
+    "CAST(p.area_ha AS TEXT), p.crop, p.variety, p.geometry, o.name, 0 "
+    "FROM farm_places p JOIN organizations o ON o.id = p.org_id WHERE p.uri = ? "
+    "UNION ALL SELECT 'contact', f.address, f.province, f.phone, f.email, f.website, "
+    "NULL, NULL, NULL, NULL, NULL, 0 "
+    "FROM farm_profiles f JOIN organizations o ON o.id = f.org_id WHERE o.name = ? "
+    "UNION ALL SELECT 'certificate', c.kind, c.number, c.issuer, CAST(c.valid_from AS TEXT), "
+    "CAST(c.valid_to AS TEXT), c.subject_kind, NULL, NULL, NULL, NULL, c.id "
+    "FROM farm_certificates c JOIN organizations o ON o.id = c.org_id "
+    "WHERE (c.subject_kind = 'product' AND c.subject = ?) "
+    "OR (c.subject_kind = 'plot' AND c.subject = ?) "
+    "OR (c.subject_kind = 'org' AND c.subject = o.name AND o.name IN (?, (SELECT g.name FROM "
+    "farm_places q JOIN organizations g ON g.id = q.org_id WHERE q.uri = ?)))")
 
 
 def enrich(raw: Raw, facts: dict[str, Any], today: date) -> None:
     """Fill ``facts`` (as :func:`agritrace.scans.facts.gather` builds them) from the registry."""
-    gtin, origin, producer = facts["gtin"], facts["origin"], facts["producer"]
-    grower = None
-    if gtin:
-        for row in raw.rows(_PRODUCT, (gtin,)):
+    gtin, origin, producer = facts["gtin"] or "", facts["origin"], facts["producer"] or ""
+    plot = origin["plot"] if origin else ""
+    certificates: list[tuple[str, int, list[Any]]] = []
+    for tag, *row, pk in raw.rows(_REGISTRY, (gtin, plot, producer, gtin, plot, producer, plot)):
+        if tag == "product":
             _fill_product(facts["product"], row, today)
-    if origin:
-        for row in raw.rows(_PLACE, (origin["plot"],)):
-            grower = row[-1]
+        elif tag == "place" and origin is not None:
             _fill_origin(origin, row)
-    if producer:
-        facts["producer_contact"] = next(
-            (_contact(row) for row in raw.rows(_CONTACT, (producer,))), None)
-    known = {(c.get("scheme"), c.get("number")) for c in facts["certificates"]}
-    rows = raw.rows(_CERTIFICATES, (gtin or "", origin["plot"] if origin else "",
-                                    producer or "", grower or ""))
-    for kind, number, issuer, valid_from, valid_to, subject in rows:
+        elif tag == "contact":
+            facts["producer_contact"] = _contact(row)
+        elif tag == "certificate":
+            certificates.append((row[4], -pk, row))
+    # Newest validity first, then in the order registered.
+    _add_certificates(facts["certificates"], [row for *_, row in sorted(certificates,
+                                                                         reverse=True)], today)
+
+
+def _add_certificates(shown: list[dict[str, Any]], rows: list[list[Any]], today: date) -> None:
+    """Append the registered certificates that the events did not already name."""
+    known = {(c.get("scheme"), c.get("number")) for c in shown}
+    for kind, number, issuer, valid_from, valid_to, subject, *_ in rows:
         if (kind, number) in known:
             continue
         known.add((kind, number))
-        start, end = _day(valid_from), _day(valid_to)
-        facts["certificates"].append({
+        start, end = date.fromisoformat(valid_from), date.fromisoformat(valid_to)
+        shown.append({
             "scheme": kind, "number": number, "issuer": issuer, "validUntil": end.isoformat(),
             "until": end, "valid": start <= today <= end, "subject": subject})
 
 
-def _day(value: date | str) -> date:
-    # SQLite hands DATE columns back as text through the driver.
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _fill_product(target: dict[str, Any], row: tuple[Any, ...], today: date) -> None:
-    name_vi, name_en, image, category, stars, certificate, expires = row
+def _fill_product(target: dict[str, Any], row: list[Any], today: date) -> None:
+    name_vi, name_en, image, category, stars, certificate, expires, *_ = row
     target["name"] = target.get("name") or name_vi
     target["name_en"] = name_en or None
     target["image"] = target.get("image") or image or None
     target["category"] = category or None
     if stars:
-        until = _day(expires) if expires else None
-        target["ocop"] = {"stars": stars, "certificate": certificate, "expires": until,
+        until = date.fromisoformat(expires) if expires else None
+        target["ocop"] = {"stars": int(stars), "certificate": certificate, "expires": until,
                           "valid": until is None or until >= today}
 
 
-def _fill_origin(origin: dict[str, Any], row: tuple[Any, ...]) -> None:
+def _fill_origin(origin: dict[str, Any], row: list[Any]) -> None:
     name, code, commune, district, province, area, crop, variety, geometry, _ = row
     registered = {"name": name, "area_code": code, "commune": commune, "district": district,
-                  "province": province, "area_ha": area, "crop": crop, "variety": variety,
+                  "province": province, "area_ha": float(area) if area else None,
+                  "crop": crop, "variety": variety,
                   "geometry": orjson.loads(geometry) if geometry else None}
     for key, value in registered.items():
         if not origin.get(key) and value:
             origin[key] = value
 
 
-def _contact(row: tuple[Any, ...]) -> dict[str, str]:
-    address, province, phone, email, website = row
+def _contact(row: list[Any]) -> dict[str, str]:
+    address, province, phone, email, website, *_ = row
     return {"address": ", ".join(part for part in (address, province) if part),
             "phone": phone, "email": email, "website": website}
