@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -261,3 +262,27 @@ def _capture(engine: Engine, org: Organization, items: list[dict[str, object]]) 
                    header={"schemaVersion": "2.0", "creationDate": "2026-11-12T10:00:00Z",
                            "@context": [STANDARD_CONTEXT]})
     assert capture_document(engine, doc, org).stored
+
+
+def test_a_scan_never_waits_for_a_capture_holding_sqlite_s_write_lock(
+        engine: Engine, chain: Chain) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL inserts do not wait for other writers")
+    client = make_client(engine)
+    path = chain.path(SERIALS[1])
+    with engine.connect() as capture:  # what a large capture does for its whole document
+        capture.exec_driver_sql("INSERT INTO organizations (name, kind, created_us) "
+                                "VALUES ('writer', 'enterprise', 0)")
+        started = time.monotonic()
+        page = client.get(path)
+        assert page.status_code == 200 and time.monotonic() - started < 5
+        capture.rollback()
+    assert _scans_of(engine, path) == 0  # the scan waited in memory…
+    client.get(path)
+    assert _scans_of(engine, path) == 2  # …and was written with the next one
+
+
+def _scans_of(engine: Engine, code: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(scans)
+                               .where(scans.c.code == code)) or 0)

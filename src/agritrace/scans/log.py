@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
@@ -62,18 +65,50 @@ def record_scan(raw: Raw, code: str, scan: Scan, user_agent: str, policy: Policy
     them), a few more past it; never a read of every scan of a much-scanned code.
     """
     row = (code, scan.scanned_us, scan.lat, scan.lon, user_agent[:200])
+    stored = True
     if raw.postgres:
         before = raw.rows(_INSERT_AND_NEWEST, (*row, code, policy.window))
     else:
         before = raw.rows(_NEWEST, (code, policy.window))
-        raw.run(_INSERT, row)
+        waiting = _WAITING.get(raw.database) or _WAITING.setdefault(raw.database, _Waiting())
+        stored = waiting.write(raw, row)
     newest = [Scan(*r) for r in reversed(before)]
     if len(newest) < policy.window:
         history = History(len(newest), newest[0] if newest else None, tuple(newest))
     else:
-        count = raw.rows(_COUNT, (code,))[0][0] - 1  # read after the insert
+        count = raw.rows(_COUNT, (code,))[0][0] - stored  # read after the insert
         history = History(int(count), Scan(*raw.rows(_FIRST, (code,))[0]), tuple(newest))
     return history.plus(scan, policy.window)
+
+
+class _Waiting:
+    """Scans that found SQLite's write lock taken (a capture holds it for its whole document).
+
+    A consumer page never waits for a capture: its scan waits here, in this process and
+    bounded, and is written with the next scan that finds the lock free.
+    """
+
+    WAIT_MS = 50
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._rows: deque[tuple[Any, ...]] = deque(maxlen=self.LIMIT)
+        self._lock = threading.Lock()
+
+    def write(self, raw: Raw, row: tuple[Any, ...]) -> bool:
+        """Write the waiting scans and ``row``; False if the lock was taken (they all wait)."""
+        with self._lock:
+            rows = [*self._rows, row]
+            self._rows.clear()
+        if raw.insert_unless_locked(_INSERT, rows, self.WAIT_MS):
+            return True
+        with self._lock:
+            self._rows.extendleft(reversed(rows))  # beyond LIMIT, the newest are dropped
+        return False
+
+
+# One queue per database, so that a scan is only ever written where it was made.
+_WAITING: dict[str, _Waiting] = {}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+# How long a SQLite connection waits for another's write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_S = 30
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for a SQLite file (WAL, foreign keys on) or a PostgreSQL server (psycopg 3).
@@ -25,7 +28,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _sqlite_engine(url: str, database: str | None, kwargs: dict[str, Any]) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+    engine = create_engine(url, connect_args={"check_same_thread": False,
+                                              "timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -11,12 +11,15 @@ every call, three times the cost of the query itself here.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+
+from agritrace.store.engine import SQLITE_BUSY_TIMEOUT_S
 
 
 class Raw:
@@ -25,6 +28,7 @@ class Raw:
     def __init__(self, conn: Connection) -> None:
         self._driver: Any = conn.connection.driver_connection
         self.postgres = conn.dialect.name == "postgresql"
+        self.database = conn.engine.url.render_as_string(hide_password=True)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """All rows of ``sql`` (``?`` marks) as tuples."""
@@ -38,6 +42,36 @@ class Raw:
     def run(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Execute ``sql`` (``?`` marks) for its effect."""
         self._driver.execute(_psycopg(sql) if self.postgres else sql, params).close()
+
+    def insert_unless_locked(self, sql: str, rows: Sequence[Sequence[Any]],
+                             wait_ms: int) -> bool:
+        """Insert ``rows`` in one transaction (on an :func:`autocommitting` connection), unless
+        SQLite's write lock stays taken for ``wait_ms``; then nothing is written: False.
+
+        SQLite has one writer at a time, and a capture holds the lock for its whole document;
+        a caller that must not wait (a consumer page) keeps what it could not write. PostgreSQL
+        inserts do not wait for other writers: there the rows are always written.
+        """
+        if self.postgres:
+            with self._driver.cursor() as cursor:
+                cursor.executemany(_psycopg(sql), rows)
+            return True
+        self.run(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        try:
+            self.run("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            return False
+        finally:
+            self.run(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+        try:
+            self._driver.executemany(sql, rows)
+        except BaseException:
+            self.run("ROLLBACK")
+            raise
+        self.run("COMMIT")
+        return True
 
     def among(self, column: str, values: Collection[Any]) -> tuple[str, list[Any]]:
         """The condition "``column`` is one of ``values``" (not empty) and its parameters."""
