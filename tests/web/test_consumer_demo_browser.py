@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from agritrace.demo import load_demo
 from agritrace.farm.demo import load_farm_demo
+from agritrace.scans.tables import scans
 from agritrace.settings import Settings
 from agritrace.web.app import create_app
 from tests.web.browser import PHONE, SHOTS, chromium, serving
@@ -47,3 +48,25 @@ def test_a_demo_bag_opens_a_complete_page_in_both_languages(engine: Engine) -> N
         assert page.locator("svg.plot path").count() == 1
         page.screenshot(path=str(SHOTS / "consumer-demo-en.png"), full_page=True)
         assert all(url.startswith(base) for url in requested)  # no external request
+
+
+def test_a_visitor_can_share_a_coarse_location_from_the_page(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("one engine is enough for the browser; the page tests cover both")
+    chain = load_demo(engine)
+    bag = chain.bags[1].removeprefix("https://id.gs1.org")
+
+    def build(base: str) -> FastAPI:
+        return create_app(Settings(database_url="sqlite://", base_url=base), engine)
+
+    with serving(build) as base, chromium() as browser:
+        context = browser.new_context(viewport=PHONE, geolocation={
+            "latitude": 21.0345, "longitude": 105.8412}, permissions=["geolocation"])
+        page = context.new_page()
+        page.goto(base + bag)
+        page.click("#locate button")
+        page.wait_for_selector("#located")
+        assert "vị trí gần đúng" in page.locator("#located").inner_text()
+    with engine.connect() as conn:
+        rows = conn.execute(select(scans.c.lat, scans.c.lon).where(scans.c.code == bag)).all()
+    assert [tuple(r) for r in rows] == [(21.0, 105.8)]

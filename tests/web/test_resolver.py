@@ -286,3 +286,18 @@ def _scans_of(engine: Engine, code: str) -> int:
     with engine.connect() as conn:
         return int(conn.scalar(select(func.count()).select_from(scans)
                                .where(scans.c.code == code)) or 0)
+
+
+def test_a_shared_location_goes_on_the_scan_just_made(engine: Engine, chain: Chain) -> None:
+    client = make_client(engine)
+    path = chain.path(SERIALS[0])
+    browser = {"User-Agent": "Mozilla/5.0 (Linux; Android 12) Chrome/120"}
+    first = client.get(path, headers=browser)
+    assert 'id="locate" hidden' in first.text  # revealed by the page's script, if any
+    shared = client.get(path + "?lat=21.0345&lon=105.8412&located=1", headers=browser)
+    assert "vị trí gần đúng đã được ghi" in shared.text
+    with engine.connect() as conn:
+        rows = conn.execute(select(scans.c.lat, scans.c.lon).where(scans.c.code == path)).all()
+    assert [tuple(r) for r in rows] == [(21.0, 105.8)]  # one scan, its location coarse
+    other = client.get(path + "?lat=10.8&lon=106.6&located=1", headers={"User-Agent": "curl"})
+    assert other.status_code == 200 and _scans_of(engine, path) == 2  # not someone else's scan

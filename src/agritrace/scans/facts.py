@@ -74,8 +74,10 @@ def identifiers(link: DigitalLink) -> dict[str, str]:
 
 
 def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: str,
-           scan: Scan | None = None, user_agent: str = "") -> dict[str, Any]:
-    """The facts of ``link`` read on one connection; ``scan``, if given, is logged and counted.
+           scan: Scan | None = None, user_agent: str = "", *,
+           locating: bool = False) -> dict[str, Any]:
+    """The facts of ``link`` read on one connection; ``scan``, if given, is logged and counted
+    (``locating``: it only brings the location of the visitor's scan of a moment ago).
 
     Without a scan (the linkset) the scan history is not read: the verdict is then only that of
     the log (unknown, recalled, voided), which is all a linkset tells. Statements run in
@@ -86,7 +88,8 @@ def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: str,
     with autocommitting(engine) as raw:
         history = History()
         if scan is not None:
-            history = log.record_scan(raw, link.path, scan, user_agent, policy)
+            history = log.record_scan(raw, link.path, scan, user_agent, policy,
+                                      locating=locating)
         facts = gather(raw, link, history, policy, base_url)
         registry.enrich(raw, facts, vietnam_today())
     return facts

@@ -57,13 +57,27 @@ _FIRST = "SELECT scanned_us, lat, lon FROM scans WHERE code = ? ORDER BY scanned
 _INSERT_AND_NEWEST = f"WITH logged AS ({_INSERT}) {_NEWEST}"
 
 
-def record_scan(raw: Raw, code: str, scan: Scan, user_agent: str, policy: Policy) -> History:
+# A visitor who shares a location once the page is open: it goes on the scan that page logged
+# (same code, same browser, a few minutes ago, no location yet) rather than counting a second.
+_LOCATE = ("UPDATE scans SET lat = ?, lon = ? WHERE id = (SELECT id FROM scans WHERE code = ? "
+           "AND user_agent = ? AND lat IS NULL AND scanned_us >= ? "
+           "ORDER BY scanned_us DESC LIMIT 1) RETURNING id")
+LOCATE_WITHIN_US = 10 * 60 * 1_000_000
+
+
+def record_scan(raw: Raw, code: str, scan: Scan, user_agent: str, policy: Policy, *,
+                locating: bool = False) -> History:
     """Log ``scan`` of ``code`` (committed at once on the autocommitting ``raw``) and return the
     history with it: its count, the first scan and the newest ``policy.window`` scans.
 
     One statement while the code has fewer scans than the window (the newest are then all of
-    them), a few more past it; never a read of every scan of a much-scanned code.
+    them), a few more past it; never a read of every scan of a much-scanned code. ``locating``:
+    the visitor shares the location of a scan just made, which gets it instead of a new row.
     """
+    if locating and scan.lat is not None and raw.rows_unless_locked(_LOCATE, (
+            scan.lat, scan.lon, code, user_agent[:200], scan.scanned_us - LOCATE_WITHIN_US),
+            _Waiting.WAIT_MS):
+        return _history(raw, code, raw.rows(_NEWEST, (code, policy.window)), policy, False)
     row = (code, scan.scanned_us, scan.lat, scan.lon, user_agent[:200])
     stored = True
     if raw.postgres:
@@ -72,13 +86,17 @@ def record_scan(raw: Raw, code: str, scan: Scan, user_agent: str, policy: Policy
         before = raw.rows(_NEWEST, (code, policy.window))
         waiting = _WAITING.get(raw.database) or _WAITING.setdefault(raw.database, _Waiting())
         stored = waiting.write(raw, row)
-    newest = [Scan(*r) for r in reversed(before)]
+    return _history(raw, code, before, policy, stored).plus(scan, policy.window)
+
+
+def _history(raw: Raw, code: str, newest_rows: list[tuple[Any, ...]], policy: Policy,
+             stored: bool) -> History:
+    """The history from the newest scans read; count and first read only past the window."""
+    newest = [Scan(*r) for r in reversed(newest_rows)]
     if len(newest) < policy.window:
-        history = History(len(newest), newest[0] if newest else None, tuple(newest))
-    else:
-        count = raw.rows(_COUNT, (code,))[0][0] - stored  # read after the insert
-        history = History(int(count), Scan(*raw.rows(_FIRST, (code,))[0]), tuple(newest))
-    return history.plus(scan, policy.window)
+        return History(len(newest), newest[0] if newest else None, tuple(newest))
+    count = raw.rows(_COUNT, (code,))[0][0] - stored  # read after the insert
+    return History(int(count), Scan(*raw.rows(_FIRST, (code,))[0]), tuple(newest))
 
 
 class _Waiting:

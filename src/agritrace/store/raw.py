@@ -73,6 +73,22 @@ class Raw:
         self.run("COMMIT")
         return True
 
+    def rows_unless_locked(self, sql: str, params: Sequence[Any],
+                           wait_ms: int) -> list[tuple[Any, ...]] | None:
+        """The rows of one writing statement, or None if SQLite's write lock stayed taken for
+        ``wait_ms`` (nothing written then)."""
+        if self.postgres:
+            return self.rows(sql, params)
+        self.run(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        try:
+            return self.rows(sql, params)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            return None
+        finally:
+            self.run(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
+
     def among(self, column: str, values: Collection[Any]) -> tuple[str, list[Any]]:
         """The condition "``column`` is one of ``values``" (not empty) and its parameters."""
         return f"{column} IN ({', '.join('?' * len(values))})", list(values)

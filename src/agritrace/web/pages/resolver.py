@@ -101,8 +101,8 @@ def _policy(request: Request) -> Policy:
     return getattr(request.app.state, "scan_policy", None) or Policy()
 
 
-async def _facts(request: Request, link: DigitalLink, scan: Scan | None = None
-                 ) -> dict[str, Any]:
+async def _facts(request: Request, link: DigitalLink, scan: Scan | None = None,
+                 locating: bool = False) -> dict[str, Any]:
     """The facts, read on the event loop from SQLite, on one worker thread from PostgreSQL.
 
     SQLite's queries take microseconds: a thread hop would cost more than it frees. A
@@ -113,7 +113,7 @@ async def _facts(request: Request, link: DigitalLink, scan: Scan | None = None
     """
     engine = request.app.state.engine
     work = partial(answer, engine, link, _policy(request), request.app.state.settings.base_url,
-                   scan, request.headers.get("user-agent", ""))
+                   scan, request.headers.get("user-agent", ""), locating=locating)
     if engine.dialect.name == "sqlite":
         return work()
     return await anyio.to_thread.run_sync(work, limiter=_server_limiter())
@@ -135,13 +135,15 @@ def _server_limiter() -> anyio.CapacityLimiter:
 async def _page(request: Request, link: DigitalLink) -> Response:
     scan = log.new_scan(_float(request.query_params.get("lat")),
                         _float(request.query_params.get("lon")))
-    facts = await _facts(request, link, scan)
+    # ?located=1: the page's own script sends the location the visitor chose to share.
+    located = request.query_params.get("located") == "1" and scan.lat is not None
+    facts = await _facts(request, link, scan, located)
     t = i18n.Translator(i18n.language(request))
     if facts["verdict"].kind == "unknown":
         return render(request, "message.html", 404, title=t("unknown_title"), tone="unknown",
                       text=t("unknown_text", code=link.element_string()), back=None,
                       show_form=True, code=link.path)
-    response = render(request, "product.html", **_page_context(facts, t))
+    response = render(request, "product.html", located=located, **_page_context(facts, t))
     response.headers["Link"] = f'<{facts["uri"]}?linkType=all>; rel="linkset"; type="{LINKSET}"'
     response.headers["Cache-Control"] = "no-store"
     return response
