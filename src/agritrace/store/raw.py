@@ -56,15 +56,8 @@ class Raw:
             with self._driver.cursor() as cursor:
                 cursor.executemany(_psycopg(sql), rows)
             return True
-        self.run(f"PRAGMA busy_timeout = {int(wait_ms)}")
-        try:
-            self.run("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-                raise
+        if self.rows_unless_locked("BEGIN IMMEDIATE", (), wait_ms) is None:
             return False
-        finally:
-            self.run(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
         try:
             self._driver.executemany(sql, rows)
         except BaseException:
