@@ -227,6 +227,20 @@ def profile(org: OrgOption = "local", address: str | None = None, province: str 
         _json(shown.as_dict())
 
 
+@farm_app.command("tickets")
+def tickets(org: OrgOption = "local",
+            province: Annotated[bool, typer.Option(
+                help="Every report, whatever organization it is about")] = False,
+            status: Annotated[str | None, typer.Option(help="open or closed")] = None) -> None:
+    """Buyers' reports sent from the consumer pages, newest first, as JSON."""
+    from agritrace.scans.inbox import every_ticket, tickets_of
+
+    with _session(org) as (engine, actor):
+        found = every_ticket(engine, status) if province else tickets_of(engine, actor.org,
+                                                                          status)
+        _json([t.as_dict() for t in found])
+
+
 @farm_app.command("readiness")
 def readiness(org: OrgOption = "local",
               as_of: Annotated[str, typer.Option(help="YYYY-MM-DD (default today)")] = "",

@@ -33,6 +33,10 @@ tickets = Table(
     Column("created_us", BigInteger, nullable=False),
     Column("client_key", String(64), nullable=False),
     Column("status", String(20), nullable=False, server_default="open"),
+    # Set when the producer closes the report (migration 0008).
+    Column("handled_us", BigInteger, nullable=True),
+    Column("handled_by", String(200), nullable=False, server_default=""),
+    Column("answer", Text, nullable=False, server_default=""),
     Index("ix_tickets_client_key_created_us", "client_key", "created_us"),
     Index("ix_tickets_code", "code"),
 )

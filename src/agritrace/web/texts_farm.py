@@ -167,6 +167,23 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- manager ---
     "farm_coop_home": {"vi": "Tổng quan", "en": "Overview"},
     "farm_members": {"vi": "Thành viên", "en": "Members"},
+    "farm_tickets": {"vi": "Phản ánh của người mua", "en": "Buyers' reports"},
+    "farm_tickets_intro": {"vi": "Người mua gửi từ trang quét mã sản phẩm của hợp tác xã. "
+                                 "Đang chờ xử lý: {count}.",
+                           "en": "Sent by buyers from the scan pages of your products. "
+                                 "Waiting: {count}."},
+    "farm_no_tickets": {"vi": "Chưa có phản ánh nào.", "en": "No reports yet."},
+    "farm_ticket_number": {"vi": "Phản ánh số {number}", "en": "Report {number}"},
+    "farm_ticket_kind_fake": {"vi": "Nghi hàng giả", "en": "Suspected fake"},
+    "farm_ticket_kind_quality": {"vi": "Chất lượng", "en": "Quality"},
+    "farm_ticket_kind_wrong_info": {"vi": "Thông tin sai", "en": "Wrong information"},
+    "farm_ticket_kind_other": {"vi": "Khác", "en": "Other"},
+    "farm_ticket_contact": {"vi": "Liên hệ người gửi", "en": "Sender's contact"},
+    "farm_ticket_what_done": {"vi": "Đã xử lý thế nào", "en": "What was done"},
+    "farm_ticket_close": {"vi": "Đánh dấu đã xử lý", "en": "Mark as handled"},
+    "farm_ticket_closed": {"vi": "Đã xử lý phản ánh số {number}.",
+                           "en": "Report {number} marked as handled."},
+    "farm_ticket_answer": {"vi": "Đã xử lý ({name})", "en": "Handled ({name})"},
     "farm_plots": {"vi": "Thửa đất", "en": "Plots"},
     "farm_seasons": {"vi": "Mùa vụ", "en": "Seasons"},
     "farm_import": {"vi": "Nhập từ Excel/CSV", "en": "Import CSV/XLSX"},

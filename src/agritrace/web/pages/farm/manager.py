@@ -18,6 +18,7 @@ from agritrace.farm.compliance import PlotReadiness
 from agritrace.farm.diary import vietnam_today
 from agritrace.farm.pesticides import CROPS
 from agritrace.farm.registry import Actor, Role
+from agritrace.scans import inbox
 from agritrace.web.api.deps import engine_of
 from agritrace.web.i18n import Translator
 from agritrace.web.pages.farm import entries
@@ -163,3 +164,30 @@ def open_season(request: Request, form: Form) -> Response:
                              errors=field_errors(translator(request), exc.problems))
     plot = places.place_by_uri(engine_of(request), actor.org, season.plot_uri)
     return _seasons_page(request, actor, 201, opened=(season.crop, plot.name))
+
+
+def _tickets_page(request: Request, actor: Actor, status: int = 200,
+                  **context: Any) -> Response:
+    reports = inbox.tickets_of(engine_of(request), actor.org)
+    context.setdefault("errors", {})
+    return render(request, "farm/tickets.html", status, actor=actor, reports=reports,
+                  open_count=sum(r.status == "open" for r in reports), **context)
+
+
+@router.get("/coop/tickets")
+@friendly
+def tickets_page(request: Request) -> Response:
+    return _tickets_page(request, manager(request))
+
+
+@router.post("/coop/tickets/{ticket_id}/close")
+@friendly
+def close_ticket(request: Request, ticket_id: int, form: Form) -> Response:
+    same_origin(request)
+    actor = manager(request)
+    try:
+        inbox.close_ticket(engine_of(request), actor, ticket_id, form.get("answer", ""))
+    except ValidationException as exc:
+        return _tickets_page(request, actor, 400, failed=ticket_id,
+                             errors=field_errors(translator(request), exc.problems))
+    return _tickets_page(request, actor, closed=ticket_id)
