@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from agritrace.cli import app
+from agritrace.farm.diary import vietnam_today
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
 from agritrace.web.app import create_app
@@ -33,6 +34,12 @@ def test_the_demo_farmer_link_signs_in_to_his_plot(database_url: str,
         plots = client.post("/login", data={"token": links["Lò Văn A"]})
         assert plots.url.path == "/my" and "Nương cà phê Lò Văn A" in plots.text
         assert "Lò Văn B" not in plots.text
+        plot = re.search(r'href="/my/plots/(\d+)"', plots.text)
+        assert plot is not None
+        today = client.post(f"/my/plots/{plot.group(1)}/other_care", data={
+            "idempotency_key": "demo-today", "on": vietnam_today().isoformat(),
+            "activity": "làm cỏ"})
+        assert today.status_code == 201, today.text  # a season is under way in the demo
         office = client.post("/login", data={"token": links["Giàng A Páo"]})
         assert office.url.path == "/coop" and "Đã có mã" in office.text
     finally:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from agritrace.demo import BAG, CHERRY, COOP, GREEN, PLOTS, ROASTER, DemoChain
 from agritrace.errors import NoSuchResourceException
 from agritrace.farm.catalog import add_certificate, add_product
+from agritrace.farm.diary import vietnam_today
 from agritrace.farm.places import add_place, place_by_uri
 from agritrace.farm.profiles import set_profile
 from agritrace.farm.registry import Member, add_member, create_member_token, org_actor
@@ -22,6 +23,7 @@ from agritrace.farm.seasons import open_season
 from agritrace.store.orgs import ensure_organization
 
 SEASON_BASE = "https://agritrace.org/id/season/muong-ang-2026-"
+NEXT_SEASON_BASE = "https://agritrace.org/id/season/muong-ang-2027-"
 
 # Surveyed boundaries in Ẳng Nưa and Ẳng Cang (Mường Ảng, Điện Biên): 4.5 ha, 1.6 ha, 0.9 ha.
 POLYGONS = (
@@ -79,6 +81,9 @@ def load_farm_demo(engine: Engine, chain: DemoChain) -> FarmDemo:
         open_season(engine, actor, {"plot": plot, "uri": demo.seasons[index],
                                     "start": date(2026, 2, 1), "end": date(2026, 10, 31),
                                     "sown_on": date(2026, 3, 1)})
+        # The season under way, so a demo farmer can record today's work at once.
+        open_season(engine, actor, {"plot": plot, "uri": f"{NEXT_SEASON_BASE}{index + 1}",
+                                    "start": min(date(2026, 11, 1), vietnam_today())})
     _products(engine, coop.name)
     set_profile(engine, actor, {"address": "Bản Co Muông, xã Ẳng Nưa, huyện Mường Ảng",
                                 "province": "Điện Biên", "phone": "0215 3870 123"})
