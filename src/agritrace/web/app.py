@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from agritrace import __version__
@@ -19,7 +20,9 @@ from agritrace.web.pages import resolver
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the app around one engine; migrations are run by the caller (serve / db upgrade)."""
     settings = settings or get_settings()
-    app = FastAPI(
+    # The interactive API docs with Swagger UI served from the package, not from a CDN:
+    # pages here make no external request.
+    app = FastAPIOffline(
         title="agritrace",
         version=__version__,
         summary="GS1 EPCIS 2.0 repository and traceability platform",
