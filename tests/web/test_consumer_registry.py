@@ -32,6 +32,9 @@ def test_a_demo_bag_shows_its_registered_product_producer_and_plot(engine: Engin
     assert "Võ Nguyên Giáp" in page and 'href="tel:02153825456"' in page  # the roaster
     assert "<svg" in page and "Nương cà phê Lò Văn A" in page  # plot 1's surveyed boundary
     assert "VN-DB-MA-CF-0101" in page and "Ẳng Nưa, Mường Ảng, Điện Biên" in page
+    # The green beans were hulled from the three plots' harvests: all three are named.
+    assert "làm từ thu hoạch của 3 thửa" in page
+    assert all(f"Nương cà phê Lò Văn {n}" in page for n in "ABC") and "1,60 ha" in page
     # The cooperative's VietGAP certificate: the grower of the plot the beans came from.
     assert "VietGAP-TT-25-03-11-0417" in page and "hiệu lực đến 14/03/2028" in page
     assert len(page.encode()) < 30_000  # the whole page, CSS inlined, on a slow phone

@@ -32,6 +32,7 @@ from agritrace.store.raw import Raw, autocommitting
 
 MAX_DEPTH = 8
 MAX_EVENTS = 200
+MAX_ORIGINS = 20  # plots listed for a blend; the page stays small
 VOID_DISPOSITIONS = frozenset({"inactive", "destroyed", "disposed", "stolen", "no_pedigree_match"})
 VOID_STEPS = frozenset({"decommissioning", "destroying"})
 # The events that set whether a stamp is in use: the newest of them decides (a shipment or a
@@ -106,6 +107,7 @@ def gather(raw: Raw, link: DigitalLink, history: History, policy: Policy,
     direct = [e for e in found if e["_direct"]]
     status = _status(direct, found, serialized="item" in ids)
     verdict = decide(status, history, policy)
+    origins = _origins(found)
     return {
         "code": link.path,
         "uri": link.uri(base_url),
@@ -116,7 +118,8 @@ def gather(raw: Raw, link: DigitalLink, history: History, policy: Policy,
         "serial": str(link.serial) if link.serial else None,
         "product": _product(found, link),
         "producer": direct[0]["_by"] if direct else None,
-        "origin": _origin(found),
+        "origin": origins[0] if origins else None,
+        "origins": origins,
         "journey": [_step(e) for e in found],
         "certificates": _certificates(found),
         "best_before": _best_before(direct),
@@ -362,21 +365,25 @@ def _product(found: list[dict[str, Any]], link: DigitalLink) -> dict[str, Any]:
             "country": _ilmd(found, "cbvmda:countryOfOrigin")}
 
 
-def _origin(found: list[dict[str, Any]]) -> dict[str, Any] | None:
-    harvest = next((e for e in found if (e.get("ilmd") or {}).get("agt:plot")), None)
-    if harvest is None:
-        return None
-    ilmd = harvest["ilmd"]
-    return {
-        "plot": ilmd["agt:plot"],
-        "season": ilmd.get("agt:season"),
-        "harvest_start": ilmd.get("cbvmda:harvestStartDate"),
-        "harvest_end": ilmd.get("cbvmda:harvestEndDate"),
-        "area_code": ilmd.get("agt:growingAreaCode"),
-        "commune": ilmd.get("agt:commune"),
-        "province": ilmd.get("agt:province"),
-        "geometry": ilmd.get("agt:plotGeometry"),
-    }
+def _origins(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each plot a harvest in the walk names, in time order: a blend has several."""
+    origins: dict[str, dict[str, Any]] = {}
+    for event in found:
+        ilmd = event.get("ilmd") or {}
+        plot = ilmd.get("agt:plot") if isinstance(ilmd, dict) else None
+        if not isinstance(plot, str) or plot in origins or len(origins) >= MAX_ORIGINS:
+            continue
+        origins[plot] = {
+            "plot": plot,
+            "season": ilmd.get("agt:season"),
+            "harvest_start": ilmd.get("cbvmda:harvestStartDate"),
+            "harvest_end": ilmd.get("cbvmda:harvestEndDate"),
+            "area_code": ilmd.get("agt:growingAreaCode"),
+            "commune": ilmd.get("agt:commune"),
+            "province": ilmd.get("agt:province"),
+            "geometry": ilmd.get("agt:plotGeometry"),
+        }
+    return list(origins.values())
 
 
 def _certificates(found: list[dict[str, Any]]) -> list[dict[str, Any]]:

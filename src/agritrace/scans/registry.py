@@ -22,33 +22,38 @@ from agritrace.store.raw import Raw
 # trips). An organization's certificate counts only where it registered it about itself.
 _REGISTRY = (
     "SELECT 'product', name_vi, name_en, image_url, category, CAST(ocop_stars AS TEXT), "
-    "ocop_certificate, CAST(ocop_expires AS TEXT), NULL, NULL, NULL, 0 "
+    "ocop_certificate, CAST(ocop_expires AS TEXT), NULL, NULL, NULL, 0, NULL "
     "FROM farm_products WHERE gtin = ? "
     "UNION ALL SELECT 'place', p.name, p.area_code, p.commune, p.district, p.province, "
-    "CAST(p.area_ha AS TEXT), p.crop, p.variety, p.geometry, o.name, 0 "
-    "FROM farm_places p JOIN organizations o ON o.id = p.org_id WHERE p.uri = ? "
+    "CAST(p.area_ha AS TEXT), p.crop, p.variety, p.geometry, o.name, 0, p.uri "
+    "FROM farm_places p JOIN organizations o ON o.id = p.org_id WHERE {places} "
     "UNION ALL SELECT 'contact', f.address, f.province, f.phone, f.email, f.website, "
-    "NULL, NULL, NULL, NULL, NULL, 0 "
+    "NULL, NULL, NULL, NULL, NULL, 0, NULL "
     "FROM farm_profiles f JOIN organizations o ON o.id = f.org_id WHERE o.name = ? "
     "UNION ALL SELECT 'certificate', c.kind, c.number, c.issuer, CAST(c.valid_from AS TEXT), "
-    "CAST(c.valid_to AS TEXT), c.subject_kind, NULL, NULL, NULL, NULL, c.id "
+    "CAST(c.valid_to AS TEXT), c.subject_kind, NULL, NULL, NULL, NULL, c.id, NULL "
     "FROM farm_certificates c JOIN organizations o ON o.id = c.org_id "
     "WHERE (c.subject_kind = 'product' AND c.subject = ?) "
-    "OR (c.subject_kind = 'plot' AND c.subject = ?) "
-    "OR (c.subject_kind = 'org' AND c.subject = o.name AND o.name IN (?, (SELECT g.name FROM "
-    "farm_places q JOIN organizations g ON g.id = q.org_id WHERE q.uri = ?)))")
+    "OR (c.subject_kind = 'plot' AND {plot_subjects}) "
+    "OR (c.subject_kind = 'org' AND c.subject = o.name AND (o.name = ? OR o.name IN "
+    "(SELECT g.name FROM farm_places q JOIN organizations g ON g.id = q.org_id "
+    "WHERE {grower_places})))")
 
 
 def enrich(raw: Raw, facts: dict[str, Any], today: date) -> None:
     """Fill ``facts`` (as :func:`agritrace.scans.facts.gather` builds them) from the registry."""
-    gtin, origin, producer = facts["gtin"] or "", facts["origin"], facts["producer"] or ""
-    plot = origin["plot"] if origin else ""
+    gtin, producer = facts["gtin"] or "", facts["producer"] or ""
+    origins = {origin["plot"]: origin for origin in facts["origins"]}
+    plots = list(origins) or [""]
+    (places, p1), (subjects, p2), (growers, p3) = (
+        raw.among(column, plots) for column in ("p.uri", "c.subject", "q.uri"))
+    sql = _REGISTRY.format(places=places, plot_subjects=subjects, grower_places=growers)
     certificates: list[tuple[str, int, list[Any]]] = []
-    for tag, *row, pk in raw.rows(_REGISTRY, (gtin, plot, producer, gtin, plot, producer, plot)):
+    for tag, *row, pk, uri in raw.rows(sql, (gtin, *p1, producer, gtin, *p2, producer, *p3)):
         if tag == "product":
             _fill_product(facts["product"], row, today)
-        elif tag == "place" and origin is not None:
-            _fill_origin(origin, row)
+        elif tag == "place" and uri in origins:
+            _fill_origin(origins[uri], row)
         elif tag == "contact":
             facts["producer_contact"] = _contact(row)
         elif tag == "certificate":

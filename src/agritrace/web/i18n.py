@@ -49,6 +49,8 @@ CONSUMER_TEXTS: dict[str, dict[str, str]] = {
     "ocop": {"vi": "Sản phẩm OCOP", "en": "OCOP product"},
     "ocop_stars": {"vi": "{stars} sao", "en": "{stars} stars"},
     "call": {"vi": "Gọi {phone}", "en": "Call {phone}"},
+    "blend_of": {"vi": "Sản phẩm được làm từ thu hoạch của {count} thửa:",
+                 "en": "Made from the harvest of {count} plots:"},
     "share_location": {"vi": "Gửi vị trí gần đúng (khoảng 10 km) để kiểm tra tem kỹ hơn",
                        "en": "Send your approximate location (about 10 km) for a closer check"},
     "location_shared": {"vi": "Cảm ơn bạn: vị trí gần đúng đã được ghi cho lần quét này.",
