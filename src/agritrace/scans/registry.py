@@ -11,6 +11,7 @@ Fixed statements on the page's own connection (:mod:`agritrace.store.raw`), as t
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -40,16 +41,21 @@ _REGISTRY = (
     "WHERE {grower_places})))")
 
 
+@lru_cache(maxsize=32)
+def _registry_sql(plots: int) -> str:
+    marks = ", ".join("?" * plots)
+    return _REGISTRY.format(places=f"p.uri IN ({marks})", plot_subjects=f"c.subject IN ({marks})",
+                            grower_places=f"q.uri IN ({marks})")
+
+
 def enrich(raw: Raw, facts: dict[str, Any], today: date) -> None:
     """Fill ``facts`` (as :func:`agritrace.scans.facts.gather` builds them) from the registry."""
     gtin, producer = facts["gtin"] or "", facts["producer"] or ""
     origins = {origin["plot"]: origin for origin in facts["origins"]}
     plots = list(origins) or [""]
-    (places, p1), (subjects, p2), (growers, p3) = (
-        raw.among(column, plots) for column in ("p.uri", "c.subject", "q.uri"))
-    sql = _REGISTRY.format(places=places, plot_subjects=subjects, grower_places=growers)
+    params = (gtin, *plots, producer, gtin, *plots, producer, *plots)
     certificates: list[tuple[str, int, list[Any]]] = []
-    for tag, *row, pk, uri in raw.rows(sql, (gtin, *p1, producer, gtin, *p2, producer, *p3)):
+    for tag, *row, pk, uri in raw.rows(_registry_sql(len(plots)), params):
         if tag == "product":
             _fill_product(facts["product"], row, today)
         elif tag == "place" and uri in origins:
