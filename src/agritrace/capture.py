@@ -11,14 +11,11 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
-import queue
-import threading
 import uuid
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 import orjson
@@ -38,7 +35,7 @@ from agritrace.ids.epc import canonical_id
 from agritrace.store.bulk import bulk_insert, rows_by_key
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import capture_jobs, event_terms, events
-from agritrace.store.terms import EPC_LISTS, QUANTITY_LISTS, vocabulary_value
+from agritrace.store.terms import EPC_LISTS, QUANTITY_LISTS, Term, vocabulary_value
 from agritrace.store.terms import event_terms as terms_of
 
 BATCH = 2000
@@ -87,9 +84,6 @@ class CaptureReport:
             "rejected": self.rejected,
             "errors": [p.as_dict() for p in self.problems],
         }
-
-
-Term = tuple[str, str, str | None, float | None, str | None]
 
 
 @dataclass
@@ -142,7 +136,8 @@ def _capture(
     if header_problems:
         report.problems.extend(p.located(document=doc.name) for p in header_problems)
         raise _Rollback
-    with _Writer(engine, report, doc, (org.id, report.job_id)) as writer:
+    owner = (org.id, report.job_id)
+    with engine.begin() as conn:
         batch: list[_Prepared] = []
         for index, event_id, result in _examined(doc):
             report.total += 1
@@ -155,66 +150,11 @@ def _capture(
                 continue  # keep reading to report every problem, but store nothing
             batch.append(result)
             if len(batch) >= BATCH:
-                writer.put(batch)
+                _store(conn, batch, report, doc, owner)
                 batch = []
         if report.rejected and not proceed:
             raise _Rollback
-        writer.put(batch)
-
-
-class _Writer:
-    """Stores batches from a thread of its own, in one transaction, while the caller reads on.
-
-    Both drivers release the GIL while the database works, so inserting overlaps with parsing
-    and checking; the bounded queue keeps memory flat. The thread starts with the first batch,
-    after the checking processes have been forked. Leaving the block commits, or rolls back if
-    the block raised; a failure of the writer is raised in the caller.
-    """
-
-    def __init__(self, engine: Engine, report: CaptureReport, doc: Document,
-                 owner: tuple[int, str]) -> None:
-        self._engine, self._report, self._doc, self._owner = engine, report, doc, owner
-        self._queue: queue.Queue[list[_Prepared] | None] = queue.Queue(maxsize=2)
-        self._thread = threading.Thread(target=self._run, name="capture-writer", daemon=True)
-        self._failure: BaseException | None = None
-        self._commit = False
-
-    def __enter__(self) -> _Writer:
-        return self
-
-    def put(self, batch: list[_Prepared]) -> None:
-        if self._failure is not None:
-            raise self._failure
-        if batch:
-            if self._thread.ident is None:
-                self._thread.start()
-            self._queue.put(batch)
-
-    def _run(self) -> None:
-        finished = False
-        try:
-            with self._engine.begin() as conn:
-                while (batch := self._queue.get()) is not None:
-                    _store(conn, batch, self._report, self._doc, self._owner)
-                finished = True
-                if not self._commit:
-                    raise _Rollback
-        except _Rollback:
-            pass
-        except BaseException as exc:  # handed to the caller, which re-raises it
-            self._failure = exc
-            while not finished and self._queue.get() is not None:
-                pass  # drain, so the caller never blocks on a full queue
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self._commit = kind is None
-        if self._thread.ident is not None:
-            if self._thread.is_alive():
-                self._queue.put(None)
-            self._thread.join()
-        if self._failure is not None and kind is None:
-            raise self._failure
+        _store(conn, batch, report, doc, owner)
 
 
 _Examined = tuple[int, str | None, "_Prepared | list[Problem]"]
