@@ -40,7 +40,12 @@ def bulk_insert(
 def rows_by_key(
     conn: Connection, table: Table, key: str, columns: Sequence[str], keys: Sequence[Any]
 ) -> list[tuple[Any, ...]]:
-    """``(key, *columns)`` of the rows of ``table`` whose ``key`` is one of ``keys``."""
+    """``(key, *columns)`` of the rows of ``table`` whose ``key`` is one of ``keys``.
+
+    Not :meth:`agritrace.store.raw.Raw.among`: for a capture batch of thousands of keys one
+    array parameter is cheaper on PostgreSQL than thousands of ``IN`` marks (about 8 % of the
+    capture's speed); ``among`` suits the small lists a page repeats.
+    """
     if not keys:
         return []
     names = ", ".join(table.c[name].name for name in (key, *columns))
