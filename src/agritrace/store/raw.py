@@ -45,17 +45,14 @@ class Raw:
 
     def insert_unless_locked(self, sql: str, rows: Sequence[Sequence[Any]],
                              wait_ms: int) -> bool:
-        """Insert ``rows`` in one transaction (on an :func:`autocommitting` connection), unless
-        SQLite's write lock stays taken for ``wait_ms``; then nothing is written: False.
+        """Insert ``rows`` in one SQLite transaction (on an :func:`autocommitting` connection),
+        unless the write lock stays taken for ``wait_ms``; then nothing is written: False.
 
         SQLite has one writer at a time, and a capture holds the lock for its whole document;
         a caller that must not wait (a consumer page) keeps what it could not write. PostgreSQL
-        inserts do not wait for other writers: there the rows are always written.
+        inserts never wait for other writers, so its callers insert as usual.
         """
-        if self.postgres:
-            with self._driver.cursor() as cursor:
-                cursor.executemany(_psycopg(sql), rows)
-            return True
+        assert not self.postgres, "PostgreSQL inserts do not wait: insert as usual"
         if self.rows_unless_locked("BEGIN IMMEDIATE", (), wait_ms) is None:
             return False
         try:
