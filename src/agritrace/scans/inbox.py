@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, Select, or_, select, update
+from sqlalchemy import ColumnElement, Engine, or_, select, update
 
 from agritrace.errors import NoSuchResourceException, Problem, ValidationException
 from agritrace.farm.registry import Actor
@@ -58,9 +58,17 @@ def _ticket(row: object) -> Ticket:
     return Ticket(*(getattr(row, name) for name in Ticket.__dataclass_fields__))
 
 
-def _owned(org: Organization) -> Select[tuple[str]]:
-    """The GTINs ``org`` registered: the codes under them are its products'."""
-    return select(products.c.gtin).where(products.c.org_id == org.id)
+def _about(engine: Engine, org: Organization) -> ColumnElement[bool] | None:
+    """The condition "the report is about one of ``org``'s codes", or None if it has none.
+
+    Its codes are those under the GTINs it registered, and its GLN.
+    """
+    with engine.connect() as conn:
+        gtins = list(conn.scalars(select(products.c.gtin).where(products.c.org_id == org.id)))
+    prefixes = [f"/01/{gtin}" for gtin in gtins] + ([f"/414/{org.gln}"] if org.gln else [])
+    if not prefixes:
+        return None
+    return or_(*(or_(tickets.c.code == p, tickets.c.code.startswith(p + "/")) for p in prefixes))
 
 
 def _filter(engine: Engine, org: Organization | None, status: str | None) -> list[Ticket]:
@@ -71,13 +79,10 @@ def _filter(engine: Engine, org: Organization | None, status: str | None) -> lis
     if status is not None:
         query = query.where(tickets.c.status == status)
     if org is not None:
-        with engine.connect() as conn:
-            gtins = list(conn.scalars(_owned(org)))
-        prefixes = [f"/01/{gtin}" for gtin in gtins] + ([f"/414/{org.gln}"] if org.gln else [])
-        if not prefixes:
+        about = _about(engine, org)
+        if about is None:
             return []
-        query = query.where(or_(*(or_(tickets.c.code == p, tickets.c.code.startswith(p + "/"))
-                                  for p in prefixes)))
+        query = query.where(about)
     with engine.connect() as conn:
         return [_ticket(row) for row in conn.execute(query)]
 
@@ -99,13 +104,15 @@ def close_ticket(engine: Engine, actor: Actor, ticket_id: int, answer: str) -> T
     if not answer or len(answer) > MAX_ANSWER:
         raise ValidationException("The answer is missing or too long", [Problem(
             "answer", f"what was done, 1 to {MAX_ANSWER} characters", f"{len(answer)}")])
-    mine = {t.id: t for t in tickets_of(engine, actor.org)}
-    if ticket_id not in mine:
-        raise NoSuchResourceException(f"No report {ticket_id} about {actor.org.name}'s codes")
-    if mine[ticket_id].status == "closed":
-        return mine[ticket_id]
+    about = _about(engine, actor.org)
     with engine.begin() as conn:
-        conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(
-            status="closed", handled_us=now_us(), handled_by=actor.name, answer=answer))
-        row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
+        row = None if about is None else conn.execute(
+            select(tickets).where(tickets.c.id == ticket_id, about)).first()
+        if row is None:
+            raise NoSuchResourceException(
+                f"No report {ticket_id} about {actor.org.name}'s codes")
+        if row.status != "closed":
+            conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(
+                status="closed", handled_us=now_us(), handled_by=actor.name, answer=answer))
+            row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
     return _ticket(row)
