@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import Engine, func, select
 
@@ -38,6 +39,30 @@ def test_a_large_document_is_stored_whole_in_order(engine: Engine) -> None:
     report = capture_document(engine, _document(items), org)
     assert (report.captured, report.duplicates, report.rejected) == (total, 1, 0)
     assert _count(engine, events) == total and _count(engine, event_terms) == total
+    _assert_terms_name_their_events(engine)
+
+
+def test_terms_find_their_events_when_new_ids_are_not_consecutive(engine: Engine) -> None:
+    """Past the largest id SQLite picks new ids at random; capture then looks them up."""
+    org = create_organization(engine, "HTX Tân Hồng")
+    with engine.begin() as conn:
+        conn.execute(events.insert().values(
+            id=2**63 - 1, hash_id="h", dedupe_key="h", event_type="ObjectEvent",
+            event_time_us=0, event_tz="+00:00", record_time_us=0, org_id=org.id, body="{}"))
+    report = capture_document(engine, _document([_event(n) for n in range(CHUNK + 10)]), org)
+    assert report.captured == CHUNK + 10
+    _assert_terms_name_their_events(engine)
+
+
+def _assert_terms_name_their_events(engine: Engine) -> None:
+    """Every stored epc term belongs to the event whose body lists that epc."""
+    with engine.connect() as conn:
+        pairs = conn.execute(select(events.c.body, event_terms.c.value).join(
+            event_terms, event_terms.c.event_pk == events.c.id)).all()
+    assert pairs
+    for body, value in pairs:
+        serial = orjson.loads(body)["epcList"][0].rsplit(".", 1)[1]
+        assert value.endswith(f"/21/{serial}"), (value, serial)
 
 
 def test_one_bad_event_deep_in_a_large_document_stores_nothing(engine: Engine) -> None:

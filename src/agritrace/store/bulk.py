@@ -60,3 +60,28 @@ def rows_by_key(
         return [tuple(row) for row in cursor.fetchall()]
     finally:
         cursor.close()
+
+
+def inserted_ids(conn: Connection, table: Table, key: str, keys: Sequence[Any]) -> list[int]:
+    """The ids of the rows just inserted into ``table`` with ``keys``, in insertion order.
+
+    On SQLite the rows of one insert inside a write transaction take consecutive ids ending at
+    ``last_insert_rowid()``; that is checked on the first row, and anything else (ids past
+    2**63, a table without a rowid) falls back to looking the keys up.
+    """
+    if not keys:
+        return []
+    if conn.dialect.name == "sqlite":
+        driver: Any = conn.connection.driver_connection
+        cursor = driver.cursor()
+        try:
+            last = cursor.execute("SELECT last_insert_rowid()").fetchone()[0]
+            first = last - len(keys) + 1
+            row = cursor.execute(f"SELECT {table.c[key].name} FROM {table.name} WHERE id = ?",
+                                 (first,)).fetchone()
+        finally:
+            cursor.close()
+        if row is not None and row[0] == keys[0]:
+            return list(range(first, last + 1))
+    ids = dict(rows_by_key(conn, table, key, ("id",), keys))
+    return [ids[k] for k in keys]
