@@ -70,7 +70,6 @@ _EVENT_COLUMNS = ("e.id, e.event_id, e.event_type, e.action, e.event_time_us, e.
 _DECLARED = ("CASE WHEN e.event_id IS NOT NULL AND EXISTS (SELECT 1 FROM events d WHERE "
              "d.event_id = e.event_id AND d.declared_error = 1) THEN 1 ELSE 0 END")
 _TERM_COLUMNS = "event_pk, role, value, type, quantity, uom"
-_JOINED_TERMS = "t.role, t.value, t.type, t.quantity, t.uom"
 
 
 class EventReader:
@@ -92,38 +91,41 @@ class EventReader:
         self.events: dict[int, StoredEvent | None] = {}
         self.erroneous: set[str] = set()
         self.queries = 0
-        self._mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        self._postgres = conn.dialect.name == "postgresql"
 
     def hits(self, values: Iterable[str], roles: Sequence[str] | None = None
              ) -> list[tuple[Term, StoredEvent]]:
         """(term, event) for every live event naming one of ``values``.
 
-        One query per chunk reads the term, its event and whether the event was declared
-        erroneous, so a level of a walk costs one round trip here.
+        The terms come first, alone, and then the events not read yet: a level names the same
+        few events many times (one packing event per 24 units), and joining each term row to
+        its event made the database look each event up again per row and send its columns
+        again, most of the query's cost.
         """
-        out: list[tuple[Term, StoredEvent]] = []
+        rows: list[Any] = []
         for chunk in _chunks(sorted(set(values))):
-            sql = (f"SELECT {_JOINED_TERMS}, {_EVENT_COLUMNS}, {_DECLARED} FROM event_terms t "
-                   f"JOIN events e ON e.id = t.event_pk WHERE t.value IN ({self._marks(chunk)})")
-            params: list[Any] = list(chunk)
+            condition, params = self._among("value", chunk)
+            sql = f"SELECT {_TERM_COLUMNS} FROM event_terms WHERE {condition}"
             if roles is not None:
-                sql += f" AND t.role IN ({self._marks(roles)})"
-                params.extend(roles)
-            for row in self._run(sql, params):
-                event = self._adopt(row[5:])
-                if event is not None:
-                    out.append((Term(*row[:5]), event))
-        return out
+                role_condition, role_params = self._among("role", roles)
+                sql += f" AND {role_condition}"
+                params.extend(role_params)
+            rows.extend(self._run(sql, params))
+        self._load({row[0] for row in rows})
+        events = self.events
+        return [(Term(*row[1:]), event) for row in rows
+                if (event := events[row[0]]) is not None]
 
     def at_places(self, places: Iterable[str]) -> list[tuple[str, StoredEvent]]:
         """(place, event) for every live event whose bizLocation or readPoint is one of them."""
         out: list[tuple[str, StoredEvent]] = []
         for chunk in _chunks(sorted(set(places))):
-            marks = self._marks(chunk)
-            sql = (f"SELECT {_EVENT_COLUMNS}, {_DECLARED} FROM events e WHERE e.biz_location IN "
-                   f"({marks}) OR e.read_point IN ({marks})")
+            at_location, params = self._among("e.biz_location", chunk)
+            at_point, point_params = self._among("e.read_point", chunk)
+            sql = (f"SELECT {_EVENT_COLUMNS}, {_DECLARED} FROM events e WHERE {at_location} "
+                   f"OR {at_point}")
             wanted = set(chunk)
-            for row in self._run(sql, [*chunk, *chunk]):
+            for row in self._run(sql, params + point_params):
                 event = self._adopt(row)
                 if event is not None:
                     place = event.biz_location or ""
@@ -143,10 +145,10 @@ class EventReader:
                 by_group.setdefault(group, {})[event.pk] = event
             clauses, params = [], []
             for group, chosen in by_group.items():
-                roles = ROLE_GROUPS[group]
-                clauses.append(f"(event_pk IN ({self._marks(list(chosen))}) AND role IN "
-                               f"({self._marks(roles)}))")
-                params.extend([*chosen, *roles])
+                among_pks, pk_params = self._among("event_pk", list(chosen))
+                among_roles, role_params = self._among("role", ROLE_GROUPS[group])
+                clauses.append(f"({among_pks} AND {among_roles})")
+                params.extend(pk_params + role_params)
             sql = f"SELECT {_TERM_COLUMNS} FROM event_terms WHERE " + " OR ".join(clauses)
             for row in self._run(sql, params):
                 for group, chosen in by_group.items():
@@ -157,9 +159,18 @@ class EventReader:
     def bodies(self, pks: Iterable[int]) -> dict[int, dict[str, Any]]:
         out: dict[int, dict[str, Any]] = {}
         for chunk in _chunks(sorted(set(pks))):
-            sql = f"SELECT id, body FROM events WHERE id IN ({self._marks(chunk)})"
-            out.update((pk, orjson.loads(body)) for pk, body in self._run(sql, chunk))
+            condition, params = self._among("id", chunk)
+            sql = f"SELECT id, body FROM events WHERE {condition}"
+            out.update((pk, orjson.loads(body)) for pk, body in self._run(sql, params))
         return out
+
+    def _load(self, pks: set[int]) -> None:
+        """Read the events among ``pks`` not read yet into the cache."""
+        for chunk in _chunks(sorted(pks - self.events.keys())):
+            condition, params = self._among("e.id", chunk)
+            for row in self._run(f"SELECT {_EVENT_COLUMNS}, {_DECLARED} FROM events e "
+                                 f"WHERE {condition}", params):
+                self._adopt(row)
 
     def _adopt(self, row: Sequence[Any]) -> StoredEvent | None:
         """The cached event for a row of _EVENT_COLUMNS + _DECLARED (None if not live)."""
@@ -180,8 +191,16 @@ class EventReader:
             return False
         return self.until_us is None or time_us <= self.until_us
 
-    def _marks(self, items: Sequence[Any]) -> str:
-        return ", ".join([self._mark] * len(items))
+    def _among(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """The condition "``column`` is one of ``values``" and its parameters.
+
+        On PostgreSQL one array parameter: psycopg would otherwise scan the text of hundreds of
+        ``%s`` marks on every query, and the server parse and plan as many literals. SQLite
+        takes an IN list (its statements are cheap to prepare and it has no arrays).
+        """
+        if self._postgres:
+            return f"{column} = ANY(%s)", [list(values)]
+        return f"{column} IN ({', '.join('?' * len(values))})", list(values)
 
     def _run(self, sql: str, params: Sequence[Any]) -> list[Any]:
         self.queries += 1
