@@ -44,12 +44,13 @@ class Visit:
             return False
         return self.hi is None or event.time_us < self.hi
 
-    def merged(self, other: Visit) -> Visit:
-        """One visit covering both: the union of the windows, the wider reach."""
-        lo = None if self.lo is None or other.lo is None else min(self.lo, other.lo)
-        hi = None if self.hi is None or other.hi is None else max(self.hi, other.hi)
-        season = self.season if self.season == other.season else None
-        return Visit(self.node, lo, hi, self.up_only and other.up_only, season)
+    def widen(self, other: Visit) -> None:
+        """Cover ``other`` too: the union of the windows, the wider reach."""
+        self.lo = None if self.lo is None or other.lo is None else min(self.lo, other.lo)
+        self.hi = None if self.hi is None or other.hi is None else max(self.hi, other.hi)
+        self.up_only = self.up_only and other.up_only
+        if self.season != other.season:
+            self.season = None
 
 
 _Hit = tuple[Visit, Term, StoredEvent]
@@ -154,8 +155,12 @@ class Walker:
         done = self.seen.get(visit.node)
         if done is False or (done is True and visit.up_only):
             return
+        # Widened in place: every Visit in ``next`` was made for this level alone.
         known = self.next.get(visit.node)
-        self.next[visit.node] = visit if known is None else known.merged(visit)
+        if known is None:
+            self.next[visit.node] = visit
+        else:
+            known.widen(visit)
 
     def _whereabouts(self, node: str, event: StoredEvent) -> None:
         place = event.place
@@ -253,7 +258,8 @@ class Walker:
                                inside.uom)
                     self._visit(Visit(inside.value))
         for child, spans in stays.items():
-            self._two_parents(child, spans)
+            if len(spans) > 1:
+                self._two_parents(child, spans)
 
     def _release_times(self, adds: list[_Hit]) -> dict[tuple[str, str, int], int | None]:
         """When each (child, parent, ADD event) ended: the first later DELETE releasing it."""
