@@ -15,7 +15,7 @@ the same lineage), and the price of a walk that always ends.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agritrace.ids.epc import lenient_id
@@ -240,11 +240,11 @@ class Walker:
     def _containment(self, hits: list[_Hit]) -> None:
         adds = [(v, t, e) for v, t, e in hits if e.event_type in _CONTAINERS
                 and t.role in _CHILD_ROLES and e.action in ("ADD", "OBSERVE")]
-        ends = self._release_times(adds)
+        deletes = self._deletes(adds)
         stays: dict[str, list[tuple[str, int, int | None, int]]] = defaultdict(list)
         for visit, node_term, event in adds:
             for parent in event.group("parent"):
-                end = ends.get((visit.node, parent.value, event.pk))
+                end = _released_at(deletes.get(parent.value, ()), visit.node, event.time_us)
                 stays[visit.node].append((parent.value, event.time_us, end, event.pk))
                 self._edge(visit.node, parent.value, "contained", event,
                            node_term.quantity, node_term.uom, end)
@@ -261,27 +261,22 @@ class Walker:
             if len(spans) > 1:
                 self._two_parents(child, spans)
 
-    def _release_times(self, adds: list[_Hit]) -> dict[tuple[str, str, int], int | None]:
-        """When each (child, parent, ADD event) ended: the first later DELETE releasing it."""
+    def _deletes(self, adds: list[_Hit]) -> dict[str, list[tuple[int, set[str]]]]:
+        """The DELETEs of the parents ``adds`` name: (time, children released), in time order.
+
+        An empty set: a DELETE naming no children releases them all (EPCIS 2.0 7.3.5.4).
+        """
         parents = {t.value for _, _, e in adds for t in e.group("parent")}
         if not parents:
             return {}
-        deletes: dict[str, list[StoredEvent]] = defaultdict(list)
+        found: dict[str, list[StoredEvent]] = defaultdict(list)
         for term, event in self.reader.hits(parents, roles=("parent",)):
             if event.event_type in _CONTAINERS and event.action == "DELETE":
-                deletes[term.value].append(event)
-        self.reader.need([(e, "children") for events in deletes.values() for e in events])
-        # An empty set: a DELETE naming no children releases them all (EPCIS 2.0 7.3.5.4).
-        released = {d.pk: {t.value for t in d.group("children")}
-                    for events in deletes.values() for d in events}
-        ends: dict[tuple[str, str, int], int | None] = {}
-        for visit, _term, event in adds:
-            for parent in event.group("parent"):
-                times = [d.time_us for d in deletes.get(parent.value, ())
-                         if d.time_us > event.time_us
-                         and (not released[d.pk] or visit.node in released[d.pk])]
-                ends[(visit.node, parent.value, event.pk)] = min(times) if times else None
-        return ends
+                found[term.value].append(event)
+        self.reader.need([(e, "children") for events in found.values() for e in events])
+        return {parent: sorted(((d.time_us, {t.value for t in d.group("children")})
+                                for d in events), key=lambda delete: delete[0])
+                for parent, events in found.items()}
 
     def _two_parents(self, child: str, spans: list[tuple[str, int, int | None, int]]) -> None:
         spans.sort(key=lambda s: s[1])
@@ -324,6 +319,14 @@ class Walker:
             if (visit.node.startswith(SEASON_PREFIX) and term.role in _OBJECT_ROLES
                     and event.action != "ADD" and event.place):
                 self._visit(Visit(event.place, season=visit.node))
+
+
+def _released_at(deletes: Sequence[tuple[int, set[str]]], child: str, start: int) -> int | None:
+    """When the first DELETE after ``start`` released ``child`` (None: never)."""
+    for time_us, children in deletes:
+        if time_us > start and (not children or child in children):
+            return time_us
+    return None
 
 
 def _later(a: int | None, b: int) -> int:
