@@ -301,3 +301,20 @@ def test_a_shared_location_goes_on_the_scan_just_made(engine: Engine, chain: Cha
     assert [tuple(r) for r in rows] == [(21.0, 105.8)]  # one scan, its location coarse
     other = client.get(path + "?lat=10.8&lon=106.6&located=1", headers={"User-Agent": "curl"})
     assert other.status_code == 200 and _scans_of(engine, path) == 2  # not someone else's scan
+
+
+def test_a_page_survives_the_server_dropping_its_connections(
+        engine: Engine, chain: Chain) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    client = make_client(engine)
+    path = chain.path(SERIALS[0])
+    assert client.get(path).status_code == 200  # its connection now waits for the next page
+    with engine.connect() as conn:  # what a server restart or an idle timeout does
+        dropped = conn.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()").scalar()
+    assert dropped
+    page = client.get(path)
+    assert page.status_code == 200 and "Số lần quét: 2" in page.text
+    assert _scans_of(engine, path) == 2  # the scan was logged once, on a new connection

@@ -28,7 +28,7 @@ from agritrace.ids.epc import lenient_id
 from agritrace.ids.gs1 import Gln, Gtin, Sscc
 from agritrace.scans import log, registry
 from agritrace.scans.verdict import History, Policy, Scan, Status, decide
-from agritrace.store.raw import Raw, autocommitting
+from agritrace.store.raw import AsyncRaw, awaiting
 
 MAX_DEPTH = 8
 MAX_EVENTS = 200
@@ -74,9 +74,9 @@ def identifiers(link: DigitalLink) -> dict[str, str]:
     return ids
 
 
-def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: str,
-           scan: Scan | None = None, user_agent: str = "", *,
-           locating: bool = False) -> dict[str, Any]:
+async def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: str,
+                 scan: Scan | None = None, user_agent: str = "", *,
+                 locating: bool = False) -> dict[str, Any]:
     """The facts of ``link`` read on one connection; ``scan``, if given, is logged and counted
     (``locating``: it only brings the location of the visitor's scan of a moment ago).
 
@@ -86,23 +86,23 @@ def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: str,
     and the scan's insert commits by itself, so the page pays no BEGIN or COMMIT round trip and
     SQLite's write lock is held for the insert only.
     """
-    with autocommitting(engine) as raw:
+    async with awaiting(engine) as raw:
         history = History()
         if scan is not None:
-            history = log.record_scan(raw, link.path, scan, user_agent, policy,
-                                      locating=locating)
-        facts = gather(raw, link, history, policy, base_url)
-        registry.enrich(raw, facts, vietnam_today())
+            history = await log.record_scan(raw, link.path, scan, user_agent, policy,
+                                            locating=locating)
+        facts = await gather(raw, link, history, policy, base_url)
+        await registry.enrich(raw, facts, vietnam_today())
     return facts
 
 
-def gather(raw: Raw, link: DigitalLink, history: History, policy: Policy,
-           base_url: str) -> dict[str, Any]:
+async def gather(raw: AsyncRaw, link: DigitalLink, history: History, policy: Policy,
+                 base_url: str) -> dict[str, Any]:
     """Everything public about ``link``, plus the verdict given its scan ``history``."""
     ids = identifiers(link)
     own = _own_ids(ids)
-    found = _walk(raw, own, _direct_ids(raw, ids) if "item" not in ids
-                  and "lot" not in ids else set(own), ids.get("item"))
+    start = await _direct_ids(raw, ids) if "item" not in ids and "lot" not in ids else own
+    found = await _walk(raw, start, ids.get("item"))
     found.sort(key=lambda e: (e["_time_us"], e["_pk"]))  # ties: in the order stored
     direct = [e for e in found if e["_direct"]]
     status = _status(direct, found, serialized="item" in ids)
@@ -135,24 +135,24 @@ def _own_ids(ids: dict[str, str]) -> set[str]:
 _PRODUCT_IDS = "SELECT DISTINCT value FROM event_terms WHERE value LIKE ? LIMIT ?"
 
 
-def _direct_ids(raw: Raw, ids: dict[str, str]) -> set[str]:
+async def _direct_ids(raw: AsyncRaw, ids: dict[str, str]) -> set[str]:
     """For a GTIN-only or GLN scan: every class/item of that product, or the place itself."""
     if "place" in ids:
         return {ids["place"]}
     prefix = ids["product"]
-    return {v for (v,) in raw.rows(_PRODUCT_IDS, (prefix + "%", MAX_EVENTS))
+    return {v for (v,) in await raw.rows(_PRODUCT_IDS, (prefix + "%", MAX_EVENTS))
             if v == prefix or v.startswith((prefix + "/10/", prefix + "/21/"))}
 
 
-def _walk(raw: Raw, own: set[str], start: set[str], item: str | None = None
-          ) -> list[dict[str, Any]]:
+async def _walk(raw: AsyncRaw, start: set[str], item: str | None = None
+                ) -> list[dict[str, Any]]:
     seen_ids: set[str] = set(start)
     frontier, direct = set(start), set(start)
     result: dict[int, dict[str, Any]] = {}
     for _ in range(MAX_DEPTH):
         if not frontier or len(result) >= MAX_EVENTS:
             break
-        rows = _events_naming(raw, frontier, direct, set(result))
+        rows = await _events_naming(raw, frontier, direct, set(result))
         following: set[str] = set()
         for row in rows:
             named = {(role, value) for role, value in row.terms if value in frontier}
@@ -195,7 +195,8 @@ _EVENTS = ("SELECT e.id, e.hash_id, e.event_time_us, e.biz_step, e.disposition, 
 _BODIES = "SELECT id, body FROM events WHERE {id}"
 
 
-def _events_naming(raw: Raw, values: set[str], direct: set[str], skip: set[int]) -> list[_Row]:
+async def _events_naming(raw: AsyncRaw, values: set[str], direct: set[str],
+                         skip: set[int]) -> list[_Row]:
     """The events naming ``values`` and not in ``skip``, in time order; one query."""
     conditions = [raw.among(column, ids) for column, ids in (
         ("value", values), ("biz_location", values), ("read_point", values),
@@ -204,7 +205,7 @@ def _events_naming(raw: Raw, values: set[str], direct: set[str], skip: set[int])
     sql = _EVENTS.format(value=by_value, biz_location=by_location, read_point=by_point,
                          terms=terms)
     events: dict[int, tuple[_Event, list[tuple[str, str]]]] = {}
-    for *columns, role, value in raw.rows(sql, (*p1, *p2, *p3, MAX_EVENTS, *p4)):
+    for *columns, role, value in await raw.rows(sql, (*p1, *p2, *p3, MAX_EVENTS, *p4)):
         if columns[0] in skip:
             continue
         named = events.setdefault(columns[0], (_Event(*columns), []))[1]
@@ -212,7 +213,7 @@ def _events_naming(raw: Raw, values: set[str], direct: set[str], skip: set[int])
             named.append((role, value))
     if not events:
         return []
-    bodies = _bodies(raw, [(e.id, e.hash_id) for e, _ in events.values()])
+    bodies = await _bodies(raw, [(e.id, e.hash_id) for e, _ in events.values()])
     return [_Row(e, named, bodies[e.id]) for e, named in events.values()]
 
 
@@ -240,12 +241,12 @@ class _BodyCache:
 _BODIES_CACHE = _BodyCache(_BODY_CACHE_SIZE)
 
 
-def _bodies(raw: Raw, keys: list[tuple[int, str]]) -> dict[int, dict[str, Any]]:
+async def _bodies(raw: AsyncRaw, keys: list[tuple[int, str]]) -> dict[int, dict[str, Any]]:
     found = {pk: body for pk, hash_id in keys if (body := _BODIES_CACHE.get((pk, hash_id)))}
     missing = {pk: hash_id for pk, hash_id in keys if pk not in found}
     if missing:
         by_id, params = raw.among("id", missing)
-        for pk, text in raw.rows(_BODIES.format(id=by_id), params):
+        for pk, text in await raw.rows(_BODIES.format(id=by_id), params):
             found[pk] = orjson.loads(text)
             _BODIES_CACHE.put((pk, missing[pk]), found[pk])
     return found

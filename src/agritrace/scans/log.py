@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, insert, select
 from agritrace.errors import Problem, ValidationException
 from agritrace.scans.tables import tickets
 from agritrace.scans.verdict import History, Policy, Scan
-from agritrace.store.raw import Raw
+from agritrace.store.raw import AsyncRaw
 
 TICKET_KINDS = ("fake", "quality", "wrong_info", "other")
 MAX_MESSAGE = 2000
@@ -65,8 +65,8 @@ _LOCATE = ("UPDATE scans SET lat = ?, lon = ? WHERE id = (SELECT id FROM scans W
 LOCATE_WITHIN_US = 10 * 60 * 1_000_000
 
 
-def record_scan(raw: Raw, code: str, scan: Scan, user_agent: str, policy: Policy, *,
-                locating: bool = False) -> History:
+async def record_scan(raw: AsyncRaw, code: str, scan: Scan, user_agent: str, policy: Policy, *,
+                      locating: bool = False) -> History:
     """Log ``scan`` of ``code`` (committed at once on the autocommitting ``raw``) and return the
     history with it: its count, the first scan and the newest ``policy.window`` scans.
 
@@ -74,29 +74,30 @@ def record_scan(raw: Raw, code: str, scan: Scan, user_agent: str, policy: Policy
     them), a few more past it; never a read of every scan of a much-scanned code. ``locating``:
     the visitor shares the location of a scan just made, which gets it instead of a new row.
     """
-    if locating and scan.lat is not None and raw.rows_unless_locked(_LOCATE, (
+    if locating and scan.lat is not None and await raw.rows_unless_locked(_LOCATE, (
             scan.lat, scan.lon, code, user_agent[:200], scan.scanned_us - LOCATE_WITHIN_US),
             _Waiting.WAIT_MS):
-        return _history(raw, code, raw.rows(_NEWEST, (code, policy.window)), policy, False)
+        return await _history(raw, code, await raw.rows(_NEWEST, (code, policy.window)),
+                              policy, False)
     row = (code, scan.scanned_us, scan.lat, scan.lon, user_agent[:200])
     stored = True
     if raw.postgres:
-        before = raw.rows(_INSERT_AND_NEWEST, (*row, code, policy.window))
+        before = await raw.rows(_INSERT_AND_NEWEST, (*row, code, policy.window))
     else:
-        before = raw.rows(_NEWEST, (code, policy.window))
+        before = await raw.rows(_NEWEST, (code, policy.window))
         waiting = _WAITING.get(raw.database) or _WAITING.setdefault(raw.database, _Waiting())
-        stored = waiting.write(raw, row)
-    return _history(raw, code, before, policy, stored).plus(scan, policy.window)
+        stored = await waiting.write(raw, row)
+    return (await _history(raw, code, before, policy, stored)).plus(scan, policy.window)
 
 
-def _history(raw: Raw, code: str, newest_rows: list[tuple[Any, ...]], policy: Policy,
+async def _history(raw: AsyncRaw, code: str, newest_rows: list[tuple[Any, ...]], policy: Policy,
              stored: bool) -> History:
     """The history from the newest scans read; count and first read only past the window."""
     newest = [Scan(*r) for r in reversed(newest_rows)]
     if len(newest) < policy.window:
         return History(len(newest), newest[0] if newest else None, tuple(newest))
-    count = raw.rows(_COUNT, (code,))[0][0] - stored  # read after the insert
-    return History(int(count), Scan(*raw.rows(_FIRST, (code,))[0]), tuple(newest))
+    count = (await raw.rows(_COUNT, (code,)))[0][0] - stored  # read after the insert
+    return History(int(count), Scan(*(await raw.rows(_FIRST, (code,)))[0]), tuple(newest))
 
 
 class _Waiting:
@@ -113,12 +114,12 @@ class _Waiting:
         self._rows: deque[tuple[Any, ...]] = deque(maxlen=self.LIMIT)
         self._lock = threading.Lock()
 
-    def write(self, raw: Raw, row: tuple[Any, ...]) -> bool:
+    async def write(self, raw: AsyncRaw, row: tuple[Any, ...]) -> bool:
         """Write the waiting scans and ``row``; False if the lock was taken (they all wait)."""
         with self._lock:
             rows = [*self._rows, row]
             self._rows.clear()
-        if raw.insert_unless_locked(_INSERT, rows, self.WAIT_MS):
+        if await raw.insert_unless_locked(_INSERT, rows, self.WAIT_MS):
             return True
         with self._lock:
             self._rows.extendleft(reversed(rows))  # beyond LIMIT, the newest are dropped

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from agritrace.store.raw import Raw
+from agritrace.store.raw import AsyncRaw
 
 # One round trip: the product, the plot (with its grower), the producer's contact and the
 # certificates come back as tagged rows of text columns (a page on PostgreSQL is bound by round
@@ -48,14 +48,14 @@ def _registry_sql(plots: int) -> str:
                             grower_places=f"q.uri IN ({marks})")
 
 
-def enrich(raw: Raw, facts: dict[str, Any], today: date) -> None:
+async def enrich(raw: AsyncRaw, facts: dict[str, Any], today: date) -> None:
     """Fill ``facts`` (as :func:`agritrace.scans.facts.gather` builds them) from the registry."""
     gtin, producer = facts["gtin"] or "", facts["producer"] or ""
     origins = {origin["plot"]: origin for origin in facts["origins"]}
     plots = list(origins) or [""]
     params = (gtin, *plots, producer, gtin, *plots, producer, *plots)
     certificates: list[tuple[str, int, list[Any]]] = []
-    for tag, *row, pk, uri in raw.rows(_registry_sql(len(plots)), params):
+    for tag, *row, pk, uri in await raw.rows(_registry_sql(len(plots)), params):
         if tag == "product":
             _fill_product(facts["product"], row, today)
         elif tag == "place" and uri in origins:

@@ -1,4 +1,4 @@
-"""Fixed SQL strings straight to the driver, on a SQLAlchemy connection.
+"""Fixed SQL strings straight to the driver, on a SQLAlchemy connection or awaited on the loop.
 
 A page answering a thousand requests a second runs a handful of small queries each time; building,
 caching and compiling SQLAlchemy statements for them costs more than the database does. Statements
@@ -7,17 +7,25 @@ prepares a statement run a few times. A list of values goes in through :meth:`Ra
 ``IN (?, …)``, one parameter per value, on both engines: PostgreSQL then settles on one generic
 plan for a prepared statement, while for a single array parameter (``= ANY(?)``) it plans anew on
 every call, three times the cost of the query itself here.
+
+:func:`awaiting` gives the same statements to be awaited by an async route (:class:`AsyncRaw`):
+on PostgreSQL through psycopg's asyncio connections, on SQLite through :class:`Raw` at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+import threading
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine
+import psycopg
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Connection, Engine, event
 
 from agritrace.store.engine import SQLITE_BUSY_TIMEOUT_S
 
@@ -79,7 +87,8 @@ class Raw:
         finally:
             self.run(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
 
-    def among(self, column: str, values: Collection[Any]) -> tuple[str, list[Any]]:
+    @staticmethod
+    def among(column: str, values: Collection[Any]) -> tuple[str, list[Any]]:
         """The condition "``column`` is one of ``values``" (not empty) and its parameters."""
         return f"{column} IN ({', '.join('?' * len(values))})", list(values)
 
@@ -107,3 +116,152 @@ def autocommitting(engine: Engine) -> Iterator[Raw]:
             yield raw
         finally:
             setattr(raw._driver, switch, before)
+
+
+class AsyncRaw:
+    """:class:`Raw`'s statements, to be awaited by an async route; from :func:`awaiting`.
+
+    This one runs them at once through a :class:`Raw`: SQLite's statements take microseconds and
+    wait on no network. :class:`_ServerRaw` awaits PostgreSQL's.
+    """
+
+    def __init__(self, raw: Raw) -> None:
+        self._raw = raw
+        self.postgres, self.database = raw.postgres, raw.database
+
+    among = staticmethod(Raw.among)
+
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """All rows of ``sql`` (``?`` marks) as tuples."""
+        return self._raw.rows(sql, params)
+
+    async def rows_unless_locked(self, sql: str, params: Sequence[Any],
+                                 wait_ms: int) -> list[tuple[Any, ...]] | None:
+        """:meth:`Raw.rows_unless_locked`."""
+        return self._raw.rows_unless_locked(sql, params, wait_ms)
+
+    async def insert_unless_locked(self, sql: str, rows: Sequence[Sequence[Any]],
+                                   wait_ms: int) -> bool:
+        """:meth:`Raw.insert_unless_locked` (SQLite's alone)."""
+        return self._raw.insert_unless_locked(sql, rows, wait_ms)
+
+
+class _ServerRaw(AsyncRaw):
+    """The statements awaited on an autocommitting psycopg connection from :class:`_Connections`.
+
+    Awaited on the loop, a round trip frees the loop for other requests and its answer is taken
+    as soon as the loop is free. On a worker thread, the thread had to win the GIL back from the
+    loop after each round trip (up to the 5 ms switch interval while the loop parsed and rendered
+    other requests), and the pages waited on each other.
+    """
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any], pool: _Connections,
+                 pooled: bool) -> None:
+        self.conn, self._pool = conn, pool
+        # A pooled connection may have been dropped by the server since its last use (a restart,
+        # an idle timeout): its first statement then fails before it runs, and is run again on a
+        # new connection. This replaces a ping before every checkout, one round trip a page.
+        self._may_retry = pooled
+        self.postgres, self.database = True, pool.database
+
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            cursor = await self.conn.execute(_psycopg(sql), params)
+        except psycopg.OperationalError:
+            if not (self._may_retry and self.conn.broken):
+                raise
+            self.conn = await self._pool.connect()
+            cursor = await self.conn.execute(_psycopg(sql), params)
+        self._may_retry = False
+        try:
+            return await cursor.fetchall()
+        finally:
+            await cursor.close()
+
+    async def rows_unless_locked(self, sql: str, params: Sequence[Any],
+                                 wait_ms: int) -> list[tuple[Any, ...]] | None:
+        return await self.rows(sql, params)  # PostgreSQL inserts never wait for other writers
+
+    async def insert_unless_locked(self, sql: str, rows: Sequence[Sequence[Any]],
+                                   wait_ms: int) -> bool:
+        raise AssertionError("PostgreSQL inserts do not wait: insert as usual")
+
+
+class _Connections:
+    """Idle autocommitting psycopg asyncio connections to one PostgreSQL database.
+
+    Shared by the process's event loops (a connection waits on whichever loop awaits it, and is
+    used by one request at a time); closed when the engine is disposed.
+    """
+
+    # Requests of one process using the database at once, and idle connections kept. Measured
+    # under the stamps benchmark: one made pages wait for each other; 2, 4 and 8 did the same.
+    SIZE = 4
+
+    def __init__(self, engine: Engine) -> None:
+        self.database = engine.url.render_as_string(hide_password=True)
+        self._params = engine.dialect.create_connect_args(engine.url)[1]
+        self._idle: list[psycopg.AsyncConnection[Any]] = []
+        self._lock = threading.Lock()
+        self._slots: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            WeakKeyDictionary())
+
+    def slots(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            slots = self._slots.get(loop)
+            if slots is None:
+                slots = self._slots[loop] = asyncio.Semaphore(self.SIZE)
+            return slots
+
+    async def connect(self) -> psycopg.AsyncConnection[Any]:
+        return await psycopg.AsyncConnection.connect(autocommit=True, **self._params)
+
+    def take(self) -> psycopg.AsyncConnection[Any] | None:
+        with self._lock:
+            return self._idle.pop() if self._idle else None
+
+    def give(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Keep ``conn`` for the next request, unless it is broken, busy or one too many."""
+        with self._lock:
+            if (conn.info.transaction_status is TransactionStatus.IDLE
+                    and len(self._idle) < self.SIZE):
+                self._idle.append(conn)
+                return
+        conn.pgconn.finish()
+
+    def close(self, *_: Any) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.pgconn.finish()  # closing needs no round trip, so no loop
+
+
+_CONNECTIONS: WeakKeyDictionary[Engine, _Connections] = WeakKeyDictionary()
+_CONNECTIONS_LOCK = threading.Lock()
+
+
+def _connections(engine: Engine) -> _Connections:
+    with _CONNECTIONS_LOCK:
+        pool = _CONNECTIONS.get(engine)
+        if pool is None:
+            pool = _CONNECTIONS[engine] = _Connections(engine)
+            event.listen(engine, "engine_disposed", pool.close)
+        return pool
+
+
+@asynccontextmanager
+async def awaiting(engine: Engine) -> AsyncIterator[AsyncRaw]:
+    """Statements to await, each committing by itself, as on :func:`autocommitting`."""
+    if engine.dialect.name != "postgresql":
+        with autocommitting(engine) as raw:
+            yield AsyncRaw(raw)
+        return
+    pool = _connections(engine)
+    async with pool.slots():
+        conn = pool.take()
+        server = _ServerRaw(conn or await pool.connect(), pool, pooled=conn is not None)
+        try:
+            yield server
+        finally:
+            pool.give(server.conn)

@@ -10,16 +10,13 @@ and shows the verdict; the web layer only renders, the rules are in :mod:`agritr
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
-from weakref import WeakKeyDictionary
 
-import anyio
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -80,7 +77,8 @@ def resolver_description(request: Request) -> JSONResponse:
 @router.get("/00/{rest:path}")
 @router.get("/414/{rest:path}")
 # async: the thread-pool hop of a plain route was a quarter of a page's time, and the thread pool's
-# GIL contention made the slowest pages wait hundreds of milliseconds (see _facts).
+# GIL contention made the slowest pages wait hundreds of milliseconds; the facts' statements are
+# awaited on the loop (agritrace.store.raw.awaiting).
 async def resolve(request: Request, rest: str) -> Response:
     raw = request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path
     try:
@@ -103,33 +101,9 @@ def _policy(request: Request) -> Policy:
 
 async def _facts(request: Request, link: DigitalLink, scan: Scan | None = None,
                  locating: bool = False) -> dict[str, Any]:
-    """The facts, read on the event loop from SQLite, on one worker thread from PostgreSQL.
-
-    SQLite's queries take microseconds: a thread hop would cost more than it frees. A
-    PostgreSQL page waits on half a dozen round trips; one thread per process waits on them
-    while the loop parses and renders other requests (about 1,070 pages/s instead of 730 under
-    the stamps benchmark); more threads than one fight the loop for the GIL and left the slowest
-    pages waiting 400 ms.
-    """
-    engine = request.app.state.engine
-    work = partial(answer, engine, link, _policy(request), request.app.state.settings.base_url,
-                   scan, request.headers.get("user-agent", ""), locating=locating)
-    if engine.dialect.name == "sqlite":
-        return work()
-    return await anyio.to_thread.run_sync(work, limiter=_server_limiter())
-
-
-# One per event loop: a limiter's waiters belong to the loop (tests run several loops).
-_LIMITERS: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
-    WeakKeyDictionary())
-
-
-def _server_limiter() -> anyio.CapacityLimiter:
-    loop = asyncio.get_running_loop()
-    limiter = _LIMITERS.get(loop)
-    if limiter is None:
-        limiter = _LIMITERS[loop] = anyio.CapacityLimiter(1)
-    return limiter
+    return await answer(request.app.state.engine, link, _policy(request),
+                        request.app.state.settings.base_url, scan,
+                        request.headers.get("user-agent", ""), locating=locating)
 
 
 async def _page(request: Request, link: DigitalLink) -> Response:
