@@ -144,9 +144,10 @@ class Walker:
     def _edge(self, source: str, target: str, relation: str, event: StoredEvent,
               quantity: float | None = None, uom: str | None = None,
               until_us: int | None = None) -> None:
-        self.graph.add_edge(Edge(source, target, relation, event.pk, event.event_id,
-                                 event.event_type, event.biz_step, event.time_us, quantity, uom,
-                                 until_us), self.level + 1)
+        # _make: half the cost of Edge(...) for the thousands of edges of a big walk.
+        self.graph.add_edge(Edge._make((source, target, relation, event.pk, event.event_id,
+                                        event.event_type, event.biz_step, event.time_us,
+                                        quantity, uom, until_us)), self.level + 1)
 
     def _visit(self, visit: Visit) -> None:
         if visit.node == self.graph.root and not visit.up_only:
