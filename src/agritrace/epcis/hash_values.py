@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -92,20 +92,13 @@ def time_value(text: str) -> str:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         return text.strip()
-    offset = moment.utcoffset()
-    if offset is not None:
-        moment = moment.replace(tzinfo=None) - offset
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
     millis, rest = divmod(moment.microsecond, 1000)
     if rest > 500 or (rest == 500 and millis % 2):
-        millis += 1
-    if millis == 1000:  # rounding up carries into the second (the reference crashes here)
-        moment = moment.replace(microsecond=0) + _SECOND
-    else:
-        moment = moment.replace(microsecond=millis * 1000)
-    return moment.isoformat(timespec="milliseconds") + "Z"
-
-
-_SECOND = timedelta(seconds=1)
+        moment += timedelta(microseconds=1000 - rest)  # may carry into the second, and beyond
+    # "milliseconds" truncates what is left below the millisecond; [:23] drops "+00:00".
+    return moment.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def name(key: str, namespaces: Mapping[str, str]) -> str:

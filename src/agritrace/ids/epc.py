@@ -160,8 +160,12 @@ def _cp_ref(cp: str, ref: str, total: int, name: str) -> str:
     return cp + ref
 
 
+@lru_cache(maxsize=1 << 12)
 def _gtin(cp: str, item: str) -> str:
-    """GTIN-14 from company prefix and indicator + item reference (TDS 2.0 section 6.3.1)."""
+    """GTIN-14 from company prefix and indicator + item reference (TDS 2.0 section 6.3.1).
+
+    Cached apart from whole identifiers: serials and lots are new each time, products are not.
+    """
     _cp_ref(cp, item, 13, "item reference")
     raw = item[0] + cp + item[1:]  # a prefix has at most 12 digits, so item is never empty
     return raw + str(check_digit(raw))
