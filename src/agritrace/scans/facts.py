@@ -87,18 +87,26 @@ async def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: st
     SQLite's write lock is held for the insert only.
     """
     async with awaiting(engine) as raw:
+        # PostgreSQL logs a scan in the registry's statement, after the walk: one round trip
+        # fewer. SQLite logs it first (it may have to wait in memory for the write lock), and
+        # so does a shared location, which goes on the scan just logged.
+        folded = (log.Unlogged(link.path, scan, user_agent, policy.window)
+                  if scan is not None and raw.postgres and not locating else None)
         history = History()
-        if scan is not None:
+        if scan is not None and folded is None:
             history = await log.record_scan(raw, link.path, scan, user_agent, policy,
                                             locating=locating)
-        facts = await gather(raw, link, history, policy, base_url)
-        await registry.enrich(raw, facts, vietnam_today())
+        facts, status = await gather(raw, link, base_url)
+        newest = await registry.enrich(raw, facts, vietnam_today(), folded)
+        if folded is not None:
+            history = await log.logged(raw, folded, newest, policy)
+    facts["verdict"] = decide(status, history, policy)
     return facts
 
 
-async def gather(raw: AsyncRaw, link: DigitalLink, history: History, policy: Policy,
-                 base_url: str) -> dict[str, Any]:
-    """Everything public about ``link``, plus the verdict given its scan ``history``."""
+async def gather(raw: AsyncRaw, link: DigitalLink, base_url: str
+                 ) -> tuple[dict[str, Any], Status]:
+    """Everything public about ``link``, and what the log says of it for the verdict."""
     ids = identifiers(link)
     own = _own_ids(ids)
     start = await _direct_ids(raw, ids) if "item" not in ids and "lot" not in ids else own
@@ -106,7 +114,6 @@ async def gather(raw: AsyncRaw, link: DigitalLink, history: History, policy: Pol
     found.sort(key=lambda e: (e["_time_us"], e["_pk"]))  # ties: in the order stored
     direct = [e for e in found if e["_direct"]]
     status = _status(direct, found, serialized="item" in ids)
-    verdict = decide(status, history, policy)
     origins = _origins(found)
     return {
         "code": link.path,
@@ -124,8 +131,7 @@ async def gather(raw: AsyncRaw, link: DigitalLink, history: History, policy: Pol
         "certificates": _certificates(found),
         "best_before": _best_before(direct),
         "recalled": status.recalled,
-        "verdict": verdict,
-    }
+    }, status
 
 
 def _own_ids(ids: dict[str, str]) -> set[str]:

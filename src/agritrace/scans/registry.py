@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from agritrace.scans.log import Unlogged
 from agritrace.store.raw import AsyncRaw
 
 # One round trip: the product, the plot (with its grower), the producer's contact and the
@@ -41,21 +42,34 @@ _REGISTRY = (
     "WHERE {grower_places})))")
 
 
-@lru_cache(maxsize=32)
-def _registry_sql(plots: int) -> str:
+# A scan logged by the same statement (the page's last on PostgreSQL): the newest scans before
+# it come back as rows tagged 'scan', scanned_us in the id column.
+_SCANS = ("SELECT 'scan', CAST(lat AS TEXT), CAST(lon AS TEXT), NULL, NULL, NULL, NULL, NULL, "
+          "NULL, NULL, NULL, scanned_us, NULL FROM newest UNION ALL ")
+
+
+@lru_cache(maxsize=64)
+def _registry_sql(plots: int, scan: bool) -> str:
     marks = ", ".join("?" * plots)
-    return _REGISTRY.format(places=f"p.uri IN ({marks})", plot_subjects=f"c.subject IN ({marks})",
-                            grower_places=f"q.uri IN ({marks})")
+    registry = _REGISTRY.format(places=f"p.uri IN ({marks})",
+                                plot_subjects=f"c.subject IN ({marks})",
+                                grower_places=f"q.uri IN ({marks})")
+    return Unlogged.sql + _SCANS + registry if scan else registry
 
 
-async def enrich(raw: AsyncRaw, facts: dict[str, Any], today: date) -> None:
-    """Fill ``facts`` (as :func:`agritrace.scans.facts.gather` builds them) from the registry."""
+async def enrich(raw: AsyncRaw, facts: dict[str, Any], today: date,
+                 scan: Unlogged | None = None) -> list[tuple[Any, ...]]:
+    """Fill ``facts`` (as :func:`agritrace.scans.facts.gather` builds them) from the registry;
+    log ``scan`` in the same statement, if given, and return the newest scans before it."""
     gtin, producer = facts["gtin"] or "", facts["producer"] or ""
     origins = {origin["plot"]: origin for origin in facts["origins"]}
     plots = list(origins) or [""]
-    params = (gtin, *plots, producer, gtin, *plots, producer, *plots)
+    params = (*(scan.params if scan else ()),
+              gtin, *plots, producer, gtin, *plots, producer, *plots)
     certificates: list[tuple[str, int, list[Any]]] = []
-    for tag, *row, pk, uri in await raw.rows(_registry_sql(len(plots)), params):
+    newest: list[tuple[Any, ...]] = []
+    for tag, *row, pk, uri in await raw.rows(_registry_sql(len(plots), scan is not None),
+                                             params):
         if tag == "product":
             _fill_product(facts["product"], row, today)
         elif tag == "place" and uri in origins:
@@ -64,9 +78,13 @@ async def enrich(raw: AsyncRaw, facts: dict[str, Any], today: date) -> None:
             facts["producer_contact"] = _contact(row)
         elif tag == "certificate":
             certificates.append((row[4], -pk, row))
+        elif tag == "scan":
+            lat, lon = row[:2]
+            newest.append((pk, float(lat) if lat else None, float(lon) if lon else None))
     # Newest validity first, then in the order registered.
     _add_certificates(facts["certificates"], [row for *_, row in sorted(certificates,
                                                                          reverse=True)], today)
+    return newest
 
 
 def _add_certificates(shown: list[dict[str, Any]], rows: list[list[Any]], today: date) -> None:
