@@ -135,12 +135,15 @@ def bench_engine(name: str, url: str, args: argparse.Namespace, tmp: Path) -> li
     with server(url, args.workers) as base:
         load(base, paths_file, script, linkset=False, duration=3, connections=4)  # warm up
         for linkset in (False, True):
+            # The machine may be shared: what else ran is part of the result.
+            busy = os.getloadavg()[0]
             result = load(base, paths_file, script, linkset=linkset, duration=args.duration,
                           connections=args.connections)
             what = "linkset" if linkset else "consumer page"
             rows.append([f"{name}: {what}, random stamps", f"{result['rps']:,.0f} req/s",
                          f"p50 {result['p50']:.1f} ms", f"p95 {result['p95']:.1f} ms",
-                         f"{result['bad']:,} errors of {result['requests']:,}"])
+                         f"{result['bad']:,} errors of {result['requests']:,}; "
+                         f"load average {busy:.1f} before"])
     return rows
 
 
@@ -203,7 +206,9 @@ def main() -> None:
     publish("stamps", "Stamps: issuing, scanning and printing (issue 4)",
             ["measure", "result", "detail", "", ""], rows,
             "Target: {target}. Load: {load}. The consumer page writes a scan-log row per "
-            "request; the linkset does not.{size}".format(**notes))
+            "request; the linkset does not. The load average is the machine's 1-minute one "
+            "just before the row's run (2 cores: above 2, other work was competing for them)."
+            "{size}".format(**notes))
 
 
 if __name__ == "__main__":
