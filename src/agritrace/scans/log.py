@@ -121,8 +121,8 @@ async def record_scan(raw: AsyncRaw, code: str, scan: Scan, user_agent: str, pol
     return (await _history(raw, code, before, policy, stored)).plus(scan, policy.window)
 
 
-async def _history(raw: AsyncRaw, code: str, newest_rows: list[tuple[Any, ...]], policy: Policy,
-             stored: bool) -> History:
+async def _history(raw: AsyncRaw, code: str, newest_rows: list[tuple[Any, ...]],
+                   policy: Policy, stored: bool) -> History:
     """The history from the newest scans read; count and first read only past the window."""
     newest = [Scan(*r) for r in reversed(newest_rows)]
     if len(newest) < policy.window:
