@@ -328,8 +328,8 @@ def _generic(name: str, field: Any, namespaces: Mapping[str, str]) -> list[str]:
             return [name + "".join(inner)]
         return [t for v in field if v is not None for t in _generic(name, v, namespaces)]
     if kind is dict:
-        text = field.get("#text", field.get("@value"))
-        head = f"{name}={hv.value(text)}" if text not in (None, "") else name
+        own = field.get("#text", field.get("@value"))
+        head = f"{name}={hv.value(own)}" if own not in (None, "") else name
         children = sorted(t for key, v in field.items() if v is not None and _is_child(key)
                           for t in _generic(hv.name(key.lstrip("@"), namespaces), v, namespaces))
         return [head + "".join(children)]

@@ -123,12 +123,12 @@ def _closed_list(
     return check
 
 
-check_biz_transaction_list = _closed_list(
+check_biz_transaction_list: Check = _closed_list(
     _BIZ_TRANSACTION, "bizTransaction", "bizTransactionType", type_required=False)
-check_biz_transaction_list_required = _closed_list(
+check_biz_transaction_list_required: Check = _closed_list(
     _BIZ_TRANSACTION, "bizTransaction", "bizTransactionType", type_required=False, min_items=1)
-check_source_list = _closed_list(_SOURCE, "source", "sourceDestType", type_required=True)
-check_destination_list = _closed_list(
+check_source_list: Check = _closed_list(_SOURCE, "source", "sourceDestType", type_required=True)
+check_destination_list: Check = _closed_list(
     _DESTINATION, "destination", "sourceDestType", type_required=True)
 
 

@@ -128,7 +128,7 @@ _REQUIRED_HINT = {
 
 
 def validate_event(
-    event: Event, namespaces: Collection[str], *, semantic: bool = True, binding: str = "json",
+    event: Any, namespaces: Collection[str], *, semantic: bool = True, binding: str = "json",
 ) -> list[Problem]:
     """Every problem with one EPCIS 2.0 event, with paths relative to the event.
 
