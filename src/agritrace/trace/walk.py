@@ -96,18 +96,19 @@ class Walker:
     def _read(self, frontier: dict[str, Visit]
               ) -> tuple[list[_Hit], list[tuple[Visit, StoredEvent]]]:
         reader = self.reader
-        hits = [(frontier[t.value], t, e) for t, e in reader.hits(frontier)]
+        hits = [(visit, t, e) for t, e in reader.hits(frontier)
+                if (visit := frontier[t.value]).admits(e)]
         place_visits = {n: v for n, v in frontier.items()
                         if self.level == 0 or node_kind(n) == "location" or v.season}
         places = [(place_visits[p], e) for p, e in reader.at_places(place_visits)]
-        hits = [h for h in hits if h[0].admits(h[2])]
         # One read for the parties (visibility, shipments) and the roles each event is followed
         # by; the roles of an event the asker may not see are read in vain, but in the same trip.
         reader.need([(e, "parties") for _, _, e in hits] + [(e, "parties") for _, e in places]
                     + self._groups(hits) + [(e, "objects") for _, e in places])
-        hits = [h for h in hits if self._shown(h[2])]
-        places = [p for p in places if self._shown(p[1])]
-        return hits, places
+        if self.visible is None:
+            return hits, places
+        return ([h for h in hits if self._shown(h[2])],
+                [p for p in places if self._shown(p[1])])
 
     def _shown(self, event: StoredEvent) -> bool:
         if self.visible is None or self.visible(event):
