@@ -34,6 +34,7 @@ MODULES = (
     "agritrace.epcis.hash_values",
     "agritrace.epcis.hashing",
     "agritrace.store.terms",
+    "agritrace.capture_rows",
 )
 PACKAGE = Path(__file__).resolve().parent
 TARGET = Path(sys.prefix) / "agritrace-speedups"
