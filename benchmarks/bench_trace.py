@@ -12,6 +12,7 @@ Run: ``.venv/bin/python -m benchmarks.bench_trace [--events 300000] [--engines s
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
@@ -108,9 +109,11 @@ def bench_engine(name: str, label: str, size: int, tmp: Path) -> list[list[str]]
         for cache in ("first pass, cold", "second pass, warm"):
             for kind, picked in (("retail unit", units), ("lot", lots)):
                 for direction in ("back", "forward"):
+                    busy = os.getloadavg()[0]
                     timings = [_trace_ms(engine, identifier, direction) for identifier in picked]
                     rows.append([label, f"{direction} trace, {len(picked):,} random {kind}s "
-                                 f"({cache})", _stats(timings), "", "p95 < 50 ms"])
+                                 f"({cache})", _stats(timings), f"load average {busy:.1f} before",
+                                 "p95 < 50 ms"])
         result: Any = None
 
         def run_recall() -> None:
@@ -155,7 +158,9 @@ def main() -> None:
             "coffee, tea and rice batches; every 50th batch packs 12,000 units), captured "
             "through the ordinary capture path (validation, hashing, dedupe). Latency is "
             "wall time of `agritrace.trace.lineage.trace` in-process, including the graph "
-            "build; each retail unit's backward trace reaches its plot and season.")
+            "build; each retail unit's backward trace reaches its plot and season. The load "
+            "average is the machine's 1-minute one as each row began: the machine is shared, and "
+            "wall times grow with it.")
 
 
 if __name__ == "__main__":
