@@ -107,5 +107,5 @@ event_terms = Table(
     Column("quantity", Float, nullable=True),
     Column("uom", String(10), nullable=True),
     Index("ix_event_terms_value_role", "value", "role"),
-    # Read by event through the trace branch's (event_pk, role) index (migrations 0002, 0009).
+    Index("ix_event_terms_event_pk", "event_pk"),
 )
