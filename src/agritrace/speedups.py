@@ -60,20 +60,24 @@ def _manifest(target: Path) -> dict[str, dict[str, str]] | None:
 
 def why_not(target: Path = TARGET) -> str | None:
     """None when the compiled modules can be used, else the reason in a sentence."""
+    return _usable(target)[0]
+
+
+def _usable(target: Path) -> tuple[str | None, dict[str, str]]:
+    """(why the compiled modules cannot be used or None, their files by module name)."""
     if os.environ.get(SWITCH):
-        return f"{SWITCH} is set"
+        return f"{SWITCH} is set", {}
     manifest = _manifest(target)
     if manifest is None:
-        return f"not built (python -m agritrace.speedups_build writes {target})"
-    sources = manifest.get("sources", {})
+        return f"not built (python -m agritrace.speedups_build writes {target})", {}
+    sources, files = manifest.get("sources", {}), manifest.get("files", {})
     if sorted(sources) != sorted(MODULES):
-        return "built for another list of modules"
+        return "built for another list of modules", {}
     stale = [name for name in MODULES if sources[name] != fingerprint(name)]
     if stale:
-        return f"{', '.join(stale)} changed since they were compiled"
-    missing = [name for name in manifest.get("files", {}).values()
-               if not (target / name).is_file()]
-    return f"{', '.join(missing)} missing" if missing else None
+        return f"{', '.join(stale)} changed since they were compiled", {}
+    missing = [name for name in files.values() if not (target / name).is_file()]
+    return (f"{', '.join(missing)} missing" if missing else None), files
 
 
 class _Finder(importlib.abc.MetaPathFinder):
@@ -95,12 +99,11 @@ class _Finder(importlib.abc.MetaPathFinder):
 
 def install(target: Path = TARGET) -> bool:
     """Serve the compiled modules from now on, if they match their sources; True if so."""
-    if why_not(target) is not None:
+    reason, files = _usable(target)
+    if reason is not None:
         return False
-    manifest = _manifest(target) or {}
-    if any(isinstance(finder, _Finder) for finder in sys.meta_path):
-        return True
-    sys.meta_path.insert(0, _Finder(target, manifest["files"]))
+    if not any(isinstance(finder, _Finder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _Finder(target, files))
     return True
 
 
