@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from agritrace.collector import collection_paused
 from agritrace.errors import NoSuchResourceException, Problem, QueryParameterException
 from agritrace.ids.epc import InvalidIdentifier, canonical_id
 from agritrace.trace.access import Viewer
@@ -104,7 +105,7 @@ def trace(engine: Engine, request: TraceRequest, *, viewer: Viewer | None = None
     check_depth(request.depth)
     graph = Graph(root=root, direction=request.direction)
     graph.add_node(root, 0)
-    with engine.connect() as conn:
+    with collection_paused(), engine.connect() as conn:
         reader = EventReader(conn, request.since_us, request.until_us)
         directions = ("back", "forward") if request.direction == "both" else (
             request.direction,)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from agritrace.capture import CaptureReport, capture_document
+from agritrace.collector import collection_paused
 from agritrace.epcis.document import Document, Event
 from agritrace.epcis.times import format_time, now_micros
 from agritrace.errors import NoSuchResourceException, Problem, QueryParameterException
@@ -115,23 +116,24 @@ def recall(engine: Engine, lots: Iterable[str], *, viewer: Viewer | None = None)
     result = Recall(lots=requested, created=format_time(now_micros(), "+07:00"))
     sources: dict[str, set[str]] = defaultdict(set)
     seen: set[str] = set()
-    for lot in requested:
-        forward = trace(engine, TraceRequest(lot, "forward"), viewer=viewer)
-        backward = trace(engine, TraceRequest(lot, "back"), viewer=viewer)
-        for made, quantity in backward.quantities.items():
-            forward.quantities.setdefault(made, quantity)
-        # Upstream only: where things came from, not where the lot was seen or went.
-        for edge in backward.edges.values():
-            kind = backward.nodes[edge.source].kind
-            if edge.relation in UPSTREAM and kind in SOURCE_KINDS and edge.source != lot:
-                sources[kind].add(edge.source)
-        result.inconsistencies.extend(
-            i for i in forward.inconsistencies + backward.inconsistencies
-            if i not in result.inconsistencies)
-        for thing in _whereabouts(forward, lot):
-            if thing.id not in seen:
-                seen.add(thing.id)
-                result.affected.append(thing)
+    with collection_paused():
+        for lot in requested:
+            forward = trace(engine, TraceRequest(lot, "forward"), viewer=viewer)
+            backward = trace(engine, TraceRequest(lot, "back"), viewer=viewer)
+            for made, quantity in backward.quantities.items():
+                forward.quantities.setdefault(made, quantity)
+            # Upstream only: where things came from, not where the lot was seen or went.
+            for edge in backward.edges.values():
+                kind = backward.nodes[edge.source].kind
+                if edge.relation in UPSTREAM and kind in SOURCE_KINDS and edge.source != lot:
+                    sources[kind].add(edge.source)
+            result.inconsistencies.extend(
+                i for i in forward.inconsistencies + backward.inconsistencies
+                if i not in result.inconsistencies)
+            for thing in _whereabouts(forward, lot):
+                if thing.id not in seen:
+                    seen.add(thing.id)
+                    result.affected.append(thing)
     result.sources = {kind: sorted(values) for kind, values in sources.items() if values}
     return result
 
