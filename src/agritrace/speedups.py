@@ -1,7 +1,8 @@
-"""Compiled copies of the modules every captured event runs through, used only while they match.
+"""Compiled copies of the modules every captured event and every trace runs through.
 
 Checking, hashing and indexing an event is pure Python, and on a two-core machine it is most of
-what capture costs. ``scripts/setup`` compiles those modules with mypyc (from the same typed
+what capture costs; walking the lineage graph is most of what a trace costs besides the
+database. ``scripts/setup`` compiles those modules with mypyc (from the same typed
 source, no second implementation) into ``<venv>/agritrace-speedups/``, with the SHA-256 of each
 source file. At import, :func:`install` puts the compiled modules in front of the sources only
 if every source still has the hash it was compiled from: an edited file turns them all off (the
@@ -35,6 +36,9 @@ MODULES = (
     "agritrace.epcis.hashing",
     "agritrace.store.terms",
     "agritrace.capture_rows",
+    "agritrace.trace.graph",
+    "agritrace.trace.reader",
+    "agritrace.trace.walk",
 )
 PACKAGE = Path(__file__).resolve().parent
 TARGET = Path(sys.prefix) / "agritrace-speedups"
