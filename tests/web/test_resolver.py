@@ -318,3 +318,11 @@ def test_a_page_survives_the_server_dropping_its_connections(
     page = client.get(path)
     assert page.status_code == 200 and "Số lần quét: 2" in page.text
     assert _scans_of(engine, path) == 2  # the scan was logged once, on a new connection
+
+
+def test_a_head_request_is_no_scan(engine: Engine, chain: Chain) -> None:
+    client = make_client(engine)
+    path = chain.path(SERIALS[0])
+    assert client.head(path).status_code == 405  # a link checker's or a preview's request
+    assert client.post(path).status_code == 405
+    assert _scans_of(engine, path) == 0

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
+from starlette.routing import Route
 
 from agritrace.errors import ValidationException
 from agritrace.ids.digital_link import DigitalLink
@@ -73,13 +74,10 @@ def resolver_description(request: Request) -> JSONResponse:
     })
 
 
-@router.get("/01/{rest:path}")
-@router.get("/00/{rest:path}")
-@router.get("/414/{rest:path}")
 # async: the thread-pool hop of a plain route was a quarter of a page's time, and the thread pool's
 # GIL contention made the slowest pages wait hundreds of milliseconds; the facts' statements are
 # awaited on the loop (agritrace.store.raw.awaiting).
-async def resolve(request: Request, rest: str) -> Response:
+async def resolve(request: Request) -> Response:
     raw = request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path
     try:
         link = DigitalLink.parse(raw)
@@ -93,6 +91,19 @@ async def resolve(request: Request, rest: str) -> Response:
     if wants_linkset and link_type != "gs1:pip":
         return await _linkset(request, link, link_type)
     return await _page(request, link)
+
+
+def _plain_get(path: str) -> Route:
+    """A Starlette route to ``resolve``: FastAPI's per-request work for its own routes (solving
+    dependencies, validating parameters) cost about a tenth of a page's CPU, for a handler that
+    reads only the request. GET alone, as before: a HEAD (a link checker, a chat app's preview)
+    is no scan to log."""
+    route = Route(path, resolve, methods=["GET"], include_in_schema=False)
+    route.methods = {"GET"}  # Starlette adds HEAD to every GET route
+    return route
+
+
+router.routes.extend(_plain_get(f"/{prefix}/{{rest:path}}") for prefix in ("01", "00", "414"))
 
 
 def _policy(request: Request) -> Policy:
