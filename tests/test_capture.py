@@ -119,3 +119,15 @@ def test_an_identifier_too_long_to_index_is_rejected_by_its_path(
     report = capture_document(engine, _document([_event(0), item]), org)
     assert not report.stored and [(p.event_index, p.path) for p in report.problems] == [(1, path)]
     assert _count(engine, events) == 0
+
+
+def test_foreign_keys_are_checked_again_after_a_capture(engine: Engine) -> None:
+    """Capture's inserts run with SQLite's foreign keys off; the connection gets them back."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL checks references throughout")
+    org = create_organization(engine, "HTX Tân Hồng")
+    bad = [_event(0), _event(1) | {"eventTime": "2026-13-01T00:00:00Z"}]
+    for items in ([_event(n) for n in range(CHUNK + 5)], bad):
+        capture_document(engine, _document(items), org)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -37,7 +37,7 @@ from agritrace.errors import (
     Problem,
     ValidationException,
 )
-from agritrace.store.bulk import bulk_insert, inserted_ids, rows_by_key
+from agritrace.store.bulk import bulk_insert, inserted_ids, references_trusted, rows_by_key
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import capture_jobs, event_terms, events
 
@@ -128,7 +128,7 @@ def _capture(
         report.problems.extend(p.located(document=doc.name) for p in header_problems)
         raise _Rollback
     owner = (org.id, report.job_id)
-    with engine.begin() as conn:
+    with engine.connect() as conn, references_trusted(conn), conn.begin():
         batch: list[Prepared] = []
         for index, event_id, result in _examined(doc):
             report.total += 1

@@ -9,7 +9,8 @@ inside the caller's transaction.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -37,7 +38,7 @@ def bulk_insert(
     # on every few dozen rows instead of every row, about a sixth of the insert's instructions.
     per = max(1, SQLITE_PARAMETERS // len(columns))
     one = "(" + ", ".join("?" for _ in columns) + ")"
-    head = f"INSERT INTO {table.name} ({names}) VALUES "
+    head = f"INSERT OR FAIL INTO {table.name} ({names}) VALUES "
     full = head + ", ".join([one] * per)
     cursor = driver.cursor()
     try:
@@ -47,6 +48,28 @@ def bulk_insert(
             cursor.execute(sql, list(itertools.chain.from_iterable(part)))
     finally:
         cursor.close()
+
+
+@contextmanager
+def references_trusted(conn: Connection) -> Iterator[None]:
+    """On SQLite, the block runs with foreign keys unchecked on ``conn``; elsewhere, as is.
+
+    For a writer whose rows refer only to rows it has just inserted or has just read (capture:
+    terms to the ids of their events, events to their organization). With foreign keys on,
+    SQLite must be able to undo a multi-row INSERT that breaks one, so each such statement
+    keeps a statement journal: about a tenth of a capture's main process. The block must open
+    its transaction inside (the pragma is ignored within one); it is restored afterwards.
+    PostgreSQL checks every reference as usual.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    driver: Any = conn.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 def rows_by_key(

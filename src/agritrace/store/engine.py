@@ -13,14 +13,13 @@ from sqlalchemy.engine import make_url
 SQLITE_BUSY_TIMEOUT_S = 30
 
 
-def _null(value: None) -> None:
-    return value
-
-
 # sqlite3 binds None only after looking for an adapter, and a failed look-up raises and formats
 # two AttributeErrors: about a tenth of a capture's insert work, with a NULL or two in every row.
-# An adapter that is found answers at once; NULL is still what is bound.
-sqlite3.register_adapter(type(None), _null)
+# An adapter that is found answers at once; NULL is still what is bound. It is a C method (an
+# empty dict's get answers None for None), not a Python function: about 2,000 instructions less
+# per captured event in the process that writes (callgrind).
+_NO_VALUES: dict[None, None] = {}
+sqlite3.register_adapter(type(None), _NO_VALUES.get)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
