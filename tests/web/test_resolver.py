@@ -326,3 +326,19 @@ def test_a_head_request_is_no_scan(engine: Engine, chain: Chain) -> None:
     assert client.head(path).status_code == 405  # a link checker's or a preview's request
     assert client.post(path).status_code == 405
     assert _scans_of(engine, path) == 0
+
+
+def test_fixed_texts_are_written_into_each_language_s_templates() -> None:
+    for lang, journey in (("vi", "Hành trình sản phẩm"), ("en", "The product&#39;s journey")):
+        env = resolver._env(lang)
+        source = env.loader.get_source(env, "product.html")[0]  # type: ignore[union-attr]
+        assert f'<h2 id="journey">{journey}</h2>' in source
+        assert '{{ t("verdict_" ~ v.kind) }}' in source  # computed keys are still asked for
+        assert '{{ t("call", phone=c.phone) }}' in source  # and texts with fields
+    # Written in escaped; a text that reads like template syntax stays a call to t().
+    written = resolver._TextsWrittenIn("en")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(resolver.i18n.CATALOGUE, "x_html", {"vi": "<b>", "en": "<b>"})
+        patch.setitem(resolver.i18n.CATALOGUE, "x_jinja", {"vi": "{% x %}", "en": "{% x %}"})
+        source = '{{ t("x_html") }}|{{ t("x_jinja") }}'
+        assert resolver._FIXED_TEXT.sub(written._text, source) == '&lt;b&gt;|{{ t("x_jinja") }}'

@@ -11,6 +11,8 @@ and shows the verdict; the web layer only renders, the rules are in :mod:`agritr
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +23,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
@@ -44,10 +46,37 @@ _VIETNAM = timezone(timedelta(hours=7))
 _WEB = Path(__file__).resolve().parent.parent
 
 
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(_WEB / "templates"),
-                      autoescape=select_autoescape(["html"]), auto_reload=False)
+# A text without fields, as the templates ask for it: {{ t("key") }}.
+_FIXED_TEXT = re.compile(r'\{\{ t\("([a-z0-9_]+)"\) \}\}')
+
+
+class _TextsWrittenIn(FileSystemLoader):
+    """The templates with their fixed texts written in, in one language.
+
+    A consumer page asks for a couple of dozen texts, most of them without fields and the same on
+    every page; each ``t()`` from a template is a Jinja call plus an escape. Written into the
+    source (escaped) once per language, they cost nothing per render. A text that looks like
+    template syntax is left to ``t()``.
+    """
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(_WEB / "templates")
+        self._t = i18n.Translator(lang)
+
+    def get_source(self, environment: Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        return _FIXED_TEXT.sub(self._text, source), filename, uptodate
+
+    def _text(self, match: re.Match[str]) -> str:
+        text = self._t(match[1])
+        return match[0] if any(mark in text for mark in ("{{", "{%", "{#")) else escape(text)
+
+
+@lru_cache(maxsize=len(i18n.LANGUAGES))
+def _env(lang: str) -> Environment:
+    env = Environment(loader=_TextsWrittenIn(lang), autoescape=select_autoescape(["html"]),
+                      auto_reload=False)
     env.globals["css"] = Markup((_WEB / "static" / "site.css").read_text(encoding="utf-8"))
     return env
 
@@ -55,7 +84,7 @@ def _env() -> Environment:
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render ``template`` in the visitor's language; other page modules may reuse this."""
     t = i18n.Translator(i18n.language(request))
-    html = _env().get_template(template).render(t=t, **context)
+    html = _env(t.lang).get_template(template).render(t=t, **context)
     response = HTMLResponse(html, status_code=status)
     i18n.remember(request, response)
     return response
