@@ -5,14 +5,18 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pypdf
 import pypdfium2
 import pytest
 import zxingcpp
+from reportlab.pdfbase.ttfonts import TTFontFile
 
 from agritrace.errors import ValidationException
+from agritrace.fonts import unicode_font
 from agritrace.ids.gs1 import Gtin, Lot
+from agritrace.labels.pdf_font import CHARACTERS, Helvetica
 from agritrace.labels.qr import label_lines
 from agritrace.labels.serials import issue_serials, stamps
 from agritrace.labels.sheets import LAYOUTS, MIN_MODULE_MM, Label, Layout, write_sheets
@@ -123,17 +127,32 @@ def test_skip_leaves_used_cells_empty() -> None:
     assert left < first.position.top_left.x < right and top < first.position.top_left.y
 
 
-def test_text_is_escaped_and_vietnamese_is_folded_for_helvetica() -> None:
-    labels = [Label(f"{BASE}/01/08931234567897/21/A{i}", lines)
-              for i, lines in enumerate([("(10) (A)\\B",), ("Cà phê Điện Biên",), ("Cà phê",)])]
+def test_vietnamese_prints_with_its_diacritics_in_an_embedded_font(tmp_path: Path) -> None:
+    assert unicode_font() is not None, "scripts/setup installs fonts-dejavu-core"
+    lines = [("(10) (A)\\B",), ("Cà phê Điện Biên",), ("Ấp Ưng Hoà – 5°C",), ("Giá Ω",)]
+    labels = [Label(f"{BASE}/01/08931234567897/21/A{i}", text) for i, text in enumerate(lines)]
     out = io.BytesIO()
     write_sheets(labels, out, "2x7", title="Tem Điện Biên")
     reader = pypdf.PdfReader(io.BytesIO(out.getvalue()))
     text = reader.pages[0].extract_text()
-    assert "(10) (A)\\B" in text
-    assert "Ca phe Dien Bien" in text
-    assert "Cà phê" in text
-    assert reader.metadata is not None and reader.metadata.title == "Tem Dien Bien"
+    pdfium = pypdfium2.PdfDocument(out.getvalue())[0].get_textpage().get_text_range()
+    for shown in ("(10) (A)\\B", "Cà phê Điện Biên", "Ấp Ưng Hoà – 5°C", "Giá ?"):
+        assert shown in text and shown in pdfium
+    assert reader.metadata is not None and reader.metadata.title == "Tem Điện Biên"
+    # The embedded subset has a real glyph (not the "missing" glyph 0) for every code.
+    font = reader.pages[0]["/Resources"]["/Font"]["/F1"]
+    program = tmp_path / "subset.ttf"
+    program.write_bytes(font["/FontDescriptor"]["/FontFile2"].get_data())
+    glyphs = TTFontFile(str(program)).charToGlyph
+    assert all(glyphs.get(code, 0) != 0 for code in range(1, len(CHARACTERS)))
+    assert CHARACTERS.index("ệ") > 0 and len(CHARACTERS) <= 256
+
+
+def test_without_a_unicode_font_helvetica_folds_vietnamese() -> None:
+    helvetica = Helvetica()
+    assert helvetica.printable("Cà phê Điện Biên") == "Ca phe Dien Bien"
+    assert helvetica.printable("Café 5°C") == "Café 5°C"  # WinAnsi has these
+    assert helvetica.operand("(A)\\B") == b"(\\(A\\)\\\\B)"
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ from xml.sax.saxutils import escape, quoteattr
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
+from agritrace.fonts import UNICODE_FONTS
 from agritrace.ids.digital_link import DigitalLink
 
 ERROR_LEVEL = "M"
@@ -76,13 +77,9 @@ def ascii_fold(text: str) -> str:
     return kept.encode("ascii", "replace").decode("ascii")
 
 
-#: Fonts with Vietnamese glyphs, looked up in the system font folders by Pillow.
-_UNICODE_FONTS = ("DejaVuSans.ttf", "NotoSans-Regular.ttf", "LiberationSans-Regular.ttf")
-
-
 @lru_cache(maxsize=8)
 def _font(size: float) -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool]:
-    for name in _UNICODE_FONTS:
+    for name in UNICODE_FONTS:  # looked up in the system font folders by Pillow
         try:
             return ImageFont.truetype(name, size), True
         except OSError:

@@ -9,7 +9,8 @@ then builds the whole file in memory again, so 100,000 stamps would need gigabyt
 module writes PDF 1.4 objects straight to the output as each page fills (one Flate-compressed
 content stream and one page object per sheet; the page tree, fonts and cross-reference table
 at the end), so memory stays flat however many labels stream in. reportlab still supplies the
-Helvetica metrics used to fit the text, and the page and unit constants.
+font metrics used to fit the text, the font subset (:mod:`agritrace.labels.pdf_font`), and the
+page and unit constants.
 
 A QR code is drawn as a 1-bit image mask (PDF "stencil"), one device-independent pixel per
 module: printers render it at full resolution with square edges, and it takes a tenth of the
@@ -23,6 +24,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import BinaryIO, TypeVar
 
 import zxingcpp
@@ -31,7 +33,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from agritrace.errors import Problem, ValidationException
-from agritrace.labels.qr import ERROR_LEVEL, QUIET_ZONE, ascii_fold
+from agritrace.labels.pdf_font import label_font
+from agritrace.labels.qr import ERROR_LEVEL, QUIET_ZONE
 
 #: GS1 General Specifications: the smallest X-dimension (module) for a 2D symbol on a
 #: consumer unit. Below it a phone camera at arm's length cannot separate the modules.
@@ -39,7 +42,6 @@ MIN_MODULE_MM = 0.375
 _PADDING_MM = 0.5
 _MAX_FONT_PT = 9.0
 _MIN_FONT_PT = 2.5  # about 0.9 mm capitals: last resort before "…"
-_FONT = "Helvetica"
 _T = TypeVar("_T")
 
 
@@ -226,8 +228,9 @@ def _label_ops(layout: Layout, index: int, drawn: _Drawn, number: int) -> bytes:
 def _text_ops(lines: Sequence[str], x: float, top: float, width: float, height: float) -> bytes:
     if not lines or width <= 0:
         return b""
-    printable = [_winansi(line) for line in lines]
-    widest = max(stringWidth(line, _FONT, 1) for line in printable) or 1
+    font = label_font()
+    printable = [font.printable(line) for line in lines]
+    widest = max(_width(line, font.metrics) for line in printable) or 1
     # 0.99: room for rounding, or the widest line would lose its last character to "…"
     size = min(_MAX_FONT_PT, height / (len(printable) * 1.2), 0.99 * width / widest)
     size = max(size, _MIN_FONT_PT)
@@ -236,29 +239,27 @@ def _text_ops(lines: Sequence[str], x: float, top: float, width: float, height: 
     out = [f"BT /F1 {size:.2f} Tf {leading:.2f} TL {x:.3f} {top - size + leading:.3f} Td\n"
            .encode()]
     for line in printable:
-        out.append(b"(" + _pdf_string(_fit(line, size, width)) + b") '\n")
+        out.append(font.operand(_fit(line, font.metrics, size, width)) + b" '\n")
     out.append(b"ET\n")
     return b"".join(out)
 
 
-def _winansi(text: str) -> str:
-    # Helvetica without embedding speaks WinAnsi only: fold Vietnamese letters it lacks.
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        return ascii_fold(text)
-    return text
-
-
-def _fit(line: str, size: float, width: float) -> str:
-    while line and stringWidth(line, _FONT, size) > width:
+def _fit(line: str, metrics: str, size: float, width: float) -> str:
+    while line and _width(line, metrics) * size > width:
         line = line[:-2] + "…" if len(line) > 1 else ""
     return line
 
 
-def _pdf_string(text: str) -> bytes:
-    raw = text.encode("cp1252")
-    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+@lru_cache(maxsize=4096)
+def _width(line: str, metrics: str) -> float:
+    """The width of ``line`` at 1 pt. Cached: the lines of one lot's stamps repeat on every
+    label, and reportlab measures an embedded font in Python, a character at a time."""
+    return float(stringWidth(line, metrics, 1))
+
+
+def _text_string(text: str) -> bytes:
+    """A PDF text string (outside content streams: the document title) in UTF-16."""
+    return b"<feff" + text.encode("utf-16-be").hex().encode() + b">"
 
 
 class _PdfWriter:
@@ -298,11 +299,14 @@ class _PdfWriter:
         self._object(self._PAGES,
                      f"<< /Type /Pages /Count {self.pages} /Kids [{kids}] >>".encode())
         self._object(self._CATALOG, f"<< /Type /Catalog /Pages {self._PAGES} 0 R >>".encode())
-        self._object(self._FONT_OBJ, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-                                     b"/Encoding /WinAnsiEncoding >>")
-        self._object(self._INFO, b"<< /Producer (agritrace) /Title ("
-                     + _pdf_string(_winansi(title)) + b") >>")
-        size = 5 + 2 * self.pages
+        extra = 5 + 2 * self.pages
+        font, *parts = label_font().objects(extra)
+        self._object(self._FONT_OBJ, font)
+        for number, part in enumerate(parts, extra):
+            self._object(number, part)
+        self._object(self._INFO, b"<< /Producer (agritrace) /Title " + _text_string(title)
+                     + b" >>")
+        size = extra + len(parts)
         xref = self._position
         entries = b"".join(b"%010d 00000 n \n" % self._offsets[n] for n in range(1, size))
         self._write(b"xref\n0 %d\n0000000000 65535 f \n" % size + entries)

@@ -1,50 +1,29 @@
-"""A report as a PDF table (A4 landscape), in a font with Vietnamese glyphs.
-
-DejaVu Sans (or Noto Sans, Liberation Sans) is looked up in the system font folders; without
-one, Helvetica is used and the text loses its diacritics (the usual "không dấu" form) rather
-than show empty boxes.
-"""
+"""A report as a PDF table (A4 landscape), in a font with Vietnamese glyphs (agritrace.fonts)."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from functools import cache
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from agritrace.fonts import unicode_font
 from agritrace.labels.qr import ascii_fold
-
-_FONTS = ("DejaVuSans.ttf", "NotoSans-Regular.ttf", "LiberationSans-Regular.ttf")
-
-
-@cache
-def _font() -> str | None:
-    """The registered name of a Unicode font, or None when no system font was found."""
-    for name in _FONTS:
-        try:
-            pdfmetrics.registerFont(TTFont("agt-unicode", name))
-            return "agt-unicode"
-        except TTFError:
-            continue
-    return None
 
 
 def _text(value: str) -> str:
-    plain = value if _font() else ascii_fold(value)
+    plain = value if unicode_font() else ascii_fold(value)
     return plain.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def table_pdf(title: str, lines: Sequence[str], headers: Sequence[str],
               rows: Sequence[Sequence[str]]) -> bytes:
     """``title``, a few lines of context, then one table; long cells wrap."""
-    font = _font() or "Helvetica"
+    font = unicode_font() or "Helvetica"
     heading = ParagraphStyle("h", fontName=font, fontSize=14, leading=18)
     body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12)
     cell = ParagraphStyle("c", fontName=font, fontSize=7, leading=9)
