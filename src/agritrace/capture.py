@@ -8,6 +8,7 @@ batches inside one transaction, so a million-event document needs bounded memory
 
 from __future__ import annotations
 
+import gc
 import itertools
 import marshal
 import multiprocessing
@@ -29,6 +30,7 @@ from agritrace.capture_rows import (
     examine_marshalled,
     results,
 )
+from agritrace.collector import collection_paused
 from agritrace.epcis.document import Document
 from agritrace.epcis.times import now_micros
 from agritrace.epcis.validation import validate_document
@@ -99,7 +101,11 @@ def capture_document(
                            mode="proceed" if proceed else "rollback")
     _start_job(engine, report, org)
     try:
-        _capture(engine, doc, org, report, proceed)
+        # Every event makes a few dicts, tuples and lists that reference counting frees; none
+        # is in a cycle, but the collector would scan them all the same (6 % of this process's
+        # instructions, callgrind).
+        with collection_paused():
+            _capture(engine, doc, org, report, proceed)
     except _Rollback:
         report.stored = False
     except ValidationException as exc:
@@ -163,7 +169,10 @@ def _examined(doc: Document) -> Iterator[Examined]:
         return
     workers = os.cpu_count() or 2
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    # The checking processes live for one document and free what they make by reference
+    # counting, so they run without the cyclic collector (about 4 % of their instructions).
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=gc.disable) as pool:
         pending: deque[Future[bytes | list[Examined]]] = deque()
         for chunk in itertools.chain([first], chunks):
             # Namespaces are read per chunk: a streaming XML reader learns them as it goes.
