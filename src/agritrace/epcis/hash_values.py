@@ -80,7 +80,6 @@ def vocab_value(vocabulary: str, item: Any) -> str:
     return value(item)
 
 
-@lru_cache(maxsize=1 << 14)
 def time_value(text: str) -> str:
     """UTC, millisecond precision, ``Z``; the sub-millisecond part rounds half to even.
 
@@ -88,6 +87,86 @@ def time_value(text: str) -> str:
     """
     if len(text) == 24 and text[23] == "Z" and text[19] == "." and text[10] == "T":
         return text  # already canonical, or not a time at all: kept either way
+    return _time_by_minute(text) or _time_parsed(text)
+
+
+# Event times are nearly all distinct, but their days and offsets repeat. The common form
+# (``YYYY-MM-DDTHH:MM:SS[.mmm]`` and ``Z`` or ``±HH:MM``) moves to UTC by adding minutes, with
+# the day before, the day itself and the day after looked up once per day and offset: the
+# parser's three method calls cost about 20,000 instructions a time.
+_DAYS: dict[str, tuple[str, str, str]] = {}
+_DAYS_KEPT = 1 << 12
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))
+_MINUTES_A_DAY = 24 * 60
+
+
+def _time_by_minute(text: str) -> str | None:
+    """The common form moved to UTC by arithmetic; None for anything else (more digits to
+    round, naive times, other separators), which is left to the parser. Written with
+    characters and small integers only: a method call or a format spec costs as much as the
+    rest together."""
+    size = len(text)
+    end = size - 1 if size and text[size - 1] == "Z" else size - 6
+    if not (end == 19 or end == 23) or text[4] != "-" or text[7] != "-" or text[10] != "T" or (
+            text[13] != ":" or text[16] != ":"):
+        return None
+    hour, minute, second = _two(text, 11), _two(text, 14), _two(text, 17)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 59):
+        return None
+    millis = ".000"
+    if end == 23:
+        if text[19] != "." or _two(text, 20) < 0 or _two(text, 21) < 0:
+            return None
+        millis = text[19:23]
+    offset = 0
+    if end != size - 1:
+        sign, hours, minutes = text[end], _two(text, end + 1), _two(text, end + 4)
+        if not (sign == "+" or sign == "-") or text[end + 3] != ":" or hours < 0 or minutes < 0:
+            return None
+        offset = hours * 60 + minutes if sign == "+" else -(hours * 60 + minutes)
+    days = _days(text[:10], text[end:])
+    utc = hour * 60 + minute - offset
+    day = days[0] if utc < 0 else days[2] if utc >= _MINUTES_A_DAY else days[1]
+    if not day:
+        return None  # an invalid date, or a neighbour past year 1 or 9999: the parser decides
+    utc %= _MINUTES_A_DAY
+    return day + "T" + _TWO_DIGITS[utc // 60] + ":" + _TWO_DIGITS[utc % 60] + text[16:19] + (
+        millis + "Z")
+
+
+def _two(text: str, at: int) -> int:
+    """The two ASCII digits at ``at`` as a number, or -1."""
+    tens, ones = ord(text[at]) - 48, ord(text[at + 1]) - 48
+    return tens * 10 + ones if 0 <= tens <= 9 and 0 <= ones <= 9 else -1
+
+
+def _days(date: str, zone: str) -> tuple[str, str, str]:
+    """The day before ``date``, ``date`` and the day after, as the parser writes them; ``""``
+    for any the parser would refuse (an invalid date or offset, a year past the range)."""
+    key = date + zone
+    found = _DAYS.get(key)
+    if found is not None:
+        return found
+    try:
+        noon = datetime.fromisoformat(f"{date}T12:00:00{zone}").replace(tzinfo=None)
+    except ValueError:
+        found = ("", "", "")
+    else:
+        found = (_day_near(noon, -1), noon.isoformat()[:10], _day_near(noon, 1))
+    if len(_DAYS) >= _DAYS_KEPT:
+        _DAYS.clear()
+    _DAYS[key] = found
+    return found
+
+
+def _day_near(moment: datetime, days: int) -> str:
+    try:
+        return (moment + timedelta(days=days)).isoformat()[:10]
+    except OverflowError:
+        return ""
+
+
+def _time_parsed(text: str) -> str:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
