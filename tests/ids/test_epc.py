@@ -147,6 +147,13 @@ def test_check_digit_agrees_with_biip(digits: str) -> None:
     assert check_digit(digits) == gs1_standard_check_digit(digits)
 
 
+def test_check_digit_reads_other_digits_as_int_does() -> None:
+    """Callers check for ASCII digits first; past them the answer is still int()'s."""
+    assert check_digit("06141410734\u0666") == check_digit("061414107346")
+    with pytest.raises(ValueError, match="invalid literal"):
+        check_digit("0614a")
+
+
 _SERIAL = st.text(alphabet="!\"%&'()*+,-./0123456789:;<=>?ABCZ_abz", min_size=1, max_size=20)
 _URN_ESCAPES = {c: f"%{ord(c):02X}" for c in "\"%&/<>?"}
 _DL_ESCAPES = {c: f"%{ord(c):02x}" for c in "!\"#%&()*+,/:<>? "}

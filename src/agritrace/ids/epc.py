@@ -125,7 +125,21 @@ def check_digit(digits: str) -> int:
     >>> check_digit("061414107346")
     7
     """
-    backwards = digits[::-1]  # weights 3, 1, 3, … from the right-most digit
+    # ASCII digits by their code points: int() per character was about 5 % of checking and
+    # hashing an event that names an SSCC (callgrind); anything else takes int()'s answer.
+    total, weight = 0, 3  # weights 3, 1, 3, … from the right-most digit
+    for at in range(len(digits) - 1, -1, -1):
+        value = ord(digits[at]) - 48
+        if not 0 <= value <= 9:
+            return _check_digit_of_text(digits)
+        total += value * weight
+        weight = 4 - weight
+    return -total % 10
+
+
+def _check_digit_of_text(digits: str) -> int:
+    """Digits of any script, as int() reads them; ValueError for anything else."""
+    backwards = digits[::-1]
     return -(3 * sum(map(int, backwards[::2])) + sum(map(int, backwards[1::2]))) % 10
 
 
