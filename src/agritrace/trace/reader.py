@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import Connection
 
 CHUNK = 5000
+_SEPARATOR = "\x1f"  # ASCII unit separator, chr(31)
 
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
     "inputs": ("input", "input_class"),
@@ -205,13 +206,21 @@ class EventReader:
     def _among(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """The condition "``column`` is one of ``values``" and its parameters.
 
-        On PostgreSQL one array parameter: psycopg would otherwise scan the text of hundreds of
-        ``%s`` marks on every query, and the server parse and plan as many literals. SQLite
-        takes an IN list (its statements are cheap to prepare and it has no arrays).
+        On PostgreSQL one text parameter that the server splits into an array: psycopg dumps a
+        list parameter element by element in Python (for 900 identifiers, 2.9 ms of a 1.1 ms
+        query), a string at once. Identifiers, words and URIs never hold the separator; a value
+        that did would go as a list. SQLite takes an IN list (its statements are cheap to
+        prepare and it has no arrays).
         """
-        if self._postgres:
-            return f"{column} = ANY(%s)", [list(values)]
-        return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+        if not self._postgres:
+            return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+        if values and isinstance(values[0], int):
+            return (f"{column} = ANY(string_to_array(%s, ',')::bigint[])",
+                    [",".join(map(str, values))])
+        joined = _SEPARATOR.join(values)
+        if joined.count(_SEPARATOR) == len(values) - 1:
+            return f"{column} = ANY(string_to_array(%s, chr(31)))", [joined]
+        return f"{column} = ANY(%s)", [list(values)]
 
     def _run(self, sql: str, params: Sequence[Any]) -> list[Any]:
         self.queries += 1
