@@ -23,13 +23,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from agritrace.capture_rows import (
-    Examined,
-    Prepared,
-    examine_chunk,
-    examine_marshalled,
-    results,
-)
+from agritrace.capture_rows import Examined, Prepared, examine_chunk, examine_marshalled
 from agritrace.collector import collection_paused
 from agritrace.epcis.document import Document
 from agritrace.epcis.times import now_micros
@@ -42,6 +36,7 @@ from agritrace.errors import (
 from agritrace.store.bulk import bulk_insert, inserted_ids, references_trusted, rows_by_key
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import capture_jobs, event_terms, events
+from agritrace.store.terms import Term
 
 BATCH = 2000
 CHUNK = 1000
@@ -51,6 +46,10 @@ EVENT_COLUMNS = ("hash_id", "dedupe_key", "event_id", "event_type", "action", "e
                  "event_tz", "biz_step", "disposition", "read_point", "biz_location",
                  "declared_error", "body", "org_id", "job_id", "record_time_us", "namespaces")
 TERM_COLUMNS = ("event_pk", "role", "value", "type", "quantity", "uom")
+
+Ready = tuple[int, str | None, str, tuple[Any, ...], list[Term]]
+"""An event ready to store, as a checking process sends it back: (index in the document,
+eventID if any, dedupe key, its own columns, its terms)."""
 
 
 @dataclass
@@ -135,17 +134,19 @@ def _capture(
         raise _Rollback
     owner = (org.id, report.job_id)
     with engine.connect() as conn, references_trusted(conn), conn.begin():
-        batch: list[Prepared] = []
-        for index, event_id, result in _examined(doc):
-            report.total += 1
-            if not isinstance(result, Prepared):
-                _reject(report, result, doc.name, index, event_id)
-                if not proceed:
-                    batch.clear()
-                continue
+        batch: list[Ready] = []
+        for answer in _examined(doc):
+            # A chunk whose events are all valid comes as the rows to store, read back in one
+            # call and kept as they come: no object or step per event in this process.
+            if isinstance(answer, bytes):
+                ready: list[Ready] = marshal.loads(answer)
+                report.total += len(ready)
+            else:
+                report.total += len(answer)
+                ready = _sorted(answer, report, doc.name)
             if report.rejected and not proceed:
                 continue  # keep reading to report every problem, but store nothing
-            batch.append(result)
+            batch += ready
             if len(batch) >= BATCH:
                 _store(conn, batch, report, doc, owner)
                 batch = []
@@ -154,8 +155,21 @@ def _capture(
         _store(conn, batch, report, doc, owner)
 
 
-def _examined(doc: Document) -> Iterator[Examined]:
-    """Each event validated and normalised, in document order.
+def _sorted(answer: list[Examined], report: CaptureReport, document: str) -> list[Ready]:
+    """The valid events of a chunk ready to store; the others rejected."""
+    ready: list[Ready] = []
+    for index, event_id, result in answer:
+        if isinstance(result, Prepared):
+            ready.append((index, event_id, result.key, result.row, result.terms))
+        else:
+            _reject(report, result, document, index, event_id)
+    return ready
+
+
+def _examined(doc: Document) -> Iterator[bytes | list[Examined]]:
+    """Each chunk of events validated and normalised, in document order: marshalled rows to
+    store when every event of the chunk is valid (see ``examine_marshalled``), else each
+    event's outcome.
 
     Checking and hashing cost far more than reading and writing, so a large document is checked
     in chunks by worker processes (one per core) while this process parses and stores. Chunks
@@ -165,7 +179,7 @@ def _examined(doc: Document) -> Iterator[Examined]:
     chunks = _chunks(enumerate(doc.events))
     first = next(chunks, [])
     if len(first) < CHUNK:
-        yield from examine_chunk(first, dict(doc.namespaces), doc.binding)
+        yield examine_chunk(first, dict(doc.namespaces), doc.binding)
         return
     workers = os.cpu_count() or 2
     context = multiprocessing.get_context("fork")
@@ -178,9 +192,9 @@ def _examined(doc: Document) -> Iterator[Examined]:
             # Namespaces are read per chunk: a streaming XML reader learns them as it goes.
             pending.append(pool.submit(*_job(chunk, dict(doc.namespaces), doc.binding)))
             if len(pending) > 2 * workers:
-                yield from results(pending.popleft().result())
+                yield pending.popleft().result()
         while pending:
-            yield from results(pending.popleft().result())
+            yield pending.popleft().result()
 
 
 def _job(chunk: list[tuple[int, Any]], namespaces: dict[str, str], binding: str) -> tuple[Any, ...]:
@@ -208,34 +222,34 @@ def _reject(
     )
 
 
-def _store(conn: Connection, batch: list[Prepared], report: CaptureReport, doc: Document,
+def _store(conn: Connection, batch: list[Ready], report: CaptureReport, doc: Document,
            owner: tuple[int, str]) -> None:
     if not batch:
         return
-    unique: dict[str, Prepared] = {}
-    for prepared in batch:
-        if prepared.key in unique:
+    unique: dict[str, Ready] = {}
+    for ready in batch:
+        if ready[2] in unique:
             report.duplicates += 1
         else:
-            unique[prepared.key] = prepared
+            unique[ready[2]] = ready
     existing = {row[0] for row in rows_by_key(conn, events, "dedupe_key", (), list(unique))}
     report.duplicates += len(existing)
-    fresh = [p for h, p in unique.items() if h not in existing]
+    fresh = [ready for key, ready in unique.items() if key not in existing]
     if not fresh:
         return
     record_time = now_micros()
     # Read now, not at the start: a streaming XML reader learns namespaces as it meets them.
     namespaces = orjson.dumps(doc.namespaces).decode()
     added = (*owner, record_time, namespaces)
-    rows = [(*prepared.row, *added) for prepared in fresh]
+    rows = [(*row, *added) for _, _, _, row, _ in fresh]
     # Not INSERT … RETURNING: SQLAlchemy runs that a row at a time on SQLite when the order of
     # the ids must match, and COPY returns nothing.
     bulk_insert(conn, events, EVENT_COLUMNS, rows)
-    ids = inserted_ids(conn, events, "dedupe_key", [p.key for p in fresh])
+    ids = inserted_ids(conn, events, "dedupe_key", [key for _, _, key, _, _ in fresh])
     term_rows = [
         (event_pk, *term)
-        for event_pk, prepared in zip(ids, fresh, strict=True)
-        for term in prepared.terms
+        for event_pk, (_, _, _, _, terms) in zip(ids, fresh, strict=True)
+        for term in terms
     ]
     bulk_insert(conn, event_terms, TERM_COLUMNS, term_rows)
     report.captured += len(fresh)

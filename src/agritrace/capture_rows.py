@@ -9,7 +9,6 @@ checking and hashing modules it calls.
 from __future__ import annotations
 
 import marshal
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,14 +50,6 @@ def examine_marshalled(data: bytes, start: int, namespaces: dict[str, str],
     return marshal.dumps([(index, event_id, result.key, result.row, result.terms)
                           for index, event_id, result in examined
                           if isinstance(result, Prepared)])
-
-
-def results(answer: bytes | list[Examined]) -> Iterator[Examined]:
-    if not isinstance(answer, bytes):
-        yield from answer
-        return
-    for index, event_id, key, row, terms in marshal.loads(answer):
-        yield index, event_id, Prepared(key, row, terms)
 
 
 def examine_chunk(
