@@ -23,7 +23,14 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from agritrace.capture_rows import Examined, Prepared, examine_chunk, examine_marshalled
+from agritrace.capture_rows import (
+    Examined,
+    Prepared,
+    Ready,
+    examine_chunk,
+    examine_marshalled,
+    ready_to_store,
+)
 from agritrace.collector import collection_paused
 from agritrace.epcis.document import Document
 from agritrace.epcis.times import now_micros
@@ -36,7 +43,6 @@ from agritrace.errors import (
 from agritrace.store.bulk import bulk_insert, inserted_ids, references_trusted, rows_by_key
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import capture_jobs, event_terms, events
-from agritrace.store.terms import Term
 
 BATCH = 2000
 CHUNK = 1000
@@ -47,11 +53,6 @@ EVENT_COLUMNS = ("hash_id", "dedupe_key", "event_id", "event_type", "action", "e
                  "event_tz", "biz_step", "disposition", "read_point", "biz_location",
                  "declared_error", "body", "org_id", "job_id", "record_time_us", "namespaces")
 TERM_COLUMNS = ("event_pk", "role", "value", "type", "quantity", "uom")
-
-Ready = tuple[int, str | None, str, tuple[Any, ...], list[Term]]
-"""An event ready to store, as a checking process sends it back: (index in the document,
-eventID if any, dedupe key, its own columns, its terms)."""
-
 
 @dataclass
 class CaptureReport:
@@ -158,13 +159,13 @@ def _capture(
 
 def _sorted(answer: list[Examined], report: CaptureReport, document: str) -> list[Ready]:
     """The valid events of a chunk ready to store; the others rejected."""
-    ready: list[Ready] = []
+    valid: list[Ready] = []
     for index, event_id, result in answer:
         if isinstance(result, Prepared):
-            ready.append((index, event_id, result.key, result.row, result.terms))
+            valid.append(ready_to_store(index, event_id, result))
         else:
             _reject(report, result, document, index, event_id)
-    return ready
+    return valid
 
 
 def _examined(doc: Document) -> Iterator[bytes | list[Examined]]:

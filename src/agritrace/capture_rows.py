@@ -40,6 +40,14 @@ class Prepared:
 Examined = tuple[int, str | None, "Prepared | list[Problem]"]
 """(index in the document, eventID if any, the prepared event or its problems)"""
 
+Ready = tuple[int, str | None, str, tuple[Any, ...], list[Term]]
+"""An event ready to store, as the store takes it and a chunk travels back marshalled: (index
+in the document, eventID if any, dedupe key, its own columns, its terms)."""
+
+
+def ready_to_store(index: int, event_id: str | None, prepared: Prepared) -> Ready:
+    return index, event_id, prepared.key, prepared.row, prepared.terms
+
 
 def examine_marshalled(data: bytes, start: int, namespaces: dict[str, str],
                         binding: str) -> bytes | list[Examined]:
@@ -47,7 +55,7 @@ def examine_marshalled(data: bytes, start: int, namespaces: dict[str, str],
     examined = examine_chunk(list(enumerate(marshal.loads(data), start)), namespaces, binding)
     if not all(isinstance(result, Prepared) for _, _, result in examined):
         return examined
-    return marshal.dumps([(index, event_id, result.key, result.row, result.terms)
+    return marshal.dumps([ready_to_store(index, event_id, result)
                           for index, event_id, result in examined
                           if isinstance(result, Prepared)])
 
