@@ -52,6 +52,45 @@ tokens = Table(
     Column("label", String(200), nullable=False, server_default=""),
     Column("created_us", BigInteger, nullable=False),
     Column("revoked_us", BigInteger, nullable=True),
+    # organization (the full API), read (reads only) or member (a cooperative member's sign-in:
+    # what it may do follows the member's role, see agritrace.trust).
+    Column("role", String(20), nullable=False, server_default="organization"),
+)
+
+# A GS1 company prefix, GTIN or GLN an operator granted to an organization (migration 0009).
+org_grants = Table(
+    "org_grants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("org_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # prefix | gtin | gln
+    Column("value", String(14), nullable=False, index=True),
+    Column("granted_by", String(200), nullable=False),
+    Column("granted_us", BigInteger, nullable=False),
+    Column("revoked_us", BigInteger, nullable=True),
+)
+
+# An owner lets another organization speak for all of its codes, until revoked.
+delegations = Table(
+    "delegations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner_id", Integer, ForeignKey("organizations.id"), nullable=False, index=True),
+    Column("delegate_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("revoked_us", BigInteger, nullable=True),
+)
+
+# A sign-in link carries a one-time code for a token, never the token itself.
+login_codes = Table(
+    "login_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("token_id", Integer, ForeignKey("tokens.id"), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("expires_us", BigInteger, nullable=False),
+    Column("used_us", BigInteger, nullable=True),
 )
 
 capture_jobs = Table(

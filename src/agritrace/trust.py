@@ -1,0 +1,267 @@
+"""Who may say what about which code, and who may read what: the trust rules, in one place.
+
+The log keeps what every party said; a view believes a statement only from a party entitled to
+make it, and shows a party only what was shared with it. Every view (capture, consumer page,
+trace, recall, reports, registry, stamps) asks this module; none writes the rule again.
+
+**Owners.** An operator grants an organization a GS1 company prefix, or a single GTIN or GLN
+(``agritrace org grant-prefix``). The owner of a code is the organization holding the longest
+grant that covers the code's key (a single GTIN or GLN beats a prefix). An organization's own GLN,
+set by the operator when it was created, counts as a GLN grant. A code no grant covers has no
+owner: anyone may capture events about it, and no page calls it genuine.
+
+**Speakers.** The owner of a code and the delegates it named (``agritrace org delegate``) speak
+for the code: only they may commission it, rename it (ILMD), decommission, destroy or recall it.
+Such statements are *claims* (:func:`claims`). Anyone else's claim about an owned code is refused
+at capture.
+
+**Custody.** Other events about a code (shipping, receiving, storing, selling, observing) are
+custody events. A page believes one from a speaker, or from a party in the code's chain of
+custody: one that a believed event named as destination (:meth:`Custody.follow`).
+
+**Reading.** An organization reads its own events in full, and another's event only where that
+event names it as source, destination or owning party: one step back and one step forward, as
+Circular 17/2021 and FSMA 204 ask (:func:`may_read`).
+
+>>> key_of("https://id.gs1.org/01/08931234000356/21/X1")
+('01', '08931234000356')
+>>> grant_candidates("https://id.gs1.org/01/08931234000356/21/X1")[:3]
+[('gtin', '08931234000356'), ('prefix', '893123400035'), ('prefix', '89312340003')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import Connection, and_, select, tuple_
+
+from agritrace.ids.epc import lenient_id
+from agritrace.store.tables import delegations, org_grants, organizations
+
+GS1 = "https://id.gs1.org/"
+# Keys whose first digit is an indicator or extension digit, not part of the company prefix.
+_LEADING_DIGIT = frozenset({"01", "00", "8003"})
+# The keys whose company prefix is read here: product, logistic unit, places and parties,
+# returnable and individual assets, documents, consignments, service relations, components.
+_KEYS = frozenset({"01", "00", "414", "417", "8003", "8004", "253", "255", "401", "402",
+                   "8006", "8010", "8017", "8018"})
+# A GS1 company prefix has 4 to 12 digits (a one-off GTIN's "prefix" is the GTIN itself).
+PREFIX_LENGTHS = range(4, 13)
+
+# Statements only a code's speakers may make.
+CLAIM_STEPS = frozenset({"commissioning", "decommissioning", "destroying", "recalling",
+                         "encoding", "repairing", "void_shipping"})
+CLAIM_DISPOSITIONS = frozenset({"recalled", "destroyed", "inactive", "disposed", "active",
+                                "encoded", "expired", "no_pedigree_match", "stolen",
+                                "non_sellable_other"})
+# Roles in which an event names the things it is about (not parties, documents or places).
+OBJECT_ROLES = frozenset({"epc", "epc_class", "parent", "child", "child_class", "input",
+                          "input_class", "output", "output_class"})
+_MADE_ROLES = frozenset({"epc", "epc_class"})
+_OUTPUT_ROLES = frozenset({"output", "output_class"})
+# Source/destination types that name who receives custody or ownership.
+_RECEIVING_TYPES = frozenset({"owning_party", "possessing_party", "location"})
+# The steps after which a unit's public journey ends.
+END_STEPS = frozenset({"retail_selling", "destroying", "decommissioning"})
+
+
+def key_of(identifier: str) -> tuple[str, str] | None:
+    """The GS1 key (AI, digits) of a code, after canonicalisation; None for other URIs."""
+    canonical = lenient_id(identifier)
+    if not canonical.startswith(GS1):
+        return None
+    ai, _, rest = canonical[len(GS1):].partition("/")
+    if ai not in _KEYS:
+        return None
+    value = rest.partition("/")[0]
+    return ai, value
+
+
+def grant_candidates(identifier: str) -> list[tuple[str, str]]:
+    """The (kind, value) grants that could cover ``identifier``, most specific first."""
+    key = key_of(identifier)
+    if key is None:
+        return []
+    ai, value = key
+    candidates: list[tuple[str, str]] = []
+    if ai == "01":
+        candidates.append(("gtin", value))
+    elif ai in ("414", "417"):
+        candidates.append(("gln", value))
+    digits = value[1:] if ai in _LEADING_DIGIT else value
+    candidates.extend(("prefix", digits[:n]) for n in reversed(PREFIX_LENGTHS)
+                      if n <= len(digits) and digits[:n].isdigit())
+    return candidates
+
+
+class TokenRole(StrEnum):
+    """What a token may do: the whole API, reading only, or a member's sign-in."""
+
+    ORGANIZATION = "organization"
+    READ = "read"
+    MEMBER = "member"
+
+    @property
+    def may_write(self) -> bool:
+        return self is TokenRole.ORGANIZATION
+
+
+@dataclass(frozen=True)
+class Owners:
+    """Grants and delegations as far as some codes need them: ask, don't query again."""
+
+    grants: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    delegates: Mapping[int, frozenset[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, conn: Connection, identifiers: Iterable[str]) -> Owners:
+        """The grants covering ``identifiers`` and their owners' delegates, in two queries."""
+        wanted = {c for i in identifiers for c in grant_candidates(i)}
+        return cls.from_rows(_grant_rows(conn, wanted), lambda owners: _delegate_rows(conn, owners))
+
+    @classmethod
+    def from_rows(cls, grant_rows: Iterable[tuple[str, str, int]],
+                  delegate_rows: object = None) -> Owners:
+        """From (kind, value, org_id) rows and a callable giving (owner, delegate) rows for
+        a set of owners (or None when no delegate is needed)."""
+        grants = {(kind, value): org for kind, value, org in grant_rows}
+        delegates: dict[int, set[int]] = {}
+        if callable(delegate_rows) and grants:
+            for owner, delegate in delegate_rows(set(grants.values())):
+                delegates.setdefault(owner, set()).add(delegate)
+        return cls(grants, {k: frozenset(v) for k, v in delegates.items()})
+
+    def owner(self, identifier: str) -> int | None:
+        for candidate in grant_candidates(identifier):
+            org = self.grants.get(candidate)
+            if org is not None:
+                return org
+        return None
+
+    def speakers(self, identifier: str) -> frozenset[int]:
+        """Who may make claims about ``identifier``: its owner and the owner's delegates."""
+        owner = self.owner(identifier)
+        if owner is None:
+            return frozenset()
+        return self.delegates.get(owner, frozenset()) | {owner}
+
+    def may_claim(self, org_id: int, identifier: str) -> bool:
+        """True when ``org_id`` may make a claim about ``identifier`` (anyone, if unowned)."""
+        owner = self.owner(identifier)
+        return owner is None or org_id in self.speakers(identifier)
+
+
+def _grant_rows(conn: Connection, wanted: Collection[tuple[str, str]]
+                ) -> list[tuple[str, str, int]]:
+    if not wanted:
+        return []
+    rows = conn.execute(select(org_grants.c.kind, org_grants.c.value, org_grants.c.org_id).where(
+        tuple_(org_grants.c.kind, org_grants.c.value).in_(list(wanted)),
+        org_grants.c.revoked_us.is_(None))).all()
+    glns = [value for kind, value in wanted if kind == "gln"]
+    own = conn.execute(select(organizations.c.gln, organizations.c.id).where(
+        organizations.c.gln.in_(glns))).all() if glns else []
+    return [(k, v, o) for k, v, o in rows] + [("gln", gln, org) for gln, org in own]
+
+
+def _delegate_rows(conn: Connection, owners: Collection[int]) -> list[tuple[int, int]]:
+    rows = conn.execute(select(delegations.c.owner_id, delegations.c.delegate_id).where(
+        and_(delegations.c.owner_id.in_(list(owners)), delegations.c.revoked_us.is_(None)))).all()
+    return [(o, d) for o, d in rows]
+
+
+def claims(event_type: str, action: str | None, biz_step: str | None,
+           disposition: str | None, has_ilmd: bool,
+           terms: Iterable[tuple[str, str]]) -> set[str]:
+    """The codes an event makes a claim about (see the module doc), from its (role, value)
+    terms with canonical values; bizStep and disposition as stored (bare CBV words)."""
+    terms = list(terms)
+    if biz_step in CLAIM_STEPS or disposition in CLAIM_DISPOSITIONS:
+        return {value for role, value in terms if role in OBJECT_ROLES}
+    claimed: set[str] = set()
+    if event_type == "ObjectEvent" and (action in ("ADD", "DELETE") or has_ilmd):
+        claimed |= {value for role, value in terms if role in _MADE_ROLES}
+    if event_type == "TransformationEvent":
+        claimed |= {value for role, value in terms if role in _OUTPUT_ROLES}
+    if event_type in ("AggregationEvent", "AssociationEvent") and action == "ADD" and has_ilmd:
+        claimed |= {value for role, value in terms if role == "parent"}
+    return claimed
+
+
+def refused_claims(owners: Owners, org_id: int, claimed: Iterable[str]) -> list[tuple[str, int]]:
+    """The (code, owner) pairs of ``claimed`` that ``org_id`` may not claim."""
+    refused = []
+    for code in claimed:
+        if not owners.may_claim(org_id, code):
+            owner = owners.owner(code)
+            assert owner is not None
+            refused.append((code, owner))
+    return refused
+
+
+@dataclass
+class Custody:
+    """The parties a page believes about one code, growing along its believed events.
+
+    Start with the code's speakers; each believed event that names a party as a receiving
+    destination (owning or possessing party, or location) admits the organization that owns that
+    party's GLN. A claim is believed only from a speaker; a custody event from anyone admitted.
+    """
+
+    speakers: frozenset[int]
+    admitted: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.admitted |= self.speakers
+
+    def believes(self, org_id: int, is_claim: bool) -> bool:
+        return org_id in (self.speakers if is_claim else self.admitted)
+
+    def follow(self, owners: Owners, destinations: Iterable[tuple[str, str | None]]) -> None:
+        """Admit the owners of the receiving destinations of a believed event."""
+        for value, kind in destinations:
+            if kind is None or kind in _RECEIVING_TYPES:
+                org = owners.owner(value)
+                if org is not None:
+                    self.admitted.add(org)
+
+
+def party_candidates(destinations: Iterable[str]) -> list[str]:
+    """The identifiers whose owners a :class:`Custody` may need (for :meth:`Owners.load`)."""
+    return [d for d in destinations if key_of(d) is not None]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads: an organization (by id, with its GLNs and the prefixes it holds)."""
+
+    org_id: int
+    owners: Owners = field(default_factory=Owners)
+
+    def named(self, value: str) -> bool:
+        """True when ``value`` (a party or place) belongs to the viewer."""
+        return self.owners.owner(value) == self.org_id
+
+
+def may_read(viewer: Viewer, org_id: int, parties: Iterable[str]) -> bool:
+    """An event captured by ``org_id`` naming ``parties`` (source, destination, owning party) is
+    readable in full by ``viewer`` when it is the viewer's own, or it names the viewer."""
+    return org_id == viewer.org_id or any(viewer.named(p) for p in parties)
+
+
+def viewer_for(conn: Connection, org_id: int, parties: Iterable[str] = ()) -> Viewer:
+    """A viewer able to recognise its own among ``parties`` (load once per answer)."""
+    return Viewer(org_id, Owners.load(conn, parties))
+
+
+def owns(conn: Connection, org_id: int, identifier: str) -> bool:
+    """True when ``org_id`` is the owner of ``identifier`` (not a delegate)."""
+    return Owners.load(conn, [identifier]).owner(identifier) == org_id
+
+
+def may_claim(conn: Connection, org_id: int, identifier: str) -> bool:
+    """True when ``org_id`` speaks for ``identifier``: its owner or a delegate, or nobody owns
+    it. What a registry entry, a stamp, a recall or a void asks before it is written."""
+    return Owners.load(conn, [identifier]).may_claim(org_id, identifier)
