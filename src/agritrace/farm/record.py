@@ -244,6 +244,9 @@ def record_entry(engine: Engine, actor: Actor, kind: str, fields: Mapping[str, A
 def entry_defaults(engine: Engine, actor: Actor, plot_uri: str, kind: str) -> dict[str, Any]:
     """What a form for a new entry starts with: today, the current season, and the fields of
     the last entry of the same kind on the plot (product, dose, variety…)."""
+    if kind not in EntryKind.__members__.values():
+        raise ValidationException(f"Unknown diary entry kind {kind!r}", [Problem(
+            "kind", "one of " + ", ".join(k.value for k in EntryKind), describe(kind))])
     place = place_by_uri(engine, actor.org, plot_uri)
     authorise(actor, place)
     today = vietnam_today()
