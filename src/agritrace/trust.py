@@ -53,12 +53,15 @@ PREFIX_LENGTHS = range(4, 13)
 # Statements only a code's speakers may make.
 CLAIM_STEPS = frozenset({"commissioning", "decommissioning", "destroying", "recalling",
                          "encoding", "repairing", "void_shipping"})
+# (A holder may still report goods stolen, damaged or failing a pedigree check: custody.)
 CLAIM_DISPOSITIONS = frozenset({"recalled", "destroyed", "inactive", "disposed", "active",
-                                "encoded", "expired", "no_pedigree_match", "stolen",
-                                "non_sellable_other"})
+                                "encoded", "expired"})
 # Roles in which an event names the things it is about (not parties, documents or places).
 OBJECT_ROLES = frozenset({"epc", "epc_class", "parent", "child", "child_class", "input",
                           "input_class", "output", "output_class"})
+# A transformation's inputs are consumed, not spoken for: a roaster's commissioning of roasted
+# bags names the cooperative's green-bean lot as input without claiming it.
+_CLAIMABLE_ROLES = OBJECT_ROLES - {"input", "input_class"}
 _MADE_ROLES = frozenset({"epc", "epc_class"})
 _OUTPUT_ROLES = frozenset({"output", "output_class"})
 # Source/destination types that name who receives custody or ownership.
@@ -179,7 +182,7 @@ def claims(event_type: str, action: str | None, biz_step: str | None,
     terms with canonical values; bizStep and disposition as stored (bare CBV words)."""
     terms = list(terms)
     if biz_step in CLAIM_STEPS or disposition in CLAIM_DISPOSITIONS:
-        return {value for role, value in terms if role in OBJECT_ROLES}
+        return {value for role, value in terms if role in _CLAIMABLE_ROLES}
     claimed: set[str] = set()
     if event_type == "ObjectEvent" and (action in ("ADD", "DELETE") or has_ilmd):
         claimed |= {value for role, value in terms if role in _MADE_ROLES}

@@ -1,0 +1,321 @@
+"""The authorization matrix: every route of the app, asked by every kind of caller.
+
+The callers (columns) are the parties of the trust model (docs/security.md):
+
+- ``owner``: the cooperative that holds the GS1 company prefix of the codes in play;
+- ``delegate``: an organization the owner named to speak for its codes (a contract packer);
+- ``partner``: the organization the owner shipped a lot to (named as destination);
+- ``stranger``: an organization with its own token and no relation to the others;
+- ``farmer`` and ``manager``: sign-in tokens of two of the owner's members;
+- ``revoked``: an organization token of the owner, revoked; ``none``: no token at all.
+
+Each row names a route (discovered from the router, so a route added without a row fails
+:func:`test_every_route_has_a_row`) and the status each caller gets for one concrete request
+against the same small world. The world is built through the product's own services and API.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, update
+
+from agritrace.farm.registry import create_member_token, update_member
+from agritrace.settings import Settings
+from agritrace.store import grants
+from agritrace.store.orgs import Organization, create_organization, create_token
+from agritrace.store.tables import tokens
+from agritrace.web.app import create_app
+from tests.farm.coop import Coop, make_coop
+
+ROLES = ("owner", "delegate", "partner", "stranger", "farmer", "manager", "revoked", "none")
+ORIGIN = "http://testserver"
+OWNER_PREFIX, PARTNER_PREFIX, STRANGER_PREFIX = "8931234", "8935555", "8937777"
+GTIN = "08931234000356"
+LOT = "R26-1106"
+LOT_ID = f"https://id.gs1.org/01/{GTIN}/10/{LOT}"
+SERIAL = f"https://id.gs1.org/01/{GTIN}/21/X7K9Q2MN3P4R"
+PARTNER_PARTY = "https://id.gs1.org/417/8935555000008"
+OWNER_PLACE = "https://id.gs1.org/414/8931234000004"
+
+
+@dataclass
+class World:
+    coop: Coop
+    orgs: dict[str, Organization]
+    tokens: dict[str, str | None]
+    event_id: str = ""
+    capture_id: str = ""
+    stamp_file: str = ""
+    stamp: str = ""
+    ticket_id: int = 0
+
+
+def _event(**fields: Any) -> dict[str, Any]:
+    return {"type": "ObjectEvent", "eventTimeZoneOffset": "+07:00", **fields}
+
+
+def _document(*events: dict[str, Any]) -> bytes:
+    return json.dumps({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument", "schemaVersion": "2.0",
+        "creationDate": "2026-11-01T00:00:00Z",
+        "epcisBody": {"eventList": list(events)}}).encode()
+
+
+def _build(engine: Engine, client: TestClient) -> World:
+    coop = make_coop(engine, "HTX Chủ Mã")
+    orgs = {"owner": coop.org,
+            "delegate": create_organization(engine, "Nhà đóng gói Ủy quyền"),
+            "partner": create_organization(engine, "Công ty Đối tác"),
+            "stranger": create_organization(engine, "Công ty Lạ")}
+    grants.grant(engine, orgs["owner"], "prefix", OWNER_PREFIX, "test operator")
+    grants.grant(engine, orgs["partner"], "prefix", PARTNER_PREFIX, "test operator")
+    grants.grant(engine, orgs["stranger"], "prefix", STRANGER_PREFIX, "test operator")
+    grants.delegate(engine, orgs["owner"], orgs["delegate"], "test")
+    keys: dict[str, str | None] = {name: create_token(engine, org, "matrix")
+                                   for name, org in orgs.items()}
+    keys["farmer"] = create_member_token(engine, coop.manager, coop.farmer_a.id)
+    keys["manager"] = create_member_token(engine, coop.manager, coop.technical.id)
+    keys["revoked"] = create_token(engine, orgs["owner"], "revoked")
+    with engine.begin() as conn:
+        conn.execute(update(tokens).where(tokens.c.label == "revoked").values(revoked_us=1))
+    keys["none"] = None
+    world = World(coop, orgs, keys)
+    owner = {"Authorization": f"Bearer {keys['owner']}"}
+    answer = client.post("/capture", headers={**owner, "Content-Type": "application/ld+json"},
+                         content=_document(
+        _event(eventTime="2026-11-06T09:00:00+07:00", action="ADD", bizStep="commissioning",
+               disposition="active", quantityList=[{"epcClass": LOT_ID, "quantity": 120.0,
+                                                    "uom": "KGM"}],
+               bizLocation={"id": OWNER_PLACE},
+               ilmd={"cbvmda:lotNumber": LOT}),
+        _event(eventTime="2026-11-07T09:00:00+07:00", action="OBSERVE", bizStep="shipping",
+               eventID="urn:uuid:6f3f0b8e-6c43-4c37-9b1a-1f0f6b1e0001",
+               quantityList=[{"epcClass": LOT_ID, "quantity": 120.0, "uom": "KGM"}],
+               bizTransactionList=[{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:"
+                                    "8935555000008:PO-77"}],
+               destinationList=[{"type": "owning_party", "destination": PARTNER_PARTY}])))
+    assert answer.status_code == 202, answer.text
+    world.capture_id = answer.json()["captureID"]
+    world.event_id = "urn:uuid:6f3f0b8e-6c43-4c37-9b1a-1f0f6b1e0001"
+    product = client.post("/farm/products", headers=owner,
+                          json={"gtin": GTIN, "name_vi": "Cà phê Arabica Mường Ảng"})
+    assert product.status_code == 201, product.text
+    stamped = client.post("/stamps", headers=owner, json={"gtin": GTIN, "lot": LOT, "count": 2})
+    assert stamped.status_code == 201, stamped.text
+    world.stamp_file = stamped.json()["csv"].rsplit("/", 1)[-1]
+    sheet = client.get(stamped.json()["csv"], headers=owner)
+    assert sheet.status_code == 200, sheet.text
+    world.stamp = sheet.text.splitlines()[1].split(",")[4]
+    reported = client.post("/report", data={"code": f"/01/{GTIN}/10/{LOT}", "kind": "quality",
+                                            "message": "Bao bì bị rách", "contact": ""})
+    assert reported.status_code < 400, reported.text
+    world.ticket_id = 1
+    update_member(engine, coop.manager, coop.farmer_b.id, {"active": False})
+    return world
+
+
+Request = tuple[str, str, dict[str, Any]]
+Maker = Callable[[World], Request]
+
+
+def get(path: str, **params: Any) -> Maker:
+    return lambda w: ("GET", path.format(w=w), {"params": params} if params else {})
+
+
+def post(path: str, body: Any = None, *, form: dict[str, str] | None = None) -> Maker:
+    def make(w: World) -> Request:
+        if form is not None:
+            return "POST", path.format(w=w), {"data": form}
+        return "POST", path.format(w=w), {"json": body(w) if callable(body) else (body or {})}
+    return make
+
+
+def patch(path: str, body: dict[str, Any]) -> Maker:
+    return lambda w: ("PATCH", path.format(w=w), {"json": body})
+
+
+#: One concrete request per route, keyed by (method, route path as the router spells it).
+REQUESTS: dict[tuple[str, str], Maker] = {
+    ("GET", "/openapi.json"): get("/openapi.json"),
+    ("GET", "/docs"): get("/docs"),
+    ("GET", "/docs/oauth2-redirect"): get("/docs/oauth2-redirect"),
+    ("GET", "/redoc"): get("/redoc"),
+    ("GET", "/.well-known/gs1resolver"): get("/.well-known/gs1resolver"),
+    ("GET", "/01/{rest:path}"): get(f"/01/{GTIN}/10/{LOT}"),
+    ("GET", "/00/{rest:path}"): get("/00/389312340000000012"),
+    ("GET", "/414/{rest:path}"): get("/414/8931234000004"),
+    ("POST", "/report"): post("/report", form={"code": f"/01/{GTIN}", "kind": "quality",
+                                               "message": "Hạt bị mốc", "contact": ""}),
+    ("POST", "/capture"): post("/capture", lambda w: json.loads(_document(_event(
+        eventTime="2026-11-08T09:00:00+07:00", action="OBSERVE", bizStep="receiving",
+        quantityList=[{"epcClass": LOT_ID, "quantity": 1.0, "uom": "KGM"}])))),
+    ("GET", "/capture/{capture_id}"): get("/capture/{w.capture_id}"),
+    ("GET", "/events"): get("/events"),
+    ("GET", "/events/{event_id:path}"): get("/events/{w.event_id}"),
+    **{("GET", f"/{name}"): get(f"/{name}") for name in (
+        "eventTypes", "epcs", "bizSteps", "bizLocations", "readPoints", "dispositions")},
+    ("GET", "/eventTypes/{value:path}/events"): get("/eventTypes/ObjectEvent/events"),
+    ("GET", "/epcs/{value:path}/events"): get(f"/epcs/{SERIAL}/events"),
+    ("GET", "/bizSteps/{value:path}/events"): get("/bizSteps/shipping/events"),
+    ("GET", "/bizLocations/{value:path}/events"): get(f"/bizLocations/{OWNER_PLACE}/events"),
+    ("GET", "/readPoints/{value:path}/events"): get(f"/readPoints/{OWNER_PLACE}/events"),
+    ("GET", "/dispositions/{value:path}/events"): get("/dispositions/active/events"),
+    ("GET", "/farm/me"): get("/farm/me"),
+    ("GET", "/farm/members"): get("/farm/members"),
+    ("POST", "/farm/members"): post("/farm/members", {"name": "Lò Văn C", "role": "farmer"}),
+    ("PATCH", "/farm/members/{member_id}"): lambda w: (
+        "PATCH", f"/farm/members/{w.coop.farmer_a.id}", {"json": {"phone": "0912345679"}}),
+    ("POST", "/farm/members/{member_id}/token"): lambda w: (
+        "POST", f"/farm/members/{w.coop.farmer_a.id}/token", {}),
+    ("GET", "/farm/places"): get("/farm/places"),
+    ("POST", "/farm/places"): post("/farm/places", {"name": "Nương C", "crop": "coffee",
+                                                       "area_ha": 0.8}),
+    ("GET", "/farm/places/{place_id}"): lambda w: (
+        "GET", f"/farm/places/{w.coop.plot_a.id}", {}),
+    ("PATCH", "/farm/places/{place_id}"): lambda w: (
+        "PATCH", f"/farm/places/{w.coop.plot_a.id}", {"json": {"variety": "Catimor"}}),
+    ("GET", "/farm/products"): get("/farm/products"),
+    ("POST", "/farm/products"): post("/farm/products", {"gtin": "08931234000363",
+                                                         "name_vi": "Cà phê rang"}),
+    ("PATCH", "/farm/products/{product_id}"): patch("/farm/products/1", {"name_en": "Coffee"}),
+    ("GET", "/farm/certificates"): get("/farm/certificates"),
+    ("POST", "/farm/certificates"): post("/farm/certificates", {
+        "kind": "VietGAP", "number": "VG-1", "issuer": "Trung tâm", "valid_from": "2026-01-01",
+        "valid_to": "2028-01-01"}),
+    ("GET", "/farm/seasons"): get("/farm/seasons"),
+    ("POST", "/farm/seasons"): post("/farm/seasons", lambda w: {
+        "plot": w.coop.plot_b.uri, "start": "2026-12-01"}),
+    ("POST", "/farm/seasons/close"): post("/farm/seasons/close", lambda w: {
+        "uri": w.coop.season_b.uri, "end": "2026-12-02"}),
+    ("GET", "/farm/profile"): get("/farm/profile"),
+    ("PATCH", "/farm/profile"): patch("/farm/profile", {"address": "Mường Ảng, Điện Biên"}),
+    ("GET", "/farm/history"): get("/farm/history"),
+    ("GET", "/farm/masterdata"): get("/farm/masterdata"),
+    ("POST", "/farm/diary"): post("/farm/diary", lambda w: {
+        "kind": "water", "plot_id": w.coop.plot_a.uri, "on": "2026-11-20", "action": "irrigate",
+        "idempotency_key": "matrix-1"}),
+    ("GET", "/farm/diary"): lambda w: ("GET", "/farm/diary", {"params": {
+        "plot": w.coop.plot_a.uri}}),
+    ("GET", "/farm/diary/defaults"): lambda w: (
+        "GET", "/farm/diary/defaults", {"params": {"plot": w.coop.plot_a.uri,
+                                                   "kind": "water"}}),
+    ("GET", "/farm/lots/origin"): get("/farm/lots/origin", lot=LOT_ID),
+    ("POST", "/farm/import"): lambda w: ("POST", "/farm/import", {
+        "params": {"kind": "members"}, "content": "name,role\nLò Văn D,farmer\n".encode()}),
+    ("GET", "/farm/readiness"): get("/farm/readiness"),
+    ("GET", "/login"): get("/login"),
+    ("POST", "/login"): post("/login", form={"token": "agt_not-a-token"}),
+    ("POST", "/logout"): post("/logout", form={}),
+    ("GET", "/my/farm.js"): get("/my/farm.js"),
+    ("GET", "/my/sw.js"): get("/my/sw.js"),
+    ("GET", "/my"): get("/my"),
+    ("GET", "/my/plots/{plot_id}"): lambda w: ("GET", f"/my/plots/{w.coop.plot_a.id}", {}),
+    ("GET", "/my/plots/{plot_id}/{kind}"): lambda w: (
+        "GET", f"/my/plots/{w.coop.plot_a.id}/water", {}),
+    ("POST", "/my/plots/{plot_id}/{kind}"): lambda w: (
+        "POST", f"/my/plots/{w.coop.plot_a.id}/water",
+        {"data": {"on": "2026-11-21", "action": "irrigate",
+                  "idempotency_key": "matrix-form-1"}}),
+    ("GET", "/coop"): get("/coop"),
+    ("GET", "/coop/members"): get("/coop/members"),
+    ("POST", "/coop/members"): post("/coop/members", form={"name": "Lò Văn E",
+                                                             "role": "farmer"}),
+    ("POST", "/coop/members/{member_id}/token"): lambda w: (
+        "POST", f"/coop/members/{w.coop.farmer_a.id}/token", {"data": {}}),
+    ("GET", "/coop/plots"): get("/coop/plots"),
+    ("GET", "/coop/plots/{plot_id}"): lambda w: ("GET", f"/coop/plots/{w.coop.plot_a.id}", {}),
+    ("GET", "/coop/seasons"): get("/coop/seasons"),
+    ("POST", "/coop/seasons"): lambda w: ("POST", "/coop/seasons", {"data": {
+        "plot": w.coop.plot_b.uri, "start": "2026-12-03"}}),
+    ("GET", "/coop/tickets"): get("/coop/tickets"),
+    ("POST", "/coop/tickets/{ticket_id}/close"): lambda w: (
+        "POST", f"/coop/tickets/{w.ticket_id}/close", {"data": {"answer": "Đã đổi hàng"}}),
+    ("GET", "/coop/import"): get("/coop/import"),
+    ("POST", "/coop/import"): lambda w: ("POST", "/coop/import", {
+        "data": {"kind": "members"},
+        "files": {"file": ("members.csv", "name,role\nLò Văn F,farmer\n".encode(), "text/csv")}}),
+    ("POST", "/coop/import/apply"): post("/coop/import/apply", form={"upload": "none"}),
+    ("POST", "/stamps"): post("/stamps", {"gtin": GTIN, "lot": LOT, "count": 1}),
+    ("POST", "/stamps/void"): post("/stamps/void", lambda w: {"codes": [w.stamp]}),
+    ("POST", "/stamps/activate"): post("/stamps/activate", lambda w: {"codes": [w.stamp]}),
+    ("GET", "/stamps/{name}"): get("/stamps/{w.stamp_file}"),
+    ("GET", "/trace/{identifier:path}"): get(f"/trace/{LOT_ID}"),
+    ("GET", "/recall"): get("/recall", lot=LOT_ID),
+    ("POST", "/recall"): post("/recall", {"lots": [LOT_ID], "reason": "Dư lượng vượt MRL"}),
+    ("GET", "/reports/fsma204"): get("/reports/fsma204", lot=LOT_ID),
+    ("GET", "/reports/one-step"): get("/reports/one-step", lot=LOT_ID),
+    ("GET", "/eudr/readiness"): get("/eudr/readiness", id=LOT_ID),
+    ("GET", "/eudr/geojson"): get("/eudr/geojson", id=LOT_ID),
+    ("GET", "/eudr/statement"): get("/eudr/statement", id=LOT_ID),
+    ("POST", "/eudr/risk"): lambda w: ("POST", "/eudr/risk", {
+        "content": b"plotId,risk\n", "headers": {"Content-Type": "text/csv"}}),
+    ("GET", "/methane/seasons"): get("/methane/seasons", **{"from": "2026-01-01",
+                                                            "to": "2026-12-31"}),
+    ("GET", "/methane/totals"): get("/methane/totals", **{"from": "2026-01-01",
+                                                          "to": "2026-12-31"}),
+    ("GET", "/reports/eudr"): get("/reports/eudr", id=LOT_ID),
+    ("GET", "/reports/eudr/readiness.csv"): get("/reports/eudr/readiness.csv", id=LOT_ID),
+    ("GET", "/reports/eudr/readiness.pdf"): get("/reports/eudr/readiness.pdf", id=LOT_ID),
+    ("GET", "/reports/eudr/plots.geojson"): get("/reports/eudr/plots.geojson", id=LOT_ID),
+    ("POST", "/reports/eudr/risk"): post("/reports/eudr/risk", form={"csv": ""}),
+    ("GET", "/reports/methane"): get("/reports/methane"),
+    ("GET", "/reports/methane/seasons.csv"): get("/reports/methane/seasons.csv"),
+    ("GET", "/reports/methane/seasons.pdf"): get("/reports/methane/seasons.pdf"),
+}
+
+
+def routes(app: FastAPI) -> Iterator[tuple[str, str]]:
+    """Every (method, path) the app answers, through included routers (HEAD and the
+    documentation's static files left out: HEAD follows GET, static files are public)."""
+
+    def walk(found: list[Any], prefix: str) -> Iterator[tuple[str, str]]:
+        for route in found:
+            if hasattr(route, "original_router"):
+                context = getattr(route, "include_context", None)
+                yield from walk(route.original_router.routes,
+                                prefix + (getattr(context, "prefix", "") or ""))
+                continue
+            for method in sorted(getattr(route, "methods", None) or ()):
+                if method != "HEAD":
+                    yield method, prefix + route.path
+
+    yield from walk(app.router.routes, "")
+
+
+@pytest.fixture
+def app(engine: Engine) -> FastAPI:
+    return create_app(Settings(database_url="sqlite://"), engine)
+
+
+def test_every_route_has_a_row(app: FastAPI) -> None:
+    missing = sorted(set(routes(app)) - set(REQUESTS) - set(EXPECTED_EXEMPT))
+    assert not missing, f"routes without a row in the authorization matrix: {missing}"
+
+
+EXPECTED_EXEMPT: tuple[tuple[str, str], ...] = ()
+
+
+def _ask(client: TestClient, world: World, role: str, maker: Maker) -> int:
+    method, url, kwargs = maker(world)
+    token = world.tokens[role]
+    headers = dict(kwargs.pop("headers", {}))
+    headers["Origin"] = ORIGIN
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    answer = client.request(method, url, headers=headers, follow_redirects=False, **kwargs)
+    return answer.status_code
+
+
+def actual_matrix(engine: Engine, app: FastAPI) -> dict[tuple[str, str], dict[str, int]]:
+    client = TestClient(app, raise_server_exceptions=False)
+    world = _build(engine, client)
+    return {route: {role: _ask(client, world, role, maker) for role in ROLES}
+            for route, maker in REQUESTS.items()}
