@@ -1,4 +1,4 @@
-"""CLI commands: ``agritrace eudr readiness|geojson|statement|risk-import`` and
+"""CLI commands: ``agritrace eudr readiness|geojson|statement|risk-import|check`` and
 ``agritrace methane season|totals``.
 
 Thin adapters over :mod:`agritrace.reports.eudr_store` and :mod:`agritrace.reports.methane_store`;
@@ -22,6 +22,7 @@ from agritrace.errors import AgritraceError
 from agritrace.store.orgs import Organization, find_organization
 
 if TYPE_CHECKING:
+    from agritrace.reports.eudr_file import FileCheck
     from agritrace.reports.eudr_store import Shipment
     from agritrace.reports.exports import ReadinessRow
     from agritrace.reports.methane import GroupTotal
@@ -201,6 +202,57 @@ def risk_import_command(
         raise fail(exc) from exc
     out.print(f"{len(result.stored)} plot results imported from {file.name} "
               "(cut-off date 31/12/2020)", highlight=False)
+
+
+@eudr_app.command("check")
+def check_command(
+    file: Annotated[Path, typer.Argument(help="A supplier's EUDR GeoJSON FeatureCollection")],
+    lang: Lang = "vi",
+    output_format: Annotated[str, typer.Option("--format", help="text | json")] = "text",
+    fix: Annotated[Path | None, typer.Option(
+        "--fix", help="Write a corrected file here (ring closing, rounding to 6 decimals, "
+        "holes split, country codes) and list the changes")] = None,
+) -> None:
+    """Check a whole GeoJSON file as the EU information system will; exit 1 if a plot is not
+    ready."""
+    from agritrace.reports.eudr import to_geojson_text
+    from agritrace.reports.eudr_file import check_file, fix_file
+
+    _choice("--lang", lang, ("vi", "en"))
+    _choice("--format", output_format, ("text", "json"))
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise fail(exc) from exc
+    if fix is not None:
+        corrected, changes = fix_file(data, file.name)
+        if corrected is not None:
+            fix.write_text(to_geojson_text(corrected) + "\n", encoding="utf-8")
+            data = fix.read_bytes()
+            for change in changes:
+                err.print(f"{change.label}: {change.what_vi if lang == 'vi' else change.what_en}",
+                          highlight=False)
+            err.print(("đã ghi" if lang == "vi" else "written") + f": {fix}", highlight=False)
+    check = check_file(data, fix.name if fix is not None else file.name)
+    if output_format == "json":
+        sys.stdout.write(orjson.dumps(check.as_dict()).decode() + "\n")
+    else:
+        _print_check(check, lang)
+    if not check.ok:
+        raise typer.Exit(code=1)
+
+
+def _print_check(check: FileCheck, lang: str) -> None:
+    from rich.markup import escape
+
+    for finding in check.findings:
+        colour = "red" if finding.severity == "error" else "yellow"
+        text = finding.message_vi if lang == "vi" else finding.message_en
+        out.print(f"[{colour}]{escape(finding.path or check.document)}[/{colour}] "
+                  f"{escape(text)}", highlight=False)
+    ready, total = len(check.ready), check.features
+    out.print(f"{ready}/{total} thửa sẵn sàng cho hệ thống EU" if lang == "vi" else
+              f"{ready}/{total} plots ready for the EU system", highlight=False)
 
 
 def _day(name: str, value: str | None) -> date | None:

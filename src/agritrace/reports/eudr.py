@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from agritrace.errors import Problem, ValidationException
@@ -219,6 +220,8 @@ def _dump(value: Any, *, in_coordinates: bool) -> str:
         return "{" + ", ".join(items) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_dump(v, in_coordinates=in_coordinates) for v in value) + "]"
+    if isinstance(value, Decimal):  # read from a supplier's file: written back as it came
+        return format(value, "f")
     if in_coordinates and isinstance(value, float | int) and not isinstance(value, bool):
         text = repr(float(value))
         places = len(text.partition(".")[2]) if "e" not in text else 0
