@@ -54,7 +54,6 @@ def _files() -> list[Path]:
 def _clear() -> None:
     epc._convert.cache_clear()
     hash_values.text_value.cache_clear()
-    hash_values.time_value.cache_clear()
 
 
 def _round_ours(docs: list[tuple[list[dict[str, object]], dict[str, str]]],

@@ -88,3 +88,10 @@ def test_compiled_and_pure_python_agree_on_every_official_example() -> None:
     compiled = answers()
     assert len(compiled) > 100
     assert json.loads(pure.stdout) == compiled
+
+
+def test_the_quick_hash_benchmark_clears_only_caches_that_exist() -> None:
+    """benchmarks/bench_hash_quick.py empties the value caches before each cold round; with the
+    compiled modules installed a cache that the code no longer has made it fail."""
+    bench = pytest.importorskip("benchmarks.bench_hash_quick")
+    bench._clear()

@@ -139,7 +139,7 @@ def geojson_command(
         help="Add each plot's URI as external_id: the file to send to Whisp, not to the EU")]
     = False,
 ) -> None:
-    """The EU GeoJSON FeatureCollection of a shipment's plots (6 decimals, [lon, lat])."""
+    """The EU GeoJSON FeatureCollection of a shipment's plots (6 decimals, longitude first)."""
     from agritrace.reports.eudr import to_geojson_text
     from agritrace.reports.eudr_store import shipment_geojson
 
