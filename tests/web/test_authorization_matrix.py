@@ -269,6 +269,18 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/reports/methane"): get("/reports/methane"),
     ("GET", "/reports/methane/seasons.csv"): get("/reports/methane/seasons.csv"),
     ("GET", "/reports/methane/seasons.pdf"): get("/reports/methane/seasons.pdf"),
+    ("PUT", "/market/offers/{gtin}"): lambda w: ("PUT", f"/market/offers/{GTIN}", {
+        "json": {"price": "185000", "availability": "in_stock"}}),
+    ("GET", "/market/offers"): get("/market/offers"),
+    ("GET", "/catalogue"): get("/catalogue"),
+    ("GET", "/p/{gtin}"): get(f"/p/{GTIN}"),
+    ("GET", "/p/{gtin}/qr.png"): get(f"/p/{GTIN}/qr.png"),
+    ("GET", "/p/{gtin}/shelf-card.pdf"): get(f"/p/{GTIN}/shelf-card.pdf"),
+    ("GET", "/o/{slug}"): lambda w: ("GET", f"/o/{w.coop.org.id}-htx-chu-ma", {}),
+    ("GET", "/o/{slug}/feed.{kind}"): lambda w: (
+        "GET", f"/o/{w.coop.org.id}-htx-chu-ma/feed.xml", {}),
+    ("GET", "/feeds/products.{kind}"): get("/feeds/products.jsonld"),
+    ("GET", "/embed/01/{rest:path}"): get(f"/embed/01/{GTIN}/10/{LOT}"),
 }
 
 

@@ -12,9 +12,9 @@ from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
 from agritrace.web import problems, reports_routes
-from agritrace.web.api import epcis, farm, stamps, trace
+from agritrace.web.api import epcis, farm, market, stamps, trace
 from agritrace.web.pages import farm as farm_pages
-from agritrace.web.pages import resolver
+from agritrace.web.pages import catalogue, resolver
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -41,4 +41,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(stamps.router)
     app.include_router(trace.router)
     app.include_router(reports_routes.router)
+    app.include_router(market.router)
+    app.include_router(catalogue.router)
     return app

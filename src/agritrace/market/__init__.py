@@ -1,0 +1,1 @@
+"""The public catalogue and marketplace feeds: products that carry their trace where they sell."""

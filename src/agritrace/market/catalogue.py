@@ -1,0 +1,233 @@
+"""The public catalogue: every registered product whose registrant owns its GTIN, with its
+producer, OCOP stars, offer and the crops of the producer's plots.
+
+Only public facts leave this module: names, pictures, stars, certificates, province, price as the
+producer published it. A product registered by an organization that does not own its GTIN
+(:mod:`agritrace.trust`) is never listed, so a squatter's row cannot sell another's product.
+Listings are read page by page (``after`` = the last product id of the previous page), so a
+feed of any size is streamed in constant memory.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy import Connection, Engine, Select, and_, exists, func, select
+
+from agritrace.farm.tables import certificates, places, products, profiles
+from agritrace.market.tables import offers
+from agritrace.store.tables import event_terms, events, organizations
+from agritrace.trust import Owners
+
+PAGE = 24
+FEED_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One product as the catalogue and the feeds show it."""
+
+    id: int
+    gtin: str
+    name_vi: str
+    name_en: str
+    category: str
+    image_url: str
+    ocop_stars: int | None
+    ocop_expires: date | None
+    org_id: int
+    org_name: str
+    province: str
+    price: Decimal | None
+    currency: str
+    availability: str
+    updated_us: int
+    traced: bool
+    crops: tuple[str, ...] = ()
+
+    def name(self, lang: str) -> str:
+        return (self.name_en or self.name_vi) if lang == "en" else self.name_vi
+
+    def ocop_valid(self, today: date) -> bool:
+        return self.ocop_stars is not None and (
+            self.ocop_expires is None or self.ocop_expires >= today)
+
+    @property
+    def shop_slug(self) -> str:
+        return shop_slug(self.org_id, self.org_name)
+
+
+@dataclass(frozen=True)
+class Filters:
+    province: str = ""
+    crop: str = ""
+    stars: int = 0
+    org_id: int | None = None
+
+    def as_query(self) -> dict[str, str]:
+        out = {"province": self.province, "crop": self.crop,
+               "stars": str(self.stars) if self.stars else ""}
+        return {k: v for k, v in out.items() if v}
+
+
+@dataclass
+class Page:
+    listings: list[Listing]
+    total: int
+    number: int
+    pages: int
+    provinces: list[str] = field(default_factory=list)
+    crops: list[str] = field(default_factory=list)
+
+
+def shop_slug(org_id: int, name: str) -> str:
+    """``12-htx-ca-phe-muong-ang``: the id decides, the words are for people and search engines.
+
+    >>> shop_slug(12, "HTX Cà phê Mường Ảng")
+    '12-htx-ca-phe-muong-ang'
+    """
+    folded = unicodedata.normalize("NFKD", name.replace("Đ", "D").replace("đ", "d"))
+    ascii_words = folded.encode("ascii", "ignore").decode().lower()
+    return f"{org_id}-" + (re.sub(r"[^a-z0-9]+", "-", ascii_words).strip("-") or "shop")
+
+
+def org_of_slug(slug: str) -> int | None:
+    head = slug.partition("-")[0]
+    return int(head) if head.isdigit() and len(head) < 10 else None
+
+
+def _traced() -> Any:
+    """Whether the log names any lot or item of the product: a range of the value index
+    (``…/01/{gtin}/`` up to ``…/01/{gtin}0``, '0' being the character after '/')."""
+    head = "https://id.gs1.org/01/" + products.c.gtin
+    return exists().where(event_terms.c.value >= head + "/", event_terms.c.value < head + "0")
+
+
+def _listing_query(filters: Filters) -> Select[Any]:
+    query = (select(products.c.id, products.c.gtin, products.c.name_vi, products.c.name_en,
+                    products.c.category, products.c.image_url, products.c.ocop_stars,
+                    products.c.ocop_expires, organizations.c.id.label("org_id"),
+                    organizations.c.name.label("org_name"),
+                    func.coalesce(profiles.c.province, "").label("province"),
+                    offers.c.price, func.coalesce(offers.c.currency, "VND").label("currency"),
+                    func.coalesce(offers.c.availability, "in_stock").label("availability"),
+                    func.coalesce(offers.c.updated_us, products.c.created_us).label("updated_us"),
+                    _traced().label("traced"))
+             .join(organizations, organizations.c.id == products.c.org_id)
+             .outerjoin(profiles, profiles.c.org_id == products.c.org_id)
+             .outerjoin(offers, and_(offers.c.org_id == products.c.org_id,
+                                     offers.c.gtin == products.c.gtin)))
+    if filters.province:
+        query = query.where(profiles.c.province == filters.province)
+    if filters.stars:
+        query = query.where(products.c.ocop_stars >= filters.stars)
+    if filters.org_id is not None:
+        query = query.where(products.c.org_id == filters.org_id)
+    if filters.crop:
+        query = query.where(exists().where(places.c.org_id == products.c.org_id,
+                                           places.c.crop == filters.crop))
+    return query
+
+
+def _owned(conn: Connection, rows: list[Any]) -> list[Any]:
+    """The rows whose organization owns the GTIN (a squatter's registration is left out)."""
+    owners = Owners.load(conn, [f"https://id.gs1.org/01/{r.gtin}" for r in rows])
+    return [r for r in rows if owners.owner(f"https://id.gs1.org/01/{r.gtin}") == r.org_id]
+
+
+def _crops(conn: Connection, org_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    if not org_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    for org_id, crop in conn.execute(select(places.c.org_id, places.c.crop).distinct().where(
+            places.c.org_id.in_(sorted(org_ids)), places.c.crop != "").order_by(places.c.crop)):
+        found.setdefault(org_id, []).append(crop)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _listings(conn: Connection, rows: list[Any]) -> list[Listing]:
+    owned = _owned(conn, rows)
+    crops = _crops(conn, {r.org_id for r in owned})
+    return [Listing(**{**row._mapping, "traced": bool(row.traced)},
+                    crops=crops.get(row.org_id, ())) for row in owned]
+
+
+def browse(engine: Engine, filters: Filters, page: int = 1) -> Page:
+    """One page of the catalogue, newest offers first within a name order."""
+    query = _listing_query(filters)
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        pages = max(1, -(-total // PAGE))
+        number = min(max(page, 1), pages)
+        rows = conn.execute(query.order_by(products.c.name_vi, products.c.id)
+                            .offset((number - 1) * PAGE).limit(PAGE)).all()
+        listings = _listings(conn, list(rows))
+        provinces = [p for (p,) in conn.execute(select(profiles.c.province).distinct().where(
+            profiles.c.province != "").order_by(profiles.c.province))]
+        crops = [c for (c,) in conn.execute(select(places.c.crop).distinct().where(
+            places.c.crop != "").order_by(places.c.crop))]
+    return Page(listings, total, number, pages, provinces, crops)
+
+
+def listing(engine: Engine, gtin: str) -> Listing | None:
+    """The product ``gtin`` as listed by its owner, or None."""
+    with engine.connect() as conn:
+        rows = conn.execute(_listing_query(Filters()).where(products.c.gtin == gtin)).all()
+        found = _listings(conn, list(rows))
+    return found[0] if found else None
+
+
+def stream(engine: Engine, filters: Filters, *, after: int = 0,
+           limit: int | None = None) -> Iterator[Listing]:
+    """Listings in product id order from ``after``, page by page: constant memory at any size."""
+    query = _listing_query(filters)
+    sent = 0
+    while limit is None or sent < limit:
+        size = FEED_PAGE if limit is None else min(FEED_PAGE, limit - sent)
+        with engine.connect() as conn:
+            rows = conn.execute(query.where(products.c.id > after).order_by(products.c.id)
+                                .limit(size)).all()
+            page = _listings(conn, list(rows))
+        yield from page
+        sent += len(page)
+        if len(rows) < size:
+            return
+        after = rows[-1].id
+
+
+def freshness(engine: Engine, filters: Filters) -> tuple[int, int]:
+    """(count, newest change in µs) of what a feed holds: its ETag and Last-Modified."""
+    query = _listing_query(filters).subquery()
+    with engine.connect() as conn:
+        count, newest = conn.execute(select(func.count(), func.max(query.c.updated_us))).one()
+        certified = conn.execute(select(func.max(certificates.c.created_us))).scalar()
+    return int(count), max(int(newest or 0), int(certified or 0))
+
+
+@dataclass(frozen=True)
+class Lot:
+    number: str
+    made_us: int
+
+
+def latest_lots(engine: Engine, item: Listing, count: int = 5) -> list[Lot]:
+    """The product's newest lots as its owner and the owner's delegates recorded them."""
+    prefix = f"https://id.gs1.org/01/{item.gtin}/10/"
+    with engine.connect() as conn:
+        owners = Owners.load(conn, [prefix[:-4]])
+        speakers = sorted(owners.speakers(prefix[:-4])) or [item.org_id]
+        rows = conn.execute(
+            select(event_terms.c.value, func.min(events.c.event_time_us).label("made"))
+            .join(events, events.c.id == event_terms.c.event_pk)
+            .where(event_terms.c.value.like(prefix + "%"), events.c.org_id.in_(speakers),
+                   events.c.declared_error == 0)
+            .group_by(event_terms.c.value).order_by(func.min(events.c.event_time_us).desc())
+            .limit(count)).all()
+    return [Lot(unquote(value[len(prefix):]), int(made)) for value, made in rows]

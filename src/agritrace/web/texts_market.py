@@ -1,0 +1,51 @@
+"""Texts of the public catalogue, shop windows, embeds and shelf cards (key -> {language -> text}).
+
+Every key starts with ``market_`` so it never meets a consumer, farm or report key.
+"""
+
+TEXTS: dict[str, dict[str, str]] = {
+    "market_site_name": {"vi": "Sản phẩm truy xuất được", "en": "Traceable products"},
+    "market_catalogue": {"vi": "Danh mục sản phẩm", "en": "Product catalogue"},
+    "market_intro": {"vi": "Sản phẩm nông nghiệp có mã QR truy xuất đến thửa đất, mùa vụ và "
+                           "hành trình.",
+                     "en": "Farm products whose QR code traces them to the plot, the season and "
+                           "the journey."},
+    "market_filter": {"vi": "Lọc", "en": "Filter"},
+    "market_province": {"vi": "Tỉnh", "en": "Province"},
+    "market_crop": {"vi": "Cây trồng", "en": "Crop"},
+    "market_stars": {"vi": "OCOP từ", "en": "OCOP from"},
+    "market_any": {"vi": "Tất cả", "en": "Any"},
+    "market_stars_option": {"vi": "{stars} sao trở lên", "en": "{stars} stars or more"},
+    "market_count": {"vi": "{count} sản phẩm", "en": "{count} products"},
+    "market_none": {"vi": "Chưa có sản phẩm nào khớp với bộ lọc.",
+                    "en": "No product matches these filters yet."},
+    "market_page": {"vi": "Trang {number}/{pages}", "en": "Page {number} of {pages}"},
+    "market_previous": {"vi": "Trang trước", "en": "Previous page"},
+    "market_next": {"vi": "Trang sau", "en": "Next page"},
+    "market_price": {"vi": "Giá", "en": "Price"},
+    "market_no_price": {"vi": "Liên hệ nhà sản xuất", "en": "Ask the producer"},
+    "market_in_stock": {"vi": "Còn hàng", "en": "In stock"},
+    "market_out_of_stock": {"vi": "Hết hàng", "en": "Out of stock"},
+    "market_preorder": {"vi": "Đặt trước", "en": "Pre-order"},
+    "market_backorder": {"vi": "Đang về hàng", "en": "On backorder"},
+    "market_shop": {"vi": "Gian hàng của {name}", "en": "{name}'s shop"},
+    "market_shop_products": {"vi": "Sản phẩm của {name}", "en": "Products of {name}"},
+    "market_origin_plots": {"vi": "Thửa đất nguồn gốc", "en": "Plots of origin"},
+    "market_harvest": {"vi": "thu hoạch {dates}", "en": "harvested {dates}"},
+    "market_latest_lots": {"vi": "Các lô gần đây", "en": "Latest lots"},
+    "market_lot_made": {"vi": "Lô {lot}: {date}", "en": "Lot {lot}: {date}"},
+    "market_trace": {"vi": "Xem truy xuất nguồn gốc", "en": "See where it comes from"},
+    "market_qr": {"vi": "Mã QR của sản phẩm", "en": "The product's QR code"},
+    "market_shelf_card": {"vi": "Thẻ kệ hàng A6 (PDF)", "en": "A6 shelf card (PDF)"},
+    "market_feeds": {"vi": "Dữ liệu cho sàn thương mại điện tử",
+                     "en": "Feeds for marketplaces"},
+    "market_not_found": {"vi": "Không có sản phẩm này trong danh mục",
+                         "en": "This product is not in the catalogue"},
+    "market_not_found_text": {"vi": "Mã {code} chưa được nhà sản xuất của nó đăng ký.",
+                              "en": "Code {code} is not registered by its producer."},
+    "market_shop_not_found": {"vi": "Không có gian hàng này", "en": "No such shop"},
+    "market_badge": {"vi": "Truy xuất nguồn gốc", "en": "Traceability"},
+    "market_badge_see": {"vi": "Xem chi tiết", "en": "See details"},
+    "market_scan": {"vi": "Quét mã QR trên bao bì để xem nguồn gốc.",
+                    "en": "Scan the QR code on the pack to see where it comes from."},
+}

@@ -1,0 +1,255 @@
+"""The public catalogue, shop windows, feeds, share cards, shelf cards and the embeddable badge."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from lxml import etree
+from pypdf import PdfReader
+from sqlalchemy import Engine
+
+from agritrace.capture import capture_document
+from agritrace.epcis.document import STANDARD_CONTEXT, Document
+from agritrace.farm.catalog import add_product
+from agritrace.farm.places import add_place
+from agritrace.farm.profiles import set_profile
+from agritrace.farm.registry import org_actor
+from agritrace.ids.epc import check_digit
+from agritrace.market import catalogue, offers
+from agritrace.market.feeds import MERCHANT_FIELDS, SCHEMA_AVAILABILITY
+from agritrace.settings import Settings
+from agritrace.store import grants
+from agritrace.store.orgs import Organization, create_organization, create_token
+from agritrace.web.app import create_app
+
+COFFEE = "08931234000356"
+TEA = "08931234000363"
+SQUATTED = "08935555000019"
+BASE = "http://testserver"
+RING = [[103.196412, 21.498731], [103.198508, 21.498562], [103.198782, 21.500013],
+        [103.197506, 21.500522], [103.196231, 21.500181], [103.196412, 21.498731]]
+
+
+@dataclass
+class Shop:
+    client: TestClient
+    coop: Organization
+    squatter: Organization
+    token: str
+
+
+def _harvest_and_bags(engine: Engine, org: Organization) -> None:
+    lot = f"https://id.gs1.org/01/{COFFEE}/10/R26-1106"
+    event: dict[str, Any] = {
+        "type": "ObjectEvent", "eventTime": "2026-11-06T09:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00", "action": "ADD", "bizStep": "commissioning",
+        "quantityList": [{"epcClass": lot, "quantity": 50.0, "uom": "KGM"}],
+        "ilmd": {"cbvmda:lotNumber": "R26-1106", "agt:plot": "urn:epc:id:sgln:8931234.10001.0",
+                 "cbvmda:harvestStartDate": "2026-10-20", "agt:province": "Điện Biên",
+                 "agt:plotGeometry": {"type": "Polygon", "coordinates": [RING]}}}
+    document = Document(kind="EPCISDocument", namespaces={
+        "agt": "https://agritrace.org/voc/", "cbvmda": "urn:epcglobal:cbv:mda:"},
+        header={"schemaVersion": "2.0", "creationDate": "2026-11-06T00:00:00Z",
+                "@context": STANDARD_CONTEXT}, events=iter([event]), name="bags")
+    report = capture_document(engine, document, org)
+    assert report.captured == 1, report.problems
+
+
+@pytest.fixture
+def shop(engine: Engine) -> Shop:
+    coop = create_organization(engine, "HTX Cà phê Mường Ảng")
+    squatter = create_organization(engine, "Công ty Chiếm Mã")
+    grants.grant(engine, coop, "prefix", "8931234", "test operator")
+    grants.grant(engine, squatter, "prefix", "8937777", "test operator")
+    manager = org_actor(coop)
+    set_profile(engine, manager, {"province": "Điện Biên", "address": "Mường Ảng"})
+    add_place(engine, manager, {"name": "Nương A", "crop": "coffee", "area_ha": 1.2})
+    add_product(engine, manager, {"gtin": COFFEE, "name_vi": "Cà phê Arabica Mường Ảng 250 g",
+                                  "name_en": "Muong Ang Arabica coffee 250 g",
+                                  "ocop_stars": 4, "ocop_certificate": "OCOP-DB-2026-01",
+                                  "ocop_issued": "2026-01-15"})
+    add_product(engine, manager, {"gtin": TEA, "name_vi": "Chè Shan tuyết"})
+    offers.set_offer(engine, coop, COFFEE, {"price": "185000", "availability": "in_stock"})
+    _harvest_and_bags(engine, coop)
+    app = create_app(Settings(database_url="sqlite://", base_url=BASE), engine)
+    return Shop(TestClient(app), coop, squatter, create_token(engine, coop, "shop"))
+
+
+def test_the_catalogue_lists_owned_products_with_filters_and_paging(shop: Shop) -> None:
+    page = shop.client.get("/catalogue")
+    assert page.status_code == 200
+    assert "Cà phê Arabica Mường Ảng 250 g" in page.text and "Chè Shan tuyết" in page.text
+    assert "185.000 VND" in page.text  # Vietnamese separators
+    assert "★★★★" in page.text
+    assert "Cà phê Arabica" not in shop.client.get("/catalogue?stars=5").text
+    assert "Chè Shan tuyết" not in shop.client.get("/catalogue?stars=4").text
+    assert "Chè Shan tuyết" in shop.client.get("/catalogue?province=Điện Biên&crop=coffee").text
+    assert "Chè Shan tuyết" not in shop.client.get("/catalogue?crop=rice").text
+    assert shop.client.get("/catalogue?page=99999999999999&stars=x").status_code == 200
+    english = shop.client.get("/catalogue?lang=en")
+    assert "Muong Ang Arabica coffee 250 g" in english.text and "185,000 VND" in english.text
+
+
+def test_a_squatters_registration_is_never_listed(shop: Shop, engine: Engine) -> None:
+    """A product row whose GTIN another organization owns (registered before the ownership rule
+    was enforced) does not reach the catalogue, the product page or the feeds."""
+    from sqlalchemy import insert
+
+    from agritrace.farm.tables import products
+    with engine.begin() as conn:
+        conn.execute(insert(products).values(org_id=shop.squatter.id, gtin=TEA.replace(
+            "363", "370"), name_vi="Hàng chiếm mã", created_us=1))
+    assert "Hàng chiếm mã" not in shop.client.get("/catalogue").text
+    assert shop.client.get(f"/p/{TEA.replace('363', '370')}").status_code == 404
+    assert "Hàng chiếm mã" not in shop.client.get("/feeds/products.jsonld").text
+
+
+def test_the_product_page_shows_origin_lots_offer_and_share_card(shop: Shop) -> None:
+    page = shop.client.get(f"/p/{COFFEE}")
+    assert page.status_code == 200
+    html = page.text
+    assert '<meta property="og:title" content="Cà phê Arabica Mường Ảng 250 g">' in html
+    assert f'<meta property="og:image" content="{BASE}/p/{COFFEE}/qr.png">' in html
+    assert 'name="twitter:card" content="summary_large_image"' in html
+    assert "<svg" in html and "20/10/2026" in html  # the plot drawn, harvested on 20/10/2026
+    assert "Lô R26-1106: 06/11/2026" in html
+    assert "hiệu lực đến 15/01/2029" in html  # OCOP valid 36 months
+    assert f'href="/01/{COFFEE}"' in html
+    assert shop.client.get(f"/p/{COFFEE[1:]}", follow_redirects=False).headers[
+        "location"] == f"/p/{COFFEE}"
+    assert shop.client.get("/p/08931234000357").status_code == 404  # bad check digit
+    assert len(page.content) < 30_000
+
+
+def test_qr_and_a6_shelf_card(shop: Shop) -> None:
+    qr = shop.client.get(f"/p/{COFFEE}/qr.png")
+    assert qr.status_code == 200 and qr.content.startswith(b"\x89PNG")
+    card = shop.client.get(f"/p/{COFFEE}/shelf-card.pdf")
+    assert card.status_code == 200 and card.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(card.content))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (298, 420)  # A6 in points
+    text = reader.pages[0].extract_text()
+    assert "Cà phê Arabica Mường Ảng 250 g" in text and "185.000 VND" in text
+
+
+def test_the_shop_window_and_its_canonical_address(shop: Shop) -> None:
+    slug = catalogue.shop_slug(shop.coop.id, shop.coop.name)
+    assert slug.endswith("-htx-ca-phe-muong-ang")
+    page = shop.client.get(f"/o/{slug}")
+    assert page.status_code == 200 and "Gian hàng của HTX Cà phê Mường Ảng" in page.text
+    moved = shop.client.get(f"/o/{shop.coop.id}-x", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"] == f"/o/{slug}"
+    assert shop.client.get(f"/o/{shop.squatter.id}-chiem").status_code == 404
+    assert shop.client.get("/o/not-a-shop").status_code == 404
+
+
+def _gtin_ok(gtin: str) -> bool:
+    return len(gtin) == 14 and gtin.isdigit() and check_digit(gtin[:-1]) == int(gtin[-1])
+
+
+def test_the_jsonld_feed_is_a_schema_org_item_list(shop: Shop) -> None:
+    answer = shop.client.get("/feeds/products.jsonld")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/ld+json"
+    feed = answer.json()
+    assert feed["@context"]["@vocab"] == "https://schema.org/" and feed["@type"] == "ItemList"
+    items = [element["item"] for element in feed["itemListElement"]]
+    assert [e["position"] for e in feed["itemListElement"]] == list(range(1, len(items) + 1))
+    for item in items:
+        assert item["@type"] == "Product" and item["name"] and item["brand"]["@type"] == "Brand"
+        assert _gtin_ok(item["gtin14"])
+        for key in ("url", "image", "gs1:pip", "gs1:traceability"):
+            if key in item:
+                assert shop.client.get(item[key].removeprefix(BASE)).status_code == 200, key
+    coffee = next(i for i in items if i["gtin14"] == COFFEE)
+    offer = coffee["offers"]
+    assert offer["@type"] == "Offer" and Decimal(offer["price"]) == Decimal("185000")
+    assert offer["priceCurrency"] == "VND"
+    assert offer["availability"] in {f"https://schema.org/{v}"
+                                     for v in SCHEMA_AVAILABILITY.values()}
+    tea = next(i for i in items if i["gtin14"] == TEA)
+    assert "offers" not in tea
+    # No lot of the tea is in the log yet: nothing to trace, and no link that would 404.
+    assert "gs1:traceability" not in tea and "gs1:traceability" in coffee
+    assert f'href="/01/{TEA}"' not in shop.client.get(f"/p/{TEA}").text
+
+
+def test_the_merchant_rss_and_csv_feeds(shop: Shop) -> None:
+    answer = shop.client.get("/feeds/products.xml")
+    assert answer.status_code == 200
+    root = etree.fromstring(answer.content)
+    g = "{http://base.google.com/ns/1.0}"
+    items = root.findall("channel/item")
+    assert len(items) == 1  # the tea has no price: a Merchant item needs one
+    fields = {child.tag.removeprefix(g): child.text for child in items[0]}
+    assert set(MERCHANT_FIELDS) <= set(fields)
+    assert fields["price"] == "185000.00 VND" and fields["availability"] == "in_stock"
+    assert fields["condition"] == "new" and _gtin_ok(fields["gtin"] or "")
+    for key in ("link", "image_link"):
+        assert shop.client.get((fields[key] or "").removeprefix(BASE)).status_code == 200
+    rows = list(csv.DictReader(io.StringIO(
+        shop.client.get("/feeds/products.csv").content.decode("utf-8-sig"))))
+    assert [r["gtin"] for r in rows] == [COFFEE]
+    assert rows[0]["gs1_traceability"] == f"{BASE}/01/{COFFEE}?linkType=all"
+
+
+def test_feeds_answer_conditional_gets_and_page(shop: Shop, engine: Engine) -> None:
+    first = shop.client.get("/feeds/products.jsonld")
+    tag = first.headers["etag"]
+    assert first.headers["last-modified"].endswith("GMT")
+    assert shop.client.get("/feeds/products.jsonld",
+                           headers={"If-None-Match": tag}).status_code == 304
+    offers.set_offer(engine, shop.coop, TEA, {"price": "90000"})
+    assert shop.client.get("/feeds/products.jsonld",
+                           headers={"If-None-Match": tag}).status_code == 200
+    one = shop.client.get("/feeds/products.jsonld?limit=1").json()["itemListElement"]
+    assert len(one) == 1
+    first_id = catalogue.listing(engine, one[0]["item"]["gtin14"])
+    assert first_id is not None
+    rest = shop.client.get(f"/feeds/products.jsonld?after={first_id.id}").json()
+    assert [e["item"]["gtin14"] for e in rest["itemListElement"]] != [one[0]["item"]["gtin14"]]
+    slug = catalogue.shop_slug(shop.coop.id, shop.coop.name)
+    assert shop.client.get(f"/o/{slug}/feed.csv").status_code == 200
+    assert shop.client.get("/feeds/products.pdf").status_code == 404
+
+
+def test_offers_are_set_by_the_products_registrant_only(shop: Shop, engine: Engine) -> None:
+    auth = {"Authorization": f"Bearer {shop.token}"}
+    done = shop.client.put(f"/market/offers/{TEA}", headers=auth,
+                           json={"price": "120000.5", "availability": "preorder"})
+    assert done.status_code == 200, done.text
+    assert done.json() == {"gtin": TEA, "price": "120000.5", "currency": "VND",
+                           "availability": "preorder"}
+    bad = shop.client.put(f"/market/offers/{TEA}", headers=auth,
+                          json={"price": "-1", "currency": "VNX", "availability": "soon"})
+    assert bad.status_code == 400
+    assert {p["path"] for p in bad.json()["errors"]} == {"price", "currency", "availability"}
+    other = create_token(engine, shop.squatter, "other")
+    refused = shop.client.put(f"/market/offers/{COFFEE}",
+                              headers={"Authorization": f"Bearer {other}"}, json={"price": "1"})
+    assert refused.status_code == 404
+    assert shop.client.put(f"/market/offers/{COFFEE}", json={"price": "1"}).status_code == 401
+    listed = shop.client.get("/market/offers", headers=auth).json()
+    assert {o["gtin"]: o["availability"] for o in listed} == {COFFEE: "in_stock",
+                                                              TEA: "preorder"}
+
+
+def test_the_badge_may_be_framed_and_says_what_the_page_says(shop: Shop) -> None:
+    badge = shop.client.get(f"/embed/01/{COFFEE}/10/R26-1106")
+    assert badge.status_code == 200
+    assert "frame-ancestors *" in badge.headers["content-security-policy"]
+    assert "x-frame-options" not in badge.headers
+    assert f'href="{BASE}/01/{COFFEE}/10/R26-1106"' in badge.text
+    page = shop.client.get(f"/01/{COFFEE}/10/R26-1106")
+    verdict = page.text.split('id="verdict-h">', 1)[1].split("<", 1)[0]
+    assert verdict in badge.text
+    assert shop.client.get("/embed/01/08931234000999").status_code == 404
+    assert shop.client.get("/embed/01/123").status_code == 404
+    assert json.dumps(badge.headers.get("cache-control")) == '"public, max-age=60"'
