@@ -13,6 +13,7 @@ from agritrace.console import err, fail, out
 from agritrace.errors import AgritraceError
 from agritrace.farm.commands import farm_app
 from agritrace.labels.commands import stamps_app
+from agritrace.market.commands import register as register_market
 from agritrace.reports.commands import register as register_reports
 from agritrace.settings import get_settings
 from agritrace.store.engine import make_engine
@@ -29,6 +30,7 @@ app.add_typer(stamps_app, name="stamps")
 app.add_typer(farm_app, name="farm")
 register_trace(app)
 register_reports(app)
+register_market(app)
 
 DEMO_SEED = 2026
 

@@ -6,17 +6,23 @@ import csv
 import io
 import json
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 from pypdf import PdfReader
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from agritrace.cli import app
 from agritrace.ids.epc import check_digit
 from agritrace.market import catalogue, offers
 from agritrace.market.feeds import MERCHANT_FIELDS, SCHEMA_AVAILABILITY
 from agritrace.store.orgs import create_token
 from tests.web.market_shop import BASE, COFFEE, TEA, Shop, build_shop
+
+runner = CliRunner()
 
 
 @pytest.fixture
@@ -195,3 +201,21 @@ def test_the_badge_may_be_framed_and_says_what_the_page_says(shop: Shop) -> None
     assert shop.client.get("/embed/01/08931234000999").status_code == 404
     assert shop.client.get("/embed/01/123").status_code == 404
     assert json.dumps(badge.headers.get("cache-control")) == '"public, max-age=60"'
+
+
+def test_the_market_commands_set_an_offer_and_write_a_feed(
+        shop: Shop, database_url: str, environment: Any, tmp_path: Path) -> None:
+    environment(database_url=database_url, base_url=BASE)
+    result = runner.invoke(app, ["market", "offer", TEA, "--org", shop.coop.name,
+                                 "--price", "95000", "--availability", "backorder"])
+    assert result.exit_code == 0, result.output
+    assert f"{TEA}: 95000 VND, backorder" in result.stdout
+    refused = runner.invoke(app, ["market", "offer", TEA, "--org", shop.coop.name,
+                                  "--currency", "XXX1"])
+    assert refused.exit_code == 2 and "currency" in refused.stderr
+    target = tmp_path / "feed.csv"
+    result = runner.invoke(app, ["market", "feed", "--out", str(target), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert {r["gtin"]: r["availability"] for r in rows} == {COFFEE: "in_stock",
+                                                            TEA: "backorder"}
