@@ -71,6 +71,7 @@ def bench(engine_name: str, args: argparse.Namespace, tmp: Path) -> None:
     from agritrace.labels.stamps import issue_stamps
     from agritrace.settings import Settings
     from agritrace.store.engine import make_engine
+    from agritrace.store.grants import grant
     from agritrace.store.migrate import upgrade
     from agritrace.store.orgs import create_organization
     from agritrace.web.app import create_app
@@ -78,11 +79,14 @@ def bench(engine_name: str, args: argparse.Namespace, tmp: Path) -> None:
     with _database(engine_name, tmp) as url:
         engine = make_engine(url)
         upgrade(engine)
-        batch = issue_stamps(engine, create_organization(engine, "bench"), GTIN, LOT,
-                             args.stamps)
+        org = create_organization(engine, "bench")
+        grant(engine, org, "prefix", GTIN[1:8], "bench")
+        batch = issue_stamps(engine, org, GTIN, LOT, args.stamps)
         paths = [link.path for link in batch.links()]
         sample = random.Random(7).choices(paths, k=args.requests)
-        app = create_app(Settings(database_url=url, base_url="http://bench"), engine)
+        app = create_app(Settings(database_url=url, base_url="http://bench",
+                                  scan_devices_per_client=10**6, scan_per_client_hour=10**9),
+                         engine)
         loop = asyncio.new_event_loop()
         for name, headers in (("page", _PAGE), ("linkset", _LINKSET)):
             loop.run_until_complete(_round(app, sample[:200], headers))  # warm up

@@ -71,12 +71,14 @@ def issue(url: str, count: int) -> tuple[float, list[str]]:
     """Issue ``count`` stamps into the database at ``url``; seconds taken and a sample of paths."""
     from agritrace.labels.stamps import issue_stamps
     from agritrace.store.engine import make_engine
+    from agritrace.store.grants import grant
     from agritrace.store.migrate import upgrade
     from agritrace.store.orgs import create_organization
 
     engine = make_engine(url)
     upgrade(engine)
     org = create_organization(engine, "bench")
+    grant(engine, org, "prefix", GTIN[1:8], "bench")  # its codes are genuine, not unverified
     with Progress(transient=True) as progress:
         task = progress.add_task(f"issuing {count:,} stamps", total=count)
         start = time.perf_counter()
@@ -92,8 +94,12 @@ def issue(url: str, count: int) -> tuple[float, list[str]]:
 def server(url: str, workers: int) -> Iterator[str]:
     """The app under uvicorn (``workers`` processes) on a free loopback port, until the end."""
     port = _free_port()
+    # wrk keeps no cookie and comes from one address: without these, the scan log would keep
+    # a few of its requests only (one client's allowance), and the page would write nothing.
     env = {**os.environ, "AGRITRACE_DATABASE_URL": url,
-           "AGRITRACE_BASE_URL": f"http://127.0.0.1:{port}"}
+           "AGRITRACE_BASE_URL": f"http://127.0.0.1:{port}",
+           "AGRITRACE_SCAN_DEVICES_PER_CLIENT": "1000000",
+           "AGRITRACE_SCAN_PER_CLIENT_HOUR": "1000000000"}
     # Through agritrace.web.serving: plain `uvicorn --workers N` leaves Nagle on (40 ms a page).
     process = subprocess.Popen([sys.executable, "-m", "agritrace.web.serving", "--port", str(port),
                                 "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL)

@@ -164,7 +164,9 @@ def serve(
     engine = make_engine(settings.database_url)
     upgrade(engine)
     out.print(f"agritrace on http://{host}:{port}  (database: {settings.database_url})")
-    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="warning")
+    # proxy_headers off: X-Forwarded-For is read by the app, from AGRITRACE_TRUSTED_PROXIES only.
+    uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="warning",
+                proxy_headers=False)
 
 
 @app.command()

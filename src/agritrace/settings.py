@@ -25,10 +25,22 @@ class Settings(BaseSettings):
     max_events_per_document: int = Field(
         default=1_000_000, description="Largest number of events one capture document may hold."
     )
-    scan_max_scans: int = Field(
-        default=20, ge=1, description="Scans of one serialized stamp before it looks copied.")
+    scan_max_devices: int = Field(
+        default=15, ge=1, description="Distinct devices scanning one serialized stamp before it "
+        "looks copied (a device: a first-party cookie; one scan per device per code per day).")
+    scan_max_places: int = Field(
+        default=4, ge=1, description="Distinct places (~10 km cells, where visitors shared a "
+        "location) one serialized stamp may be scanned in before it looks copied.")
     scan_max_speed_kmh: float = Field(
         default=900.0, gt=0, description="Faster travel between two scans is suspicious.")
+    scan_devices_per_client: int = Field(
+        default=3, ge=1, description="Scans of one code one client address logs per day "
+        "(a household's phones; a script dropping its cookie gets no more).")
+    scan_per_client_hour: int = Field(
+        default=120, ge=1, description="Scans of any code one client address logs per hour.")
+    trusted_proxies: str = Field(
+        default="", description="Addresses or networks (comma-separated) of the reverse proxies "
+        "whose X-Forwarded-For is believed; none by default.")
     report_per_hour: int = Field(
         default=5, ge=1, description="Problem reports one client may send per hour.")
     page_size_default: int = Field(default=100, ge=1, le=10_000)

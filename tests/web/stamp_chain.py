@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from agritrace.capture import capture_document
 from agritrace.epcis.document import STANDARD_CONTEXT, Document, Event
 from agritrace.farm.diary_events import AGT_BIZSTEP, NAMESPACES
+from agritrace.store.grants import grant
 from agritrace.store.orgs import ensure_organization
 
 GTIN = "08931234000356"
@@ -77,15 +78,27 @@ def events(chain: Chain) -> list[Event]:
     ]
 
 
-def load(engine: Engine) -> Chain:
+OWNER = "HTX Cà phê Mường Ảng"
+PREFIX = "8931234"
+
+
+def load(engine: Engine, granted: bool = True) -> Chain:
+    """The chain, captured by its owner; ``granted``: the owner holds its GS1 company prefix
+    (without it nobody vouches for the codes; :func:`grant_prefix` may follow later)."""
     chain = Chain()
     capture(engine, events(chain))
+    if granted:
+        grant_prefix(engine)
     return chain
+
+
+def grant_prefix(engine: Engine) -> None:
+    grant(engine, ensure_organization(engine, OWNER), "prefix", PREFIX, "test")
 
 
 def capture(engine: Engine, stamp_events: list[Event]) -> None:
     """Capture ``stamp_events`` as the cooperative that roasts and stamps the bags."""
-    org = ensure_organization(engine, "HTX Cà phê Mường Ảng")
+    org = ensure_organization(engine, OWNER)
     header: dict[str, Any] = {"schemaVersion": "2.0", "creationDate": "2026-11-10T08:00:00+07:00",
                               "@context": [STANDARD_CONTEXT, dict(NAMESPACES)]}
     doc = Document(kind="EPCISDocument", namespaces=dict(NAMESPACES), header=header,

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from agritrace.cli import app
 from agritrace.scans.inbox import every_ticket, tickets_of
+from agritrace.store.grants import grant
 from agritrace.store.orgs import create_organization, create_token
 from tests.farm.coop import CHERRY
 from tests.web.farm_site import Site, make_site
@@ -26,6 +27,7 @@ def _report(site: Site, code: str, message: str) -> None:
 
 def test_a_report_reaches_the_producer_who_closes_it(engine: Engine) -> None:
     site = make_site(engine)
+    grant(engine, site.coop.org, "gtin", CHERRY, "test")  # the owner of the scanned code
     _report(site, OWN, "Cà phê bị ẩm mốc")
     _report(site, OTHER, "Tem của hãng khác")
     site.sign_in("office")
@@ -57,6 +59,7 @@ def test_a_farmer_cannot_read_the_reports(engine: Engine) -> None:
 
 def test_another_organization_cannot_close_a_report(engine: Engine) -> None:
     site = make_site(engine)
+    grant(engine, site.coop.org, "gtin", CHERRY, "test")
     _report(site, OWN, "Cà phê bị ẩm mốc")
     ticket = tickets_of(engine, site.coop.org)[0]
     stranger = create_token(engine, create_organization(engine, "Công ty Khác"))
@@ -79,3 +82,15 @@ def test_the_province_lists_every_report_from_the_command_line(
     assert mine.exit_code == 0 and json.loads(mine.stdout) == []
     wrong = CliRunner().invoke(app, ["farm", "tickets", "--status", "done"])
     assert wrong.exit_code == 2 and "status" in wrong.stderr
+
+
+def test_a_report_goes_to_the_code_s_owner_not_to_who_registered_the_gtin(
+        engine: Engine) -> None:
+    site = make_site(engine)  # the cooperative registered CHERRY in its farm registry…
+    owner = create_organization(engine, "Công ty Chủ Mã")
+    grant(engine, owner, "prefix", CHERRY[1:8], "test")  # …but another company holds its prefix
+    _report(site, OWN, "Cà phê bị ẩm mốc")
+    assert tickets_of(engine, site.coop.org) == []
+    assert [t.message for t in tickets_of(engine, owner)] == ["Cà phê bị ẩm mốc"]
+    grant(engine, site.coop.org, "gtin", CHERRY, "test")  # a single GTIN beats the prefix
+    assert tickets_of(engine, owner) == [] and len(tickets_of(engine, site.coop.org)) == 1

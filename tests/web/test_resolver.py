@@ -26,13 +26,14 @@ BASE = "https://trace.example.vn"
 LINKSET = {"Accept": "application/linkset+json"}
 
 
-def make_client(engine: Engine, **state: object) -> TestClient:
-    app = create_app(Settings(database_url="sqlite://", base_url=BASE), engine)
+def make_client(engine: Engine, client: tuple[str, int] = ("testclient", 50000),
+                settings: Settings | None = None, **state: object) -> TestClient:
+    app = create_app(settings or Settings(database_url="sqlite://", base_url=BASE), engine)
     if not any(getattr(r, "path", "") == "/.well-known/gs1resolver" for r in app.routes):
         app.include_router(resolver.router)
     for name, value in state.items():
         setattr(app.state, name, value)
-    return TestClient(app, follow_redirects=False)
+    return TestClient(app, follow_redirects=False, client=client)
 
 
 @pytest.fixture
@@ -90,25 +91,84 @@ def test_voided_stamp_is_suspicious(engine: Engine, chain: Chain) -> None:
     assert "Cần cảnh giác" in page.text and "Tem này đã bị hủy" in page.text
 
 
-def test_too_many_scans_is_suspicious(engine: Engine, chain: Chain) -> None:
-    client = make_client(engine, scan_policy=Policy(max_scans=3))
-    pages = [client.get(chain.path(SERIALS[0])).text for _ in range(4)]
+def test_reloads_and_language_switches_never_change_the_verdict(
+        engine: Engine, chain: Chain) -> None:
+    client = make_client(engine, scan_policy=Policy(max_devices=1))
+    path = chain.path(SERIALS[0])
+    pages = [client.get(path + ("?lang=en" if i % 2 else "?lang=vi")).text for i in range(30)]
+    assert all("Hàng chính hãng" in p or "Genuine product" in p for p in pages)
+    assert _scans_of(engine, path) == 1  # one device, one code, one day: one scan
+    cookie = client.cookies.get("agt_device")
+    assert cookie is not None and len(cookie) >= 16
+
+
+def test_the_device_cookie_is_first_party_http_only_and_lax(
+        engine: Engine, chain: Chain) -> None:
+    answer = make_client(engine).get(chain.path(SERIALS[0]))
+    cookie = next(v for k, v in answer.headers.multi_items() if k == "set-cookie"
+                  and v.startswith("agt_device="))
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Domain" not in cookie
+
+
+def test_many_devices_make_a_stamp_suspicious(engine: Engine, chain: Chain) -> None:
+    policy = Policy(max_devices=3, devices_per_client=10)
+    path = chain.path(SERIALS[0])
+    pages = []
+    for _ in range(4):  # four phones: each its own cookie
+        pages.append(make_client(engine, scan_policy=policy).get(path).text)
     assert all("Hàng chính hãng" in p for p in pages[:3])
-    assert "Cần cảnh giác" in pages[3] and "quá nhiều lần (4 lần)" in pages[3]
+    assert "Cần cảnh giác" in pages[3] and "quá nhiều thiết bị khác nhau (4 thiết bị)" in pages[3]
+
+
+def test_a_curl_loop_neither_stores_its_loads_nor_makes_a_stamp_look_copied(
+        engine: Engine, chain: Chain) -> None:
+    client = make_client(engine)
+    path = chain.path(SERIALS[0])
+    for _ in range(2000):  # curl keeps no cookie: every load is a new "device"
+        client.cookies.clear()
+        page = client.get(path)
+    assert page.status_code == 200 and "Hàng chính hãng" in page.text
+    assert _scans_of(engine, path) == Policy().devices_per_client  # one client's household
+
+
+def test_one_client_logs_a_bounded_number_of_scans_an_hour(engine: Engine, chain: Chain) -> None:
+    client = make_client(engine, scan_policy=Policy(per_client_hour=2))
+    for serial in (*SERIALS[:2], RECALL_SERIAL):
+        client.get(chain.path(serial, chain.recalled_lot if serial == RECALL_SERIAL else None))
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(scans)).scalar_one() == 2
+
+
+def test_forwarded_for_counts_only_from_a_trusted_proxy(engine: Engine, chain: Chain) -> None:
+    path = chain.path(SERIALS[1])
+    untrusted = make_client(engine, client=("198.51.100.7", 4000))
+    for n in range(6):  # a client naming any address it likes is still one client
+        untrusted.cookies.clear()
+        untrusted.get(path, headers={"X-Forwarded-For": f"203.0.113.{n}"})
+    assert _scans_of(engine, path) == 3
+    proxied = make_client(engine, client=("10.0.0.2", 4000), settings=Settings(
+        database_url="sqlite://", base_url=BASE, trusted_proxies="10.0.0.0/8"))
+    for n in range(6):  # behind our own proxy, each address is its own client
+        proxied.cookies.clear()
+        proxied.get(chain.path(SERIALS[0]), headers={"X-Forwarded-For": f"203.0.113.{n}, 10.0.0.9"})
+    assert _scans_of(engine, chain.path(SERIALS[0])) == 6
 
 
 def test_impossible_travel_is_suspicious(engine: Engine, chain: Chain) -> None:
     client = make_client(engine)
     hanoi = client.get(chain.path(SERIALS[1]) + "?lat=21.03&lon=105.85")
     assert "Hàng chính hãng" in hanoi.text
+    client.cookies.clear()  # another phone, the same hour
     saigon = client.get(chain.path(SERIALS[1]) + "?lat=10.78&lon=106.70")
     assert "Cần cảnh giác" in saigon.text and "quá xa nhau" in saigon.text
     assert "gần 21.0, 105.8" in saigon.text or "gần 21.0, 105.9" in saigon.text
 
 
 def _scanned(engine: Engine, path: str, times: int, first_us: int) -> None:
-    """``times`` earlier scans of ``path``, an hour apart from ``first_us``, the first located."""
+    """``times`` earlier scans of ``path`` by as many devices, an hour apart from ``first_us``,
+    the first located."""
     rows = [{"code": path, "scanned_us": first_us + i * 3_600_000_000, "user_agent": "",
+             "device": f"d{i}", "client": f"c{i}",
              "lat": 21.0 if i == 0 else None, "lon": 105.8 if i == 0 else None}
             for i in range(times)]
     with engine.begin() as conn:
@@ -121,7 +181,7 @@ NOV_12_2026_9H = 1_794_448_800_000_000  # 2026-11-12 09:00 in Vietnam (02:00 UTC
 def test_much_scanned_stamp_keeps_its_count_and_first_scan(engine: Engine, chain: Chain) -> None:
     _scanned(engine, chain.path(SERIALS[0]), 800, NOV_12_2026_9H)
     page = make_client(engine).get(chain.path(SERIALS[0])).text
-    assert "Cần cảnh giác" in page and "quá nhiều lần (801 lần)" in page
+    assert "Cần cảnh giác" in page and "quá nhiều thiết bị khác nhau" in page
     assert "Quét lần đầu ngày 12/11/2026 gần 21.0, 105.8" in page
     assert "Số lần quét: 801" in page
 
@@ -131,8 +191,21 @@ def test_much_scanned_stamp_is_still_checked_for_travel(engine: Engine, chain: C
     client = make_client(engine)
     hanoi = client.get(chain.path(SERIALS[1]) + "?lat=21.03&lon=105.85").text
     assert "quá xa nhau" not in hanoi
+    client.cookies.clear()  # another phone
     saigon = client.get(chain.path(SERIALS[1]) + "?lat=10.78&lon=106.70").text
-    assert "quá xa nhau" in saigon and "quá nhiều lần (32 lần)" in saigon
+    assert "quá xa nhau" in saigon and "quá nhiều thiết bị khác nhau" in saigon
+
+
+def test_many_places_make_a_stamp_suspicious(engine: Engine, chain: Chain) -> None:
+    path = chain.path(SERIALS[1])
+    places = [(21.0, 105.8), (20.8, 106.7), (21.6, 105.8), (19.8, 105.8), (20.4, 106.2)]
+    rows = [{"code": path, "scanned_us": NOV_12_2026_9H + i * 86_400_000_000, "user_agent": "",
+             "device": f"d{i}", "client": f"c{i}", "lat": lat, "lon": lon}
+            for i, (lat, lon) in enumerate(places)]
+    with engine.begin() as conn:
+        conn.execute(insert(scans), rows)
+    page = make_client(engine).get(path).text  # days apart: no impossible travel
+    assert "quá xa nhau" not in page and "quá nhiều nơi khác nhau (5 nơi)" in page
 
 
 def test_event_captured_after_a_scan_shows_on_the_next(engine: Engine, chain: Chain) -> None:
@@ -198,9 +271,10 @@ def test_linkset_by_accept_and_link_type(engine: Engine, chain: Chain) -> None:
 
 
 def test_lot_and_gtin_scans_show_the_lot_and_product(engine: Engine, chain: Chain) -> None:
-    client = make_client(engine, scan_policy=Policy(max_scans=1))
+    client = make_client(engine, scan_policy=Policy(max_devices=1, devices_per_client=10))
     for path in (f"/01/{GTIN}", f"/01/{GTIN}/10/{chain.recalled_lot}"):
         for _ in range(3):  # many scans of a lot code are normal
+            client.cookies.clear()
             page = client.get(path)
         assert page.status_code == 200 and "Cần cảnh giác" not in page.text
     assert "THU HỒI" in page.text
@@ -278,6 +352,7 @@ def test_a_scan_never_waits_for_a_capture_holding_sqlite_s_write_lock(
         assert page.status_code == 200 and time.monotonic() - started < 5
         capture.rollback()
     assert _scans_of(engine, path) == 0  # the scan waited in memory…
+    client.cookies.clear()
     client.get(path)
     assert _scans_of(engine, path) == 2  # …and was written with the next one
 
@@ -299,6 +374,7 @@ def test_a_shared_location_goes_on_the_scan_just_made(engine: Engine, chain: Cha
     with engine.connect() as conn:
         rows = conn.execute(select(scans.c.lat, scans.c.lon).where(scans.c.code == path)).all()
     assert [tuple(r) for r in rows] == [(21.0, 105.8)]  # one scan, its location coarse
+    client.cookies.clear()  # another device
     other = client.get(path + "?lat=10.8&lon=106.6&located=1", headers={"User-Agent": "curl"})
     assert other.status_code == 200 and _scans_of(engine, path) == 2  # not someone else's scan
 
@@ -315,6 +391,7 @@ def test_a_page_survives_the_server_dropping_its_connections(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()").scalar()
     assert dropped
+    client.cookies.clear()  # another phone: a second scan
     page = client.get(path)
     assert page.status_code == 200 and "Số lần quét: 2" in page.text
     assert _scans_of(engine, path) == 2  # the scan was logged once, on a new connection

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -29,6 +29,7 @@ from agritrace.ids.gs1 import Gln, Gtin, Sscc
 from agritrace.scans import log, registry
 from agritrace.scans.verdict import History, Policy, Scan, Status, decide
 from agritrace.store.raw import AsyncRaw, awaiting
+from agritrace.trust import END_STEPS, Custody, Owners, claims, grant_candidates
 
 MAX_DEPTH = 8
 MAX_EVENTS = 200
@@ -75,10 +76,11 @@ def identifiers(link: DigitalLink) -> dict[str, str]:
 
 
 async def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: str,
-                 scan: Scan | None = None, user_agent: str = "", *,
+                 scan: Scan | None = None, visit: log.Visit | None = None, *,
                  locating: bool = False) -> dict[str, Any]:
-    """The facts of ``link`` read on one connection; ``scan``, if given, is logged and counted
-    (``locating``: it only brings the location of the visitor's scan of a moment ago).
+    """The facts of ``link`` read on one connection; ``scan`` by ``visit``, if given, is logged
+    (if there is room, see :class:`Policy`) and counted (``locating``: it only brings the
+    location of the visitor's scan of a moment ago).
 
     Without a scan (the linkset) the scan history is not read: the verdict is then only that of
     the log (unknown, recalled, voided), which is all a linkset tells. Statements run in
@@ -90,31 +92,39 @@ async def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: st
         # PostgreSQL logs a scan in the registry's statement, after the walk: one round trip
         # fewer. SQLite logs it first (it may have to wait in memory for the write lock), and
         # so does a shared location, which goes on the scan just logged.
-        folded = (log.Unlogged(link.path, scan, user_agent, policy.window)
+        visit = visit or log.Visit("", "")
+        folded = (log.Unlogged(link.path, scan, visit, policy)
                   if scan is not None and raw.postgres and not locating else None)
         history = History()
         if scan is not None and folded is None:
-            history = await log.record_scan(raw, link.path, scan, user_agent, policy,
+            history = await log.record_scan(raw, link.path, scan, visit, policy,
                                             locating=locating)
         facts, status = await gather(raw, link, base_url)
         newest = await registry.enrich(raw, facts, vietnam_today(), folded)
         if folded is not None:
-            history = await log.logged(raw, folded, newest, policy)
+            stored = ("logged",) in newest
+            history = await log.logged(raw, folded, [r for r in newest if len(r) > 1], stored)
     facts["verdict"] = decide(status, history, policy)
     return facts
 
 
 async def gather(raw: AsyncRaw, link: DigitalLink, base_url: str
                  ) -> tuple[dict[str, Any], Status]:
-    """Everything public about ``link``, and what the log says of it for the verdict."""
+    """Everything public about ``link`` that the page believes (:func:`_believed`), and what the
+    log says of it for the verdict."""
     ids = identifiers(link)
     own = _own_ids(ids)
     start = await _direct_ids(raw, ids) if "item" not in ids and "lot" not in ids else own
-    found = await _walk(raw, start, ids.get("item"))
+    lot_only = "lot" in ids and "item" not in ids
+    seeds = await _lot_made(raw, ids["product"], str(link.lot)) if lot_only else set()
+    found = await _walk(raw, start, ids.get("item"), seeds, ids.get("lot"))
     found.sort(key=lambda e: (e["_time_us"], e["_pk"]))  # ties: in the order stored
-    direct = [e for e in found if e["_direct"]]
-    status = _status(direct, found, serialized="item" in ids)
-    origins = _origins(found)
+    owners = await _owners(raw, _codes(found, start))
+    trusted = _believed(found, start, owners, unit="item" in ids)
+    shown = trusted.events
+    direct = [e for e in shown if e["_direct"]]
+    status = _status(direct, shown, serialized="item" in ids, owned=trusted.owned)
+    origins = _origins(shown)
     return {
         "code": link.path,
         "uri": link.uri(base_url),
@@ -123,14 +133,15 @@ async def gather(raw: AsyncRaw, link: DigitalLink, base_url: str
         "gtin": str(link.key) if isinstance(link.key, Gtin) else None,
         "lot": str(link.lot) if link.lot else _ilmd(direct, "cbvmda:lotNumber"),
         "serial": str(link.serial) if link.serial else None,
-        "product": _product(found, link),
+        "product": _product(shown, link),
         "producer": direct[0]["_by"] if direct else None,
         "origin": origins[0] if origins else None,
         "origins": origins,
-        "journey": [_step(e) for e in found],
-        "certificates": _certificates(found),
+        "journey": [_step(e) for e in shown],
+        "certificates": _certificates(shown),
         "best_before": _best_before(direct),
         "recalled": status.recalled,
+        "others": trusted.others,
     }, status
 
 
@@ -150,32 +161,161 @@ async def _direct_ids(raw: AsyncRaw, ids: dict[str, str]) -> set[str]:
             if v == prefix or v.startswith((prefix + "/10/", prefix + "/21/"))}
 
 
-async def _walk(raw: AsyncRaw, start: set[str], item: str | None = None
+# The events that made items of one GTIN with one lot in their ILMD (a lot code's own events
+# name the lot; its bags are named one by one). The lot is matched in the stored body, which is
+# compact JSON; the range on event_terms keeps only events naming items of the GTIN.
+_LOT_MADE = ("SELECT e.id FROM events e WHERE e.biz_step = 'commissioning' "
+             "AND e.body LIKE ? ESCAPE '!' AND EXISTS (SELECT 1 FROM event_terms t "
+             "WHERE t.event_pk = e.id AND t.role IN ('epc', 'output') "
+             "AND t.value >= ? AND t.value < ?) ORDER BY e.id LIMIT ?")
+MAX_LOT_EVENTS = 20
+
+
+async def _lot_made(raw: AsyncRaw, product: str, lot: str) -> set[int]:
+    written = orjson.dumps({"cbvmda:lotNumber": lot}).decode()[1:-1]
+    pattern = "%" + "".join("!" + c if c in "!%_" else c for c in written) + "%"
+    items = product + "/21/"
+    return {pk for (pk,) in await raw.rows(_LOT_MADE, (pattern, items, items[:-1] + "0",
+                                                        MAX_LOT_EVENTS))}
+
+
+async def _walk(raw: AsyncRaw, start: set[str], item: str | None = None,
+                seeds: set[int] | frozenset[int] = frozenset(), lot: str | None = None
                 ) -> list[dict[str, Any]]:
+    """The events around ``start``, one step at a time; ``seeds``: events that made ``lot``'s
+    items, walked as if they named the lot itself."""
     seen_ids: set[str] = set(start)
     frontier, direct = set(start), set(start)
     result: dict[int, dict[str, Any]] = {}
     for _ in range(MAX_DEPTH):
         if not frontier or len(result) >= MAX_EVENTS:
             break
-        rows = await _events_naming(raw, frontier, direct, set(result))
+        rows = await _events_naming(raw, frontier, direct, set(result), seeds)
+        seeds = frozenset()
         following: set[str] = set()
         for row in rows:
             named = {(role, value) for role, value in row.terms if value in frontier}
+            if not named and lot is not None and row.seed:
+                made = "output" if row.body.get("type") == "TransformationEvent" else "epc"
+                named = {(made, lot)}
             roles = {role for role, _ in named}
             if roles and roles <= _CONSUMED:
                 continue  # a later use of an input: siblings, not this item's history
             event = dict(row.body)  # a copy: the parsed body is shared through the cache
-            values = {v for _, v in row.terms}
-            event.update(_pk=row.id, _by=row.org_name, _time_us=row.event_time_us,
-                         _step=row.biz_step, _disposition=row.disposition,
-                         _direct=bool(direct & values), _item=item in values,
-                         _place=row.biz_location or row.read_point)
+            values = {v for _, v in row.terms} | {v for _, v in named}
+            event.update(_pk=row.id, _by=row.org_name, _org=row.org_id,
+                         _time_us=row.event_time_us, _step=row.biz_step,
+                         _disposition=row.disposition, _direct=bool(direct & values),
+                         _item=item in values, _place=row.biz_location or row.read_point)
+            following |= _believable(event, named, values, row)
             result[row.id] = event
-            following |= _next_ids(event, named)
         frontier = following - seen_ids
         seen_ids |= frontier
     return list(result.values())
+
+
+def _believable(event: dict[str, Any], named: set[tuple[str, str]], values: set[str],
+                row: _Row) -> set[str]:
+    """Note on ``event`` what :func:`_believed` weighs (what it names and claims, where it
+    sends custody, where it leads) and return where it leads."""
+    ilmd = event.get("ilmd")
+    event["_values"] = values | {p for p in (row.biz_location, row.read_point) if p}
+    event["_claims"] = claims(event.get("type", ""), event.get("action"), row.biz_step,
+                              row.disposition, bool(ilmd), named)
+    event["_dest"] = [(d["destination"], _kind(d.get("type")))
+                      for d in event.get("destinationList") or ()
+                      if isinstance(d, dict) and isinstance(d.get("destination"), str)]
+    event["_next"] = _next_ids(event, named)
+    return set(event["_next"])
+
+
+def _kind(value: object) -> str | None:
+    return (cbv.bare_word("sourceDestType", value) or value) if isinstance(value, str) else None
+
+
+class _Trusted(NamedTuple):
+    events: list[dict[str, Any]]
+    others: int  # events of parties the page does not believe
+    owned: bool  # an organization holds the scanned code
+
+
+def _believed(found: list[dict[str, Any]], start: set[str], owners: Owners, unit: bool
+              ) -> _Trusted:
+    """The events a consumer page believes (agritrace.trust), in time order.
+
+    Reached from the scanned code through believed events only: a claim about a code from its
+    speakers, a custody event from a speaker of a code it names or a party a believed event sent
+    custody to. A unit's journey ends at its sale or the end of its life; its speakers' claims
+    after that (a recall of it or of a lot it was made from) still count. A code no organization
+    holds is spoken for by whoever made claims about it, and its verdict says so.
+    """
+    speakers = frozenset().union(*(owners.speakers(code) for code in start))
+    owned = bool(speakers)
+    if not owned:
+        speakers = frozenset(e["_org"] for e in found if e["_claims"] & start)
+    custody = Custody(speakers)
+    reached, believed = set(start), set[int]()
+    grew = True
+    while grew:  # until no believed event admits a party or reaches a code
+        grew = False
+        for event in found:
+            if (event["_pk"] in believed or not event["_values"] & reached
+                    or not _credible(event, owners, custody, reached)):
+                continue
+            believed.add(event["_pk"])
+            reached |= event["_next"]
+            custody.follow(owners, event["_dest"])
+            grew = True
+    events = [e for e in found if e["_pk"] in believed]
+    end = next((e["_time_us"] for e in events if unit and e["_direct"]
+                and e["_step"] in END_STEPS), None)
+    if end is not None:
+        events = [e for e in events if e["_time_us"] <= end or e["_claims"]]
+    return _Trusted(events, len(found) - len(believed), owned)
+
+
+def _credible(event: dict[str, Any], owners: Owners, custody: Custody, reached: set[str]
+              ) -> bool:
+    org = event["_org"]
+    claimed = event["_claims"] & reached
+    if claimed:
+        return all(org in (owners.speakers(code) or custody.admitted) for code in claimed)
+    return custody.believes(org, False) or any(
+        org in owners.speakers(code) for code in event["_values"] & reached)
+
+
+def _codes(found: list[dict[str, Any]], start: set[str]) -> set[tuple[str, str]]:
+    """The grants that may cover a code or a receiving party of the events found."""
+    codes = set(start)
+    for event in found:
+        codes |= event["_values"]
+        codes.update(value for value, _ in event["_dest"])
+    return {candidate for code in codes for candidate in grant_candidates(code)}
+
+
+# The grants covering some codes (an organization's own GLN counts as one) and the delegates of
+# their holders, as tagged rows: one round trip.
+_OWNERS = ("SELECT 'g', kind, value, org_id FROM org_grants WHERE revoked_us IS NULL AND {v1} "
+           "UNION ALL SELECT 'g', 'gln', gln, id FROM organizations WHERE {g1} "
+           "UNION ALL SELECT 'd', '', CAST(owner_id AS TEXT), delegate_id FROM delegations "
+           "WHERE revoked_us IS NULL AND owner_id IN (SELECT org_id FROM org_grants "
+           "WHERE revoked_us IS NULL AND {v2} UNION SELECT id FROM organizations WHERE {g2})")
+
+
+async def _owners(raw: AsyncRaw, wanted: set[tuple[str, str]]) -> Owners:
+    if not wanted:
+        return Owners()
+    values = {value for _, value in wanted}
+    glns = {value for kind, value in wanted if kind == "gln"} or {""}
+    (v, pv), (g, pg) = raw.among("value", values), raw.among("gln", glns)
+    sql = _OWNERS.format(v1=v, g1=g, v2=v, g2=g)
+    grants, delegates = [], []
+    for tag, kind, value, org in await raw.rows(sql, (*pv, *pg, *pv, *pg)):
+        if tag == "d":
+            delegates.append((int(value), org))
+        elif (kind, value) in wanted:
+            grants.append((kind, value, org))
+    return Owners.from_rows(grants, lambda held: [(o, d) for o, d in delegates if o in held])
 
 
 # Events naming one of the ids, or at one of them as a place (declarations of errors left out),
@@ -186,11 +326,11 @@ async def _walk(raw: AsyncRaw, start: set[str], item: str | None = None
 # An event declared erroneous (a declaration of the same content or the same eventID, as trace
 # reads it) is left out; its corrective events are ordinary events and are shown.
 _EVENTS = ("SELECT e.id, e.hash_id, e.event_time_us, e.biz_step, e.disposition, e.biz_location, "
-           "e.read_point, o.name, t.role, t.value FROM (SELECT id, hash_id, event_time_us, "
+           "e.read_point, o.name, o.id, t.role, t.value FROM (SELECT id, hash_id, event_time_us, "
            "biz_step, disposition, biz_location, read_point, org_id FROM events WHERE id IN "
            "(SELECT event_pk FROM event_terms WHERE {value} "
            "UNION SELECT id FROM events WHERE {biz_location} "
-           "UNION SELECT id FROM events WHERE {read_point}) "
+           "UNION SELECT id FROM events WHERE {read_point}{seeds}) "
            "AND declared_error = 0 AND NOT EXISTS (SELECT 1 FROM events d WHERE "
            "d.dedupe_key = events.hash_id || '#declared') AND (events.event_id IS NULL OR NOT "
            "EXISTS (SELECT 1 FROM events d WHERE d.event_id = events.event_id AND "
@@ -202,16 +342,19 @@ _BODIES = "SELECT id, body FROM events WHERE {id}"
 
 
 async def _events_naming(raw: AsyncRaw, values: set[str], direct: set[str],
-                         skip: set[int]) -> list[_Row]:
-    """The events naming ``values`` and not in ``skip``, in time order; one query."""
+                         skip: set[int], seeds: Collection[int] = ()) -> list[_Row]:
+    """The events naming ``values`` (or among ``seeds``) and not in ``skip``, in time order;
+    one query."""
     conditions = [raw.among(column, ids) for column, ids in (
         ("value", values), ("biz_location", values), ("read_point", values),
         ("value", values | direct))]
     (by_value, p1), (by_location, p2), (by_point, p3), (terms, p4) = conditions
+    by_seed, p5 = raw.among("id", seeds) if seeds else ("", [])
     sql = _EVENTS.format(value=by_value, biz_location=by_location, read_point=by_point,
-                         terms=terms)
+                         terms=terms, seeds=f" UNION SELECT id FROM events WHERE {by_seed}"
+                         if seeds else "")
     events: dict[int, tuple[_Event, list[tuple[str, str]]]] = {}
-    for *columns, role, value in await raw.rows(sql, (*p1, *p2, *p3, MAX_EVENTS, *p4)):
+    for *columns, role, value in await raw.rows(sql, (*p1, *p2, *p3, *p5, MAX_EVENTS, *p4)):
         if columns[0] in skip:
             continue
         named = events.setdefault(columns[0], (_Event(*columns), []))[1]
@@ -220,7 +363,7 @@ async def _events_naming(raw: AsyncRaw, values: set[str], direct: set[str],
     if not events:
         return []
     bodies = await _bodies(raw, [(e.id, e.hash_id) for e, _ in events.values()])
-    return [_Row(e, named, bodies[e.id]) for e, named in events.values()]
+    return [_Row(e, named, bodies[e.id], e.id in seeds) for e, named in events.values()]
 
 
 class _BodyCache:
@@ -267,11 +410,14 @@ class _Event(NamedTuple):
     biz_location: str | None
     read_point: str | None
     org_name: str
+    org_id: int
 
 
 class _Row:
-    def __init__(self, row: _Event, terms: list[tuple[str, str]], body: dict[str, Any]) -> None:
-        self.id, self.body, self.org_name = row.id, body, row.org_name
+    def __init__(self, row: _Event, terms: list[tuple[str, str]], body: dict[str, Any],
+                 seed: bool = False) -> None:
+        self.id, self.body, self.org_name, self.org_id = row.id, body, row.org_name, row.org_id
+        self.seed = seed
         self.event_time_us, self.biz_step = row.event_time_us, row.biz_step
         self.disposition, self.read_point = row.disposition, row.read_point
         self.biz_location, self.terms = row.biz_location, terms
@@ -303,7 +449,7 @@ def _next_ids(event: dict[str, Any], named: set[tuple[str, str]]) -> set[str]:
 
 
 def _status(direct: list[dict[str, Any]], found: list[dict[str, Any]],
-            serialized: bool) -> Status:
+            serialized: bool, owned: bool) -> Status:
     # A serialized stamp is issued only if an event names that very item: events of its lot
     # say nothing about a serial a forger made up.
     own = [e for e in direct if e["_item"]] if serialized else direct
@@ -311,8 +457,9 @@ def _status(direct: list[dict[str, Any]], found: list[dict[str, Any]],
                  or e["_step"] in _LIFECYCLE_STEPS), None)
     voided = last is not None and (last["_disposition"] in VOID_DISPOSITIONS
                                    or last["_step"] in VOID_STEPS)
-    recalled = any(e["_disposition"] == "recalled" for e in found)
-    return Status(issued=bool(own), voided=voided, recalled=recalled, serialized=serialized)
+    recalled = any(e["_disposition"] == "recalled" or e["_step"] == "recalling" for e in found)
+    return Status(issued=bool(own), voided=voided, recalled=recalled, serialized=serialized,
+                  owned=owned)
 
 
 def _word(value: str | None) -> str | None:

@@ -1,7 +1,8 @@
 """The consumers' problem reports as the producer and the province see them.
 
-A report names the code it was sent from. It belongs to the organization whose product that
-code is (a GTIN registered in its farm registry) or whose GLN it is; the province sees every
+A report names the code it was sent from. It belongs to the owner of that code
+(:mod:`agritrace.trust`: the organization holding the longest grant covering it, or whose own
+GLN it is), never to whoever registered the GTIN in a farm registry; the province sees every
 report. The producer closes a report with a short answer; the time it took is what the
 province counts (DESIGN: complaints and how fast they were handled).
 """
@@ -15,10 +16,11 @@ from sqlalchemy import ColumnElement, Engine, or_, select, update
 
 from agritrace.errors import NoSuchResourceException, Problem, ValidationException
 from agritrace.farm.registry import Actor
-from agritrace.farm.tables import products
 from agritrace.scans.log import now_us
 from agritrace.scans.tables import tickets
 from agritrace.store.orgs import Organization
+from agritrace.store.tables import org_grants
+from agritrace.trust import GS1, Owners
 
 STATUSES = ("open", "closed")
 MAX_ANSWER = 1000
@@ -58,17 +60,39 @@ def _ticket(row: object) -> Ticket:
     return Ticket(*(getattr(row, name) for name in Ticket.__dataclass_fields__))
 
 
+# Where a GS1 key's company prefix starts in a Digital Link path (after an indicator digit).
+_PREFIX_AT = {"01": 1, "00": 1, "414": 0}
+
+
 def _about(engine: Engine, org: Organization) -> ColumnElement[bool] | None:
     """The condition "the report is about one of ``org``'s codes", or None if it has none.
 
-    Its codes are those under the GTINs it registered, and its GLN.
+    Reports that a grant of ``org`` may cover are read, and kept where ``org`` is the code's
+    owner (a longer grant of another organization wins).
     """
     with engine.connect() as conn:
-        gtins = list(conn.scalars(select(products.c.gtin).where(products.c.org_id == org.id)))
-    prefixes = [f"/01/{gtin}" for gtin in gtins] + ([f"/414/{org.gln}"] if org.gln else [])
-    if not prefixes:
-        return None
-    return or_(*(or_(tickets.c.code == p, tickets.c.code.startswith(p + "/")) for p in prefixes))
+        held = [(kind, value) for kind, value in conn.execute(select(
+            org_grants.c.kind, org_grants.c.value).where(
+            org_grants.c.org_id == org.id, org_grants.c.revoked_us.is_(None)))]
+        if org.gln:
+            held.append(("gln", org.gln))
+        covered = [_covered(kind, value) for kind, value in held]
+        if not covered:
+            return None
+        rows = conn.execute(select(tickets.c.id, tickets.c.code).where(or_(*covered))).all()
+        owners = Owners.load(conn, [GS1 + code.lstrip("/") for _, code in rows])
+    mine = [pk for pk, code in rows if owners.owner(GS1 + code.lstrip("/")) == org.id]
+    return tickets.c.id.in_(mine) if mine else None
+
+
+def _covered(kind: str, value: str) -> ColumnElement[bool]:
+    """Reports whose code a grant (kind, value) may cover."""
+    if kind == "gtin":
+        return or_(tickets.c.code == f"/01/{value}", tickets.c.code.startswith(f"/01/{value}/"))
+    if kind == "gln":
+        return or_(tickets.c.code == f"/414/{value}", tickets.c.code.startswith(f"/414/{value}/"))
+    return or_(*(tickets.c.code.like(f"/{ai}/{'_' * skip}{value}%")
+                 for ai, skip in _PREFIX_AT.items()))
 
 
 def _filter(engine: Engine, org: Organization | None, status: str | None) -> list[Ticket]:

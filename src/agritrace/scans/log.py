@@ -38,97 +38,151 @@ def coarse(value: float | None, limit: float) -> float | None:
 
 
 def new_scan(lat: float | None = None, lon: float | None = None,
-             at_us: int | None = None) -> Scan:
+             at_us: int | None = None, device: str = "") -> Scan:
     """A scan happening now (or at ``at_us``), its location coarse, or none if half given."""
     lat, lon = coarse(lat, 90), coarse(lon, 180)
     if lat is None or lon is None:
         lat = lon = None
-    return Scan(at_us or now_us(), lat, lon)
+    return Scan(at_us or now_us(), lat, lon, device)
 
+
+@dataclass(frozen=True)
+class Visit:
+    """Who scans, as far as the scan log keeps it: a device (the digest of a random first-party
+    cookie) and a client (a salted digest of the client address), never more."""
+
+    device: str
+    client: str
+    user_agent: str = ""
+
+
+def device_key(cookie: str) -> str:
+    """What the log keeps of a device cookie: a digest, so the log cannot replay it."""
+    return hashlib.sha256(cookie.encode()).hexdigest()[:32]
+
+
+DAY_US = 24 * 3600 * 1_000_000
+_HOUR_US = 3600 * 1_000_000
 
 # Fixed statements, run through the driver: the consumer page runs them on every request.
-_INSERT = "INSERT INTO scans (code, scanned_us, lat, lon, user_agent) VALUES (?, ?, ?, ?, ?)"
-# All three are served by the index ix_scans_code_scanned_us, whatever the code's scan count.
-_NEWEST = "SELECT scanned_us, lat, lon FROM scans WHERE code = ? ORDER BY scanned_us DESC LIMIT ?"
+_COLUMNS = "code, scanned_us, lat, lon, user_agent, device, client"
+_INSERT = f"INSERT INTO scans ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+# Whether a scan is logged: this device's first of the code within a day, the client's first few
+# of the code within a day, and the client within its hourly allowance. Served by the indexes
+# on (code, scanned_us) and (client, scanned_us); the hourly count stops at the allowance.
+_ROOM = ("NOT EXISTS (SELECT 1 FROM scans WHERE code = ? AND device = ? AND scanned_us >= ?) "
+         "AND (SELECT count(*) FROM scans WHERE code = ? AND client = ? AND scanned_us >= ?) < ? "
+         "AND (SELECT count(*) FROM (SELECT 1 FROM scans WHERE client = ? AND scanned_us >= ? "
+         "LIMIT ?) h) < ?")
+_CHECK = f"SELECT CASE WHEN {_ROOM} THEN 1 ELSE 0 END"
+_INSERT_IF_ROOM = f"INSERT INTO scans ({_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ? WHERE {_ROOM}"
+# All of these are served by the index ix_scans_code_scanned_us, whatever the code's scan count.
+_NEWEST = ("SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? "
+           "ORDER BY scanned_us DESC LIMIT ?")
 _COUNT = "SELECT count(*) FROM scans WHERE code = ?"
-_FIRST = "SELECT scanned_us, lat, lon FROM scans WHERE code = ? ORDER BY scanned_us LIMIT 1"
-# PostgreSQL logs the scan and reads the ones before it in one round trip: the query of a
-# statement does not see the rows its WITH clause inserts.
-_INSERT_AND_NEWEST = f"WITH logged AS ({_INSERT}) {_NEWEST}"
-# The same WITH clause in front of another statement, whose query then reads ``newest``.
-_LOGGED_AND_NEWEST = f"WITH logged AS ({_INSERT}), newest AS ({_NEWEST}) "
+_FIRST = ("SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? "
+          "ORDER BY scanned_us LIMIT 1")
+# Distinct devices and places of a much-scanned code, each counted up to a bound.
+_SPREAD = ("SELECT (SELECT count(*) FROM (SELECT DISTINCT device FROM scans WHERE code = ? "
+           "LIMIT ?) d), (SELECT count(*) FROM (SELECT DISTINCT lat, lon FROM scans "
+           "WHERE code = ? AND lat IS NOT NULL LIMIT ?) p)")
+# PostgreSQL logs the scan (if there is room) in the statement that reads the newest before it
+# (the query of a statement does not see the rows its WITH clause inserts); ``logged`` tells.
+_LOGGED_AND_NEWEST = (f"WITH logged AS ({_INSERT_IF_ROOM} RETURNING scanned_us), "
+                      f"newest AS ({_NEWEST}) ")
+
+
+def _room_params(code: str, scan: Scan, visit: Visit, policy: Policy) -> tuple[Any, ...]:
+    day, hour = scan.scanned_us - DAY_US, scan.scanned_us - _HOUR_US
+    return (code, visit.device, day, code, visit.client, day, policy.devices_per_client,
+            visit.client, hour, policy.per_client_hour, policy.per_client_hour)
+
+
+def _row(code: str, scan: Scan, visit: Visit) -> tuple[Any, ...]:
+    return (code, scan.scanned_us, scan.lat, scan.lon, visit.user_agent[:200], visit.device,
+            visit.client)
 
 
 @dataclass(frozen=True)
 class Unlogged:
     """A scan that another statement logs on PostgreSQL: one round trip fewer for the page.
 
-    :attr:`sql` goes in front of that statement, :attr:`params` in front of its parameters,
-    and its query reads the newest scans before this one from ``newest`` (scanned_us, lat, lon).
+    :attr:`sql` goes in front of that statement, :attr:`params` in front of its parameters;
+    its query reads the newest scans before this one from ``newest`` (scanned_us, lat, lon,
+    device) and whether this one was logged from ``logged`` (a row if it was).
     """
 
     code: str
     scan: Scan
-    user_agent: str
-    window: int
+    visit: Visit
+    policy: Policy
     sql = _LOGGED_AND_NEWEST
 
     @property
     def params(self) -> tuple[Any, ...]:
-        scan = self.scan
-        return (self.code, scan.scanned_us, scan.lat, scan.lon, self.user_agent[:200],
-                self.code, self.window)
+        return (*_row(self.code, self.scan, self.visit),
+                *_room_params(self.code, self.scan, self.visit, self.policy),
+                self.code, self.policy.window)
 
 
 async def logged(raw: AsyncRaw, unlogged: Unlogged, newest: list[tuple[Any, ...]],
-                 policy: Policy) -> History:
-    """The history of a scan that a statement logged, from the ``newest`` it read (any order)."""
+                 stored: bool) -> History:
+    """The history of a scan that a statement logged (``stored``: there was room), from the
+    ``newest`` scans before it that the statement read (any order)."""
     newest = sorted(newest, key=lambda row: row[0], reverse=True)
-    return (await _history(raw, unlogged.code, newest, policy, True)).plus(unlogged.scan,
-                                                                           policy.window)
+    policy = unlogged.policy
+    history = await _history(raw, unlogged.code, newest, policy, stored)
+    return history.plus(unlogged.scan, policy.window) if stored else history
 
 
 # A visitor who shares a location once the page is open: it goes on the scan that page logged
-# (same code, same browser, a few minutes ago, no location yet) rather than counting a second.
+# (same code, same device, a few minutes ago, no location yet) rather than counting a second.
 _LOCATE = ("UPDATE scans SET lat = ?, lon = ? WHERE id = (SELECT id FROM scans WHERE code = ? "
-           "AND user_agent = ? AND lat IS NULL AND scanned_us >= ? "
+           "AND device = ? AND lat IS NULL AND scanned_us >= ? "
            "ORDER BY scanned_us DESC LIMIT 1) RETURNING id")
 LOCATE_WITHIN_US = 10 * 60 * 1_000_000
 
 
-async def record_scan(raw: AsyncRaw, code: str, scan: Scan, user_agent: str, policy: Policy, *,
+async def record_scan(raw: AsyncRaw, code: str, scan: Scan, visit: Visit, policy: Policy, *,
                       locating: bool = False) -> History:
-    """Log ``scan`` of ``code`` (committed at once on the autocommitting ``raw``) and return the
-    history with it: its count, the first scan and the newest ``policy.window`` scans.
+    """Log ``scan`` of ``code`` if there is room for it (see :class:`Policy`; committed at once
+    on the autocommitting ``raw``) and return the history with it: its count, devices and
+    places, the first scan and the newest ``policy.window`` scans.
 
-    One statement while the code has fewer scans than the window (the newest are then all of
+    Two statements while the code has fewer scans than the window (the newest are then all of
     them), a few more past it; never a read of every scan of a much-scanned code. ``locating``:
     the visitor shares the location of a scan just made, which gets it instead of a new row.
     """
     if locating and scan.lat is not None and await raw.rows_unless_locked(_LOCATE, (
-            scan.lat, scan.lon, code, user_agent[:200], scan.scanned_us - LOCATE_WITHIN_US),
+            scan.lat, scan.lon, code, visit.device, scan.scanned_us - LOCATE_WITHIN_US),
             _Waiting.WAIT_MS):
         return await _history(raw, code, await raw.rows(_NEWEST, (code, policy.window)),
                               policy, False)
-    row = (code, scan.scanned_us, scan.lat, scan.lon, user_agent[:200])
-    stored = True
-    if raw.postgres:
-        before = await raw.rows(_INSERT_AND_NEWEST, (*row, code, policy.window))
-    else:
-        before = await raw.rows(_NEWEST, (code, policy.window))
+    room = (await raw.rows(_CHECK, _room_params(code, scan, visit, policy)))[0][0] == 1
+    before = await raw.rows(_NEWEST, (code, policy.window))
+    stored = False
+    if room and raw.postgres:
+        stored = bool(await raw.rows(_INSERT + " RETURNING id", _row(code, scan, visit)))
+    elif room:
         waiting = _WAITING.get(raw.database) or _WAITING.setdefault(raw.database, _Waiting())
-        stored = await waiting.write(raw, row)
-    return (await _history(raw, code, before, policy, stored)).plus(scan, policy.window)
+        stored = await waiting.write(raw, _row(code, scan, visit))
+    history = await _history(raw, code, before, policy, stored)
+    return history.plus(scan, policy.window) if room else history
 
 
 async def _history(raw: AsyncRaw, code: str, newest_rows: list[tuple[Any, ...]],
                    policy: Policy, stored: bool) -> History:
-    """The history from the newest scans read; count and first read only past the window."""
+    """The history from the newest scans read; the rest read only past the window."""
     newest = [Scan(*r) for r in reversed(newest_rows)]
     if len(newest) < policy.window:
-        return History(len(newest), newest[0] if newest else None, tuple(newest))
+        return History.of(newest)
     count = (await raw.rows(_COUNT, (code,)))[0][0] - stored  # read after the insert
-    return History(int(count), Scan(*(await raw.rows(_FIRST, (code,)))[0]), tuple(newest))
+    first = Scan(*(await raw.rows(_FIRST, (code,)))[0])
+    devices, places = (await raw.rows(_SPREAD, (code, policy.max_devices + 1, code,
+                                                policy.max_places + 1)))[0]
+    # The devices and places read after the insert may hold the new scan's: the verdict then
+    # counts it once more, which only matters at the threshold.
+    return History(int(count), first, tuple(newest), int(devices) - stored, int(places))
 
 
 class _Waiting:

@@ -43,9 +43,12 @@ _REGISTRY = (
 
 
 # A scan logged by the same statement (the page's last on PostgreSQL): the newest scans before
-# it come back as rows tagged 'scan', scanned_us in the id column.
-_SCANS = ("SELECT 'scan', CAST(lat AS TEXT), CAST(lon AS TEXT), NULL, NULL, NULL, NULL, NULL, "
-          "NULL, NULL, NULL, scanned_us, NULL FROM newest UNION ALL ")
+# it come back as rows tagged 'scan' (scanned_us in the id column), and a row tagged 'logged'
+# if there was room to log it.
+_SCANS = ("SELECT 'scan', CAST(lat AS TEXT), CAST(lon AS TEXT), device, NULL, NULL, NULL, NULL, "
+          "NULL, NULL, NULL, scanned_us, NULL FROM newest UNION ALL "
+          "SELECT 'logged', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+          "scanned_us, NULL FROM logged UNION ALL ")
 
 
 @lru_cache(maxsize=64)
@@ -60,7 +63,8 @@ def _registry_sql(plots: int, scan: bool) -> str:
 async def enrich(raw: AsyncRaw, facts: dict[str, Any], today: date,
                  scan: Unlogged | None = None) -> list[tuple[Any, ...]]:
     """Fill ``facts`` (as :func:`agritrace.scans.facts.gather` builds them) from the registry;
-    log ``scan`` in the same statement, if given, and return the newest scans before it."""
+    log ``scan`` in the same statement, if given, and return the newest scans before it (and a
+    row ``("logged",)`` if it was logged)."""
     gtin, producer = facts["gtin"] or "", facts["producer"] or ""
     origins = {origin["plot"]: origin for origin in facts["origins"]}
     plots = list(origins) or [""]
@@ -79,8 +83,11 @@ async def enrich(raw: AsyncRaw, facts: dict[str, Any], today: date,
         elif tag == "certificate":
             certificates.append((row[4], -pk, row))
         elif tag == "scan":
-            lat, lon = row[:2]
-            newest.append((pk, float(lat) if lat else None, float(lon) if lon else None))
+            lat, lon, device = row[:3]
+            newest.append((pk, float(lat) if lat else None, float(lon) if lon else None,
+                           device))
+        elif tag == "logged":
+            newest.append(("logged",))
     # Newest validity first, then in the order registered.
     _add_certificates(facts["certificates"], [row for *_, row in sorted(certificates,
                                                                          reverse=True)], today)

@@ -6,8 +6,10 @@ from sqlalchemy import BigInteger, Column, Float, Index, String, Table, Text
 
 from agritrace.store.tables import BigId, metadata
 
-# One row per consumer page view of a code. No personal data: the coarse location is rounded to
-# about 10 km before it is stored, and the user agent is truncated.
+# One row per device, code and day (a reload or a language switch is no new scan). No personal
+# data: the coarse location is rounded to about 10 km before it is stored, the user agent is
+# truncated, the device is a digest of a random first-party cookie and the client a salted
+# digest of its address (migration 0008a), kept to count devices and to rate-limit.
 scans = Table(
     "scans",
     metadata,
@@ -17,7 +19,10 @@ scans = Table(
     Column("lat", Float, nullable=True),
     Column("lon", Float, nullable=True),
     Column("user_agent", String(200), nullable=False, server_default=""),
+    Column("device", String(32), nullable=False, server_default=""),
+    Column("client", String(64), nullable=False, server_default=""),
     Index("ix_scans_code_scanned_us", "code", "scanned_us"),
+    Index("ix_scans_client_scanned_us", "client", "scanned_us"),
 )
 
 # A consumer's report about a code, for the producer and the province. ``client_key`` is a

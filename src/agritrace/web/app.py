@@ -11,7 +11,7 @@ from agritrace.scans.log import TicketPolicy
 from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
-from agritrace.web import problems, reports_routes
+from agritrace.web import headers, problems, reports_routes
 from agritrace.web.api import epcis, farm, market, stamps, trace
 from agritrace.web.pages import farm as farm_pages
 from agritrace.web.pages import catalogue, resolver
@@ -29,10 +29,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
-    app.state.scan_policy = Policy(max_scans=settings.scan_max_scans,
-                                   max_speed_kmh=settings.scan_max_speed_kmh)
+    app.state.scan_policy = Policy(
+        max_devices=settings.scan_max_devices, max_places=settings.scan_max_places,
+        max_speed_kmh=settings.scan_max_speed_kmh,
+        devices_per_client=settings.scan_devices_per_client,
+        per_client_hour=settings.scan_per_client_hour)
     app.state.ticket_policy = TicketPolicy(per_window=settings.report_per_hour, window_s=3600)
     problems.install(app)
+    headers.install(app)
     # First: consumer scans are most of the traffic, and routes are tried in order.
     app.include_router(resolver.router)
     app.include_router(epcis.router)

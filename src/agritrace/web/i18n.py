@@ -75,10 +75,23 @@ CONSUMER_TEXTS: dict[str, dict[str, str]] = {
                        "en": "This code was issued by the producer and is active."},
     "reason_voided": {"vi": "Tem này đã bị hủy: có thể là tem giả hoặc tem tái sử dụng.",
                       "en": "This stamp was voided: it may be fake or reused."},
-    "reason_too_many": {"vi": "Tem này đã được quét quá nhiều lần ({count} lần): có thể bị "
-                              "sao chép.",
-                        "en": "This stamp has been scanned too many times ({count}): it may "
-                              "have been copied."},
+    "reason_too_many": {"vi": "Tem này đã được quét bởi quá nhiều thiết bị khác nhau ({count} "
+                              "thiết bị): có thể bị sao chép.",
+                        "en": "This stamp has been scanned by too many different devices "
+                              "({count}): it may have been copied."},
+    "reason_places": {"vi": "Tem này đã được quét ở quá nhiều nơi khác nhau ({places} nơi): "
+                            "có thể bị sao chép.",
+                      "en": "This stamp has been scanned in too many different places "
+                            "({places}): it may have been copied."},
+    "verdict_unverified": {"vi": "Chưa xác minh nhà sản xuất", "en": "Producer not verified"},
+    "reason_unverified": {"vi": "Mã này có trong hệ thống, nhưng mã doanh nghiệp GS1 của nó chưa "
+                                "được cấp cho tổ chức nào ở đây: không ai bảo đảm đây là hàng "
+                                "chính hãng.",
+                          "en": "This code is in our records, but its GS1 company prefix is held "
+                                "by no organization here: nobody vouches that the product is "
+                                "genuine."},
+    "others_not_shown": {"vi": "{count} ghi nhận của các bên khác không được hiển thị.",
+                         "en": "{count} observations by other parties are not shown."},
     "reason_travel": {"vi": "Tem này được quét ở những nơi quá xa nhau trong thời gian quá "
                             "ngắn: có thể bị sao chép.",
                       "en": "This stamp was scanned in places too far apart for the time "

@@ -39,8 +39,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     # The settings (database, base URL) come from the AGRITRACE_* environment, as for serve.
+    # proxy_headers off: X-Forwarded-For is read by the app, from AGRITRACE_TRUSTED_PROXIES only.
     uvicorn.run("agritrace.web.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, http=NoDelayHTTP, log_level="warning", access_log=False)
+                workers=args.workers, http=NoDelayHTTP, log_level="warning", access_log=False,
+                proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -34,6 +35,7 @@ from agritrace.scans import log
 from agritrace.scans.facts import answer
 from agritrace.scans.verdict import Policy, Scan
 from agritrace.web import i18n
+from agritrace.web.headers import request_client
 from agritrace.web.pages.plot_svg import PlotDrawing, plot_drawing
 from agritrace.web.problems import problem_response
 
@@ -139,27 +141,54 @@ def _policy(request: Request) -> Policy:
 
 
 async def _facts(request: Request, link: DigitalLink, scan: Scan | None = None,
-                 locating: bool = False) -> dict[str, Any]:
+                 visit: log.Visit | None = None, locating: bool = False) -> dict[str, Any]:
     return await answer(request.app.state.engine, link, _policy(request),
-                        request.app.state.settings.base_url, scan,
-                        request.headers.get("user-agent", ""), locating=locating)
+                        request.app.state.settings.base_url, scan, visit, locating=locating)
+
+
+# The device cookie: a random id, first-party, sent to this site only, never read by scripts.
+DEVICE_COOKIE = "agt_device"
+_DEVICE_MAX_AGE = 400 * 24 * 3600  # what browsers allow at most
+_DEVICE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _client_key(request: Request) -> str:
+    return log.client_key(request_client(request), request.app.state.settings.base_url)
+
+
+def _visit(request: Request) -> tuple[log.Visit, str | None]:
+    """Who scans, and the device cookie to set if the visitor has none yet."""
+    cookie = request.cookies.get(DEVICE_COOKIE, "")
+    new = None if _DEVICE_ID.fullmatch(cookie) else secrets.token_urlsafe(16)
+    visit = log.Visit(log.device_key(new or cookie), _client_key(request),
+                      request.headers.get("user-agent", ""))
+    return visit, new
+
+
+def _with_device(request: Request, response: Response, new: str | None) -> Response:
+    if new is not None:
+        response.set_cookie(DEVICE_COOKIE, new, max_age=_DEVICE_MAX_AGE, httponly=True,
+                            samesite="lax", secure=request.url.scheme == "https")
+    return response
 
 
 async def _page(request: Request, link: DigitalLink) -> Response:
+    visit, new_device = _visit(request)
     scan = log.new_scan(_float(request.query_params.get("lat")),
-                        _float(request.query_params.get("lon")))
+                        _float(request.query_params.get("lon")), device=visit.device)
     # ?located=1: the page's own script sends the location the visitor chose to share.
     located = request.query_params.get("located") == "1" and scan.lat is not None
-    facts = await _facts(request, link, scan, located)
+    facts = await _facts(request, link, scan, visit, located)
     t = i18n.Translator(i18n.language(request))
     if facts["verdict"].kind == "unknown":
-        return render(request, "message.html", 404, title=t("unknown_title"), tone="unknown",
-                      text=t("unknown_text", code=link.element_string()), back=None,
-                      show_form=True, code=link.path)
+        return _with_device(request, render(
+            request, "message.html", 404, title=t("unknown_title"), tone="unknown",
+            text=t("unknown_text", code=link.element_string()), back=None, show_form=True,
+            code=link.path), new_device)
     response = render(request, "product.html", located=located, **_page_context(facts, t))
     response.headers["Link"] = f'<{facts["uri"]}?linkType=all>; rel="linkset"; type="{LINKSET}"'
     response.headers["Cache-Control"] = "no-store"
-    return response
+    return _with_device(request, response, new_device)
 
 
 def _page_context(facts: dict[str, Any], t: i18n.Translator) -> dict[str, Any]:
@@ -273,8 +302,7 @@ async def report(request: Request) -> Response:
         return _report_page(request, 413, t("report_invalid", detail=f"> {MAX_REPORT_BYTES} B"))
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     code = form.get("code", "")[:300]
-    settings = request.app.state.settings
-    key = log.client_key(request.client.host if request.client else "", settings.base_url)
+    key = _client_key(request)
     try:
         number = log.open_ticket(request.app.state.engine, code, form.get("kind", ""),
                                  form.get("message", ""), form.get("contact", ""), key,
