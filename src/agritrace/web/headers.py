@@ -95,6 +95,9 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
                 present = {name.lower() for name, _ in headers}
+                if b"content-security-policy" in present:
+                    # The route's own policy decides who may frame it (frame-ancestors).
+                    present.add(b"x-frame-options")
                 headers += [(name, value) for name, value in extra if name not in present]
                 message = {**message, "headers": headers}
             await send(message)
