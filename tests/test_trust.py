@@ -120,3 +120,38 @@ def test_an_event_is_read_by_its_capturer_and_by_the_parties_it_names(engine: En
             viewer = Viewer(org.id, Owners.load(conn, [RETAILER_PARTY]))
             assert may_read(viewer, owner.id, [RETAILER_PARTY]) is expected
             assert may_read(viewer, owner.id, []) is (org is owner)
+
+
+def test_a_regulator_reads_what_lies_in_its_area(engine: Engine) -> None:
+    from agritrace.farm.places import add_place
+    from agritrace.farm.profiles import set_profile
+    from agritrace.farm.registry import org_actor
+    from agritrace.province.areas import check_area, make_regulator
+    from agritrace.trust import viewer_for
+
+    highland = create_organization(engine, "HTX Mường Ảng")
+    delta = create_organization(engine, "HTX Lúa Tân Hồng")
+    province = create_organization(engine, "Sở NN&MT Điện Biên")
+    commune = create_organization(engine, "UBND xã Ẳng Nưa")
+    southern = create_organization(engine, "Sở NN&MT Đồng Tháp")
+    set_profile(engine, org_actor(highland), {"province": "Điện Biên"})
+    plot = add_place(engine, org_actor(highland), {"name": "Nương A", "crop": "coffee",
+                                                   "area_ha": 1.0, "province": "tỉnh Điện Biên",
+                                                   "commune": "xã Ẳng Nưa"}).place
+    paddy = add_place(engine, org_actor(delta), {"name": "Ruộng 1", "crop": "rice",
+                                                 "area_ha": 2.0, "province": "Tiền Giang"}).place
+    make_regulator(engine, province, check_area("Điện Biên"), "operator")
+    make_regulator(engine, commune, check_area("Điện Biên", "Ẳng Nưa"), "operator")
+    make_regulator(engine, southern, check_area("Đồng Tháp"), "operator")
+    with pytest.raises(ValidationException):
+        check_area("Atlantis")
+    with engine.connect() as conn:
+        officer = viewer_for(conn, province.id)
+        local = viewer_for(conn, commune.id)
+        south = viewer_for(conn, southern.id)
+        ordinary = viewer_for(conn, highland.id)
+    assert may_read(officer, highland.id, []) and not may_read(officer, delta.id, [])
+    assert may_read(local, delta.id, [], [plot.uri])  # an event at a place of its commune
+    assert may_read(local, highland.id, []) and not may_read(local, delta.id, [], [paddy.uri])
+    assert may_read(south, delta.id, [])  # Tiền Giang is part of Đồng Tháp since 1/7/2025
+    assert ordinary.reach is None and not may_read(ordinary, delta.id, [], [paddy.uri])

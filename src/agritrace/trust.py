@@ -21,7 +21,9 @@ custody: one that a believed event named as destination (:meth:`Custody.follow`)
 
 **Reading.** An organization reads its own events in full, and another's event only where that
 event names it as source, destination or owning party: one step back and one step forward, as
-Circular 17/2021 and FSMA 204 ask (:func:`may_read`).
+Circular 17/2021 and FSMA 204 ask (:func:`may_read`). A regulator (a province's or a commune's
+officers, :mod:`agritrace.province.areas`) also reads every event of the organizations and at
+the places registered in its area (:class:`Reach`).
 
 >>> key_of("https://id.gs1.org/01/08931234000356/21/X1")
 ('01', '08931234000356')
@@ -237,26 +239,61 @@ def party_candidates(destinations: Iterable[str]) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """What a regulator reads beyond its own: every event captured by an organization registered
+    in its area, and every event at a place registered there."""
+
+    orgs: frozenset[int]
+    places: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Viewer:
-    """Who reads: an organization (by id, with its GLNs and the prefixes it holds)."""
+    """Who reads: an organization (by id, with its GLNs and the prefixes it holds), and for a
+    regulator what its area holds."""
 
     org_id: int
     owners: Owners = field(default_factory=Owners)
+    reach: Reach | None = None
 
     def named(self, value: str) -> bool:
         """True when ``value`` (a party or place) belongs to the viewer."""
         return self.owners.owner(value) == self.org_id
 
 
-def may_read(viewer: Viewer, org_id: int, parties: Iterable[str]) -> bool:
-    """An event captured by ``org_id`` naming ``parties`` (source, destination, owning party) is
-    readable in full by ``viewer`` when it is the viewer's own, or it names the viewer."""
-    return org_id == viewer.org_id or any(viewer.named(p) for p in parties)
+def may_read(viewer: Viewer, org_id: int, parties: Iterable[str],
+             places: Iterable[str] = ()) -> bool:
+    """An event captured by ``org_id`` naming ``parties`` (source, destination, owning party) at
+    ``places`` (read point, business location) is readable in full by ``viewer`` when it is the
+    viewer's own, it names the viewer, or it lies in the viewer's area (a regulator)."""
+    if org_id == viewer.org_id:
+        return True
+    reach = viewer.reach
+    if reach is not None and (org_id in reach.orgs or any(p in reach.places for p in places)):
+        return True
+    return any(viewer.named(p) for p in parties)
+
+
+def reach_of(conn: Connection, org_id: int) -> Reach | None:
+    """The organizations and places in the area ``org_id`` oversees; None for a non-regulator."""
+    from agritrace.farm.tables import places, profiles
+    from agritrace.province.areas import area_of
+
+    area = area_of(conn, org_id)
+    if area is None:
+        return None
+    orgs = {o for o, province in conn.execute(select(profiles.c.org_id, profiles.c.province))
+            if not area.commune and area.holds(province)}
+    held = [(uri, o) for uri, o, province, commune in conn.execute(select(
+        places.c.uri, places.c.org_id, places.c.province, places.c.commune))
+        if area.holds(province, commune)]
+    return Reach(frozenset(orgs | {o for _, o in held}), frozenset(uri for uri, _ in held))
 
 
 def viewer_for(conn: Connection, org_id: int, parties: Iterable[str] = ()) -> Viewer:
-    """A viewer able to recognise its own among ``parties`` (load once per answer)."""
-    return Viewer(org_id, Owners.load(conn, parties))
+    """A viewer able to recognise its own among ``parties``, with a regulator's reach (load once
+    per answer)."""
+    return Viewer(org_id, Owners.load(conn, parties), reach_of(conn, org_id))
 
 
 def owns(conn: Connection, org_id: int, identifier: str) -> bool:

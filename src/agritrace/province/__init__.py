@@ -1,0 +1,1 @@
+"""The province's desk: administrative areas, officers, indicators and open data."""
