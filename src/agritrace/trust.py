@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 from sqlalchemy import Connection, and_, select, tuple_
 
@@ -86,9 +87,16 @@ def key_of(identifier: str) -> tuple[str, str] | None:
 
 def grant_candidates(identifier: str) -> list[tuple[str, str]]:
     """The (kind, value) grants that could cover ``identifier``, most specific first."""
+    return list(_grant_candidates(identifier))
+
+
+# Remembered: a consumer page asks for a code's candidates several times (its grants, its
+# speakers, its custody), and a lot, a place or a party comes back on every page of its packs.
+@lru_cache(maxsize=16384)
+def _grant_candidates(identifier: str) -> tuple[tuple[str, str], ...]:
     key = key_of(identifier)
     if key is None:
-        return []
+        return ()
     ai, value = key
     candidates: list[tuple[str, str]] = []
     if ai == "01":
@@ -98,7 +106,7 @@ def grant_candidates(identifier: str) -> list[tuple[str, str]]:
     digits = value[1:] if ai in _LEADING_DIGIT else value
     candidates.extend(("prefix", digits[:n]) for n in reversed(PREFIX_LENGTHS)
                       if n <= len(digits) and digits[:n].isdigit())
-    return candidates
+    return tuple(candidates)
 
 
 class TokenRole(StrEnum):

@@ -12,8 +12,9 @@ transactions (no ``quantity``, ``bizTransactionList``, ``sourceList`` or ``desti
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -219,6 +220,7 @@ def _believable(event: dict[str, Any], named: set[tuple[str, str]], values: set[
     """Note on ``event`` what :func:`_believed` weighs (what it names and claims, where it
     sends custody, where it leads) and return where it leads."""
     ilmd = event.get("ilmd")
+    event["_named"] = values
     event["_values"] = values | {p for p in (row.biz_location, row.read_point) if p}
     event["_claims"] = claims(event.get("type", ""), event.get("action"), row.biz_step,
                               row.disposition, bool(ilmd), named)
@@ -249,7 +251,8 @@ def _believed(found: list[dict[str, Any]], start: set[str], owners: Owners, unit
     after that (a recall of it or of a lot it was made from) still count. A code no organization
     holds is spoken for by whoever made claims about it, and its verdict says so.
     """
-    speakers = frozenset().union(*(owners.speakers(code) for code in start))
+    speakers_of = _Memo(owners.speakers)
+    speakers = frozenset().union(*(speakers_of(code) for code in start))
     owned = bool(speakers)
     if not owned:
         speakers = frozenset(e["_org"] for e in found if e["_claims"] & start)
@@ -260,7 +263,7 @@ def _believed(found: list[dict[str, Any]], start: set[str], owners: Owners, unit
         grew = False
         for event in found:
             if (event["_pk"] in believed or not event["_values"] & reached
-                    or not _credible(event, owners, custody, reached)):
+                    or not _credible(event, speakers_of, custody, reached)):
                 continue
             believed.add(event["_pk"])
             reached |= event["_next"]
@@ -274,21 +277,37 @@ def _believed(found: list[dict[str, Any]], start: set[str], owners: Owners, unit
     return _Trusted(events, len(found) - len(believed), owned)
 
 
-def _credible(event: dict[str, Any], owners: Owners, custody: Custody, reached: set[str]
+class _Memo(dict[str, frozenset[int]]):
+    """A code's speakers, asked once per page (each asks for its grant candidates)."""
+
+    def __init__(self, speakers: Callable[[str], frozenset[int]]) -> None:
+        super().__init__()
+        self._speakers = speakers
+
+    def __missing__(self, code: str) -> frozenset[int]:
+        found = self[code] = self._speakers(code)
+        return found
+
+    def __call__(self, code: str) -> frozenset[int]:
+        return self[code]
+
+
+def _credible(event: dict[str, Any], speakers_of: _Memo, custody: Custody, reached: set[str]
               ) -> bool:
     org = event["_org"]
     claimed = event["_claims"] & reached
     if claimed:
-        return all(org in (owners.speakers(code) or custody.admitted) for code in claimed)
+        return all(org in (speakers_of(code) or custody.admitted) for code in claimed)
     return custody.believes(org, False) or any(
-        org in owners.speakers(code) for code in event["_values"] & reached)
+        org in speakers_of(code) for code in event["_values"] & reached)
 
 
 def _codes(found: list[dict[str, Any]], start: set[str]) -> set[tuple[str, str]]:
-    """The grants that may cover a code or a receiving party of the events found."""
+    """The grants that may cover a code or a receiving party of the events found (places
+    matter only where a place was scanned: it is then in ``start``)."""
     codes = set(start)
     for event in found:
-        codes |= event["_values"]
+        codes |= event["_named"]
         codes.update(value for value, _ in event["_dest"])
     return {candidate for code in codes for candidate in grant_candidates(code)}
 
@@ -302,7 +321,27 @@ _OWNERS = ("SELECT 'g', kind, value, org_id FROM org_grants WHERE revoked_us IS 
            "WHERE revoked_us IS NULL AND {v2} UNION SELECT id FROM organizations WHERE {g2})")
 
 
+# Grants change by an operator's command, rarely; every pack of a product asks for the same
+# ones (a serial's candidates are its GTIN's). Kept a few seconds per process and database.
+_OWNERS_TTL_S = 5.0
+_OWNERS_KEPT = 1024
+_owners_seen: dict[tuple[str, frozenset[tuple[str, str]]], tuple[float, Owners]] = {}
+
+
 async def _owners(raw: AsyncRaw, wanted: set[tuple[str, str]]) -> Owners:
+    key = (raw.database, frozenset(wanted))
+    seen = _owners_seen.get(key)
+    now = time.monotonic()
+    if seen is not None and seen[0] > now:
+        return seen[1]
+    owners = await _load_owners(raw, wanted)
+    if len(_owners_seen) >= _OWNERS_KEPT:
+        _owners_seen.clear()
+    _owners_seen[key] = (now + _OWNERS_TTL_S, owners)
+    return owners
+
+
+async def _load_owners(raw: AsyncRaw, wanted: set[tuple[str, str]]) -> Owners:
     if not wanted:
         return Owners()
     values = {value for _, value in wanted}

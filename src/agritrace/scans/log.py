@@ -74,7 +74,6 @@ _ROOM = ("NOT EXISTS (SELECT 1 FROM scans WHERE code = ? AND device = ? AND scan
          "AND (SELECT count(*) FROM scans WHERE code = ? AND client = ? AND scanned_us >= ?) < ? "
          "AND (SELECT count(*) FROM (SELECT 1 FROM scans WHERE client = ? AND scanned_us >= ? "
          "LIMIT ?) h) < ?")
-_CHECK = f"SELECT CASE WHEN {_ROOM} THEN 1 ELSE 0 END"
 _INSERT_IF_ROOM = f"INSERT INTO scans ({_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ? WHERE {_ROOM}"
 # All of these are served by the index ix_scans_code_scanned_us, whatever the code's scan count.
 _NEWEST = ("SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? "
@@ -86,6 +85,10 @@ _FIRST = ("SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? "
 _SPREAD = ("SELECT (SELECT count(*) FROM (SELECT DISTINCT device FROM scans WHERE code = ? "
            "LIMIT ?) d), (SELECT count(*) FROM (SELECT DISTINCT lat, lon FROM scans "
            "WHERE code = ? AND lat IS NOT NULL LIMIT ?) p)")
+# The newest scans and whether there is room for one more, in one statement: rows tagged 'n'
+# (a scan) and one tagged 'r' (1 if there is room).
+_NEWEST_AND_ROOM = (f"SELECT 'n', scanned_us, lat, lon, device FROM ({_NEWEST}) n UNION ALL "
+                    f"SELECT 'r', CASE WHEN {_ROOM} THEN 1 ELSE 0 END, NULL, NULL, NULL")
 # PostgreSQL logs the scan (if there is room) in the statement that reads the newest before it
 # (the query of a statement does not see the rows its WITH clause inserts); ``logged`` tells.
 _LOGGED_AND_NEWEST = (f"WITH logged AS ({_INSERT_IF_ROOM} RETURNING scanned_us), "
@@ -158,8 +161,11 @@ async def record_scan(raw: AsyncRaw, code: str, scan: Scan, visit: Visit, policy
             _Waiting.WAIT_MS):
         return await _history(raw, code, await raw.rows(_NEWEST, (code, policy.window)),
                               policy, False)
-    room = (await raw.rows(_CHECK, _room_params(code, scan, visit, policy)))[0][0] == 1
-    before = await raw.rows(_NEWEST, (code, policy.window))
+    rows = await raw.rows(_NEWEST_AND_ROOM, (code, policy.window,
+                                             *_room_params(code, scan, visit, policy)))
+    room = any(tag == "r" and value == 1 for tag, value, *_ in rows)
+    before = sorted((tuple(r[1:]) for r in rows if r[0] == "n"), key=lambda r: r[0],
+                    reverse=True)
     stored = False
     if room and raw.postgres:
         stored = bool(await raw.rows(_INSERT + " RETURNING id", _row(code, scan, visit)))

@@ -23,7 +23,6 @@ import base64
 import hashlib
 import ipaddress
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -118,7 +117,8 @@ def parse_proxies(text: str) -> tuple[Network, ...]:
                  for part in re.split(r"[,\s]+", text.strip()) if part)
 
 
-def _trusted(address: str, proxies: Iterable[Network]) -> bool:
+@lru_cache(maxsize=4096)  # a proxy's address comes back with every request it forwards
+def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
