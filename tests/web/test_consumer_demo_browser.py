@@ -13,6 +13,7 @@ from agritrace.scans.tables import scans
 from agritrace.settings import Settings
 from agritrace.web.app import create_app
 from tests.web.browser import PHONE, SHOTS, chromium, serving
+from tests.web.demo_grants import ensure_demo_grants
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +23,7 @@ def test_a_demo_bag_opens_a_complete_page_in_both_languages(engine: Engine) -> N
         pytest.skip("one engine is enough for the browser; the page tests cover both")
     chain = load_demo(engine)
     load_farm_demo(engine, chain)
+    ensure_demo_grants(engine)
     bag = chain.bags[0].removeprefix("https://id.gs1.org")
 
     def build(base: str) -> FastAPI:

@@ -206,3 +206,14 @@ def test_a_delegate_speaks_for_the_owner(engine: Engine, chain: Chain) -> None:
              "test")
     page = _client(engine).get(f"/01/{GTIN}/21/PACKED123456")
     assert page.status_code == 200 and GENUINE in page.text
+
+
+def test_a_stranger_s_diary_entry_on_the_owner_s_season_is_not_shown(
+        engine: Engine, chain: Chain) -> None:
+    _capture(engine, STRANGER, [{"type": "ObjectEvent", **_at("04-01"), "action": "OBSERVE",
+                                 "epcList": [stamp_chain.SEASON],
+                                 "bizStep": "https://agritrace.org/voc/bizstep/spraying",
+                                 "agt:product": "Thuốc cấm Methamidophos"}])
+    page = _owned(engine).get(chain.path(SERIALS[0])).text
+    assert "Regent 800WG" in page  # the owner's own diary, through its harvest's season
+    assert "Methamidophos" not in page and STRANGER not in page

@@ -258,15 +258,25 @@ def _believed(found: list[dict[str, Any]], start: set[str], owners: Owners, unit
         speakers = frozenset(e["_org"] for e in found if e["_claims"] & start)
     custody = Custody(speakers)
     reached, believed = set(start), set[int]()
+    # A code no organization holds (a season, an unowned input) reached through a believed event
+    # is spoken for by that event's party: the cooperative's harvest names its season's diary.
+    named_by: dict[str, set[int]] = {}
+
+    def speaks(code: str) -> Collection[int]:
+        return speakers_of(code) or named_by.get(code, ())
+
     grew = True
     while grew:  # until no believed event admits a party or reaches a code
         grew = False
         for event in found:
             if (event["_pk"] in believed or not event["_values"] & reached
-                    or not _credible(event, speakers_of, custody, reached)):
+                    or not _credible(event, speaks, custody, reached)):
                 continue
             believed.add(event["_pk"])
             reached |= event["_next"]
+            for code in event["_next"]:
+                if not speakers_of(code):
+                    named_by.setdefault(code, set()).add(event["_org"])
             custody.follow(owners, event["_dest"])
             grew = True
     events = [e for e in found if e["_pk"] in believed]
@@ -292,14 +302,14 @@ class _Memo(dict[str, frozenset[int]]):
         return self[code]
 
 
-def _credible(event: dict[str, Any], speakers_of: _Memo, custody: Custody, reached: set[str]
-              ) -> bool:
+def _credible(event: dict[str, Any], speaks: Callable[[str], Collection[int]],
+              custody: Custody, reached: set[str]) -> bool:
     org = event["_org"]
     claimed = event["_claims"] & reached
     if claimed:
-        return all(org in (speakers_of(code) or custody.admitted) for code in claimed)
+        return all(org in (speaks(code) or custody.admitted) for code in claimed)
     return custody.believes(org, False) or any(
-        org in speakers_of(code) for code in event["_values"] & reached)
+        org in speaks(code) for code in event["_values"] & reached)
 
 
 def _codes(found: list[dict[str, Any]], start: set[str]) -> set[tuple[str, str]]:
