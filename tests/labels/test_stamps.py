@@ -24,6 +24,7 @@ from agritrace.labels.qr import qr_png
 from agritrace.labels.serials import ALPHABET, CSV_COLUMNS
 from agritrace.labels.sheets import LAYOUTS
 from agritrace.settings import Settings
+from agritrace.store.grants import grant
 from agritrace.store.orgs import Organization, create_organization
 from agritrace.store.tables import event_terms, events
 from agritrace.web.app import create_app
@@ -111,6 +112,7 @@ def test_csv_and_pdf_of_a_batch(engine: Engine, org: Organization, layout: str) 
 
 def test_consumer_page_reads_issued_voided_activated_and_unknown(engine: Engine,
                                                                  org: Organization) -> None:
+    grant(engine, org, "gtin", GTIN, "test")  # the issuer holds the GTIN: genuine
     batch = stamps.issue_stamps(engine, org, GTIN, LOT, 3)
     first, second, _ = batch.links()
     client = _client(engine)
@@ -155,6 +157,7 @@ def test_codes_that_are_not_stamps_are_refused_by_name(code: str) -> None:
 
 
 def test_decoded_qr_of_an_issued_stamp_opens_its_page(engine: Engine, org: Organization) -> None:
+    grant(engine, org, "gtin", GTIN, "test")
     link = next(stamps.issue_stamps(engine, org, GTIN, LOT, 1).links())
     image = Image.open(io.BytesIO(qr_png(link.uri(BASE), ["(01) " + GTIN])))
     (decoded,) = zxingcpp.read_barcodes(image)

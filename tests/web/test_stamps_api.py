@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, insert
 
 from agritrace.farm.tables import products
+from agritrace.store.grants import grant
 from agritrace.store.orgs import create_organization, create_token
 from tests.helpers import Api, make_api
 
@@ -26,6 +27,7 @@ def api(engine: Engine) -> Api:
         conn.execute(insert(products), [
             {"org_id": client.org.id, "gtin": GTIN, "name_vi": "Cà phê", "created_us": 0},
             {"org_id": other.id, "gtin": FOREIGN_GTIN, "name_vi": "Chè", "created_us": 0}])
+    grant(engine, client.org, "gtin", GTIN, "test")  # its stamps are genuine on the page
     return client
 
 
