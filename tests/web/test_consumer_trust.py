@@ -217,3 +217,14 @@ def test_a_stranger_s_diary_entry_on_the_owner_s_season_is_not_shown(
     page = _owned(engine).get(chain.path(SERIALS[0])).text
     assert "Regent 800WG" in page  # the owner's own diary, through its harvest's season
     assert "Methamidophos" not in page and STRANGER not in page
+
+
+def test_a_stranger_s_flood_of_earlier_events_does_not_hide_the_owner_s(
+        engine: Engine, chain: Chain) -> None:
+    flood = [_observe("01-01", bizStep="inspecting", eventID=f"urn:uuid:flood-{n}",
+                      readPoint={"id": f"urn:epc:id:sgln:8939999.00001.{n}"})
+             for n in range(250)]
+    _capture(engine, STRANGER, flood)
+    page = _owned(engine).get(chain.path(SERIALS[0]))
+    assert page.status_code == 200 and GENUINE in page.text
+    assert "Regent 800WG" in page.text and "VN-DBI-0042" in page.text  # the walk went on

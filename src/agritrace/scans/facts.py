@@ -34,6 +34,7 @@ from agritrace.trust import END_STEPS, Custody, Owners, claims, grant_candidates
 
 MAX_DEPTH = 8
 MAX_EVENTS = 200
+MAX_PER_PARTY = 20  # events of one party other than the scanned code's speakers, per step
 MAX_ORIGINS = 20  # plots listed for a blend; the page stays small
 VOID_DISPOSITIONS = frozenset({"inactive", "destroyed", "disposed", "stolen", "no_pedigree_match"})
 VOID_STEPS = frozenset({"decommissioning", "destroying"})
@@ -118,7 +119,9 @@ async def gather(raw: AsyncRaw, link: DigitalLink, base_url: str
     start = await _direct_ids(raw, ids) if "item" not in ids and "lot" not in ids else own
     lot_only = "lot" in ids and "item" not in ids
     seeds = await _lot_made(raw, ids["product"], str(link.lot)) if lot_only else set()
-    found = await _walk(raw, start, ids.get("item"), seeds, ids.get("lot"))
+    root = await _owners(raw, {c for code in start for c in grant_candidates(code)})
+    favoured = frozenset().union(*(root.speakers(code) for code in start))
+    found = await _walk(raw, start, ids.get("item"), seeds, ids.get("lot"), favoured)
     found.sort(key=lambda e: (e["_time_us"], e["_pk"]))  # ties: in the order stored
     owners = await _owners(raw, _codes(found, start))
     trusted = _believed(found, start, owners, unit="item" in ids)
@@ -181,17 +184,18 @@ async def _lot_made(raw: AsyncRaw, product: str, lot: str) -> set[int]:
 
 
 async def _walk(raw: AsyncRaw, start: set[str], item: str | None = None,
-                seeds: set[int] | frozenset[int] = frozenset(), lot: str | None = None
-                ) -> list[dict[str, Any]]:
+                seeds: set[int] | frozenset[int] = frozenset(), lot: str | None = None,
+                favoured: Collection[int] = ()) -> list[dict[str, Any]]:
     """The events around ``start``, one step at a time; ``seeds``: events that made ``lot``'s
-    items, walked as if they named the lot itself."""
+    items, walked as if they named the lot itself; ``favoured``: the organizations whose events
+    are read first (the scanned code's speakers)."""
     seen_ids: set[str] = set(start)
     frontier, direct = set(start), set(start)
     result: dict[int, dict[str, Any]] = {}
     for _ in range(MAX_DEPTH):
         if not frontier or len(result) >= MAX_EVENTS:
             break
-        rows = await _events_naming(raw, frontier, direct, set(result), seeds)
+        rows = await _events_naming(raw, frontier, direct, set(result), seeds, favoured)
         seeds = frozenset()
         following: set[str] = set()
         for row in rows:
@@ -368,6 +372,8 @@ async def _load_owners(raw: AsyncRaw, wanted: set[tuple[str, str]]) -> Owners:
 
 
 # Events naming one of the ids, or at one of them as a place (declarations of errors left out),
+# the scanned code's speakers' first and every other party's first few only: another party's
+# flood of events about a code cannot push its owner's out of the walk's limit.
 # each with the terms by which it names any of the ids asked for (a LEFT JOIN: an event found by
 # its place may name none). A stamp batch's event names a thousand others: only these are read.
 # The union keeps each branch on its own index on both engines (an OR with a subquery does not);
@@ -376,14 +382,18 @@ async def _load_owners(raw: AsyncRaw, wanted: set[tuple[str, str]]) -> Owners:
 # reads it) is left out; its corrective events are ordinary events and are shown.
 _EVENTS = ("SELECT e.id, e.hash_id, e.event_time_us, e.biz_step, e.disposition, e.biz_location, "
            "e.read_point, o.name, o.id, t.role, t.value FROM (SELECT id, hash_id, event_time_us, "
-           "biz_step, disposition, biz_location, read_point, org_id FROM events WHERE id IN "
+           "biz_step, disposition, biz_location, read_point, org_id FROM (SELECT id, hash_id, "
+           "event_time_us, biz_step, disposition, biz_location, read_point, org_id, "
+           "ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY event_time_us, id) AS nth "
+           "FROM events WHERE id IN "
            "(SELECT event_pk FROM event_terms WHERE {value} "
            "UNION SELECT id FROM events WHERE {biz_location} "
            "UNION SELECT id FROM events WHERE {read_point}{seeds}) "
            "AND declared_error = 0 AND NOT EXISTS (SELECT 1 FROM events d WHERE "
            "d.dedupe_key = events.hash_id || '#declared') AND (events.event_id IS NULL OR NOT "
            "EXISTS (SELECT 1 FROM events d WHERE d.event_id = events.event_id AND "
-           "d.declared_error = 1)) ORDER BY event_time_us, id LIMIT ?) e "
+           "d.declared_error = 1))) k WHERE nth <= ? OR {favoured} "
+           "ORDER BY CASE WHEN {favoured} THEN 0 ELSE 1 END, event_time_us, id LIMIT ?) e "
            "JOIN organizations o ON o.id = e.org_id "
            "LEFT JOIN event_terms t ON +t.event_pk = e.id AND t.{terms} "
            "ORDER BY e.event_time_us, e.id")
@@ -391,19 +401,22 @@ _BODIES = "SELECT id, body FROM events WHERE {id}"
 
 
 async def _events_naming(raw: AsyncRaw, values: set[str], direct: set[str],
-                         skip: set[int], seeds: Collection[int] = ()) -> list[_Row]:
-    """The events naming ``values`` (or among ``seeds``) and not in ``skip``, in time order;
-    one query."""
+                         skip: set[int], seeds: Collection[int] = (),
+                         favoured: Collection[int] = ()) -> list[_Row]:
+    """The events naming ``values`` (or among ``seeds``) and not in ``skip``, in time order,
+    ``favoured`` organizations' first; one query."""
     conditions = [raw.among(column, ids) for column, ids in (
         ("value", values), ("biz_location", values), ("read_point", values),
         ("value", values | direct))]
     (by_value, p1), (by_location, p2), (by_point, p3), (terms, p4) = conditions
     by_seed, p5 = raw.among("id", seeds) if seeds else ("", [])
+    by_org, p6 = raw.among("org_id", favoured) if favoured else ("1 = 0", [])
     sql = _EVENTS.format(value=by_value, biz_location=by_location, read_point=by_point,
                          terms=terms, seeds=f" UNION SELECT id FROM events WHERE {by_seed}"
-                         if seeds else "")
+                         if seeds else "", favoured=by_org)
+    params = (*p1, *p2, *p3, *p5, MAX_PER_PARTY, *p6, *p6, MAX_EVENTS, *p4)
     events: dict[int, tuple[_Event, list[tuple[str, str]]]] = {}
-    for *columns, role, value in await raw.rows(sql, (*p1, *p2, *p3, *p5, MAX_EVENTS, *p4)):
+    for *columns, role, value in await raw.rows(sql, params):
         if columns[0] in skip:
             continue
         named = events.setdefault(columns[0], (_Event(*columns), []))[1]
