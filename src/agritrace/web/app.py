@@ -13,8 +13,8 @@ from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
 from agritrace.web import headers, problems, reports_routes
 from agritrace.web.api import epcis, farm, market, stamps, trace
-from agritrace.web.pages import farm as farm_pages
 from agritrace.web.pages import catalogue, resolver
+from agritrace.web.pages import farm as farm_pages
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
