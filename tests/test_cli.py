@@ -33,6 +33,7 @@ def test_hash_prints_the_reference_hash_of_each_event(path: Path) -> None:
 
 def test_capture_then_query_and_a_second_capture_is_all_duplicates() -> None:
     example = json_examples()[0]
+    assert runner.invoke(app, ["org", "create", "HTX Mường Ảng"]).exit_code == 0
     first = runner.invoke(app, ["capture", str(example), "--org", "HTX Mường Ảng"])
     assert first.exit_code == 0, first.output
     assert "0 rejected" in first.stdout
@@ -50,6 +51,7 @@ def test_capture_rejects_with_reasons_and_exit_code(tmp_path: Path) -> None:
     document = orjson.loads(json_examples()[0].read_bytes())
     document["epcisBody"]["eventList"][0]["eventTime"] = "01/05/2026"
     bad.write_bytes(orjson.dumps(document))
+    runner.invoke(app, ["org", "create", "local"])
     result = runner.invoke(app, ["capture", str(bad)])
     assert result.exit_code == 1
     assert "bad.jsonld event 0" in result.stderr and "eventTime" in result.stderr
@@ -58,13 +60,14 @@ def test_capture_rejects_with_reasons_and_exit_code(tmp_path: Path) -> None:
 
 def test_bad_query_parameter_is_a_readable_error_not_a_traceback() -> None:
     runner.invoke(app, ["db", "upgrade"])
-    runner.invoke(app, ["token", "create", "--org", "local"])
+    runner.invoke(app, ["org", "create", "local"])
     result = runner.invoke(app, ["events", "-p", "GE_eventTime=tomorrow"])
     assert result.exit_code == 2
     assert "GE_eventTime" in result.stderr and "Traceback" not in result.output
 
 
 def test_token_is_printed_once_and_works() -> None:
+    runner.invoke(app, ["org", "create", "Shan Tuyet Tea"])
     result = runner.invoke(app, ["token", "create", "--org", "Shan Tuyet Tea"])
     assert result.exit_code == 0, result.output
     token = result.stdout.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -9,6 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
+from agritrace.admin import org_app, token_app
 from agritrace.console import err, fail, out
 from agritrace.errors import AgritraceError
 from agritrace.farm.commands import farm_app
@@ -23,8 +25,8 @@ from agritrace.trace.commands import register as register_trace
 app = typer.Typer(help="agritrace: GS1 EPCIS 2.0 traceability for agricultural products.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Database administration.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens bound to an organization.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
 app.add_typer(token_app, name="token")
 app.add_typer(stamps_app, name="stamps")
 app.add_typer(farm_app, name="farm")
@@ -40,6 +42,18 @@ def _engine() -> Engine:
 
 
 
+def _program() -> str:
+    """How a person runs ``agritrace`` from here: the bare name when the virtualenv's script is
+    on PATH, else its path (``.venv/bin/agritrace`` from the project folder)."""
+    script = Path(sys.executable).parent / "agritrace"
+    if not script.exists() or shutil.which("agritrace") == str(script):
+        return "agritrace"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the newest schema."""
@@ -47,26 +61,10 @@ def db_upgrade() -> None:
     out.print(f"database up to date: {get_settings().database_url}")
 
 
-@token_app.command("create")
-def token_create(
-    org: Annotated[str, typer.Option("--org", help="Organization name (created if new)")],
-    label: Annotated[str, typer.Option(help="What the token is for")] = "",
-) -> None:
-    """Create a bearer token for an organization; it is printed once and only a hash is kept."""
-    from agritrace.store.orgs import create_token, ensure_organization
-
-    engine = _engine()
-    upgrade(engine)
-    organization = ensure_organization(engine, org)
-    token = create_token(engine, organization, label)
-    err.print(f"token for [bold]{organization.name}[/bold] (shown once, keep it safe):")
-    print(token)
-
-
 @app.command()
 def capture(
     files: Annotated[list[Path], typer.Argument(help="EPCIS 2.0 documents (JSON-LD or XML)")],
-    org: Annotated[str, typer.Option("--org", help="Capturing organization (created if new)")]
+    org: Annotated[str, typer.Option("--org", help="Capturing organization (an existing one)")]
     = "local",
     proceed: Annotated[bool, typer.Option(help="Store the valid events even if others fail")]
     = False,
@@ -74,11 +72,14 @@ def capture(
     """Capture documents into the event log; exits non-zero if anything was rejected."""
     from agritrace.capture import capture_document
     from agritrace.epcis.xml_codec import read_document
-    from agritrace.store.orgs import ensure_organization
+    from agritrace.store.orgs import find_organization
 
     engine = _engine()
     upgrade(engine)
-    organization = ensure_organization(engine, org)
+    try:
+        organization = find_organization(engine, org)
+    except AgritraceError as exc:
+        raise fail(exc) from exc
     failed = False
     for path in files:
         try:
@@ -186,6 +187,7 @@ def demo(
     from agritrace.farm.demo import load_farm_demo
     from agritrace.generator.run import capture_chain
     from agritrace.reports.rice_demo import demo_commands, load_report_demos
+    from agritrace.store.orgs import LOGIN_CODE_DAYS, sign_in_link
 
     settings = get_settings()
     url = make_url(settings.database_url)
@@ -203,6 +205,7 @@ def demo(
     for org, token in chain.tokens.items():
         out.print(f"  token for {org}: [bold]{token}[/bold]")
     first_token = next(iter(chain.tokens.values()))
+    program = _program()
     out.print("\nTry (the agritrace commands read this database once you run the export):")
     out.print(f"  export AGRITRACE_DATABASE_URL='{settings.database_url}'", highlight=False)
     out.print(f"  curl -H 'Authorization: Bearer {first_token}' "
@@ -210,17 +213,18 @@ def demo(
     bag_path = chain.bags[0].removeprefix("https://id.gs1.org")
     out.print(f"  scan a bag of roasted coffee: http://{host}:{port}{bag_path}", highlight=False)
     out.print(f"  the green-bean lot: {chain.green_lot}", highlight=False)
-    for command in demo_commands(chain, rice):
+    for command in demo_commands(chain, rice, program):
         out.print(f"  {command}", highlight=False)
     if synthetic is not None and synthetic.first is not None:
         first = synthetic.first
-        out.print(f"  trace a {first.recipe} unit back to its plot: agritrace trace "
+        out.print(f"  trace a {first.recipe} unit back to its plot: {program} trace "
                   f"{first.units[0]} --direction back", highlight=False)
-        out.print(f"  recall a harvest lot: agritrace recall {first.harvest_lots[0]} --out recall/",
-                  highlight=False)
+        out.print(f"  recall a harvest lot: {program} recall {first.harvest_lots[0]} "
+                  "--out recall/", highlight=False)
+    out.print(f"\nSign-in links (each works once, within {LOGIN_CODE_DAYS} days):")
     for name, token in farm.tokens.items():
-        out.print(f"  sign in as {name}: http://{host}:{port}/login?token={token}",
-                  highlight=False)
+        link = sign_in_link(engine, f"http://{host}:{port}", token)
+        out.print(f"  sign in as {name}: {link.url}", highlight=False)
     if serve_after:
         serve(host=host, port=port)
 

@@ -24,7 +24,9 @@ from agritrace.farm import diary
 from agritrace.farm.diary_events import NAMESPACES, entry_to_event, lot_class
 from agritrace.ids.gs1 import vietnam_gtin
 from agritrace.labels.stamps import issue_stamps
+from agritrace.store.grants import grant
 from agritrace.store.orgs import Organization, create_token, ensure_organization
+from agritrace.trust import key_of
 
 COOP, ROASTER, RETAILER = "HTX Cà phê Mường Ảng", "Công ty Rang xay Điện Biên", "Siêu thị Hà Nội"
 CHERRY = vietnam_gtin("1234" + "00011")  # fresh Arabica cherries, sold by weight
@@ -154,18 +156,40 @@ def _retailer_events(chain: DemoChain) -> list[Event]:
     ]
 
 
+# The codes each organization speaks for. All share the prefix 8931234: the roaster holds it
+# (its bags, pallet and roastery), the cooperative its own GTINs and GLNs, the retailer its shop's
+# GLN and its party's (a single GTIN or GLN beats the prefix).
+GRANTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (ROASTER, "prefix", ("8931234",)),
+    (COOP, "gtin", (str(CHERRY), str(GREEN))),
+    (COOP, "gln", (*PLOTS, COOP_SITE, "urn:epc:id:pgln:8931234.00001")),
+    (RETAILER, "gln", (SHOP, "urn:epc:id:pgln:8931234.00003")),
+)
+
+
+def _organizations(engine: Engine) -> dict[str, Organization]:
+    """The demo's organizations (created once), each granted the codes it speaks for."""
+    orgs = {COOP: ensure_organization(engine, COOP, kind="cooperative"),
+            ROASTER: ensure_organization(engine, ROASTER),
+            RETAILER: ensure_organization(engine, RETAILER)}
+    for name, kind, codes in GRANTS:
+        for code in codes:
+            key = key_of(code) if kind == "gln" else None  # a GLN as the URN a place is named by
+            grant(engine, orgs[name], kind, key[1] if key else code, "agritrace demo")
+    return orgs
+
+
 def load_demo(engine: Engine, seed: int = 2026) -> DemoChain:
     """Create the demo organizations, their tokens and their events (idempotent events)."""
     rng = random.Random(seed)
     chain = DemoChain()
     steps: list[tuple[str, Any]] = [(COOP, _farm_events), (COOP, _coop_events),
                                     (ROASTER, _roaster_events), (RETAILER, _retailer_events)]
-    orgs: dict[str, Organization] = {}
+    orgs = _organizations(engine)
+    for name, org in orgs.items():
+        chain.tokens[name] = create_token(engine, org, "demo")
     for name, build in steps:
-        org = orgs.get(name) or ensure_organization(engine, name)
-        if name not in orgs:
-            orgs[name] = org
-            chain.tokens[name] = create_token(engine, org, "demo")
+        org = orgs[name]
         if build is _roaster_events:  # the bags' stamps are printed the day before roasting
             batch = issue_stamps(engine, org, str(BAG), "R26-1106", 24, location=ROASTERY,
                                  issued_at=_time(date(2026, 11, 6), 8))

@@ -121,6 +121,24 @@ class TokenRole(StrEnum):
         return self is TokenRole.ORGANIZATION
 
 
+class Scope(StrEnum):
+    """What a route serves: the organization's own API (events, capture, trace, recall, stamps,
+    reports, offers), or the cooperative's farm (the ``/farm`` API, the diary and office pages)."""
+
+    ORGANIZATION = "organization"
+    FARM = "farm"
+
+
+def may_use(role: TokenRole, scope: Scope, write: bool) -> bool:
+    """True when a token of ``role`` may call a route of ``scope`` (``write``: one that changes
+    something). Organization tokens may do everything, read-only tokens may read anywhere, and a
+    member's sign-in reaches only the farm, where the member's own role (farmer or manager,
+    :mod:`agritrace.farm.registry`) decides further."""
+    if role is TokenRole.MEMBER:
+        return scope is Scope.FARM
+    return role.may_write or not write
+
+
 @dataclass(frozen=True)
 class Owners:
     """Grants and delegations as far as some codes need them: ask, don't query again."""

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from agritrace.farm.registry import add_member, create_member_token, org_actor
+from agritrace.store.orgs import redeem_login_code
 from tests.farm.coop import BIG, CHERRY, SMALL, polygon
 from tests.helpers import Api, make_api
 
@@ -26,8 +27,10 @@ def _coop(engine: Engine) -> tuple[Api, dict[str, Any]]:
     season = _post(api, "/farm/seasons", {"plot": plot.json()["uri"], "start": "2026-02-01",
                                           "sown_on": "2026-03-01"})
     assert season.status_code == 201, season.json()
-    tokens = {name: _post(api, f"/farm/members/{m['id']}/token", {}).json()["token"]
-              for name, m in (("a", farmer), ("b", other))}
+    # The API gives a one-time sign-in code; redeeming it is what the member's browser does.
+    tokens = {name: redeem_login_code(
+        engine, _post(api, f"/farm/members/{m['id']}/token", {}).json()["code"])
+        for name, m in (("a", farmer), ("b", other))}
     return api, {"plot": plot.json(), "season": season.json(), "tokens": tokens}
 
 

@@ -18,6 +18,12 @@ ORG = ["--org", "HTX Ẳng Nưa"]
 pytestmark = pytest.mark.usefixtures("cli_database")
 
 
+@pytest.fixture(autouse=True)
+def _organization(cli_database: Path) -> None:
+    """The cooperative, created on purpose: a command's --org names an existing one."""
+    assert runner.invoke(app, ["org", "create", ORG[1]]).exit_code == 0
+
+
 def _run(*args: str) -> str:
     result = runner.invoke(app, ["farm", *args, *ORG])
     assert result.exit_code == 0, result.output

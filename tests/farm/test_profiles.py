@@ -70,6 +70,7 @@ def test_the_api_reads_and_changes_only_its_own_profile(engine: Engine) -> None:
 @pytest.mark.usefixtures("cli_database")
 def test_the_command_shows_and_changes_the_profile() -> None:
     runner = CliRunner()
+    assert runner.invoke(app, ["org", "create", "HTX Ẳng Nưa"]).exit_code == 0
     changed = runner.invoke(app, ["farm", "profile", "--org", "HTX Ẳng Nưa",
                                   "--address", "Bản Co Muông", "--phone", "0215 387 0123"])
     assert changed.exit_code == 0, changed.output

@@ -137,7 +137,7 @@ def test_a_farmer_cannot_change_the_registry(engine: Engine) -> None:
 def test_a_member_login_token_is_bound_to_org_and_member(engine: Engine) -> None:
     coop = make_coop(engine)
     token = create_member_token(engine, coop.manager, coop.farmer_a.id)
-    org = authenticate(engine, token)
+    org = authenticate(engine, token).org
     actor = actor_for_token(engine, org, token)
     assert (org.id, actor.member_id, actor.role.value) == (coop.org.id, coop.farmer_a.id,
                                                            "farmer")

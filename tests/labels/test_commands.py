@@ -26,6 +26,10 @@ BASE = "https://truyxuat.example.vn"
 @pytest.fixture(autouse=True)
 def database(cli_database: Path, environment: Callable[..., None]) -> Path:
     environment(base_url=BASE)
+    for name in ("HTX Mường Ảng", "Somebody else"):  # created on purpose, never by --org
+        assert runner.invoke(app, ["org", "create", name]).exit_code == 0
+    assert runner.invoke(app, ["org", "grant-prefix", "HTX Mường Ảng", GTIN,
+                               "--kind", "gtin"]).exit_code == 0
     return cli_database
 
 
@@ -67,7 +71,8 @@ def test_void_refuses_what_another_org_issued_and_non_stamps(tmp_path: Path) -> 
     code = _issue(tmp_path)[0]["digital_link"]
     foreign = runner.invoke(app, ["stamps", "void", code, "--org", "Somebody else"])
     assert foreign.exit_code == 2 and "not issued by Somebody else" in foreign.output
-    lot_only = runner.invoke(app, ["stamps", "void", f"/01/{GTIN}/10/R26"])
+    lot_only = runner.invoke(app, ["stamps", "void", f"/01/{GTIN}/10/R26", "--org",
+                                   "HTX Mường Ảng"])
     assert lot_only.exit_code == 2 and "a GTIN with a serial" in lot_only.output
 
 

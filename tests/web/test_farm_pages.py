@@ -225,7 +225,8 @@ def test_a_manager_adds_a_member_and_a_wrong_one_is_not_saved(engine: Engine) ->
     assert re.search(r'id="m-phone"[^>]*aria-invalid="true"', wrong.text)
     assert "Lò Thị E" not in wrong.text.split('id="members"')[1].split("</table>")[0]
     token = site.client.post("/coop/members/1/token")
-    assert token.status_code == 201 and "/login?token=" in token.text
+    assert token.status_code == 201 and "/login?code=" in token.text
+    assert "agt_" not in token.text  # the link holds a one-time code, never a token
 
 
 def test_the_plot_diary_shows_warnings_to_the_manager(engine: Engine) -> None:
@@ -259,8 +260,8 @@ def test_the_farmer_pages_in_english_keep_the_query(engine: Engine) -> None:
     site.sign_in("a")
     page = site.client.get(_form_url(site.coop.plot_a.id, "spraying") + "?lang=en")
     assert 'lang="en"' in page.text and "Spraying" in page.text and ">Save<" in page.text
-    login = site.client.get("/login?next=/my&lang=en&token=secret-token")
-    assert 'href="?next=%2Fmy&amp;lang=vi"' in login.text  # the switch keeps next, not token
+    login = site.client.get("/login?next=/my&lang=en&code=ABCD-EFGH-JKMN-PQRS")
+    assert 'href="?next=%2Fmy&amp;lang=vi"' in login.text  # the switch keeps next, not code
     assert login.headers["referrer-policy"] == "same-origin"
 
 

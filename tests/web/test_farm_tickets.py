@@ -80,7 +80,8 @@ def test_the_province_lists_every_report_from_the_command_line(
     mine = CliRunner().invoke(app, ["farm", "tickets", "--org", site.coop.org.name,
                                     "--status", "closed"])
     assert mine.exit_code == 0 and json.loads(mine.stdout) == []
-    wrong = CliRunner().invoke(app, ["farm", "tickets", "--status", "done"])
+    wrong = CliRunner().invoke(app, ["farm", "tickets", "--org", site.coop.org.name,
+                                     "--status", "done"])
     assert wrong.exit_code == 2 and "status" in wrong.stderr
 
 

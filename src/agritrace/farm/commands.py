@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from agritrace.console import err, fail, migrated_engine, out
 from agritrace.errors import AgritraceError
 from agritrace.farm.registry import Actor, Notice, org_actor
-from agritrace.store.orgs import ensure_organization
+from agritrace.store.orgs import find_organization
 
 farm_app = typer.Typer(help="Farm registry, seasons, diary, import and code readiness.",
                        no_args_is_help=True)
@@ -32,7 +32,7 @@ for _sub, _name in ((member_app, "member"), (plot_app, "plot"), (product_app, "p
                     (season_app, "season"), (diary_app, "diary")):
     farm_app.add_typer(_sub, name=_name)
 
-OrgOption = Annotated[str, typer.Option("--org", help="Organization name (created if new)")]
+OrgOption = Annotated[str, typer.Option("--org", help="An existing organization's name")]
 
 
 @contextmanager
@@ -40,7 +40,7 @@ def _session(org: str) -> Iterator[tuple[Engine, Actor]]:
     """An engine and the organization acting as manager; errors become readable exits."""
     engine = migrated_engine()
     try:
-        yield engine, org_actor(ensure_organization(engine, org), "cli")
+        yield engine, org_actor(find_organization(engine, org), "cli")
     except (AgritraceError, OSError, ValueError) as exc:  # OSError etc.: an unreadable file
         raise fail(exc) from exc
     finally:
@@ -65,17 +65,23 @@ def _json(value: Any) -> None:
 def member_add(name: str, org: OrgOption = "local",
                role: Annotated[str, typer.Option(help="manager, technical_manager or farmer")]
                = "farmer", phone: str = "",
-               token: Annotated[bool, typer.Option(help="Also issue a login token")] = False,
+               token: Annotated[bool, typer.Option(
+                   help="Also print a one-time sign-in link (7 days)")] = False,
                ) -> None:
     """Register a member."""
     from agritrace.farm.registry import add_member, create_member_token
+    from agritrace.settings import get_settings
+    from agritrace.store.orgs import sign_in_link
 
     with _session(org) as (engine, actor):
         member = add_member(engine, actor, name=name, role=role, phone=phone)
         out.print(f"member {member.id}: {member.name} ({member.role.value})", highlight=False)
         if token:
-            err.print("login token (shown once):")
-            print(create_member_token(engine, actor, member.id))
+            link = sign_in_link(engine, get_settings().base_url,
+                                create_member_token(engine, actor, member.id))
+            err.print(f"đường dẫn đăng nhập một lần / one-time sign-in link (hết hạn / expires "
+                      f"{link.expires}):", highlight=False)
+            print(link.url)
 
 
 @member_app.command("list")
@@ -235,10 +241,17 @@ def tickets(org: OrgOption = "local",
     """Buyers' reports sent from the consumer pages, newest first, as JSON."""
     from agritrace.scans.inbox import every_ticket, tickets_of
 
+    if province:  # about every organization: --org is not asked for
+        engine = migrated_engine()
+        try:
+            _json([t.as_dict() for t in every_ticket(engine, status)])
+        except AgritraceError as exc:
+            raise fail(exc) from exc
+        finally:
+            engine.dispose()
+        return
     with _session(org) as (engine, actor):
-        found = every_ticket(engine, status) if province else tickets_of(engine, actor.org,
-                                                                          status)
-        _json([t.as_dict() for t in found])
+        _json([t.as_dict() for t in tickets_of(engine, actor.org, status)])
 
 
 @farm_app.command("readiness")

@@ -36,6 +36,7 @@ from agritrace.errors import (
 )
 from agritrace.farm.tables import member_tokens, members, registry_history
 from agritrace.store.orgs import Organization, create_token
+from agritrace.trust import TokenRole
 
 Db = Engine | Connection
 
@@ -290,7 +291,7 @@ def create_member_token(engine: Engine, actor: Actor, member_id: int) -> str:
     """A login token bound to the organization and to one member; shown once."""
     actor.require_manager("issue login tokens")
     member = get_member(engine, actor.org, member_id)
-    token = create_token(engine, actor.org, f"member {member.id} {member.name}")
+    token = create_token(engine, actor.org, f"member {member.id} {member.name}", TokenRole.MEMBER)
     with engine.begin() as conn:
         conn.execute(insert(member_tokens).values(token_hash=_digest(token),
                                                   member_id=member.id))

@@ -18,7 +18,7 @@ from agritrace.console import err, fail, migrated_engine, out
 from agritrace.errors import AgritraceError
 from agritrace.ids.digital_link import DigitalLink
 from agritrace.settings import get_settings
-from agritrace.store.orgs import ensure_organization
+from agritrace.store.orgs import find_organization
 
 if TYPE_CHECKING:
     from agritrace.labels.sheets import Label
@@ -31,7 +31,7 @@ stamps_app = typer.Typer(help="Serialized QR stamps: issue, void, activate, draw
 
 @stamps_app.command("issue")
 def issue(
-    org: Annotated[str, typer.Option("--org", help="Issuing organization (created if new)")],
+    org: Annotated[str, typer.Option("--org", help="Issuing organization (an existing one)")],
     gtin: Annotated[str, typer.Option("--gtin", help="The product's GTIN (8 to 14 digits)")],
     count: Annotated[int, typer.Option("--count", min=1, help="How many stamps to issue")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the PDF and the CSV")],
@@ -52,7 +52,7 @@ def issue(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     try:
-        organization = ensure_organization(engine, org)
+        organization = find_organization(engine, org)
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("issuing", total=count)
             batch = stamps.issue_stamps(engine, organization, gtin, lot, count,
@@ -86,7 +86,7 @@ def _lifecycle(codes: list[str], org: str, activate: bool) -> None:
 
     engine = migrated_engine()
     try:
-        organization = ensure_organization(engine, org)
+        organization = find_organization(engine, org)
         change = stamps.activate_stamps if activate else stamps.void_stamps
         done = change(engine, organization, codes)
     except AgritraceError as exc:

@@ -133,11 +133,12 @@ def load_report_demos(engine: Engine, chain: DemoChain) -> RiceDemo:
     return load_rice_demo(engine)
 
 
-def demo_commands(chain: DemoChain, rice: RiceDemo) -> tuple[str, str]:
+def demo_commands(chain: DemoChain, rice: RiceDemo, program: str = "agritrace"
+                  ) -> tuple[str, str]:
     """The two commands the README's demo promises: the coffee pallet's EUDR readiness list
-    with its EU GeoJSON, and the rice season's methane report."""
-    eudr = (f"agritrace eudr readiness {shlex.quote(chain.pallet)} --org {shlex.quote(ROASTER)} "
+    with its EU GeoJSON, and the rice season's methane report (run as ``program``)."""
+    eudr = (f"{program} eudr readiness {shlex.quote(chain.pallet)} --org {shlex.quote(ROASTER)} "
             "--geojson pallet.geojson")
-    methane = (f"agritrace methane season --org {shlex.quote(rice.cooperative)} "
+    methane = (f"{program} methane season --org {shlex.quote(rice.cooperative)} "
                f"--from {rice.since.isoformat()} --to {rice.until.isoformat()}")
     return eudr, methane

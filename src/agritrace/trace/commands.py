@@ -91,21 +91,21 @@ def recall_command(
     reason: Annotated[str, typer.Option(help="Why (with --mark)")] = "",
 ) -> None:
     """List everything affected by a recall; write JSON, CSV and vi/en HTML reports."""
-    from agritrace.store.orgs import ensure_organization
+    from agritrace.store.orgs import find_organization
     from agritrace.trace import recall as recalls
     from agritrace.trace import recall_report
 
     engine = migrated_engine()
     try:
+        recorder = find_organization(engine, org) if mark else None  # before any work
         chosen = list(lots or [])
         if plot:
             chosen += recalls.lots_of_plot(engine, plot, _time(since), _time(until))
         result = recalls.recall(engine, chosen)
-        if mark:
+        if recorder is not None:
             if not reason.strip():
                 raise typer.BadParameter("--mark needs --reason")
-            report = recalls.mark_recalled(engine, result, ensure_organization(engine, org),
-                                           reason.strip())
+            report = recalls.mark_recalled(engine, result, recorder, reason.strip())
             err.print(f"recall recorded: {report.captured} events ({report.status})")
     except AgritraceError as exc:
         raise fail(exc) from exc

@@ -225,9 +225,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "farm_add_member": {"vi": "Thêm thành viên", "en": "Add a member"},
     "farm_member_added": {"vi": "Đã thêm {name}.", "en": "{name} was added."},
     "farm_issue_token": {"vi": "Cấp mã đăng nhập", "en": "Issue a login code"},
-    "farm_token_issued": {"vi": "Mã đăng nhập của {name} (chỉ hiện một lần; hãy gửi cho người "
-                                "này):",
-                          "en": "Login code of {name} (shown once; give it to this person):"},
+    "farm_token_issued": {"vi": "Mã đăng nhập của {name} (chỉ hiện một lần, dùng được một lần "
+                                "trong 7 ngày; hãy gửi cho người này):",
+                          "en": "Login code of {name} (shown once, usable once within 7 days; "
+                                "give it to this person):"},
     "farm_token_link": {"vi": "Đường dẫn đăng nhập", "en": "Sign-in link"},
     "farm_open_season": {"vi": "Mở vụ mới", "en": "Open a season"},
     "farm_season_opened": {"vi": "Đã mở vụ {crop} trên {plot}.",

@@ -1,13 +1,37 @@
-"""Request dependencies: the engine, the settings and the organization behind a bearer token."""
+"""Request dependencies: the engine, the settings, and who is calling with which token.
+
+Every route that needs a caller declares what it does, once, with one of these dependencies;
+:func:`agritrace.trust.may_use` decides whether the token's role allows it:
+
+- :func:`require_org`: reads the organization's data (organization and read-only tokens);
+- :func:`require_writer`: changes it (organization tokens only; a read-only token gets a 403
+  saying so, a member's sign-in a 403 saying it reaches the farm only);
+- :func:`require_actor`: the farm's routes, which also take a member's sign-in; reading or
+  writing follows the HTTP method.
+
+A revoked token, or the sign-in of a member who was deactivated, is refused on the next request.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from fastapi import Request
 from sqlalchemy import Engine
 
-from agritrace.errors import SecurityException
+from agritrace.errors import ForbiddenException, Problem, SecurityException
+from agritrace.farm.registry import Actor, actor_for_token, org_actor
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization, authenticate
+from agritrace.trust import Scope, TokenRole, may_use
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_NEEDS = {TokenRole.ORGANIZATION: "an organization token",
+          TokenRole.READ: "a token that may write (role 'organization')",
+          TokenRole.MEMBER: "an organization token (a member's sign-in reaches only the farm "
+                            "diary and the cooperative's pages)"}
+_FOUND = {TokenRole.ORGANIZATION: "an organization token", TokenRole.READ: "a read-only token",
+          TokenRole.MEMBER: "a member's sign-in token"}
 
 
 def engine_of(request: Request) -> Engine:
@@ -20,8 +44,39 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
-def require_org(request: Request) -> Organization:
-    """The organization whose bearer token came with the request; 401 without one."""
+@dataclass(frozen=True)
+class Caller:
+    """Who calls: the organization, the token's role, and the actor it acts as (the member for
+    a member's sign-in, else the organization as its own manager)."""
+
+    org: Organization
+    role: TokenRole
+    actor: Actor
+
+    def require(self, scope: Scope, write: bool) -> None:
+        """ForbiddenException unless this caller's token may do what the route does."""
+        if may_use(self.role, scope, write):
+            return
+        detail = ("This token is read-only: it may not change anything"
+                  if self.role is TokenRole.READ else
+                  "A member's sign-in may use only the farm diary and the cooperative's pages")
+        raise ForbiddenException(detail, [Problem("token", _NEEDS[self.role],
+                                                  _FOUND[self.role])])
+
+
+def caller_for(engine: Engine, token: str) -> Caller:
+    """The caller behind ``token``; SecurityException (401) when unknown or revoked, 403 when
+    it is the sign-in of a member who is no longer active (or of no member at all)."""
+    credential = authenticate(engine, token)
+    if credential.role is not TokenRole.MEMBER:
+        return Caller(credential.org, credential.role, org_actor(credential.org))
+    actor = actor_for_token(engine, credential.org, token)
+    if actor.member_id is None:
+        raise ForbiddenException("This member sign-in belongs to no member")
+    return Caller(credential.org, credential.role, actor)
+
+
+def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -29,4 +84,31 @@ def require_org(request: Request) -> Organization:
             "This resource needs a bearer token: send 'Authorization: Bearer <token>' "
             "(create one with 'agritrace token create --org NAME')"
         )
-    return authenticate(engine_of(request), token.strip())
+    return token.strip()
+
+
+def api_caller(request: Request, scope: Scope, write: bool) -> Caller:
+    """The bearer token's caller, allowed to do what the route does (looked up once)."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is None:
+        caller = caller_for(engine_of(request), bearer_token(request))
+        request.state.caller = caller
+    caller.require(scope, write)
+    return caller
+
+
+def require_org(request: Request) -> Organization:
+    """The organization reading its data; 401 without a live token. A route that changes
+    something declares :func:`require_writer`; an unsafe method here counts as a write, so a
+    route that forgot to say so still refuses read-only tokens."""
+    return api_caller(request, Scope.ORGANIZATION, request.method not in SAFE_METHODS).org
+
+
+def require_writer(request: Request) -> Organization:
+    """The organization changing its data: an organization token only."""
+    return api_caller(request, Scope.ORGANIZATION, True).org
+
+
+def require_actor(request: Request) -> Actor:
+    """The farm's caller: a member's sign-in, or the organization as manager."""
+    return api_caller(request, Scope.FARM, request.method not in SAFE_METHODS).actor

@@ -23,7 +23,7 @@ from agritrace.errors import (
 )
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization
-from agritrace.web.api.deps import engine_of, require_org, settings_of
+from agritrace.web.api.deps import engine_of, require_org, require_writer, settings_of
 from agritrace.web.problems import problem_response
 
 router = APIRouter(tags=["EPCIS 2.0"])
@@ -61,7 +61,7 @@ def _content_type(request: Request) -> str:
 @router.post("/capture", status_code=202)
 async def capture(
     request: Request,
-    org: Organization = Depends(require_org),
+    org: Organization = Depends(require_writer),
     engine: Engine = Depends(engine_of),
     settings: Settings = Depends(settings_of),
 ) -> Response:

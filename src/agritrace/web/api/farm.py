@@ -28,19 +28,15 @@ from agritrace.farm import (
 )
 from agritrace.farm.masterdata import master_data
 from agritrace.farm.registry import Actor, Notice
-from agritrace.store.orgs import Organization
-from agritrace.web.api.deps import engine_of, require_org
+from agritrace.store.orgs import sign_in_link
+from agritrace.web.api.deps import engine_of, require_actor
 
 router = APIRouter(prefix="/farm", tags=["farm"])
 Payload = Annotated[dict[str, Any], Body()]
 
 
-def current_actor(request: Request, org: Organization = Depends(require_org)) -> Actor:
-    token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    return registry.actor_for_token(engine_of(request), org, token)
-
-
-ActorDep = Annotated[Actor, Depends(current_actor)]
+# A member's sign-in or an organization token (reading or writing by the HTTP method).
+ActorDep = Annotated[Actor, Depends(require_actor)]
 EngineDep = Annotated[Engine, Depends(engine_of)]
 
 
@@ -87,9 +83,13 @@ def patch_member(member_id: int, actor: ActorDep, engine: EngineDep,
 
 
 @router.post("/members/{member_id}/token", status_code=201)
-def post_member_token(member_id: int, actor: ActorDep, engine: EngineDep) -> dict[str, Any]:
-    return {"member_id": member_id,
-            "token": registry.create_member_token(engine, actor, member_id)}
+def post_member_token(request: Request, member_id: int, actor: ActorDep,
+                      engine: EngineDep) -> dict[str, Any]:
+    """A new sign-in for the member, as a one-time link (the token itself is never shown)."""
+    link = sign_in_link(engine, str(request.base_url),
+                        registry.create_member_token(engine, actor, member_id))
+    return {"member_id": member_id, "link": link.url, "code": link.code,
+            "expires": link.expires}
 
 
 # --- places, products, certificates, seasons -------------------------------------------------

@@ -13,13 +13,13 @@ from sqlalchemy import Engine
 
 from agritrace.market import catalogue, offers
 from agritrace.store.orgs import Organization
-from agritrace.web.api.deps import engine_of, require_org
+from agritrace.web.api.deps import engine_of, require_org, require_writer
 
 router = APIRouter(tags=["Marketplace"])
 
 
 @router.put("/market/offers/{gtin}")
-def put_offer(gtin: str, org: Annotated[Organization, Depends(require_org)],
+def put_offer(gtin: str, org: Annotated[Organization, Depends(require_writer)],
               engine: Annotated[Engine, Depends(engine_of)],
               body: Annotated[dict[str, Any], Body(examples=[{
                   "price": "185000", "currency": "VND", "availability": "in_stock"}])],

@@ -35,7 +35,7 @@ from agritrace.reports.methane_store import (
 )
 from agritrace.store.orgs import Organization
 from agritrace.web import report_files
-from agritrace.web.api.deps import engine_of, require_org
+from agritrace.web.api.deps import engine_of, require_org, require_writer
 from agritrace.web.i18n import LANGUAGES, Translator
 
 router = APIRouter(tags=["EUDR and rice methane"])
@@ -44,6 +44,7 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 Ids = Annotated[list[str], Query(alias="id", description="Lot, item or SSCC identifiers")]
 EngineDep = Annotated[Engine, Depends(engine_of)]
 OrgDep = Annotated[Organization, Depends(require_org)]
+WriterDep = Annotated[Organization, Depends(require_writer)]
 
 
 def choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
@@ -155,7 +156,7 @@ async def csv_upload(request: Request) -> tuple[str, str]:
 
 
 @router.post("/eudr/risk", status_code=201)
-async def post_risk(request: Request, engine: EngineDep, org: OrgDep,
+async def post_risk(request: Request, engine: EngineDep, org: WriterDep,
                     commodity: str = "coffee") -> JSONResponse:
     """Import per-plot deforestation-risk results (Whisp CSV; ``external_id`` = plot URI)."""
     text, name = await csv_upload(request)

@@ -21,7 +21,7 @@ from agritrace.labels import stamps
 from agritrace.labels.sheets import LAYOUTS
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization
-from agritrace.web.api.deps import engine_of, require_org, settings_of
+from agritrace.web.api.deps import engine_of, require_org, require_writer, settings_of
 
 router = APIRouter(tags=["Stamps"])
 #: One request issues at most this many; larger runs are several batches.
@@ -41,7 +41,7 @@ class CodesRequest(BaseModel):
 
 
 @router.post("/stamps", status_code=201)
-def issue(body: IssueRequest, org: Annotated[Organization, Depends(require_org)],
+def issue(body: IssueRequest, org: Annotated[Organization, Depends(require_writer)],
           engine: Annotated[Engine, Depends(engine_of)]) -> JSONResponse:
     """Issue a print batch of serialized stamps (recorded as commissioning events)."""
     stamps.check_gtin_owner(engine, org, body.gtin)
@@ -58,14 +58,14 @@ def _described(batch: stamps.StampBatch) -> dict[str, Any]:
 
 
 @router.post("/stamps/void")
-def void(body: CodesRequest, org: Annotated[Organization, Depends(require_org)],
+def void(body: CodesRequest, org: Annotated[Organization, Depends(require_writer)],
          engine: Annotated[Engine, Depends(engine_of)]) -> dict[str, int]:
     """Void stamps: a decommissioning event; their consumer page then warns."""
     return {"voided": stamps.void_stamps(engine, org, body.codes)}
 
 
 @router.post("/stamps/activate")
-def activate(body: CodesRequest, org: Annotated[Organization, Depends(require_org)],
+def activate(body: CodesRequest, org: Annotated[Organization, Depends(require_writer)],
              engine: Annotated[Engine, Depends(engine_of)]) -> dict[str, int]:
     """Put voided stamps back in use."""
     return {"activated": stamps.activate_stamps(engine, org, body.codes)}

@@ -31,7 +31,7 @@ from agritrace.trace.lineage import TraceRequest, check_direction, parse_identif
 from agritrace.trace.one_step import one_step
 from agritrace.trace.reader import EventReader
 from agritrace.trace.recall import Recall, lots_of_plot, mark_recalled, recall
-from agritrace.web.api.deps import engine_of, require_org
+from agritrace.web.api.deps import engine_of, require_org, require_writer
 
 router = APIRouter(tags=["Trace and recall"])
 
@@ -121,7 +121,7 @@ def _check_handled(engine: Engine, org: Organization, lots: list[str]) -> None:
 @router.post("/recall", status_code=201)
 async def post_recall(
     engine: Annotated[Engine, Depends(engine_of)],
-    org: Annotated[Organization, Depends(require_org)],
+    org: Annotated[Organization, Depends(require_writer)],
     body: Annotated[dict[str, Any], Body()],
 ) -> JSONResponse:
     """Record a recall: every affected code gets an event with disposition ``recalled``."""

@@ -1,9 +1,10 @@
-"""Who is behind a page request: a login token kept in an HttpOnly cookie.
+"""Who is behind a page request: a token kept in an HttpOnly cookie.
 
-Pages for farmers and managers work without JavaScript, so the bearer token the API uses is
-entered once on the sign-in page (``/login``) and then rides in a cookie. The cookie holds the
-token itself (only its hash is stored server side, as for API tokens); it is HttpOnly and
-SameSite=Lax, so scripts cannot read it and other sites cannot post with it.
+Pages for farmers and managers work without JavaScript, so a person signs in once on ``/login``
+(with the one-time code of a sign-in link, or a token pasted in) and the token then rides in a
+cookie. Only its hash is stored server side, as for API tokens; the cookie is HttpOnly and
+SameSite=Lax, so scripts cannot read it and other sites cannot post with it. Every request
+checks the token again, so a revoked token or a deactivated member is signed out at once.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 from fastapi import Request, Response
 
 from agritrace.errors import SecurityException
-from agritrace.farm.registry import Actor, actor_for_token
-from agritrace.store.orgs import authenticate
-from agritrace.web.api.deps import engine_of
+from agritrace.farm.registry import Actor
+from agritrace.trust import Scope
+from agritrace.web.api.deps import SAFE_METHODS, Caller, caller_for, engine_of
 
 COOKIE = "agt_session"
 _AGE_S = 30 * 24 * 3600
@@ -28,17 +29,25 @@ def token_of(request: Request) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-def page_actor(request: Request) -> Actor | None:
-    """The signed-in member (or organization), or None when nobody is signed in."""
+def page_caller(request: Request) -> Caller | None:
+    """The signed-in caller, or None when nobody is (no token, or one no longer valid)."""
     token = token_of(request)
     if not token:
         return None
-    engine = engine_of(request)
     try:
-        org = authenticate(engine, token)
-    except SecurityException:
+        return caller_for(engine_of(request), token)
+    except SecurityException:  # unknown, revoked, or a deactivated member (403)
         return None
-    return actor_for_token(engine, org, token)
+
+
+def page_actor(request: Request) -> Actor | None:
+    """Who is signed in, allowed to do what this page request does (a read-only token may not
+    post a form: ForbiddenException); None when nobody is signed in."""
+    caller = page_caller(request)
+    if caller is None:
+        return None
+    caller.require(Scope.FARM, request.method not in SAFE_METHODS)
+    return caller.actor
 
 
 def sign_in(response: Response, token: str, *, secure: bool) -> None:

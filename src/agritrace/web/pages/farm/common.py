@@ -25,7 +25,7 @@ from agritrace.farm.compliance import Refused
 from agritrace.farm.registry import Actor
 from agritrace.web import i18n
 from agritrace.web.pages import resolver
-from agritrace.web.pages.session import page_actor
+from agritrace.web.pages.session import page_actor, page_caller
 from agritrace.web.problems import problem_response
 
 P = ParamSpec("P")
@@ -49,12 +49,13 @@ def translator(request: Request) -> i18n.Translator:
 def render(request: Request, template: str, status: int = 200, *,
            actor: Actor | None = None, **context: Any) -> HTMLResponse:
     t = translator(request)
-    query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "token")]
+    query = [(k, v) for k, v in request.query_params.multi_items()
+             if k not in ("lang", "code", "token")]
     lang_href = "?" + urlencode([*query, ("lang", t.other)])
     response = resolver.render(request, template, status, farm_css=farm_css(), actor=actor,
                                lang_href=lang_href, **context)
     # Pages name a person and their plots: never kept by a shared cache or proxy, and the
-    # address (which may hold a login token) is never sent to another site.
+    # address (which may hold a sign-in code) is never sent to another site.
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Referrer-Policy"] = "same-origin"
     return response
@@ -141,7 +142,9 @@ def error_page(request: Request, exc: AgritraceError) -> HTMLResponse:
         text = exc.text(t.lang) if isinstance(exc, Refused) else exc.detail
     else:
         title, text = t("farm_error_title"), exc.detail
-    return render(request, "farm/error.html", exc.status, actor=page_actor(request),
+    caller = page_caller(request)  # not page_actor: it may be what refused this request
+    return render(request, "farm/error.html", exc.status,
+                  actor=caller.actor if caller else None,
                   title=title, text=text, problems=exc.problems if exc.status == 400 else [])
 
 

@@ -1,7 +1,10 @@
-"""``/login`` and ``/logout``: a login token entered once, then carried in the session cookie.
+"""``/login`` and ``/logout``: a one-time code (or a token) entered once, then the session cookie.
 
-``/login?token=…`` (the link the demo prints or a manager sends by SMS) only fills the form in:
-signing in is always a POST, so a link can never sign someone in behind their back.
+A sign-in link (``/login?code=…``, made by ``agritrace``, the manager's members page or the demo)
+carries a one-time code, never a token, since addresses land in logs and browser histories. The
+link only fills the form in: signing in is always a POST, so a link can never sign someone in
+behind their back. The POST redeems the code (once, within its days) and sets the cookie; a
+token pasted into the same field (it starts with ``agt_``) signs in as itself.
 """
 
 from __future__ import annotations
@@ -10,9 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agritrace.errors import SecurityException
-from agritrace.farm.registry import Actor, actor_for_token
-from agritrace.store.orgs import authenticate
-from agritrace.web.api.deps import engine_of
+from agritrace.farm.registry import Actor
+from agritrace.store.orgs import TOKEN_PREFIX, redeem_login_code
+from agritrace.web.api.deps import caller_for, engine_of
 from agritrace.web.pages.farm.common import friendly, local_path, render, same_origin
 from agritrace.web.pages.farm.forms import Form
 from agritrace.web.pages.session import page_actor, sign_in, sign_out
@@ -26,11 +29,11 @@ def home_of(actor: Actor) -> str:
 
 @router.get("/login")
 @friendly
-def login_form(request: Request, next: str = "", token: str = "") -> Response:
+def login_form(request: Request, next: str = "", code: str = "") -> Response:
     actor = page_actor(request)
-    if actor is not None and not token:
+    if actor is not None and not code:
         return RedirectResponse(local_path(next, home_of(actor)), status_code=303)
-    return render(request, "farm/login.html", next=local_path(next, ""), token=token[:200],
+    return render(request, "farm/login.html", next=local_path(next, ""), token=code[:40],
                   wrong=False)
 
 
@@ -38,11 +41,12 @@ def login_form(request: Request, next: str = "", token: str = "") -> Response:
 @friendly
 def login(request: Request, form: Form) -> Response:
     same_origin(request)
-    token = form.get("token", "").strip()
+    secret = (form.get("code") or form.get("token", "")).strip()
     target = form.get("next", "")
     engine = engine_of(request)
     try:
-        actor = actor_for_token(engine, authenticate(engine, token), token)
+        token = secret if secret.startswith(TOKEN_PREFIX) else redeem_login_code(engine, secret)
+        actor = caller_for(engine, token).actor
     except SecurityException:
         return render(request, "farm/login.html", 401, next=local_path(target, ""), token="",
                       wrong=True)

@@ -19,6 +19,7 @@ from agritrace.farm.diary import vietnam_today
 from agritrace.farm.pesticides import CROPS
 from agritrace.farm.registry import Actor, Role
 from agritrace.scans import inbox
+from agritrace.store.orgs import sign_in_link
 from agritrace.web.api.deps import engine_of
 from agritrace.web.i18n import Translator
 from agritrace.web.pages.farm import entries
@@ -103,9 +104,10 @@ def issue_token(request: Request, member_id: int) -> Response:
     actor = manager(request)
     engine = engine_of(request)
     member = registry.get_member(engine, actor.org, member_id)
-    token = registry.create_member_token(engine, actor, member.id)
-    link = str(request.base_url).rstrip("/") + "/login?token=" + token
-    return _members_page(request, actor, 201, issued=(member.name, token, link))
+    # A one-time code in the link, never the token: links land in SMS logs and histories.
+    link = sign_in_link(engine, str(request.base_url),
+                        registry.create_member_token(engine, actor, member.id))
+    return _members_page(request, actor, 201, issued=(member.name, link.code, link.url))
 
 
 @router.get("/coop/plots")
