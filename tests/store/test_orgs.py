@@ -4,9 +4,12 @@ organization; a name that matches none suggests the closest; a code works once, 
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, func, select, update
 
 from agritrace.errors import ConflictException, NoSuchResourceException, SecurityException
+from agritrace.farm.registry import create_member_token
+from agritrace.store.migrate import alembic_config, upgrade
 from agritrace.store.orgs import (
     authenticate,
     create_login_code,
@@ -20,6 +23,7 @@ from agritrace.store.orgs import (
 )
 from agritrace.store.tables import login_codes, organizations, tokens
 from agritrace.trust import TokenRole
+from tests.farm.coop import make_coop
 
 
 def test_a_token_authenticates_its_organization_and_is_never_stored(engine: Engine) -> None:
@@ -95,3 +99,14 @@ def test_an_expired_code_or_one_of_a_revoked_token_signs_nobody_in(engine: Engin
 
 def test_codes_are_read_as_people_type_them() -> None:
     assert normal_code("abcd-efgh-ijkl-mnop") == normal_code("ABCD EFGH 1JK1 MN0P")
+
+
+def test_sign_ins_issued_before_tokens_had_roles_become_member_tokens(engine: Engine) -> None:
+    """Migration 0009 gave every old token the whole API; 0013 gives members theirs back."""
+    coop = make_coop(engine)
+    token = create_member_token(engine, coop.manager, coop.farmer_a.id)
+    command.downgrade(alembic_config(engine), "0013-1")
+    with engine.begin() as conn:  # as 0009 left a sign-in issued before it
+        conn.execute(update(tokens).values(role="organization"))
+    upgrade(engine)
+    assert authenticate(engine, token).role is TokenRole.MEMBER
