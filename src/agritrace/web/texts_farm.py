@@ -30,6 +30,9 @@ TEXTS: dict[str, dict[str, str]] = {
                                   "cooperative's office."},
     "farm_manager_only_text": {"vi": "Trang này chỉ dành cho cán bộ quản lý hợp tác xã.",
                                "en": "This page is for the cooperative's managers only."},
+    "farm_read_only_text": {"vi": "Mã đăng nhập này chỉ được xem: không lưu hay sửa được gì.",
+                            "en": "This sign-in may only read: it cannot save or change "
+                                  "anything."},
     "farm_not_found_title": {"vi": "Không tìm thấy", "en": "Not found"},
     "farm_not_found_text": {"vi": "Không có trang hoặc thửa đất này trong hợp tác xã của bạn.",
                             "en": "There is no such page or plot in your cooperative."},

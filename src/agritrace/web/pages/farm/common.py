@@ -133,7 +133,8 @@ def error_page(request: Request, exc: AgritraceError) -> HTMLResponse:
     paths = {p.path for p in exc.problems}
     if exc.status == 403:
         text = t("farm_cross_site_text" if "origin" in paths else
-                 "farm_manager_only_text" if "role" in paths else "farm_forbidden_text")
+                 "farm_manager_only_text" if "role" in paths else
+                 "farm_read_only_text" if "token" in paths else "farm_forbidden_text")
         title = t("farm_forbidden_title")
     elif exc.status == 404:
         title, text = t("farm_not_found_title"), t("farm_not_found_text")
