@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from agritrace.cli import app
-from agritrace.demo import ROASTER, load_demo
+from agritrace.demo import COOP, GREEN, ROASTER, load_demo
 from agritrace.query import parse_query, run_query
 from agritrace.settings import get_settings
 from agritrace.store.orgs import authenticate
@@ -55,6 +55,11 @@ def test_the_demo_prints_the_eudr_and_methane_commands_and_each_works(
         seasons = json.loads(methane.stdout)["seasons"]
         assert [s["status"] for s in seasons] == ["estimated"] * 3 + ["not_enough_data"]
         _the_generated_chain_traces_and_recalls(shown.stdout, tmp_path)
+        held = {tuple(line.split("\t")[:3]) for line in runner.invoke(
+            app, ["org", "grants"]).stdout.splitlines()}
+        assert {(ROASTER, "prefix", "8931234"), (COOP, "gtin", str(GREEN))} <= held
+        # three plots and its site (whose GLN is also the party it ships as)
+        assert sum(1 for org, kind, _ in held if (org, kind) == (COOP, "gln")) == 4
     finally:
         get_settings.cache_clear()
 

@@ -213,6 +213,7 @@ def demo(
     bag_path = chain.bags[0].removeprefix("https://id.gs1.org")
     out.print(f"  scan a bag of roasted coffee: http://{host}:{port}{bag_path}", highlight=False)
     out.print(f"  the green-bean lot: {chain.green_lot}", highlight=False)
+    out.print(f"  the GS1 codes each organization holds: {program} org grants", highlight=False)
     for command in demo_commands(chain, rice, program):
         out.print(f"  {command}", highlight=False)
     if synthetic is not None and synthetic.first is not None:
