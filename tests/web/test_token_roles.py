@@ -149,3 +149,11 @@ def test_an_expired_code_signs_nobody_in(engine: Engine) -> None:
     answer = site.client.post("/login", data={"code": code}, follow_redirects=False)
     assert answer.status_code == 401 and "agt_session" not in answer.headers.get(
         "set-cookie", "")
+
+
+def test_a_read_only_sign_in_is_refused_a_risk_import_with_a_page(engine: Engine) -> None:
+    site = make_site(engine)
+    site.client.post("/login", data={"token": create_token(engine, site.coop.org, "dashboard",
+                                                           TokenRole.READ)})
+    answer = site.client.post("/reports/eudr/risk", data={"csv": "plotId,risk\n"})
+    assert answer.status_code == 403 and answer.headers["content-type"].startswith("text/html")

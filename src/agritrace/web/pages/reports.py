@@ -53,7 +53,10 @@ def _render(request: Request, template: str, status: int = 200, **context: Any) 
 
 
 def _signed_in(request: Request) -> Actor | Response:
-    actor = page_actor(request)
+    try:
+        actor = page_actor(request)
+    except AgritraceError as exc:  # a read-only sign-in posting a form
+        return _failure(request, exc)
     if actor is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
