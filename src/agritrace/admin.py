@@ -112,7 +112,8 @@ def org_grant(
 
 
 @org_app.command("revoke-grant")
-def org_revoke_grant(org: OrgArg, value: Annotated[str, typer.Argument()],
+def org_revoke_grant(org: OrgArg, value: Annotated[str, typer.Argument(
+        help="The granted prefix, GTIN or GLN")],
                      kind: KindOption = "prefix") -> None:
     """Take a granted prefix, GTIN or GLN back (the record of the grant is kept)."""
     from agritrace.store.grants import revoke_grant
@@ -141,7 +142,8 @@ def org_delegate(
 
 
 @org_app.command("undelegate")
-def org_undelegate(owner: OrgArg, to: Annotated[str, typer.Argument()]) -> None:
+def org_undelegate(owner: OrgArg, to: Annotated[str, typer.Argument(
+        help="The delegate named before")]) -> None:
     """End a delegation."""
     from agritrace.store.grants import revoke_delegation
     from agritrace.store.orgs import find_organization
