@@ -14,7 +14,7 @@ from agritrace.cli import app
 from agritrace.errors import SecurityException
 from agritrace.store.engine import make_engine
 from agritrace.store.grants import owner_name
-from agritrace.store.orgs import authenticate
+from agritrace.store.orgs import authenticate, redeem_login_code
 from agritrace.store.tables import organizations, tokens
 from agritrace.trust import TokenRole
 from tests.conformance import json_examples
@@ -129,3 +129,11 @@ def test_a_mistyped_org_creates_nothing_and_names_the_closest(
     assert f"Did you mean: '{COOP}'" in result.stderr
     assert _count(db) == 1
     assert not list(tmp_path.glob("stamps-*"))  # nothing printed for someone else's GTIN
+
+
+def test_a_new_members_sign_in_is_printed_as_a_one_time_link(db: Engine) -> None:
+    _run("org", "create", COOP)
+    link = _run("farm", "member", "add", "Lò Văn A", "--org", COOP, "--token").splitlines()[-1]
+    assert "/login?code=" in link and "agt_" not in link
+    session = redeem_login_code(db, link.rsplit("=", 1)[1])
+    assert authenticate(db, session).role is TokenRole.MEMBER
