@@ -164,6 +164,19 @@ class Owners:
                 delegates.setdefault(owner, set()).add(delegate)
         return cls(grants, {k: frozenset(v) for k, v in delegates.items()})
 
+    def merged(self, other: Owners) -> Owners:
+        """These grants and delegations with ``other``'s (loaded for more codes).
+
+        >>> a = Owners({("gln", "8931234000011"): 1}, {1: frozenset({3})})
+        >>> b = Owners({("prefix", "8930000"): 2})
+        >>> m = a.merged(b)
+        >>> m.owner("https://id.gs1.org/417/8931234000011"), m.owner("https://id.gs1.org/417/8930000000019")
+        (1, 2)
+        >>> sorted(m.speakers("https://id.gs1.org/417/8931234000011"))
+        [1, 3]
+        """
+        return Owners({**self.grants, **other.grants}, {**self.delegates, **other.delegates})
+
     def owner(self, identifier: str) -> int | None:
         for candidate in grant_candidates(identifier):
             org = self.grants.get(candidate)

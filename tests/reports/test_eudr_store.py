@@ -85,6 +85,23 @@ def test_an_organization_that_never_handled_the_pallet_sees_no_plot(
         assert shipment.plots == ()
 
 
+def test_observing_the_pallet_does_not_open_its_plots(engine: Engine, demo: Demo) -> None:
+    """Issue 11 item 3 for EUDR: a stranger's own OBSERVE naming the pallet reads nothing
+    upstream of it; the roaster, to which the cooperative shipped the green beans, still gets
+    its plots (through that shipment only)."""
+    stranger = create_organization(engine, "Công ty khác")
+    event = {"type": "ObjectEvent", "eventTime": "2026-12-01T09:00:00+07:00",
+             "eventTimeZoneOffset": "+07:00", "action": "OBSERVE", "epcList": [PALLET],
+             "bizStep": "inspecting"}
+    document = Document(kind="EPCISDocument", namespaces=dict(NAMESPACES),
+                        header={"schemaVersion": "2.0", "creationDate": "2026-12-01T00:00:00Z"},
+                        events=iter([event]), name="observe")
+    assert capture_document(engine, document, stranger).status == "success"
+    shipment = eudr_store.find_shipment(engine, stranger, [PALLET])
+    assert shipment.plots == () and shipment.hidden_events > 0
+    assert len(eudr_store.find_shipment(engine, demo.roaster, [PALLET]).plots) == 3
+
+
 def test_a_malformed_code_is_refused_by_name(engine: Engine) -> None:
     org = create_organization(engine, "X")
     with pytest.raises(AgritraceError, match="LOT-1"):

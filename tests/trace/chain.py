@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from agritrace.capture import capture_document
 from agritrace.epcis.document import Document, Event
 from agritrace.ids.gs1 import check_digit
+from agritrace.store.grants import grant
 from agritrace.store.orgs import Organization, ensure_organization
 
 DL = "https://id.gs1.org"
@@ -33,6 +34,8 @@ WAREHOUSE = f"{DL}/414/{_gln(4)}"
 COOP_PARTY = f"{DL}/417/{_gln(2)}"
 SHOP_PARTY = f"{DL}/417/{_gln(3)}"
 SHOP_GLN = _gln(3)
+PREFIX = "8931234"
+PO = "urn:epcglobal:cbv:bt:8931234000026:PO-4711"
 LOT_A = f"{DL}/01/{_gtin(10)}/10/A1"
 LOT_B = f"{DL}/01/{_gtin(10)}/10/B1"
 UNITS = [f"{DL}/01/{_gtin(20)}/21/U{n}" for n in range(1, 5)]
@@ -90,6 +93,7 @@ def factory_events() -> list[Event]:
          "childEPCs": UNITS[:2], "bizStep": "packing", "readPoint": {"id": FACTORY}},
         {"type": "ObjectEvent", **at(6), "action": "OBSERVE", "epcList": [CASE],
          "bizStep": "shipping", "readPoint": {"id": FACTORY},
+         "bizTransactionList": [{"type": "po", "bizTransaction": PO}],
          "sourceList": [{"type": "owning_party", "source": COOP_PARTY}],
          "destinationList": [{"type": "owning_party", "destination": SHOP_PARTY}]},
         {"type": "ObjectEvent", **at(7), "action": "OBSERVE", "epcList": [CASE],
@@ -103,6 +107,18 @@ def factory_events() -> list[Event]:
     ]
 
 
+def grant_chain(engine: Engine, farm: str = "HTX Test", factory: str = "Nhà máy Test"
+                ) -> tuple[Organization, Organization]:
+    """The chain's owners hold their codes: the farm its plot's GLN and its lot's GTIN, the
+    factory the company prefix (so its GLN, its units and its cases)."""
+    farm_org, factory_org = ensure_organization(engine, farm), ensure_organization(engine, factory)
+    grant(engine, farm_org, "gln", _gln(1), "test")
+    grant(engine, farm_org, "gtin", _gtin(10), "test")
+    grant(engine, factory_org, "prefix", PREFIX, "test")
+    return farm_org, factory_org
+
+
 def load_chain(engine: Engine) -> None:
+    grant_chain(engine)
     capture(engine, farm_events(), "HTX Test")
     capture(engine, factory_events(), "Nhà máy Test")

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from agritrace.epcis.times import parse_time
-from agritrace.errors import NoSuchResourceException
-from agritrace.store.orgs import ensure_organization
+from agritrace.errors import ForbiddenException, NoSuchResourceException
+from agritrace.store.grants import delegate
+from agritrace.store.orgs import create_organization, find_organization
 from agritrace.store.tables import event_terms, events
 from agritrace.trace import recall_report
-from agritrace.trace.recall import lots_of_plot, mark_recalled, recall
+from agritrace.trace.recall import check_may_recall, lots_of_plot, mark_recalled, recall
 from tests.trace.chain import (
     CASE,
     CASE_2,
@@ -60,17 +61,39 @@ def test_a_plot_and_a_harvest_period_name_the_lots(engine: Engine) -> None:
         lots_of_plot(engine, PLOT, parse_time(at(3)["eventTime"]), None)
 
 
-def test_marking_a_recall_records_recalled_events_for_every_code(engine: Engine) -> None:
-    load_chain(engine)
-    result = recall(engine, [LOT_A])
-    report = mark_recalled(engine, result, ensure_organization(engine, "Chi cục QLCL"),
-                           "dư lượng thuốc BVTV vượt MRL")
-    assert report.status == "success" and report.captured == 2
+def _recalled(engine: Engine) -> set[str]:
     with engine.connect() as conn:
-        named = set(conn.scalars(
+        return set(conn.scalars(
             select(event_terms.c.value).join(events, events.c.id == event_terms.c.event_pk)
             .where(events.c.disposition == "recalled")))
-    assert named == {a.id for a in result.affected}
+
+
+def test_marking_a_recall_records_recalled_events_on_the_recorders_own_codes(
+        engine: Engine) -> None:
+    """The farm's recall of its lot names its lot only: the units and cases the factory made
+    from it are the factory's codes (their pages show the recall through the input lot)."""
+    load_chain(engine)
+    result = recall(engine, [LOT_A])
+    assert {a.id for a in result.affected} > {LOT_A}
+    report = mark_recalled(engine, result, find_organization(engine, "HTX Test"),
+                           "dư lượng thuốc BVTV vượt MRL")
+    assert report.status == "success" and report.captured == 1
+    assert _recalled(engine) == {LOT_A}
+    factory = mark_recalled(engine, recall(engine, [UNITS[0]]),
+                            find_organization(engine, "Nhà máy Test"), "theo HTX Test")
+    assert factory.status == "success"
+    assert _recalled(engine) == {LOT_A, UNITS[0], CASE, CASE_2}
+
+
+def test_only_the_owner_or_its_delegate_may_record_a_recall(engine: Engine) -> None:
+    load_chain(engine)
+    stranger = create_organization(engine, "Người lạ")
+    with pytest.raises(ForbiddenException) as refused:
+        check_may_recall(engine, stranger, [LOT_A])
+    assert "HTX Test" in str(refused.value)
+    check_may_recall(engine, find_organization(engine, "HTX Test"), [LOT_A])
+    delegate(engine, find_organization(engine, "HTX Test"), stranger, "test")
+    check_may_recall(engine, stranger, [LOT_A])
 
 
 def test_csv_and_html_reports(engine: Engine) -> None:

@@ -35,7 +35,7 @@ methane_app = typer.Typer(help="Rice methane per plot and season (IPCC 2019 Tier
 
 Ids = Annotated[list[str], typer.Argument(metavar="ID...", help="Lots, items or an SSCC "
                                           "(EPC URN or GS1 Digital Link) of the shipment")]
-Org = Annotated[str, typer.Option("--org", help="The organization asking (its access rule "
+Org = Annotated[str, typer.Option("--org", help="The organization asking (its reading rule "
                                   "and its risk results apply)")]
 Lang = Annotated[str, typer.Option("--lang", help="vi | en")]
 Out = Annotated[Path | None, typer.Option("--out", help="Write to a file instead of stdout")]

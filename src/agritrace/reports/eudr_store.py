@@ -1,8 +1,14 @@
 """EUDR data from the store: the plots a shipment came from, their producers, their risks.
 
 A shipment is one or more identifiers (lots, items, an SSCC). Each is traced back with the
-asking organization's access rule (:mod:`agritrace.trace.access`): a holder of a code sees its
-upstream. The plots are the places whose harvest events commissioned a lot on the way
+asking organization's reading rule (:mod:`agritrace.trace.access`: its own events and those
+naming it, one step back). An exporter's due diligence also needs the plots its suppliers' goods
+came from, so the codes a supplier *shipped to it* (another organization's event naming it as
+source or destination, and the code) are traced further back, and from that walk only the
+harvests are kept: which plot commissioned which lot, with the country the harvest declared.
+No quantity, transaction or party of a supplier's other events reaches the report, and a code
+the asker only observed itself (its own OBSERVE naming someone else's lot) opens nothing.
+The plots are the places whose harvest events commissioned a lot on the way
 (``commissioned`` edges of the lineage graph) and that a farm registry knows as plots. For each:
 
 - producer: the farmer the registry names for the plot, else the organization that registered it;
@@ -11,7 +17,8 @@ upstream. The plots are the places whose harvest events commissioned a lot on th
 - geometry and area: the registry's.
 
 The plot data comes from whichever organization registered the plot, because the operator's due
-diligence needs its suppliers' plots; what an organization can reach is bounded by the trace.
+diligence needs its suppliers' plots; what an organization can reach is bounded by the shipments
+that name it.
 Risk results (:func:`import_risks`) are the importing organization's own and seen only by it.
 """
 
@@ -33,7 +40,7 @@ from agritrace.reports import eudr
 from agritrace.reports.tables import plot_risks
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import events, organizations
-from agritrace.trace.access import Viewer
+from agritrace.trace.graph import Graph
 from agritrace.trace.lineage import TraceRequest, parse_identifier, trace
 
 
@@ -94,23 +101,44 @@ def parse_shipment(identifiers: Iterable[str]) -> tuple[str, ...]:
 def find_shipment(engine: Engine, org: Organization, identifiers: Iterable[str]) -> Shipment:
     """Trace each identifier back and collect the registered plots it came from."""
     ids = parse_shipment(identifiers)
-    viewer = Viewer.of(org)
     origins = _Origins()
     hidden = 0
     mass: float | None = 0.0
     for identifier in ids:
-        graph = trace(engine, TraceRequest(identifier, "back"), viewer=viewer)
+        graph = trace(engine, TraceRequest(identifier, "back"), viewer=org.id)
         hidden += graph.hidden_events
         quantity = graph.quantities.get(identifier)
         mass = mass + quantity[0] if mass is not None and quantity and quantity[1] == "KGM" \
             else None
-        pks: dict[int, set[str]] = {}
-        for edge in graph.edges.values():
-            if edge.relation == "commissioned" and graph.nodes[edge.source].kind != "season":
-                origins.lots.setdefault(edge.source, set()).add(edge.target)
-                pks.setdefault(edge.event_pk, set()).add(edge.source)
-        _read_origins(engine, pks, origins)
+        _harvests(engine, graph, origins)
+        for received in sorted(_received(engine, graph, org.id)):
+            _harvests(engine, trace(engine, TraceRequest(received, "back")), origins)
     return _shipment(engine, ids, origins, mass or None, hidden)
+
+
+def _harvests(engine: Engine, graph: Graph, origins: _Origins) -> None:
+    """The harvests (``commissioned`` edges from a plot) of ``graph`` into ``origins``."""
+    pks: dict[int, set[str]] = {}
+    for edge in graph.edges.values():
+        if edge.relation == "commissioned" and graph.nodes[edge.source].kind != "season":
+            origins.lots.setdefault(edge.source, set()).add(edge.target)
+            pks.setdefault(edge.event_pk, set()).add(edge.source)
+    _read_origins(engine, pks, origins)
+
+
+_THINGS = frozenset({"lot", "item", "logistic_unit", "product"})
+
+
+def _received(engine: Engine, graph: Graph, org_id: int) -> set[str]:
+    """The codes another organization's readable event (so one naming ``org_id``) is about."""
+    others = {e.event_pk for e in graph.edges.values()}
+    if not others:
+        return set()
+    with engine.connect() as conn:
+        foreign = set(conn.execute(select(events.c.id).where(
+            events.c.id.in_(list(others)), events.c.org_id != org_id)).scalars())
+    return {node for e in graph.edges.values() if e.event_pk in foreign
+            for node in (e.source, e.target) if graph.nodes[node].kind in _THINGS}
 
 
 def _read_origins(engine: Engine, pks: Mapping[int, set[str]], origins: _Origins) -> None:

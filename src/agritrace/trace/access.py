@@ -1,50 +1,54 @@
-"""Who may see which events in a trace: the access rule of the trace and recall API.
+"""Who may read which events in a trace, a recall, a one-step report or an FSMA 204 sheet.
 
-An organization sees, in any trace:
+The rule is :func:`agritrace.trust.may_read`, written once there; this module only feeds it the
+events a walk meets. An organization reads in full:
 
 1. the events it captured itself;
-2. the events whose source or destination names it (its GLN as a party, ``…/417/<GLN>``, or
-   as a place, ``…/414/<GLN>`` with any extension) — shipments to it and from it;
-3. upstream of what it holds: when it may see an event naming the identifier it traces (it
-   handled that code), the backward walk from that identifier is open to every event, so a
-   retailer can show where a pack it sells came from. The forward walk never opens: where a
-   supplier sent other goods is the supplier's business.
+2. another organization's event only where that event names it as source, destination or
+   owning party (a GLN, party or place code it owns, or its own ``organizations.gln``): what
+   was shipped to it and what it shipped on, i.e. one step back and one step forward, as
+   Circular 17/2021 and FSMA 204 ask;
+3. a regulator also the events of its area (:class:`agritrace.trust.Reach`).
 
-Events it may not see are not followed and are counted in ``Graph.hidden_events``.
-
->>> Viewer(1, "8931234000011").names("urn:epc:id:pgln:8931234.00001")
-True
+**Unreadable events are hidden and counted**, the same way in the trace, the recall, the
+one-step report and the FSMA 204 sheet (all four walk through :func:`agritrace.trace.lineage.
+trace`): the walk does not follow them and ``Graph.hidden_events`` says how many there were.
+Hiding rather than redacting (identity, step and time without quantities or parties) was chosen
+because a redacted event still reveals the shape of another company's business (which lots a
+supplier blended, how many units it made, when) and the walk behind it would expose the next
+party's codes; a recall that needs more than one step asks each party in turn, as the circulars
+intend, or a regulator (who reads the area's events). There is no longer an "upstream of what
+you hold is open" rule: it let anyone who captured one OBSERVE naming a lot read the owner's
+quantities and purchase orders (issue 11, item 3).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from agritrace.ids.epc import lenient_id
-from agritrace.store.orgs import Organization
-from agritrace.trace.reader import StoredEvent
-
-GS1 = "https://id.gs1.org/"
+from agritrace.trace.reader import EventReader, StoredEvent
+from agritrace.trust import Owners, Viewer, may_read, reach_of
 
 
-@dataclass(frozen=True)
-class Viewer:
-    org_id: int
-    gln: str | None = None
+class Access:
+    """A viewer's reading of the events one trace meets; owners of their parties loaded in
+    batches (:meth:`load`) as the walk goes, so :meth:`sees` asks no query."""
 
-    @classmethod
-    def of(cls, org: Organization) -> Viewer:
-        return cls(org.id, org.gln)
+    def __init__(self, reader: EventReader, org_id: int) -> None:
+        self.reader = reader
+        self.viewer = Viewer(org_id, Owners(), reach_of(reader.conn, org_id))
+        self.known: set[str] = set()
 
-    def names(self, value: str) -> bool:
-        if not self.gln:
-            return False
-        canonical = lenient_id(value)
-        return canonical == f"{GS1}417/{self.gln}" or canonical == f"{GS1}414/{self.gln}" or (
-            canonical.startswith(f"{GS1}414/{self.gln}/"))
+    def load(self, events: list[StoredEvent]) -> None:
+        """Know the owners of the parties of ``events`` (their ``parties`` group read)."""
+        fresh = {t.value for e in events if e.org_id != self.viewer.org_id
+                 for t in e.group("parties")} - self.known
+        if not fresh:
+            return
+        self.known |= fresh
+        loaded = Owners.load(self.reader.conn, fresh)
+        self.viewer = Viewer(self.viewer.org_id, self.viewer.owners.merged(loaded),
+                             self.viewer.reach)
 
     def sees(self, event: StoredEvent) -> bool:
-        """Rules 1 and 2 (the event's parties must have been read: role group ``parties``)."""
-        if event.org_id == self.org_id:
-            return True
-        return any(self.names(term.value) for term in event.group("parties"))
+        places = [p for p in (event.read_point, event.biz_location) if p]
+        return may_read(self.viewer, event.org_id,
+                        [t.value for t in event.group("parties")], places)

@@ -86,7 +86,8 @@ def recall_command(
     until: Annotated[str | None, typer.Option(help="Harvests until (with --plot)")] = None,
     mark: Annotated[bool, typer.Option(help="Record the recall as events (disposition "
                                        "recalled)")] = False,
-    org: Annotated[str, typer.Option(help="Organization recording the recall (with --mark)")]
+    org: Annotated[str, typer.Option(help="Organization recording the recall (with --mark): "
+                                      "an existing one, the lots' owner or its delegate")]
     = "local",
     reason: Annotated[str, typer.Option(help="Why (with --mark)")] = "",
 ) -> None:
@@ -101,6 +102,8 @@ def recall_command(
         chosen = list(lots or [])
         if plot:
             chosen += recalls.lots_of_plot(engine, plot, _time(since), _time(until))
+        if recorder is not None:
+            recalls.check_may_recall(engine, recorder, chosen)
         result = recalls.recall(engine, chosen)
         if recorder is not None:
             if not reason.strip():

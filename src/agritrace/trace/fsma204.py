@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 from agritrace.epcis.times import format_time, parse_time
 from agritrace.ids.epc import lenient_id
 from agritrace.trace.graph import Graph, node_kind
-from agritrace.trace.lineage import TraceRequest, Viewer, trace
+from agritrace.trace.lineage import TraceRequest, trace
 from agritrace.trace.reader import EventReader
 
 COLUMNS = (
@@ -53,7 +53,7 @@ class Row:
 
 
 def fsma_rows(engine: Engine, lots: Iterable[str], *, since_us: int | None = None,
-              until_us: int | None = None, viewer: Viewer | None = None) -> list[Row]:
+              until_us: int | None = None, viewer: int | None = None) -> list[Row]:
     """The spreadsheet rows for every CTE in the lineage of ``lots`` within the dates."""
     graph: Graph | None = None
     for lot in lots:

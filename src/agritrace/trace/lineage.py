@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from agritrace.collector import collection_paused
 from agritrace.errors import NoSuchResourceException, Problem, QueryParameterException
 from agritrace.ids.epc import InvalidIdentifier, canonical_id
-from agritrace.trace.access import Viewer
+from agritrace.trace.access import Access
 from agritrace.trace.graph import Edge, Graph, Inconsistency, node_kind
 from agritrace.trace.reader import EventReader, StoredEvent, Term
 from agritrace.trace.walk import Visit, Walker
@@ -94,11 +94,12 @@ def check_depth(depth: int | None) -> int | None:
     return depth
 
 
-def trace(engine: Engine, request: TraceRequest, *, viewer: Viewer | None = None) -> Graph:
+def trace(engine: Engine, request: TraceRequest, *, viewer: int | None = None) -> Graph:
     """The lineage graph of ``request.identifier``; NoSuchResourceException if no event names it.
 
-    With a ``viewer``, only the events :mod:`agritrace.trace.access` lets it see are followed;
-    hidden events are counted in ``graph.hidden_events``. Without one, every event is.
+    With a ``viewer`` (the id of the organization reading), only the events
+    :mod:`agritrace.trace.access` lets it read are followed; the others are counted in
+    ``graph.hidden_events``. Without one (the operator's command line), every event is.
     """
     root = parse_identifier(request.identifier)
     check_direction(request.direction)
@@ -107,13 +108,12 @@ def trace(engine: Engine, request: TraceRequest, *, viewer: Viewer | None = None
     graph.add_node(root, 0)
     with collection_paused(), engine.connect() as conn:
         reader = EventReader(conn, request.since_us, request.until_us)
+        access = None if viewer is None else Access(reader, viewer)
         directions = ("back", "forward") if request.direction == "both" else (
             request.direction,)
         found = False
-        holds = viewer is not None and _holds(reader, viewer, root)
         for direction in directions:
-            visible = None if viewer is None or (holds and direction == "back") else viewer.sees
-            walker = Walker(reader, graph, direction, visible, request.depth, MAX_NODES)
+            walker = Walker(reader, graph, direction, access, request.depth, MAX_NODES)
             found = walker.run(root) or found
         graph.ignored_events |= reader.erroneous
     if not found:
@@ -125,15 +125,8 @@ def trace(engine: Engine, request: TraceRequest, *, viewer: Viewer | None = None
     return graph
 
 
-def _holds(reader: EventReader, viewer: Viewer, root: str) -> bool:
-    """Whether the viewer may see an event naming ``root`` (rule 3 of the access module)."""
-    events = [e for _, e in reader.hits([root])] + [e for _, e in reader.at_places([root])]
-    reader.need((e, "parties") for e in events)
-    return any(viewer.sees(e) for e in events)
-
-
 __all__ = [
     "DIRECTIONS", "EXPECTED_FORMS", "Edge", "Graph", "Inconsistency", "StoredEvent",
-    "Term", "TraceRequest", "Viewer", "Visit", "check_depth", "check_direction", "node_kind",
+    "Term", "TraceRequest", "Visit", "check_depth", "check_direction", "node_kind",
     "parse_identifier", "trace",
 ]

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from agritrace.epcis.times import format_time
 from agritrace.trace.graph import Edge, Graph
-from agritrace.trace.lineage import TraceRequest, Viewer, parse_identifier, trace
+from agritrace.trace.lineage import TraceRequest, parse_identifier, trace
 
 COLUMNS = ("direction", "relation", "code", "party_or_place", "date", "quantity", "uom",
            "biz_step", "event_id")
@@ -58,7 +58,7 @@ class OneStep:
         return out.getvalue()
 
 
-def one_step(engine: Engine, lot: str, *, viewer: Viewer | None = None) -> OneStep:
+def one_step(engine: Engine, lot: str, *, viewer: int | None = None) -> OneStep:
     """The one-step-back, one-step-forward report of ``lot``."""
     root = parse_identifier(lot)
     back = trace(engine, TraceRequest(root, "back", depth=2), viewer=viewer)

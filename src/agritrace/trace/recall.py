@@ -19,17 +19,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from agritrace.capture import CaptureReport, capture_document
 from agritrace.collector import collection_paused
 from agritrace.epcis.document import Document, Event
 from agritrace.epcis.times import format_time, now_micros
-from agritrace.errors import NoSuchResourceException, Problem, QueryParameterException
+from agritrace.errors import (
+    ForbiddenException,
+    NoSuchResourceException,
+    Problem,
+    QueryParameterException,
+)
 from agritrace.store.orgs import Organization
+from agritrace.store.tables import organizations
 from agritrace.trace.graph import Edge, Graph, Inconsistency
-from agritrace.trace.lineage import TraceRequest, Viewer, parse_identifier, trace
+from agritrace.trace.lineage import TraceRequest, parse_identifier, trace
 from agritrace.trace.reader import EventReader
+from agritrace.trust import Owners
 
 AFFECTED_KINDS = ("lot", "item", "logistic_unit", "product")
 SOURCE_KINDS = ("lot", "location", "season", "party")
@@ -107,7 +114,7 @@ def lots_of_plot(engine: Engine, plot: str, since_us: int | None, until_us: int 
     return lots
 
 
-def recall(engine: Engine, lots: Iterable[str], *, viewer: Viewer | None = None) -> Recall:
+def recall(engine: Engine, lots: Iterable[str], *, viewer: int | None = None) -> Recall:
     """The recall list for ``lots`` (each a lot, item or logistic unit identifier)."""
     requested = [parse_identifier(lot) for lot in lots]
     if not requested:
@@ -225,10 +232,50 @@ def recall_events(result: Recall, reason: str, recall_id: str | None = None) -> 
     return events
 
 
+def check_may_recall(engine: Engine, org: Organization, lots: Iterable[str]) -> None:
+    """ForbiddenException unless ``org`` may record the recall of every lot: the lot's owner or
+    a delegate (:func:`agritrace.trust.may_claim`). A lot no grant covers may be recalled only
+    by an organization that captured an event naming it. Having captured one event naming an
+    owned lot is not enough (issue 11, item 2).
+
+    Hook: an authority ordering a recall (the regulator role of a later issue) will be the one
+    exemption, decided in :mod:`agritrace.trust` beside ``Viewer.reach``; there is none yet.
+    """
+    lots = list(lots)
+    wanted = [parse_identifier(lot) for lot in lots]
+    with engine.connect() as conn:
+        owners = Owners.load(conn, wanted)
+        reader = EventReader(conn)
+        for index, (lot, code) in enumerate(zip(lots, wanted, strict=True)):
+            owner = owners.owner(code)
+            if owner is not None and not owners.may_claim(org.id, code):
+                name = conn.execute(select(organizations.c.name).where(
+                    organizations.c.id == owner)).scalar_one()
+                raise ForbiddenException(
+                    f"Only {name} (the owner of {lot!r}) or its delegate may recall it",
+                    [Problem(f"lots[{index}]", f"a lot your organization owns ({lot!r} is "
+                             f"owned by {name})", f"{org.name}, not its owner or a delegate")])
+            if owner is None and not any(e.org_id == org.id for _, e in reader.hits([code])):
+                raise ForbiddenException(f"{org.name} has no event naming {lot!r}", [Problem(
+                    f"lots[{index}]", "lots your organization owns or, when no one holds the code, "
+                    "captured events for", repr(lot))])
+
+
 def mark_recalled(engine: Engine, result: Recall, org: Organization, reason: str
                   ) -> CaptureReport:
-    """Record the recall in the event log, captured by ``org``."""
-    events = recall_events(result, reason)
+    """Record the recall in the event log, captured by ``org``, on its own codes only.
+
+    The requested lots (checked by :func:`check_may_recall`) and the affected codes ``org``
+    speaks for are marked; codes other owners hold are not (capture would refuse such claims):
+    their pages show the recall through the input lot they were made from.
+    """
+    with engine.connect() as conn:
+        owners = Owners.load(conn, [a.id for a in result.affected])
+    requested = set(result.lots)
+    own = [a for a in result.affected
+           if a.id in requested or org.id in owners.speakers(a.id)]
+    marked = Recall(lots=result.lots, created=result.created, affected=own)
+    events = recall_events(marked, reason)
     doc = Document(kind="EPCISDocument", namespaces={"agt": AGT},
                    header={"schemaVersion": "2.0", "creationDate": events[0]["eventTime"]},
                    events=iter(events), name="recall")
@@ -240,5 +287,5 @@ def _chunked(values: list[str]) -> list[list[str]]:
     return [list(c) for c in iter(lambda: tuple(itertools.islice(iterator, MARK_CHUNK)), ())]
 
 
-__all__ = ["Affected", "Recall", "lots_of_plot", "mark_recalled", "recall",
+__all__ = ["Affected", "Recall", "check_may_recall", "lots_of_plot", "mark_recalled", "recall",
            "recall_events"]

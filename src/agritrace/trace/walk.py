@@ -15,10 +15,11 @@ the same lineage), and the price of a walk that always ends.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agritrace.ids.epc import lenient_id
+from agritrace.trace.access import Access
 from agritrace.trace.graph import SEASON_PREFIX, Edge, Graph, Inconsistency, node_kind
 from agritrace.trace.reader import EventReader, StoredEvent, Term
 
@@ -60,7 +61,7 @@ class Walker:
     """Walks one direction (``back`` or ``forward``) from a root into a shared graph."""
 
     def __init__(self, reader: EventReader, graph: Graph, direction: str,
-                 visible: Callable[[StoredEvent], bool] | None, depth: int | None,
+                 visible: Access | None, depth: int | None,
                  max_nodes: int) -> None:
         self.reader, self.graph, self.direction = reader, graph, direction
         self.visible, self.depth, self.max_nodes = visible, depth, max_nodes
@@ -107,11 +108,12 @@ class Walker:
                     + self._groups(hits) + [(e, "objects") for _, e in places])
         if self.visible is None:
             return hits, places
+        self.visible.load([e for _, _, e in hits] + [e for _, e in places])
         return ([h for h in hits if self._shown(h[2])],
                 [p for p in places if self._shown(p[1])])
 
     def _shown(self, event: StoredEvent) -> bool:
-        if self.visible is None or self.visible(event):
+        if self.visible is None or self.visible.sees(event):
             return True
         self.hidden.add(event.pk)
         return False

@@ -1,7 +1,9 @@
 """EUDR and rice methane over HTTP: thin adapters over :mod:`agritrace.reports`.
 
 Every route needs a bearer token. A shipment's plots are found through a trace under the
-organization's access rule; risk results and rice seasons are the organization's own.
+organization's reading rule, and through the harvests behind the codes its suppliers shipped to
+it (:mod:`agritrace.reports.eudr_store`); risk results and rice seasons are the organization's
+own.
 
 - ``GET /eudr/readiness?id=…&id=…&lang=vi|en&format=json|csv|pdf``
 - ``GET /eudr/geojson?id=…[&partial=true][&whisp=true]``: the EU FeatureCollection

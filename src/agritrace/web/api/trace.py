@@ -1,8 +1,9 @@
 """Trace, recall and regulator reports over HTTP: thin adapters over :mod:`agritrace.trace`.
 
-Every route needs a bearer token; what the organization behind it may see is decided by
-:mod:`agritrace.trace.access` (its own events, shipments naming it, and the upstream of codes it
-handled).
+Every route needs a bearer token; what the organization behind it may read is decided by
+:mod:`agritrace.trace.access` (its own events and the events naming it as source or destination:
+one step back, one step forward; the rest hidden and counted). Only a lot's owner or its
+delegate may record its recall (:func:`agritrace.trace.recall.check_may_recall`).
 
 - ``GET /trace/{id}?direction=back|forward|both&depth=&since=&until=&format=json|csv|dot``
 - ``GET /recall?lot=…&lot=…&format=json|csv|html&lang=vi|en`` (or ``plot=…&since=&until=``)
@@ -23,14 +24,18 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 
 from agritrace.epcis.times import parse_time
-from agritrace.errors import ForbiddenException, Problem, QueryParameterException
+from agritrace.errors import Problem, QueryParameterException
 from agritrace.store.orgs import Organization
 from agritrace.trace import fsma204, recall_report
-from agritrace.trace.access import Viewer
-from agritrace.trace.lineage import TraceRequest, check_direction, parse_identifier, trace
+from agritrace.trace.lineage import TraceRequest, check_direction, trace
 from agritrace.trace.one_step import one_step
-from agritrace.trace.reader import EventReader
-from agritrace.trace.recall import Recall, lots_of_plot, mark_recalled, recall
+from agritrace.trace.recall import (
+    Recall,
+    check_may_recall,
+    lots_of_plot,
+    mark_recalled,
+    recall,
+)
 from agritrace.web.api.deps import engine_of, require_org, require_writer
 
 router = APIRouter(tags=["Trace and recall"])
@@ -69,7 +74,7 @@ async def get_trace(
     _choice("format", format, TRACE_FORMATS)
     request = TraceRequest(identifier, check_direction(direction), depth,
                            _time("since", since), _time("until", until))
-    graph = await run_in_threadpool(trace, engine, request, viewer=Viewer.of(org))
+    graph = await run_in_threadpool(trace, engine, request, viewer=org.id)
     if format == "csv":
         return Response(graph.to_csv(), media_type="text/csv; charset=utf-8")
     if format == "dot":
@@ -85,7 +90,7 @@ def _recall(engine: Engine, org: Organization, lots: list[str], plot: str | None
     if not chosen:
         raise QueryParameterException("Nothing to recall", [Problem(
             "lot", "one or more lot=… parameters, or plot=… with since/until", "none")])
-    return recall(engine, chosen, viewer=Viewer.of(org))
+    return recall(engine, chosen, viewer=org.id)
 
 
 @router.get("/recall")
@@ -108,16 +113,6 @@ async def get_recall(
     return JSONResponse(result.as_dict())
 
 
-def _check_handled(engine: Engine, org: Organization, lots: list[str]) -> None:
-    """Only an organization that captured an event naming a lot may record its recall."""
-    with engine.connect() as conn:
-        reader = EventReader(conn)
-        for lot in lots:
-            if not any(e.org_id == org.id for _, e in reader.hits([parse_identifier(lot)])):
-                raise ForbiddenException(f"{org.name} has no event naming {lot!r}", [Problem(
-                    "lots", "lots your organization captured events for", repr(lot))])
-
-
 @router.post("/recall", status_code=201)
 async def post_recall(
     engine: Annotated[Engine, Depends(engine_of)],
@@ -134,8 +129,8 @@ async def post_recall(
         raise QueryParameterException("The recall needs a reason", [
             Problem("reason", "a text saying why (e.g. pesticide residue above the MRL)",
                     repr(reason))])
-    await run_in_threadpool(_check_handled, engine, org, lots)
-    result = await run_in_threadpool(recall, engine, lots, viewer=Viewer.of(org))
+    await run_in_threadpool(check_may_recall, engine, org, lots)
+    result = await run_in_threadpool(recall, engine, lots, viewer=org.id)
     report = await run_in_threadpool(mark_recalled, engine, result, org, reason.strip())
     return JSONResponse(status_code=201 if report.status == "success" else 500, content={
         "recall": result.as_dict(), "capture": report.as_dict()})
@@ -151,7 +146,7 @@ async def get_fsma204(
     """The FDA FSMA 204 sortable spreadsheet for lots and a date range."""
     _choice("format", format, ("csv", "xlsx"))
     rows = await run_in_threadpool(fsma204.fsma_rows, engine, lot, since_us=_time("since", since),
-                                   until_us=_time("until", until), viewer=Viewer.of(org))
+                                   until_us=_time("until", until), viewer=org.id)
     if format == "csv":
         return Response(fsma204.to_csv(rows), media_type="text/csv; charset=utf-8")
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,7 +165,7 @@ async def get_one_step(
 ) -> Response:
     """One step back, one step forward for a lot (Circulars 17/2021 and 02/2024)."""
     _choice("format", format, ("json", "csv"))
-    report = await run_in_threadpool(one_step, engine, lot, viewer=Viewer.of(org))
+    report = await run_in_threadpool(one_step, engine, lot, viewer=org.id)
     if format == "csv":
         return Response(report.to_csv(), media_type="text/csv; charset=utf-8")
     return JSONResponse(report.as_dict())
