@@ -10,6 +10,9 @@ from typer.testing import CliRunner
 
 from agritrace.cli import app
 from agritrace.generator.run import Generated, chain
+from agritrace.store.engine import make_engine
+from agritrace.store.migrate import upgrade
+from tests.trace.chain import LOT_A, load_chain
 
 runner = CliRunner()
 SEED, SIZE = 5, 700
@@ -51,6 +54,27 @@ def test_generate_then_trace_recall_and_report(tmp_path: Path) -> None:
     step = runner.invoke(app, ["report", "one-step", batch.processed_lots[-1], "--format",
                                "csv"])
     assert step.exit_code == 0 and step.stdout.startswith("direction,relation")
+
+
+def test_recall_mark_needs_an_existing_organization_that_owns_the_lot(
+        cli_database: Path, tmp_path: Path) -> None:
+    """``agritrace recall --mark --org`` names an existing organization (a typo creates none)
+    and records the recall only for the lot's owner or its delegate."""
+    engine = make_engine(f"sqlite:///{cli_database}")
+    upgrade(engine)
+    load_chain(engine)
+    engine.dispose()
+    args = ["recall", LOT_A, "--mark", "--reason", "dư lượng", "--out", str(tmp_path / "r")]
+    typo = runner.invoke(app, [*args, "--org", "HTX Tets"])
+    assert typo.exit_code != 0 and "HTX Test" in typo.output  # suggests the closest name
+    factory = runner.invoke(app, [*args, "--org", "Nhà máy Test"])
+    assert factory.exit_code != 0 and "HTX Test" in factory.output
+    assert not (tmp_path / "r").exists()
+    owner = runner.invoke(app, [*args, "--org", "HTX Test"])
+    assert owner.exit_code == 0, owner.output
+    assert "recall recorded: 1 events (success)" in owner.output
+    orgs = runner.invoke(app, ["org", "list"])
+    assert "HTX Tets" not in orgs.output
 
 
 def test_generate_documents(tmp_path: Path) -> None:
