@@ -110,6 +110,9 @@ def test_one_observe_does_not_open_the_owners_business(engine: Engine) -> None:
         assert answer.status_code == 200, (name, answer.text)
         leaked = [s for s in secrets if s in answer.text]
         assert not leaked, (name, leaked)
+    # Nor does it learn which lots the owner harvested on its plot.
+    by_plot = api.client.get(f"/recall?plot={PLOT}", headers=stranger)
+    assert by_plot.status_code == 404 and LOT_A not in by_plot.text
     # The owner still reads it all.
     owner = api.get(f"/reports/fsma204?lot={CASE}")
     assert PO in owner.text and SHOP_GLN in owner.text

@@ -33,6 +33,7 @@ from agritrace.errors import (
 )
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import organizations
+from agritrace.trace.access import Access
 from agritrace.trace.graph import Edge, Graph, Inconsistency
 from agritrace.trace.lineage import TraceRequest, parse_identifier, trace
 from agritrace.trace.reader import EventReader
@@ -98,15 +99,20 @@ class Recall:
         }
 
 
-def lots_of_plot(engine: Engine, plot: str, since_us: int | None, until_us: int | None
-                 ) -> list[str]:
-    """The lots harvested (commissioned) at ``plot`` between the two times."""
+def lots_of_plot(engine: Engine, plot: str, since_us: int | None, until_us: int | None, *,
+                 viewer: int | None = None) -> list[str]:
+    """The lots harvested (commissioned) at ``plot`` between the two times; with a ``viewer``,
+    only by harvest events it may read (:mod:`agritrace.trace.access`)."""
     place = parse_identifier(plot)
     with engine.connect() as conn:
         reader = EventReader(conn, since_us, until_us)
         events = [e for _, e in reader.at_places([place])
                   if e.event_type == "ObjectEvent" and e.action == "ADD"]
-        reader.need((e, "objects") for e in events)
+        reader.need([(e, "objects") for e in events] + [(e, "parties") for e in events])
+        if viewer is not None:
+            access = Access(reader, viewer)
+            access.load(events)
+            events = [e for e in events if access.sees(e)]
     lots = sorted({t.value for e in events for t in e.group("objects")})
     if not lots:
         raise NoSuchResourceException(f"No harvest at {plot!r} in that period", [Problem(

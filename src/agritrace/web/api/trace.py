@@ -86,7 +86,8 @@ def _recall(engine: Engine, org: Organization, lots: list[str], plot: str | None
             since: str | None, until: str | None) -> Recall:
     chosen = list(lots)
     if plot:
-        chosen += lots_of_plot(engine, plot, _time("since", since), _time("until", until))
+        chosen += lots_of_plot(engine, plot, _time("since", since), _time("until", until),
+                               viewer=org.id)
     if not chosen:
         raise QueryParameterException("Nothing to recall", [Problem(
             "lot", "one or more lot=… parameters, or plot=… with since/until", "none")])
