@@ -258,11 +258,15 @@ def check_may_recall(engine: Engine, org: Organization, lots: Iterable[str]) -> 
                 name = conn.execute(select(organizations.c.name).where(
                     organizations.c.id == owner)).scalar_one()
                 raise ForbiddenException(
-                    f"Only {name} (the owner of {lot!r}) or its delegate may recall it",
+                    f"Chỉ {name} (chủ của mã {lot!r}) hoặc bên được ủy quyền mới được thu "
+                    f"hồi mã này / Only {name} (the owner of {lot!r}) or its delegate may "
+                    "recall it",
                     [Problem(f"lots[{index}]", f"a lot your organization owns ({lot!r} is "
                              f"owned by {name})", f"{org.name}, not its owner or a delegate")])
             if owner is None and not any(e.org_id == org.id for _, e in reader.hits([code])):
-                raise ForbiddenException(f"{org.name} has no event naming {lot!r}", [Problem(
+                raise ForbiddenException(
+                    f"{org.name} chưa có sự kiện nào về {lot!r} / {org.name} has no event "
+                    f"naming {lot!r}", [Problem(
                     f"lots[{index}]", "lots your organization owns or, when no one holds the code, "
                     "captured events for", repr(lot))])
 
