@@ -11,7 +11,7 @@ import dataclasses
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from sqlalchemy import Engine
 
 from agritrace.errors import Problem, ValidationException
@@ -38,6 +38,10 @@ Payload = Annotated[dict[str, Any], Body()]
 # A member's sign-in or an organization token (reading or writing by the HTTP method).
 ActorDep = Annotated[Actor, Depends(require_actor)]
 EngineDep = Annotated[Engine, Depends(engine_of)]
+# Row ids are signed 64-bit integers on both engines: a larger number names no row, and
+# refusing it here keeps it from reaching the driver (an OverflowError, a 500, before).
+_ROW_ID_MAX = 2**63 - 1
+RowId = Annotated[int, Path(ge=1, le=_ROW_ID_MAX)]
 
 
 def _notices(notices: tuple[Notice, ...] | list[Notice]) -> list[dict[str, str]]:
@@ -77,13 +81,13 @@ def post_member(actor: ActorDep, engine: EngineDep, payload: Payload) -> dict[st
 
 
 @router.patch("/members/{member_id}")
-def patch_member(member_id: int, actor: ActorDep, engine: EngineDep,
+def patch_member(member_id: RowId, actor: ActorDep, engine: EngineDep,
                  payload: Payload) -> dict[str, Any]:
     return registry.update_member(engine, actor, member_id, payload).as_dict()
 
 
 @router.post("/members/{member_id}/token", status_code=201)
-def post_member_token(request: Request, member_id: int, actor: ActorDep,
+def post_member_token(request: Request, member_id: RowId, actor: ActorDep,
                       engine: EngineDep) -> dict[str, Any]:
     """A new sign-in for the member, as a one-time link (the token itself is never shown)."""
     link = sign_in_link(engine, str(request.base_url),
@@ -110,14 +114,14 @@ def post_place(actor: ActorDep, engine: EngineDep, payload: Payload) -> dict[str
 
 
 @router.get("/places/{place_id}")
-def get_place(place_id: int, actor: ActorDep, engine: EngineDep) -> dict[str, Any]:
+def get_place(place_id: RowId, actor: ActorDep, engine: EngineDep) -> dict[str, Any]:
     place = places.get_place(engine, actor.org, place_id)
     record.authorise(actor, place)
     return place.as_dict()
 
 
 @router.patch("/places/{place_id}")
-def patch_place(place_id: int, actor: ActorDep, engine: EngineDep,
+def patch_place(place_id: RowId, actor: ActorDep, engine: EngineDep,
                 payload: Payload) -> dict[str, Any]:
     saved = places.update_place(engine, actor, place_id, payload)
     return saved.place.as_dict() | {"warnings": _notices(saved.notices)}
@@ -135,7 +139,7 @@ def post_product(actor: ActorDep, engine: EngineDep, payload: Payload) -> dict[s
 
 
 @router.patch("/products/{product_id}")
-def patch_product(product_id: int, actor: ActorDep, engine: EngineDep,
+def patch_product(product_id: RowId, actor: ActorDep, engine: EngineDep,
                   payload: Payload) -> dict[str, Any]:
     product, notices = catalog.update_product(engine, actor, product_id, payload)
     return product.as_dict() | {"warnings": _notices(notices)}
@@ -184,7 +188,8 @@ def patch_profile(actor: ActorDep, engine: EngineDep, payload: Payload) -> dict[
 
 @router.get("/history")
 def get_history(actor: ActorDep, engine: EngineDep, table: str | None = None,
-                record_id: int | None = None) -> list[dict[str, Any]]:
+                record_id: Annotated[int | None, Query(ge=1, le=_ROW_ID_MAX)] = None,
+                ) -> list[dict[str, Any]]:
     actor.require_manager("read the registry history")
     return registry.history(engine, actor.org, table, record_id)
 
