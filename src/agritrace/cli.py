@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from agritrace.admin import org_app, token_app
 from agritrace.console import err, fail, out
-from agritrace.errors import AgritraceError
+from agritrace.errors import AgritraceError, ValidationException
 from agritrace.farm.commands import farm_app
 from agritrace.labels.commands import stamps_app
 from agritrace.market.commands import register as register_market
@@ -114,8 +114,12 @@ def hash_command(
             # Read all first: a streaming reader meets trailing header fields after the events.
             events = list(document.events)
         ignore = declared_ignore_fields(document.header)
-        for event in events:
-            print(event_hash_id(event, document.namespaces, ignore))
+        for index, event in enumerate(events):
+            try:
+                print(event_hash_id(event, document.namespaces, ignore))
+            except ValidationException as exc:  # say which event: a time past year 9999 in UTC
+                located = [p.located(document=file.name, event_index=index) for p in exc.problems]
+                raise ValidationException(exc.detail, located) from exc
     except OSError as exc:
         err.print(f"[red]error:[/red] cannot read {file}: {exc.strerror}")
         raise typer.Exit(code=2) from exc

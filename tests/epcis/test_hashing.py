@@ -16,11 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agritrace.epcis.document import Document, Event
-from agritrace.epcis.hash_values import _time_by_minute, _time_parsed
+from agritrace.epcis.formats import is_date_time, is_within_utc_years
+from agritrace.epcis.hash_values import _time_by_minute, _time_parsed, time_value
 from agritrace.epcis.hashing import declared_ignore_fields, event_hash_id, prehash_string
 from agritrace.epcis.json_codec import read_json
+from agritrace.epcis.validation import validate_event
 from agritrace.epcis.xml_codec import read_document
 from agritrace.epcis.xml_read import read_xml
+from agritrace.errors import ValidationException
 from tests.conformance import (
     HASH_EXAMPLES,
     HASH_EXPECTED_EQUAL,
@@ -328,7 +331,7 @@ def test_a_business_transaction_without_type_is_hashed() -> None:
 def _outcome(rule: Any, text: str) -> str:
     try:
         return str(rule(text))
-    except (ValueError, OverflowError) as exc:
+    except (ValueError, ValidationException) as exc:
         return type(exc).__name__
 
 
@@ -353,6 +356,31 @@ def test_times_hash_as_the_parser_reads_them(parts: tuple[Any, ...], at: int, ch
     for tried in texts:
         shortcut = _outcome(_time_by_minute, tried)
         assert shortcut in ("None", _outcome(_time_parsed, tried)), tried
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_TIME_PARTS)
+def test_a_valid_time_hashes_unless_utc_leaves_0001_9999(parts: tuple[Any, ...]) -> None:
+    """Issue 12: ``0001-01-01T00:30:00+01:00`` raised OverflowError (a CLI traceback, a 500).
+    A valid date-time hashes, or is refused with the validator's own located reason."""
+    year, month, day, hour, minute, second, fraction, zone = parts
+    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{zone}"
+    outcome = _outcome(time_value, text)
+    assert outcome != "ValueError", text
+    if is_date_time(text):
+        assert (outcome == "ValidationException") == (not is_within_utc_years(text)), text
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:59:59-14:00",
+                                  "9999-12-31T23:59:59.9996Z"])
+def test_a_time_past_year_9999_or_before_0001_in_utc_is_a_located_problem(text: str) -> None:
+    event = {"type": "ObjectEvent", "action": "OBSERVE", "eventTime": text,
+             "eventTimeZoneOffset": "+01:00", "epcList": ["urn:epc:id:sgtin:0614141.107346.1"]}
+    with pytest.raises(ValidationException) as caught:
+        event_hash_id(event, {})
+    assert "outside 0001-9999 after conversion to UTC" in str(caught.value)
+    assert [p.path for p in validate_event(event, {})] == ["eventTime"]
+    assert "0001-9999 after conversion to UTC" in validate_event(event, {})[0].expected
 
 
 def test_the_shortcut_answers_the_common_forms() -> None:

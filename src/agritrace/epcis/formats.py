@@ -17,6 +17,7 @@ newline. We reject a trailing newline everywhere, and a version written with non
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 # RFC 3986 appendix A, written out once; fullmatch (not ``$``) so a trailing newline fails.
@@ -120,6 +121,33 @@ def is_date_time(value: str) -> bool:
     if month == 2:
         return day == 29 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     return day <= _DAYS[month]
+
+
+def is_within_utc_years(value: str) -> bool:
+    """Whether a valid :func:`is_date_time` stays within years 0001-9999 once moved to UTC.
+
+    xsd:dateTime and the schema allow ``0001-01-01T00:30:00+01:00``, but its instant is in
+    year 0, which no event hash, stored time or query can write. Only years 0001 and 9999
+    can cross, so every other year answers without arithmetic.
+
+    >>> is_within_utc_years("0001-01-01T00:30:00+01:00")
+    False
+    >>> is_within_utc_years("9999-12-31T23:59:59-14:00"), is_within_utc_years("9999-12-31T23:59Z")
+    (False, True)
+    >>> is_within_utc_years("9999-12-31T23:59:59.9995Z")  # the hash's millisecond rounds up
+    False
+    """
+    if value[:4] not in ("0001", "9999"):
+        return True
+    try:
+        # Half a millisecond more: the event hash rounds to the millisecond, which may carry.
+        datetime.fromisoformat(value.upper()).astimezone(UTC) + timedelta(microseconds=500)
+    except (OverflowError, ValueError):
+        return False
+    return True
+
+
+TIME_RANGE = "a time within years 0001-9999 after conversion to UTC"
 
 
 def is_time_zone_offset(value: str) -> bool:

@@ -14,6 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 from agritrace.epcis.cbv import VOCABULARIES, WEB_PREFIXES
+from agritrace.epcis.formats import TIME_RANGE
+from agritrace.errors import Problem, ValidationException, describe
 from agritrace.ids.epc import lenient_id
 
 _CURIES = (("gs1:", "https://gs1.org/voc/"), ("cbv:", "https://ref.gs1.org/cbv/"))
@@ -171,11 +173,16 @@ def _time_parsed(text: str) -> str:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         return text.strip()
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
     millis, rest = divmod(moment.microsecond, 1000)
-    if rest > 500 or (rest == 500 and millis % 2):
-        moment += timedelta(microseconds=1000 - rest)  # may carry into the second, and beyond
+    try:
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
+        if rest > 500 or (rest == 500 and millis % 2):
+            moment += timedelta(microseconds=1000 - rest)  # may carry into the second, and beyond
+    except OverflowError:
+        # Valid xsd:dateTime, but the UTC instant is in year 0 or 10000: no hash can write it.
+        raise ValidationException("An event time is outside 0001-9999 after conversion to UTC", [
+            Problem("time", TIME_RANGE, describe(text))]) from None
     # "milliseconds" truncates what is left below the millisecond; [:23] drops "+00:00".
     return moment.isoformat(timespec="milliseconds")[:23] + "Z"
 

@@ -16,10 +16,12 @@ from agritrace.epcis import cbv
 from agritrace.epcis.formats import (
     CBV_URI_PREFIXES,
     GS1_VOC_PREFIXES,
+    TIME_RANGE,
     is_date_time,
     is_hex_binary,
     is_repeated_uri,
     is_uri,
+    is_within_utc_years,
 )
 from agritrace.errors import Problem, describe
 
@@ -120,6 +122,8 @@ def check_repeated_uri(c: Checker, value: Any, path: str) -> None:
 def check_time(c: Checker, value: Any, path: str) -> None:
     if type(value) is not str or not is_date_time(value):
         c.add(path, TIME, value)
+    elif not is_within_utc_years(value):
+        c.add(path, TIME_RANGE, value)
 
 
 def check_string(c: Checker, value: Any, path: str) -> None:
