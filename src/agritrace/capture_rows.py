@@ -136,6 +136,10 @@ def _body_text(body: Event) -> str:
         return orjson.dumps(body).decode()
     except TypeError:
         path, value = _out_of_range(body, "")
+        if not path:  # no number too large: orjson's nesting limit (a streamed document)
+            raise ValidationException("An event is nested too deeply", [Problem(
+                "", "an event nested at most 253 objects or arrays deep",
+                "a deeper one")]) from None
         # Past 64 bits a number would come back from the store rounded (I-JSON, RFC 7493).
         raise ValidationException("A number is too large to keep exactly", [Problem(
             path, "an integer within 64 bits (at most 18446744073709551615), or the number "

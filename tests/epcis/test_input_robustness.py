@@ -4,6 +4,7 @@ and a refused capture stores nothing."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,40 @@ def test_the_hash_command_names_the_event_instead_of_a_traceback(tmp_path: Path)
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.exception
     assert "far.jsonld event 0" in result.output
     assert "outside 0001-9999 after conversion to UTC" in result.output
+
+
+def _xml(inner: str = "1", prolog: str = "") -> bytes:
+    return (prolog + '<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" '
+            'xmlns:ex="http://ex.com/" schemaVersion="2.0" creationDate="2026-01-01T00:00:00Z">'
+            "<EPCISBody><EventList><ObjectEvent><eventTime>2026-01-01T00:00:00Z</eventTime>"
+            "<eventTimeZoneOffset>+00:00</eventTimeZoneOffset><epcList>"
+            f"<epc>{_EPC}</epc></epcList><action>OBSERVE</action><ex:a>{inner}</ex:a>"
+            "</ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>").encode()
+
+
+def test_an_xml_doctype_is_refused_not_its_entity_emptied(engine: Engine) -> None:
+    api = make_api(engine)
+    answer = api.capture(_xml("&e;", '<!DOCTYPE x [<!ENTITY e "boom">]>'), "application/xml")
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["errors"][0]["path"] == "(DOCTYPE)"
+    assert "DOCTYPE" in answer.json()["detail"]
+    assert _stored(api) == 0
+
+
+def test_nesting_past_the_limit_is_named_as_such(engine: Engine) -> None:
+    api = make_api(engine)
+    deep_xml = _xml("<ex:a>" * 150 + "1" + "</ex:a>" * 150)
+    deep_json = _document("2026-01-01T00:00:00Z", "+00:00")
+    nested: Any = 1
+    for _ in range(300):
+        nested = {"ex:a": nested}
+    deep_json["epcisBody"]["eventList"][0]["ex:a"] = nested
+    deep_json["@context"].append({"ex": "http://ex.com/"})
+    answers = [api.capture(deep_xml, "application/xml"),
+               # orjson cannot write past 254 levels, which is the point: the standard library can.
+               api.capture(json.dumps(deep_json).encode())]
+    for answer in answers:
+        assert answer.status_code == 400, answer.text
+        text = answer.json()["errors"][0]["expected"]
+        assert "nested at most" in text and "64 bits" not in text, text
+    assert _stored(api) == 0

@@ -67,9 +67,29 @@ def _read_stream(stream: IO[bytes], name: str) -> Document:
 
 def _loads(data: bytes, name: str) -> Any:
     try:
-        return orjson.loads(data)
+        root = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise _malformed(name, exc.msg, exc.lineno) from None
+        reason = exc.msg
+        if "depth" in reason or "ecursion" in reason:
+            raise _too_deep(name, exc.lineno) from None
+        raise _malformed(name, reason, exc.lineno) from None
+    try:
+        orjson.dumps(root)  # a tenth of the parse: the store writes each event with orjson
+    except TypeError as exc:
+        if "ecursion" in str(exc):
+            raise _too_deep(name, None) from None
+    return root
+
+
+# orjson writes JSON nested at most this deep (objects and arrays together, the root counting
+# one); events are stored as orjson writes them, so a deeper document is refused when read.
+MAX_NESTING = 254
+
+
+def _too_deep(name: str, line: int | None) -> ValidationException:
+    problem = Problem(path="", expected=f"JSON nested at most {MAX_NESTING} objects or arrays "
+                      "deep", found="a deeper document", document=name, line=line)
+    return ValidationException(f"{name} is nested too deeply", [problem])
 
 
 def _malformed(name: str, reason: str, line: int | None, index: int | None = None) -> Exception:

@@ -49,6 +49,9 @@ _QUANTITY_LISTS = frozenset({"quantityList", "childQuantityList", "inputQuantity
 _NUMBERS = frozenset({"value", "minValue", "maxValue", "meanValue", "sDev", "percRank",
                       "percValue"})
 _INTEGER = re.compile(r"[-+]?[0-9]+")
+# Each element level may become two JSON levels (an object and a list of repeated siblings);
+# 100 stays well inside what the store's JSON writer takes (254) and Python's recursion.
+MAX_NESTING = 100
 
 
 def read_xml(source: Source, name: str) -> Document:
@@ -124,12 +127,24 @@ class _Reader:
                 elif tag in ("queryName", "subscriptionID") and parent_name == "QueryResults":
                     self.results[tag] = element.text or ""
         except etree.XMLSyntaxError as exc:
-            problem = Problem(path="", expected="well-formed XML", found=exc.msg,
+            expected = "well-formed XML"
+            if "depth" in exc.msg:  # libxml2's own limit, far past ours for extensions
+                expected = f"XML with extension elements nested at most {MAX_NESTING} deep"
+            problem = Problem(path="", expected=expected, found=exc.msg,
                               document=self.name, line=exc.lineno, event_index=index)
             raise ValidationException(f"{self.name} is not well-formed XML", [problem]) from None
 
     def _check_root(self) -> str:
         root = self._root = self._root if self._root is not None else self._parser.root
+        if root is not None and _declares_dtd(root.getroottree().docinfo):
+            # A DTD's entities would be emptied silently (they are not resolved, by design):
+            # EPCIS has no DTD, so a DOCTYPE that declares anything is refused before anything
+            # is read. A bare ``<!DOCTYPE name>`` declares nothing (GS1's own examples have one).
+            problem = Problem(path="(DOCTYPE)", expected="no DTD: a DOCTYPE without internal "
+                              "subset or external identifier, or none (EPCIS XML uses none)",
+                              found="a DOCTYPE declaring a DTD (entities or a DTD file)",
+                              document=self.name, line=1)
+            raise ValidationException(f"{self.name} declares a DOCTYPE", [problem])
         kind = _ROOTS.get(root.tag) if root is not None else None
         if kind is None:
             found = etree.QName(root).text if root is not None else "no root element"
@@ -258,8 +273,12 @@ class _Reader:
                 mapper = _FIELDS.get(tag)
                 target[tag] = mapper(self, child) if mapper else self.extension_value(child)
 
-    def extension_value(self, element: Any) -> Any:
+    def extension_value(self, element: Any, depth: int = 1) -> Any:
         children = _children(element)
+        if children and depth >= MAX_NESTING:
+            raise _UnmappableError(children[0], etree.QName(children[0]).localname,
+                                   f"extension elements nested at most {MAX_NESTING} deep",
+                                   "a deeper element")
         attributes = {self.attribute_key(element, k): v for k, v in element.attrib.items()
                       if not k.startswith(f"{{{XSI_NS}}}")}
         text = element.text or ""
@@ -267,7 +286,7 @@ class _Reader:
             return text if text.strip() else ""
         out: dict[str, Any] = {f"@{k}": v for k, v in attributes.items()}
         for child in children:
-            _add(out, self.key(child), self.extension_value(child))
+            _add(out, self.key(child), self.extension_value(child, depth + 1))
         if not children and text.strip():
             out["@value"] = text
         return out
@@ -304,6 +323,14 @@ class _BytesReader:
         chunk = self._view[self._at:end].tobytes()
         self._at += len(chunk)
         return chunk
+
+
+def _declares_dtd(info: Any) -> bool:
+    """Whether the DOCTYPE names a DTD file or declares entities or elements."""
+    if info.public_id or info.system_url:
+        return True
+    dtd = info.internalDTD
+    return dtd is not None and (any(dtd.iterentities()) or any(dtd.iterelements()))
 
 
 def _children(element: Any) -> list[Any]:
