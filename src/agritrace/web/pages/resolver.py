@@ -133,7 +133,8 @@ async def resolve(request: Request) -> Response:
 # validating parameters) cost about a tenth of a page's CPU, for a handler that reads only the
 # request.
 router.routes.extend(Route(f"/{prefix}/{{rest:path}}", resolve, methods=["GET"],
-                           include_in_schema=False) for prefix in ("01", "00", "414"))
+                           include_in_schema=False)
+                     for prefix in ("01", "00", "414", "gtin", "sscc", "gln"))
 
 
 def _policy(request: Request) -> Policy:
