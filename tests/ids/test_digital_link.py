@@ -164,13 +164,13 @@ def test_percent_encoding_of_lot_and_serial(value: str, encoded: str) -> None:
          "after '10', found the end of the path."),
         ("https://x.vn/01/08931234567897/21/S/10/L",
          "Invalid GS1 Digital Link 'https://x.vn/01/08931234567897/21/S/10/L': expected each "
-         "qualifier once in the order 10, 21, found 21, 10."),
+         "qualifier once in the order 22, 10, 21, found 21, 10."),
         ("https://x.vn/01/08931234567897/10/A/10/B",
          "Invalid GS1 Digital Link 'https://x.vn/01/08931234567897/10/A/10/B': expected each "
-         "qualifier once in the order 10, 21, found 10, 10."),
-        ("https://x.vn/01/08931234567897/22/V",
-         "Invalid GS1 identifier 'https://x.vn/01/08931234567897/22/V': after 01 (GTIN) "
-         "expected qualifiers 10, 21, found '22'."),
+         "qualifier once in the order 22, 10, 21, found 10, 10."),
+        ("https://x.vn/01/08931234567897/254/V",
+         "Invalid GS1 identifier 'https://x.vn/01/08931234567897/254/V': after 01 (GTIN) "
+         "expected qualifiers 22, 10, 21, found '254'."),
         ("https://x.vn/00/389312340000000012/21/1",
          "Invalid GS1 identifier 'https://x.vn/00/389312340000000012/21/1': after 00 (SSCC) "
          "expected no qualifier, found '21'."),
@@ -235,3 +235,31 @@ def test_lot_and_serial_qualify_a_gtin_only() -> None:
 def test_base_url_must_be_http() -> None:
     with pytest.raises(InvalidIdentifier, match=r"Invalid base URL 'truyxuat\.vn'"):
         DigitalLink.for_gtin("8931234567897").uri("truyxuat.vn")
+
+
+def test_a_variant_ai_22_is_a_qualifier_checked_and_left_out_of_the_path() -> None:
+    link = DigitalLink.parse("https://x.vn/01/09506000134352/22/V1/10/L1/21/S1")
+    assert link == DigitalLink.parse("/01/09506000134352/10/L1/21/S1")
+    assert DigitalLink.parse("/gtin/9506000134352/cpv/V1").path == "/01/09506000134352"
+    with pytest.raises(InvalidIdentifier) as caught:
+        DigitalLink.parse("/01/09506000134352/10/L1/22/V1")  # 22 comes first
+    assert caught.value.problems[0].path == "path"
+    with pytest.raises(InvalidIdentifier) as caught:
+        DigitalLink.parse("/01/09506000134352/22/" + "V" * 21)
+    assert caught.value.problems[0].path == "/22"
+
+
+@given(st.text(alphabet="AZaz09%Gg", min_size=1, max_size=12))
+def test_a_percent_sign_must_start_an_escape(value: str) -> None:
+    """``/10/A%G1`` was read as the lot ``A%G1`` and redirected to ``%25G1``: another lot."""
+    path = f"/01/09506000134352/10/{value}"
+    if re.search(r"%(?![0-9A-Fa-f]{2})", value):
+        with pytest.raises(InvalidIdentifier) as caught:
+            DigitalLink.parse(path)
+        assert caught.value.problems[0].path == "/10"
+        return
+    try:
+        link = DigitalLink.parse(path)
+    except InvalidIdentifier:
+        return  # e.g. an escape of a character outside set 82, or a value too long
+    assert DigitalLink.parse(link.path) == link

@@ -13,6 +13,10 @@ prefix before the key, a trailing slash) and strict where it is not (check digit
 of qualifiers, GS1 character set 82, 20 characters at most). ``link.path`` is always the
 canonical uncompressed path, so a resolver redirects whenever the request path differs.
 
+A consumer product variant (AI 22, ``/01/…/22/V1/10/…``) is accepted and checked (GS1
+character set 82, 20 characters at most) but is not part of ``link.path``: our records are per
+GTIN, lot and serial, so a resolver redirects to the same path without it.
+
 The query string is ignored: on a resolver it carries ``linkType`` and friends, and the data
 attributes it may carry (``?17=…``) are not part of the key.
 
@@ -57,8 +61,13 @@ GS1_CANONICAL_BASE = "https://id.gs1.org"
 
 _KEY_AIS = {"01": "GTIN", "00": "SSCC", "414": "GLN"}
 #: Qualifiers allowed after each key, in the only order the standard allows.
-_QUALIFIERS: dict[str, tuple[str, ...]] = {"01": ("10", "21"), "00": (), "414": ("254",)}
-_ALIASES = {"gtin": "01", "sscc": "00", "gln": "414", "lot": "10", "ser": "21", "glnx": "254"}
+_QUALIFIERS: dict[str, tuple[str, ...]] = {"01": ("22", "10", "21"), "00": (),
+                                           "414": ("254",)}
+_ALIASES = {"gtin": "01", "sscc": "00", "gln": "414", "lot": "10", "ser": "21", "glnx": "254",
+            "cpv": "22"}
+# A "%" that does not start an escape: unquote() would keep it, and the lot would redirect to
+# "%25…", a different lot from the one the label meant.
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _FIXED_LENGTH = {"00": 18, "01": 14, "414": 13}
 _VARIABLE = ("10", "21", "254")
 _GS = "\x1d"  # FNC1 as transmitted by a scanner: ends a variable-length value
@@ -122,6 +131,15 @@ class DigitalLink:
                 "found the end of the path.",
                 "AI/value pairs", f"{pairs[-1]!r} without a value",
             )
+        for i in range(0, len(pairs), 2):
+            if _BAD_ESCAPE.search(pairs[i + 1]):
+                ai = _ai_name(pairs[i])
+                raise invalid_identifier(
+                    f"/{ai}",
+                    f"Invalid GS1 Digital Link {uri!r}: expected '%' followed by two "
+                    f"hexadecimal digits in the value of {ai}, found {pairs[i + 1]!r}.",
+                    "percent-escapes as '%' and two hexadecimal digits", repr(pairs[i + 1]),
+                )
         decoded = [(_ai_name(pairs[i]), unquote(pairs[i + 1])) for i in range(0, len(pairs), 2)]
         return cls._from_pairs(decoded, source=uri, ordered=True)
 
@@ -151,6 +169,8 @@ class DigitalLink:
         qualifiers = [(ai, value) for ai, value in pairs if ai != key_ai]
         _check_qualifiers(key_ai, [ai for ai, _ in qualifiers], source, ordered=ordered)
         by_ai = dict(qualifiers)
+        if "22" in by_ai:  # checked, then left out: our records are per GTIN, lot and serial
+            Lot.parse(by_ai["22"], field="/22")
         return cls(
             _parse_key(key_ai, key_value),
             Lot.parse(by_ai["10"], field="/10") if "10" in by_ai else None,
