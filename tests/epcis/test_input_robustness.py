@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from lxml import etree
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from agritrace.cli import app
+from agritrace.epcis.xml_read import read_xml
+from tests.conformance import XSD_DIR
 from tests.helpers import Api, make_api
 
 _CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -88,3 +91,20 @@ def test_nesting_past_the_limit_is_named_as_such(engine: Engine) -> None:
         text = answer.json()["errors"][0]["expected"]
         assert "nested at most" in text and "64 bits" not in text, text
     assert _stored(api) == 0
+
+
+def test_a_stored_certification_list_answers_the_xml_query(engine: Engine) -> None:
+    """The JSON binding allows a certificationInfo list, the XSD one element: one such event
+    made the organization's whole XML query a 400. The others are written as extension
+    elements in the JSON binding's namespace, and read back into the list."""
+    api = make_api(engine)
+    document = _document("2026-01-01T00:00:00+07:00", "+07:00")
+    certificates = ["https://cert.example.vn/vietgap/1", "https://cert.example.vn/organic/2"]
+    document["epcisBody"]["eventList"][0]["certificationInfo"] = certificates
+    assert api.capture(orjson.dumps(document)).status_code == 202
+    answer = api.get("/events", Accept="application/xml")
+    assert answer.status_code == 200, answer.text
+    [event] = read_xml(answer.content, "answer.xml").events
+    assert event["certificationInfo"] == certificates
+    schema = etree.XMLSchema(etree.parse(str(XSD_DIR / "EPCglobal-epcis-query-2_0.xsd")))
+    assert schema.validate(etree.fromstring(answer.content)), schema.error_log

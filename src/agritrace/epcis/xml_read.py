@@ -27,6 +27,7 @@ from typing import IO, Any
 from lxml import etree
 
 from agritrace.epcis.document import Document, Event
+from agritrace.epcis.xml_write import EPCIS_TERMS_NS
 from agritrace.errors import Problem, ValidationException
 
 Source = bytes | str | Path | IO[bytes]
@@ -49,6 +50,7 @@ _QUANTITY_LISTS = frozenset({"quantityList", "childQuantityList", "inputQuantity
 _NUMBERS = frozenset({"value", "minValue", "maxValue", "meanValue", "sDev", "percRank",
                       "percValue"})
 _INTEGER = re.compile(r"[-+]?[0-9]+")
+_MORE_CERTIFICATION = f"{{{EPCIS_TERMS_NS}}}certificationInfo"
 # Each element level may become two JSON levels (an object and a list of repeated siblings);
 # 100 stays well inside what the store's JSON writer takes (254) and Python's recursion.
 MAX_NESTING = 100
@@ -265,7 +267,9 @@ class _Reader:
         """Map the children of an event (or of a wrapper inside it) into ``target``."""
         for child in _children(element):
             tag = child.tag
-            if tag[0] == "{":
+            if tag == _MORE_CERTIFICATION:  # written by xml_write: one list, as in JSON
+                _add(target, "certificationInfo", child.text or "")
+            elif tag[0] == "{":
                 _add(target, self.key(child), self.extension_value(child))
             elif tag in _WRAPPERS:
                 self.fill(target, child)

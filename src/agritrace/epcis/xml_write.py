@@ -23,6 +23,10 @@ EPCIS_NS = "urn:epcglobal:epcis:xsd:2"
 QUERY_NS = "urn:epcglobal:epcis-query:xsd:2"
 KNOWN_NAMESPACES = {"cbvmda": "urn:epcglobal:cbv:mda", "gs1": "https://gs1.org/voc/"}
 SBDH_KEY = "sbdh:StandardBusinessDocumentHeader"
+#: The JSON binding's IRI base for its own terms (``certificationInfo`` is
+#: ``https://ref.gs1.org/epcis/certificationInfo``): the namespace in which the certificates
+#: beyond the XSD's one ``certificationInfo`` are written, as extension elements.
+EPCIS_TERMS_NS = "https://ref.gs1.org/epcis/"
 
 _HEAD = ("eventTime", "recordTime", "eventTimeZoneOffset", "eventID", "errorDeclaration",
          "certificationInfo")
@@ -209,6 +213,7 @@ class _Writer:
             if ":" not in key:
                 raise _UnwritableError(key, f"a field of {kind} or a prefix:name extension", key)
             parts.append(self.value(key, value))
+        parts.append(_more_certifications(event.get("certificationInfo")))
         parts.append(f"</{kind}>")
         return "".join(parts)
 
@@ -288,10 +293,18 @@ def _epcs(writer: _Writer, field: str, value: Any) -> str:
 
 
 def _certification(writer: _Writer, field: str, value: Any) -> str:
+    """The first certificate in the XSD's one ``certificationInfo``; the JSON binding allows a
+    list, whose other members :func:`_more_certifications` writes where extensions go."""
     values = value if isinstance(value, list) else [value]
-    if len(values) != 1:
-        raise _UnwritableError(field, "one certificationInfo (the XML binding has one)", value)
-    return _text(writer, field, values[0])
+    return _text(writer, field, values[0]) if values else ""
+
+
+def _more_certifications(value: Any) -> str:
+    if not isinstance(value, list) or len(value) < 2:
+        return ""
+    name = "epcisterms:certificationInfo"
+    declaration = f"xmlns:epcisterms={quoteattr(EPCIS_TERMS_NS)}"
+    return "".join(f"<{name} {declaration}>{escape(_scalar(v))}</{name}>" for v in value[1:])
 
 
 def _quantities(writer: _Writer, field: str, value: Any) -> str:
