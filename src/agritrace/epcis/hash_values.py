@@ -173,10 +173,10 @@ def _time_parsed(text: str) -> str:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         return text.strip()
-    millis, rest = divmod(moment.microsecond, 1000)
     try:
         if moment.tzinfo is not None:
             moment = moment.astimezone(UTC)
+        millis, rest = divmod(moment.microsecond, 1000)
         if rest > 500 or (rest == 500 and millis % 2):
             moment += timedelta(microseconds=1000 - rest)  # may carry into the second, and beyond
     except OverflowError:
