@@ -152,6 +152,9 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/01/{rest:path}"): get(f"/01/{GTIN}/10/{LOT}"),
     ("GET", "/00/{rest:path}"): get("/00/389312340000000012"),
     ("GET", "/414/{rest:path}"): get("/414/8931234000004"),
+    ("GET", "/gtin/{rest:path}"): get(f"/gtin/{GTIN}/lot/{LOT}"),
+    ("GET", "/sscc/{rest:path}"): get("/sscc/389312340000000012"),
+    ("GET", "/gln/{rest:path}"): get("/gln/8931234000004"),
     ("POST", "/report"): post("/report", form={"code": f"/01/{GTIN}", "kind": "quality",
                                                "message": "Hạt bị mốc", "contact": ""}),
     ("POST", "/capture"): post("/capture", lambda w: json.loads(_document(_event(
