@@ -116,3 +116,17 @@ def test_csv_and_html_reports(engine: Engine) -> None:
                                               (0.5, "0,5")])
 def test_vietnamese_numbers(value: float, text: str) -> None:
     assert recall_report.vn_number(value) == text
+
+
+def test_a_delegate_recalls_as_the_owner_sees_the_lot(engine: Engine) -> None:
+    load_chain(engine)
+    owner = find_organization(engine, "HTX Test")
+    packer = create_organization(engine, "Nhà đóng gói")
+    assert check_may_recall(engine, owner, [LOT_A]) == owner.id
+    delegate(engine, owner, packer, "test")
+    seen_as = check_may_recall(engine, packer, [LOT_A])
+    assert seen_as == owner.id
+    assert [a.id for a in recall(engine, [LOT_A], viewer=seen_as).affected] == \
+        [a.id for a in recall(engine, [LOT_A], viewer=owner.id).affected] != []
+    with pytest.raises(NoSuchResourceException):  # the packer's own view holds none of it
+        recall(engine, [LOT_A], viewer=packer.id)

@@ -238,11 +238,15 @@ def recall_events(result: Recall, reason: str, recall_id: str | None = None) -> 
     return events
 
 
-def check_may_recall(engine: Engine, org: Organization, lots: Iterable[str]) -> None:
+def check_may_recall(engine: Engine, org: Organization, lots: Iterable[str]) -> int:
     """ForbiddenException unless ``org`` may record the recall of every lot: the lot's owner or
     a delegate (:func:`agritrace.trust.may_claim`). A lot no grant covers may be recalled only
     by an organization that captured an event naming it. Having captured one event naming an
     owned lot is not enough (issue 11, item 2).
+
+    Returns the organization whose view the recall is read in: the lots' owner when ``org``
+    recalls as its delegate (a contract packer recalling the owner's lot must learn who received
+    it, or the recall reaches no one), else ``org`` itself.
 
     Hook: an authority ordering a recall (the regulator role of a later issue) will be the one
     exemption, decided in :mod:`agritrace.trust` beside ``Viewer.reach``; there is none yet.
@@ -252,6 +256,7 @@ def check_may_recall(engine: Engine, org: Organization, lots: Iterable[str]) -> 
     with engine.connect() as conn:
         owners = Owners.load(conn, wanted)
         reader = EventReader(conn)
+        owned_by = {owners.owner(code) for code in wanted}
         for index, (lot, code) in enumerate(zip(lots, wanted, strict=True)):
             owner = owners.owner(code)
             if owner is not None and not owners.may_claim(org.id, code):
@@ -269,6 +274,8 @@ def check_may_recall(engine: Engine, org: Organization, lots: Iterable[str]) -> 
                     f"naming {lot!r}", [Problem(
                     f"lots[{index}]", "lots your organization owns or, when no one holds the code, "
                     "captured events for", repr(lot))])
+    only = owned_by.pop() if len(owned_by) == 1 else None
+    return only if only is not None else org.id
 
 
 def mark_recalled(engine: Engine, result: Recall, org: Organization, reason: str

@@ -130,8 +130,8 @@ async def post_recall(
         raise QueryParameterException("The recall needs a reason", [
             Problem("reason", "a text saying why (e.g. pesticide residue above the MRL)",
                     repr(reason))])
-    await run_in_threadpool(check_may_recall, engine, org, lots)
-    result = await run_in_threadpool(recall, engine, lots, viewer=org.id)
+    seen_as = await run_in_threadpool(check_may_recall, engine, org, lots)
+    result = await run_in_threadpool(recall, engine, lots, viewer=seen_as)
     report = await run_in_threadpool(mark_recalled, engine, result, org, reason.strip())
     return JSONResponse(status_code=201 if report.status == "success" else 500, content={
         "recall": result.as_dict(), "capture": report.as_dict()})
