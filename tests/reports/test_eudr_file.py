@@ -8,12 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from agritrace.cli import app
 from agritrace.farm.geometry import check_geometry
+from agritrace.farm.tables import places
 from agritrace.reports.eudr import to_geojson_text
 from agritrace.reports.eudr_file import MAX_BYTES, check_file, fix_file
+from agritrace.settings import Settings
+from agritrace.store.orgs import create_organization, create_token
+from agritrace.web.app import create_app
+from agritrace.web.pages.session import COOKIE
 
 runner = CliRunner()
 
@@ -174,3 +181,57 @@ def test_the_command_checks_fixes_and_exits_1_when_a_plot_is_not_ready(tmp_path:
     assert "1/1 plots ready for the EU system" in result.stdout
     assert "closed the ring" in result.stderr
     assert json.loads(fixed.read_text())["features"][0]["properties"]["ProducerCountry"] == "VN"
+
+
+def _http(engine: Engine) -> tuple[TestClient, str]:
+    org = create_organization(engine, "Công ty Xuất khẩu")
+    client = TestClient(create_app(Settings(database_url="sqlite://"), engine))
+    return client, create_token(engine, org, "check")
+
+
+def test_post_eudr_check_answers_the_findings_and_stores_nothing(engine: Engine) -> None:
+    client, token = _http(engine)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.post("/eudr/check", content=MIXED).status_code == 401
+    answer = client.post("/eudr/check", content=MIXED, headers={
+        **bearer, "Content-Type": "application/geo+json"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body == check_file(MIXED, "upload.geojson").as_dict()
+    assert body["ready"] == [0, 1, 8, 12] and not body["ok"]
+    finding = next(f for f in body["findings"] if f["code"] == "missing_area")
+    assert finding["path"] == "features[2].properties.Area"
+    assert finding["vi"].startswith("Thửa #2") and finding["en"].startswith("Plot #2")
+    upload = {"file": ("nhacungcap.geojson", MIXED, "application/geo+json")}
+    uploaded = client.post("/eudr/check?fix=true", headers=bearer, files=upload)
+    fixed = uploaded.json()
+    assert fixed["document"] == "nhacungcap.geojson"
+    assert {c["feature"] for c in fixed["changes"]} == {5}  # the ring closed
+    assert not [f for f in fixed["findings"] if f["code"] == "unclosed_ring"]
+    ring = fixed["fixed"]["features"][5]["geometry"]["coordinates"][0]
+    assert ring[0] == ring[-1] == SMALL[0]
+    none = client.post("/eudr/check", headers=bearer, files={"file": ("", b"", "text/plain")})
+    assert none.status_code == 400 and none.headers["content-type"] == "application/problem+json"
+    with engine.connect() as conn:  # a check is not a registration
+        assert conn.execute(select(func.count()).select_from(places)).scalar_one() == 0
+
+
+def test_the_eudr_page_checks_an_uploaded_file_in_the_readers_language(engine: Engine) -> None:
+    client, token = _http(engine)
+    client.cookies.set(COOKIE, token)
+    form = client.get("/reports/eudr").text
+    assert 'action="/reports/eudr/check"' in form and "Kiểm tra tệp GeoJSON" in form
+    upload = {"file": ("nhacungcap.geojson", MIXED, "application/geo+json")}
+    shown = client.post("/reports/eudr/check", data={"action": "check"}, files=upload)
+    assert shown.status_code == 200
+    assert "4 trong 13 thửa của nhacungcap.geojson sẵn sàng cho hệ thống EU." in shown.text
+    assert "features[2].properties.Area" in shown.text
+    english = client.post("/reports/eudr/check?lang=en", data={"action": "check"}, files=upload)
+    assert "4 of the 13 plots of nhacungcap.geojson are ready" in english.text
+    download = client.post("/reports/eudr/check", data={"action": "fix"}, files=upload)
+    assert download.headers["content-disposition"].endswith('fixed-nhacungcap.geojson"')
+    assert json.loads(download.content)["features"][5]["geometry"]["coordinates"][0][-1] == \
+        SMALL[0]
+    foreign = client.post("/reports/eudr/check", files=upload,
+                          headers={"Origin": "https://evil.example"})
+    assert foreign.status_code == 403

@@ -122,9 +122,6 @@ class FileCheck:
     labels: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
-    def errors_of(self, index: int) -> list[Finding]:
-        return [f for f in self.findings if f.feature == index and f.severity == "error"]
-
     @property
     def file_ok(self) -> bool:
         return not any(f.feature is None and f.severity == "error" for f in self.findings)
@@ -134,17 +131,20 @@ class FileCheck:
         """The indexes of the features the EU system will take as they are."""
         if not self.file_ok:
             return []
-        return [i for i in range(self.features) if not self.errors_of(i)]
+        wrong = {f.feature for f in self.findings if f.severity == "error"}
+        return [i for i in range(self.features) if i not in wrong]
 
     @property
     def ok(self) -> bool:
         return self.file_ok and len(self.ready) == self.features
 
     def as_dict(self) -> dict[str, Any]:
-        return {"document": self.document, "features": self.features,
-                "ready": self.ready, "not_ready": [i for i in range(self.features)
-                                                  if i not in set(self.ready)],
-                "ok": self.ok, "findings": [f.as_dict() for f in self.findings]}
+        ready = self.ready
+        taken = set(ready)
+        return {"document": self.document, "features": self.features, "ready": ready,
+                "not_ready": [i for i in range(self.features) if i not in taken],
+                "ok": self.file_ok and len(ready) == self.features,
+                "findings": [f.as_dict() for f in self.findings]}
 
 
 def _finding(code: str, path: str, feature: int | None = None, label: str = "",

@@ -111,4 +111,34 @@ TEXTS: dict[str, dict[str, str]] = {
     "reports_pre_flooded_gt30": {"vi": "ngập trên 30 ngày", "en": "flooded over 30 days"},
     "reports_pre_non_flooded_gt365": {"vi": "khô trên 365 ngày",
                                       "en": "not flooded, over 365 days"},
+    "reports_check_title": {"vi": "Kiểm tra tệp GeoJSON của nhà cung cấp",
+                            "en": "Check a supplier's GeoJSON file"},
+    "reports_check_help": {
+        "vi": "Tệp FeatureCollection gửi lên hệ thống thông tin EU (tối đa 25 MB), kiểm tra như "
+              "hệ thống EU sẽ kiểm tra: hình học, thuộc tính, thửa trùng và chồng lấn. Không "
+              "lưu gì.",
+        "en": "The FeatureCollection for the EU information system (at most 25 MB), checked as "
+              "the EU system will: geometry, properties, repeated and overlapping plots. Nothing "
+              "is stored."},
+    "reports_check_file": {"vi": "Tệp GeoJSON", "en": "GeoJSON file"},
+    "reports_check_button": {"vi": "Kiểm tra", "en": "Check"},
+    "reports_fix_button": {"vi": "Sửa tự động và tải về",
+                           "en": "Fix what can be fixed and download"},
+    "reports_check_summary": {"vi": "{ready} trong {count} thửa của {document} sẵn sàng cho hệ "
+                                    "thống EU.",
+                              "en": "{ready} of the {count} plots of {document} are ready for "
+                                    "the EU system."},
+    "reports_check_file_problems": {"vi": "Lỗi của cả tệp", "en": "Problems of the whole file"},
+    "reports_check_findings": {"vi": "Phát hiện theo thửa", "en": "Findings per plot"},
+    "reports_check_plot": {"vi": "Thửa", "en": "Plot"},
+    "reports_check_where": {"vi": "Vị trí trong tệp", "en": "Where in the file"},
+    "reports_check_finding": {"vi": "Phát hiện", "en": "Finding"},
+    "reports_check_more": {
+        "vi": "… và {count} phát hiện khác: xem đủ bằng lệnh agritrace eudr check hoặc API "
+              "POST /eudr/check.",
+        "en": "… and {count} more findings: see them all with agritrace eudr check or the API "
+              "POST /eudr/check."},
+    "reports_check_fixable": {"vi": "Nút “Sửa tự động và tải về” sẽ:",
+                              "en": "“Fix what can be fixed and download” will:"},
+    "reports_check_again": {"vi": "Kiểm tra tệp khác", "en": "Check another file"},
 }

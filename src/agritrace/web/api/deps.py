@@ -4,6 +4,7 @@ Every route that needs a caller declares what it does, once, with one of these d
 :func:`agritrace.trust.may_use` decides whether the token's role allows it:
 
 - :func:`require_org`: reads the organization's data (organization and read-only tokens);
+- :func:`require_reader`: computes from what is sent and changes nothing, even over POST;
 - :func:`require_writer`: changes it (organization tokens only; a read-only token gets a 403
   saying so, a member's sign-in a 403 saying it reaches the farm only);
 - :func:`require_actor`: the farm's routes, which also take a member's sign-in; reading or
@@ -102,6 +103,12 @@ def require_org(request: Request) -> Organization:
     something declares :func:`require_writer`; an unsafe method here counts as a write, so a
     route that forgot to say so still refuses read-only tokens."""
     return api_caller(request, Scope.ORGANIZATION, request.method not in SAFE_METHODS).org
+
+
+def require_reader(request: Request) -> Organization:
+    """The organization asking for something computed that changes nothing, even over POST
+    (a file sent to be checked): read-only tokens too."""
+    return api_caller(request, Scope.ORGANIZATION, False).org
 
 
 def require_writer(request: Request) -> Organization:

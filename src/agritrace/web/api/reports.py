@@ -9,6 +9,7 @@ own.
 - ``GET /eudr/geojson?id=…[&partial=true][&whisp=true]``: the EU FeatureCollection
   (``application/geo+json``); ``whisp`` adds the plot URIs as ``external_id`` for Whisp
 - ``GET /eudr/statement?id=…&activity=EXPORT&commodity=coffee[&net_mass=&description=…]``
+- ``POST /eudr/check[?fix=true]``: a supplier's GeoJSON file checked as the EU system will
 - ``POST /eudr/risk?commodity=coffee``: a Whisp CSV as the body (``text/csv``) or as the
   ``file`` field of a form upload; all rows or none are stored
 - ``GET /methane/seasons?from=&to=&plot=&gwp=AR6|AR5&lang=&format=json|csv|pdf``
@@ -20,6 +21,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -27,7 +29,8 @@ from sqlalchemy import Engine
 from starlette.datastructures import UploadFile
 
 from agritrace.errors import Problem, QueryParameterException, ValidationException
-from agritrace.reports import eudr_store, exports
+from agritrace.reports import eudr_file, eudr_store, exports
+from agritrace.reports.eudr import to_geojson_text
 from agritrace.reports.methane_store import (
     GROUPINGS,
     SeasonReport,
@@ -37,7 +40,7 @@ from agritrace.reports.methane_store import (
 )
 from agritrace.store.orgs import Organization
 from agritrace.web import report_files
-from agritrace.web.api.deps import engine_of, require_org, require_writer
+from agritrace.web.api.deps import engine_of, require_org, require_reader, require_writer
 from agritrace.web.i18n import LANGUAGES, Translator
 
 router = APIRouter(tags=["EUDR and rice methane"])
@@ -135,26 +138,70 @@ async def get_statement(
         operator={"name": org.name, "gln": org.gln}))
 
 
-async def csv_upload(request: Request) -> tuple[str, str]:
-    """The uploaded CSV text and its name, from a form's ``file`` field or the raw body."""
+async def read_upload(request: Request, limit: int, default_name: str, expected: str
+                      ) -> tuple[bytes, str]:
+    """The uploaded bytes and the file's name, from a form's ``file`` field or the raw body;
+    ``expected`` says what the file should be, in the problem when none was sent."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await request.form()
         upload = form.get("file")
-        if not isinstance(upload, UploadFile):
+        if not isinstance(upload, UploadFile) or not upload.filename:
             raise ValidationException("No file uploaded", [
-                Problem("file", "a CSV file in the form field 'file'", "nothing")])
-        raw, name = await upload.read(MAX_CSV_BYTES + 1), upload.filename or "upload.csv"
+                Problem("file", f"{expected} in the form field 'file'", "nothing")])
+        raw, name = await upload.read(limit + 1), upload.filename
     else:
-        raw, name = await request.body(), "upload.csv"
-    if len(raw) > MAX_CSV_BYTES:
+        raw, name = await request.body(), default_name
+    if len(raw) > limit:
         raise ValidationException("The file is too large", [
-            Problem("file", f"at most {MAX_CSV_BYTES // 1024 // 1024} MB", f"{len(raw)} bytes")])
+            Problem("file", f"at most {limit // 1024 // 1024} MB", f"more than {limit} bytes",
+                    document=name)])
+    return raw, name
+
+
+async def csv_upload(request: Request) -> tuple[str, str]:
+    """The uploaded CSV text and its name (see :func:`read_upload`)."""
+    raw, name = await read_upload(request, MAX_CSV_BYTES, "upload.csv", "a CSV file")
     try:
         return raw.decode("utf-8-sig"), name
     except UnicodeDecodeError as exc:
         raise ValidationException("The file is not UTF-8 text", [
             Problem("file", "a CSV file in UTF-8", f"a byte 0x{raw[exc.start]:02x} at "
                     f"offset {exc.start}", document=name)]) from exc
+
+
+async def geojson_upload(request: Request) -> tuple[bytes, str]:
+    """A supplier's GeoJSON file (see :func:`read_upload`); up to twice the EU's 25 MB, so that
+    a file over the EU limit is still checked and told so rather than cut off."""
+    return await read_upload(request, 2 * eudr_file.MAX_BYTES, "upload.geojson",
+                             "a GeoJSON FeatureCollection")
+
+
+def check_answer(data: bytes, name: str, fix: bool) -> dict[str, Any]:
+    """What ``POST /eudr/check`` answers: the check of the file as sent or, with ``fix``, of the
+    corrected file, with the changes made and the corrected collection."""
+    if not fix:
+        return eudr_file.check_file(data, name).as_dict()
+    corrected, changes = eudr_file.fix_file(data, name)
+    if corrected is None:  # not a collection to fix: the check says why
+        return {**eudr_file.check_file(data, name).as_dict(), "changes": [], "fixed": None}
+    fixed = to_geojson_text(corrected).encode()
+    # read back as floats: every coordinate has at most 6 decimals now, which a float keeps
+    return {**eudr_file.check_file(fixed, name).as_dict(),
+            "changes": [c.as_dict() for c in changes], "fixed": orjson.loads(fixed)}
+
+
+@router.post("/eudr/check")
+async def post_check(request: Request, org: Annotated[Organization, Depends(require_reader)],
+                     fix: bool = False) -> JSONResponse:
+    """Check a supplier's whole EUDR GeoJSON file as the EU information system will (the body,
+    ``application/geo+json``, or the ``file`` field of a form upload); nothing is stored.
+
+    Every finding names the feature (index and its own id or name), the JSON path, what was
+    expected and what was found, in Vietnamese (``vi``) and English (``en``); ``ready`` lists
+    the features the EU system will take. ``fix=true`` checks the corrected file instead and
+    adds ``changes`` and the corrected collection as ``fixed``."""
+    data, name = await geojson_upload(request)
+    return JSONResponse(await run_in_threadpool(check_answer, data, name, fix))
 
 
 @router.post("/eudr/risk", status_code=201)

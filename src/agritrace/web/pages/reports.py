@@ -21,12 +21,12 @@ from markupsafe import Markup
 
 from agritrace.errors import AgritraceError, ForbiddenException, Problem
 from agritrace.farm.registry import Actor
-from agritrace.reports import eudr, eudr_store, exports
+from agritrace.reports import eudr, eudr_file, eudr_store, exports
 from agritrace.reports.methane import SeasonEstimate, ipcc2019
 from agritrace.reports.methane_store import Result, SeasonReport
 from agritrace.web import i18n, report_files
 from agritrace.web.api.deps import engine_of
-from agritrace.web.api.reports import csv_upload, methane_report, verdict
+from agritrace.web.api.reports import csv_upload, geojson_upload, methane_report, verdict
 from agritrace.web.pages import resolver
 from agritrace.web.pages.plot_svg import plot_drawing
 from agritrace.web.pages.session import page_actor
@@ -180,6 +180,38 @@ async def eudr_risk(request: Request) -> Response:
     ids = [i for i in re.split(r"[\s,]+", str(form.get("ids", ""))) if i]
     return RedirectResponse(f"/reports/eudr?{_query(ids)}&imported={len(result.stored)}",
                             status_code=303)
+
+
+#: A page lists this many findings; the command and the API give them all.
+CHECK_PAGE_FINDINGS = 500
+
+
+@router.post("/reports/eudr/check")
+async def eudr_check(request: Request) -> Response:
+    """Check a supplier's GeoJSON file from the EUDR page and show what was found; the second
+    button answers the mechanically fixed file as a download instead."""
+    actor = _signed_in(request)
+    if isinstance(actor, Response):
+        return actor
+    try:
+        actor.require_manager("check a supplier's file")
+        _same_origin(request)
+        data, name = await geojson_upload(request)
+        fix = (await request.form()).get("action") == "fix"
+        corrected, changes = await run_in_threadpool(eudr_file.fix_file, data, name)
+        if fix and corrected is not None:
+            return report_files.geojson(corrected, f"fixed-{Path(name).stem}.geojson")
+        check = await run_in_threadpool(eudr_file.check_file, data, name)
+    except AgritraceError as exc:
+        return _failure(request, exc)
+    vi = i18n.language(request) == "vi"
+    shown = check.findings[:CHECK_PAGE_FINDINGS]
+    return _render(request, "reports/eudr_check.html", check=check, ready=len(check.ready),
+                   whole=[f for f in shown if f.feature is None],
+                   per_plot=[f for f in shown if f.feature is not None],
+                   more=len(check.findings) - len(shown),
+                   changes=[f"{c.label}: {c.what_vi if vi else c.what_en}" for c in changes],
+                   message=(lambda f: f.message_vi) if vi else (lambda f: f.message_en))
 
 
 # --- rice methane ---------------------------------------------------------------------------
