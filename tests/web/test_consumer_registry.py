@@ -3,6 +3,7 @@ OCOP stars, the producer's address, the plot's boundary and codes, the certifica
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from fastapi.testclient import TestClient
@@ -43,6 +44,22 @@ def test_a_demo_bag_shows_its_registered_product_producer_and_plot(engine: Engin
     assert "KGM" not in page and "quantity" not in page  # no commercial quantities
     english = client.get(bag + "?lang=en").text
     assert "Mường Ảng roasted ground coffee, 250 g" in english and "4 stars" in english
+
+
+def test_a_shared_bag_link_previews_the_product_name_producer_and_origin(
+        engine: Engine) -> None:
+    client, bag = _client(engine)
+    page = client.get(bag).text
+    card = dict(re.findall(r'<meta (?:property|name)="((?:og|twitter):\w+)" content="([^"]*)"',
+                           page))
+    assert card["og:title"] == card["twitter:title"] == "Cà phê rang xay Mường Ảng 250 g"
+    assert card["og:url"] == f"http://testserver{bag}" and card["og:locale"] == "vi_VN"
+    assert "Mường Ảng, Điện Biên" in card["og:description"]
+    # a preview is cached by the other site: it never carries a verdict that could go stale
+    assert "chính hãng" not in card["og:description"].lower()
+    english = client.get(bag + "?lang=en").text
+    assert '<meta property="og:locale" content="en_GB">' in english
+    assert "Where it was grown: " in english
 
 
 def test_a_certificate_is_shown_only_where_its_holder_registered_it(engine: Engine) -> None:

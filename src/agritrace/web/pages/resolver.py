@@ -25,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
@@ -188,13 +189,15 @@ async def _page(request: Request, link: DigitalLink) -> Response:
             request, "message.html", 404, title=t("unknown_title"), tone="unknown",
             text=t("unknown_text", code=link.element_string()), back=None, show_form=True,
             code=link.path), new_device)
-    response = render(request, "product.html", located=located, **_page_context(facts, t))
+    page_url = str(request.url.replace(query=""))
+    response = render(request, "product.html", located=located,
+                      **_page_context(facts, t, page_url))
     response.headers["Link"] = f'<{facts["uri"]}?linkType=all>; rel="linkset"; type="{LINKSET}"'
     response.headers["Cache-Control"] = "no-store"
     return _with_device(request, response, new_device)
 
 
-def _page_context(facts: dict[str, Any], t: i18n.Translator) -> dict[str, Any]:
+def _page_context(facts: dict[str, Any], t: i18n.Translator, page_url: str) -> dict[str, Any]:
     product = facts["product"]
     name = ((product.get("name_en") if t.lang == "en" else None) or product["name"]
             or t("unnamed_product", gtin=facts["gtin"] or facts["code"]))
@@ -212,7 +215,26 @@ def _page_context(facts: dict[str, Any], t: i18n.Translator) -> dict[str, Any]:
         "first_date": t.date(_day(first.scanned_us)) if first else None,
         "first_place": f"{first.lat}, {first.lon}" if first and first.lat is not None else None,
         "harvest": harvest,
+        "card": _share_card(facts, name, t, page_url),
     }
+
+
+def _share_card(facts: dict[str, Any], name: str, t: i18n.Translator, page_url: str
+                ) -> dict[str, str | None]:
+    """Open Graph and Twitter card fields, so a link shared on Facebook or Zalo shows the
+    product's picture, name and origin. No verdict: a shared preview is cached by the other
+    site, and a recall must never be hidden behind a stale "genuine"."""
+    origin = facts["origin"] or {}
+    place = ", ".join(p for p in (origin.get("commune"), origin.get("district"),
+                                  origin.get("province")) if p)
+    about = [f"{t('producer')}: {facts['producer']}" if facts["producer"] else "",
+             f"{t('origin')}: {place}" if place else ""]
+    image = facts["product"].get("image") or ""
+    if image.startswith("/"):
+        image = str(URL(page_url).replace(path=image))
+    return {"title": name, "description": " · ".join(a for a in about if a) or t("site_name"),
+            "url": page_url,
+            "image": image if image.startswith(("https://", "http://")) else None}
 
 
 @lru_cache(maxsize=512)
