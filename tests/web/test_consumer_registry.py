@@ -76,3 +76,12 @@ def test_a_certificate_is_shown_only_where_its_holder_registered_it(engine: Engi
     assert "FAKE-1" not in page  # another organization cannot certify the cooperative
     assert "GG-2023-7" in page and "đã hết hạn ngày 01/01/2024" in page
     assert str(BAG) in page
+
+
+def test_the_demo_bag_is_for_sale_in_the_catalogue_and_its_feeds(engine: Engine) -> None:
+    client, _ = _client(engine)
+    page = client.get(f"/p/{BAG}").text
+    assert "185.000" in page and "Cà phê rang xay Mường Ảng 250 g" in page
+    feed = client.get("/feeds/products.csv").text
+    row = next(line for line in feed.splitlines() if str(BAG) in line)
+    assert "185000" in row and "in_stock" in row

@@ -20,6 +20,7 @@ from agritrace.farm.places import add_place, place_by_uri
 from agritrace.farm.profiles import set_profile
 from agritrace.farm.registry import Member, add_member, create_member_token, org_actor
 from agritrace.farm.seasons import open_season
+from agritrace.market.offers import set_offer
 from agritrace.store.orgs import ensure_organization
 
 SEASON_BASE = "https://agritrace.org/id/season/muong-ang-2026-"
@@ -112,3 +113,6 @@ def _products(engine: Engine, coop_name: str) -> None:
         "gtin": str(BAG), "name_vi": "Cà phê rang xay Mường Ảng 250 g",
         "name_en": "Mường Ảng roasted ground coffee, 250 g", "category": "cà phê rang xay",
         "ocop_stars": 4, "ocop_certificate": "1125/QĐ-UBND", "ocop_issued": date(2025, 6, 12)})
+    # what the catalogue and the marketplace feeds show beside the trace (agritrace.market)
+    set_offer(engine, roaster.org, str(BAG), {"price": "185000", "currency": "VND",
+                                              "availability": "in_stock"})
