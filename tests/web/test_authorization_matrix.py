@@ -152,6 +152,8 @@ def patch(path: str, body: dict[str, Any]) -> Maker:
 
 #: One concrete request per route, keyed by (method, route path as the router spells it).
 REQUESTS: dict[tuple[str, str], Maker] = {
+    ("GET", "/"): get("/"),
+    ("GET", "/scan"): get("/scan", code=GTIN),
     ("GET", "/openapi.json"): get("/openapi.json"),
     ("GET", "/docs"): get("/docs"),
     ("GET", "/docs/oauth2-redirect"): get("/docs/oauth2-redirect"),
@@ -339,6 +341,8 @@ EXPECTED_EXEMPT: tuple[tuple[str, str], ...] = ()
 #: live token (303 to the sign-in page for the pages); public routes answer everyone alike.
 EXPECTED_TABLE = """
 #                                          owne dele part stra farm mana read revo none
+GET    /                                    200  200  200  200  200  200  200  200  200
+GET    /scan                                303  303  303  303  303  303  303  303  303
 GET    /openapi.json                        200  200  200  200  200  200  200  200  200
 GET    /docs                                200  200  200  200  200  200  200  200  200
 GET    /docs/oauth2-redirect                200  200  200  200  200  200  200  200  200

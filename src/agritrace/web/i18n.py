@@ -33,6 +33,38 @@ _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 #: key -> {language -> text}. Texts may hold ``{name}`` fields filled by ``Translator(...)``.
 CONSUMER_TEXTS: dict[str, dict[str, str]] = {
     "site_name": {"vi": "Truy xuất nguồn gốc", "en": "Product traceability"},
+    "home_title": {"vi": "Truy xuất nguồn gốc nông sản", "en": "Farm produce traceability"},
+    "home_intro": {"vi": "Quét mã QR trên bao bì bằng máy ảnh điện thoại để xem sản phẩm đến từ "
+                         "thửa nào, mùa vụ nào và đã qua những đâu.",
+                   "en": "Scan the QR code on the pack with a phone camera to see which plot and "
+                         "season the product came from and where it has been."},
+    "home_continue": {"vi": "Tiếp tục tới trang của bạn", "en": "Continue to your pages"},
+    "home_scan": {"vi": "Mã QR không quét được?", "en": "The QR code will not scan?"},
+    "home_code": {"vi": "Nhập dãy số in dưới mã QR hoặc mã vạch, hoặc dán đường dẫn",
+                  "en": "Type the digits printed under the QR code or barcode, or paste the link"},
+    "home_bad_code": {"vi": "Không đọc được mã “{code}”. Hãy nhập mã sản phẩm 8, 12, 13 hoặc 14 "
+                            "số, hoặc đường dẫn bắt đầu bằng https://.",
+                      "en": "Could not read the code “{code}”. Type a product code of 8, 12, 13 "
+                            "or 14 digits, or a link starting with https://."},
+    "home_open": {"vi": "Xem sản phẩm", "en": "Show the product"},
+    "home_who": {"vi": "Dành cho", "en": "For"},
+    "home_catalogue": {"vi": "Người mua", "en": "Buyers"},
+    "home_catalogue_text": {"vi": "danh mục sản phẩm có truy xuất nguồn gốc",
+                            "en": "the catalogue of traced products"},
+    "home_farmer": {"vi": "Nông dân", "en": "Farmers"},
+    "home_farmer_text": {"vi": "ghi nhật ký sản xuất trên điện thoại",
+                         "en": "keep the farm diary on a phone"},
+    "home_office": {"vi": "Văn phòng hợp tác xã", "en": "Cooperative office"},
+    "home_office_text": {"vi": "thành viên, thửa, mùa vụ, nhập dữ liệu và phản ánh của người mua",
+                         "en": "members, plots, seasons, imports and buyers' reports"},
+    "home_reports": {"vi": "Báo cáo EUDR", "en": "EUDR reports"},
+    "home_reports_text": {"vi": "thửa nào của lô hàng sẵn sàng cho EU, kiểm tra tệp GeoJSON",
+                          "en": "which plots of a shipment are ready for the EU, GeoJSON checks"},
+    "home_methane": {"vi": "phát thải methane lúa", "en": "rice methane"},
+    "home_api": {"vi": "Doanh nghiệp", "en": "Businesses"},
+    "home_api_text": {"vi": "API GS1 EPCIS 2.0 để gửi và truy vấn sự kiện",
+                      "en": "the GS1 EPCIS 2.0 API to send and query events"},
+    "home_sign_in": {"vi": "Đăng nhập", "en": "Sign in"},
     "switch_language": {"vi": "English", "en": "Tiếng Việt"},
     "product": {"vi": "Sản phẩm", "en": "Product"},
     "unnamed_product": {"vi": "Sản phẩm mã {gtin}", "en": "Product {gtin}"},
