@@ -17,7 +17,7 @@ from agritrace.farm.commands import farm_app
 from agritrace.labels.commands import stamps_app
 from agritrace.market.commands import register as register_market
 from agritrace.reports.commands import register as register_reports
-from agritrace.settings import get_settings
+from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
 from agritrace.store.migrate import upgrade
 from agritrace.trace.commands import register as register_trace
@@ -155,6 +155,15 @@ def events(
     sys.stdout.buffer.write(render_query_document(page.events, xml=False) + b"\n")
 
 
+def served_settings(host: str, port: int) -> Settings:
+    """The settings with the public origin following --host and --port, unless
+    AGRITRACE_BASE_URL names it: printed links, the pages' JSON-LD, stamps and QR codes agree."""
+    settings = get_settings()
+    if "base_url" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -165,7 +174,7 @@ def serve(
 
     from agritrace.web.app import create_app
 
-    settings = get_settings()
+    settings = served_settings(host, port)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     out.print(f"agritrace on http://{host}:{port}  (database: {settings.database_url})")
@@ -209,13 +218,14 @@ def demo(
     for org, token in chain.tokens.items():
         out.print(f"  token for {org}: [bold]{token}[/bold]")
     first_token = next(iter(chain.tokens.values()))
+    base = served_settings(host, port).base_url.rstrip("/")
     program = _program()
     out.print("\nTry (the agritrace commands read this database once you run the export):")
     out.print(f"  export AGRITRACE_DATABASE_URL='{settings.database_url}'", highlight=False)
     out.print(f"  curl -H 'Authorization: Bearer {first_token}' "
-              f"'http://{host}:{port}/events?EQ_bizStep=commissioning'", highlight=False)
+              f"'{base}/events?EQ_bizStep=commissioning'", highlight=False)
     bag_path = chain.bags[0].removeprefix("https://id.gs1.org")
-    out.print(f"  scan a bag of roasted coffee: http://{host}:{port}{bag_path}", highlight=False)
+    out.print(f"  scan a bag of roasted coffee: {base}{bag_path}", highlight=False)
     out.print(f"  the green-bean lot: {chain.green_lot}", highlight=False)
     out.print(f"  the GS1 codes each organization holds: {program} org grants", highlight=False)
     for command in demo_commands(chain, rice, program):
@@ -228,7 +238,7 @@ def demo(
                   "--out recall/", highlight=False)
     out.print(f"\nSign-in links (each works once, within {LOGIN_CODE_DAYS} days):")
     for name, token in farm.tokens.items():
-        link = sign_in_link(engine, f"http://{host}:{port}", token)
+        link = sign_in_link(engine, base, token)
         out.print(f"  sign in as {name}: {link.url}", highlight=False)
     if serve_after:
         serve(host=host, port=port)
