@@ -248,6 +248,20 @@ def test_malformed_code_is_400_bilingual_help(engine: Engine, path: str) -> None
     assert english.status_code == 400 and "This code is not valid" in english.text
 
 
+@pytest.mark.parametrize(("path", "vi", "en"), [
+    ("/01/08931234000357", "Mã sản phẩm (/01) không hợp lệ (08931234000357)",
+     "the product code (/01) is not valid (expected check digit 6, found 7)"),
+    ("/01/08931234000356/10/A%G1", "Số lô (/10) không hợp lệ (A%G1)", "the lot number (/10)"),
+    ("/00/106141412345678900", "Mã kiện hàng (/00) không hợp lệ", "logistic unit code (/00)"),
+])
+def test_a_malformed_code_says_which_part_in_the_readers_words(
+        engine: Engine, path: str, vi: str, en: str) -> None:
+    client = make_client(engine)
+    page = client.get(path).text
+    assert vi in page and "expected" not in page  # no English inside the Vietnamese page
+    assert en in client.get(path + "?lang=en").text
+
+
 def test_short_gtin_redirects_to_canonical(engine: Engine, chain: Chain) -> None:
     short = "/01/8931234000356/10/R26-1106/21/X7K9Q2MN3P4R"
     answer = make_client(engine).get(short + "?lang=en")

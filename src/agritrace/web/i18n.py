@@ -156,6 +156,17 @@ CONSUMER_TEXTS: dict[str, dict[str, str]] = {
                        "en": "You have sent too many reports. Please try again later."},
     "back": {"vi": "Quay lại trang sản phẩm", "en": "Back to the product page"},
     "malformed_title": {"vi": "Mã không hợp lệ", "en": "This code is not valid"},
+    "part_code_invalid": {"vi": "{part} không hợp lệ ({found})",
+                          "en": "the {part} is not valid (expected {expected}, found {found})"},
+    "part_code": {"vi": "Mã", "en": "code"},
+    "part_gtin": {"vi": "Mã sản phẩm (/01)", "en": "product code (/01)"},
+    "part_lot": {"vi": "Số lô (/10)", "en": "lot number (/10)"},
+    "part_serial": {"vi": "Số sê-ri (/21)", "en": "serial number (/21)"},
+    "part_sscc": {"vi": "Mã kiện hàng (/00)", "en": "logistic unit code (/00)"},
+    "part_gln": {"vi": "Mã địa điểm (/414)", "en": "location code (/414)"},
+    "part_variant": {"vi": "Mã biến thể sản phẩm (/22)", "en": "product variant (/22)"},
+    "part_gln_extension": {"vi": "Phần mở rộng mã địa điểm (/254)",
+                           "en": "location code extension (/254)"},
     "malformed_text": {"vi": "Đường dẫn này không phải là mã GS1 hợp lệ: {detail}. Hãy kiểm "
                              "tra lại hoặc quét lại mã QR.",
                        "en": "This link is not a valid GS1 code: {detail}. Check it or scan "

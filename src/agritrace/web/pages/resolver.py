@@ -313,10 +313,34 @@ def _malformed(request: Request, exc: InvalidIdentifier) -> Response:
         return problem_response(400, "Malformed GS1 Digital Link", str(exc),
                                 instance=request.url.path)
     t = i18n.Translator(i18n.language(request))
-    detail = "; ".join(p.message() for p in exc.problems) or exc.detail
     return render(request, "message.html", 400, title=t("malformed_title"), tone="unknown",
-                  text=t("malformed_text", detail=detail), back=None, show_form=True,
-                  code=request.url.path[:300])
+                  text=t("malformed_text", detail=malformed_detail(t, exc, request.url.path)),
+                  back=None,
+                  show_form=True, code=request.url.path[:300])
+
+
+#: The part of a Digital Link a problem's path names, as a reader calls it.
+_PARTS = {"/01": "part_gtin", "/10": "part_lot", "/21": "part_serial", "/00": "part_sscc",
+          "/414": "part_gln", "/22": "part_variant", "/254": "part_gln_extension"}
+
+
+def malformed_detail(t: i18n.Translator, exc: InvalidIdentifier, path: str) -> str:
+    """Which part of the code is wrong and what it holds, in the reader's words (the rule that
+    failed, in GS1's terms, only in English)."""
+    segments = path.split("/")
+    return "; ".join(t("part_code_invalid", part=t(_PARTS.get(p.path, "part_code")),
+                       found=(t.lang == "vi" and _value_of(segments, p.path)) or p.found,
+                       expected=p.expected)
+                     for p in exc.problems) or t("part_code_invalid", part=t("part_code"),
+                                                 found=path, expected="a GS1 Digital Link")
+
+
+def _value_of(segments: list[str], ai_path: str) -> str | None:
+    """The value after ``/AI`` in the link as it was sent (a check digit's problem names only
+    the digit; the reader typed the whole number)."""
+    ai = ai_path.removeprefix("/")
+    found = [segments[i + 1] for i in range(len(segments) - 1) if segments[i] == ai]
+    return found[0][:60] if found and ai else None
 
 
 @router.post("/report")
