@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from agritrace.store.orgs import create_token
 from agritrace.web.app import create_app
 from agritrace.web.pages.session import COOKIE
 from tests.reports.demo_data import PALLET, Demo, load
+from tests.reports.test_eudr_file import MIXED
 from tests.web.browser import DESKTOP, SHOTS, chromium, serving
 
 pytestmark = pytest.mark.browser
@@ -46,8 +48,10 @@ def test_a_manager_finds_a_shipments_plots_and_a_seasons_methane(
     for page in signed_in_page(base, create_token(engine, demo.roaster, "browser")):
         page.on("request", lambda r: requests.append(r.url))
         page.goto(base + "/reports/eudr")
+        assert page.locator("nav.coop-nav a[href='/reports/methane']").count() == 1
+        assert page.locator("header form.logout").count() == 1  # the office's header
         page.fill("#ids", PALLET)
-        page.click("button[type=submit]")
+        page.click("form[action='/reports/eudr'] button")
         assert page.locator("#summary").inner_text().startswith("Lô hàng sẵn sàng: 3 thửa")
         assert page.locator("#plots svg.plot path").count() == 3
         page.screenshot(path=str(SHOTS / "reports-eudr-vi.png"), full_page=True)
@@ -62,8 +66,32 @@ def test_a_manager_finds_a_shipments_plots_and_a_seasons_methane(
         page.goto(base + "/reports/methane?lang=en")
         page.fill("input[name=from]", "2025-12-01")
         page.fill("input[name=to]", "2025-12-31")
-        page.click("button[type=submit]")
+        page.click("form[action='/reports/methane'] button")
         assert page.locator("#seasons tbody tr").count() == 4
         assert "not enough data" in page.locator(".not-enough").inner_text()
         assert "33 %" in page.locator("#totals").inner_text()
         page.screenshot(path=str(SHOTS / "reports-methane-en.png"), full_page=True)
+
+
+def test_a_manager_checks_a_suppliers_geojson_file_without_javascript(
+        served: tuple[str, Demo], engine: Engine, tmp_path: Path) -> None:
+    base, demo = served
+    supplier = tmp_path / "nha-cung-cap.geojson"
+    supplier.write_bytes(MIXED)
+    requests: list[str] = []
+    for page in signed_in_page(base, create_token(engine, demo.roaster, "browser")):
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(base + "/reports/eudr")
+        page.set_input_files("#check-file", str(supplier))
+        page.click("#check-button")
+        assert page.locator("#summary").inner_text() == (
+            "4 trong 13 thửa của nha-cung-cap.geojson sẵn sàng cho hệ thống EU.")
+        assert page.locator("#findings tbody tr").count() >= 9
+        assert "features[2].properties.Area" in page.locator("#findings").inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+        page.screenshot(path=str(SHOTS / "reports-eudr-check-vi.png"), full_page=True)
+        page.set_input_files("#check-file", str(supplier))
+        with page.expect_download() as download:
+            page.click("#fix-button")
+        assert download.value.suggested_filename == "fixed-nha-cung-cap.geojson"
+    assert all(url.startswith(base) for url in requests)  # no external request

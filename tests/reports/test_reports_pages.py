@@ -148,3 +148,14 @@ def test_a_wrong_whisp_file_is_refused_on_a_page_and_nothing_stored(
     other_site = client.post("/reports/eudr/risk", headers={"Origin": "https://evil.example"},
                              files={"file": ("w.csv", "x", "text/csv")})
     assert other_site.status_code == 403
+
+
+def test_the_report_pages_keep_the_offices_header_and_the_office_links_to_them(
+        engine: Engine, demo: Demo) -> None:
+    client = signed_in(engine, demo.roaster)
+    for url in ("/reports/eudr", "/reports/methane", f"/reports/eudr?ids={PALLET}"):
+        page = client.get(url).text
+        assert 'action="/logout"' in page and 'class="coop-nav"' in page, url
+        assert 'href="/coop/members"' in page
+    office = client.get("/coop").text
+    assert 'href="/reports/eudr"' in office and 'href="/reports/methane"' in office

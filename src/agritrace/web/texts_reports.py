@@ -141,4 +141,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "reports_check_fixable": {"vi": "Nút “Sửa tự động và tải về” sẽ:",
                               "en": "“Fix what can be fixed and download” will:"},
     "reports_check_again": {"vi": "Kiểm tra tệp khác", "en": "Check another file"},
+    "reports_eudr_nav": {"vi": "EUDR", "en": "EUDR"},
+    "reports_methane_nav": {"vi": "Methane lúa", "en": "Rice methane"},
 }

@@ -28,8 +28,9 @@ from agritrace.web import i18n, report_files
 from agritrace.web.api.deps import engine_of
 from agritrace.web.api.reports import csv_upload, geojson_upload, methane_report, verdict
 from agritrace.web.pages import resolver
+from agritrace.web.pages.farm.common import farm_css
 from agritrace.web.pages.plot_svg import plot_drawing
-from agritrace.web.pages.session import page_actor
+from agritrace.web.pages.session import page_actor, page_caller
 
 router = APIRouter(include_in_schema=False)
 _CSS = Path(__file__).resolve().parent.parent / "static" / "reports.css"
@@ -45,8 +46,10 @@ def _render(request: Request, template: str, status: int = 200, **context: Any) 
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     other = "en" if i18n.language(request) == "vi" else "vi"
     switch = "?" + urlencode([*kept, ("lang", other)])
-    response = resolver.render(request, template, status, reports_css=_css(),
-                               switch_href=switch, **context)
+    caller = page_caller(request)  # the office's header, with its sign-out, on every report
+    response = resolver.render(request, template, status, reports_css=_css(), farm_css=farm_css(),
+                               lang_href=switch, actor=caller.actor if caller else None,
+                               offline=False, **context)
     # The pages name farmers and their plots: never kept by a shared cache.
     response.headers["Cache-Control"] = "private, no-cache"
     return response
