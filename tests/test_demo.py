@@ -45,6 +45,11 @@ def test_the_demo_prints_the_eudr_and_methane_commands_and_each_works(
                     if re.match(r"\s*\S*agritrace (eudr|methane) ", line)]
         assert len(commands) == 2
         assert Path(shlex.split(commands[0])[0]).name == "agritrace"
+        # each sign-in link says whose it is: name, role and organization, both cooperatives
+        assert re.search(r"Giàng A Páo, quản lý / manager, HTX Cà phê Mường Ảng: http\S+/login"
+                         r"\?code=", shown.stdout)
+        assert "Đặng Thị Mười, quản lý / manager, HTX Lúa gạo Hòa Tú: http" in shown.stdout
+        assert ", nông dân / farmer, HTX Cà phê Mường Ảng: http" in shown.stdout
         eudr = runner.invoke(app, [*shlex.split(commands[0])[1:], "--lang", "en"])
         assert eudr.exit_code == 0, eudr.output
         assert "Shipment ready for the EU system: 3 plots" in eudr.stdout

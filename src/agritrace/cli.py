@@ -237,9 +237,9 @@ def demo(
         out.print(f"  recall a harvest lot: {program} recall {first.harvest_lots[0]} "
                   "--out recall/", highlight=False)
     out.print(f"\nSign-in links (each works once, within {LOGIN_CODE_DAYS} days):")
-    for name, token in farm.tokens.items():
-        link = sign_in_link(engine, base, token)
-        out.print(f"  sign in as {name}: {link.url}", highlight=False)
+    for person in [*farm.sign_ins, *rice.sign_ins]:
+        link = sign_in_link(engine, base, person.token)
+        out.print(f"  sign in as {person.who}: {link.url}", highlight=False)
     if serve_after:
         serve(host=host, port=port)
 

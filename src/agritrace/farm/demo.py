@@ -39,12 +39,35 @@ COMMUNES = ("Ẳng Nưa", "Ẳng Cang", "Ẳng Nưa")
 FARMERS = ("Lò Văn A", "Lò Văn B", "Lò Văn C")
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """A demo member's sign-in: who it is, with which role, in which organization."""
+
+    name: str
+    role: str
+    organization: str
+    token: str
+
+    @property
+    def who(self) -> str:
+        """'Giàng A Páo, quản lý / manager, HTX Cà phê Mường Ảng' as the demo prints it."""
+        vi, en = ROLE_NAMES[self.role]
+        return f"{self.name}, {vi} / {en}, {self.organization}"
+
+
+#: A member's role as the demo prints it (Vietnamese / English).
+ROLE_NAMES = {"manager": ("quản lý", "manager"),
+              "technical_manager": ("cán bộ kỹ thuật", "technical manager"),
+              "farmer": ("nông dân", "farmer")}
+
+
 @dataclass
 class FarmDemo:
-    """What the farm demo registered; login tokens let a person try the farmer's forms."""
+    """What the farm demo registered; sign-ins let a person try the farmer's forms."""
 
     members: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    sign_ins: list[SignIn] = field(default_factory=list)
     plots: list[str] = field(default_factory=list)
     seasons: list[str] = field(default_factory=list)
 
@@ -70,6 +93,8 @@ def load_farm_demo(engine: Engine, chain: DemoChain) -> FarmDemo:
     for member in people:
         demo.members[member.name] = member.id
         demo.tokens[member.name] = create_member_token(engine, actor, member.id)
+        demo.sign_ins.append(SignIn(member.name, member.role.value, coop.name,
+                                    demo.tokens[member.name]))
     technical = people[1].id
     for index, plot in enumerate(PLOTS):
         add_place(engine, actor, {

@@ -23,10 +23,10 @@ from sqlalchemy import Engine
 
 from agritrace.demo import ROASTER, DemoChain
 from agritrace.errors import NoSuchResourceException
-from agritrace.farm.demo import load_farm_demo
+from agritrace.farm.demo import SignIn, load_farm_demo
 from agritrace.farm.places import add_place, place_by_uri
 from agritrace.farm.record import record_entry
-from agritrace.farm.registry import add_member, org_actor
+from agritrace.farm.registry import add_member, create_member_token, org_actor
 from agritrace.farm.seasons import open_season
 from agritrace.store.orgs import ensure_organization
 
@@ -37,6 +37,7 @@ HARVEST = date(2026, 3, 25)  # 105 days
 PLOT_BASE = "https://agritrace.org/id/place/demo-hoa-tu-"
 SEASON_BASE = "https://agritrace.org/id/season/hoa-tu-dx-2026-"
 FARMERS = ("Trần Văn Hai", "Nguyễn Thị Ba", "Lê Văn Tư", "Phạm Văn Năm")
+MANAGER = "Đặng Thị Mười"
 # South-west corners of about 2.2 ha rectangles (0.0015° × 0.0012°) near Hòa Tú, [lon, lat].
 CORNERS = ((105.912347, 9.561213), (105.914531, 9.561213), (105.912347, 9.563127),
            (105.914531, 9.563127))
@@ -47,6 +48,7 @@ class RiceDemo:
     cooperative: str = RICE_COOP
     plots: list[str] = field(default_factory=list)
     seasons: list[str] = field(default_factory=list)
+    sign_ins: list[SignIn] = field(default_factory=list)
     since: date = SOWN
     until: date = SOWN
 
@@ -107,6 +109,9 @@ def load_rice_demo(engine: Engine) -> RiceDemo:
         return demo
     except NoSuchResourceException:
         pass
+    office = add_member(engine, manager, name=MANAGER, role="manager", phone="0939300401")
+    demo.sign_ins.append(SignIn(office.name, "manager", coop.name,
+                                create_member_token(engine, manager, office.id)))
     for index, name in enumerate(FARMERS):
         farmer = add_member(engine, manager, name=name, role="farmer",
                             phone=f"09393004{10 + index}")
