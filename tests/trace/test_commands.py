@@ -35,10 +35,20 @@ def test_generate_then_trace_recall_and_report(tmp_path: Path) -> None:
     batch = _generated().first
     assert batch is not None
     assert f"{_generated().events:,} events captured" in made.stdout
-    back = runner.invoke(app, ["trace", batch.units[0], "--direction", "back"])
+    back = runner.invoke(app, ["trace", batch.units[0], "--direction", "back", "--format",
+                               "json"])
     assert back.exit_code == 0, back.output
     graph = orjson.loads(back.stdout)
     assert set(batch.seasons) <= {n["id"] for n in graph["nodes"]}
+    read = runner.invoke(app, ["trace", batch.units[0], "--direction", "back"],
+                         terminal_width=80)
+    assert read.exit_code == 0, read.output
+    assert read.stdout.startswith(f"Trace {batch.units[0]} (back): ")
+    assert "season" in read.stdout and "lot" in read.stdout
+    # a long identifier wraps inside its column, never cut with an ellipsis
+    assert "…" not in read.stdout.split("more:")[0]
+    joined = "".join(line.strip() for line in read.stdout.splitlines())
+    assert all(season in joined for season in batch.seasons)
     dot = runner.invoke(app, ["trace", batch.plots[0], "--direction", "forward",
                               "--format", "dot"])
     assert dot.exit_code == 0 and dot.stdout.count(batch.units[0]) >= 1

@@ -46,7 +46,9 @@ def trace_command(
     identifier: Annotated[str, typer.Argument(metavar="ID", help="EPC URN, GS1 Digital Link "
                                               "or other URI (plot, season)")],
     direction: Annotated[str, typer.Option(help="back | forward | both")] = "both",
-    output_format: Annotated[str, typer.Option("--format", help="json | csv | dot")] = "json",
+    output_format: Annotated[str, typer.Option(
+        "--format", help="text (a summary to read) | json | csv | dot (the whole graph)")]
+    = "text",
     depth: Annotated[int | None, typer.Option(help="Follow at most this many links")] = None,
     since: Annotated[str | None, typer.Option(help="Ignore events before (date or time)")]
     = None,
@@ -57,20 +59,28 @@ def trace_command(
     """Trace an identifier back to its sources and/or forward to everything made from it."""
     from agritrace.trace.lineage import TraceRequest, check_direction, trace
 
-    if output_format not in ("json", "csv", "dot"):
-        raise typer.BadParameter(f"{output_format!r}: expected json, csv or dot")
+    if output_format not in ("text", "json", "csv", "dot"):
+        raise typer.BadParameter(f"{output_format!r}: expected text, json, csv or dot")
+    if output_format == "text" and output is not None:
+        raise typer.BadParameter("--out writes the whole graph: add --format json, csv or dot")
     try:
         graph = trace(migrated_engine(), TraceRequest(identifier, check_direction(direction), depth,
                                               _time(since), _time(until)))
     except AgritraceError as exc:
         raise fail(exc) from exc
-    if output_format == "csv":
+    if output_format == "text":
+        from agritrace.trace.summary import summary
+
+        out.print(summary(graph), highlight=False)
+        text = ""
+    elif output_format == "csv":
         text = graph.to_csv()
     elif output_format == "dot":
         text = graph.to_dot()
     else:
         text = orjson.dumps(graph.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n"
-    _emit(text, output)
+    if text:
+        _emit(text, output)
     for problem in graph.inconsistencies:
         err.print(f"[yellow]inconsistent data:[/yellow] {problem.detail}", highlight=False)
 
