@@ -164,15 +164,26 @@ def _same_origin(request: Request) -> None:
             Problem("origin", request.url.netloc, origin)])
 
 
-@router.post("/reports/eudr/risk")
-async def eudr_risk(request: Request) -> Response:
-    """Import a Whisp CSV from the readiness page, then show the list again with the risks."""
+def _posting_manager(request: Request, what: str) -> Actor | Response:
+    """The signed-in manager posting a form from this site, or the page to answer instead."""
     actor = _signed_in(request)
     if isinstance(actor, Response):
         return actor
     try:
-        actor.require_manager("import risk results")
+        actor.require_manager(what)
         _same_origin(request)
+    except AgritraceError as exc:
+        return _failure(request, exc)
+    return actor
+
+
+@router.post("/reports/eudr/risk")
+async def eudr_risk(request: Request) -> Response:
+    """Import a Whisp CSV from the readiness page, then show the list again with the risks."""
+    actor = _posting_manager(request, "import risk results")
+    if isinstance(actor, Response):
+        return actor
+    try:
         text, name = await csv_upload(request)
         form = await request.form()
         result = await run_in_threadpool(
@@ -193,12 +204,10 @@ CHECK_PAGE_FINDINGS = 500
 async def eudr_check(request: Request) -> Response:
     """Check a supplier's GeoJSON file from the EUDR page and show what was found; the second
     button answers the mechanically fixed file as a download instead."""
-    actor = _signed_in(request)
+    actor = _posting_manager(request, "check a supplier's file")
     if isinstance(actor, Response):
         return actor
     try:
-        actor.require_manager("check a supplier's file")
-        _same_origin(request)
         data, name = await geojson_upload(request)
         fix = (await request.form()).get("action") == "fix"
         corrected, changes = await run_in_threadpool(eudr_file.fix_file, data, name)
