@@ -42,7 +42,9 @@ from agritrace.errors import (
 )
 from agritrace.store.bulk import bulk_insert, inserted_ids, references_trusted, rows_by_key
 from agritrace.store.orgs import Organization
-from agritrace.store.tables import capture_jobs, event_terms, events
+from agritrace.store.tables import capture_jobs, event_terms, events, organizations
+from agritrace.store.terms import EPC_LISTS, QUANTITY_LISTS
+from agritrace.trust import Owners, claims, refused_claims
 
 BATCH = 2000
 CHUNK = 1000
@@ -146,6 +148,7 @@ def _capture(
             else:
                 report.total += len(answer)
                 ready = _sorted(answer, report, doc.name)
+            ready = _allowed_claims(conn, ready, report, doc.name, org.id)
             if report.rejected and not proceed:
                 continue  # keep reading to report every problem, but store nothing
             batch += ready
@@ -166,6 +169,44 @@ def _sorted(answer: list[Examined], report: CaptureReport, document: str) -> lis
         else:
             _reject(report, result, document, index, event_id)
     return valid
+
+
+def _allowed_claims(conn: Connection, ready: list[Ready], report: CaptureReport, document: str,
+                    org_id: int) -> list[Ready]:
+    """The events of ``ready`` that make no claim about another owner's code; the others are
+    rejected naming the code and its owner (:mod:`agritrace.trust`: commissioning, renaming,
+    decommissioning, destroying or recalling a code is its owner's or a delegate's word)."""
+    claimed = [(item, claims(item[3][3], item[3][4], item[3][7], item[3][8],
+                             '"ilmd"' in item[3][12], (term[:2] for term in item[4])))
+               for item in ready]
+    codes = {code for _, made in claimed for code in made}
+    if not codes:
+        return ready
+    owners = Owners.load(conn, codes)
+    kept: list[Ready] = []
+    for item, made in claimed:
+        refused = refused_claims(owners, org_id, made)
+        if refused:
+            _reject(report, [_claim_problem(conn, item, code, owner) for code, owner in refused],
+                    document, item[0], item[1])
+        else:
+            kept.append(item)
+    return kept
+
+
+def _claim_problem(conn: Connection, item: Ready, code: str, owner: int) -> Problem:
+    role = next(term[0] for term in item[4] if term[1] == code)
+    name = conn.execute(select(organizations.c.name).where(organizations.c.id == owner)).scalar()
+    return Problem(
+        _FIELDS.get(role, role),
+        f"a code your organization owns or packs as its owner's delegate (only {name}, which "
+        f"holds it, or a party {name} delegates to may commission, rename, decommission, "
+        "destroy or recall it)", f"{code}, held by {name}")
+
+
+# The event field a term's role comes from, for the problem's path.
+_FIELDS = {role: key for key, role in (*EPC_LISTS.items(), *QUANTITY_LISTS.items())} | {
+    "parent": "parentID"}
 
 
 def _examined(doc: Document) -> Iterator[bytes | list[Examined]]:

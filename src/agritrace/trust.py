@@ -73,8 +73,18 @@ _RECEIVING_TYPES = frozenset({"owning_party", "possessing_party", "location"})
 END_STEPS = frozenset({"retail_selling", "destroying", "decommissioning"})
 
 
+# Digits of a key as the canonical Digital Link writes it: a stored term's key is read from
+# the path without parsing the whole link again (capture checks a claim per event).
+_CANONICAL_DIGITS = {"01": 14, "00": 18, "414": 13, "417": 13}
+
+
 def key_of(identifier: str) -> tuple[str, str] | None:
     """The GS1 key (AI, digits) of a code, after canonicalisation; None for other URIs."""
+    if identifier.startswith(GS1):
+        ai, _, rest = identifier[len(GS1):].partition("/")
+        value = rest.partition("/")[0]
+        if len(value) == _CANONICAL_DIGITS.get(ai) and value.isascii() and value.isdigit():
+            return ai, value
     canonical = lenient_id(identifier)
     if not canonical.startswith(GS1):
         return None

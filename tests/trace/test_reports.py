@@ -125,7 +125,7 @@ def test_a_transformation_that_assigns_a_lot_gives_its_units_that_tlc(engine: En
          "childEPCs": [UNITS[3]], "readPoint": {"id": FACTORY}},
         {"type": "ObjectEvent", **at(13), "action": "OBSERVE", "epcList": [sscc(30)],
          "bizStep": "shipping", "readPoint": {"id": FACTORY}},
-    ])
+    ], "Nhà máy Test")  # the factory makes its own units: only the holder of their prefix may
     rows = [r.values for r in fsma204.fsma_rows(engine, [LOT_A])]
     made = [r for r in rows if r[0] == "Transformation" and r[1] == "2025-03-11"]
     assert [(r[3], r[6], r[7], r[12]) for r in made] == [(new_lot, "1", "EA", LOT_A)]
