@@ -2,7 +2,8 @@
 
 A document is stored whole or not at all (the standard's default ``rollback`` behaviour); with
 ``proceed`` the valid events are stored and the others reported. The same event captured twice
-(same CBV 2.0 hash ID) is stored once and counted as a duplicate. Events stream through in
+by one organization (same CBV 2.0 hash ID) is stored once and counted as a duplicate; captured
+by two, it is each one's (the dedupe key is ``{org id}/{hash ID}``). Events stream through in
 batches inside one transaction, so a million-event document needs bounded memory.
 """
 
@@ -277,29 +278,33 @@ def _store(conn: Connection, batch: list[Ready], report: CaptureReport, doc: Doc
            owner: tuple[int, str]) -> None:
     if not batch:
         return
+    # Deduplicated per organization (issue 11): the same event captured by two organizations
+    # is each one's, and a capture never learns what another organization holds.
+    scope = f"{owner[0]}/"
     unique: dict[str, Ready] = {}
     for ready in batch:
-        if ready[2] in unique:
+        key = scope + ready[2]
+        if key in unique:
             report.duplicates += 1
         else:
-            unique[ready[2]] = ready
+            unique[key] = ready
     existing = {row[0] for row in rows_by_key(conn, events, "dedupe_key", (), list(unique))}
     report.duplicates += len(existing)
-    fresh = [ready for key, ready in unique.items() if key not in existing]
+    fresh = [(key, ready) for key, ready in unique.items() if key not in existing]
     if not fresh:
         return
     record_time = now_micros()
     # Read now, not at the start: a streaming XML reader learns namespaces as it meets them.
     namespaces = orjson.dumps(doc.namespaces).decode()
     added = (*owner, record_time, namespaces)
-    rows = [(*row, *added) for _, _, _, row, _ in fresh]
+    rows = [(row[0], key, *row[2:], *added) for key, (_, _, _, row, _) in fresh]
     # Not INSERT … RETURNING: SQLAlchemy runs that a row at a time on SQLite when the order of
     # the ids must match, and COPY returns nothing.
     bulk_insert(conn, events, EVENT_COLUMNS, rows)
-    ids = inserted_ids(conn, events, "dedupe_key", [key for _, _, key, _, _ in fresh])
+    ids = inserted_ids(conn, events, "dedupe_key", [key for key, _ in fresh])
     term_rows = [
         (event_pk, *term)
-        for event_pk, (_, _, _, _, terms) in zip(ids, fresh, strict=True)
+        for event_pk, (_, (_, _, _, _, terms)) in zip(ids, fresh, strict=True)
         for term in terms
     ]
     bulk_insert(conn, event_terms, TERM_COLUMNS, term_rows)

@@ -126,9 +126,8 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
     elif name in MATCH_ROLES:
         query.conditions.append(_term_match(MATCH_ROLES[name], values))
     elif name == "EQ_eventID":
-        # A hash ID is found through the unique dedupe key (the hash, or hash#declared).
-        keys = values + [v + "#declared" for v in values]
-        query.conditions.append(or_(events.c.event_id.in_(values), events.c.dedupe_key.in_(keys)))
+        # A hash ID names the event and its error declaration (which hashes the same).
+        query.conditions.append(or_(events.c.event_id.in_(values), events.c.hash_id.in_(values)))
     elif name == "EXISTS_errorDeclaration":
         query.conditions.append(events.c.declared_error == 1)
     elif name == "EQ_transformationID":

@@ -114,8 +114,10 @@ events = Table(
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     # The CBV 2.0 hash ID leaves errorDeclaration out, so an error declaration hashes like the event
-    # it declares; the dedupe key tells the two apart (hash ID, plus "#declared" for a declaration).
-    Column("hash_id", String(100), nullable=False),
+    # it declares; the dedupe key tells the two apart ("{org id}/{hash ID}", plus "#declared" for
+    # a declaration): an event is unique per capturing organization (migration 0014).
+    Column("hash_id", String(100), nullable=False, index=True),
+    # 110: an 89-character hash ID, "#declared" and an organization id of up to 11 digits
     Column("dedupe_key", String(110), nullable=False, unique=True),
     Column("event_id", String(500), nullable=True, index=True),
     Column("event_type", String(40), nullable=False),
