@@ -21,8 +21,9 @@ PAIRS = [
     *[(_J / f"WithFullCombinationOfFields/{kind}_event_all_possible_fields.jsonld",
        _X / f"WithFullCombinationOfFields/{kind}_event_all_possible_fields.xml")
       for kind in ("aggregation", "association", "object", "transaction", "transformation")],
+    # (AssociationEvent-h.jsonld repeats a key: tests.conformance.KNOWN_BAD_JSON)
     *[(_J / f"AssociationEvent/AssociationEvent-{c}.jsonld",
-       _X / "AssociationEvent/AssociationEventExamples.xml") for c in "abcdefgh"],
+       _X / "AssociationEvent/AssociationEventExamples.xml") for c in "abcdefg"],
     *[(p, p.with_suffix(".xml")) for p in sorted(HASH_EXAMPLES.glob("*.jsonld"))
       if p.with_suffix(".xml").exists()],
 ]

@@ -82,7 +82,8 @@ def test_json_vectors_hash_and_prehash(path: Path) -> None:
 
 @pytest.mark.parametrize("path", XML_VECTORS, ids=ids(XML_VECTORS))
 def test_xml_vectors_hash_and_prehash(path: Path) -> None:
-    _check_vector(path, read_xml(path, path.name))
+    # Some of the reference generator's vectors break the XSD's order: hashed as it reads them.
+    _check_vector(path, read_xml(path, path.name, strict=False))
 
 
 def test_every_vector_file_is_covered() -> None:
@@ -92,7 +93,7 @@ def test_every_vector_file_is_covered() -> None:
 
 @pytest.mark.parametrize("path", EXPECTED_EQUAL, ids=ids(EXPECTED_EQUAL))
 def test_expected_equal_files_hash_alike(path: Path) -> None:
-    doc = read_document(path, path.name)
+    doc = read_document(path, path.name, strict=False)
     hashes = {event_hash_id(e, doc.namespaces) for e in doc.events}
     assert len(hashes) == 1
 

@@ -64,9 +64,11 @@ def test_every_official_xml_reads_writes_valid_xml_and_reads_back_the_same(path:
             list(read_xml(path, path.name).events)
         assert root_name(path) in caught.value.problems[0].found
         return
-    first = content(read_xml(path, path.name))
+    # GS1's files keep the XSD's order; some of the hash generator's vectors do not.
+    strict = GS1 in path.parents
+    first = content(read_xml(path, path.name, strict=strict))
     assert first["events"] or path.name.startswith("masterdata")
-    written = b"".join(document_to_xml(read_xml(path, path.name)))
+    written = b"".join(document_to_xml(read_xml(path, path.name, strict=strict)))
     assert_valid(written, first["kind"])
     again = content(read_xml(written, "again"))
     header = {k: v for k, v in first["header"].items() if k != "creationDate"}

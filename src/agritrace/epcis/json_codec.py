@@ -14,6 +14,7 @@ memory. A non-seekable stream is first spooled to a temporary file.
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import tempfile
@@ -74,11 +75,81 @@ def _loads(data: bytes, name: str) -> Any:
             raise _too_deep(name, exc.lineno) from None
         raise _malformed(name, reason, exc.lineno) from None
     try:
-        orjson.dumps(root)  # a tenth of the parse: the store writes each event with orjson
+        # A tenth of the parse: the store writes each event with orjson.
+        written = orjson.dumps(root)
     except TypeError as exc:
         if "ecursion" in str(exc):
             raise _too_deep(name, None) from None
+    else:
+        if not _same_strings(data, written):
+            _refuse_repeated_keys(data, name)
     return root
+
+
+# A repeated key is read as its last value, the earlier silently lost (RFC 8259 §4: names
+# "SHOULD be unique"; the EPCIS schema's objects have one value per name). Found without a
+# second parse: orjson writes every key and string the input held, less those of a repeated
+# key, so the written text holds fewer quotes. It may hold more, never fewer, for a quote the
+# input escaped as \u0022; those are counted in. Any other difference is looked at closely.
+_ESCAPED_QUOTE = re.compile(rb"\\u0022", re.IGNORECASE)
+
+
+def _same_strings(data: bytes, written: bytes) -> bool:
+    sent = data.count(b'"')
+    if b"\\u" in data:
+        sent += len(_ESCAPED_QUOTE.findall(data))
+    return written.count(b'"') == sent
+
+
+class _Repeated(dict[str, Any]):
+    """An object read with a repeated key (the key kept aside to name it)."""
+
+    repeated = ""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):
+        return found
+    marked = _Repeated(found)
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            marked.repeated = key
+            break
+        seen.add(key)
+    return marked
+
+
+def _refuse_repeated_keys(data: bytes, name: str) -> None:
+    """Raise a problem naming the first repeated key and where it is, if there is one."""
+    try:
+        root = json.loads(data, object_pairs_hook=_pairs)
+    except ValueError:  # read by orjson, not by this parser: no repeated key was found
+        return
+    found = _first_repeated(root, "")
+    if found is None:
+        return
+    path, key, index = found
+    problem = Problem(path=path, expected="each key once in an object (a repeated key's "
+                      "earlier value would be silently lost)", found=f"{key!r} more than once",
+                      document=name, event_index=index)
+    raise ValidationException(f"{name}: a key is repeated in an object", [problem])
+
+
+def _first_repeated(value: Any, path: str, index: int | None = None
+                    ) -> tuple[str, str, int | None] | None:
+    if isinstance(value, _Repeated):
+        return (f"{path}.{value.repeated}" if path else value.repeated), value.repeated, index
+    items: Any = (value.items() if isinstance(value, dict)
+                  else enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        where = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key
+        at = key if isinstance(key, int) and path.endswith("eventList") else index
+        found = _first_repeated(item, where, at)
+        if found is not None:
+            return found
+    return None
 
 
 # orjson writes JSON nested at most this deep (objects and arrays together, the root counting
@@ -142,11 +213,30 @@ def _make(kind: str, head: dict[str, Any], events: Iterator[Event], name: str,
         raise ValidationException(f"{name}: not an EPCIS 2.0 JSON-LD document", [Problem(
             "@context", f'a JSON-LD context that starts with "{STANDARD_CONTEXT}"', "nothing",
             document=name)])
+    _check_body(kind, head.get("epcisBody", _ABSENT), name)
     namespaces, extras = _split_context(head.get("@context"))
     header = {k: v for k, v in head.items() if k not in _CONTEXT_KEYS}
     return Document(kind=kind, namespaces=namespaces, header=header, events=events, name=name,
                     context_extras=extras, query_name=results.get("queryName"),
                     subscription_id=results.get("subscriptionID"))
+
+
+_ABSENT = object()
+
+
+def _check_body(kind: str, body: Any, name: str) -> None:
+    """The official JSON schema requires the body, and a capture document's body its event
+    list: a document without them is no EPCIS document (not one that holds no events)."""
+    expected = ("an epcisBody object holding the eventList" if kind == "EPCISDocument"
+                else "an epcisBody object holding the queryResults")
+    if not isinstance(body, dict):
+        found = "nothing" if body is _ABSENT else describe(body)
+        raise ValidationException(f"{name}: the document has no body", [Problem(
+            "epcisBody", expected, found, document=name)])
+    if kind == "EPCISDocument" and "eventList" not in body:
+        raise ValidationException(f"{name}: the document's body has no event list", [Problem(
+            "epcisBody.eventList", "a list of events (empty if there are none)", "nothing",
+            document=name)])
 
 
 def _from_object(root: Any, name: str) -> Document:

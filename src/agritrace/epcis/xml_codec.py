@@ -29,13 +29,15 @@ _JSON_TYPES = ("application/json", "application/ld+json")
 _XML_TYPES = ("application/xml", "text/xml")
 
 
-def read_document(source: Source, name: str, content_type: str | None = None) -> Document:
-    """Read either binding, chosen by ``content_type`` or else by the first non-blank byte."""
+def read_document(source: Source, name: str, content_type: str | None = None, *,
+                  strict: bool = True) -> Document:
+    """Read either binding, chosen by ``content_type`` or else by the first non-blank byte
+    (``strict``: see :func:`read_xml`)."""
     media = (content_type or "").split(";")[0].strip().lower()
     if media in _JSON_TYPES or media.endswith("+json"):
         return read_json(source, name)
     if media in _XML_TYPES or media.endswith("+xml"):
-        return read_xml(source, name)
+        return read_xml(source, name, strict=strict)
     if media:
         raise UnsupportedMediaTypeException(
             f"{name}: content type {content_type!r} is neither JSON nor XML")
@@ -43,7 +45,7 @@ def read_document(source: Source, name: str, content_type: str | None = None) ->
     if first in (b"{", b"["):
         return read_json(source, name)
     if first == b"<":
-        return read_xml(source, name)
+        return read_xml(source, name, strict=strict)
     problem = Problem(path="", expected="a JSON object or an XML document",
                       found=repr(first) if first else "an empty document", document=name, line=1)
     raise ValidationException(f"{name} is neither JSON nor XML", [problem])

@@ -56,21 +56,28 @@ _MORE_CERTIFICATION = f"{{{EPCIS_TERMS_NS}}}certificationInfo"
 MAX_NESTING = 100
 
 
-def read_xml(source: Source, name: str) -> Document:
-    """Read an EPCIS XML document or query document; events are converted as they are read."""
-    reader = _Reader(source, name)
+def read_xml(source: Source, name: str, *, strict: bool = True) -> Document:
+    """Read an EPCIS XML document or query document; events are converted as they are read.
+
+    ``strict`` refuses what the XSD refuses and the mapping would otherwise pass over: standard
+    elements out of the schema's order, a document without its EPCISBody. Capture is strict;
+    the hash command is not, as the reference hash generator is not (an event's hash ID does
+    not depend on the order of its elements).
+    """
+    reader = _Reader(source, name, strict)
     return reader.start()
 
 
 class _Reader:
     """One pass over one document: header first, then events on demand."""
 
-    def __init__(self, source: Source, name: str) -> None:
+    def __init__(self, source: Source, name: str, strict: bool = True) -> None:
         if isinstance(source, str):
             source = source.encode()
         stream: Path | IO[bytes] | _BytesReader
         stream = _BytesReader(source) if isinstance(source, bytes) else source
         self.name = name
+        self.strict = strict
         self.namespaces: dict[str, str] = {}
         self._prefix_of: dict[str, str] = {}
         self._keys: dict[str, str] = {}
@@ -92,6 +99,8 @@ class _Reader:
             if first is not None:
                 yield first
                 yield from events
+            if self.strict:
+                self._check_body()
             self._trailing_extensions()
             # queryName may follow resultsBody in documents that do not keep the XSD's order.
             doc.query_name = self.results.get("queryName")
@@ -155,6 +164,14 @@ class _Reader:
                               document=self.name, line=root.sourceline if root is not None else 1)
             raise ValidationException(f"{self.name} is not an EPCIS document", [problem])
         return kind
+
+    def _check_body(self) -> None:
+        """The XSD requires the EPCISBody (read to the end by now): a document without it is
+        no EPCIS document, not one that holds no events."""
+        root = self._root if self._root is not None else self._parser.root
+        if _child(root, "EPCISBody") is None:
+            raise self._problem(root, "EPCISBody", "an EPCISBody element holding the EventList",
+                                "nothing")
 
     def _problem(self, element: Any, path: str, expected: str, found: str,
                  index: int | None = None) -> ValidationException:
@@ -257,6 +274,8 @@ class _Reader:
     def _event(self, element: Any, index: int) -> Event:
         event: Event = {"type": element.tag}
         try:
+            if self.strict:
+                _check_order(element, _EVENT_ORDER[element.tag], "")
             self.fill(event, element)
         except _UnmappableError as exc:
             raise self._problem(exc.element, f"{element.tag}.{exc.path}", exc.expected,
@@ -337,6 +356,54 @@ def _declares_dtd(info: Any) -> bool:
     return dtd is not None and (any(dtd.iterentities()) or any(dtd.iterelements()))
 
 
+# The order of an event's standard elements, as the XSD's sequences give it: the base event
+# type's, then each event type's own (EPCglobal-epcis-2_0.xsd). Extension wrappers are left
+# out: each level (the event, an ``extension`` or ``baseExtension`` inside it, as EPCIS 1.x
+# documents nest them) is checked on its own against the same order.
+_BASE_ORDER = ("eventTime", "recordTime", "eventTimeZoneOffset", "eventID", "errorDeclaration",
+               "certificationInfo")
+_WHERE_WHY = ("bizStep", "disposition", "readPoint", "bizLocation")
+_PARTIES = ("sourceList", "destinationList", "sensorElementList", "persistentDisposition")
+
+
+def _ranks(*names: str) -> dict[str, int]:
+    return {name: rank for rank, name in enumerate((*_BASE_ORDER, *names))}
+
+
+_EVENT_ORDER = {
+    "ObjectEvent": _ranks("epcList", "action", *_WHERE_WHY, "bizTransactionList",
+                          "quantityList", *_PARTIES, "ilmd"),
+    "AggregationEvent": _ranks("parentID", "childEPCs", "action", *_WHERE_WHY,
+                               "bizTransactionList", "childQuantityList", *_PARTIES),
+    "TransactionEvent": _ranks("bizTransactionList", "parentID", "epcList", "action",
+                               *_WHERE_WHY, "quantityList", *_PARTIES),
+    "TransformationEvent": _ranks("inputEPCList", "inputQuantityList", "outputEPCList",
+                                  "outputQuantityList", "transformationID", *_WHERE_WHY,
+                                  "bizTransactionList", *_PARTIES, "ilmd"),
+    "AssociationEvent": _ranks("parentID", "childEPCs", "childQuantityList", "action",
+                               *_WHERE_WHY, "bizTransactionList", *_PARTIES),
+}
+_QUANTITY_ORDER = {"epcClass": 0, "quantity": 1, "uom": 2}
+_ERROR_ORDER = {"declarationTime": 0, "reason": 1, "correctiveEventIDs": 2}
+
+
+def _check_order(element: Any, order: dict[str, int], path: str) -> None:
+    """Refuse a standard element found after one the XSD's sequence puts after it."""
+    last, last_name = -1, ""
+    for child in _children(element):
+        tag = child.tag
+        if tag in _WRAPPERS:
+            _check_order(child, order, f"{path}{tag}.")
+            continue
+        rank = order.get(tag)
+        if rank is None:  # an extension element, or one the mapping reports on its own
+            continue
+        if rank < last:
+            raise _UnmappableError(child, f"{path}{tag}", f"{tag} before {last_name}, as the "
+                                   "EPCIS XML schema (XSD) orders them", f"{tag} after {last_name}")
+        last, last_name = rank, tag
+
+
 def _children(element: Any) -> list[Any]:
     if element is None:
         return []
@@ -389,7 +456,9 @@ def _epcs(reader: _Reader, element: Any) -> list[str]:
 
 def _quantities(reader: _Reader, element: Any) -> list[dict[str, Any]]:
     out = []
-    for item in _children(element):
+    for n, item in enumerate(_children(element)):
+        if reader.strict:
+            _check_order(item, _QUANTITY_ORDER, f"{element.tag}[{n}].")
         entry: dict[str, Any] = {}
         for child in _children(item):
             tag = etree.QName(child).localname
@@ -421,6 +490,8 @@ def _typed_list(item: str) -> Callable[[_Reader, Any], list[dict[str, Any]]]:
 
 
 def _error_declaration(reader: _Reader, element: Any) -> dict[str, Any]:
+    if reader.strict:
+        _check_order(element, _ERROR_ORDER, "errorDeclaration.")
     return reader.extensions_into({}, element, {
         "declarationTime": lambda c: _text(reader, c),
         "reason": lambda c: _text(reader, c),
