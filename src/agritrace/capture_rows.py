@@ -23,8 +23,11 @@ from agritrace.ids.epc import canonical_id
 from agritrace.store.terms import EPC_LISTS, QUANTITY_LISTS, Term, vocabulary_value
 from agritrace.store.terms import event_terms as terms_of
 
-# The longest identifier, word or type URI the index columns keep (String(500) on both engines).
+# The longest identifier or word the index columns keep (String(500) on both engines), and the
+# longest bizTransaction, source or destination type (String(300)): the same limits on both
+# engines, where SQLite would otherwise keep what PostgreSQL refuses.
 MAX_STORED = 500
+MAX_TYPE = 300
 
 
 @dataclass
@@ -95,7 +98,7 @@ def normalise(event: Event, namespaces: dict[str, str]) -> Prepared:
     )
     terms = terms_of(event, canonical_id)
     if any(len(value or "") > MAX_STORED for value in indexed) or any(
-            len(term[1]) > MAX_STORED or len(term[2] or "") > MAX_STORED for term in terms):
+            len(term[1]) > MAX_STORED or len(term[2] or "") > MAX_TYPE for term in terms):
         raise ValidationException("An identifier is too long", [_too_long(event)])
     event_id, biz_step, disposition, read_point_id, biz_location_id = indexed
     row = (hash_id, key, event_id, event["type"], event.get("action"),
@@ -115,14 +118,20 @@ def _too_long(event: Event) -> Problem:
     for name in (*EPC_LISTS, *QUANTITY_LISTS, "bizTransactionList", "sourceList",
                  "destinationList"):
         for n, item in enumerate(event.get(name) or ()):
-            values = item.values() if isinstance(item, dict) else [item]
-            fields += [(f"{name}[{n}]", value) for value in values]
+            values = item.items() if isinstance(item, dict) else [("", item)]
+            fields += [(f"{name}[{n}]" + (f".{key}" if key else ""), value)
+                       for key, value in values]
     declaration = event.get("errorDeclaration")
     correctives = declaration.get("correctiveEventIDs") if isinstance(declaration, dict) else None
     fields += [(f"errorDeclaration.correctiveEventIDs[{n}]", value)
                for n, value in enumerate(correctives or ())]
     for path, value in fields:
-        if isinstance(value, str) and max(len(value), len(canonical_id(value))) > MAX_STORED:
+        if not isinstance(value, str):
+            continue
+        if path.endswith(".type") and len(value) > MAX_TYPE:
+            return Problem(path, f"a type of at most {MAX_TYPE} characters",
+                           f"{len(value)} characters")
+        if max(len(value), len(canonical_id(value))) > MAX_STORED:
             return Problem(path, f"an identifier of at most {MAX_STORED} characters",
                            f"{len(value)} characters")
     return Problem("", f"identifiers of at most {MAX_STORED} characters", "a longer one")
