@@ -207,8 +207,8 @@ REQUESTS: dict[tuple[str, str], Maker] = {
         "kind": "VietGAP", "number": "VG-1", "issuer": "Trung tâm", "valid_from": "2026-01-01",
         "valid_to": "2028-01-01"}),
     ("GET", "/farm/seasons"): get("/farm/seasons"),
-    ("POST", "/farm/seasons"): post("/farm/seasons", lambda w: {
-        "plot": w.coop.plot_b.uri, "start": "2026-12-01"}),
+    ("POST", "/farm/seasons"): post("/farm/seasons", lambda w: {  # before plot B's open one
+        "plot": w.coop.plot_b.uri, "start": "2025-03-01", "end": "2025-08-31"}),
     ("POST", "/farm/seasons/close"): post("/farm/seasons/close", lambda w: {
         "uri": w.coop.season_b.uri, "end": "2026-12-02"}),
     ("GET", "/farm/profile"): get("/farm/profile"),
@@ -249,7 +249,7 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/coop/plots"): get("/coop/plots"),
     ("GET", "/coop/plots/{plot_id}"): lambda w: ("GET", f"/coop/plots/{w.coop.plot_a.id}", {}),
     ("GET", "/coop/seasons"): get("/coop/seasons"),
-    ("POST", "/coop/seasons"): lambda w: ("POST", "/coop/seasons", {"data": {
+    ("POST", "/coop/seasons"): lambda w: ("POST", "/coop/seasons", {"data": {  # after B's close
         "plot": w.coop.plot_b.uri, "start": "2026-12-03"}}),
     ("GET", "/coop/tickets"): get("/coop/tickets"),
     ("POST", "/coop/tickets/{ticket_id}/close"): lambda w: (

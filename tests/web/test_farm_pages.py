@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from agritrace.farm.diary import vietnam_today
 from agritrace.farm.journal import plot_entries
+from agritrace.farm.seasons import close_season
 from agritrace.web.pages.farm import farmer, imports, login, manager, offline
 from agritrace.web.pages.session import COOKIE
 from tests.conformance import REPO
@@ -245,6 +247,11 @@ def test_the_plot_diary_shows_warnings_to_the_manager(engine: Engine) -> None:
 def test_a_manager_opens_a_season_and_bad_dates_are_marked(engine: Engine) -> None:
     site = make_site(engine)
     site.sign_in("office")
+    overlapping = site.client.post("/coop/seasons", data={"plot": site.coop.plot_b.uri,
+                                                          "start": "2026-11-15"})
+    assert overlapping.status_code == 409  # plot B's season since 01/02/2026 is still open
+    assert "đã có mùa vụ từ 01/02/2026 đến nay (chưa đóng)" in overlapping.text
+    close_season(engine, site.coop.manager, site.coop.season_b.uri, date(2026, 11, 14))
     opened = site.client.post("/coop/seasons", data={"plot": site.coop.plot_b.uri,
                                                      "start": "2026-11-15"})
     assert opened.status_code == 201 and "Nương B" in opened.text

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 
 from agritrace.epcis.times import now_micros
 from agritrace.errors import ConflictException, NoSuchResourceException, Problem
@@ -78,6 +78,7 @@ def open_season(db: Db, actor: Actor, values: Mapping[str, Any]) -> Season:
         if plot.kind != "plot":
             checks.fail("plot", "a plot (seasons grow on plots)", plot.kind)
         checks.raise_if_failed("The season is not valid")
+        _refuse_overlap(conn, plot.id, plot.name, row["start"], row["end"])
         uri = str(values.get("uri") or
                   f"{SEASON_BASE}{actor.org.id}-{plot.id}-{quote(row['crop'])}-{row['start']}")
         if conn.execute(select(seasons.c.id).where(seasons.c.uri == uri)).first():
@@ -89,6 +90,29 @@ def open_season(db: Db, actor: Actor, values: Mapping[str, Any]) -> Season:
         assert pk is not None
         write_history(conn, actor, seasons.name, int(pk[0]), None, row | {"uri": uri})
         return get_season(conn, actor.org, uri)
+
+
+def _refuse_overlap(conn: Any, place_id: int, plot_name: str, start: date,
+                    end: date | None) -> None:
+    """ConflictException when another season of the plot shares a day with start..end (an open
+    season runs until it is closed): a diary entry must belong to one season only."""
+    query = select(seasons.c.uri, seasons.c.start, seasons.c.end).where(
+        seasons.c.place_id == place_id, or_(seasons.c.end.is_(None), seasons.c.end >= start))
+    if end is not None:
+        query = query.where(seasons.c.start <= end)
+    other = conn.execute(query.order_by(seasons.c.start).limit(1)).first()
+    if other is None:
+        return
+    until_vi = other.end.strftime("%d/%m/%Y") if other.end else "nay (chưa đóng)"
+    until_en = other.end.isoformat() if other.end else "now (still open)"
+    raise ConflictException(
+        f"Thửa {plot_name} đã có mùa vụ từ {other.start.strftime('%d/%m/%Y')} đến {until_vi}; "
+        f"hãy đóng mùa vụ đó trước hoặc chọn ngày không trùng / The plot {plot_name} already "
+        f"has a season from {other.start.isoformat()} to {until_en}; close it first or choose "
+        "dates that do not overlap",
+        [Problem("start", f"a season not overlapping {other.uri} ({other.start.isoformat()} "
+                 f"to {until_en})",
+                 f"{start.isoformat()} to {end.isoformat() if end else 'open'}")])
 
 
 def close_season(db: Db, actor: Actor, uri: str, end: date) -> Season:
