@@ -2,7 +2,8 @@
 
 Parameters follow the REST binding (pipe-separated lists). Identifiers are canonicalised exactly as
 at capture, so a query by EPC URN finds events written with Digital Links and vice versa.
-Every query is scoped to the asking organization's own events.
+A query returns the asking organization's own events and, through the API, the others' that
+:func:`agritrace.trust.may_read` lets it read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Engine, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, Row, Select, and_, or_, select
 
 from agritrace.epcis.document import Event
 from agritrace.epcis.times import format_time, parse_time
@@ -23,6 +24,7 @@ from agritrace.ids.epc import canonical_id
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import event_terms, events
 from agritrace.store.terms import vocabulary_value
+from agritrace.trust import Owners, Viewer, code_ranges, may_read, reach_of
 
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent",
                "AssociationEvent")
@@ -245,13 +247,48 @@ def _decode_token(token: str, fingerprint: str) -> tuple[int, int]:
         ) from exc
 
 
-def build_select(query: EventQuery, org: Organization) -> Select[Any]:
+# Roles whose values name the parties an event shares itself with (trust.may_read).
+PARTY_ROLES = ("source", "destination")
+
+
+@dataclass(frozen=True)
+class Readable:
+    """Which events a query may return to an organization: the SQL narrowing (a superset) and,
+    for events of others, the viewer that :func:`agritrace.trust.may_read` judges them for."""
+
+    condition: ColumnElement[bool]
+    viewer: Viewer | None = None
+
+
+def readable(conn: Connection, org: Organization, shared: bool) -> Readable:
+    """The organization's own events, and with ``shared`` also what trust.may_read lets it read
+    of others' (naming it as source or destination, or in a regulator's area)."""
+    own: ColumnElement[bool] = events.c.org_id == org.id
+    if not shared:
+        return Readable(own)
+    reach = reach_of(conn, org.id)
+    alternatives = [own]
+    ranges = [and_(event_terms.c.value >= low, event_terms.c.value < high)
+              for low, high in code_ranges(conn, org.id)]
+    if ranges:
+        alternatives.append(events.c.id.in_(select(event_terms.c.event_pk).where(
+            event_terms.c.role.in_(PARTY_ROLES), or_(*ranges))))
+    if reach is not None:
+        places = list(reach.places)
+        alternatives += [events.c.org_id.in_(list(reach.orgs)), events.c.read_point.in_(places),
+                         events.c.biz_location.in_(places)]
+    return Readable(or_(*alternatives), Viewer(org.id, Owners(), reach))
+
+
+def build_select(query: EventQuery, where: ColumnElement[bool],
+                 after: tuple[int, int] | None = None) -> Select[Any]:
     column = ORDER_COLUMNS[query.order_by]
-    statement = select(events.c.id, events.c.body, events.c.namespaces, events.c.record_time_us,
+    statement = select(events.c.id, events.c.org_id, events.c.read_point, events.c.biz_location,
+                       events.c.body, events.c.namespaces, events.c.record_time_us,
                        column.label("sort_value"))
-    statement = statement.where(events.c.org_id == org.id, *query.conditions)
-    if query.after is not None:
-        value, pk = query.after
+    statement = statement.where(where, *query.conditions)
+    if after is not None:
+        value, pk = after
         cmp: Callable[[Any, Any], ColumnElement[bool]] = (
             (lambda a, b: a < b) if query.descending else (lambda a, b: a > b))
         statement = statement.where(or_(cmp(column, value),
@@ -261,19 +298,48 @@ def build_select(query: EventQuery, org: Organization) -> Select[Any]:
     return statement.order_by(column.asc(), events.c.id.asc())
 
 
-def run_query(engine: Engine, query: EventQuery, org: Organization) -> QueryPage:
-    """One page of matching events, with the token for the next page if there is more."""
+def run_query(engine: Engine, query: EventQuery, org: Organization, *,
+              shared: bool = False) -> QueryPage:
+    """One page of matching events, with the token for the next page if there is more.
+
+    Without ``shared`` only the organization's own events; with it, also the events of others
+    that trust.may_read lets it read (the EPCIS API). Those are fetched in batches and judged
+    one by one, so a page holds only readable events and a hidden one is never counted."""
     size = query.per_page
     if query.limit_total is not None:
         size = min(size, query.limit_total)
+    found: list[Row[Any]] = []
     with engine.connect() as conn:
-        rows = conn.execute(build_select(query, org).limit(size + 1)).all()
-    more = len(rows) > size and query.limit_total is None
-    rows = rows[:size]
+        scope = readable(conn, org, shared)
+        after = query.after
+        while True:
+            rows = list(conn.execute(build_select(query, scope.condition, after).limit(size + 1)))
+            found += _visible(conn, scope.viewer, rows)
+            if len(found) > size or len(rows) <= size:
+                break
+            after = rows[-1].sort_value, rows[-1].id
+    more = len(found) > size and query.limit_total is None
+    found = found[:size]
     page = [StoredEvent(_with_record_time(row.body, row.record_time_us),
-                        orjson.loads(row.namespaces)) for row in rows]
-    token = _encode_token(rows[-1].sort_value, rows[-1].id, query.fingerprint) if more else None
+                        orjson.loads(row.namespaces)) for row in found]
+    token = _encode_token(found[-1].sort_value, found[-1].id, query.fingerprint) if more else None
     return QueryPage(page, token)
+
+
+def _visible(conn: Connection, viewer: Viewer | None, rows: list[Row[Any]]) -> list[Row[Any]]:
+    """The rows ``viewer`` may read: its own, and the others' that trust.may_read allows."""
+    others = [row.id for row in rows if viewer is not None and row.org_id != viewer.org_id]
+    if viewer is None or not others:
+        return rows
+    parties: dict[int, list[str]] = {}
+    for pk, value in conn.execute(select(event_terms.c.event_pk, event_terms.c.value).where(
+            event_terms.c.event_pk.in_(others), event_terms.c.role.in_(PARTY_ROLES))):
+        parties.setdefault(pk, []).append(value)
+    viewer = Viewer(viewer.org_id, Owners.load(conn, {v for vs in parties.values() for v in vs}),
+                    viewer.reach)
+    return [row for row in rows if may_read(
+        viewer, row.org_id, parties.get(row.id, []),
+        [p for p in (row.read_point, row.biz_location) if p])]
 
 
 def _with_record_time(body: str, record_time_us: int) -> Event:

@@ -328,6 +328,44 @@ def may_read(viewer: Viewer, org_id: int, parties: Iterable[str],
     return any(viewer.named(p) for p in parties)
 
 
+def code_ranges(conn: Connection, org_id: int) -> list[tuple[str, str]]:
+    """Ranges of identifiers (from inclusive, to exclusive) holding the codes ``org_id`` may
+    own (its live grants and its own GLN), written as canonical Digital Links or as SGLN/PGLN
+    URNs (sources and destinations are stored as written): what a query narrows to in SQL, on
+    the index, before :func:`may_read` decides for each event found (a longer grant of another
+    organization may still own a code in these ranges). A party written as a Digital Link on
+    another domain than id.gs1.org is not in them."""
+    held = [(kind, value) for kind, value in conn.execute(select(
+        org_grants.c.kind, org_grants.c.value).where(org_grants.c.org_id == org_id,
+                                                     org_grants.c.revoked_us.is_(None)))]
+    gln = conn.execute(select(organizations.c.gln).where(organizations.c.id == org_id)).scalar()
+    if gln:
+        held.append(("gln", gln))
+    starts = [start for kind, value in held for start in _code_starts(kind, value)]
+    return [(start, start[:-1] + chr(ord(start[-1]) + 1)) for start in starts]
+
+
+# An EPC URN's company prefix has 6 to 12 digits, then a dot.
+_URN_PREFIX_LENGTHS = range(6, 13)
+
+
+def _code_starts(kind: str, value: str) -> list[str]:
+    """How every code covered by one grant begins, in the forms :func:`code_ranges` reads."""
+    if kind == "gtin":
+        return [f"{GS1}01/{value}"]
+    if kind == "gln":
+        urns = [f"urn:epc:id:{scheme}:{value[:n]}.{value[n:12]}"
+                for n in _URN_PREFIX_LENGTHS for scheme in ("sgln", "pgln")]
+        return [f"{GS1}414/{value}", f"{GS1}417/{value}", *urns]
+    starts = [f"{GS1}{ai}/{lead}{value}" for ai in sorted(_KEYS)
+              for lead in ("0123456789" if ai in _LEADING_DIGIT else [""])]
+    for scheme in ("sgln", "pgln"):
+        starts.append(f"urn:epc:id:{scheme}:{value}")
+        starts += [f"urn:epc:id:{scheme}:{value[:n]}.{value[n:]}"
+                   for n in _URN_PREFIX_LENGTHS if n < len(value)]
+    return starts
+
+
 def reach_of(conn: Connection, org_id: int) -> Reach | None:
     """The organizations and places in the area ``org_id`` oversees; None for a non-regulator."""
     from agritrace.farm.tables import places, profiles

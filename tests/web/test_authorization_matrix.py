@@ -495,7 +495,6 @@ def actual_matrix(engine: Engine, app: FastAPI) -> dict[tuple[str, str], dict[st
 #: Cells the code does not answer as the table says yet (work in progress on main), with what
 #: it answers today; a cell that starts to agree with the table fails the test until removed.
 PENDING: dict[tuple[str, str, str], int] = {
-    ("GET", "/events/{event_id:path}", "partner"): 404,
     ("GET", "/farm/members", "farmer"): 200,
     ("POST", "/farm/products", "partner"): 409,
     ("POST", "/farm/products", "stranger"): 409,

@@ -130,7 +130,7 @@ def _query(request: Request, org: Organization, engine: Engine, settings: Settin
     params.update(extra or {})
     parsed = query.parse_query(params, default_per_page=settings.page_size_default,
                                max_per_page=settings.page_size_max)
-    return _answer(request, query.run_query(engine, parsed, org))
+    return _answer(request, query.run_query(engine, parsed, org, shared=True))
 
 
 @router.get("/events")
@@ -151,7 +151,7 @@ def event(
     engine: Engine = Depends(engine_of),
 ) -> Response:
     parsed = query.parse_query({"EQ_eventID": event_id})
-    page = query.run_query(engine, parsed, org)
+    page = query.run_query(engine, parsed, org, shared=True)
     if not page.events:
         raise NoSuchResourceException(f"No event with eventID or hash ID {event_id!r}")
     return _answer(request, page)
