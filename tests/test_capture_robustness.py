@@ -4,12 +4,28 @@ stuck jobs"): a located 400 or a counted duplicate, the same on SQLite and Postg
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select
 
+from agritrace.capture import capture_document
+from agritrace.epcis.document import Document
+from agritrace.store import engine as store_engine
+from agritrace.store.tables import capture_jobs
 from tests.helpers import Api, make_api
 
 _CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -47,3 +63,93 @@ def test_a_type_past_300_characters_is_a_located_400_on_both_engines(
     # 300 characters are kept, on PostgreSQL too
     answer = api.capture(_document(**{field: [{**item, "type": kind[:300]}]}))
     assert answer.status_code == 202, answer.text
+
+
+def test_the_same_document_from_16_clients_at_once_is_stored_once_never_a_500(
+        engine: Engine) -> None:
+    api = make_api(engine)
+    document = _document(bizStep="shipping")
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda _: api.capture(document), range(16)))
+    assert [a.status_code for a in answers] == [202] * 16, [a.text for a in answers
+                                                             if a.status_code != 202]
+    reports = [a.json() for a in answers]
+    assert sum(r["captured"] for r in reports) == 1
+    assert sum(r["duplicates"] for r in reports) == 15
+    assert _stored(api) == 1
+
+
+def test_a_small_capture_while_the_sqlite_writer_is_busy_is_a_503_with_retry_after(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    monkeypatch.setattr(store_engine, "SQLITE_BUSY_TIMEOUT_S", 0.2)
+    busy = store_engine.make_engine(engine.url.render_as_string(hide_password=False))
+    api = make_api(busy)
+    # A long capture holds SQLite's one write lock, as a 195 MB document does for minutes.
+    holder = sqlite3.connect(str(engine.url.database), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        answer = api.capture(_document())
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["Retry-After"] == "10"
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert api.capture(_document()).status_code == 202  # and once the lock is free, it is kept
+
+
+def _job(engine: Engine, api: Api, runner: str | None) -> str:
+    job = str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(insert(capture_jobs).values(
+            id=job, org_id=api.org.id, document="crashed.jsonld", mode="rollback",
+            status="running", created_us=1, runner=runner))
+    return job
+
+
+def test_jobs_left_running_by_a_dead_process_are_failed_when_the_server_starts(
+        engine: Engine) -> None:
+    api = make_api(engine)
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    host = socket.gethostname()
+    dead = _job(engine, api, f"{host} {finished.stdout.strip()}")
+    old = _job(engine, api, None)  # from before the runner was recorded
+    alive = _job(engine, api, f"{host} {os.getpid()}")  # another worker, still capturing
+    elsewhere = _job(engine, api, "another-host 1")
+    assert api.get(f"/capture/{dead}").json()["running"] is True
+    with api.client:  # the server starts
+        jobs = {job: api.get(f"/capture/{job}").json() for job in (dead, old, alive, elsewhere)}
+    for job in (dead, old):
+        assert (jobs[job]["running"], jobs[job]["status"]) == (False, "failure"), jobs[job]
+        assert "stopped before it finished" in jobs[job]["errors"][0]["found"]
+    assert jobs[alive]["running"] and jobs[elsewhere]["running"]
+
+
+def test_a_killed_checking_process_fails_the_job_with_its_reason(engine: Engine) -> None:
+    api = make_api(engine)
+    events = [{"type": "ObjectEvent", "action": "OBSERVE", "eventTimeZoneOffset": "+00:00",
+               "eventTime": f"2026-01-01T00:00:{n % 60:02d}Z",
+               "epcList": [f"urn:epc:id:sgtin:0614141.107346.{n}"]} for n in range(60_000)]
+    doc = Document(kind="EPCISDocument", namespaces={}, events=iter(events), name="big.jsonld",
+                   header={"@context": [_CONTEXT], "schemaVersion": "2.0",
+                           "creationDate": "2026-01-01T00:00:00Z"})
+
+    def kill_a_checker() -> None:
+        while not multiprocessing.active_children():
+            time.sleep(0.01)
+        os.kill(multiprocessing.active_children()[0].pid or 0, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_a_checker)
+    killer.start()
+    with pytest.raises(BrokenProcessPool):
+        capture_document(engine, doc, api.org)
+    killer.join()
+    with engine.connect() as conn:
+        status, errors = conn.execute(select(capture_jobs.c.status, capture_jobs.c.errors).where(
+            capture_jobs.c.org_id == api.org.id)).one()
+    assert status == "failure"
+    assert "BrokenProcessPool" in orjson.loads(errors)[0]["found"]
+    assert _stored(api) == 0

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import gc
 import itertools
+import logging
 import marshal
 import multiprocessing
 import os
+import socket
 import uuid
 from collections import deque
 from collections.abc import Iterator
@@ -22,7 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.exc import OperationalError
 
 from agritrace.capture_rows import (
     Examined,
@@ -39,6 +42,7 @@ from agritrace.epcis.validation import validate_document
 from agritrace.errors import (
     NoSuchResourceException,
     Problem,
+    StoreBusyException,
     ValidationException,
 )
 from agritrace.store.bulk import bulk_insert, inserted_ids, references_trusted, rows_by_key
@@ -46,6 +50,8 @@ from agritrace.store.orgs import Organization
 from agritrace.store.tables import capture_jobs, event_terms, events, organizations
 from agritrace.store.terms import EPC_LISTS, QUANTITY_LISTS
 from agritrace.trust import Owners, claims, refused_claims
+
+log = logging.getLogger(__name__)
 
 BATCH = 2000
 CHUNK = 1000
@@ -103,7 +109,10 @@ def capture_document(
     """Capture ``doc`` for ``org`` and record the capture job; never raises for bad events."""
     report = CaptureReport(job_id=str(uuid.uuid4()), document=doc.name,
                            mode="proceed" if proceed else "rollback")
-    _start_job(engine, report, org)
+    try:
+        _start_job(engine, report, org)
+    except OperationalError as exc:
+        raise _busy(exc) from exc
     try:
         # Every event makes a few dicts, tuples and lists that reference counting frees; none
         # is in a cycle, but the collector would scan them all the same (6 % of this process's
@@ -117,6 +126,14 @@ def capture_document(
         report.stored = False
         report.problems.extend(exc.problems or [Problem("", "a readable document", exc.detail,
                                                         document=doc.name)])
+    except BaseException as exc:
+        # A checking process killed (BrokenProcessPool), the store gone, the server stopping:
+        # the transaction is undone, and the job must say so rather than stay "running".
+        _fail_job(engine, report, f"the capture stopped on an error on the server "
+                  f"({type(exc).__name__}); send the document again")
+        if isinstance(exc, OperationalError):
+            raise _busy(exc) from exc
+        raise
     if not report.stored:
         report.rejected = report.total
         report.captured = 0
@@ -139,6 +156,15 @@ def _capture(
         raise _Rollback
     owner = (org.id, report.job_id)
     with engine.connect() as conn, references_trusted(conn), conn.begin():
+        locked = False
+
+        def store(batch: list[Ready]) -> None:
+            nonlocal locked
+            if batch and not locked:
+                _lock_writer(conn, org.id, report.job_id)
+                locked = True
+            _store(conn, batch, report, doc, owner)
+
         batch: list[Ready] = []
         for answer in _examined(doc):
             # A chunk whose events are all valid comes as the rows to store, read back in one
@@ -154,11 +180,28 @@ def _capture(
                 continue  # keep reading to report every problem, but store nothing
             batch += ready
             if len(batch) >= BATCH:
-                _store(conn, batch, report, doc, owner)
+                store(batch)
                 batch = []
         if report.rejected and not proceed:
             raise _Rollback
-        _store(conn, batch, report, doc, owner)
+        store(batch)
+
+
+# The key of the PostgreSQL advisory locks capture takes, one per organization ("EPCI").
+_WRITER_LOCK = 0x45504349
+
+
+def _lock_writer(conn: Connection, org_id: int, job_id: str) -> None:
+    """Be the organization's one writer of events until the transaction ends, before reading
+    which events it already holds: two captures of the same document at once then store it
+    once and count the other's as duplicates, where both would have read "not stored" and one
+    failed on the unique key. Other organizations' captures go on (keys are per organization).
+    SQLite has one writer anyway: a first write (to this job's own row) takes its lock now."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_WRITER_LOCK, org_id)))
+    else:
+        conn.execute(update(capture_jobs).where(capture_jobs.c.id == job_id).values(
+            status="running"))
 
 
 def _sorted(answer: list[Examined], report: CaptureReport, document: str) -> list[Ready]:
@@ -311,12 +354,75 @@ def _store(conn: Connection, batch: list[Ready], report: CaptureReport, doc: Doc
     report.captured += len(fresh)
 
 
+def _busy(exc: OperationalError) -> Exception:
+    """SQLite's one writer was busy past its timeout (a long capture holds it): 503 with
+    Retry-After, not a 500; anything else the store answered is raised as it is."""
+    if "database is locked" in str(exc.orig):
+        return StoreBusyException(
+            "The store is writing another large document; nothing of this one was stored. "
+            "Send it again in a moment.")
+    return exc
+
+
+def _runner() -> str:
+    return f"{socket.gethostname()} {os.getpid()}"
+
+
 def _start_job(engine: Engine, report: CaptureReport, org: Organization) -> None:
     with engine.begin() as conn:
         conn.execute(insert(capture_jobs).values(
             id=report.job_id, org_id=org.id, document=report.document[:300], mode=report.mode,
-            status="running", created_us=now_micros(),
+            status="running", created_us=now_micros(), runner=_runner(),
         ))
+
+
+def _fail_job(engine: Engine, report: CaptureReport, reason: str) -> None:
+    """Record that the job failed and why; nothing of its document was stored."""
+    problem = Problem("", "the capture to finish", reason, document=report.document)
+    try:
+        with engine.begin() as conn:
+            conn.execute(update(capture_jobs).where(capture_jobs.c.id == report.job_id).values(
+                status="failure", finished_us=now_micros(), captured=0, duplicates=0,
+                errors=orjson.dumps([problem.as_dict()]).decode()))
+    except OperationalError:
+        log.exception("capture job %s could not be marked failed", report.job_id)
+
+
+def fail_abandoned_jobs(engine: Engine) -> int:
+    """Fail the capture jobs left "running" by a process of this host that is gone (a crash,
+    a killed worker): called when a server starts. A job another live worker runs, or one of
+    another host, is left alone. Returns how many were failed."""
+    host = socket.gethostname()
+    with engine.connect() as conn:
+        running = conn.execute(select(capture_jobs.c.id, capture_jobs.c.runner).where(
+            capture_jobs.c.status == "running")).all()
+    gone = [(job, runner) for job, runner in running if not _alive(runner, host)]
+    with engine.begin() as conn:
+        for job, runner in gone:
+            reason = ("the server process running the capture stopped before it finished "
+                      f"({runner or 'a process from before the runner was recorded'}); "
+                      "nothing of the document was stored: send it again")
+            problem = Problem("", "the capture to finish", reason)
+            conn.execute(update(capture_jobs).where(
+                capture_jobs.c.id == job, capture_jobs.c.status == "running").values(
+                status="failure", finished_us=now_micros(),
+                errors=orjson.dumps([problem.as_dict()]).decode()))
+    return len(gone)
+
+
+def _alive(runner: str | None, host: str) -> bool:
+    if runner is None:
+        return False
+    where, _, pid = runner.rpartition(" ")
+    if where != host or not pid.isdigit():
+        return True  # another host's process: it alone can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _finish_job(engine: Engine, report: CaptureReport) -> None:

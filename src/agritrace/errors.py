@@ -70,6 +70,8 @@ class AgritraceError(Exception):
     status: int = 500
     type_name: str = "ImplementationException"
     title: str = "Internal error"
+    # Seconds a client should wait before trying again (a Retry-After header), if it should.
+    retry_after_s: int | None = None
 
     def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
         super().__init__(detail)
@@ -130,6 +132,13 @@ class UnsupportedMediaTypeException(AgritraceError):
     status = 415
     type_name = "UnsupportedMediaTypeException"
     title = "Unsupported content type"
+
+
+class StoreBusyException(AgritraceError):
+    status = 503
+    type_name = "ImplementationException"
+    title = "The store is busy; try again shortly"
+    retry_after_s = 10
 
 
 class NotAcceptableException(AgritraceError):

@@ -107,6 +107,8 @@ capture_jobs = Table(
     Column("duplicates", Integer, nullable=False, server_default="0"),
     Column("rejected", Integer, nullable=False, server_default="0"),
     Column("errors", Text, nullable=False, server_default="[]"),
+    # "{host} {pid}" of the process running the job (migration 0015): see capture.fail_abandoned_jobs.
+    Column("runner", String(300), nullable=True),
 )
 
 events = Table(

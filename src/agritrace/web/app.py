@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from agritrace import __version__
+from agritrace.capture import fail_abandoned_jobs
 from agritrace.scans.log import TicketPolicy
 from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
@@ -15,6 +20,13 @@ from agritrace.web import headers, problems, reports_routes
 from agritrace.web.api import epcis, farm, market, stamps, trace
 from agritrace.web.pages import catalogue, home, resolver
 from agritrace.web.pages import farm as farm_pages
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # A capture job whose process died (a crash, a killed worker) would say "running" forever.
+    await run_in_threadpool(fail_abandoned_jobs, app.state.engine)
+    yield
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -26,6 +38,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="agritrace",
         version=__version__,
         summary="GS1 EPCIS 2.0 repository and traceability platform",
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)

@@ -40,6 +40,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(AgritraceError)
     async def _agritrace(request: Request, exc: AgritraceError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if exc.retry_after_s is not None:
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return problem_response(exc.status, exc.title, exc.detail, type_name=exc.type_name,
                                 problems=exc.problems, instance=request.url.path,
                                 headers=headers)
