@@ -11,7 +11,7 @@ import typer
 from sqlalchemy import Engine
 
 from agritrace.admin import org_app, token_app
-from agritrace.console import err, fail, out
+from agritrace.console import err, fail, migrated_engine, out
 from agritrace.errors import AgritraceError, ValidationException
 from agritrace.farm.commands import farm_app
 from agritrace.labels.commands import stamps_app
@@ -154,6 +154,42 @@ def events(
     except AgritraceError as exc:
         raise fail(exc) from exc
     sys.stdout.buffer.write(render_query_document(page.events, xml=False) + b"\n")
+
+
+@app.command("backup")
+def backup_command(
+    out_file: Annotated[Path, typer.Option("--out", help="The backup file to write")]
+    = Path("out/agritrace.backup"),
+) -> None:
+    """Back up the whole store (SQLite online backup; PostgreSQL pg_dump) and print the event
+    log's fingerprint, which the restore must give back."""
+    from agritrace.store.backup import backup, fingerprint
+
+    settings = get_settings()
+    try:
+        print_of = fingerprint(migrated_engine())
+        backup(settings.database_url, out_file)
+    except AgritraceError as exc:
+        raise fail(exc) from exc
+    out.print(f"backup written: {out_file} ({print_of})", highlight=False)
+
+
+@app.command("restore")
+def restore_command(
+    backup_file: Annotated[Path, typer.Argument(metavar="FILE", help="A file from backup")],
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Overwrite a store that already holds events")] = False,
+) -> None:
+    """Restore a backup into the configured store and print its event log's fingerprint."""
+    from agritrace.store.backup import fingerprint, restore
+
+    settings = get_settings()
+    try:
+        restore(backup_file, settings.database_url, replace=replace)
+        print_of = fingerprint(migrated_engine())
+    except AgritraceError as exc:
+        raise fail(exc) from exc
+    out.print(f"restored: {print_of}", highlight=False)
 
 
 def served_settings(host: str, port: int) -> Settings:

@@ -153,6 +153,8 @@ def patch(path: str, body: dict[str, Any]) -> Maker:
 #: One concrete request per route, keyed by (method, route path as the router spells it).
 REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/"): get("/"),
+    ("GET", "/healthz"): get("/healthz"),
+    ("GET", "/readyz"): get("/readyz"),
     ("GET", "/scan"): get("/scan", code=GTIN),
     ("GET", "/openapi.json"): get("/openapi.json"),
     ("GET", "/docs"): get("/docs"),
@@ -346,6 +348,8 @@ EXPECTED_TABLE = """
 #                                          owne dele part stra farm mana read revo none
 GET    /                                    200  200  200  200  200  200  200  200  200
 GET    /scan                                303  303  303  303  303  303  303  303  303
+GET    /healthz                             200  200  200  200  200  200  200  200  200
+GET    /readyz                              200  200  200  200  200  200  200  200  200
 GET    /openapi.json                        200  200  200  200  200  200  200  200  200
 GET    /docs                                200  200  200  200  200  200  200  200  200
 GET    /docs/oauth2-redirect                200  200  200  200  200  200  200  200  200

@@ -29,6 +29,18 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def pending(engine: Engine) -> set[str]:
+    """The newest revisions of the migration scripts the database has not reached (empty when
+    it is up to date)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    return heads - current
+
+
 def load_table_modules() -> None:
     """Import every ``agritrace.<part>.tables`` module so ``metadata`` knows all tables."""
     import agritrace
