@@ -99,6 +99,12 @@ class QueryParameterException(AgritraceError):
     title = "A query parameter is not valid"
 
 
+class QueryTooLargeException(AgritraceError):
+    status = 413
+    type_name = "QueryTooLargeException"
+    title = "The query would return more events than maxEventCount allows"
+
+
 class NoSuchResourceException(AgritraceError):
     status = 404
     type_name = "NoSuchResourceException"

@@ -19,6 +19,12 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="The public origin of this platform, used in QR codes and Digital Links.",
     )
+    ledger_signing_key: str = Field(
+        default="", description="The log's Ed25519 signing key: its 32-byte seed in base64 "
+        "(agritrace log keygen); signs the tree heads (docs/ledger.md).")
+    ledger_key_history: str = Field(
+        default="", description="Public keys (base64, comma-separated) of the log's retired "
+        "signing keys, so heads they signed still verify after a rotation.")
     max_capture_bytes: int = Field(
         default=64 * 1024 * 1024, description="Largest capture body accepted over HTTP (413 above)."
     )
@@ -43,7 +49,7 @@ class Settings(BaseSettings):
         "whose X-Forwarded-For is believed; none by default.")
     report_per_hour: int = Field(
         default=5, ge=1, description="Problem reports one client may send per hour.")
-    page_size_default: int = Field(default=100, ge=1, le=10_000)
+    page_size_default: int = Field(default=30, ge=1, le=10_000)  # EPCIS 2.0 perPage default
     page_size_max: int = Field(default=10_000, ge=1)
 
 

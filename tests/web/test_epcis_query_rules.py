@@ -1,0 +1,87 @@
+"""The EPCIS 2.0 query interface as the standard words it (section 8.2.7.1 and the REST openapi):
+paging and ordering defaults, the limits on how many events, and the parameters it supports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine
+
+from tests.helpers import Api, make_api
+
+
+def _document(*events: dict[str, Any], context: dict[str, str] | None = None) -> bytes:
+    return orjson.dumps({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+                     *([context] if context else [])],
+        "type": "EPCISDocument", "schemaVersion": "2.0",
+        "creationDate": "2026-05-01T00:00:00Z", "epcisBody": {"eventList": list(events)}})
+
+
+def _event(n: int, **fields: Any) -> dict[str, Any]:
+    return {"type": "ObjectEvent", "eventTime": f"2026-05-01T08:{n:02d}:00+07:00",
+            "eventTimeZoneOffset": "+07:00", "action": "OBSERVE", "bizStep": "inspecting",
+            "epcList": [f"urn:epc:id:sgtin:8931234.012345.S{n}"], **fields}
+
+
+def _seeded(engine: Engine, count: int = 40) -> Api:
+    api = make_api(engine)
+    answer = api.capture(_document(*(_event(n) for n in range(count))))
+    assert answer.status_code == 202, answer.text
+    return api
+
+
+def _events(answer: Any) -> list[dict[str, Any]]:
+    assert answer.status_code == 200, answer.text
+    found: list[dict[str, Any]] = answer.json()["epcisBody"]["queryResults"]["resultsBody"][
+        "eventList"]
+    return found
+
+
+def _serials(answer: Any) -> list[str]:
+    return [e["epcList"][0].rsplit(".", 1)[-1] for e in _events(answer)]
+
+
+def _problem(answer: Any, status: int, kind: str) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    body: dict[str, Any] = answer.json()
+    assert body["type"].endswith(kind), body
+    return body
+
+
+def test_per_page_defaults_to_30(engine: Engine) -> None:
+    answer = _seeded(engine).get("/events")
+    assert len(_events(answer)) == 30
+    assert 'rel="next"' in answer.headers["Link"]
+
+
+def test_order_by_without_direction_is_descending(engine: Engine) -> None:
+    api = _seeded(engine, 3)
+    assert _serials(api.get("/events?orderBy=eventTime")) == ["S2", "S1", "S0"]
+    assert _serials(api.get("/events?orderBy=eventTime&orderDirection=ASC")) == ["S0", "S1", "S2"]
+
+
+def test_max_event_count_under_the_matches_is_query_too_large(engine: Engine) -> None:
+    api = _seeded(engine, 5)
+    body = _problem(api.get("/events?maxEventCount=4"), 413, "QueryTooLargeException")
+    assert body["errors"][0]["path"] == "maxEventCount"
+    assert len(_events(api.get("/events?maxEventCount=5"))) == 5
+
+
+def test_event_count_limit_needs_order_by_and_excludes_max_event_count(engine: Engine) -> None:
+    api = _seeded(engine, 5)
+    _problem(api.get("/events?eventCountLimit=2"), 400, "QueryParameterException")
+    _problem(api.get("/events?eventCountLimit=2&maxEventCount=9&orderBy=eventTime"), 400,
+             "QueryParameterException")
+    assert _serials(api.get("/events?eventCountLimit=2&orderBy=eventTime")) == ["S4", "S3"]
+
+
+def test_event_count_limit_holds_across_pages(engine: Engine) -> None:
+    api = _seeded(engine, 10)
+    first = api.get("/events?eventCountLimit=5&orderBy=eventTime&perPage=3")
+    assert _serials(first) == ["S9", "S8", "S7"]
+    following = first.headers["Link"].split(">")[0].lstrip("<")
+    second = api.get(following)
+    assert _serials(second) == ["S6", "S5"]
+    assert "Link" not in second.headers
