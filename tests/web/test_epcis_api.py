@@ -159,6 +159,9 @@ def test_discovery_and_single_event(engine: Engine) -> None:
 
     hash_id = event_hash_id({k: v for k, v in event.items() if k != "recordTime"}, {})
     assert len(_event_list(api.get(f"/events/{quote(hash_id, safe='')}"))) == 1
+    # As `agritrace hash` prints it, pasted unencoded: its "?ver=CBV2.0" reads as a query.
+    assert hash_id.endswith("?ver=CBV2.0")
+    assert len(_event_list(api.get(f"/events/{hash_id}"))) == 1
     missing = api.get("/events/urn:uuid:00000000-0000-0000-0000-000000000000")
     assert missing.status_code == 404
 

@@ -150,11 +150,20 @@ def event(
     org: Organization = Depends(require_org),
     engine: Engine = Depends(engine_of),
 ) -> Response:
-    parsed = query.parse_query({"EQ_eventID": event_id})
+    parsed = query.parse_query({"EQ_eventID": _pasted_hash(event_id, request)})
     page = query.run_query(engine, parsed, org, shared=True)
     if not page.events:
         raise NoSuchResourceException(f"No event with eventID or hash ID {event_id!r}")
     return _answer(request, page)
+
+
+def _pasted_hash(event_id: str, request: Request) -> str:
+    """The event ID, with a hash ID's "?ver=…" given back when it came unencoded (as `agritrace
+    hash` prints it, the ``?`` starts the query string)."""
+    version = request.query_params.get("ver")
+    if event_id.startswith("ni:") and version and "?" not in event_id:
+        return f"{event_id}?ver={version}"
+    return event_id
 
 
 _RESOURCE_FILTERS = {
