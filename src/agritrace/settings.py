@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field(
         default="", description="Addresses or networks (comma-separated) of the reverse proxies "
         "whose X-Forwarded-For is believed; none by default.")
+    metrics_token: str = Field(
+        default="", description="Bearer token a Prometheus scraper sends to /metrics; empty: "
+        "/metrics is off (404).")
     report_per_hour: int = Field(
         default=5, ge=1, description="Problem reports one client may send per hour.")
     page_size_default: int = Field(default=30, ge=1, le=10_000)  # EPCIS 2.0 perPage default

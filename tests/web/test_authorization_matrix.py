@@ -155,6 +155,7 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/"): get("/"),
     ("GET", "/healthz"): get("/healthz"),
     ("GET", "/readyz"): get("/readyz"),
+    ("GET", "/metrics"): get("/metrics"),
     ("GET", "/scan"): get("/scan", code=GTIN),
     ("GET", "/openapi.json"): get("/openapi.json"),
     ("GET", "/docs"): get("/docs"),
@@ -350,6 +351,7 @@ GET    /                                    200  200  200  200  200  200  200  2
 GET    /scan                                303  303  303  303  303  303  303  303  303
 GET    /healthz                             200  200  200  200  200  200  200  200  200
 GET    /readyz                              200  200  200  200  200  200  200  200  200
+GET    /metrics                             404  404  404  404  404  404  404  404  404
 GET    /openapi.json                        200  200  200  200  200  200  200  200  200
 GET    /docs                                200  200  200  200  200  200  200  200  200
 GET    /docs/oauth2-redirect                200  200  200  200  200  200  200  200  200

@@ -16,7 +16,7 @@ from agritrace.scans.log import TicketPolicy
 from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
-from agritrace.web import headers, problems, reports_routes
+from agritrace.web import headers, metrics, problems, reports_routes
 from agritrace.web.api import epcis, farm, health, market, stamps, trace
 from agritrace.web.pages import catalogue, home, resolver
 from agritrace.web.pages import farm as farm_pages
@@ -50,6 +50,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.ticket_policy = TicketPolicy(per_window=settings.report_per_hour, window_s=3600)
     problems.install(app)
     headers.install(app)
+    app.add_middleware(metrics.Metrics)
+    app.include_router(metrics.router)
     # First: consumer scans are most of the traffic, and routes are tried in order.
     app.include_router(resolver.router)
     app.include_router(epcis.router)
