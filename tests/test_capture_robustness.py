@@ -20,12 +20,12 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 
 from agritrace.capture import capture_document
 from agritrace.epcis.document import Document
 from agritrace.store import engine as store_engine
-from agritrace.store.tables import capture_jobs
+from agritrace.store.tables import capture_jobs, event_aliases
 from tests.helpers import Api, make_api
 
 _CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -153,3 +153,35 @@ def test_a_killed_checking_process_fails_the_job_with_its_reason(engine: Engine)
     assert status == "failure"
     assert "BrokenProcessPool" in orjson.loads(errors)[0]["found"]
     assert _stored(api) == 0
+
+
+def test_an_event_id_sent_with_a_duplicate_finds_the_stored_event(engine: Engine) -> None:
+    """The second copy of an event, under the client's own eventID, is a duplicate by hash:
+    that eventID is kept as an alias, so GET /events/{it} and EQ_eventID find the stored one."""
+    api = make_api(engine)
+    assert api.capture(_document(eventID="urn:uuid:11111111-1111-4111-8111-111111111111"),
+                       ).json()["captured"] == 1
+    again = "urn:uuid:22222222-2222-4222-8222-222222222222"
+    twice = orjson.loads(_document(eventID=again))
+    twice["epcisBody"]["eventList"].append(dict(twice["epcisBody"]["eventList"][0],
+                                                eventID="urn:uuid:3333"))
+    answer = api.capture(orjson.dumps(twice)).json()
+    assert (answer["captured"], answer["duplicates"]) == (0, 2), answer
+    answer = api.capture(orjson.dumps(twice)).json()  # once more: kept once, not twice
+    for alias in (again, "urn:uuid:3333"):
+        found = api.get(f"/events/{alias}")
+        assert found.status_code == 200, found.text
+        [event] = found.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+        assert event["eventID"] == "urn:uuid:11111111-1111-4111-8111-111111111111"
+        query = api.get(f"/events?EQ_eventID={alias}").json()
+        assert len(query["epcisBody"]["queryResults"]["resultsBody"]["eventList"]) == 1
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(event_aliases)) == 2
+
+
+def test_an_alias_is_the_capturing_organizations_own(engine: Engine) -> None:
+    api = make_api(engine)
+    other = make_api(engine, "Another Coffee Coop")
+    assert api.capture(_document(eventID="urn:uuid:first")).status_code == 202
+    assert other.capture(_document(eventID="urn:uuid:other")).json()["captured"] == 1
+    assert api.get("/events/urn:uuid:other").status_code == 404

@@ -47,7 +47,13 @@ from agritrace.errors import (
 )
 from agritrace.store.bulk import bulk_insert, inserted_ids, references_trusted, rows_by_key
 from agritrace.store.orgs import Organization
-from agritrace.store.tables import capture_jobs, event_terms, events, organizations
+from agritrace.store.tables import (
+    capture_jobs,
+    event_aliases,
+    event_terms,
+    events,
+    organizations,
+)
 from agritrace.store.terms import EPC_LISTS, QUANTITY_LISTS
 from agritrace.trust import Owners, claims, refused_claims
 
@@ -325,17 +331,34 @@ def _store(conn: Connection, batch: list[Ready], report: CaptureReport, doc: Doc
     # is each one's, and a capture never learns what another organization holds.
     scope = f"{owner[0]}/"
     unique: dict[str, Ready] = {}
+    repeated: list[tuple[str, str]] = []  # (dedupe key, the eventID the repeat was sent with)
     for ready in batch:
         key = scope + ready[2]
-        if key in unique:
-            report.duplicates += 1
-        else:
+        if key not in unique:
             unique[key] = ready
-    existing = {row[0] for row in rows_by_key(conn, events, "dedupe_key", (), list(unique))}
+            continue
+        report.duplicates += 1
+        if ready[1]:
+            repeated.append((key, ready[1]))
+    existing = {key: (pk, event_id) for key, pk, event_id in rows_by_key(
+        conn, events, "dedupe_key", ("id", "event_id"), list(unique))}
     report.duplicates += len(existing)
+    repeated += [(key, ready[1]) for key, ready in unique.items()
+                 if key in existing and ready[1]]
     fresh = [(key, ready) for key, ready in unique.items() if key not in existing]
-    if not fresh:
-        return
+    if fresh:
+        ids = _insert(conn, fresh, doc, owner)
+        report.captured += len(fresh)
+        if repeated:  # a repeat within the batch names an event stored just now
+            existing.update((key, (pk, ready[1])) for pk, (key, ready) in zip(ids, fresh,
+                                                                               strict=True))
+    if repeated:
+        _keep_aliases(conn, repeated, existing)
+
+
+def _insert(conn: Connection, fresh: list[tuple[str, Ready]], doc: Document,
+            owner: tuple[int, str]) -> list[int]:
+    """Insert new events and their terms; their ids, in order."""
     record_time = now_micros()
     # Read now, not at the start: a streaming XML reader learns namespaces as it meets them.
     namespaces = orjson.dumps(doc.namespaces).decode()
@@ -351,7 +374,24 @@ def _store(conn: Connection, batch: list[Ready], report: CaptureReport, doc: Doc
         for term in terms
     ]
     bulk_insert(conn, event_terms, TERM_COLUMNS, term_rows)
-    report.captured += len(fresh)
+    return ids
+
+
+def _keep_aliases(conn: Connection, repeated: list[tuple[str, str]],
+                  stored: dict[str, tuple[int, str | None]]) -> None:
+    """Keep the eventID each repeat of a stored event was sent with, where it differs from
+    the stored event's own and is not kept yet, so that it finds the stored event."""
+    wanted = {(stored[key][0], event_id) for key, event_id in repeated
+              if event_id != stored[key][1]}
+    if not wanted:
+        return
+    kept = {(pk, event_id) for pk, event_id in conn.execute(select(
+        event_aliases.c.event_pk, event_aliases.c.event_id).where(
+        event_aliases.c.event_pk.in_({pk for pk, _ in wanted})))}
+    rows = sorted(wanted - kept)
+    if rows:
+        conn.execute(insert(event_aliases), [{"event_pk": pk, "event_id": event_id}
+                                             for pk, event_id in rows])
 
 
 def _busy(exc: OperationalError) -> Exception:

@@ -107,7 +107,7 @@ capture_jobs = Table(
     Column("duplicates", Integer, nullable=False, server_default="0"),
     Column("rejected", Integer, nullable=False, server_default="0"),
     Column("errors", Text, nullable=False, server_default="[]"),
-    # "{host} {pid}" of the process running the job (migration 0015): see capture.fail_abandoned_jobs.
+    # "{host} {pid}" of the process running the job (migration 0015; capture.fail_abandoned_jobs).
     Column("runner", String(300), nullable=True),
 )
 
@@ -136,6 +136,17 @@ events = Table(
     Column("job_id", String(36), nullable=True),
     Column("body", Text, nullable=False),
     Column("namespaces", Text, nullable=False, server_default="{}"),
+)
+
+# The eventIDs a client gave to an event the store already held (the same hash ID): each
+# finds the stored event, as its own eventID does (migration 0017).
+event_aliases = Table(
+    "event_aliases",
+    metadata,
+    Column("event_pk", BigInteger, ForeignKey("events.id"), nullable=False),
+    Column("event_id", String(500), nullable=False),
+    Index("ix_event_aliases_event_id", "event_id"),
+    Index("ix_event_aliases_event_pk", "event_pk"),
 )
 
 # Every identifier or typed term an event names, with its role, canonicalised: the index that
