@@ -19,7 +19,12 @@ from sqlalchemy import ColumnElement, Connection, Engine, Row, Select, and_, or_
 
 from agritrace.epcis.document import Event
 from agritrace.epcis.times import format_time, parse_time
-from agritrace.errors import AgritraceError, Problem, QueryParameterException
+from agritrace.errors import (
+    AgritraceError,
+    Problem,
+    QueryParameterException,
+    QueryTooLargeException,
+)
 from agritrace.ids.epc import canonical_id
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import event_aliases, event_terms, events
@@ -65,7 +70,9 @@ class EventQuery:
     per_page: int = 100
     after: tuple[int, int] | None = None
     limit_total: int | None = None
+    max_count: int | None = None
     fingerprint: str = ""
+    returned: int = 0  # events the earlier pages of an eventCountLimit query returned
 
 
 @dataclass
@@ -92,12 +99,28 @@ def parse_query(
         except (ValueError, AgritraceError) as exc:
             problems.append(Problem(name, _expected(name), repr(raw)))
             del exc
+    problems += _paging_problems(params)
     if problems:
         raise QueryParameterException("The query parameters are not valid", problems)
+    if "orderBy" in params and "orderDirection" not in params:
+        query.descending = True  # EPCIS 2.0 section 8.2.7.1: DESC unless told
     query.fingerprint = _fingerprint(params)
     if "nextPageToken" in params:
-        query.after = _decode_token(params["nextPageToken"], query.fingerprint)
+        *after, query.returned = _decode_token(params["nextPageToken"], query.fingerprint)
+        query.after = after[0], after[1]
     return query
+
+
+def _paging_problems(params: Mapping[str, str]) -> list[Problem]:
+    """The combinations of paging parameters the standard forbids (section 8.2.7.1)."""
+    if "eventCountLimit" in params and "maxEventCount" in params:
+        return [Problem("maxEventCount", "either eventCountLimit or maxEventCount, not both",
+                        f"both: eventCountLimit={params['eventCountLimit']!r}, "
+                        f"maxEventCount={params['maxEventCount']!r}")]
+    if "eventCountLimit" in params and "orderBy" not in params:
+        return [Problem("eventCountLimit", "orderBy with it (which events come first)",
+                        "no orderBy")]
+    return []
 
 
 def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
@@ -162,9 +185,13 @@ def _apply_paging(query: EventQuery, name: str, raw: str, max_per_page: int) -> 
             raise ValueError(raw)
         query.descending = raw == "DESC"
     elif name in ("eventCountLimit", "maxEventCount"):
-        query.limit_total = int(raw)
-        if query.limit_total < 1:
+        count = int(raw)
+        if count < 0:
             raise ValueError(raw)
+        if name == "eventCountLimit":
+            query.limit_total = count
+        else:
+            query.max_count = count
 
 
 def _typed_prefix(name: str) -> tuple[str, str] | None:
@@ -230,18 +257,18 @@ def _fingerprint(params: Mapping[str, str]) -> str:
     return hashlib.sha256(orjson.dumps(stable)).hexdigest()[:16]
 
 
-def _encode_token(sort_value: int, pk: int, fingerprint: str) -> str:
-    raw = orjson.dumps([sort_value, pk, fingerprint])
+def _encode_token(sort_value: int, pk: int, fingerprint: str, returned: int) -> str:
+    raw = orjson.dumps([sort_value, pk, fingerprint, returned])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_token(token: str, fingerprint: str) -> tuple[int, int]:
+def _decode_token(token: str, fingerprint: str) -> tuple[int, int, int]:
     try:
         padded = token + "=" * (-len(token) % 4)
-        sort_value, pk, seen = orjson.loads(base64.urlsafe_b64decode(padded))
+        sort_value, pk, seen, returned = orjson.loads(base64.urlsafe_b64decode(padded))
         if seen != fingerprint:
             raise ValueError("token belongs to another query")
-        return int(sort_value), int(pk)
+        return int(sort_value), int(pk), int(returned)
     except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
         raise QueryParameterException(
             "The nextPageToken is not valid for this query",
@@ -284,11 +311,13 @@ def readable(conn: Connection, org: Organization, shared: bool) -> Readable:
 
 
 def build_select(query: EventQuery, where: ColumnElement[bool],
-                 after: tuple[int, int] | None = None) -> Select[Any]:
+                 after: tuple[int, int] | None = None, *, bodies: bool = True) -> Select[Any]:
     column = ORDER_COLUMNS[query.order_by]
     statement = select(events.c.id, events.c.org_id, events.c.read_point, events.c.biz_location,
-                       events.c.body, events.c.namespaces, events.c.record_time_us,
                        column.label("sort_value"))
+    if bodies:
+        statement = statement.add_columns(events.c.body, events.c.namespaces,
+                                          events.c.record_time_us)
     statement = statement.where(where, *query.conditions)
     if after is not None:
         value, pk = after
@@ -307,26 +336,46 @@ def run_query(engine: Engine, query: EventQuery, org: Organization, *,
 
     Without ``shared`` only the organization's own events; with it, also the events of others
     that trust.may_read lets it read (the EPCIS API). Those are fetched in batches and judged
-    one by one, so a page holds only readable events and a hidden one is never counted."""
+    one by one, so a page holds only readable events and a hidden one is never counted.
+    QueryTooLargeException when more events match than ``maxEventCount``."""
     size = query.per_page
     if query.limit_total is not None:
-        size = min(size, query.limit_total)
-    found: list[Row[Any]] = []
+        size = min(size, query.limit_total - query.returned)
     with engine.connect() as conn:
         scope = readable(conn, org, shared)
-        after = query.after
-        while True:
-            rows = list(conn.execute(build_select(query, scope.condition, after).limit(size + 1)))
-            found += _visible(conn, scope.viewer, rows)
-            if len(found) > size or len(rows) <= size:
-                break
-            after = rows[-1].sort_value, rows[-1].id
-    more = len(found) > size and query.limit_total is None
+        if query.max_count is not None and query.after is None:
+            _check_count(conn, query, scope, query.max_count)
+        found = _collect(conn, query, scope, size + 1, bodies=True) if size > 0 else []
+    more = len(found) > size and (query.limit_total is None
+                                  or query.returned + size < query.limit_total)
     found = found[:size]
     page = [StoredEvent(_with_record_time(row.body, row.record_time_us),
                         orjson.loads(row.namespaces)) for row in found]
-    token = _encode_token(found[-1].sort_value, found[-1].id, query.fingerprint) if more else None
+    token = (_encode_token(found[-1].sort_value, found[-1].id, query.fingerprint,
+                           query.returned + len(found)) if more else None)
     return QueryPage(page, token)
+
+
+def _collect(conn: Connection, query: EventQuery, scope: Readable, wanted: int, *,
+             bodies: bool) -> list[Row[Any]]:
+    """Up to ``wanted`` readable matching rows from the query's position, fetched in batches."""
+    found: list[Row[Any]] = []
+    after = query.after
+    while True:
+        statement = build_select(query, scope.condition, after, bodies=bodies).limit(wanted)
+        rows = list(conn.execute(statement))
+        found += _visible(conn, scope.viewer, rows)
+        if len(found) >= wanted or len(rows) < wanted:
+            return found[:wanted]
+        after = rows[-1].sort_value, rows[-1].id
+
+
+def _check_count(conn: Connection, query: EventQuery, scope: Readable, most: int) -> None:
+    if len(_collect(conn, query, scope, most + 1, bodies=False)) > most:
+        raise QueryTooLargeException(
+            f"More than maxEventCount={most} events match this query; narrow it, or page "
+            "through it with perPage and no maxEventCount", [Problem(
+                "maxEventCount", f"at most {most} matching events", f"more than {most}")])
 
 
 def _visible(conn: Connection, viewer: Viewer | None, rows: list[Row[Any]]) -> list[Row[Any]]:
