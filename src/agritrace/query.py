@@ -17,6 +17,8 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Connection, Engine, Row, Select, and_, or_, select
 
+from agritrace import query_body
+from agritrace.epcis import cbv
 from agritrace.epcis.document import Event
 from agritrace.epcis.times import format_time, parse_time
 from agritrace.errors import (
@@ -28,7 +30,7 @@ from agritrace.errors import (
 from agritrace.ids.epc import canonical_id
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import event_aliases, event_terms, events
-from agritrace.store.terms import vocabulary_value
+from agritrace.store.terms import QUANTITY_LISTS, vocabulary_value
 from agritrace.trust import Owners, Viewer, code_ranges, may_read, reach_of
 
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransactionEvent", "TransformationEvent",
@@ -53,6 +55,8 @@ TIME_PARAMS = {
     "GE_recordTime": (events.c.record_time_us, True),
     "LT_recordTime": (events.c.record_time_us, False),
 }
+QUANTITY_PARAMS = {"GT_quantity": "GT", "GE_quantity": "GE", "LT_quantity": "LT",
+                   "LE_quantity": "LE"}
 TYPED_PREFIXES = {"EQ_bizTransaction_": "biz_transaction", "EQ_source_": "source",
                   "EQ_destination_": "destination"}
 PAGING = {"perPage", "nextPageToken", "orderBy", "orderDirection", "eventCountLimit",
@@ -130,8 +134,11 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
     elif not values:
         raise ValueError(name)
     elif name == "eventType":
-        _require_all(values, EVENT_TYPES)
+        # The five standard types, or an extension's (named by an IRI or a prefixed name).
+        _require_all([v for v in values if ":" not in v], EVENT_TYPES)
         query.conditions.append(events.c.event_type.in_(values))
+    elif name in QUANTITY_PARAMS:
+        query.conditions.append(_quantity(QUANTITY_PARAMS[name], float(raw)))
     elif name == "EQ_action":
         _require_all(values, ACTIONS)
         query.conditions.append(events.c.action.in_(values))
@@ -145,8 +152,9 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
     elif name == "EQ_disposition":
         query.conditions.append(events.c.disposition.in_(
             [vocabulary_value("disposition", v) for v in values]))
-    elif name in ("EQ_readPoint", "EQ_bizLocation"):
-        column = events.c.read_point if name == "EQ_readPoint" else events.c.biz_location
+    elif name in ("EQ_readPoint", "EQ_bizLocation", "WD_readPoint", "WD_bizLocation"):
+        # WD_ ("with descendants") is EQ_: no place hierarchy is registered (master data).
+        column = events.c.read_point if name.endswith("readPoint") else events.c.biz_location
         query.conditions.append(column.in_([canonical_id(v) for v in values]))
     elif name in MATCH_ROLES:
         query.conditions.append(_term_match(MATCH_ROLES[name], values))
@@ -162,6 +170,14 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
         query.conditions.append(_term_in("transformation", values))
     elif name == "EQ_correctiveEventID":
         query.conditions.append(_term_in("corrective", values))
+    elif name == "EQ_errorReason":
+        query.conditions.append(query_body.text_in(
+            ("errorDeclaration", "reason"), _cbv_forms("errorReason", values)))
+    elif name in ("EQ_persistentDisposition_set", "EQ_persistentDisposition_unset"):
+        query.conditions.append(query_body.has_any(
+            ("persistentDisposition", name.rsplit("_", 1)[1]), _cbv_forms("disposition", values)))
+    elif name.startswith("EQ_ILMD_") and len(name) > len("EQ_ILMD_"):
+        query.conditions.append(query_body.text_in(("ilmd", name[len("EQ_ILMD_"):]), values))
     elif _typed_prefix(name):
         prefix, role = _typed_prefix(name)  # type: ignore[misc]
         vocabulary = "bizTransactionType" if role == "biz_transaction" else "sourceDestType"
@@ -169,6 +185,26 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
         query.conditions.append(_term_in(role, values, kind))
     else:
         raise QueryParameterException(f"Unknown query parameter {name!r}")
+
+
+def _quantity(compare: str, amount: float) -> ColumnElement[bool]:
+    """Events with a quantity element (of any class list) compared to ``amount``."""
+    quantity = event_terms.c.quantity
+    test = {"GT": quantity > amount, "GE": quantity >= amount, "LT": quantity < amount,
+            "LE": quantity <= amount}[compare]
+    return events.c.id.in_(select(event_terms.c.event_pk).where(
+        event_terms.c.role.in_(tuple(QUANTITY_LISTS.values())), test))
+
+
+def _cbv_forms(vocabulary: str, values: list[str]) -> list[str]:
+    """Each value in every form a stored body may hold it: bare CBV word, URN, web URI."""
+    forms = set(values)
+    for value in values:
+        word = cbv.bare_word(vocabulary, value)
+        if word:
+            forms |= {word, cbv.URN_PREFIXES[vocabulary] + word,
+                      cbv.WEB_PREFIXES[vocabulary] + word}
+    return sorted(forms)
 
 
 def _apply_paging(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
@@ -220,7 +256,10 @@ def _expected(name: str) -> str:
         return "eventTime or recordTime"
     if name == "orderDirection":
         return "ASC or DESC"
-    if name in MATCH_ROLES or name in ("EQ_readPoint", "EQ_bizLocation"):
+    if name in QUANTITY_PARAMS:
+        return "a number, e.g. 120.5"
+    if name in MATCH_ROLES or name in ("EQ_readPoint", "EQ_bizLocation", "WD_readPoint",
+                                       "WD_bizLocation"):
         return "EPC URIs or GS1 Digital Links separated by |"
     if name in PAGING:
         return "a whole number"

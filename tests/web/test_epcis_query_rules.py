@@ -85,3 +85,51 @@ def test_event_count_limit_holds_across_pages(engine: Engine) -> None:
     second = api.get(following)
     assert _serials(second) == ["S6", "S5"]
     assert "Link" not in second.headers
+
+
+def _rich(engine: Engine) -> Api:
+    """Events with what only the body holds: an error declaration, persistent dispositions,
+    ILMD; and quantities."""
+    api = make_api(engine)
+    lot = "urn:epc:class:lgtin:8931234.012345.L1"
+    answer = api.capture(_document(
+        _event(1, errorDeclaration={"declarationTime": "2026-05-02T08:00:00+07:00",
+                                    "reason": "incorrect_data"},
+               persistentDisposition={"set": ["completeness_verified"], "unset": ["recalled"]}),
+        _event(2, action="ADD", bizStep="commissioning", epcList=[],
+               quantityList=[{"epcClass": lot, "quantity": 200, "uom": "KGM"}],
+               ilmd={"agt:grade": "A", "cbvmda:countryOfOrigin": "VN"}),
+        _event(3, readPoint={"id": "urn:epc:id:sgln:8931234.00001.0"},
+               quantityList=[{"epcClass": lot, "quantity": 50, "uom": "KGM"}]),
+        context={"agt": "https://agritrace.org/voc/"}))
+    assert answer.status_code == 202, answer.text
+    return api
+
+
+def _minutes(answer: Any) -> list[int]:
+    return [int(e["eventTime"][14:16]) for e in _events(answer)]
+
+
+def test_parameters_on_what_the_body_holds(engine: Engine) -> None:
+    api = _rich(engine)
+    assert _minutes(api.get("/events?EQ_errorReason=incorrect_data")) == [1]
+    assert _minutes(api.get(
+        "/events?EQ_errorReason=https://ref.gs1.org/cbv/ER-incorrect_data")) == [1]
+    assert _minutes(api.get("/events?EQ_errorReason=did_not_occur")) == []
+    assert _minutes(api.get("/events?EQ_persistentDisposition_set=completeness_verified")) == [1]
+    assert _minutes(api.get("/events?EQ_persistentDisposition_unset=recalled|active")) == [1]
+    assert _minutes(api.get("/events?EQ_persistentDisposition_set=recalled")) == []
+    assert _minutes(api.get("/events?EQ_ILMD_agt:grade=A|B")) == [2]
+    assert _minutes(api.get("/events?EQ_ILMD_cbvmda:countryOfOrigin=VN")) == [2]
+    assert _minutes(api.get("/events?EQ_ILMD_agt:grade=C")) == []
+
+
+def test_quantity_place_and_extension_type_parameters(engine: Engine) -> None:
+    api = _rich(engine)
+    assert _minutes(api.get("/events?GE_quantity=100")) == [2]
+    assert _minutes(api.get("/events?LT_quantity=100")) == [3]
+    assert _minutes(api.get("/events?GT_quantity=50&LE_quantity=200")) == [2]
+    sgln = "urn:epc:id:sgln:8931234.00001.0"
+    assert _minutes(api.get(f"/events?WD_readPoint={sgln}")) == [3]
+    assert _minutes(api.get("/events?eventType=https://example.com/ext/SensorCheckEvent")) == []
+    _problem(api.get("/events?GE_quantity=lots"), 400, "QueryParameterException")
