@@ -210,8 +210,10 @@ def serve(
     import uvicorn
 
     from agritrace.web.app import create_app
+    from agritrace.web.metrics import log_requests
 
     settings = served_settings(host, port)
+    log_requests()
     engine = make_engine(settings.database_url)
     upgrade(engine)
     out.print(f"agritrace on http://{host}:{port}  (database: {settings.database_url})")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import re
+
+import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
@@ -43,3 +48,18 @@ def test_metrics_need_the_scrapers_token_and_are_off_without_one(engine: Engine)
     assert on.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
     off = TestClient(create_app(Settings(database_url="sqlite://"), engine))
     assert off.get("/metrics", headers={"Authorization": "Bearer t0k"}).status_code == 404
+
+
+def test_each_answer_has_a_request_id_and_one_json_log_line(
+        engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    client = TestClient(create_app(Settings(database_url="sqlite://"), engine))
+    with caplog.at_level(logging.INFO, logger="agritrace.access"):
+        own = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a.01"})
+        odd = client.get("/login?code=ABCD-EFGH-JKMN-PQRS",
+                         headers={"X-Request-ID": "<script>" * 20})
+    assert own.headers["x-request-id"] == "lb-7f3a.01"  # a load balancer's id, kept
+    assert re.fullmatch(r"[0-9a-f]{32}", odd.headers["x-request-id"])  # a new one instead
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "agritrace.access"]
+    assert [(x["request_id"], x["route"], x["status"]) for x in lines] == [
+        ("lb-7f3a.01", "/healthz", 200), (odd.headers["x-request-id"], "/login", 200)]
+    assert "ABCD" not in caplog.text  # no query string (a sign-in code) in the log

@@ -19,7 +19,11 @@ import asyncio
 import socket
 
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from agritrace.web.app import create_app
+from agritrace.web.metrics import log_requests
 
 
 class NoDelayHTTP(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
@@ -32,6 +36,12 @@ class NoDelayHTTP(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         super().connection_made(transport)
 
 
+def worker_app() -> FastAPI:
+    """One worker's app, writing its access log (each worker process configures its own)."""
+    log_requests()
+    return create_app()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -40,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     # The settings (database, base URL) come from the AGRITRACE_* environment, as for serve.
     # proxy_headers off: X-Forwarded-For is read by the app, from AGRITRACE_TRUSTED_PROXIES only.
-    uvicorn.run("agritrace.web.app:create_app", factory=True, host=args.host, port=args.port,
+    uvicorn.run("agritrace.web.serving:worker_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, http=NoDelayHTTP, log_level="warning", access_log=False,
                 proxy_headers=False)
 
