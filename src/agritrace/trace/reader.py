@@ -61,6 +61,8 @@ class StoredEvent:
     read_point: str | None
     biz_location: str | None
     org_id: int
+    # The CBV hash ID: two organizations that captured the same event hold a copy each.
+    hash_id: str
     terms: dict[str, list[Term]] = field(default_factory=dict)
 
     @property
@@ -73,7 +75,7 @@ class StoredEvent:
 
 _EVENT_COLUMNS = ("e.id, e.event_id, e.event_type, e.action, e.event_time_us, e.event_tz, "
                   "e.biz_step, e.disposition, e.read_point, e.biz_location, e.org_id, "
-                  "e.declared_error")
+                  "e.hash_id, e.declared_error")
 # An event is erroneous when a declaration with its eventID exists (EPCIS 2.0 7.4.1.2).
 _DECLARED = ("CASE WHEN e.event_id IS NOT NULL AND EXISTS (SELECT 1 FROM events d WHERE "
              "d.event_id = e.event_id AND d.declared_error = 1) THEN 1 ELSE 0 END")
@@ -191,11 +193,11 @@ class EventReader:
         if pk in self.events:
             return self.events[pk]
         event: StoredEvent | None = None
-        if row[11] or row[12]:
+        if row[12] or row[13]:
             if row[1]:
                 self.erroneous.add(row[1])
         elif self._in_bounds(row[4]):
-            event = StoredEvent(*row[:11])
+            event = StoredEvent(*row[:12])
         self.events[pk] = event
         return event
 

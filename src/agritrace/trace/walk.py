@@ -106,11 +106,16 @@ class Walker:
         # by; the roles of an event the asker may not see are read in vain, but in the same trip.
         reader.need([(e, "parties") for _, _, e in hits] + [(e, "parties") for _, e in places]
                     + self._groups(hits) + [(e, "objects") for _, e in places])
-        if self.visible is None:
+        own = None
+        if self.visible is not None:
+            self.visible.load([e for _, _, e in hits] + [e for _, e in places])
+            hits = [h for h in hits if self._shown(h[2])]
+            places = [p for p in places if self._shown(p[1])]
+            own = self.visible.viewer.org_id
+        kept = _one_copy([e for _, _, e in hits] + [e for _, e in places], own)
+        if kept is None:
             return hits, places
-        self.visible.load([e for _, _, e in hits] + [e for _, e in places])
-        return ([h for h in hits if self._shown(h[2])],
-                [p for p in places if self._shown(p[1])])
+        return [h for h in hits if h[2].pk in kept], [p for p in places if p[1].pk in kept]
 
     def _shown(self, event: StoredEvent) -> bool:
         if self.visible is None or self.visible.sees(event):
@@ -341,3 +346,19 @@ def _sooner(a: int | None, b: int | None) -> int | None:
     if a is None:
         return b
     return a if b is None else min(a, b)
+
+
+def _one_copy(events: list[StoredEvent], own: int | None) -> set[int] | None:
+    """The pks to keep when a reader may read two organizations' copies of one event (the same
+    hash ID, stored once per organization): its own copy, else the first stored. Both copies
+    name the same codes, so a level always meets them together. None when there is no copy.
+    """
+    chosen: dict[str, StoredEvent] = {}
+    copies = False
+    for event in events:
+        other = chosen.setdefault(event.hash_id, event)
+        if other.pk != event.pk:
+            copies = True
+            if (event.org_id == own, -event.pk) > (other.org_id == own, -other.pk):
+                chosen[event.hash_id] = event
+    return {e.pk for e in chosen.values()} if copies else None
