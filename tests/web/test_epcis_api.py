@@ -150,10 +150,11 @@ def test_bad_query_parameters_are_named(engine: Engine) -> None:
 
 def test_discovery_and_single_event(engine: Engine) -> None:
     api = _seeded(engine)
-    steps = api.get("/bizSteps").json()["@set"]
-    assert steps == ["commissioning", "shipping"]
-    assert "ObjectEvent" in api.get("/eventTypes").json()["@set"]
-    assert SGTIN_DL in api.get("/epcs").json()["@set"]
+    steps = api.get("/bizSteps").json()
+    assert steps == {"@context": "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+                     "type": "Collection", "member": ["commissioning", "shipping"]}
+    assert "ObjectEvent" in api.get("/eventTypes").json()["member"]
+    assert SGTIN_DL in api.get("/epcs").json()["member"]
     event = _event_list(api.get("/events?EQ_disposition=in_transit"))[0]
     from agritrace.epcis.hashing import event_hash_id
 
@@ -172,3 +173,20 @@ def test_xml_answer_when_asked(engine: Engine) -> None:
     assert answer.status_code == 200
     assert answer.content.lstrip().startswith(b"<")
     assert b"EPCISQueryDocument" in answer.content
+
+
+def test_answers_and_problems_as_the_openapi_says(engine: Engine) -> None:
+    """Plain JSON when asked for it; problem types as the schema enumerates them; the
+    problem's instance an absolute URI."""
+    api = _seeded(engine)
+    plain = api.get("/events", Accept="application/json")
+    assert plain.headers["content-type"] == "application/json"
+    assert len(_event_list(plain)) == 3
+    assert api.get("/events").headers["content-type"] == "application/ld+json"
+    assert api.get("/bizSteps", Accept="application/json").headers[
+        "content-type"] == "application/json"
+    bad = api.get("/events?perPage=none")
+    assert bad.json()["type"] == "epcisException:QueryParameterException"
+    assert bad.json()["instance"] == "http://testserver/events"
+    missing = api.get("/events/urn:uuid:00000000-0000-0000-0000-000000000000")
+    assert missing.json()["type"] == "epcisException:NoSuchResourceException"

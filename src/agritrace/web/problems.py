@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from agritrace.errors import AgritraceError, Problem
 
 PROBLEM_JSON = "application/problem+json"
-TYPE_BASE = "https://ref.gs1.org/epcis/"
+# Problem types as the EPCIS 2.0 openapi enumerates them: "epcisException:ValidationException".
+TYPE_BASE = "epcisException:"
 log = logging.getLogger("agritrace.web")
 
 
@@ -36,6 +37,12 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def instance_of(request: Request) -> str:
+    """The problem's ``instance``: the absolute URI of the resource asked (without its query,
+    which may carry a sign-in code)."""
+    return str(request.url.replace(query="", fragment=""))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(AgritraceError)
     async def _agritrace(request: Request, exc: AgritraceError) -> Response:
@@ -43,7 +50,7 @@ def install(app: FastAPI) -> None:
         if exc.retry_after_s is not None:
             headers = {"Retry-After": str(exc.retry_after_s)}
         return problem_response(exc.status, exc.title, exc.detail, type_name=exc.type_name,
-                                problems=exc.problems, instance=request.url.path,
+                                problems=exc.problems, instance=instance_of(request),
                                 headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -55,16 +62,16 @@ def install(app: FastAPI) -> None:
         ]
         return problem_response(400, "The request is not valid", "See errors",
                                 type_name="ValidationException", problems=problems,
-                                instance=request.url.path)
+                                instance=instance_of(request))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         return problem_response(exc.status_code, str(exc.detail), str(exc.detail),
-                                instance=request.url.path)
+                                instance=instance_of(request))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem_response(500, "Internal error",
                                 "Something went wrong on our side; it has been logged.",
-                                type_name="ImplementationException", instance=request.url.path)
+                                type_name="ImplementationException", instance=instance_of(request))

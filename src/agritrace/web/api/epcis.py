@@ -24,7 +24,7 @@ from agritrace.errors import (
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization
 from agritrace.web.api.deps import engine_of, require_org, require_writer, settings_of
-from agritrace.web.problems import problem_response
+from agritrace.web.problems import instance_of, problem_response
 
 router = APIRouter(tags=["EPCIS 2.0"])
 
@@ -79,7 +79,8 @@ async def capture(
         return problem_response(
             400, "The document is not valid EPCIS 2.0",
             f"Nothing was stored: {report.rejected} of {report.total} events rejected",
-            type_name="ValidationException", problems=report.problems, instance="/capture",
+            type_name="ValidationException", problems=report.problems,
+            instance=instance_of(request),
             headers=headers, captureID=report.job_id)
     return JSONResponse(report.as_dict(), status_code=202, headers=headers)
 
@@ -120,8 +121,17 @@ def _answer(request: Request, page: query.QueryPage) -> Response:
         params = {k: v for k, v in request.query_params.items() if k != "nextPageToken"}
         params["nextPageToken"] = page.next_token
         headers["Link"] = f'<{request.url.path}?{urlencode(params)}>; rel="next"'
-    media = "application/xml" if xml else "application/ld+json"
-    return Response(content, media_type=media, headers=headers)
+    return Response(content, media_type=_media(request, xml), headers=headers)
+
+
+def _media(request: Request, xml: bool) -> str:
+    """The media type answered: XML, or JSON-LD unless plain application/json was asked."""
+    accept = request.headers.get("accept", "").lower()
+    if xml:
+        return "application/xml"
+    if "application/json" in accept and "application/ld+json" not in accept:
+        return "application/json"
+    return "application/ld+json"
 
 
 def _query(request: Request, org: Organization, engine: Engine, settings: Settings,
@@ -173,12 +183,22 @@ _RESOURCE_FILTERS = {
 }
 
 
+EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+
+
+def collection(members: list[str]) -> dict[str, Any]:
+    """A discovery list in the standard's shape (the openapi's ``Collection``)."""
+    return {"@context": EPCIS_CONTEXT, "type": "Collection", "member": members}
+
+
 def _discovery_routes(resource: str, param: str) -> None:
     async def listing(
-        org: Organization = Depends(require_org), engine: Engine = Depends(engine_of)
+        request: Request, org: Organization = Depends(require_org),
+        engine: Engine = Depends(engine_of),
     ) -> JSONResponse:
         values = await run_in_threadpool(discovery.distinct_values, engine, resource, org)
-        return JSONResponse({"@set": values}, headers=STANDARD_HEADERS)
+        return JSONResponse(collection(values), headers=STANDARD_HEADERS,
+                            media_type=_media(request, False))
 
     def filtered(
         value: str,
