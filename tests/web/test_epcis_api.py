@@ -190,3 +190,27 @@ def test_answers_and_problems_as_the_openapi_says(engine: Engine) -> None:
     assert bad.json()["instance"] == "http://testserver/events"
     missing = api.get("/events/urn:uuid:00000000-0000-0000-0000-000000000000")
     assert missing.json()["type"] == "epcisException:NoSuchResourceException"
+
+
+def test_a_prefix_bound_twice_keeps_each_events_namespace(engine: Engine) -> None:
+    """Two documents bind `ex` to different namespaces: the answer's context binds each
+    event's fields to the namespace its document meant (expanded, they are what was captured)."""
+    api = make_api(engine)
+    for n, uri in ((1, "https://one.example/voc/"), (2, "https://two.example/voc/")):
+        body = orjson.loads(_doc(_object_event(SGTIN, f"2026-05-0{n}T08:00:00+07:00",
+                                               **{"ex:issuer": f"issuer {n}"})))
+        body["@context"][1] = {"ex": uri}
+        assert api.capture(orjson.dumps(body)).status_code == 202
+    answer = api.get("/events?orderBy=eventTime&orderDirection=ASC").json()
+    context = {k: v for c in answer["@context"] if isinstance(c, dict) for k, v in c.items()}
+    expanded = []
+    for event in answer["epcisBody"]["queryResults"]["resultsBody"]["eventList"]:
+        for key, value in event.items():
+            prefix, _, local = key.partition(":")
+            if local == "issuer":
+                expanded.append((context[prefix] + local, value))
+    assert expanded == [("https://one.example/voc/issuer", "issuer 1"),
+                        ("https://two.example/voc/issuer", "issuer 2")]
+    xml = api.get("/events?orderBy=eventTime&orderDirection=ASC", Accept="application/xml").text
+    assert 'xmlns:ex="https://one.example/voc/"' in xml
+    assert 'xmlns:ex2="https://two.example/voc/"' in xml and "<ex2:issuer>" in xml
