@@ -352,8 +352,8 @@ def readable(conn: Connection, org: Organization, shared: bool) -> Readable:
 def build_select(query: EventQuery, where: ColumnElement[bool],
                  after: tuple[int, int] | None = None, *, bodies: bool = True) -> Select[Any]:
     column = ORDER_COLUMNS[query.order_by]
-    statement = select(events.c.id, events.c.org_id, events.c.read_point, events.c.biz_location,
-                       column.label("sort_value"))
+    statement = select(events.c.id, events.c.org_id, events.c.hash_id, events.c.read_point,
+                       events.c.biz_location, column.label("sort_value"))
     if bodies:
         statement = statement.add_columns(events.c.body, events.c.namespaces,
                                           events.c.record_time_us)
@@ -428,9 +428,21 @@ def _visible(conn: Connection, viewer: Viewer | None, rows: list[Row[Any]]) -> l
         parties.setdefault(pk, []).append(value)
     viewer = Viewer(viewer.org_id, Owners.load(conn, {v for vs in parties.values() for v in vs}),
                     viewer.reach)
-    return [row for row in rows if may_read(
+    shown = [row for row in rows if may_read(
         viewer, row.org_id, parties.get(row.id, []),
         [p for p in (row.read_point, row.biz_location) if p])]
+    return _without_copies(conn, viewer.org_id, shown)
+
+
+def _without_copies(conn: Connection, org_id: int, rows: list[Row[Any]]) -> list[Row[Any]]:
+    """The rows but another organization's copy of an event the reader captured too (capture
+    deduplicates per organization): the reader meets its own copy once."""
+    foreign = {row.hash_id for row in rows if row.org_id != org_id}
+    if not foreign:
+        return rows
+    own = set(conn.scalars(select(events.c.hash_id).where(
+        events.c.org_id == org_id, events.c.hash_id.in_(foreign))))
+    return [row for row in rows if row.org_id == org_id or row.hash_id not in own]
 
 
 def _with_record_time(body: str, record_time_us: int) -> Event:

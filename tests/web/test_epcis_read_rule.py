@@ -94,3 +94,15 @@ def test_a_longer_grant_of_another_owns_the_party(engine: Engine) -> None:
     assert _ids(third.get("/events")) == [SHIPPED]
     del owner
 
+
+
+def test_the_partner_meets_an_event_it_captured_too_once(engine: Engine) -> None:
+    """The partner captures the owner's shipping document too (deduplication is per
+    organization): its queries answer the event once, its own copy."""
+    owner, partner, _ = _world(engine)
+    shipped = _event("2026-11-07T09:00:00+07:00", "shipping", eventID=SHIPPED,
+                     destinationList=[{"type": "owning_party", "destination": PARTNER_PARTY}])
+    assert partner.capture(_document(shipped)).status_code == 202
+    assert _ids(partner.get("/events")) == [SHIPPED]
+    assert _ids(partner.get(f"/events/{quote(SHIPPED, safe='')}")) == [SHIPPED]
+    assert len(_ids(owner.get("/events"))) == 7
