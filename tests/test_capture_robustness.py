@@ -16,16 +16,20 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select
 
 from agritrace.capture import capture_document
 from agritrace.epcis.document import Document
+from agritrace.settings import Settings
 from agritrace.store import engine as store_engine
 from agritrace.store.tables import capture_jobs, event_aliases
+from agritrace.web.app import create_app
 from tests.helpers import Api, make_api
 
 _CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -185,3 +189,12 @@ def test_an_alias_is_the_capturing_organizations_own(engine: Engine) -> None:
     assert api.capture(_document(eventID="urn:uuid:first")).status_code == 202
     assert other.capture(_document(eventID="urn:uuid:other")).json()["captured"] == 1
     assert api.get("/events/urn:uuid:other").status_code == 404
+
+
+def test_a_server_starts_on_a_store_not_migrated_yet(tmp_path: Path) -> None:
+    """The start-up check of abandoned jobs must not keep a server from starting where
+    /readyz is there to say that the database needs 'agritrace db upgrade'."""
+    app = create_app(Settings(database_url="sqlite://"),
+                     store_engine.make_engine(f"sqlite:///{tmp_path / 'empty.db'}"))
+    with TestClient(app) as client:
+        assert client.get("/healthz").status_code == 200

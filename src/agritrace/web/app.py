@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from agritrace import __version__
 from agritrace.capture import fail_abandoned_jobs
@@ -21,11 +23,16 @@ from agritrace.web.api import epcis, farm, health, market, stamps, trace
 from agritrace.web.pages import catalogue, home, resolver
 from agritrace.web.pages import farm as farm_pages
 
+log = logging.getLogger(__name__)
+
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # A capture job whose process died (a crash, a killed worker) would say "running" forever.
-    await run_in_threadpool(fail_abandoned_jobs, app.state.engine)
+    try:
+        await run_in_threadpool(fail_abandoned_jobs, app.state.engine)
+    except SQLAlchemyError as exc:  # not migrated or not reachable yet: /readyz says so
+        log.warning("capture jobs left running were not checked: %s", exc)
     yield
 
 
