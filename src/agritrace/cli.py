@@ -15,6 +15,7 @@ from agritrace.console import err, fail, migrated_engine, out
 from agritrace.errors import AgritraceError, ValidationException
 from agritrace.farm.commands import farm_app
 from agritrace.labels.commands import stamps_app
+from agritrace.ledger.commands import register as register_ledger
 from agritrace.market.commands import register as register_market
 from agritrace.reports.commands import register as register_reports
 from agritrace.settings import Settings, get_settings
@@ -33,6 +34,7 @@ app.add_typer(farm_app, name="farm")
 register_trace(app)
 register_reports(app)
 register_market(app)
+register_ledger(app)
 
 DEMO_SEED = 2026
 

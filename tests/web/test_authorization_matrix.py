@@ -305,6 +305,13 @@ REQUESTS: dict[tuple[str, str], Maker] = {
         "GET", f"/o/{w.coop.org.id}-htx-chu-ma/feed.xml", {}),
     ("GET", "/feeds/products.{kind}"): get("/feeds/products.jsonld"),
     ("GET", "/embed/01/{rest:path}"): get(f"/embed/01/{GTIN}/10/{LOT}"),
+    # The verifiable log is public (proofs are hashes); no head is published in this world.
+    ("GET", "/log/head"): get("/log/head"),
+    ("GET", "/log/heads"): get("/log/heads"),
+    ("GET", "/log/keys"): get("/log/keys"),
+    ("GET", "/log/proof/inclusion"): get("/log/proof/inclusion",
+                                         event="ni:///sha-256;" + "0" * 64 + "?ver=CBV2.0"),
+    ("GET", "/log/proof/consistency"): get("/log/proof/consistency", **{"from": 0}),
 }
 
 
@@ -464,6 +471,11 @@ GET    /o/{slug}                            200  200  200  200  200  200  200  2
 GET    /o/{slug}/feed.{kind}                200  200  200  200  200  200  200  200  200
 GET    /feeds/products.{kind}               200  200  200  200  200  200  200  200  200
 GET    /embed/01/{rest:path}                200  200  200  200  200  200  200  200  200
+GET    /log/head                            404  404  404  404  404  404  404  404  404
+GET    /log/heads                           200  200  200  200  200  200  200  200  200
+GET    /log/keys                            200  200  200  200  200  200  200  200  200
+GET    /log/proof/inclusion                 404  404  404  404  404  404  404  404  404
+GET    /log/proof/consistency               404  404  404  404  404  404  404  404  404
 """
 
 

@@ -19,7 +19,7 @@ from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
 from agritrace.web import headers, metrics, problems, reports_routes
-from agritrace.web.api import epcis, farm, health, market, stamps, trace
+from agritrace.web.api import epcis, farm, health, ledger, market, stamps, trace
 from agritrace.web.pages import catalogue, home, resolver
 from agritrace.web.pages import farm as farm_pages
 
@@ -70,5 +70,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(market.router)
     app.include_router(catalogue.router)
     app.include_router(home.router)
+    app.include_router(ledger.router)
     app.include_router(health.router)
     return app

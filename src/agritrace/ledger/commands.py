@@ -1,0 +1,192 @@
+"""CLI of the verifiable log (docs/ledger.md):
+
+- ``agritrace log publish``: append the settled events and sign a head (a cron runs it)
+- ``agritrace log head``: the newest signed head, as JSON
+- ``agritrace log prove HASH_ID [--size N] [--org NAME]``: an inclusion proof, as JSON
+- ``agritrace log export --out FILE``: the whole log, JSON Lines
+- ``agritrace log keygen``: a new signing key, for the settings
+- ``agritrace log verify`` and ``agritrace verify [FILE] [--key KEY]``: check this database,
+  or offline a proof, a head or an export
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from agritrace.console import err, fail, migrated_engine, out
+from agritrace.errors import AgritraceError
+from agritrace.ledger import store, verify
+from agritrace.ledger.heads import (
+    key_id,
+    new_private_text,
+    origin_of,
+    parse_public,
+    public_text,
+    signing_key,
+    trusted_keys,
+)
+from agritrace.settings import get_settings
+from agritrace.store.orgs import find_organization
+
+log_app = typer.Typer(help="The verifiable log of every stored event: heads, proofs, export.",
+                      no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(log_app, name="log")
+    app.command("verify")(verify_command)
+
+
+def _print_json(data: object) -> None:
+    out.print(json.dumps(data, indent=2, ensure_ascii=False), highlight=False, markup=False)
+
+
+@log_app.command("publish")
+def publish_command(
+    wait: Annotated[float, typer.Option(help="Seconds to wait for open captures")] = 10.0,
+) -> None:
+    """Append every settled event to the log and sign its head (run it from cron)."""
+    settings = get_settings()
+    engine = migrated_engine()
+    try:
+        head = store.publish(engine, origin_of(settings), signing_key(settings), wait)
+    except AgritraceError as exc:
+        raise fail(exc) from exc
+    finally:
+        engine.dispose()
+    _print_json(head.as_dict())
+
+
+@log_app.command("head")
+def head_command() -> None:
+    """Print the newest signed head."""
+    engine = migrated_engine()
+    try:
+        with engine.connect() as conn:
+            _print_json(store.latest_head(conn).as_dict())
+    except AgritraceError as exc:
+        raise fail(exc) from exc
+    finally:
+        engine.dispose()
+
+
+@log_app.command("prove")
+def prove_command(
+    hash_id: Annotated[str, typer.Argument(help="The event's CBV 2.0 hash ID")],
+    size: Annotated[int | None, typer.Option(help="A signed head's size (the newest)")] = None,
+    org: Annotated[str | None, typer.Option(help="Prove this organization's copy")] = None,
+) -> None:
+    """Print an inclusion proof of an event ('agritrace verify FILE' checks it)."""
+    engine = migrated_engine()
+    try:
+        owner = find_organization(engine, org).id if org else None
+        with engine.connect() as conn:
+            head = store.latest_head(conn, size)
+            entry = store.entry_of(conn, hash_id, owner)
+            if entry.index >= head.tree_size:
+                raise AgritraceError(f"The event was logged after the head of size "
+                                     f"{head.tree_size}: publish a newer head")
+            path = store.inclusion(conn, entry.index, head.tree_size)
+    except AgritraceError as exc:
+        raise fail(exc) from exc
+    finally:
+        engine.dispose()
+    _print_json({"head": head.as_dict(), "inclusion": {
+        "leaf": entry.as_dict(), "tree_size": head.tree_size,
+        "path": [store.b64(node) for node in path]}})
+
+
+@log_app.command("export")
+def export_command(
+    output: Annotated[Path, typer.Option("--out", help="The JSON Lines file to write")],
+) -> None:
+    """Write the whole log: keys, signed heads and every leaf (docs/ledger.md)."""
+    settings = get_settings()
+    engine = migrated_engine()
+    try:
+        with output.open("w", encoding="utf-8") as file:
+            for line in verify.export_lines(engine, origin_of(settings), trusted_keys(settings)):
+                file.write(line + "\n")
+    except (AgritraceError, OSError) as exc:
+        raise fail(exc) from exc
+    finally:
+        engine.dispose()
+    err.print(f"wrote {output}", highlight=False)
+
+
+@log_app.command("keygen")
+def keygen_command() -> None:
+    """Print a new signing key (AGRITRACE_LEDGER_SIGNING_KEY) and its public key. To rotate,
+    add the old public key to AGRITRACE_LEDGER_KEY_HISTORY and set the new signing key."""
+    from base64 import b64decode
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private = new_private_text()
+    public = Ed25519PrivateKey.from_private_bytes(b64decode(private)).public_key()
+    out.print(f"AGRITRACE_LEDGER_SIGNING_KEY={private}", highlight=False)
+    out.print(f"public key {public_text(public)} (key ID {key_id(public)})", highlight=False)
+
+
+@log_app.command("verify")
+def log_verify_command(
+    file: Annotated[Path | None, typer.Argument(help="A proof, head or export")] = None,
+    key: Annotated[list[str] | None, typer.Option(help="A trusted public key (base64)")] = None,
+) -> None:
+    """The same as 'agritrace verify'."""
+    verify_command(file, key)
+
+
+def verify_command(
+    file: Annotated[Path | None, typer.Argument(
+        help="A proof or head (JSON) or an export (JSON Lines); none: this database")] = None,
+    key: Annotated[list[str] | None, typer.Option(
+        help="A trusted public key (base64); repeat for retired keys. Default: the settings' "
+             "keys, or for an export without them, the keys it names")] = None,
+) -> None:
+    """Check the log: this database's events against it, or offline a proof, a head's
+    signature or a whole exported log. Exits 1 naming what does not hold."""
+    try:
+        trusted = _keys(key)
+        wrong = _check_file(file, trusted) if file else _check_here(trusted)
+    except (AgritraceError, OSError, ValueError) as exc:
+        raise fail(exc) from exc
+    for problem in wrong:
+        err.print(f"[red]not verified:[/red] {problem}", highlight=False, markup=True)
+    if wrong:
+        raise typer.Exit(code=1)
+    out.print("verified", highlight=False)
+
+
+def _keys(given: list[str] | None) -> dict[str, Ed25519PublicKey] | None:
+    if given:
+        keys = [parse_public(text) for text in given]
+        return {key_id(k): k for k in keys}
+    settings = get_settings()
+    return trusted_keys(settings) or None
+
+
+def _check_here(trusted: dict[str, Ed25519PublicKey] | None) -> list[str]:
+    engine = migrated_engine()
+    try:
+        return verify.check_database(engine, trusted or {})
+    finally:
+        engine.dispose()
+
+
+def _check_file(file: Path, trusted: dict[str, Ed25519PublicKey] | None) -> list[str]:
+    with file.open(encoding="utf-8") as lines:
+        first = lines.readline()
+        if '"format"' in first and verify.EXPORT_FORMAT in first:
+            lines.seek(0)
+            return verify.check_export((line for line in lines if line.strip()), trusted)
+        lines.seek(0)
+        proof = json.load(lines)
+    if trusted is None:
+        raise AgritraceError("No trusted key: pass --key (the log's public key, GET /log/keys)")
+    return verify.check_proof(proof, trusted)

@@ -1,0 +1,109 @@
+"""The verifiable log over HTTP: signed heads and proofs, public (docs/ledger.md).
+
+- ``GET /log/head``: the newest signed tree head (the stable URL a witness or a cron polls)
+- ``GET /log/heads?size=``: the signed heads (of one size, when given; else the newest 1,000)
+- ``GET /log/keys``: the public keys heads are signed with, current and retired, by key ID
+- ``GET /log/proof/inclusion?event={hash ID}&size=``: the leaf of that event and its audit path
+  to the signed head of ``size`` leaves (the newest head when omitted)
+- ``GET /log/proof/consistency?from=&to=``: that the head of ``to`` leaves extends ``from``'s
+
+No token is needed: a proof is made of hashes. An inclusion proof answers for the event whose
+hash ID the caller already holds: its own leaf (hash ID, organization id, capture id, record
+time) and the hashes of subtrees, from which no other leaf can be read back.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+
+from agritrace.errors import NoSuchResourceException, Problem
+from agritrace.ledger import store
+from agritrace.ledger.heads import public_text, trusted_keys
+from agritrace.settings import Settings
+from agritrace.web.api.deps import engine_of, settings_of
+
+router = APIRouter(tags=["Verifiable log"])
+
+Size = Annotated[int | None, Query(ge=0, le=2**62, description="A published head's tree size")]
+# Heads change at each publish; a minute of caching spares the database a polling crowd.
+_CACHE = {"Cache-Control": "public, max-age=60"}
+
+
+def _json(body: Any) -> JSONResponse:
+    return JSONResponse(body, headers=_CACHE)
+
+
+@router.get("/log/head")
+async def get_head(engine: Annotated[Engine, Depends(engine_of)]) -> JSONResponse:
+    """The newest signed tree head."""
+    def read() -> dict[str, object]:
+        with engine.connect() as conn:
+            return store.latest_head(conn).as_dict()
+    return _json(await run_in_threadpool(read))
+
+
+@router.get("/log/heads")
+async def get_heads(engine: Annotated[Engine, Depends(engine_of)],
+                    size: Size = None) -> JSONResponse:
+    """The signed heads, oldest first (the newest 1,000 without ``size``)."""
+    def read() -> list[dict[str, object]]:
+        with engine.connect() as conn:
+            found = store.heads(conn, size)
+        return [head.as_dict() for head in found[-1000:]]
+    return _json({"heads": await run_in_threadpool(read)})
+
+
+@router.get("/log/keys")
+async def get_keys(settings: Annotated[Settings, Depends(settings_of)]) -> JSONResponse:
+    """The Ed25519 public keys (raw, base64) that sign heads, by key ID."""
+    keys = trusted_keys(settings)
+    return _json({"keys": {kid: public_text(key) for kid, key in keys.items()}})
+
+
+@router.get("/log/proof/inclusion")
+async def get_inclusion(
+    engine: Annotated[Engine, Depends(engine_of)],
+    event: Annotated[str, Query(max_length=100, description="The event's CBV 2.0 hash ID")],
+    size: Size = None,
+) -> JSONResponse:
+    """The event's leaf and its audit path to a signed head."""
+    def read() -> dict[str, object]:
+        with engine.connect() as conn:
+            head = store.latest_head(conn, size)
+            entry = store.entry_of(conn, event)
+            if entry.index >= head.tree_size:
+                raise NoSuchResourceException(
+                    f"The event was logged after the head of size {head.tree_size}", [Problem(
+                        "size", f"a head of more than {entry.index} leaves",
+                        str(head.tree_size))])
+            path = store.inclusion(conn, entry.index, head.tree_size)
+        return {"head": head.as_dict(), "inclusion": {
+            "leaf": entry.as_dict(), "tree_size": head.tree_size,
+            "path": [store.b64(node) for node in path]}}
+    return _json(await run_in_threadpool(read))
+
+
+@router.get("/log/proof/consistency")
+async def get_consistency(
+    engine: Annotated[Engine, Depends(engine_of)],
+    old: Annotated[int, Query(alias="from", ge=0, le=2**62, description="The older size")],
+    new: Annotated[int | None, Query(alias="to", ge=0, le=2**62,
+                                     description="The newer size (the newest head's)")] = None,
+) -> JSONResponse:
+    """That the newer head's tree starts with the older head's."""
+    def read() -> dict[str, object]:
+        with engine.connect() as conn:
+            newer = store.latest_head(conn, new)
+            older = store.latest_head(conn, old)
+            if older.tree_size > newer.tree_size:
+                raise NoSuchResourceException("No consistency proof backwards", [Problem(
+                    "from", f"at most {newer.tree_size}", str(old))])
+            proof = store.consistency(conn, older.tree_size, newer.tree_size)
+        return {"from": older.as_dict(), "to": newer.as_dict(),
+                "consistency": [store.b64(node) for node in proof]}
+    return _json(await run_in_threadpool(read))
