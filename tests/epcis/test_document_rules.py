@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from agritrace.epcis.json_codec import read_json
 from agritrace.epcis.xml_read import read_xml
 from agritrace.errors import ValidationException
-from tests.conformance import GS1, KNOWN_BAD_JSON
+from tests.conformance import GS1, KNOWN_BAD_JSON, needs_files
 from tests.helpers import Api, make_api
 
 _CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -81,6 +81,14 @@ def test_an_xml_document_without_its_body_is_refused(engine: Engine) -> None:
      "<epcClass>urn:epc:class:lgtin:4012345.012345.998877</epcClass><uom>KGM</uom>"
      "</quantityElement></quantityList>", "ObjectEvent.quantityList[0].epcClass",
      "epcClass after quantity"),
+    (f"{_TIME}<epcList><epc>{_EPC}</epc></epcList><action>OBSERVE</action><sensorElementList>"
+     "<sensorElement><sensorReport type='Temperature' value='26.0' uom='CEL'/>"
+     "<sensorMetadata time='2026-01-01T00:00:00Z'/></sensorElement></sensorElementList>",
+     "ObjectEvent.sensorElementList[0].sensorMetadata", "sensorMetadata after sensorReport"),
+    (f"{_TIME}<epcList><epc>{_EPC}</epc></epcList><action>OBSERVE</action>"
+     "<persistentDisposition><set>completeness_verified</set><unset>completeness_inferred"
+     "</unset></persistentDisposition>", "ObjectEvent.persistentDisposition.unset",
+     "unset after set"),
 ])
 def test_xml_elements_out_of_the_xsd_order_are_refused_naming_the_element(
         engine: Engine, inner: str, path: str, found: str) -> None:
@@ -127,6 +135,7 @@ def test_escaped_quotes_and_backslashes_are_no_repeated_key() -> None:
     assert doc.header["ex:note"] == 'say "hi" " \\u0022 \\'
 
 
+@needs_files
 def test_the_official_example_that_repeats_a_key_is_refused_by_name() -> None:
     """GS1's AssociationEvent-h.jsonld names eventID twice in one event: the conformance tests
     leave it out of the examples (tests.conformance.KNOWN_BAD_JSON) and it is refused here."""
@@ -137,6 +146,7 @@ def test_the_official_example_that_repeats_a_key_is_refused_by_name() -> None:
     assert (problem.path, problem.event_index) == ("epcisBody.eventList[0].eventID", 0)
 
 
+@needs_files
 def test_every_official_document_keeps_its_body_and_order() -> None:
     """No official example is refused by these rules, except the one that repeats a key."""
     from tests.conformance import json_examples, xml_examples

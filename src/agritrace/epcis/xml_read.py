@@ -385,6 +385,8 @@ _EVENT_ORDER = {
 }
 _QUANTITY_ORDER = {"epcClass": 0, "quantity": 1, "uom": 2}
 _ERROR_ORDER = {"declarationTime": 0, "reason": 1, "correctiveEventIDs": 2}
+_DISPOSITION_ORDER = {"unset": 0, "set": 1}
+_SENSOR_ORDER = {"sensorMetadata": 0, "sensorReport": 1}
 
 
 def _check_order(element: Any, order: dict[str, int], path: str) -> None:
@@ -500,6 +502,8 @@ def _error_declaration(reader: _Reader, element: Any) -> dict[str, Any]:
 
 
 def _persistent_disposition(reader: _Reader, element: Any) -> dict[str, Any]:
+    if reader.strict:
+        _check_order(element, _DISPOSITION_ORDER, "persistentDisposition.")
     out: dict[str, Any] = {}
     for child in _children(element):
         out.setdefault(child.tag, []).append(_text(reader, child))
@@ -525,9 +529,11 @@ def _sensor_attributes(reader: _Reader, element: Any) -> dict[str, Any]:
 
 def _sensor_elements(reader: _Reader, element: Any) -> list[dict[str, Any]]:
     out = []
-    for sensor in _children(element):
+    for n, sensor in enumerate(_children(element)):
         if sensor.tag in _WRAPPERS:
             continue
+        if reader.strict:
+            _check_order(sensor, _SENSOR_ORDER, f"sensorElementList[{n}].")
         entry: dict[str, Any] = {}
         reports: list[dict[str, Any]] = []
         for child in _children(sensor):
