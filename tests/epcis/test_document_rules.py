@@ -65,6 +65,11 @@ def test_an_xml_document_without_its_body_is_refused(engine: Engine) -> None:
     problem = _refused(api, _xml(""), "application/xml")
     assert problem["path"] == "EPCISBody", problem
     assert "EPCISBody" in problem["expected"]
+    # the header after the body is out of the XSD's order
+    body = _object_event(f"{_TIME}<epcList><epc>{_EPC}</epc></epcList><action>OBSERVE</action>")
+    problem = _refused(api, _xml(body + "<EPCISHeader/>"), "application/xml")
+    assert (problem["path"], problem["found"]) == ("EPCISHeader", "EPCISHeader after EPCISBody")
+    assert _stored(api) == 0
 
 
 @pytest.mark.parametrize(("inner", "path", "found"), [

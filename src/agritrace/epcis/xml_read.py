@@ -172,6 +172,10 @@ class _Reader:
         if _child(root, "EPCISBody") is None:
             raise self._problem(root, "EPCISBody", "an EPCISBody element holding the EventList",
                                 "nothing")
+        try:
+            _check_order(root, _DOCUMENT_ORDER, "")
+        except _UnmappableError as exc:
+            raise self._problem(exc.element, exc.path, exc.expected, exc.found) from None
 
     def _problem(self, element: Any, path: str, expected: str, found: str,
                  index: int | None = None) -> ValidationException:
@@ -386,6 +390,7 @@ _EVENT_ORDER = {
 _QUANTITY_ORDER = {"epcClass": 0, "quantity": 1, "uom": 2}
 _ERROR_ORDER = {"declarationTime": 0, "reason": 1, "correctiveEventIDs": 2}
 _DISPOSITION_ORDER = {"unset": 0, "set": 1}
+_DOCUMENT_ORDER = {"EPCISHeader": 0, "EPCISBody": 1}
 _SENSOR_ORDER = {"sensorMetadata": 0, "sensorReport": 1}
 
 
