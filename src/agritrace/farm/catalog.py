@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from agritrace.epcis.times import now_micros
 from agritrace.errors import ConflictException, NoSuchResourceException, Problem
@@ -26,6 +26,7 @@ from agritrace.farm.registry import (
     Checks,
     Db,
     Notice,
+    require_holder,
     transaction,
     update_row,
     write_history,
@@ -142,10 +143,19 @@ def add_product(db: Db, actor: Actor, values: Mapping[str, Any],
     actor.require_manager("register products")
     row, notices = check_product(values)
     with transaction(db) as conn:
-        if conn.execute(select(products.c.id).where(products.c.gtin == row["gtin"])).first():
+        code = f"https://id.gs1.org/01/{row['gtin']}"
+        owners = require_holder(conn, actor, code, "product.gtin")
+        earlier = conn.execute(select(products).where(products.c.gtin == row["gtin"])).first()
+        if earlier is not None and (owners.owner(code) is None
+                                    or earlier.org_id in owners.speakers(code)):
             raise ConflictException(f"GTIN {row['gtin']} is already registered",
                                     [Problem("product.gtin", "a GTIN not yet registered",
                                              row["gtin"])])
+        if earlier is not None:  # by an organization that does not hold it: the holder's now
+            conn.execute(delete(products).where(products.c.id == earlier.id))
+            write_history(conn, actor, products.name, earlier.id, _product(earlier).as_dict(),
+                          {"removed": "registered by an organization that does not hold the "
+                                      "GTIN; its holder registers it"})
         pk = conn.execute(insert(products).values(
             org_id=actor.org.id, created_us=now_micros(), **row)).inserted_primary_key
         assert pk is not None

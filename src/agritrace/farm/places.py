@@ -31,6 +31,7 @@ from agritrace.farm.registry import (
     Db,
     Notice,
     Role,
+    require_holder,
     transaction,
     update_row,
     write_history,
@@ -38,6 +39,7 @@ from agritrace.farm.registry import (
 from agritrace.farm.tables import members, places
 from agritrace.ids.gs1 import Gln
 from agritrace.store.orgs import Organization
+from agritrace.trust import key_of
 
 KINDS = ("plot", "packing_house", "warehouse")
 PLACE_BASE = "https://agritrace.org/id/place/"
@@ -229,6 +231,8 @@ def add_place(db: Db, actor: Actor, values: Mapping[str, Any],
         uri_checks = Checks("place")
         uri = _uri_for(uri_checks, actor.org, values)
         uri_checks.raise_if_failed("The place's identifier is not valid")
+        if key_of(uri) is not None:  # a GLN: registered by the organization holding it
+            require_holder(conn, actor, uri, "place.gln" if values.get("gln") else "place.uri")
         if conn.execute(select(places.c.id).where(places.c.uri == uri)).first() is not None:
             raise ConflictException(f"A place {uri} is already registered",
                                     [Problem("place.uri", "a new identifier", uri)])

@@ -36,7 +36,8 @@ from agritrace.errors import (
 )
 from agritrace.farm.tables import member_tokens, members, registry_history
 from agritrace.store.orgs import Organization, create_token
-from agritrace.trust import TokenRole
+from agritrace.store.tables import organizations
+from agritrace.trust import Owners, TokenRole
 
 Db = Engine | Connection
 
@@ -169,6 +170,25 @@ def _default(value: object) -> object:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(type(value).__name__)
+
+
+def require_holder(conn: Connection, actor: Actor, identifier: str, path: str) -> Owners:
+    """ForbiddenException unless ``actor``'s organization may register ``identifier`` (a GTIN
+    or GLN): the organization holding it or a party it delegates to (:mod:`agritrace.trust`).
+    A code no grant covers may be registered by anyone. Returns the owners read, for the caller
+    to tell a squatter's earlier registration from a rightful one."""
+    owners = Owners.load(conn, [identifier])
+    owner = owners.owner(identifier)
+    if owner is not None and not owners.may_claim(actor.org.id, identifier):
+        name = conn.execute(select(organizations.c.name).where(
+            organizations.c.id == owner)).scalar_one()
+        raise ForbiddenException(
+            f"Mã {identifier} thuộc {name}: chỉ {name} hoặc bên được {name} ủy quyền mới được "
+            f"đăng ký mã này / {identifier} is held by {name}: only {name} or a party it "
+            "delegates to may register it",
+            [Problem(path, "a code your organization holds ('agritrace org grants' lists them)",
+                     f"{identifier}, held by {name}")])
+    return owners
 
 
 def write_history(conn: Connection, actor: Actor, table: str, record_id: int,

@@ -69,6 +69,8 @@ def me(actor: ActorDep) -> dict[str, Any]:
 
 @router.get("/members")
 def get_members(actor: ActorDep, engine: EngineDep) -> list[dict[str, Any]]:
+    """The cooperative's members with their phones: its managers' list, not every farmer's."""
+    actor.require_manager("see the member list")
     return [m.as_dict() for m in registry.list_members(engine, actor.org)]
 
 
