@@ -188,6 +188,10 @@ def test_an_event_committing_after_a_higher_one_is_not_skipped(engine: Engine) -
         store.append_settled(engine, wait_s=0.3)
     with engine.connect() as conn:
         assert store.tree_size(conn) == 0
+    # publishing meanwhile still signs a fresh head, of what is logged (nothing yet)
+    published = store.publish(engine, ORIGIN, _key(), wait_s=0.3)
+    assert (published.head.tree_size, published.appended) == (0, 0)
+    assert published.waiting is not None and "open" in published.waiting
     # the outbox waiting while A commits: it resumes as soon as A ends
     timer = threading.Timer(0.3, a.commit)
     timer.start()
@@ -223,6 +227,11 @@ def test_the_verify_command_checks_a_proof_a_head_and_an_export(
     seed = base64.b64encode(key.private_bytes_raw()).decode()
     environment(database_url=database_url, ledger_signing_key=seed)
     runner = CliRunner()
+    capture(engine, create_organization(engine, "Siêu thị"), range(200, 203))
+    published = runner.invoke(app, ["log", "publish"])
+    assert published.exit_code == 0, published.output
+    assert json.loads(published.stdout)["tree_size"] == 15
+    assert "3 event(s) appended" in published.stderr
     assert runner.invoke(app, ["verify"]).exit_code == 0
     export = tmp_path / "log.jsonl"
     assert runner.invoke(app, ["log", "export", "--out", str(export)]).exit_code == 0

@@ -54,12 +54,16 @@ def publish_command(
     settings = get_settings()
     engine = migrated_engine()
     try:
-        head = store.publish(engine, origin_of(settings), signing_key(settings), wait)
+        done = store.publish(engine, origin_of(settings), signing_key(settings), wait)
     except AgritraceError as exc:
         raise fail(exc) from exc
     finally:
         engine.dispose()
-    _print_json(head.as_dict())
+    if done.waiting:
+        err.print(f"warning: {done.waiting}; the head signs what was logged before",
+                  highlight=False, markup=False)
+    err.print(f"{done.appended} event(s) appended", highlight=False)
+    _print_json(done.head.as_dict())
 
 
 @log_app.command("head")

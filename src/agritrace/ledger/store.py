@@ -136,8 +136,9 @@ def append_settled(engine: Engine, wait_s: float = 10.0) -> int:
 
 
 def _append_batch(conn: Connection, limit: int) -> int:
-    size, last_pk = conn.execute(select(
-        func.count(), func.coalesce(func.max(ledger_leaves.c.event_pk), 0))).one()
+    # max, not count: both read one end of an index, at any size
+    size = tree_size(conn)
+    last_pk = conn.scalar(select(func.coalesce(func.max(ledger_leaves.c.event_pk), 0)))
     rows = conn.execute(
         select(events.c.id, events.c.hash_id, events.c.org_id, events.c.record_time_us)
         .where(events.c.id > last_pk, events.c.id <= limit)
@@ -188,7 +189,8 @@ def _nodes(conn: Connection, keys: Iterable[int]) -> dict[int, bytes]:
 # -- sizes, roots and proofs -------------------------------------------------------------------
 
 def tree_size(conn: Connection) -> int:
-    return int(conn.scalar(select(func.count()).select_from(ledger_leaves)) or 0)
+    last = conn.scalar(select(func.max(ledger_leaves.c.leaf_index)))
+    return 0 if last is None else int(last) + 1
 
 
 def _perfect_parts(start: int, end: int) -> Iterator[int]:
@@ -274,9 +276,23 @@ def entries(conn: Connection, start: int = 0) -> Iterator[Entry]:
 
 # -- heads -------------------------------------------------------------------------------------
 
-def publish(engine: Engine, origin: str, key: Ed25519PrivateKey, wait_s: float = 10.0) -> Head:
-    """Append what is settled, then sign and store the head of the whole log."""
-    append_settled(engine, wait_s)
+@dataclass(frozen=True)
+class Published:
+    head: Head
+    appended: int
+    waiting: str | None  # why events stored were left for the next publish, if they were
+
+
+def publish(engine: Engine, origin: str, key: Ed25519PrivateKey,
+            wait_s: float = 10.0) -> Published:
+    """Append what is settled, then sign and store the head of the whole log. A capture left
+    open past ``wait_s`` holds back only the newest events: the head of what is logged is
+    still signed, so the log's heads stay fresh at their interval."""
+    waiting = None
+    try:
+        appended = append_settled(engine, wait_s)
+    except LogBusy as exc:
+        appended, waiting = 0, exc.detail
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_KEY})
@@ -285,7 +301,7 @@ def publish(engine: Engine, origin: str, key: Ed25519PrivateKey, wait_s: float =
         conn.execute(insert(ledger_heads).values(
             origin=head.origin, tree_size=head.tree_size, root_hash=head.root_hash,
             timestamp_ms=head.timestamp_ms, key_id=head.key_id, signature=head.signature))
-    return head
+    return Published(head, appended, waiting)
 
 
 def _head(row: Row[Any]) -> Head:
