@@ -76,6 +76,22 @@ def test_void_refuses_what_another_org_issued_and_non_stamps(tmp_path: Path) -> 
     assert lot_only.exit_code == 2 and "a GTIN with a serial" in lot_only.output
 
 
+def test_issue_only_for_a_gtin_the_org_speaks_for(tmp_path: Path, database: Path) -> None:
+    """Issue 11: the command printed stamps for any GTIN a capture would accept, e.g. another
+    cooperative's registered product that no grant covers."""
+    held = runner.invoke(app, ["stamps", "issue", "--org", "Somebody else", "--gtin", GTIN,
+                               "--count", "3", "--out", str(tmp_path)])
+    assert held.exit_code != 0 and "held by HTX Mường Ảng" in held.output
+    assert runner.invoke(app, ["farm", "product", "add", "08930000000019", "--org",
+                               "HTX Mường Ảng", "--name-vi", "Chè"]).exit_code == 0
+    registered = runner.invoke(app, ["stamps", "issue", "--org", "Somebody else", "--gtin",
+                                     "08930000000019", "--count", "3", "--out", str(tmp_path)])
+    assert registered.exit_code != 0 and "registered by another organization" in registered.output
+    assert not list(tmp_path.glob("stamps-*"))
+    with make_engine(f"sqlite:///{database}").connect() as conn:
+        assert conn.execute(select(events.c.id)).first() is None
+
+
 def test_issue_refuses_an_unknown_layout_before_issuing(tmp_path: Path, database: Path) -> None:
     result = runner.invoke(app, ["stamps", "issue", "--org", "x", "--gtin", GTIN, "--count", "3",
                                  "--layout", "9x9", "--out", str(tmp_path)])

@@ -53,6 +53,7 @@ def issue(
                TimeElapsedColumn())
     try:
         organization = find_organization(engine, org)
+        stamps.check_gtin_owner(engine, organization, gtin)
         with Progress(*columns, console=err, transient=True) as progress:
             task = progress.add_task("issuing", total=count)
             batch = stamps.issue_stamps(engine, organization, gtin, lot, count,

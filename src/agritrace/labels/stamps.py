@@ -41,8 +41,10 @@ from agritrace.labels import serials as serial_gen
 from agritrace.labels.qr import label_lines
 from agritrace.labels.serials import Stamp, write_csv
 from agritrace.labels.sheets import Label, Layout, SheetReport, write_sheets
+from agritrace.store.grants import owner_name
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import event_terms, events
+from agritrace.trust import GS1, Owners
 
 #: Stamps named by one commissioning event: small enough for quick capture and page look-ups.
 PER_EVENT = 1000
@@ -265,17 +267,31 @@ def _owned(engine: Engine, org: Organization, items: list[str]) -> set[str]:
     return owned
 
 
+def _foreign(engine: Engine, org: Organization, items: list[str]) -> list[str]:
+    """The stamps among ``items`` that ``org`` may neither void nor re-activate: it did not
+    issue them, and no grant makes it their owner or the owner's delegate (so the owner answers
+    for the stamps its contract packer printed, and a delegate for its principal's)."""
+    issued = _owned(engine, org, items)
+    rest = [item for item in items if item not in issued]
+    with engine.connect() as conn:
+        owners = Owners.load(conn, rest)
+    return [item for item in rest
+            if owners.owner(item) is None or not owners.may_claim(org.id, item)]
+
+
 def _lifecycle(engine: Engine, org: Organization, codes: Iterable[str], *, action: str,
                biz_step: str, disposition: str, what: str) -> int:
     # The lot is dropped: an SGTIN is the GTIN and serial (as the store indexes it).
     canonical = list(dict.fromkeys(
         DigitalLink(link.key, None, link.serial).canonical_uri() for link in stamp_links(codes)))
-    owned = _owned(engine, org, canonical)
-    foreign = [c for c in canonical if c not in owned]
+    foreign = _foreign(engine, org, canonical)
     if foreign:
         raise ValidationException(
-            f"{len(foreign)} of these stamps were not issued by {org.name}.",
-            [Problem("codes", f"stamps issued by {org.name}", f) for f in foreign[:20]])
+            f"{len(foreign)} tem không do {org.name} phát hành, cũng không thuộc mã của "
+            f"{org.name} / {len(foreign)} of these stamps were not issued by {org.name}, nor "
+            "are they its own or its principal's.",
+            [Problem("codes", f"stamps issued by {org.name} or of a GTIN it speaks for", f)
+             for f in foreign[:20]])
     event: Event = {"type": "ObjectEvent", "eventTime": _now(), "eventTimeZoneOffset": OFFSET,
                     "epcList": canonical, "action": action, "bizStep": biz_step,
                     "disposition": disposition}
@@ -296,24 +312,41 @@ def activate_stamps(engine: Engine, org: Organization, codes: Iterable[str]) -> 
 
 
 def check_gtin_owner(engine: Engine, org: Organization, gtin: str) -> None:
-    """Refuse a GTIN that the product registry gives to another organization, or not to ``org``.
+    """Refuse stamps for a GTIN that ``org`` does not speak for, before any is drawn.
 
-    Without the registry's products table (an older database) any GTIN is accepted.
+    A GTIN that a grant covers is stamped by its owner and the parties it delegates to (a
+    contract packer prints the owner's stamps), whoever's product registry names it: the grant
+    is the proof (:func:`agritrace.trust.may_claim`). A GTIN no grant covers has no owner to ask,
+    so the product registry stands in: only the organization that registered it stamps it
+    (without the registry's table, an older database, any such GTIN is accepted).
     """
     from agritrace.farm.tables import products
 
     key = str(Gtin.parse(gtin))
-    if not inspect(engine).has_table(products.name):
-        return
+    code = f"{GS1}01/{key}"
     with engine.connect() as conn:
-        owner = conn.scalar(select(products.c.org_id).where(products.c.gtin == key))
-    if owner is None:
+        owners = Owners.load(conn, [code])
+        registrant = (conn.scalar(select(products.c.org_id).where(products.c.gtin == key))
+                      if inspect(conn).has_table(products.name) else org.id)
+    if owners.owner(code) is not None:
+        if not owners.may_claim(org.id, code):
+            owner = owner_name(engine, code)
+            raise ForbiddenException(
+                f"GTIN {key} thuộc {owner}: chỉ {owner} hoặc bên được {owner} ủy quyền mới được "
+                f"in tem cho mã này / GTIN {key} is held by {owner}: only {owner} or a party it "
+                "delegates to may issue its stamps",
+                [Problem("gtin", f"a GTIN {org.name} holds or packs for its owner",
+                         f"{key}, held by {owner}")])
+        return
+    if registrant is None:
         raise ValidationException(
-            f"GTIN {key} is not in {org.name}'s product registry: register the product first.",
-            [Problem("gtin", f"a GTIN registered by {org.name}", key)])
-    if owner != org.id:
-        raise ForbiddenException(f"GTIN {key} is registered by another organization.",
-                                 [Problem("gtin", f"a GTIN registered by {org.name}", key)])
+            f"GTIN {key} chưa có trong danh mục sản phẩm của {org.name}: hãy đăng ký sản phẩm "
+            f"trước / GTIN {key} is not in {org.name}'s product registry: register the product "
+            "first.", [Problem("gtin", f"a GTIN registered by {org.name}", key)])
+    if registrant != org.id:
+        raise ForbiddenException(
+            f"GTIN {key} do tổ chức khác đăng ký / GTIN {key} is registered by another "
+            "organization.", [Problem("gtin", f"a GTIN registered by {org.name}", key)])
 
 
 def labels(batch: StampBatch, base_url: str) -> Iterator[Label]:

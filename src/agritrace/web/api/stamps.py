@@ -1,7 +1,9 @@
 """Serialized stamps over HTTP: issue a print batch, fetch its PDF sheets and CSV, void stamps.
 
-Every route needs the organization's bearer token; an organization issues stamps only for the
-GTINs its product registry holds, and reads or voids only its own stamps.
+Every route needs the organization's bearer token. An organization issues stamps only for a
+GTIN it speaks for (its own, or its principal's as a contract packer; where no grant covers the
+GTIN, the one its product registry holds: :func:`agritrace.labels.stamps.check_gtin_owner`),
+reads only its own batches, and voids or re-activates the stamps it issued or speaks for.
 """
 
 from __future__ import annotations
