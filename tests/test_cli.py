@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agritrace.cli import app
-from tests.conformance import HASH_EXAMPLES, ids, json_examples
+from tests.conformance import HASH_EXAMPLES, ids, json_examples, needs_files
 
 runner = CliRunner()
 VECTORS = sorted(p for p in HASH_EXAMPLES.glob("*.jsonld") if p.with_suffix(".hashes").exists())
@@ -24,6 +24,7 @@ VECTORS = [p for p in VECTORS if p.name not in QUERY_RESULTS_IGNORE]
 pytestmark = pytest.mark.usefixtures("cli_database")
 
 
+@needs_files
 @pytest.mark.parametrize("path", VECTORS, ids=ids(VECTORS))
 def test_hash_prints_the_reference_hash_of_each_event(path: Path) -> None:
     result = runner.invoke(app, ["hash", str(path)])
@@ -31,6 +32,7 @@ def test_hash_prints_the_reference_hash_of_each_event(path: Path) -> None:
     assert result.stdout.split() == path.with_suffix(".hashes").read_text().split()
 
 
+@needs_files
 def test_capture_then_query_and_a_second_capture_is_all_duplicates() -> None:
     example = json_examples()[0]
     assert runner.invoke(app, ["org", "create", "HTX Mường Ảng"]).exit_code == 0
@@ -46,6 +48,7 @@ def test_capture_then_query_and_a_second_capture_is_all_duplicates() -> None:
     assert body["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
 
 
+@needs_files
 def test_capture_rejects_with_reasons_and_exit_code(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonld"
     document = orjson.loads(json_examples()[0].read_bytes())

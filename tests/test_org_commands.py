@@ -17,7 +17,7 @@ from agritrace.store.grants import owner_name
 from agritrace.store.orgs import authenticate, redeem_login_code
 from agritrace.store.tables import organizations, tokens
 from agritrace.trust import TokenRole
-from tests.conformance import json_examples
+from tests.conformance import json_examples, needs_files
 
 runner = CliRunner()
 COOP = "HTX Cà phê Mường Ảng"
@@ -107,6 +107,7 @@ def test_a_sign_in_link_holds_a_one_time_code_not_the_token(db: Engine) -> None:
 MISTYPED = "HTX Ca phe Muong Ang"
 
 
+@needs_files
 @pytest.mark.parametrize("args", [
     ["capture", "{example}", "--org", MISTYPED],
     ["token", "create", "--org", MISTYPED],

@@ -15,7 +15,7 @@ from agritrace.epcis.hashing import event_hash_id
 from agritrace.epcis.validation import validate_event
 from agritrace.epcis.xml_codec import read_document
 from agritrace.errors import AgritraceError
-from tests.conformance import json_examples, xml_examples
+from tests.conformance import json_examples, needs_files, xml_examples
 
 
 def test_the_compiled_modules_are_loaded_exactly_when_they_match_their_sources() -> None:
@@ -79,6 +79,7 @@ def answers() -> list[list[object]]:
     return out
 
 
+@needs_files
 def test_compiled_and_pure_python_agree_on_every_official_example() -> None:
     if not speedups.active():
         pytest.skip(f"the compiled speedups are not in use: {speedups.why_not()}")

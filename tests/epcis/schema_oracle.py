@@ -9,8 +9,9 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from tests.conformance import JSON_SCHEMA
+from tests.conformance import JSON_SCHEMA, require_files
 
+require_files()
 _SCHEMA: dict[str, Any] = json.loads(JSON_SCHEMA.read_text(encoding="utf-8"))
 
 

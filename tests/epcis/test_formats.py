@@ -25,8 +25,9 @@ from agritrace.epcis.formats import (
     is_uri,
     is_version,
 )
-from tests.conformance import JSON_SCHEMA
+from tests.conformance import JSON_SCHEMA, require_files
 
+require_files()
 _DEFINITIONS = json.loads(JSON_SCHEMA.read_text(encoding="utf-8"))["definitions"]
 
 

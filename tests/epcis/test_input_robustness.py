@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from agritrace.cli import app
 from agritrace.epcis.xml_read import read_xml
-from tests.conformance import XSD_DIR
+from tests.conformance import XSD_DIR, needs_files
 from tests.helpers import Api, make_api
 
 _CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -93,6 +93,7 @@ def test_nesting_past_the_limit_is_named_as_such(engine: Engine) -> None:
     assert _stored(api) == 0
 
 
+@needs_files
 def test_a_stored_certification_list_answers_the_xml_query(engine: Engine) -> None:
     """The JSON binding allows a certificationInfo list, the XSD one element: one such event
     made the organization's whole XML query a 400. The others are written as extension

@@ -16,7 +16,7 @@ from agritrace.epcis import json_codec
 from agritrace.epcis.document import Document
 from agritrace.epcis.json_codec import document_to_json, read_json, write_json
 from agritrace.errors import ValidationException
-from tests.conformance import ids, json_examples
+from tests.conformance import ids, json_examples, needs_files
 
 EXAMPLES = json_examples()
 
@@ -27,6 +27,7 @@ def content(doc: Document) -> dict[str, Any]:
             "events": list(doc.events)}
 
 
+@needs_files
 @pytest.mark.parametrize("path", EXAMPLES, ids=ids(EXAMPLES))
 def test_every_official_example_reads_writes_and_reads_back_the_same(path: Path) -> None:
     first = content(read_json(path, path.name))
@@ -36,6 +37,7 @@ def test_every_official_example_reads_writes_and_reads_back_the_same(path: Path)
         "eventList", first["events"]) or first["kind"] == "EPCISQueryDocument"
 
 
+@needs_files
 @pytest.mark.parametrize("path", EXAMPLES, ids=ids(EXAMPLES))
 def test_streaming_reads_every_example_as_the_whole_parse_does(
         path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

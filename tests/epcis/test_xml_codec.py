@@ -23,6 +23,7 @@ from tests.conformance import (
     XSD_DIR,
     ids,
     json_examples,
+    needs_files,
     xml_examples,
 )
 from tests.epcis.codec_pairs import DISAGREE, PAIRS, comparable, normal
@@ -57,6 +58,7 @@ def assert_valid(data: bytes, kind: str) -> None:
     assert xsd.validate(etree.fromstring(data)), str(xsd.error_log)
 
 
+@needs_files
 @pytest.mark.parametrize("path", XML_FILES, ids=ids(XML_FILES))
 def test_every_official_xml_reads_writes_valid_xml_and_reads_back_the_same(path: Path) -> None:
     if root_name(path) in NOT_EPCIS:
@@ -79,6 +81,7 @@ def test_every_official_xml_reads_writes_valid_xml_and_reads_back_the_same(path:
                                 if k != "creationDate"}} == {**first, "header": header}
 
 
+@needs_files
 @pytest.mark.parametrize("path", json_examples(), ids=ids(json_examples()))
 def test_every_official_json_example_writes_schema_valid_xml(path: Path) -> None:
     doc = read_json(path, path.name)
@@ -91,6 +94,7 @@ def test_every_official_json_example_writes_schema_valid_xml(path: Path) -> None
     assert [normal(e, spaces) for e in back] == [normal(e, spaces) for e in events]
 
 
+@needs_files
 @pytest.mark.parametrize(("json_path", "xml_path"), PAIRS, ids=[p.name for p, _ in PAIRS])
 def test_official_xml_maps_to_the_events_of_its_json_twin(json_path: Path, xml_path: Path) -> None:
     ignored = DISAGREE.get(json_path.name, ())
@@ -102,6 +106,7 @@ def test_official_xml_maps_to_the_events_of_its_json_twin(json_path: Path, xml_p
         assert comparable(normal(event, {**STANDARD, **json_doc.namespaces}), ignored) in from_xml
 
 
+@needs_files
 def test_xml_values_are_kept_verbatim_and_typed_where_json_types_them() -> None:
     path = GS1 / "XML" / "WithFullCombinationOfFields" / "object_event_all_possible_fields.xml"
     event = next(read_xml(path, "x").events)
@@ -114,6 +119,7 @@ def test_xml_values_are_kept_verbatim_and_typed_where_json_types_them() -> None:
         "ext3:string": "stringInObjectInObject"}
 
 
+@needs_files
 def test_attributes_of_extension_elements_survive_a_round_trip() -> None:
     data = write_xml([{"type": "ObjectEvent", "eventTime": "2020-01-01T00:00:00Z",
                        "eventTimeZoneOffset": "+00:00", "action": "OBSERVE",
@@ -126,6 +132,7 @@ def test_attributes_of_extension_elements_survive_a_round_trip() -> None:
     assert event["ex:flag"] == {"@on": "1", "ex:inner": ["a", "b"]}
 
 
+@needs_files
 def test_query_document_is_written_valid_and_read_back() -> None:
     data = write_xml([SIMPLE], kind="EPCISQueryDocument", query_name="SimpleEventQuery",
                      subscription_id="sub-1", header={"schemaVersion": "2.0"})
@@ -204,6 +211,7 @@ _event = st.fixed_dictionaries(
               "ex:note": _ext})
 
 
+@needs_files
 @settings(max_examples=60, deadline=None)
 @given(events=st.lists(_event, max_size=3))
 def test_generated_events_round_trip_through_xml(events: list[dict[str, Any]]) -> None:

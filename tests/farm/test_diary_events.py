@@ -27,7 +27,7 @@ from agritrace.farm.diary_events import (
     event_id,
     event_to_entry,
 )
-from tests.conformance import JSON_SCHEMA
+from tests.conformance import JSON_SCHEMA, needs_files
 from tests.farm.test_diary import VALID, common
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,6 +64,7 @@ ENTRIES = example_entries()
 ENTRY_IDS = [f"{e.kind.value}-{i}" for i, e in enumerate(ENTRIES)]
 
 
+@needs_files
 @pytest.mark.parametrize("entry", ENTRIES, ids=ENTRY_IDS)
 def test_every_event_is_valid_against_the_official_json_schema(
         entry: Any, schema_validator: jsonschema.Draft7Validator) -> None:
@@ -72,6 +73,7 @@ def test_every_event_is_valid_against_the_official_json_schema(
     assert errors == []
 
 
+@needs_files
 def test_schema_check_is_not_vacuous(schema_validator: jsonschema.Draft7Validator) -> None:
     event = entry_to_event(ENTRIES[0], "key-1")
     del event["action"]

@@ -35,7 +35,7 @@ from agritrace.farm.seasons import close_season, list_seasons, open_season
 from agritrace.farm.tables import places
 from agritrace.ids.gs1 import vietnam_gtin
 from agritrace.store.orgs import authenticate
-from tests.conformance import JSON_SCHEMA
+from tests.conformance import JSON_SCHEMA, needs_files
 from tests.farm.coop import BIG, CHERRY, SMALL, make_coop, polygon
 
 
@@ -234,6 +234,7 @@ def _vocabulary_schema() -> dict[str, Any]:
     return {"$ref": "#/definitions/vocabularyList", "definitions": schema["definitions"]}
 
 
+@needs_files
 def test_master_data_is_an_epcis_vocabulary_list(engine: Engine) -> None:
     coop = make_coop(engine)
     add_product(engine, coop.manager, {"gtin": CHERRY, "name_vi": "Quả cà phê tươi",

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from agritrace.ids.digital_link import DigitalLink, is_canonical
 from agritrace.ids.gs1 import CSET82, Gln, GlnExtension, Gtin, InvalidIdentifier, Lot, Serial, Sscc
-from tests.conformance import ids, json_examples, xml_examples
+from tests.conformance import ids, json_examples, needs_files, xml_examples
 
 # Any http(s) URI whose first path segment is a GS1 primary-key AI of GS1 Digital Link 1.2.
 _GS1_KEYS = "01|00|414|8004|8003|253|255|401|402|417|8006|8010|8013|8017|8018"
@@ -28,6 +28,7 @@ def _official_files() -> list[Path]:
 OFFICIAL = _official_files()
 
 
+@needs_files
 @pytest.mark.parametrize("path", OFFICIAL, ids=ids(OFFICIAL))
 def test_every_digital_link_in_the_official_examples(path: Path) -> None:
     for uri in sorted(set(_DL.findall(path.read_text("utf-8")))):
@@ -42,6 +43,7 @@ def test_every_digital_link_in_the_official_examples(path: Path) -> None:
         assert DigitalLink.from_element_string(link.element_string()) == link
 
 
+@needs_files
 def test_the_official_examples_hold_links_of_every_key_we_serve() -> None:
     found = {
         m.group(1)

@@ -20,8 +20,9 @@ from agritrace.epcis.xml_codec import read_document
 from agritrace.ids.epc import lenient_id
 from agritrace.store.orgs import ensure_organization
 from agritrace.trace.lineage import TraceRequest, trace
-from tests.conformance import ids, json_examples, xml_examples
+from tests.conformance import ids, json_examples, require_files, xml_examples
 
+require_files()
 _KINDS = ("AggregationEvent", "AssociationEvent", "TransformationEvent")
 
 

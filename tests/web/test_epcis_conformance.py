@@ -10,9 +10,10 @@ from sqlalchemy import Engine
 
 from agritrace.epcis.hashing import event_hash_id
 from agritrace.epcis.xml_codec import read_document
-from tests.conformance import ids, json_examples, xml_examples
+from tests.conformance import ids, json_examples, require_files, xml_examples
 from tests.helpers import make_api, without_record_time
 
+require_files()
 # Official files that are deliberately not capture documents, and why each must be refused.
 NOT_CAPTURE = {
     "EPCISQueryDocument.jsonld": "EPCISDocument",
