@@ -19,10 +19,12 @@ from agritrace.errors import (
     CaptureLimitExceededException,
     NoSuchResourceException,
     NotAcceptableException,
+    QueryParameterException,
     UnsupportedMediaTypeException,
 )
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization
+from agritrace.web.api import epcis_openapi as doc
 from agritrace.web.api.deps import engine_of, require_org, require_writer, settings_of
 from agritrace.web.problems import instance_of, problem_response
 
@@ -58,7 +60,8 @@ def _content_type(request: Request) -> str:
     return ctype
 
 
-@router.post("/capture", status_code=202)
+@router.post("/capture", status_code=202, responses=doc.CAPTURE_ANSWER,
+             openapi_extra=doc.CAPTURE_REQUEST)
 async def capture(
     request: Request,
     org: Organization = Depends(require_writer),
@@ -92,7 +95,7 @@ def _capture_sync(
     return capture_service.capture_document(engine, document, org, proceed=proceed)
 
 
-@router.get("/capture/{capture_id}")
+@router.get("/capture/{capture_id}", responses=doc.JOB_ANSWER)
 def capture_job(
     capture_id: str,
     org: Organization = Depends(require_org),
@@ -143,7 +146,7 @@ def _query(request: Request, org: Organization, engine: Engine, settings: Settin
     return _answer(request, query.run_query(engine, parsed, org, shared=True))
 
 
-@router.get("/events")
+@router.get("/events", responses=doc.EVENTS_ANSWER)
 def events(
     request: Request,
     org: Organization = Depends(require_org),
@@ -153,7 +156,7 @@ def events(
     return _query(request, org, engine, settings)
 
 
-@router.get("/events/{event_id:path}")
+@router.get("/events/{event_id:path}", responses=doc.EVENT_ANSWER)
 def event(
     event_id: str,
     request: Request,
@@ -183,12 +186,9 @@ _RESOURCE_FILTERS = {
 }
 
 
-EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
-
-
 def collection(members: list[str]) -> dict[str, Any]:
     """A discovery list in the standard's shape (the openapi's ``Collection``)."""
-    return {"@context": EPCIS_CONTEXT, "type": "Collection", "member": members}
+    return {"@context": doc.EPCIS_CONTEXT, "type": "Collection", "member": members}
 
 
 def _discovery_routes(resource: str, param: str) -> None:
@@ -207,11 +207,18 @@ def _discovery_routes(resource: str, param: str) -> None:
         engine: Engine = Depends(engine_of),
         settings: Settings = Depends(settings_of),
     ) -> Response:
+        try:
+            query.parse_query({param: value})
+        except QueryParameterException as exc:
+            # The value is part of the resource's path: a value that cannot exist is no
+            # resource, not a bad parameter.
+            raise NoSuchResourceException(f"No {resource} {value!r}", exc.problems) from exc
         return _query(request, org, engine, settings, {param: value})
 
-    router.add_api_route(f"/{resource}", listing, methods=["GET"], name=f"list_{resource}")
+    router.add_api_route(f"/{resource}", listing, methods=["GET"], name=f"list_{resource}",
+                         responses=doc.LIST_ANSWER)
     router.add_api_route(f"/{resource}/{{value:path}}/events", filtered, methods=["GET"],
-                         name=f"{resource}_events")
+                         name=f"{resource}_events", responses=doc.EVENT_ANSWER)
 
 
 for _resource, _param in _RESOURCE_FILTERS.items():
