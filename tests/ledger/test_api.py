@@ -11,7 +11,7 @@ from agritrace.ledger import merkle, store, verify
 from agritrace.ledger.heads import key_id, new_private_text, public_text, signing_key
 from agritrace.ledger.tables import ledger_leaves
 from agritrace.settings import Settings
-from agritrace.store.orgs import create_organization
+from agritrace.store.orgs import create_organization, create_token
 from tests.helpers import make_api
 from tests.ledger.test_log import ORIGIN, capture
 
@@ -50,6 +50,12 @@ def test_heads_and_proofs_are_public_and_verify(engine: Engine) -> None:
     proof = client.get("/log/proof/inclusion", params={"event": hash_id, "size": 4}).json()
     assert verify.check_proof(proof, keys) == []
     assert proof["inclusion"]["leaf"]["org"] == api.org.id
+    # the answer names the asked event's leaf only: the rest is 32-byte subtree hashes
+    with engine.connect() as conn:
+        others = set(conn.scalars(select(ledger_leaves.c.hash_id))) - {hash_id}
+    answer = client.get("/log/proof/inclusion", params={"event": hash_id}).text
+    assert not [other for other in others if other in answer]
+    assert all(len(b64decode(node)) == 32 for node in proof["inclusion"]["path"])
     newest = client.get("/log/proof/inclusion", params={"event": hash_id}).json()
     assert newest["head"]["tree_size"] == 7 and verify.check_proof(newest, keys) == []
     consistent = client.get("/log/proof/consistency", params={"from": 4, "to": 7}).json()
@@ -57,6 +63,21 @@ def test_heads_and_proofs_are_public_and_verify(engine: Engine) -> None:
     assert merkle.verify_consistency(4, 7, *(
         b64decode(consistent[k]["root_hash"]) for k in ("from", "to")),
         [b64decode(p) for p in consistent["consistency"]])
+
+    # the same event held by a second organization: its token gets its own copy's proof,
+    # the first holder's token and anyone without one the first recording's
+    capture(engine, other, range(2, 3))
+    store.publish(engine, ORIGIN, key)
+    with engine.connect() as conn:
+        shared = conn.scalar(select(ledger_leaves.c.hash_id).where(
+            ledger_leaves.c.leaf_index == 7))
+    first = client.get("/log/proof/inclusion", params={"event": shared}).json()
+    token = create_token(engine, other, "tests")
+    own = client.get("/log/proof/inclusion", params={"event": shared},
+                     headers={"Authorization": f"Bearer {token}"}).json()
+    mine = api.get(f"/log/proof/inclusion?event={shared}").json()
+    assert [p["inclusion"]["leaf"]["index"] for p in (first, own, mine)] == [2, 7, 2]
+    assert verify.check_proof(own, keys) == []
 
     missing = _problem(client.get("/log/proof/inclusion", params={
         "event": "ni:///sha-256;" + "0" * 64 + "?ver=CBV2.0"}), 404)

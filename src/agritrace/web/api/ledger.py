@@ -9,23 +9,25 @@
 
 No token is needed: a proof is made of hashes. An inclusion proof answers for the event whose
 hash ID the caller already holds: its own leaf (hash ID, organization id, capture id, record
-time) and the hashes of subtrees, from which no other leaf can be read back.
+time) and the hashes of subtrees, from which no other leaf can be read back. When several
+organizations hold the event, a caller with a token gets its own copy's proof, others the first
+recording's.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
-from agritrace.errors import NoSuchResourceException, Problem
+from agritrace.errors import AgritraceError, NoSuchResourceException, Problem
 from agritrace.ledger import store
 from agritrace.ledger.heads import public_text, trusted_keys
 from agritrace.settings import Settings
-from agritrace.web.api.deps import engine_of, settings_of
+from agritrace.web.api.deps import bearer_token, caller_for, engine_of, settings_of
 
 router = APIRouter(tags=["Verifiable log"])
 
@@ -65,17 +67,31 @@ async def get_keys(settings: Annotated[Settings, Depends(settings_of)]) -> JSONR
     return _json({"keys": {kid: public_text(key) for kid, key in keys.items()}})
 
 
+def _own_org(request: Request, engine: Engine) -> int | None:
+    """The organization of a live bearer token, if one is sent: its own copy of an event is
+    the one proved. Anything else (no token, a revoked one) gets the public answer."""
+    if "authorization" not in request.headers:
+        return None
+    try:
+        return caller_for(engine, bearer_token(request)).org.id
+    except AgritraceError:
+        return None
+
+
 @router.get("/log/proof/inclusion")
 async def get_inclusion(
+    request: Request,
     engine: Annotated[Engine, Depends(engine_of)],
     event: Annotated[str, Query(max_length=100, description="The event's CBV 2.0 hash ID")],
     size: Size = None,
 ) -> JSONResponse:
-    """The event's leaf and its audit path to a signed head."""
+    """The event's leaf and its audit path to a signed head: the caller's own copy with a
+    token, else the event's first recording."""
     def read() -> dict[str, object]:
+        own = _own_org(request, engine)
         with engine.connect() as conn:
             head = store.latest_head(conn, size)
-            entry = store.entry_of(conn, event)
+            entry = store.entry_of(conn, event, own)
             if entry.index >= head.tree_size:
                 raise NoSuchResourceException(
                     f"The event was logged after the head of size {head.tree_size}", [Problem(
