@@ -19,7 +19,7 @@ from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
 from agritrace.web import headers, metrics, problems, reports_routes
-from agritrace.web.api import epcis, farm, health, ledger, market, stamps, trace
+from agritrace.web.api import epcis, farm, health, ledger, market, queries, stamps, trace
 from agritrace.web.pages import catalogue, home, resolver
 from agritrace.web.pages import farm as farm_pages
 
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # First: consumer scans are most of the traffic, and routes are tried in order.
     app.include_router(resolver.router)
     app.include_router(epcis.router)
+    app.include_router(queries.router)
     app.include_router(farm.router)
     app.include_router(farm_pages.router)
     app.include_router(stamps.router)
