@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,7 +17,11 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to a temporary folder so that a test run rewrites no tracked file;
+# scripts/screenshots points AGRITRACE_SCREENSHOTS at docs/screenshots to refresh them on purpose.
+SHOTS = Path(os.environ.get("AGRITRACE_SCREENSHOTS")
+             or Path(tempfile.gettempdir()) / "agritrace-screenshots")
+SHOTS.mkdir(parents=True, exist_ok=True)
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"width": 390, "height": 844}
