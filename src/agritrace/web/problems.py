@@ -71,7 +71,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.exception("unexpected error on %s %s (request id %s)", request.method,
+                      request.url.path, getattr(request.state, "request_id", "-"))
         return problem_response(500, "Internal error",
                                 "Something went wrong on our side; it has been logged.",
                                 type_name="ImplementationException", instance=instance_of(request))
