@@ -55,7 +55,7 @@ from agritrace.store.tables import (
     organizations,
 )
 from agritrace.store.terms import EPC_LISTS, QUANTITY_LISTS
-from agritrace.trust import Owners, claims, refused_claims
+from agritrace.trust import Owners, claims, orders_recall, refused_claims
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +236,9 @@ def _allowed_claims(conn: Connection, ready: list[Ready], report: CaptureReport,
     kept: list[Ready] = []
     for item, made in claimed:
         refused = refused_claims(owners, org_id, made)
+        if refused and item[3][8] == "recalled":  # a regulator's order in its area is no claim
+            refused = [(code, owner) for code, owner in refused
+                       if not orders_recall(conn, org_id, owner)]
         if refused:
             _reject(report, [_claim_problem(conn, item, code, owner) for code, owner in refused],
                     document, item[0], item[1])

@@ -17,6 +17,7 @@ from agritrace.farm.commands import farm_app
 from agritrace.labels.commands import stamps_app
 from agritrace.ledger.commands import register as register_ledger
 from agritrace.market.commands import register as register_market
+from agritrace.province.commands import register as register_province
 from agritrace.reports.commands import register as register_reports
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
@@ -34,6 +35,7 @@ app.add_typer(farm_app, name="farm")
 register_trace(app)
 register_reports(app)
 register_market(app)
+register_province(app)
 register_ledger(app)
 
 DEMO_SEED = 2026
@@ -275,8 +277,8 @@ def demo(
         first = synthetic.first
         out.print(f"  trace a {first.recipe} unit back to its plot: {program} trace "
                   f"{first.units[0]} --direction back", highlight=False)
-        out.print(f"  recall a harvest lot: {program} recall {first.harvest_lots[0]} "
-                  "--out recall/", highlight=False)
+        out.print(f"  recall a harvest lot (report in out/recall/): {program} recall "
+                  f"{first.harvest_lots[0]}", highlight=False)
     out.print(f"\nSign-in links (each works once, within {LOGIN_CODE_DAYS} days):")
     for person in [*farm.sign_ins, *rice.sign_ins]:
         link = sign_in_link(engine, base, person.token)

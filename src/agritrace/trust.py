@@ -125,11 +125,13 @@ def _candidates(ai: str, value: str) -> tuple[tuple[str, str], ...]:
 
 
 class TokenRole(StrEnum):
-    """What a token may do: the whole API, reading only, or a member's sign-in."""
+    """What a token may do: the whole API, reading only, a member's sign-in, or a regulator's
+    officer (reading across its area, ordering recalls there, setting its province's targets)."""
 
     ORGANIZATION = "organization"
     READ = "read"
     MEMBER = "member"
+    OFFICER = "officer"
 
     @property
     def may_write(self) -> bool:
@@ -137,20 +139,44 @@ class TokenRole(StrEnum):
 
 
 class Scope(StrEnum):
-    """What a route serves: the organization's own API (events, capture, trace, recall, stamps,
-    reports, offers), or the cooperative's farm (the ``/farm`` API, the diary and office pages)."""
+    """What a route serves: the organization's own API (events, capture, trace, stamps, reports,
+    offers), the cooperative's farm (the ``/farm`` API, the diary and office pages), the order
+    of a recall, or the province desk (``/province``)."""
 
     ORGANIZATION = "organization"
     FARM = "farm"
+    RECALL = "recall"
+    PROVINCE = "province"
+
+
+def acting_role(role: TokenRole, org_kind: str) -> TokenRole:
+    """The role a token acts in: a regulator's organization token (made before the operator
+    bound it to an area, or by ``agritrace token create``) is its officers' token, so a province
+    never captures, stamps or registers anything through it."""
+    if org_kind == "regulator" and role is TokenRole.ORGANIZATION:
+        return TokenRole.OFFICER
+    return role
 
 
 def may_use(role: TokenRole, scope: Scope, write: bool) -> bool:
     """True when a token of ``role`` may call a route of ``scope`` (``write``: one that changes
-    something). Organization tokens may do everything, read-only tokens may read anywhere, and a
-    member's sign-in reaches only the farm, where the member's own role (farmer or manager,
-    :mod:`agritrace.farm.registry`) decides further."""
+    something). Organization tokens may do everything but the province desk, read-only tokens may
+    read anywhere, and a member's sign-in reaches only the farm, where the member's own role
+    (farmer or manager, :mod:`agritrace.farm.registry`) decides further. An officer reads the
+    organization API (in its area, :func:`may_read`), orders recalls and sets its province's
+    targets, and writes nothing else.
+
+    >>> may_use(TokenRole.OFFICER, Scope.RECALL, True), may_use(TokenRole.OFFICER,
+    ...     Scope.ORGANIZATION, True), may_use(TokenRole.READ, Scope.RECALL, True)
+    (True, False, False)
+    """
     if role is TokenRole.MEMBER:
         return scope is Scope.FARM
+    if role is TokenRole.OFFICER:
+        return scope in (Scope.RECALL, Scope.PROVINCE) or (
+            scope is Scope.ORGANIZATION and not write)
+    if scope is Scope.PROVINCE:
+        return not write
     return role.may_write or not write
 
 
@@ -380,6 +406,24 @@ def reach_of(conn: Connection, org_id: int) -> Reach | None:
         places.c.uri, places.c.org_id, places.c.province, places.c.commune))
         if area.holds(province, commune)]
     return Reach(frozenset(orgs | {o for _, o in held}), frozenset(uri for uri, _ in held))
+
+
+def in_reach(reach: Reach, owner: int | None, capturers: Iterable[int]) -> bool:
+    """True when a code lies in a regulator's area, so its officers may order its recall: its
+    owner is registered there (or has places there), or, for a code nobody holds, an
+    organization of the area captured an event naming it. The one exemption from "only a code's
+    speakers recall it" (:func:`agritrace.trace.recall.check_may_recall`, and capture's claim
+    check through :func:`orders_recall`)."""
+    if owner is not None:
+        return owner in reach.orgs
+    return any(org in reach.orgs for org in capturers)
+
+
+def orders_recall(conn: Connection, org_id: int, owner: int) -> bool:
+    """True when ``org_id`` is a regulator whose area holds ``owner``: its recall of the
+    owner's code is an authority's order, not a claim refused at capture."""
+    reach = reach_of(conn, org_id)
+    return reach is not None and in_reach(reach, owner, ())
 
 
 def viewer_for(conn: Connection, org_id: int, parties: Iterable[str] = ()) -> Viewer:

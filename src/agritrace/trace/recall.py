@@ -37,7 +37,7 @@ from agritrace.trace.access import Access
 from agritrace.trace.graph import Edge, Graph, Inconsistency
 from agritrace.trace.lineage import TraceRequest, parse_identifier, trace
 from agritrace.trace.reader import EventReader
-from agritrace.trust import Owners
+from agritrace.trust import Owners, Reach, in_reach, reach_of
 
 AFFECTED_KINDS = ("lot", "item", "logistic_unit", "product")
 SOURCE_KINDS = ("lot", "location", "season", "party")
@@ -248,14 +248,19 @@ def check_may_recall(engine: Engine, org: Organization, lots: Iterable[str]) -> 
     recalls as its delegate (a contract packer recalling the owner's lot must learn who received
     it, or the recall reaches no one), else ``org`` itself.
 
-    Hook: an authority ordering a recall (the regulator role of a later issue) will be the one
-    exemption, decided in :mod:`agritrace.trust` beside ``Viewer.reach``; there is none yet.
+    The one exemption: a regulator (a province's or a commune's officers) orders the recall of
+    lots in its area (:func:`agritrace.trust.in_reach`), recorded as its own and read in its
+    own view, which reaches the whole area.
     """
     lots = list(lots)
     wanted = [parse_identifier(lot) for lot in lots]
     with engine.connect() as conn:
         owners = Owners.load(conn, wanted)
         reader = EventReader(conn)
+        reach = reach_of(conn, org.id)
+        if reach is not None:
+            _check_in_area(reach, org, lots, wanted, owners, reader)
+            return org.id
         owned_by = {owners.owner(code) for code in wanted}
         for index, (lot, code) in enumerate(zip(lots, wanted, strict=True)):
             owner = owners.owner(code)
@@ -276,6 +281,19 @@ def check_may_recall(engine: Engine, org: Organization, lots: Iterable[str]) -> 
                     "captured events for", repr(lot))])
     only = owned_by.pop() if len(owned_by) == 1 else None
     return only if only is not None else org.id
+
+
+def _check_in_area(reach: Reach, org: Organization, lots: list[str], wanted: list[str],
+                   owners: Owners, reader: EventReader) -> None:
+    for index, (lot, code) in enumerate(zip(lots, wanted, strict=True)):
+        capturers = {e.org_id for _, e in reader.hits([code])}
+        if not in_reach(reach, owners.owner(code), capturers):
+            raise ForbiddenException(
+                f"{lot!r} không thuộc địa bàn của {org.name} / {lot!r} lies outside the area "
+                f"{org.name} oversees", [Problem(
+                    f"lots[{index}]", "a lot whose owner is registered in your area (or, when "
+                    "no one holds the code, that an organization of your area recorded)",
+                    repr(lot))])
 
 
 def mark_recalled(engine: Engine, result: Recall, org: Organization, reason: str

@@ -24,15 +24,17 @@ from agritrace.errors import ForbiddenException, Problem, SecurityException
 from agritrace.farm.registry import Actor, actor_for_token, org_actor
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization, authenticate
-from agritrace.trust import Scope, TokenRole, may_use
+from agritrace.trust import Scope, TokenRole, acting_role, may_use
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _NEEDS = {TokenRole.ORGANIZATION: "an organization token",
           TokenRole.READ: "a token that may write (role 'organization')",
           TokenRole.MEMBER: "an organization token (a member's sign-in reaches only the farm "
-                            "diary and the cooperative's pages)"}
+                            "diary and the cooperative's pages)",
+          TokenRole.OFFICER: "an organization token (an officer reads its area and orders "
+                             "recalls there, and changes nothing else)"}
 _FOUND = {TokenRole.ORGANIZATION: "an organization token", TokenRole.READ: "a read-only token",
-          TokenRole.MEMBER: "a member's sign-in token"}
+          TokenRole.MEMBER: "a member's sign-in token", TokenRole.OFFICER: "an officer's token"}
 
 
 def engine_of(request: Request) -> Engine:
@@ -58,9 +60,11 @@ class Caller:
         """ForbiddenException unless this caller's token may do what the route does."""
         if may_use(self.role, scope, write):
             return
-        detail = ("This token is read-only: it may not change anything"
-                  if self.role is TokenRole.READ else
-                  "A member's sign-in may use only the farm diary and the cooperative's pages")
+        detail = {TokenRole.READ: "This token is read-only: it may not change anything",
+                  TokenRole.OFFICER: "An officer's token reads its area and may order a recall "
+                                     "there; it changes nothing else",
+                  }.get(self.role, "A member's sign-in may use only the farm diary and the "
+                                   "cooperative's pages")
         raise ForbiddenException(detail, [Problem("token", _NEEDS[self.role],
                                                   _FOUND[self.role])])
 
@@ -70,7 +74,8 @@ def caller_for(engine: Engine, token: str) -> Caller:
     it is the sign-in of a member who is no longer active (or of no member at all)."""
     credential = authenticate(engine, token)
     if credential.role is not TokenRole.MEMBER:
-        return Caller(credential.org, credential.role, org_actor(credential.org))
+        role = acting_role(credential.role, credential.org.kind)
+        return Caller(credential.org, role, org_actor(credential.org))
     actor = actor_for_token(engine, credential.org, token)
     if actor.member_id is None:
         raise ForbiddenException("This member sign-in belongs to no member")
@@ -114,6 +119,12 @@ def require_reader(request: Request) -> Organization:
 def require_writer(request: Request) -> Organization:
     """The organization changing its data: an organization token only."""
     return api_caller(request, Scope.ORGANIZATION, True).org
+
+
+def require_recaller(request: Request) -> Organization:
+    """The organization ordering a recall: an organization token, or a regulator's officer
+    (which may order one only in its area: :func:`agritrace.trace.recall.check_may_recall`)."""
+    return api_caller(request, Scope.RECALL, True).org
 
 
 def require_actor(request: Request) -> Actor:

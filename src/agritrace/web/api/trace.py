@@ -36,7 +36,7 @@ from agritrace.trace.recall import (
     mark_recalled,
     recall,
 )
-from agritrace.web.api.deps import engine_of, require_org, require_writer
+from agritrace.web.api.deps import engine_of, require_org, require_recaller
 
 router = APIRouter(tags=["Trace and recall"])
 
@@ -117,10 +117,11 @@ async def get_recall(
 @router.post("/recall", status_code=201)
 async def post_recall(
     engine: Annotated[Engine, Depends(engine_of)],
-    org: Annotated[Organization, Depends(require_writer)],
+    org: Annotated[Organization, Depends(require_recaller)],
     body: Annotated[dict[str, Any], Body()],
 ) -> JSONResponse:
-    """Record a recall: every affected code gets an event with disposition ``recalled``."""
+    """Record a recall: every affected code gets an event with disposition ``recalled``
+    (a province's officer may order one on a lot in its area, recorded as the province's)."""
     lots = body.get("lots")
     reason = body.get("reason")
     if not isinstance(lots, list) or not lots or not all(isinstance(x, str) for x in lots):

@@ -1,0 +1,96 @@
+"""``agritrace province …``: the operator binds a regulator to its area and issues its officers'
+tokens; anyone may print the open data.
+
+The regulator is an organization the operator created on purpose (``agritrace org create …
+--kind regulator``): these commands never create one from a typo, they name the closest names
+instead (:func:`agritrace.store.orgs.find_organization`). Messages in Vietnamese, then English.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from agritrace.console import err, out
+
+province_app = typer.Typer(help="A province's (or commune's) officers: areas, tokens, indicators.",
+                           no_args_is_help=True)
+OrgArg = Annotated[str, typer.Argument(help="An existing organization's exact name")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(province_app, name="province")
+
+
+@province_app.command("regulator")
+def regulator_command(
+    org: OrgArg,
+    province: Annotated[str, typer.Option("--province", help="e.g. 'Đồng Tháp' (or an old "
+                                                             "province's name)")],
+    commune: Annotated[str, typer.Option("--commune", help="Only this commune")] = "",
+    by: Annotated[str, typer.Option("--by", help="Who binds it (recorded)")] = "",
+) -> None:
+    """Make an existing organization the regulator of a province, or of one commune of it."""
+    from agritrace.admin import _engine, _operator
+    from agritrace.province.areas import PROVINCES, check_area, make_regulator
+    from agritrace.store.orgs import find_organization
+
+    with _engine() as engine:
+        area = check_area(province, commune)
+        chosen = find_organization(engine, org)
+        make_regulator(engine, chosen, area, by or _operator())
+    where = PROVINCES[area.province].name + (f", {area.commune}" if area.commune else "")
+    out.print(f"[green]đã giao địa bàn / area bound[/green]: {escape(chosen.name)} → "
+              f"{escape(where)}", highlight=False)
+
+
+@province_app.command("list")
+def list_command() -> None:
+    """List the regulators: organization, province code, commune."""
+    from sqlalchemy import select
+
+    from agritrace.admin import _engine
+    from agritrace.province.tables import regulators
+    from agritrace.store.tables import organizations
+
+    with _engine() as engine, engine.connect() as conn:
+        rows = conn.execute(select(organizations.c.name, regulators.c.province,
+                                   regulators.c.commune).join(
+            regulators, regulators.c.org_id == organizations.c.id).order_by(
+            organizations.c.name)).all()
+    for name, province, commune in rows:
+        print(f"{name}\t{province}\t{commune or '-'}")
+
+
+@province_app.command("token")
+def token_command(
+    org: OrgArg,
+    label: Annotated[str, typer.Option(help="Whose token, e.g. the officer's name")] = "",
+    link: Annotated[bool, typer.Option(
+        "--link", help="Print a one-time sign-in link for /province instead of the token")]
+    = False,
+) -> None:
+    """Issue an officer's token: it reads its area and orders recalls there, nothing else."""
+    from agritrace.admin import _engine
+    from agritrace.province.areas import require_area
+    from agritrace.settings import get_settings
+    from agritrace.store.orgs import create_token, find_organization, sign_in_link
+    from agritrace.trust import TokenRole
+
+    with _engine() as engine:
+        chosen = find_organization(engine, org)
+        with engine.connect() as conn:
+            require_area(conn, chosen)
+        token = create_token(engine, chosen, label, TokenRole.OFFICER)
+        if link:
+            made = sign_in_link(engine, get_settings().base_url, token)
+            err.print(f"đường dẫn đăng nhập một lần của cán bộ / officer's one-time sign-in link "
+                      f"for [bold]{escape(chosen.name)}[/bold] (hết hạn / expires "
+                      f"{made.expires}):", highlight=False)
+            print(made.url)
+            return
+    err.print(f"mã truy cập cán bộ của / officer's token for [bold]{escape(chosen.name)}[/bold] "
+              "— chỉ hiện một lần / shown once:", highlight=False)
+    print(token)
