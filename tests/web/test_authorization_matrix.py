@@ -187,6 +187,13 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/bizLocations/{value:path}/events"): get(f"/bizLocations/{OWNER_PLACE}/events"),
     ("GET", "/readPoints/{value:path}/events"): get(f"/readPoints/{OWNER_PLACE}/events"),
     ("GET", "/dispositions/{value:path}/events"): get("/dispositions/active/events"),
+    ("GET", "/eventTypes/{value:path}"): get("/eventTypes/ObjectEvent"),
+    ("GET", "/epcs/{value:path}"): get("/epcs/https://id.gs1.org/01/09506000134352/21/MATRIX"),
+    ("GET", "/bizSteps/{value:path}"): get("/bizSteps/shipping"),
+    ("GET", "/bizLocations/{value:path}"): get(f"/bizLocations/{OWNER_PLACE}"),
+    ("GET", "/readPoints/{value:path}"): get(f"/readPoints/{OWNER_PLACE}"),
+    ("GET", "/dispositions/{value:path}"): get("/dispositions/active"),
+    ("OPTIONS", "/{path:path}"): lambda w: ("OPTIONS", "/events", {}),
     ("POST", "/queries"): post("/queries", {"name": "matrix",
                                             "query": {"eventType": ["ObjectEvent"]}}),
     ("GET", "/queries"): get("/queries"),
@@ -264,6 +271,8 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("POST", "/coop/tickets/{ticket_id}/close"): lambda w: (
         "POST", f"/coop/tickets/{w.ticket_id}/close", {"data": {"answer": "Đã đổi hàng"}}),
     ("GET", "/coop/import"): get("/coop/import"),
+    ("GET", "/coop/import/template.{extension}"): get("/coop/import/template.xlsx",
+                                                      kind="plots"),
     ("POST", "/coop/import"): lambda w: ("POST", "/coop/import", {
         "data": {"kind": "members"},
         "files": {"file": ("members.csv", "name,role\nLò Văn F,farmer\n".encode(), "text/csv")}}),
@@ -311,6 +320,14 @@ REQUESTS: dict[tuple[str, str], Maker] = {
         "GET", f"/o/{w.coop.org.id}-htx-chu-ma/feed.xml", {}),
     ("GET", "/feeds/products.{kind}"): get("/feeds/products.jsonld"),
     ("GET", "/embed/01/{rest:path}"): get(f"/embed/01/{GTIN}/10/{LOT}"),
+    # The province desk: no caller of this world oversees an area (officers: tests/province);
+    # its open data is public, and no department of Hà Nội publishes here (404).
+    ("GET", "/province"): get("/province"),
+    ("GET", "/province/indicators"): get("/province/indicators"),
+    ("POST", "/province/targets"): post("/province/targets", form={
+        "indicator": "coded_ha", "crop": "rice", "value": "9959"}),
+    ("GET", "/province/open-data.csv"): get("/province/open-data.csv", province="ha-noi"),
+    ("GET", "/province/open-data.json"): get("/province/open-data.json", province="ha-noi"),
     # The verifiable log is public (proofs are hashes); no head is published in this world.
     ("GET", "/log/head"): get("/log/head"),
     ("GET", "/log/heads"): get("/log/heads"),
@@ -393,6 +410,13 @@ GET    /bizSteps/{value:path}/events        200  200  200  200  403  403  200  4
 GET    /bizLocations/{value:path}/events    200  200  200  200  403  403  200  401  401
 GET    /readPoints/{value:path}/events      200  200  200  200  403  403  200  401  401
 GET    /dispositions/{value:path}/events    200  200  200  200  403  403  200  401  401
+GET    /eventTypes/{value:path}             200  200  200  200  403  403  200  401  401
+GET    /epcs/{value:path}                   200  200  200  200  403  403  200  401  401
+GET    /bizSteps/{value:path}               200  404  200  404  403  403  200  401  401
+GET    /bizLocations/{value:path}           200  404  404  404  403  403  200  401  401
+GET    /readPoints/{value:path}             404  404  404  404  403  403  404  401  401
+GET    /dispositions/{value:path}           200  404  404  404  403  403  200  401  401
+OPTIONS /{path:path}                        204  204  204  204  204  204  204  204  204
 POST   /queries                             201  201  201  201  403  403  403  401  401
 GET    /queries                             200  200  200  200  403  403  200  401  401
 GET    /queries/{queryName}                 200  200  200  200  403  403  200  401  401
@@ -445,6 +469,7 @@ POST   /coop/seasons                        201  404  404  404  403  409  403  3
 GET    /coop/tickets                        200  200  200  200  403  200  200  303  303
 POST   /coop/tickets/{ticket_id}/close      200  404  404  404  403  200  403  303  303
 GET    /coop/import                         200  200  200  200  403  200  200  303  303
+GET    /coop/import/template.{extension}    200  200  200  200  403  200  200  303  303
 POST   /coop/import                         200  200  200  200  403  200  403  303  303
 POST   /coop/import/apply                   400  400  400  400  403  400  403  303  303
 POST   /stamps                              201  201  403  403  403  403  403  401  401
@@ -482,6 +507,11 @@ GET    /o/{slug}                            200  200  200  200  200  200  200  2
 GET    /o/{slug}/feed.{kind}                200  200  200  200  200  200  200  200  200
 GET    /feeds/products.{kind}               200  200  200  200  200  200  200  200  200
 GET    /embed/01/{rest:path}                200  200  200  200  200  200  200  200  200
+GET    /province                            403  403  403  403  403  403  403  303  303
+GET    /province/indicators                 403  403  403  403  403  403  403  401  401
+POST   /province/targets                    403  403  403  403  403  403  403  303  303
+GET    /province/open-data.csv              404  404  404  404  404  404  404  404  404
+GET    /province/open-data.json             404  404  404  404  404  404  404  404  404
 GET    /log/head                            404  404  404  404  404  404  404  404  404
 GET    /log/heads                           200  200  200  200  200  200  200  200  200
 GET    /log/keys                            200  200  200  200  200  200  200  200  200

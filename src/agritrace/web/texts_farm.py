@@ -270,4 +270,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "farm_import_too_big": {"vi": "Tệp quá lớn (tối đa {size} MB).",
                             "en": "The file is too big (at most {size} MB)."},
     "farm_import_no_file": {"vi": "Hãy chọn một tệp.", "en": "Choose a file."},
+    "farm_import_unknown": {"vi": "Không đọc cột {columns}: không nhận ra tên cột (hoặc cột bị "
+                                  "lặp), nên dữ liệu trong đó sẽ không được lưu. Các cột đã "
+                                  "đọc: {known}. Tên cột dùng được: {every}.",
+                            "en": "Column {columns} is not read: its header is not understood "
+                                  "(or repeats another), so nothing in it will be saved. "
+                                  "Columns read: {known}. Headers understood: {every}."},
+    "farm_import_not_read": {"vi": "Cột này không được đọc", "en": "This column is not read"},
+    "farm_import_templates": {"vi": "Tệp mẫu", "en": "Template files"},
+    "farm_import_templates_intro": {"vi": "Tải tệp mẫu có sẵn tên cột tiếng Việt và một dòng "
+                                          "ví dụ; trang thứ hai của tệp Excel giải thích từng "
+                                          "cột.",
+                                    "en": "Download a template with the columns headed in "
+                                          "Vietnamese and one example row; the Excel file's "
+                                          "second sheet explains each column."},
 }

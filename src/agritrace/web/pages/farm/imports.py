@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from agritrace.errors import Problem, ValidationException
-from agritrace.farm import importer
+from agritrace.errors import NoSuchResourceException, Problem, ValidationException
+from agritrace.farm import import_columns, import_templates, importer
 from agritrace.farm.registry import Actor
+from agritrace.web import i18n
 from agritrace.web.api.deps import engine_of
 from agritrace.web.pages.farm.common import friendly, manager, render, same_origin, translator
 from agritrace.web.pages.farm.forms import MAX_UPLOAD_MB, Upload, upload
@@ -25,6 +27,7 @@ from agritrace.web.pages.farm.forms import MAX_UPLOAD_MB, Upload, upload
 router = APIRouter()
 Uploaded = Annotated[Upload, Depends(upload)]
 KINDS = tuple(k.value for k in importer.ImportKind)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _form(request: Request, actor: Actor, status: int = 200, *, kind: str = "members",
@@ -44,21 +47,39 @@ def _file_problem(request: Request, actor: Actor, sent: Upload, kind: str) -> Re
     return None
 
 
-def _cells(preview: importer.ImportPreview, data: bytes, filename: str) -> list[dict[str, Any]]:
+def _shown(cell: object, t: i18n.Translator) -> str:
+    if cell is None:
+        return ""
+    return t.date(cell) if isinstance(cell, date) else str(cell)
+
+
+def _cells(preview: importer.ImportPreview, data: bytes, filename: str,
+           t: i18n.Translator) -> list[dict[str, Any]]:
     """Each row as the file has it, with the errors of each of its cells."""
-    columns, raw = importer.read_table(data, filename)
-    values = dict(raw)
+    _, raw = importer.read_table(data, filename)
+    cells = {number: [_shown(c, t) for c in row] for number, row in raw}
+    shown = set(preview.columns)
     rows = []
     for result in preview.rows:
-        by_column: dict[str, list[Problem]] = {}
-        for problem in result.errors:
-            column = problem.path.partition(", column ")[2]
-            by_column.setdefault(column, []).append(problem)
-        rows.append({"result": result, "values": values.get(result.row, {}),
+        by_column: dict[str, list[importer.CellError]] = {}
+        for error in result.errors:
+            by_column.setdefault(error.column, []).append(error)
+        rows.append({"result": result, "cells": cells.get(result.row, []),
                      "by_column": by_column,
-                     "elsewhere": [p for c, ps in by_column.items() if c not in columns
-                                   for p in ps]})
+                     "elsewhere": [e for c, es in by_column.items() if c not in shown
+                                   for e in es]})
     return rows
+
+
+def _unknown(request: Request, preview: importer.ImportPreview) -> str:
+    """The warning naming the columns not read, and those that are, in the page's words."""
+    if not preview.unknown:
+        return ""
+    t = translator(request)
+    known = [h.text for h in preview.headers if h.field is not None]
+    every = ", ".join(f"“{c.header(t.lang)}”" for c in import_columns.COLUMNS[preview.kind])
+    return t("farm_import_unknown", columns=", ".join(f"“{c}”" for c in preview.unknown),
+             known=", ".join(f"“{c}”" for c in known) or "-", every=every)
 
 
 def _preview_page(request: Request, actor: Actor, kind: str, data: bytes, filename: str,
@@ -66,9 +87,32 @@ def _preview_page(request: Request, actor: Actor, kind: str, data: bytes, filena
     preview = importer.preview_import(engine_of(request), actor, kind, data, filename)
     return render(request, "farm/import.html", status, actor=actor, kinds=KINDS, kind=kind,
                   message="", problems=[], preview=preview, filename=filename,
-                  rows=_cells(preview, data, filename), max_mb=MAX_UPLOAD_MB,
-                  columns=[c for c in preview.columns if c],
+                  rows=_cells(preview, data, filename, translator(request)), max_mb=MAX_UPLOAD_MB,
+                  unknown=_unknown(request, preview),
                   data=base64.b64encode(data).decode("ascii"))
+
+
+@router.get("/coop/import/template.{extension}")
+@friendly
+def template(request: Request, extension: str, kind: str = "members") -> Response:
+    """A template file of one kind, headed in Vietnamese with a filled example row."""
+    actor = manager(request)
+    try:
+        which = import_columns.ImportKind(kind)
+    except ValueError:
+        raise ValidationException("Unknown kind of import", [Problem(
+            "kind", "one of " + ", ".join(KINDS), repr(kind))]) from None
+    name = import_templates.FILENAMES[which]
+    engine = engine_of(request)
+    if extension == "csv":
+        body, media = import_templates.template_csv(engine, actor, which), "text/csv"
+    elif extension == "xlsx":
+        body, media = import_templates.template_xlsx(engine, actor, which), XLSX
+    else:
+        raise NoSuchResourceException(f"No template as .{extension}", [Problem(
+            "extension", "csv or xlsx", repr(extension))])
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="{name}.{extension}"'})
 
 
 @router.get("/coop/import")
