@@ -53,7 +53,7 @@ def test_the_demo_prints_the_eudr_and_methane_commands_and_each_works(
         eudr = runner.invoke(app, [*shlex.split(commands[0])[1:], "--lang", "en"])
         assert eudr.exit_code == 0, eudr.output
         assert "Shipment ready for the EU system: 3 plots" in eudr.stdout
-        geojson = json.loads((tmp_path / "pallet.geojson").read_text())
+        geojson = json.loads((tmp_path / "out" / "pallet.geojson").read_text())
         assert len(geojson["features"]) == 3
         methane = runner.invoke(app, [*shlex.split(commands[1])[1:], "--format", "json"])
         assert methane.exit_code == 0, methane.output
@@ -79,4 +79,4 @@ def _the_generated_chain_traces_and_recalls(shown: str, tmp_path: Path) -> None:
     assert {"season", "location"} <= kinds  # the unit's trace reaches its plot and season
     recalled = runner.invoke(app, shlex.split(printed["recall"]))
     assert recalled.exit_code == 0, recalled.output
-    assert any((tmp_path / "recall").iterdir())
+    assert any((tmp_path / "out" / "recall").iterdir())  # the default folder, git-ignored

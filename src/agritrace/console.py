@@ -6,6 +6,8 @@ message with every problem listed, and the command exits with status 2.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -18,6 +20,15 @@ from agritrace.store.migrate import upgrade
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+# Where a command's files go unless --out says (git-ignored), never the current folder itself.
+OUT = Path("out")
+
+
+def output_file(path: Path) -> Path:
+    """``path`` with its folder made, so that ``--out out/x.csv`` works in a fresh checkout."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def migrated_engine() -> Engine:

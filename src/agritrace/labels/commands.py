@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from agritrace.console import err, fail, migrated_engine, out
+from agritrace.console import err, fail, migrated_engine, out, output_file
 from agritrace.errors import AgritraceError
 from agritrace.ids.digital_link import DigitalLink
 from agritrace.settings import get_settings
@@ -134,5 +134,5 @@ def qr(
     if out is None:
         sys.stdout.buffer.write(data)
     else:
-        out.write_bytes(data)
+        output_file(out).write_bytes(data)
         err.print(f"wrote {out}", highlight=False)

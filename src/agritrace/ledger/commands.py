@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from agritrace.console import err, fail, migrated_engine, out
+from agritrace.console import err, fail, migrated_engine, out, output_file
 from agritrace.errors import AgritraceError
 from agritrace.ledger import store, verify
 from agritrace.ledger.heads import (
@@ -113,7 +113,7 @@ def export_command(
     settings = get_settings()
     engine = migrated_engine()
     try:
-        with output.open("w", encoding="utf-8") as file:
+        with output_file(output).open("w", encoding="utf-8") as file:
             for line in verify.export_lines(engine, origin_of(settings), trusted_keys(settings)):
                 file.write(line + "\n")
     except (AgritraceError, OSError) as exc:

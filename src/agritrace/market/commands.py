@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from agritrace.console import fail, migrated_engine, out
+from agritrace.console import fail, migrated_engine, out, output_file
 from agritrace.errors import AgritraceError
 from agritrace.market import catalogue, feeds, offers
 from agritrace.market.offers import AVAILABILITY
@@ -64,7 +64,7 @@ def feed_command(
         chunks = (feeds.jsonld_chunks(items, links, "agritrace") if output_format == "jsonld"
                   else feeds.rss_chunks(items, links, "agritrace", links.base + "/catalogue")
                   if output_format == "xml" else feeds.csv_chunks(items, links))
-        with output.open("wb") as target:
+        with output_file(output).open("wb") as target:
             for chunk in chunks:
                 target.write(chunk)
     except (AgritraceError, OSError) as exc:

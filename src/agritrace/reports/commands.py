@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import Engine
 
-from agritrace.console import err, fail, migrated_engine, out
+from agritrace.console import err, fail, migrated_engine, out, output_file
 from agritrace.errors import AgritraceError
 from agritrace.store.orgs import Organization, find_organization
 
@@ -59,7 +59,7 @@ def _emit(text: str, path: Path | None) -> None:
     if path is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        path.write_text(text, encoding="utf-8")
+        output_file(path).write_text(text, encoding="utf-8")
         err.print(f"written: {path}", highlight=False)
 
 
@@ -93,7 +93,7 @@ def readiness_command(
         raise fail(exc) from exc
     rows, state, risk, shipment = list(report.rows), report.state, report.risk, report.shipment
     if collection is not None and geojson is not None:
-        geojson.write_text(to_geojson_text(collection), encoding="utf-8")
+        output_file(geojson).write_text(to_geojson_text(collection), encoding="utf-8")
         err.print(f"EU GeoJSON ({len(collection['features'])} of {len(rows)} plots): {geojson}",
                   highlight=False)
     if output_format == "csv":
@@ -227,7 +227,7 @@ def check_command(
     if fix is not None:
         corrected, changes = fix_file(data, file.name)
         if corrected is not None:
-            fix.write_text(to_geojson_text(corrected) + "\n", encoding="utf-8")
+            output_file(fix).write_text(to_geojson_text(corrected) + "\n", encoding="utf-8")
             data = fix.read_bytes()
             for change in changes:
                 err.print(f"{change.label}: {change.what_vi if lang == 'vi' else change.what_en}",

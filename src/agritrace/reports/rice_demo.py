@@ -143,7 +143,7 @@ def demo_commands(chain: DemoChain, rice: RiceDemo, program: str = "agritrace"
     """The two commands the README's demo promises: the coffee pallet's EUDR readiness list
     with its EU GeoJSON, and the rice season's methane report (run as ``program``)."""
     eudr = (f"{program} eudr readiness {shlex.quote(chain.pallet)} --org {shlex.quote(ROASTER)} "
-            "--geojson pallet.geojson")
+            "--geojson out/pallet.geojson")
     methane = (f"{program} methane season --org {shlex.quote(rice.cooperative)} "
                f"--from {rice.since.isoformat()} --to {rice.until.isoformat()}")
     return eudr, methane

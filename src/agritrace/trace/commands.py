@@ -13,7 +13,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from agritrace.console import err, fail, migrated_engine, out
+from agritrace.console import OUT, err, fail, migrated_engine, out, output_file
 from agritrace.errors import AgritraceError
 
 report_app = typer.Typer(help="Reports regulators ask for (FSMA 204, one step back/forward).",
@@ -38,7 +38,7 @@ def _emit(text: str, path: Path | None) -> None:
     if path is None:
         sys.stdout.write(text)
     else:
-        path.write_text(text, encoding="utf-8")
+        output_file(path).write_text(text, encoding="utf-8")
         err.print(f"written: {path}")
 
 
@@ -89,7 +89,7 @@ def recall_command(
     lots: Annotated[list[str] | None, typer.Argument(metavar="LOT...", help="Lots to recall")]
     = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Directory for the report files")]
-    = Path("recall"),
+    = OUT / "recall",
     plot: Annotated[str | None, typer.Option(help="Recall the lots harvested on this plot")]
     = None,
     since: Annotated[str | None, typer.Option(help="Harvests from (with --plot)")] = None,
@@ -151,7 +151,7 @@ def fsma204_command(
     except AgritraceError as exc:
         raise fail(exc) from exc
     if output is not None and output.suffix.lower() == ".xlsx":
-        fsma204.write_xlsx(rows, output)
+        fsma204.write_xlsx(rows, output_file(output))
         err.print(f"written: {output} ({len(rows)} rows)")
         return
     _emit(fsma204.to_csv(rows), output)
