@@ -214,3 +214,26 @@ def test_a_prefix_bound_twice_keeps_each_events_namespace(engine: Engine) -> Non
     xml = api.get("/events?orderBy=eventTime&orderDirection=ASC", Accept="application/xml").text
     assert 'xmlns:ex="https://one.example/voc/"' in xml
     assert 'xmlns:ex2="https://two.example/voc/"' in xml and "<ex2:issuer>" in xml
+
+
+def test_options_and_each_values_resource(engine: Engine) -> None:
+    """OPTIONS on every resource is a 204 naming its methods; GET /{resource}/{value} lists
+    its sub-resources (its events) when the caller's events hold the value, else a 404."""
+    api = _seeded(engine)
+    for path, allow in (("/events", "GET, HEAD, OPTIONS"), ("/capture", "POST, OPTIONS"),
+                        ("/eventTypes/ObjectEvent", "GET, HEAD, OPTIONS"),
+                        (f"/epcs/{SGTIN_DL}/events", "GET, HEAD, OPTIONS")):
+        answer = api.client.options(path)
+        assert answer.status_code == 204, (path, answer.text)
+        assert answer.headers["Allow"] == allow, path
+        assert answer.headers["GS1-EPCIS-Version"] == "2.0.0"
+    assert api.client.options("/nothing/here").status_code == 404
+    member = api.get("/eventTypes/ObjectEvent")
+    assert member.status_code == 200
+    assert member.json()["type"] == "Collection" and member.json()["member"] == ["events"]
+    assert api.get("/bizSteps/shipping").json()["member"] == ["events"]
+    assert api.get(f"/epcs/{SGTIN_DL}").json()["member"] == ["events"]
+    assert api.get("/bizSteps/receiving").status_code == 404
+    assert api.get("/eventTypes/NoSuchEvent").status_code == 404
+    other = make_api(engine, "Shan Tuyet Tea Coop")
+    assert other.get("/bizSteps/shipping").status_code == 404

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
+from starlette.routing import Match
 
 from agritrace import capture as capture_service
 from agritrace import discovery, query
@@ -220,6 +221,49 @@ def _discovery_routes(resource: str, param: str) -> None:
     router.add_api_route(f"/{resource}/{{value:path}}/events", filtered, methods=["GET"],
                          name=f"{resource}_events", responses=doc.EVENT_ANSWER)
 
+    def member(
+        value: str,
+        request: Request,
+        org: Organization = Depends(require_org),
+        engine: Engine = Depends(engine_of),
+    ) -> JSONResponse:
+        """The sub-resources of one value (its events), when an event the caller may read
+        has it; else a 404 that says no more."""
+        try:
+            parsed = query.parse_query({param: value, "perPage": "1"})
+        except QueryParameterException as exc:
+            raise NoSuchResourceException(f"No {resource} {value!r}", exc.problems) from exc
+        if not query.run_query(engine, parsed, org, shared=True).events:
+            raise NoSuchResourceException(f"No {resource} {value!r} among your events")
+        return JSONResponse(collection(["events"]), headers=STANDARD_HEADERS,
+                            media_type=_media(request, False))
+
+    router.add_api_route(f"/{resource}/{{value:path}}", member, methods=["GET"],
+                         name=f"{resource}_member", responses=doc.MEMBER_ANSWER)
+
 
 for _resource, _param in _RESOURCE_FILTERS.items():
     _discovery_routes(_resource, _param)
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+@router.options("/{path:path}", status_code=204, responses=doc.OPTIONS_ANSWER)
+def options(path: str, request: Request) -> Response:
+    """OPTIONS on any resource: 204 with the methods it answers in Allow (and the EPCIS and
+    CBV versions); public, as it tells nothing of anyone's data (and answers a CORS preflight).
+    """
+    allowed = [m for m in _METHODS if _answers(request, m)]
+    if not allowed:
+        raise NoSuchResourceException(f"No resource /{path}")
+    if "GET" in allowed:
+        allowed.insert(1, "HEAD")
+    headers = {"Allow": ", ".join([*allowed, "OPTIONS"]), **STANDARD_HEADERS}
+    return Response(status_code=204, headers=headers)
+
+
+def _answers(request: Request, method: str) -> bool:
+    scope = {**request.scope, "method": method}
+    # (This route answers OPTIONS only, so it never matches the methods asked here.)
+    return any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes)

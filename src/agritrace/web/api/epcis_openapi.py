@@ -132,3 +132,15 @@ CAPTURE_REQUEST: dict[str, Any] = {"requestBody": {
     "content": {"application/ld+json": {"schema": CAPTURE_BODY},
                 "application/json": {"schema": CAPTURE_BODY}},
 }}
+MEMBER_ANSWER: Answers = {
+    200: {"description": "The sub-resources of this value: its events",
+          "content": {"application/ld+json": {"schema": COLLECTION},
+                      "application/json": {"schema": COLLECTION}}},
+    **_AUTH, **_NOT_ACCEPTABLE,
+    404: _problem("No event the caller may read has this value"),
+}
+OPTIONS_ANSWER: Answers = {
+    204: {"description": "The methods this resource answers (Allow) and the EPCIS and CBV "
+                         "versions (GS1-EPCIS-Version, GS1-CBV-Version)"},
+    404: _problem("No such resource"),
+}
