@@ -194,13 +194,6 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/readPoints/{value:path}"): get(f"/readPoints/{OWNER_PLACE}"),
     ("GET", "/dispositions/{value:path}"): get("/dispositions/active"),
     ("OPTIONS", "/{path:path}"): lambda w: ("OPTIONS", "/events", {}),
-    ("GET", "/eventTypes/{value:path}"): get("/eventTypes/ObjectEvent"),
-    ("GET", "/epcs/{value:path}"): get("/epcs/https://id.gs1.org/01/09506000134352/21/MATRIX"),
-    ("GET", "/bizSteps/{value:path}"): get("/bizSteps/shipping"),
-    ("GET", "/bizLocations/{value:path}"): get(f"/bizLocations/{OWNER_PLACE}"),
-    ("GET", "/readPoints/{value:path}"): get(f"/readPoints/{OWNER_PLACE}"),
-    ("GET", "/dispositions/{value:path}"): get("/dispositions/active"),
-    ("OPTIONS", "/{path:path}"): lambda w: ("OPTIONS", "/events", {}),
     ("POST", "/queries"): post("/queries", {"name": "matrix",
                                             "query": {"eventType": ["ObjectEvent"]}}),
     ("GET", "/queries"): get("/queries"),
@@ -417,13 +410,6 @@ GET    /bizSteps/{value:path}/events        200  200  200  200  403  403  200  4
 GET    /bizLocations/{value:path}/events    200  200  200  200  403  403  200  401  401
 GET    /readPoints/{value:path}/events      200  200  200  200  403  403  200  401  401
 GET    /dispositions/{value:path}/events    200  200  200  200  403  403  200  401  401
-GET    /eventTypes/{value:path}             200  200  200  200  403  403  200  401  401
-GET    /epcs/{value:path}                   200  200  200  200  403  403  200  401  401
-GET    /bizSteps/{value:path}               200  404  200  404  403  403  200  401  401
-GET    /bizLocations/{value:path}           200  404  404  404  403  403  200  401  401
-GET    /readPoints/{value:path}             404  404  404  404  403  403  404  401  401
-GET    /dispositions/{value:path}           200  404  404  404  403  403  200  401  401
-OPTIONS /{path:path}                        204  204  204  204  204  204  204  204  204
 GET    /eventTypes/{value:path}             200  200  200  200  403  403  200  401  401
 GET    /epcs/{value:path}                   200  200  200  200  403  403  200  401  401
 GET    /bizSteps/{value:path}               200  404  200  404  403  403  200  401  401
