@@ -89,3 +89,22 @@ def test_masterdata_prints_a_vocabulary_list(tmp_path: Path) -> None:
     data = json.loads(_run("masterdata"))
     (vocabulary,) = data["epcisMasterData"]["vocabularyList"]
     assert vocabulary["vocabularyElementList"][0]["id"] == "urn:epc:id:sgln:8931234.10001.0"
+
+
+def test_a_product_or_plot_under_another_owner_s_code_is_refused(tmp_path: Path) -> None:
+    """Issue 11, item 4, from the command line: the same check as the API (farm.registry)."""
+    assert runner.invoke(app, ["org", "create", "Rang xay Điện Biên"]).exit_code == 0
+    assert runner.invoke(app, ["org", "grant-prefix", "Rang xay Điện Biên", "8931234"]
+                         ).exit_code == 0
+    product = runner.invoke(app, ["farm", "product", "add", CHERRY, "--name-vi", "Cà phê",
+                                  *ORG])
+    assert product.exit_code != 0 and "held by Rang xay Điện Biên" in product.output
+    geojson = tmp_path / "plot.geojson"
+    geojson.write_text(json.dumps({"type": "Feature", "properties": {},
+                                   "geometry": polygon(BIG)}))
+    plot = runner.invoke(app, ["farm", "plot", "add", "Nương A", "--geojson", str(geojson),
+                               "--crop", "coffee", "--uri", "urn:epc:id:sgln:8931234.10001.0",
+                               *ORG])
+    assert plot.exit_code != 0 and "held by Rang xay Điện Biên" in plot.output
+    masterdata = _run("masterdata")  # the registry as EPCIS master data: still empty
+    assert CHERRY not in masterdata and "Nương A" not in masterdata

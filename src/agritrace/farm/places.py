@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from agritrace.epcis.times import now_micros
 from agritrace.errors import ConflictException, NoSuchResourceException, Problem
@@ -39,7 +39,7 @@ from agritrace.farm.registry import (
 from agritrace.farm.tables import members, places
 from agritrace.ids.gs1 import Gln
 from agritrace.store.orgs import Organization
-from agritrace.trust import key_of
+from agritrace.trust import Owners, key_of
 
 KINDS = ("plot", "packing_house", "warehouse")
 PLACE_BASE = "https://agritrace.org/id/place/"
@@ -220,6 +220,25 @@ def _uri_for(checks: Checks, org: Organization, values: Mapping[str, Any]) -> st
     return f"{PLACE_BASE}{org.id}/{uuid.uuid4().hex[:12]}"
 
 
+def _release_squatted(conn: Connection, actor: Actor, owners: Owners, uri: str) -> None:
+    """Free ``uri`` (a GLN) for its holder when an organization that does not hold it registered
+    it earlier (before registrations were checked), so the holder gets no 409.
+
+    The earlier place is not deleted: its seasons and diary hang on it. It keeps everything
+    under a private identifier of its own organization, and the change is in that
+    organization's registry history (made by the holder's registration)."""
+    earlier = conn.execute(select(places.c.id, places.c.org_id).where(
+        places.c.uri == uri)).first()
+    if earlier is None or owners.owner(uri) is None or earlier.org_id in owners.speakers(uri):
+        return  # free, or registered by its holder's side: the 409 below stands
+    private = f"{PLACE_BASE}{earlier.org_id}/{uuid.uuid4().hex[:12]}"
+    conn.execute(update(places).where(places.c.id == earlier.id).values(uri=private))
+    in_their_trail = replace(actor, org=Organization(earlier.org_id, actor.org.name))
+    write_history(conn, in_their_trail, places.name, earlier.id, {"uri": uri},
+                  {"uri": private, "reason": f"{uri} is held by {actor.org.name}, who "
+                                             "registered it"})
+
+
 def add_place(db: Db, actor: Actor, values: Mapping[str, Any],
               rules: RegistryRules | None = None) -> Saved:
     """Register a place; ``values`` hold the columns plus ``geometry`` (GeoJSON), ``uri`` or
@@ -232,7 +251,9 @@ def add_place(db: Db, actor: Actor, values: Mapping[str, Any],
         uri = _uri_for(uri_checks, actor.org, values)
         uri_checks.raise_if_failed("The place's identifier is not valid")
         if key_of(uri) is not None:  # a GLN: registered by the organization holding it
-            require_holder(conn, actor, uri, "place.gln" if values.get("gln") else "place.uri")
+            owners = require_holder(conn, actor, uri,
+                                    "place.gln" if values.get("gln") else "place.uri")
+            _release_squatted(conn, actor, owners, uri)
         if conn.execute(select(places.c.id).where(places.c.uri == uri)).first() is not None:
             raise ConflictException(f"A place {uri} is already registered",
                                     [Problem("place.uri", "a new identifier", uri)])
