@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Engine
 
+from agritrace.farm.import_columns import COLUMNS, ImportKind
 from agritrace.farm.journal import plot_entries
 from agritrace.farm.record import record_entry
 from agritrace.farm.registry import list_members
@@ -179,3 +180,47 @@ def test_the_manager_previews_an_import_and_applies_the_good_rows(served: Served
     page.click("nav >> text=Thành viên")
     expect(page.locator("#members")).to_contain_text("Tòng Văn G")
     page.screenshot(path=str(SHOTS / "farm-members.png"), full_page=True)
+
+
+def _fits(page: Page) -> None:
+    """No horizontal scrolling of the page itself; wide tables scroll in their own box."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert page.viewport_size is not None and width <= page.viewport_size["width"], width
+
+
+def test_a_vietnamese_template_round_trips_and_the_preview_fits_the_screen(
+        served: Served) -> None:
+    context = served.desktop()
+    page = context.new_page()
+    served.sign_in(page, "office", "/coop/import")
+    with page.expect_download() as download:
+        page.click("#template-diary-xlsx")
+    template = download.value.path().read_bytes()
+    page.select_option("#i-kind", "diary")
+    page.set_input_files("#i-file", files=[{"name": "mau-nhat-ky.xlsx", "buffer": template,
+                                            "mimeType": "application/octet-stream"}])
+    page.click("#upload button[type=submit]")
+    expect(page.locator("#import-summary")).to_contain_text("1 dòng: 1 dòng hợp lệ")
+    expect(page.locator("#preview tr[data-row='2']")).to_contain_text("Bón phân")
+    expect(page.locator("#apply-all")).to_be_visible()
+    _fits(page)
+    page.screenshot(path=str(SHOTS / "farm-import-template.png"), full_page=True)
+
+    # A wide file (every column the diary import reads, long values) stays in its box.
+    columns = [c.vi for c in COLUMNS[ImportKind.DIARY]] + ["Cột lạ"]
+    wide = (";".join(columns) + "\n" + ";".join(
+        ["Bón phân", "Nương A", "01/11/2026"] + ["một giá trị khá dài ở đây"] * (
+            len(columns) - 3)) + "\n").encode()
+    for viewport in (DESKTOP, {"width": 360, "height": 780}):
+        page.set_viewport_size(viewport)
+        page.goto(f"{served.base}/coop/import")
+        page.select_option("#i-kind", "diary")
+        page.set_input_files("#i-file", files=[{"name": "rong.csv", "mimeType": "text/csv",
+                                                "buffer": wide}])
+        page.click("#upload button[type=submit]")
+        expect(page.locator("#import-unknown")).to_contain_text("Cột lạ")
+        _fits(page)
+        box = page.evaluate("[document.getElementById('preview-box').scrollWidth,"
+                            " document.getElementById('preview-box').clientWidth]")
+        assert box[0] > box[1], box
+        page.screenshot(path=str(SHOTS / f"farm-import-wide-{viewport['width']}.png"))

@@ -6,7 +6,7 @@ import base64
 import io
 import re
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine
 
 from agritrace.farm.places import list_places
@@ -114,3 +114,53 @@ def test_only_managers_import(engine: Engine) -> None:
                               files={"file": ("m.csv", MEMBERS_CSV)})
     assert answer.status_code == 403 and "cán bộ quản lý" in answer.text
     assert len(list_members(engine, site.coop.org)) == 3
+
+
+def test_each_template_round_trips_as_one_valid_example_row(engine: Engine) -> None:
+    site = make_site(engine)
+    site.sign_in("office")
+    form = site.client.get("/coop/import").text
+    for kind in ("members", "plots", "diary"):
+        for extension in ("csv", "xlsx"):
+            link = f"/coop/import/template.{extension}?kind={kind}"
+            assert f'href="{link}"' in form
+            answer = site.client.get(link)
+            assert answer.status_code == 200, answer.text
+            assert "attachment" in answer.headers["content-disposition"]
+            html = _upload(site, kind, answer.content, f"mau.{extension}")
+            assert "1 dòng: 1 dòng hợp lệ, 0 dòng có lỗi" in html, (kind, extension, html)
+            assert 'id="import-unknown"' not in html and 'id="apply-all"' in html
+
+
+def test_the_xlsx_template_is_headed_in_vietnamese_with_a_guide_sheet(engine: Engine) -> None:
+    site = make_site(engine)
+    site.sign_in("office")
+    answer = site.client.get("/coop/import/template.xlsx", params={"kind": "plots"})
+    book = load_workbook(io.BytesIO(answer.content))
+    data, guide = book.worksheets
+    header = [c.value for c in data[1]]
+    assert header[:3] == ["Tên thửa", "Hộ canh tác", "Cán bộ kỹ thuật"]
+    assert "Diện tích (ha)" in header and [c.value for c in data[2]][1] == "Lò Văn A"
+    rows = {r[0]: r for r in guide.iter_rows(min_row=2, values_only=True)}
+    assert rows["Diện tích (ha)"][1:4] == (
+        "Area (ha)", "Số; dấu phẩy hoặc dấu chấm thập phân (1,5 hoặc 1.5)",
+        "A number; decimal comma or point (1,5 or 1.5)")
+    assert site.client.get("/coop/import/template.pdf").status_code == 404
+    assert site.client.get("/coop/import/template.csv?kind=x").status_code == 400
+
+
+def test_an_unknown_column_is_a_warning_and_errors_follow_the_page_language(
+        engine: Engine) -> None:
+    site = make_site(engine)
+    site.sign_in("office")
+    data = "Họ tên,Vai trò,Quê quán\nQuàng Văn D,Nông dân,Tuần Giáo\n,Nông dân,\n".encode()
+    html = _upload(site, "members", data, "tv.csv")
+    warning = html.split('id="import-unknown"')[1].split("</p>")[0]
+    assert "Không đọc cột “Quê quán”" in warning and "Các cột đã đọc: “Họ tên”, “Vai trò”" \
+        in warning
+    assert "Dòng 3, cột “Họ tên”: ô này còn trống, cần điền." in html
+    answer = site.client.post("/coop/import?lang=en", data={"kind": "members"},
+                              files={"file": ("tv.csv", data)})
+    assert "Column “Quê quán” is not read" in answer.text
+    assert "Row 3, column “Họ tên”: the cell is empty and is needed." in answer.text
+    assert "Dòng 3" not in answer.text

@@ -272,10 +272,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "farm_import_no_file": {"vi": "Hãy chọn một tệp.", "en": "Choose a file."},
     "farm_import_unknown": {"vi": "Không đọc cột {columns}: không nhận ra tên cột (hoặc cột bị "
                                   "lặp), nên dữ liệu trong đó sẽ không được lưu. Các cột đã "
-                                  "đọc: {known}. Tên cột dùng được: {every}.",
+                                  "đọc: {known}. Các cột khác có thể dùng: {other}.",
                             "en": "Column {columns} is not read: its header is not understood "
                                   "(or repeats another), so nothing in it will be saved. "
-                                  "Columns read: {known}. Headers understood: {every}."},
+                                  "Columns read: {known}. Other columns understood: {other}."},
     "farm_import_not_read": {"vi": "Cột này không được đọc", "en": "This column is not read"},
     "farm_import_templates": {"vi": "Tệp mẫu", "en": "Template files"},
     "farm_import_templates_intro": {"vi": "Tải tệp mẫu có sẵn tên cột tiếng Việt và một dòng "

@@ -76,10 +76,11 @@ def _unknown(request: Request, preview: importer.ImportPreview) -> str:
     if not preview.unknown:
         return ""
     t = translator(request)
-    known = [h.text for h in preview.headers if h.field is not None]
-    every = ", ".join(f"“{c.header(t.lang)}”" for c in import_columns.COLUMNS[preview.kind])
+    known = {h.field: h.text for h in preview.headers if h.field is not None}
+    other = ", ".join(f"“{c.header(t.lang)}”" for c in import_columns.COLUMNS[preview.kind]
+                      if c.field not in known)
     return t("farm_import_unknown", columns=", ".join(f"“{c}”" for c in preview.unknown),
-             known=", ".join(f"“{c}”" for c in known) or "-", every=every)
+             known=", ".join(f"“{c}”" for c in known.values()) or "-", other=other or "-")
 
 
 def _preview_page(request: Request, actor: Actor, kind: str, data: bytes, filename: str,
