@@ -355,12 +355,16 @@ def may_read(viewer: Viewer, org_id: int, parties: Iterable[str],
 
 
 def code_ranges(conn: Connection, org_id: int) -> list[tuple[str, str]]:
-    """Ranges of identifiers (from inclusive, to exclusive) holding the codes ``org_id`` may
-    own (its live grants and its own GLN), written as canonical Digital Links or as SGLN/PGLN
-    URNs (sources and destinations are stored as written): what a query narrows to in SQL, on
-    the index, before :func:`may_read` decides for each event found (a longer grant of another
-    organization may still own a code in these ranges). A party written as a Digital Link on
-    another domain than id.gs1.org is not in them."""
+    """Ranges of identifiers (from inclusive, to exclusive) holding the parties and places
+    ``org_id`` may own (GLNs under its live grants and its own GLN), written as canonical Digital
+    Links (/414, /417) or as SGLN/PGLN URNs (sources and destinations are stored as written):
+    what a query narrows to in SQL, on the index, before :func:`may_read` decides for each event
+    found (a longer grant of another organization may still own a code in these ranges).
+
+    Not in them: a party written as a Digital Link on another domain than id.gs1.org, or named
+    by another key than a GLN (a GTIN names a product, not a party). The ranges leave out the
+    organization's product codes on purpose: the index is on (value, role), and ranges over its
+    own serials made an owner's query of 20,000 events scan them all (8.7 ms instead of 1)."""
     held = [(kind, value) for kind, value in conn.execute(select(
         org_grants.c.kind, org_grants.c.value).where(org_grants.c.org_id == org_id,
                                                      org_grants.c.revoked_us.is_(None)))]
@@ -378,13 +382,12 @@ _URN_PREFIX_LENGTHS = range(6, 13)
 def _code_starts(kind: str, value: str) -> list[str]:
     """How every code covered by one grant begins, in the forms :func:`code_ranges` reads."""
     if kind == "gtin":
-        return [f"{GS1}01/{value}"]
+        return []
     if kind == "gln":
         urns = [f"urn:epc:id:{scheme}:{value[:n]}.{value[n:12]}"
                 for n in _URN_PREFIX_LENGTHS for scheme in ("sgln", "pgln")]
         return [f"{GS1}414/{value}", f"{GS1}417/{value}", *urns]
-    starts = [f"{GS1}{ai}/{lead}{value}" for ai in sorted(_KEYS)
-              for lead in ("0123456789" if ai in _LEADING_DIGIT else [""])]
+    starts = [f"{GS1}414/{value}", f"{GS1}417/{value}"]
     for scheme in ("sgln", "pgln"):
         starts.append(f"urn:epc:id:{scheme}:{value}")
         starts += [f"urn:epc:id:{scheme}:{value[:n]}.{value[n:]}"
