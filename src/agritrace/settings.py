@@ -52,6 +52,9 @@ class Settings(BaseSettings):
         "/metrics is off (404).")
     report_per_hour: int = Field(
         default=5, ge=1, description="Problem reports one client may send per hour.")
+    ticket_deadline_days: int = Field(
+        default=15, ge=1, le=365, description="Days a producer has to answer a consumer's "
+        "report; the province desk counts later answers as late and open ones as overdue.")
     page_size_default: int = Field(default=30, ge=1, le=10_000)  # EPCIS 2.0 perPage default
     page_size_max: int = Field(default=10_000, ge=1)
 

@@ -22,6 +22,7 @@ from agritrace.web import headers, metrics, problems, reports_routes
 from agritrace.web.api import epcis, farm, health, ledger, market, queries, stamps, trace
 from agritrace.web.pages import catalogue, home, resolver
 from agritrace.web.pages import farm as farm_pages
+from agritrace.web.pages import province as province_pages
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(market.router)
     app.include_router(catalogue.router)
     app.include_router(home.router)
+    app.include_router(province_pages.router)
     app.include_router(ledger.router)
     app.include_router(health.router)
     return app

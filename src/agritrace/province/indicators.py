@@ -1,0 +1,362 @@
+"""The province desk's indicators, each computed by one function over what an officer may read.
+
+What lies in an officer's area is decided once, by :func:`agritrace.trust.reach_of` (the
+organizations registered there and the places registered there); nothing here writes that rule
+again. Plot indicators (hectares registered, coded, ready, EUDR-ready) are per commune and crop;
+stamps, scans, tickets, recalls and methane belong to organizations, not communes, so they are
+per area (a cooperative's stamps cannot be split by commune honestly).
+
+A period is a range of days (inclusive, Vietnam time); every figure is compared with the
+previous period of the same length. Hectares are "as of the period's last day" (registered by
+then); counts are of what happened within the period.
+
+The figures are computed from the tables per request (no kept aggregates yet): fine for a
+province of a few thousand plots, not for the 50,000-plot benchmark of issue 13.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+
+from agritrace.epcis.times import now_micros
+from agritrace.farm.compliance import plot_readiness
+from agritrace.farm.places import Place, list_places
+from agritrace.farm.readiness import plot_records
+from agritrace.farm.tables import places as place_rows
+from agritrace.province.tables import targets
+from agritrace.reports import eudr
+from agritrace.reports.methane import totals
+from agritrace.reports.methane_store import season_report
+from agritrace.scans.inbox import Ticket, tickets_of
+from agritrace.scans.tables import scans
+from agritrace.store.orgs import Organization
+from agritrace.store.tables import event_terms, events, organizations
+from agritrace.trust import GS1, Owners, Reach, reach_of
+
+_VIETNAM = timezone(timedelta(hours=7))
+_DAY_US = 86_400_000_000
+#: The indicators an officer may set a target for (per crop, or for every crop with "").
+TARGETS = ("registered_ha", "coded_ha", "ready_ha", "eudr_ready_ha", "answered_on_time_share")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days ``start`` to ``end``, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        end = self.start - timedelta(days=1)
+        return Period(end - timedelta(days=self.days - 1), end)
+
+    @property
+    def since_us(self) -> int:
+        return _micros(self.start)
+
+    @property
+    def until_us(self) -> int:
+        """Exclusive: the first microsecond after the last day."""
+        return _micros(self.end + timedelta(days=1))
+
+
+def _micros(day: date) -> int:
+    return int(datetime.combine(day, time(), _VIETNAM).timestamp() * 1_000_000)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What one officer's indicators are computed over: the area's organizations and plots."""
+
+    regulator: int
+    reach: Reach
+    orgs: tuple[Organization, ...]
+    plots: tuple[Place, ...]
+
+
+def desk_of(engine: Engine, regulator: int) -> Desk | None:
+    """The organizations and plots an officer of ``regulator`` reads (None: no regulator)."""
+    with engine.connect() as conn:
+        reach = reach_of(conn, regulator)
+        if reach is None:
+            return None
+        rows = conn.execute(select(organizations).where(
+            organizations.c.id.in_(sorted(reach.orgs)))).all()
+    orgs = tuple(Organization(r.id, r.name, r.gln, r.kind) for r in rows)
+    plots = tuple(p for org in orgs for p in list_places(engine, org, kind="plot")
+                  if p.uri in reach.places)
+    return Desk(regulator, reach, orgs, plots)
+
+
+# --- hectares per commune and crop ----------------------------------------------------------
+
+
+@dataclass
+class Hectares:
+    """One commune and crop: hectares registered, coded, ready for a code, not ready (with the
+    failed checks' reasons, by hectares), and ready for an EU due-diligence statement."""
+
+    commune: str
+    crop: str
+    registered_ha: float = 0.0
+    coded_ha: float = 0.0
+    ready_ha: float = 0.0
+    not_ready_ha: float = 0.0
+    eudr_ready_ha: float = 0.0
+    plots: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def top_reasons(self, count: int = 3) -> list[tuple[str, int]]:
+        return self.reasons.most_common(count)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"commune": self.commune, "crop": self.crop, "plots": self.plots,
+                "registered_ha": round(self.registered_ha, 4),
+                "coded_ha": round(self.coded_ha, 4), "ready_ha": round(self.ready_ha, 4),
+                "not_ready_ha": round(self.not_ready_ha, 4),
+                "eudr_ready_ha": round(self.eudr_ready_ha, 4),
+                "not_ready_reasons": [{"check": k, "plots": n} for k, n in self.top_reasons()]}
+
+
+def hectares(engine: Engine, desk: Desk, period: Period) -> list[Hectares]:
+    """Per commune and crop, the plots registered by the period's last day: hectares coded
+    (a growing-area code), ready for one, not ready (and why), and EUDR-ready (geolocated,
+    producer and country known: :func:`agritrace.reports.eudr.check_plot`)."""
+    created = _created(engine, [p.id for p in desk.plots])
+    cutoff = period.until_us
+    mine = {p.uri: p for p in desk.plots if created.get(p.id, 0) < cutoff}
+    rows: dict[tuple[str, str], Hectares] = {}
+    for org in desk.orgs:
+        for record in plot_records(engine, org, as_of=period.end):
+            place = mine.get(record.plot_id)
+            if place is None:
+                continue
+            key = (place.commune.strip(), place.crop or "")
+            row = rows.setdefault(key, Hectares(*key))
+            judged = plot_readiness(record)
+            area = record.area_ha
+            row.plots += 1
+            row.registered_ha += area
+            row.coded_ha += area if judged.coded else 0.0
+            row.ready_ha += area if judged.status == "ready" else 0.0
+            row.not_ready_ha += area if judged.status == "not_ready" else 0.0
+            row.reasons.update(check.name for check in judged.failed())
+            row.eudr_ready_ha += area if _eudr_ready(place, org) else 0.0
+    return [rows[key] for key in sorted(rows)]
+
+
+def _created(engine: Engine, ids: Sequence[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(select(place_rows.c.id, place_rows.c.created_us).where(
+            place_rows.c.id.in_(list(ids)))).all()
+    return {row.id: row.created_us for row in rows}
+
+
+def _eudr_ready(place: Place, org: Organization) -> bool:
+    where = ", ".join(p for p in (place.commune, place.province) if p)
+    record = eudr.PlotRecord(place.uri, org.name, "VN", where or place.name, place.geometry,
+                             place.area_ha)
+    return eudr.check_plot(record).ready
+
+
+# --- stamps and scans -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stamps:
+    issued: int
+    voided: int
+    scanned: int
+    suspicious: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"issued": self.issued, "voided": self.voided, "scanned": self.scanned,
+                "suspicious": self.suspicious}
+
+
+def stamps(engine: Engine, desk: Desk, period: Period) -> Stamps:
+    """Serialized codes the area's organizations issued (commissioned) and voided
+    (decommissioned) in the period; scans in the period of the codes they own, and of those the
+    scans of a voided code (what the consumer page calls suspicious)."""
+    orgs = [o.id for o in desk.orgs]
+    with engine.connect() as conn:
+        issued = _items(conn, orgs, "commissioning", period)
+        voided = _items(conn, orgs, "decommissioning", period)
+        ever_voided = set(_item_values(conn, orgs, "decommissioning", None))
+        codes = [code for (code,) in conn.execute(select(scans.c.code).where(
+            scans.c.scanned_us >= period.since_us, scans.c.scanned_us < period.until_us))]
+        owners = Owners.load(conn, {GS1 + c.lstrip("/") for c in codes})
+    ours = [GS1 + c.lstrip("/") for c in codes if owners.owner(GS1 + c.lstrip("/")) in orgs]
+    suspicious = sum(1 for code in ours if code in ever_voided)
+    return Stamps(issued, voided, len(ours), suspicious)
+
+
+def _item_query(orgs: Sequence[int], step: str, period: Period | None) -> Any:
+    query = select(event_terms.c.value).join(events, events.c.id == event_terms.c.event_pk).where(
+        events.c.org_id.in_(list(orgs)), events.c.biz_step == step, event_terms.c.role == "epc")
+    if period is not None:
+        query = query.where(events.c.event_time_us >= period.since_us,
+                            events.c.event_time_us < period.until_us)
+    return query
+
+
+def _items(conn: Connection, orgs: Sequence[int], step: str, period: Period) -> int:
+    if not orgs:
+        return 0
+    query = _item_query(orgs, step, period).with_only_columns(func.count())
+    return int(conn.execute(query).scalar_one())
+
+
+def _item_values(conn: Connection, orgs: Sequence[int], step: str, period: Period | None
+                 ) -> list[str]:
+    if not orgs:
+        return []
+    return list(conn.execute(_item_query(orgs, step, period)).scalars())
+
+
+# --- tickets --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tickets:
+    received: int
+    answered_on_time: int
+    answered_late: int
+    overdue: int
+    open_in_time: int
+    deadline_days: int
+
+    @property
+    def on_time_share(self) -> float | None:
+        """Answered on time among the reports whose deadline has come (answered or overdue)."""
+        due = self.answered_on_time + self.answered_late + self.overdue
+        return self.answered_on_time / due if due else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"received": self.received, "answered_on_time": self.answered_on_time,
+                "answered_late": self.answered_late, "overdue": self.overdue,
+                "open_in_time": self.open_in_time, "deadline_days": self.deadline_days,
+                "on_time_share": self.on_time_share}
+
+
+def tickets(engine: Engine, desk: Desk, period: Period, deadline_days: int,
+            now_us: int | None = None) -> Tickets:
+    """Consumers' reports about the area's codes received in the period: answered within
+    ``deadline_days``, answered later, still open past the deadline (overdue), open in time."""
+    now_us = now_micros() if now_us is None else now_us
+    limit = deadline_days * _DAY_US
+    found: dict[int, Ticket] = {}
+    for org in desk.orgs:
+        found.update((t.id, t) for t in tickets_of(engine, org)
+                     if period.since_us <= t.created_us < period.until_us)
+    counts: Counter[str] = Counter()
+    for ticket in found.values():
+        if ticket.handled_us is not None:
+            counts["on_time" if ticket.handled_us - ticket.created_us <= limit else "late"] += 1
+        else:
+            counts["overdue" if now_us - ticket.created_us > limit else "open"] += 1
+    return Tickets(len(found), counts["on_time"], counts["late"], counts["overdue"],
+                   counts["open"], deadline_days)
+
+
+# --- recalls --------------------------------------------------------------------------------
+
+
+def recalls(engine: Engine, desk: Desk, period: Period) -> dict[str, int]:
+    """Recalls recorded in the period by the area's organizations and by the regulator itself
+    (one recall's events share its time and its recording organization), and the codes they
+    mark."""
+    orgs = [o.id for o in desk.orgs] + [desk.regulator]
+    where = and_(events.c.org_id.in_(orgs), events.c.disposition == "recalled",
+                 events.c.event_time_us >= period.since_us,
+                 events.c.event_time_us < period.until_us)
+    with engine.connect() as conn:
+        orders = conn.execute(select(events.c.org_id, events.c.event_time_us).where(
+            where).distinct()).all()
+        codes = conn.execute(select(func.count(func.distinct(event_terms.c.value))).join(
+            events, events.c.id == event_terms.c.event_pk).where(where)).scalar_one()
+    by_regulator = sum(1 for org, _ in orders if org == desk.regulator)
+    return {"recalls": len(orders), "by_regulator": by_regulator, "codes": int(codes)}
+
+
+# --- methane --------------------------------------------------------------------------------
+
+
+def methane(engine: Engine, desk: Desk, period: Period) -> dict[str, Any]:
+    """Rice CH4 of the seasons sown in the period on the area's plots (IPCC 2019 Tier 1,
+    :func:`agritrace.reports.methane_store.season_report`), with the share under AWD."""
+    report = season_report(engine, list(desk.orgs), since=period.start, until=period.end)
+    inside = [r for r in report.results if r.plot in desk.reach.places]
+    total = totals(inside, lambda _: "area")
+    if not total:
+        return {"seasons": 0, "area_ha": 0.0, "ch4_t": None, "co2e_t": None, "awd_share": None,
+                "not_enough_data": 0}
+    one = total[0]
+    return {"seasons": one.seasons, "area_ha": round(one.area_ha, 4),
+            "ch4_t": round(one.ch4_kg.value / 1000, 3), "co2e_t": round(one.co2e_t.value, 3),
+            "awd_share": one.awd_share, "not_enough_data": len(one.not_enough_data)}
+
+
+# --- targets --------------------------------------------------------------------------------
+
+
+def set_target(engine: Engine, province: str, indicator: str, crop: str, value: float,
+               set_by: str) -> None:
+    """Set (or change) the province's target for an indicator and crop ("" for every crop)."""
+    values = {"value": value, "set_by": set_by, "set_us": now_micros()}
+    key = and_(targets.c.province == province, targets.c.indicator == indicator,
+               targets.c.crop == crop)
+    with engine.begin() as conn:
+        if conn.execute(update(targets).where(key).values(**values)).rowcount == 0:
+            conn.execute(insert(targets).values(province=province, indicator=indicator,
+                                                crop=crop, **values))
+
+
+def targets_of(engine: Engine, province: str) -> dict[tuple[str, str], float]:
+    """(indicator, crop) -> target of the province."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(targets.c.indicator, targets.c.crop, targets.c.value).where(
+            targets.c.province == province)).all()
+    return {(indicator, crop): value for indicator, crop, value in rows}
+
+
+# --- all of them ----------------------------------------------------------------------------
+
+
+def by_crop(rows: Iterable[Hectares]) -> dict[str, dict[str, float]]:
+    """Hectare figures summed per crop, and for every crop under ""."""
+    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for row in rows:
+        for crop in (row.crop, ""):
+            for name in ("registered_ha", "coded_ha", "ready_ha", "not_ready_ha",
+                         "eudr_ready_ha"):
+                sums[crop][name] += getattr(row, name)
+    return {crop: dict(values) for crop, values in sums.items()}
+
+
+def indicators(engine: Engine, desk: Desk, period: Period, deadline_days: int,
+               now_us: int | None = None) -> dict[str, Any]:
+    """Every indicator for ``period`` and for the previous period of the same length."""
+    def one(chosen: Period) -> dict[str, Any]:
+        rows = hectares(engine, desk, chosen)
+        return {"from": chosen.start.isoformat(), "to": chosen.end.isoformat(),
+                "hectares": [r.as_dict() for r in rows], "by_crop": by_crop(rows),
+                "stamps": stamps(engine, desk, chosen).as_dict(),
+                "tickets": tickets(engine, desk, chosen, deadline_days, now_us).as_dict(),
+                "recalls": recalls(engine, desk, chosen),
+                "methane": methane(engine, desk, chosen)}
+    return {"current": one(period), "previous": one(period.previous()),
+            "generated": datetime.now(UTC).isoformat(timespec="seconds")}

@@ -1,0 +1,255 @@
+"""The province desk: ``/province`` (the officers' dashboard, Vietnamese first), its JSON twin
+``/province/indicators``, the targets form, and the public open data.
+
+Who may: a regulator's officer (:class:`agritrace.trust.TokenRole`, ``OFFICER``) reads and sets
+targets; a regulator's read-only token reads; any other organization is told the desk is for
+officers (403); nobody signed in goes to ``/login`` (the page) or gets a 401 (the API). The open
+data (``/province/open-data.csv|json?province=…``) is public: aggregates only, CC BY 4.0
+(docs/province.md). Server-rendered, no script, no external request.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from agritrace.errors import (
+    AgritraceError,
+    ForbiddenException,
+    NoSuchResourceException,
+    Problem,
+    QueryParameterException,
+    ValidationException,
+)
+from agritrace.farm.diary import vietnam_today
+from agritrace.province import indicators as ind
+from agritrace.province import open_data
+from agritrace.province.areas import PROVINCES, Area, area_of, province_code
+from agritrace.province.tables import regulators
+from agritrace.trust import Scope
+from agritrace.web import i18n
+from agritrace.web.api.deps import Caller, api_caller, engine_of, settings_of
+from agritrace.web.pages import resolver
+from agritrace.web.pages.farm.common import farm_css
+from agritrace.web.pages.reports import _css as reports_css
+from agritrace.web.pages.reports import _same_origin
+from agritrace.web.pages.session import page_caller
+
+router = APIRouter(include_in_schema=False)
+DEFAULT_DAYS = 30
+MAX_DAYS = 3660
+
+
+# --- who asks -------------------------------------------------------------------------------
+
+
+def _area(request: Request, caller: Caller) -> Area:
+    """The area the caller's organization oversees; 403 for an organization that is none."""
+    with engine_of(request).connect() as conn:
+        area = area_of(conn, caller.org.id)
+    if area is None:
+        raise ForbiddenException(f"{caller.org.name} oversees no area", [Problem(
+            "token", "the token of a province's or commune's officers", caller.org.name)])
+    return area
+
+
+def _page_caller(request: Request, write: bool) -> Caller | Response:
+    caller = page_caller(request)
+    if caller is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    caller.require(Scope.PROVINCE, write)
+    return caller
+
+
+# --- the period -----------------------------------------------------------------------------
+
+
+def _day(name: str, text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise QueryParameterException(f"{name} is not a date", [Problem(
+            name, "a date as YYYY-MM-DD, e.g. 2026-11-01", repr(text[:40]))]) from exc
+
+
+def period_of(request: Request) -> ind.Period:
+    """``from``/``to`` (days, both included); by default the last 30 days up to today."""
+    end = _day("to", request.query_params.get("to")) or vietnam_today()
+    start = _day("from", request.query_params.get("from")) or end - timedelta(DEFAULT_DAYS - 1)
+    if start > end or (end - start).days >= MAX_DAYS:
+        raise QueryParameterException("The period is not valid", [Problem(
+            "from", f"a day on or before 'to' ({end}), at most {MAX_DAYS} days before it",
+            str(start))])
+    return ind.Period(start, end)
+
+
+def _desk(request: Request, regulator: int) -> ind.Desk:
+    desk = ind.desk_of(engine_of(request), regulator)
+    assert desk is not None  # the caller's area was read just before
+    return desk
+
+
+def _figures(request: Request, caller: Caller, period: ind.Period) -> dict[str, Any]:
+    area = _area(request, caller)
+    figures = ind.indicators(engine_of(request), _desk(request, caller.org.id), period,
+                             settings_of(request).ticket_deadline_days)
+    figures["area"] = {"province": area.province, "commune": area.commune,
+                       "name": PROVINCES[area.province].name}
+    figures["targets"] = [{"indicator": k, "crop": c, "value": v} for (k, c), v in sorted(
+        ind.targets_of(engine_of(request), area.province).items())]
+    return figures
+
+
+# --- the dashboard --------------------------------------------------------------------------
+
+
+def _render(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    other = "en" if i18n.language(request) == "vi" else "vi"
+    response = resolver.render(request, template, status, reports_css=reports_css(),
+                               farm_css=farm_css(), lang_href="?" + urlencode(
+                                   [*kept, ("lang", other)]), actor=None, offline=False,
+                               **context)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _failure(request: Request, exc: AgritraceError) -> Response:
+    return _render(request, "province/error.html", exc.status, error=exc,
+                   forbidden=exc.status == 403)
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else now - before
+
+
+def _compare(figures: dict[str, Any]) -> dict[str, Any]:
+    """What the page shows beside each figure: the previous period's, the change, the target."""
+    now, before = figures["current"], figures["previous"]
+    targets = {(t["indicator"], t["crop"]): t["value"] for t in figures["targets"]}
+    crops = []
+    for crop, values in sorted(now["by_crop"].items(), key=lambda kv: (kv[0] == "", kv[0])):
+        old = before["by_crop"].get(crop, {})
+        crops.append({"crop": crop, "rows": [
+            {"name": name, "now": values[name], "before": old.get(name, 0.0),
+             "change": values[name] - old.get(name, 0.0), "target": targets.get((name, crop))}
+            for name in ("registered_ha", "coded_ha", "ready_ha", "not_ready_ha",
+                         "eudr_ready_ha")]})
+    sections = {}
+    for section in ("stamps", "tickets", "recalls", "methane"):
+        sections[section] = [{"name": name, "now": value, "before": before[section][name],
+                              "change": _change(value, before[section][name])
+                              if isinstance(value, int | float) else None}
+                             for name, value in now[section].items() if name != "deadline_days"]
+    share = now["tickets"]["on_time_share"]
+    goal = targets.get(("answered_on_time_share", ""))
+    return {"crops": crops, "sections": sections, "on_time_target": goal,
+            "on_time_percent": None if share is None else 100 * share}
+
+
+@router.get("/province")
+async def province_page(request: Request) -> Response:
+    try:
+        caller = _page_caller(request, False)
+        if isinstance(caller, Response):
+            return caller
+        period = period_of(request)
+        figures = await run_in_threadpool(_figures, request, caller, period)
+    except AgritraceError as exc:
+        return _failure(request, exc)
+    query = urlencode({"from": period.start.isoformat(), "to": period.end.isoformat()})
+    return _render(request, "province/desk.html", figures=figures, compare=_compare(figures),
+                   period=period, previous=period.previous(), query=query, caller=caller,
+                   target_names=ind.TARGETS, deadline=settings_of(request).ticket_deadline_days,
+                   saved=request.query_params.get("saved") == "1")
+
+
+@router.get("/province/indicators")
+async def province_indicators(request: Request) -> JSONResponse:
+    """Every figure of the dashboard, for the caller's area and period, as JSON."""
+    caller = api_caller(request, Scope.PROVINCE, False)
+    period = period_of(request)
+    return JSONResponse(await run_in_threadpool(_figures, request, caller, period),
+                        headers={"Cache-Control": "private, no-cache"})
+
+
+def _target(form: dict[str, str]) -> tuple[str, str, float]:
+    indicator, crop = form.get("indicator", ""), form.get("crop", "").strip()
+    if indicator not in ind.TARGETS:
+        raise ValidationException("Unknown indicator", [Problem(
+            "indicator", "one of " + ", ".join(ind.TARGETS), repr(indicator[:60]))])
+    if len(crop) > 40:
+        raise ValidationException("The crop is too long", [Problem(
+            "crop", "a crop key of at most 40 characters (empty: every crop)", crop[:60])])
+    try:
+        value = float(form.get("value", "").replace(",", "."))
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 1e9:
+        raise ValidationException("The target is not a number", [Problem(
+            "value", "a number of 0 or more, e.g. 9959 (hectares) or 93 (percent)",
+            repr(form.get("value", "")[:40]))])
+    return indicator, crop, value
+
+
+@router.post("/province/targets")
+async def province_targets(request: Request) -> Response:
+    """An officer sets a target (form post from the dashboard); back to the dashboard."""
+    try:
+        caller = _page_caller(request, True)
+        if isinstance(caller, Response):
+            return caller
+        _same_origin(request)
+        area = _area(request, caller)
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        indicator, crop, value = _target(form)
+        await run_in_threadpool(ind.set_target, engine_of(request), area.province, indicator,
+                                crop, value, caller.actor.name)
+    except AgritraceError as exc:
+        return _failure(request, exc)
+    return RedirectResponse("/province?saved=1", status_code=303)
+
+
+# --- open data ------------------------------------------------------------------------------
+
+
+def _published(request: Request) -> tuple[str, list[dict[str, Any]]]:
+    given = request.query_params.get("province", "")
+    code = province_code(given)
+    if code is None:
+        raise QueryParameterException("Unknown province", [Problem(
+            "province", "a province's code or name, e.g. dong-thap", repr(given[:60]))])
+    with engine_of(request).connect() as conn:
+        regulator = conn.execute(select(regulators.c.org_id).where(
+            regulators.c.province == code, regulators.c.commune == "")).scalar()
+    if regulator is None:
+        raise NoSuchResourceException(f"{PROVINCES[code].name} publishes no data here", [Problem(
+            "province", "a province whose department has a desk on this site", code)])
+    period = period_of(request)
+    rows = ind.hectares(engine_of(request), _desk(request, regulator), period)
+    return code, open_data.rows(code, rows, period)
+
+
+@router.get("/province/open-data.json")
+async def open_data_json(request: Request) -> JSONResponse:
+    """The province's published aggregates (public, CC BY 4.0)."""
+    code, published = await run_in_threadpool(_published, request)
+    return JSONResponse(open_data.as_json(code, published, settings_of(request).base_url),
+                        headers={"Access-Control-Allow-Origin": "*"})
+
+
+@router.get("/province/open-data.csv")
+async def open_data_csv(request: Request) -> Response:
+    code, published = await run_in_threadpool(_published, request)
+    return Response(open_data.as_csv(published), media_type="text/csv; charset=utf-8", headers={
+        "Access-Control-Allow-Origin": "*",
+        "Content-Disposition": f'attachment; filename="{code}-vung-trong.csv"'})
