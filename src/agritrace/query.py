@@ -173,6 +173,9 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
     elif name == "EQ_errorReason":
         query.conditions.append(query_body.text_in(
             ("errorDeclaration", "reason"), _cbv_forms("errorReason", values)))
+    elif name in ("GE_errorDeclarationTime", "LT_errorDeclarationTime"):
+        query.conditions.append(query_body.time_compared(
+            ("errorDeclaration", "declarationTime"), parse_time(raw), name.startswith("GE_")))
     elif name in ("EQ_persistentDisposition_set", "EQ_persistentDisposition_unset"):
         query.conditions.append(query_body.has_any(
             ("persistentDisposition", name.rsplit("_", 1)[1]), _cbv_forms("disposition", values)))
@@ -244,7 +247,7 @@ def _require_all(values: list[str], allowed: tuple[str, ...]) -> None:
 
 
 def _expected(name: str) -> str:
-    if name in TIME_PARAMS:
+    if name in TIME_PARAMS or name.endswith("_errorDeclarationTime"):
         return "an ISO 8601 date-time with a time zone, e.g. 2026-05-01T08:30:00+07:00"
     if name == "eventType":
         return "event types separated by |: " + ", ".join(EVENT_TYPES)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, String, cast, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import BigInteger, Boolean, ColumnElement, String, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -24,6 +24,18 @@ class BodyText(FunctionElement[str]):
     type = String()
     inherit_cache = False  # the path and values are not part of a cache key
     name = "body_text"
+
+    def __init__(self, *path: str) -> None:
+        self.path = path
+        super().__init__()
+
+
+class BodyMillis(FunctionElement[int]):
+    """The date-time at a JSON path of the event body, in milliseconds since 1970 (UTC)."""
+
+    type = BigInteger()
+    inherit_cache = False  # the path is not part of a cache key
+    name = "body_millis"
 
     def __init__(self, *path: str) -> None:
         self.path = path
@@ -59,6 +71,20 @@ def _text_pg(element: BodyText, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(document[element.path].astext, **kw))
 
 
+@compiles(BodyMillis, "sqlite")
+def _millis_sqlite(element: BodyMillis, compiler: Any, **kw: Any) -> str:
+    # julianday reads ISO 8601 with a zone offset; a double, so rounded to the millisecond
+    # EPCIS times are written with.
+    days = func.julianday(func.json_extract(events.c.body, _sqlite_path(element.path)))
+    return str(compiler.process(func.round((days - 2440587.5) * 86_400_000.0), **kw))
+
+
+@compiles(BodyMillis, "postgresql")
+def _millis_pg(element: BodyMillis, compiler: Any, **kw: Any) -> str:
+    moment = cast(cast(events.c.body, JSONB)[element.path].astext, TIMESTAMP(timezone=True))
+    return str(compiler.process(func.round(func.extract("epoch", moment) * 1000), **kw))
+
+
 @compiles(BodyHas, "sqlite")
 def _has_sqlite(element: BodyHas, compiler: Any, **kw: Any) -> str:
     items = func.json_each(events.c.body, _sqlite_path(element.path)).table_valued("value")
@@ -80,3 +106,10 @@ def text_in(path: tuple[str, ...], values: list[str]) -> ColumnElement[bool]:
 
 def has_any(path: tuple[str, ...], values: list[str]) -> ColumnElement[bool]:
     return BodyHas(path, values)
+
+
+def time_compared(path: tuple[str, ...], micros: int, lower: bool) -> ColumnElement[bool]:
+    """The body's date-time at ``path`` at or after (``lower``) or before ``micros``."""
+    millis = -(-micros // 1000)  # the first millisecond at or after the bound
+    at = BodyMillis(*path)
+    return at >= millis if lower else at < millis

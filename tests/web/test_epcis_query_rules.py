@@ -122,6 +122,12 @@ def test_parameters_on_what_the_body_holds(engine: Engine) -> None:
     assert _minutes(api.get("/events?EQ_ILMD_agt:grade=A|B")) == [2]
     assert _minutes(api.get("/events?EQ_ILMD_cbvmda:countryOfOrigin=VN")) == [2]
     assert _minutes(api.get("/events?EQ_ILMD_agt:grade=C")) == []
+    # Declared at 2026-05-02T08:00:00+07:00, i.e. 01:00Z.
+    assert _minutes(api.get("/events?GE_errorDeclarationTime=2026-05-02T01:00:00Z")) == [1]
+    assert _minutes(api.get("/events?LT_errorDeclarationTime=2026-05-02T01:00:00Z")) == []
+    assert _minutes(api.get(
+        "/events?GE_errorDeclarationTime=2026-05-02T01:00:00.001Z")) == []
+    assert _minutes(api.get("/events?LT_errorDeclarationTime=2026-05-02T09:00:00%2B07:00")) == [1]
 
 
 def test_quantity_place_and_extension_type_parameters(engine: Engine) -> None:
