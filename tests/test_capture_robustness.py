@@ -72,15 +72,16 @@ def test_a_type_past_300_characters_is_a_located_400_on_both_engines(
 def test_the_same_document_from_16_clients_at_once_is_stored_once_never_a_500(
         engine: Engine) -> None:
     api = make_api(engine)
-    document = _document(bizStep="shipping")
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        answers = list(pool.map(lambda _: api.capture(document), range(16)))
-    assert [a.status_code for a in answers] == [202] * 16, [a.text for a in answers
-                                                             if a.status_code != 202]
-    reports = [a.json() for a in answers]
-    assert sum(r["captured"] for r in reports) == 1
-    assert sum(r["duplicates"] for r in reports) == 15
-    assert _stored(api) == 1
+    for second in range(5):  # a few rounds: the race lost one in nine on SQLite, more on PG
+        document = _document(bizStep="shipping", eventTime=f"2026-01-01T00:00:0{second}Z")
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(pool.map(api.capture, [document] * 16))
+        assert [a.status_code for a in answers] == [202] * 16, [a.text for a in answers
+                                                                 if a.status_code != 202]
+        reports = [a.json() for a in answers]
+        assert sum(r["captured"] for r in reports) == 1
+        assert sum(r["duplicates"] for r in reports) == 15
+    assert _stored(api) == 5
 
 
 def test_a_small_capture_while_the_sqlite_writer_is_busy_is_a_503_with_retry_after(
