@@ -250,3 +250,14 @@ def test_the_operator_binds_a_regulator_and_issues_an_officer_token(db: Engine) 
     assert authenticate(db, token).role is TokenRole.OFFICER
     _run("org", "create", "HTX Lúa")
     _run("province", "token", "HTX Lúa", code=2)  # oversees no area: no officer token
+
+
+def test_an_officer_signs_in_to_the_desk(world: World) -> None:
+    c = world.client
+    signed = c.post("/login", data={"token": world.keys["dien_bien"]},
+                    headers={"Origin": ORIGIN}, follow_redirects=False)
+    assert (signed.status_code, signed.headers["location"]) == (303, "/province")
+    again = c.get("/login", follow_redirects=False)  # the cookie is set: off to the desk
+    assert (again.status_code, again.headers["location"]) == (303, "/province")
+    assert c.get("/province").status_code == 200
+    assert c.get("/coop").status_code == 403  # the cooperative office is no officer's

@@ -13,26 +13,29 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agritrace.errors import SecurityException
-from agritrace.farm.registry import Actor
 from agritrace.store.orgs import TOKEN_PREFIX, redeem_login_code
-from agritrace.web.api.deps import caller_for, engine_of
+from agritrace.trust import TokenRole
+from agritrace.web.api.deps import Caller, caller_for, engine_of
 from agritrace.web.pages.farm.common import friendly, local_path, render, same_origin
 from agritrace.web.pages.farm.forms import Form
-from agritrace.web.pages.session import page_actor, sign_in, sign_out
+from agritrace.web.pages.session import page_caller, sign_in, sign_out
 
 router = APIRouter()
 
 
-def home_of(actor: Actor) -> str:
-    return "/coop" if actor.role.may_manage else "/my"
+def home_of(caller: Caller) -> str:
+    """Where a sign-in lands: a province's officer at its desk, a manager in the office."""
+    if caller.role is TokenRole.OFFICER:
+        return "/province"
+    return "/coop" if caller.actor.role.may_manage else "/my"
 
 
 @router.get("/login")
 @friendly
 def login_form(request: Request, next: str = "", code: str = "") -> Response:
-    actor = page_actor(request)
-    if actor is not None and not code:
-        return RedirectResponse(local_path(next, home_of(actor)), status_code=303)
+    caller = page_caller(request)
+    if caller is not None and not code:
+        return RedirectResponse(local_path(next, home_of(caller)), status_code=303)
     return render(request, "farm/login.html", next=local_path(next, ""), token=code[:40],
                   wrong=False)
 
@@ -46,11 +49,11 @@ def login(request: Request, form: Form) -> Response:
     engine = engine_of(request)
     try:
         token = secret if secret.startswith(TOKEN_PREFIX) else redeem_login_code(engine, secret)
-        actor = caller_for(engine, token).actor
+        caller = caller_for(engine, token)
     except SecurityException:
         return render(request, "farm/login.html", 401, next=local_path(target, ""), token="",
                       wrong=True)
-    response = RedirectResponse(local_path(target, home_of(actor)), status_code=303)
+    response = RedirectResponse(local_path(target, home_of(caller)), status_code=303)
     sign_in(response, token, secure=request.url.scheme == "https")
     return response
 
