@@ -442,7 +442,7 @@ POST   /farm/seasons/close                  200  404  404  404  403  200  403  4
 GET    /farm/profile                        200  200  200  200  200  200  200  401  401
 PATCH  /farm/profile                        200  200  200  200  403  200  403  401  401
 GET    /farm/history                        200  200  200  200  403  200  200  401  401
-GET    /farm/masterdata                     200  200  200  200  200  200  200  401  401
+GET    /farm/masterdata                     200  200  200  200  403  200  200  401  401
 POST   /farm/diary                          201  404  404  404  200  200  403  401  401
 GET    /farm/diary                          200  404  404  404  200  200  200  401  401
 GET    /farm/diary/defaults                 200  404  404  404  200  200  200  401  401

@@ -122,12 +122,14 @@ def _expected(name: str) -> str:
 
 
 def authorise(actor: Actor, place: Place) -> None:
-    """A farmer writes only to his own plots; managers to every plot of the organization."""
+    """A farmer reads and writes only his own plots' diary; managers every plot's."""
     if actor.role.may_manage or (actor.member_id is not None
                                  and place.farmer_id == actor.member_id):
         return
     raise ForbiddenException(
-        f"{actor.name} may not write to the diary of {place.name}: it is not one of his plots",
+        f"{place.name} không phải thửa của {actor.name}: chỉ người canh tác thửa và cán bộ hợp "
+        f"tác xã xem và ghi nhật ký thửa này / {actor.name} may not read or write the diary of "
+        f"{place.name}: it is not one of his plots",
         [Problem("plot_id", f"a plot farmed by {actor.name}", place.uri)])
 
 

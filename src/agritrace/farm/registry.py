@@ -75,10 +75,13 @@ class Actor:
     member_id: int | None = None
 
     def require_manager(self, what: str) -> None:
+        """ForbiddenException (vi / en) unless the actor keeps the cooperative's registry."""
         if not self.role.may_manage:
             raise ForbiddenException(
-                f"{self.name} is a {self.role.value}; only a manager or technical manager may "
-                f"{what}", [Problem("role", "manager or technical_manager", self.role.value)])
+                f"{self.name} là nông dân: việc này chỉ dành cho cán bộ quản lý hoặc cán bộ kỹ "
+                f"thuật của hợp tác xã / {self.name} is a {self.role.value}; only a manager or "
+                f"technical manager may {what}",
+                [Problem("role", "manager or technical_manager", self.role.value)])
 
 
 def org_actor(org: Organization, name: str | None = None) -> Actor:

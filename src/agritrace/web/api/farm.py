@@ -163,7 +163,19 @@ def post_certificate(actor: ActorDep, engine: EngineDep, payload: Payload) -> di
 @router.get("/seasons")
 def get_seasons(actor: ActorDep, engine: EngineDep,
                 plot: str | None = None) -> list[dict[str, Any]]:
-    return [s.as_dict() for s in seasons.list_seasons(engine, actor.org, plot_uri=plot)]
+    """The seasons of the cooperative's plots; a farmer's, of his own plots only."""
+    if plot is not None:
+        record.authorise(actor, places.place_by_uri(engine, actor.org, plot))
+    mine = _farmer_plots(actor, engine)
+    return [s.as_dict() for s in seasons.list_seasons(engine, actor.org, plot_uri=plot)
+            if mine is None or s.plot_uri in mine]
+
+
+def _farmer_plots(actor: Actor, engine: Engine) -> set[str] | None:
+    """The URIs of a farmer's own plots; None for a manager, who sees every plot."""
+    if actor.role.may_manage:
+        return None
+    return {p.uri for p in places.list_places(engine, actor.org, farmer_id=actor.member_id or -1)}
 
 
 @router.post("/seasons", status_code=201)
@@ -198,6 +210,8 @@ def get_history(actor: ActorDep, engine: EngineDep, table: str | None = None,
 
 @router.get("/masterdata")
 def get_master_data(actor: ActorDep, engine: EngineDep) -> dict[str, Any]:
+    """Every place, farmer and product of the registry: the managers' export."""
+    actor.require_manager("export the registry as master data")
     return {"epcisMasterData": master_data(engine, actor.org)}
 
 
@@ -223,6 +237,8 @@ def post_diary(request: Request, response: Response, actor: ActorDep, engine: En
 def get_diary(actor: ActorDep, engine: EngineDep, plot: str | None = None,
               season: str | None = None) -> list[dict[str, Any]]:
     if season is not None:
+        plot_of_season = seasons.get_season(engine, actor.org, season).plot_uri
+        record.authorise(actor, places.place_by_uri(engine, actor.org, plot_of_season))
         entries = journal.season_entries(engine, actor.org, season)
     elif plot is not None:
         record.authorise(actor, places.place_by_uri(engine, actor.org, plot))
@@ -242,6 +258,7 @@ def get_defaults(actor: ActorDep, engine: EngineDep, plot: str,
 @router.get("/lots/origin")
 def get_lot_origin(actor: ActorDep, engine: EngineDep, lot: str) -> dict[str, Any]:
     origin = journal.lot_origin(engine, actor.org, lot)
+    record.authorise(actor, places.place_by_uri(engine, actor.org, origin.harvest.plot_id))
     return {"lot": origin.lot_class, "plot": origin.harvest.plot_id,
             "season": origin.harvest.season_id,
             "diary": [{"kind": e.kind.value} | dataclasses.asdict(e) for e in origin.diary]}
@@ -258,6 +275,7 @@ async def post_import(
     apply: bool = False, apply_good_rows: bool = False,
 ) -> dict[str, Any]:
     """The file is the request body. Without ``apply`` only the preview is returned."""
+    actor.require_manager("import the cooperative's files")  # as the /coop/import page
     data = await request.body()
     if not apply:
         return importer.preview_import(engine, actor, kind, data, filename).as_dict()
