@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from typing import Any
 
+from sqlalchemy import ColumnElement, Engine, Select, select
+
+from agritrace import query
 from agritrace.errors import NoSuchResourceException
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import event_terms, events
@@ -21,17 +24,25 @@ _EPC_ROLES = ("epc", "child", "parent", "input", "output")
 def distinct_values(
     engine: Engine, resource: str, org: Organization, limit: int = 10_000
 ) -> list[str]:
-    """The distinct values of one resource among ``org``'s events, sorted."""
-    if resource == "epcs":
-        column = event_terms.c.value
-        statement = (select(column).distinct()
-                     .join(events, events.c.id == event_terms.c.event_pk)
-                     .where(event_terms.c.role.in_(_EPC_ROLES), events.c.org_id == org.id))
-    elif resource in _COLUMNS:
-        column = _COLUMNS[resource]
-        statement = select(column).distinct().where(column.is_not(None),
-                                                    events.c.org_id == org.id)
-    else:
+    """The distinct values of one resource among the events ``org`` may read (its own, and the
+    others' that trust.may_read allows, as GET /events answers them), sorted."""
+    if resource not in _COLUMNS and resource != "epcs":
         raise NoSuchResourceException(f"No resource {resource!r}")
     with engine.connect() as conn:
-        return list(conn.scalars(statement.order_by(column).limit(limit)))
+        scope = query.readable(conn, org, shared=True)
+        assert scope.certain is not None
+        values: set[str] = set(conn.scalars(_values(resource, scope.certain).limit(limit)))
+        shown = query.readable_ids(conn, scope)
+        for start in range(0, len(shown), 1000):
+            values |= set(conn.scalars(_values(
+                resource, events.c.id.in_(shown[start:start + 1000])).limit(limit)))
+    return sorted(values)[:limit]
+
+
+def _values(resource: str, where: ColumnElement[bool]) -> Select[Any]:
+    if resource == "epcs":
+        return (select(event_terms.c.value).distinct()
+                .join(events, events.c.id == event_terms.c.event_pk)
+                .where(event_terms.c.role.in_(_EPC_ROLES), where).order_by(event_terms.c.value))
+    column = _COLUMNS[resource]
+    return select(column).distinct().where(column.is_not(None), where).order_by(column)

@@ -330,6 +330,10 @@ class Readable:
 
     condition: ColumnElement[bool]
     viewer: Viewer | None = None
+    # The part of the condition that may_read always allows (own events, a regulator's area),
+    # and the part that only names candidates (parties in the caller's ranges).
+    certain: ColumnElement[bool] | None = None
+    candidates: ColumnElement[bool] | None = None
 
 
 def readable(conn: Connection, org: Organization, shared: bool) -> Readable:
@@ -339,17 +343,35 @@ def readable(conn: Connection, org: Organization, shared: bool) -> Readable:
     if not shared:
         return Readable(own)
     reach = reach_of(conn, org.id)
-    alternatives = [own]
-    ranges = [and_(event_terms.c.value >= low, event_terms.c.value < high)
-              for low, high in code_ranges(conn, org.id)]
-    if ranges:
-        alternatives.append(events.c.id.in_(select(event_terms.c.event_pk).where(
-            event_terms.c.role.in_(PARTY_ROLES), or_(*ranges))))
+    certain = [own]
     if reach is not None:
         places = list(reach.places)
-        alternatives += [events.c.org_id.in_(list(reach.orgs)), events.c.read_point.in_(places),
-                         events.c.biz_location.in_(places)]
-    return Readable(or_(*alternatives), Viewer(org.id, Owners(), reach))
+        certain += [events.c.org_id.in_(list(reach.orgs)), events.c.read_point.in_(places),
+                    events.c.biz_location.in_(places)]
+    ranges = [and_(event_terms.c.value >= low, event_terms.c.value < high)
+              for low, high in code_ranges(conn, org.id)]
+    candidates = events.c.id.in_(select(event_terms.c.event_pk).where(
+        event_terms.c.role.in_(PARTY_ROLES), or_(*ranges))) if ranges else None
+    sure = or_(*certain)
+    return Readable(or_(sure, candidates) if candidates is not None else sure,
+                    Viewer(org.id, Owners(), reach), sure, candidates)
+
+
+def readable_ids(conn: Connection, scope: Readable, batch: int = 1000) -> list[int]:
+    """The ids of the candidate events (beyond the certain ones) that may_read allows."""
+    if scope.candidates is None or scope.certain is None:
+        return []
+    found: list[int] = []
+    last = 0
+    while True:
+        rows: list[Row[Any]] = list(conn.execute(select(
+            events.c.id, events.c.org_id, events.c.hash_id, events.c.read_point,
+            events.c.biz_location).where(scope.candidates, ~scope.certain, events.c.id > last)
+            .order_by(events.c.id).limit(batch)))
+        found += [row.id for row in _visible(conn, scope.viewer, rows)]
+        if len(rows) < batch:
+            return found
+        last = rows[-1].id
 
 
 def build_select(query: EventQuery, where: ColumnElement[bool],

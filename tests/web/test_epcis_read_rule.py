@@ -106,3 +106,17 @@ def test_the_partner_meets_an_event_it_captured_too_once(engine: Engine) -> None
     assert _ids(partner.get("/events")) == [SHIPPED]
     assert _ids(partner.get(f"/events/{quote(SHIPPED, safe='')}")) == [SHIPPED]
     assert len(_ids(owner.get("/events"))) == 7
+
+
+def test_discovery_lists_what_the_caller_may_read(engine: Engine) -> None:
+    """GET /bizSteps and the other lists hold the values of the events the caller may read,
+    as GET /events answers them: the partner's holds the shipping it was named in."""
+    owner, partner, stranger = _world(engine)
+    assert partner.get("/bizSteps").json()["member"] == ["shipping"]
+    assert partner.get("/bizSteps/shipping").status_code == 200
+    assert stranger.get("/bizSteps").json()["member"] == []
+    assert owner.get("/bizSteps").json()["member"] == ["commissioning", "shipping", "storing"]
+    third = make_api(engine, "Kho Thứ Ba")
+    grants.grant(engine, third.org, "gln", "8935555000002", "test")
+    assert partner.get("/bizSteps").json()["member"] == []
+    assert third.get("/eventTypes").json()["member"] == ["ObjectEvent"]
