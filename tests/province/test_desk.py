@@ -133,6 +133,28 @@ def test_each_officer_sees_its_own_province_only(world: World) -> None:
     assert north["current"]["tickets"]["deadline_days"] == 15
 
 
+def test_stamps_issued_voided_scanned_and_suspicious_count_in_their_province(
+        world: World) -> None:
+    c, owner = world.client, world.auth("highland")
+    made = c.post("/farm/products", headers=owner,
+                  json={"gtin": "08931234000356", "name_vi": "Cà phê Ẳng Nưa"})
+    assert made.status_code == 201, made.text
+    batch = c.post("/stamps", headers=owner,
+                   json={"gtin": "08931234000356", "lot": "CF-26", "count": 3})
+    assert batch.status_code == 201, batch.text
+    rows = list(csv.DictReader(io.StringIO(c.get(batch.json()["csv"], headers=owner).text)))
+    links = [r["digital_link"] for r in rows]
+    assert c.post("/stamps/void", headers=owner, json={"codes": links[:1]}).json() == {
+        "voided": 1}
+    for link in links[:2]:  # a consumer scans the voided stamp and a good one
+        path = "/" + link.split("/", 3)[3]
+        assert c.get(path).status_code == 200
+    north = _indicators(world, "dien_bien")["current"]["stamps"]
+    assert north == {"issued": 3, "voided": 1, "scanned": 2, "suspicious": 1}
+    south = _indicators(world, "dong_thap")["current"]["stamps"]
+    assert south == {"issued": 0, "voided": 0, "scanned": 0, "suspicious": 0}
+
+
 def test_the_officer_reads_its_area_in_the_event_api(world: World) -> None:
     found = world.client.get("/events", headers=world.auth("dien_bien"))
     assert found.status_code == 200, found.text

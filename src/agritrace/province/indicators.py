@@ -29,6 +29,7 @@ from agritrace.farm.compliance import plot_readiness
 from agritrace.farm.places import Place, list_places
 from agritrace.farm.readiness import plot_records
 from agritrace.farm.tables import places as place_rows
+from agritrace.ids.epc import lenient_id
 from agritrace.province.tables import targets
 from agritrace.reports import eudr
 from agritrace.reports.methane import totals
@@ -198,8 +199,10 @@ def stamps(engine: Engine, desk: Desk, period: Period) -> Stamps:
         ever_voided = set(_item_values(conn, orgs, "decommissioning", None))
         codes = [code for (code,) in conn.execute(select(scans.c.code).where(
             scans.c.scanned_us >= period.since_us, scans.c.scanned_us < period.until_us))]
-        owners = Owners.load(conn, {GS1 + c.lstrip("/") for c in codes})
-    ours = [GS1 + c.lstrip("/") for c in codes if owners.owner(GS1 + c.lstrip("/")) in orgs]
+        # scans keep the link's path as scanned (with its lot); events the canonical code
+        canonical = [lenient_id(GS1 + code.lstrip("/")) for code in codes]
+        owners = Owners.load(conn, set(canonical))
+    ours = [code for code in canonical if owners.owner(code) in orgs]
     suspicious = sum(1 for code in ours if code in ever_voided)
     return Stamps(issued, voided, len(ours), suspicious)
 
