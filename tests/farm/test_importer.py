@@ -175,10 +175,10 @@ def test_a_diary_in_vietnamese_words_dates_and_decimal_commas(engine: Engine) ->
 def test_plots_read_the_area_and_warn_about_a_column_not_understood(engine: Engine) -> None:
     coop = make_coop(engine)
     data = ("Tên thửa,Hộ canh tác,Cây trồng,Diện tích (ha),Vĩ độ,Kinh độ,Màu đất\n"
-            'Nương E,lo van b,Cà phê,"1,5","21,493811","103,204101",đỏ\n').encode()
+            'Nương E,lo van b,Cà phê,"1,5","21,493811","103,204101",đỏ,dốc\n').encode()
     preview = preview_import(engine, coop.manager, "plots", data, "thua.csv")
     assert preview.ok, [e.vi for r in preview.rows for e in r.errors]
-    assert preview.unknown == ["Màu đất"]
+    assert preview.unknown == ["Màu đất", "(H)"]
     apply_import(engine, coop.manager, "plots", data, "thua.csv")
     added = {p.name: p for p in list_places(engine, coop.org)}["Nương E"]
     assert (added.area_ha, added.crop, added.farmer_id) == (1.5, "coffee", coop.farmer_b.id)

@@ -3,6 +3,7 @@ offline queue, and the manager's import; screenshots in docs/screenshots/farm-*.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from agritrace.farm.import_columns import COLUMNS, ImportKind
 from agritrace.farm.journal import plot_entries
 from agritrace.farm.record import record_entry
 from agritrace.farm.registry import list_members
-from tests.farm.coop import Coop
+from tests.farm.coop import SMALL, Coop
 from tests.farm.test_importer import MEMBERS_BAD as MEMBERS_CSV
 from tests.web.browser import DESKTOP, PHONE, SHOTS, chromium, serving
 from tests.web.farm_site import app_for, event_count, load
@@ -182,6 +183,10 @@ def test_the_manager_previews_an_import_and_applies_the_good_rows(served: Served
     page.screenshot(path=str(SHOTS / "farm-members.png"), full_page=True)
 
 
+NARROW = {"width": 360, "height": 780}
+LONG_NAME = "nhat-ky-hop-tac-xa-ca-phe-ang-nua-thang-11-nam-2026-ban-cuoi-cung-da-sua.csv"
+
+
 def _fits(page: Page) -> None:
     """No horizontal scrolling of the page itself; wide tables scroll in their own box."""
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -211,15 +216,22 @@ def test_a_vietnamese_template_round_trips_and_the_preview_fits_the_screen(
     wide = (";".join(columns) + "\n" + ";".join(
         ["Bón phân", "Nương A", "01/11/2026"] + ["một giá trị khá dài ở đây"] * (
             len(columns) - 3)) + "\n").encode()
-    for viewport in (DESKTOP, {"width": 360, "height": 780}):
+    # A boundary is one long word (compact GeoJSON): it must wrap, not widen the page.
+    shape = json.dumps({"type": "Polygon", "coordinates": [SMALL * 8]}, separators=(",", ":"))
+    plots = ("Tên thửa;Ranh giới (GeoJSON)\nNương X;" + shape + "\n").encode()
+    for viewport, kind, data in ((DESKTOP, "diary", wide), (NARROW, "diary", wide),
+                                 (DESKTOP, "plots", plots), (NARROW, "plots", plots)):
         page.set_viewport_size(viewport)
         page.goto(f"{served.base}/coop/import")
-        page.select_option("#i-kind", "diary")
-        page.set_input_files("#i-file", files=[{"name": "rong.csv", "mimeType": "text/csv",
-                                                "buffer": wide}])
+        page.select_option("#i-kind", kind)
+        page.set_input_files("#i-file", files=[{"name": LONG_NAME, "mimeType": "text/csv",
+                                                "buffer": data}])
         page.click("#upload button[type=submit]")
-        expect(page.locator("#import-unknown")).to_contain_text("Cột lạ")
+        expect(page.locator("#import-summary")).to_be_visible()
         _fits(page)
+        if kind == "plots":
+            continue
+        expect(page.locator("#import-unknown")).to_contain_text("Cột lạ")
         box = page.evaluate("[document.getElementById('preview-box').scrollWidth,"
                             " document.getElementById('preview-box').clientWidth]")
         assert box[0] > box[1], box

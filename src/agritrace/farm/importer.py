@@ -165,7 +165,20 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, l
         values = [_cell(c) for c in cells]
         if any(v not in (None, "") for v in values):
             rows.append((number, values))
-    return headers, rows
+    return _name_unheaded(headers, rows), rows
+
+
+def _name_unheaded(headers: list[str], rows: Sequence[tuple[int, list[Any]]]) -> list[str]:
+    """A column with values but no header is named by its letter ("(C)"), so the preview can
+    warn that it is not read rather than drop it unseen."""
+    from openpyxl.utils import get_column_letter
+
+    width = max([len(headers), *(len(cells) for _, cells in rows)])
+    named = headers + [""] * (width - len(headers))
+    for index, text in enumerate(named):
+        if not text and any(index < len(c) and c[index] not in (None, "") for _, c in rows):
+            named[index] = f"({get_column_letter(index + 1)})"
+    return named
 
 
 def _csv_rows(data: bytes) -> list[list[object]]:
