@@ -237,3 +237,14 @@ def test_options_and_each_values_resource(engine: Engine) -> None:
     assert api.get("/eventTypes/NoSuchEvent").status_code == 404
     other = make_api(engine, "Shan Tuyet Tea Coop")
     assert other.get("/bizSteps/shipping").status_code == 404
+
+
+def test_the_root_lists_the_top_level_resources_to_an_epcis_client(engine: Engine) -> None:
+    api = make_api(engine)
+    answer = api.get("/", Accept="application/ld+json")
+    assert answer.status_code == 200
+    assert answer.json()["type"] == "Collection"
+    assert {"capture", "events", "eventTypes", "epcs"} <= set(answer.json()["member"])
+    assert answer.headers["GS1-EPCIS-Version"] == "2.0.0"
+    browser = api.client.get("/", headers={"Accept": "text/html,application/json;q=0.9"})
+    assert browser.headers["content-type"].startswith("text/html")

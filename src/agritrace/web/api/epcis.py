@@ -246,6 +246,20 @@ for _resource, _param in _RESOURCE_FILTERS.items():
     _discovery_routes(_resource, _param)
 
 
+TOP_LEVEL = ["capture", "events", "eventTypes", "epcs", "bizSteps", "bizLocations",
+             "readPoints", "dispositions", "queries"]
+
+
+def top_level(request: Request) -> Response | None:
+    """GET / for an EPCIS client (Accept: JSON, not HTML): the top-level resources, as the
+    openapi's GET / has them; None for a browser, which gets the home page."""
+    accept = request.headers.get("accept", "").lower()
+    if "json" not in accept or "text/html" in accept:
+        return None
+    return JSONResponse(collection(TOP_LEVEL), headers=STANDARD_HEADERS,
+                        media_type=_media(request, False))
+
+
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 

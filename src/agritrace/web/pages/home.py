@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from agritrace.ids.digital_link import DigitalLink
 from agritrace.ids.gs1 import InvalidIdentifier
+from agritrace.web.api import epcis
 from agritrace.web.pages import resolver
 from agritrace.web.pages.session import page_caller
 
@@ -46,7 +47,7 @@ def _home(request: Request, status: int = 200, code: str = "", bad: bool = False
 
 @router.get("/")
 def home(request: Request) -> Response:
-    return _home(request)
+    return epcis.top_level(request) or _home(request)
 
 
 @router.get("/scan")
