@@ -208,3 +208,17 @@ def test_row_errors_name_the_users_column_in_vietnamese_and_english(engine: Engi
     for vi, en in said.values():
         for internal in ("plot_id", "season_id", "sown_on", "recorded_by", "unknown field"):
             assert internal not in vi and internal not in en
+
+
+def test_excel_numbers_keep_phone_zeros_and_places_keep_their_kind(engine: Engine) -> None:
+    coop = make_coop(engine)
+    members = _xlsx([["Họ tên", "Vai trò", "Số điện thoại"],
+                     ["Quàng Văn D", "Nông dân", 912000111]])
+    apply_import(engine, coop.manager, "members", members, "tv.xlsx")
+    added = next(m for m in list_members(engine, coop.org) if m.name == "Quàng Văn D")
+    assert added.phone == "0912000111"
+    places = _xlsx([["Tên", "Loại địa điểm", "Tỉnh"], ["Kho Ẳng Nưa", "warehouse", "Điện Biên"]])
+    preview = preview_import(engine, coop.manager, "plots", places, "kho.xlsx")
+    assert preview.ok and preview.unknown == [], preview.as_dict()
+    apply_import(engine, coop.manager, "plots", places, "kho.xlsx")
+    assert {p.name: p.kind for p in list_places(engine, coop.org)}["Kho Ẳng Nưa"] == "warehouse"

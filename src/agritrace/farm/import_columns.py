@@ -78,7 +78,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         Column("name", "Họ tên", "Name", "text",
                ("Họ và tên", "Tên", "Tên thành viên", "Full name"), "Nguyễn Văn An"),
         Column("role", "Vai trò", "Role", "role", ("Chức vụ",), "Nông dân"),
-        Column("phone", "Số điện thoại", "Phone", "text",
+        Column("phone", "Số điện thoại", "Phone", "phone",
                ("SĐT", "Số ĐT", "Điện thoại", "Phone number"), "0912345678"),
     ),
     ImportKind.PLOTS: (
@@ -104,6 +104,8 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
                ("Mã vùng trồng", "MSVT")),
         Column("market", "Thị trường", "Market", "text", (), "EU"),
         Column("gln", "GLN", "GLN", "text", ("Mã địa điểm GLN",)),
+        Column("uri", "URI", "URI", "text", ("Mã định danh",)),
+        Column("kind", "Loại địa điểm", "Kind of place", "text", ("Loại",), "plot"),
     ),
     ImportKind.DIARY: (
         Column("kind", "Loại công việc", "Kind of work", "kind",
@@ -139,6 +141,8 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         _diary_field("gtin", vi="Mã sản phẩm (GTIN)", en="Product GTIN", aliases=("GTIN",)),
         _diary_field("area_ha", "number", ("Diện tích (ha)",)),
         _diary_field("note", aliases=("Ghi chú thêm",)),
+        Column("at", "Giờ", "Time", "text", ("Giờ làm",)),
+        Column("country_of_origin", "Nước xuất xứ", "Country of origin", "text", ()),
         Column("season", "Vụ", "Season", "text", ("Mùa vụ", "season_id")),
         Column("key", "Mã dòng", "Row key", "text", ()),
     ),
@@ -147,6 +151,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
 # What a column accepts, for the template's guide sheet.
 ACCEPTS: dict[str, tuple[str, str]] = {
     "text": ("Chữ", "Text"),
+    "phone": ("Số điện thoại, 9 đến 15 chữ số", "A phone number, 9 to 15 digits"),
     "number": ("Số; dấu phẩy hoặc dấu chấm thập phân (1,5 hoặc 1.5)",
                "A number; decimal comma or point (1,5 or 1.5)"),
     "integer": ("Số nguyên", "A whole number"),

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine
 from agritrace.errors import AgritraceError, Problem, ValidationException
 from agritrace.farm import import_columns as cols
 from agritrace.farm.import_columns import ImportKind
-from agritrace.farm.places import Place, add_place, check_place, list_places
+from agritrace.farm.places import Place, add_place, check_place, list_places, place_uri
 from agritrace.farm.record import Prepared, prepare_entry, store_prepared, stored_event_id
 from agritrace.farm.registry import Actor, Member, Notice, add_member, check_member, list_members
 from agritrace.web.texts_farm import TEXTS
@@ -309,7 +309,7 @@ def _read_cell(row: _Row, name: str, accepts: str, cell: Any) -> Any:
                      "or 1500 (no thousands separator).", "a number", cell)
             return None
         return int(number) if accepts == "integer" and number.is_integer() else number
-    text = str(cell) if not isinstance(cell, date) else cell.isoformat()
+    text = _text(cell, accepts)
     if accepts == "role":
         role = cols.read_role(text)
         if role is None:
@@ -322,6 +322,18 @@ def _read_cell(row: _Row, name: str, accepts: str, cell: Any) -> Any:
     if accepts == "choice":
         return cols.read_choice(name, text)
     return text
+
+
+def _text(cell: Any, accepts: str) -> str:
+    """A cell as text; a spreadsheet's numbers as written (2611, not 2611.0), and a phone
+    number whose leading 0 Excel dropped (912345678) given it back."""
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    if isinstance(cell, int) and accepts == "phone" and len(str(cell)) == 9:
+        return f"0{cell}"
+    return str(cell)
 
 
 # --- checking rows ---------------------------------------------------------------------------
@@ -409,6 +421,7 @@ def _check_plot_row(engine: Engine, actor: Actor, result: RowResult, row: _Row,
         return
     with engine.connect() as conn:
         _, notices = check_place(conn, actor.org, values)
+        place_uri(conn, actor, values)  # a GLN another organization holds: this row's error
     result.notices.extend(notices)
 
 
