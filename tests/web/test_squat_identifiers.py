@@ -197,7 +197,10 @@ def test_the_owner_registers_what_a_squatter_registered_before(world: World) -> 
 def test_the_cooperative_import_refuses_another_owner_s_gln(world: World) -> None:
     data = (f"Tên thửa,Cây trồng,Diện tích (ha),Vĩ độ,Kinh độ,GLN\n"
             f'Nương X,Cà phê,"1,5","21,4938","103,2041",{GLN}\n')
-    answer = world.client.post("/farm/import?kind=plots&filename=plots.csv&apply=true",
-                               content=data.encode(), headers=world.forger.auth)
-    assert answer.status_code == 403 and "Công ty Rang xay Điện Biên" in answer.text
+    url = "/farm/import?kind=plots&filename=plots.csv"
+    preview = world.client.post(url, content=data.encode(), headers=world.forger.auth)
+    assert preview.status_code == 200 and "Công ty Rang xay Điện Biên" in preview.text
+    answer = world.client.post(f"{url}&apply=true", content=data.encode(),
+                               headers=world.forger.auth)
+    assert answer.status_code == 400 and "Công ty Rang xay Điện Biên" in answer.text
     assert _rows(world, places) == 0

@@ -220,6 +220,20 @@ def _uri_for(checks: Checks, org: Organization, values: Mapping[str, Any]) -> st
     return f"{PLACE_BASE}{org.id}/{uuid.uuid4().hex[:12]}"
 
 
+def place_uri(conn: Connection, actor: Actor, values: Mapping[str, Any]
+              ) -> tuple[str, Owners | None]:
+    """The identifier a new place gets from ``values`` (its ``uri``, its ``gln``, else a private
+    one) and, for a GLN, the owners read: refused, naming the field, when it is malformed or a
+    GLN that another organization holds (:func:`agritrace.farm.registry.require_holder`). The
+    form, the API, the command line and the import preview all ask here."""
+    checks = Checks("place")
+    uri = _uri_for(checks, actor.org, values)
+    checks.raise_if_failed("The place's identifier is not valid")
+    if key_of(uri) is None:
+        return uri, None
+    return uri, require_holder(conn, actor, uri, "place.gln" if values.get("gln") else "place.uri")
+
+
 def _release_squatted(conn: Connection, actor: Actor, owners: Owners, uri: str) -> None:
     """Free ``uri`` (a GLN) for its holder when an organization that does not hold it registered
     it earlier (before registrations were checked), so the holder gets no 409.
@@ -247,12 +261,8 @@ def add_place(db: Db, actor: Actor, values: Mapping[str, Any],
     actor.require_manager("register places")
     with transaction(db) as conn:
         row, notices = check_place(conn, actor.org, values, rules)
-        uri_checks = Checks("place")
-        uri = _uri_for(uri_checks, actor.org, values)
-        uri_checks.raise_if_failed("The place's identifier is not valid")
-        if key_of(uri) is not None:  # a GLN: registered by the organization holding it
-            owners = require_holder(conn, actor, uri,
-                                    "place.gln" if values.get("gln") else "place.uri")
+        uri, owners = place_uri(conn, actor, values)
+        if owners is not None:
             _release_squatted(conn, actor, owners, uri)
         if conn.execute(select(places.c.id).where(places.c.uri == uri)).first() is not None:
             raise ConflictException(f"A place {uri} is already registered",
