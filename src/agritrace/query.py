@@ -55,6 +55,10 @@ TIME_PARAMS = {
     "GE_recordTime": (events.c.record_time_us, True),
     "LT_recordTime": (events.c.record_time_us, False),
 }
+# Sensor report fields the standard queries by equality (EPCIS 2.0 openapi, EQ_<field>).
+SENSOR_FIELDS = frozenset(f"EQ_{field}" for field in (
+    "type", "deviceID", "dataProcessingMethod", "microorganism", "chemicalSubstance", "bizRules",
+    "stringValue", "booleanValue", "hexBinaryValue", "uriValue"))
 QUANTITY_PARAMS = {"GT_quantity": "GT", "GE_quantity": "GE", "LT_quantity": "LT",
                    "LE_quantity": "LE"}
 TYPED_PREFIXES = {"EQ_bizTransaction_": "biz_transaction", "EQ_source_": "source",
@@ -176,6 +180,11 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
     elif name in ("GE_errorDeclarationTime", "LT_errorDeclarationTime"):
         query.conditions.append(query_body.time_compared(
             ("errorDeclaration", "declarationTime"), parse_time(raw), name.startswith("GE_")))
+    elif name in SENSOR_FIELDS:
+        if name == "EQ_type":  # a bare word, as a document may also write it
+            values = [*values, *(f"{form}{v}" for v in values
+                                 for form in ("gs1:", "https://gs1.org/voc/"))]
+        query.conditions.append(query_body.report_has(name[len("EQ_"):], values))
     elif name in ("EQ_persistentDisposition_set", "EQ_persistentDisposition_unset"):
         query.conditions.append(query_body.has_any(
             ("persistentDisposition", name.rsplit("_", 1)[1]), _cbv_forms("disposition", values)))

@@ -10,7 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ColumnElement, String, cast, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    String,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -51,6 +61,20 @@ class BodyHas(FunctionElement[bool]):
 
     def __init__(self, path: tuple[str, ...], values: list[str]) -> None:
         self.path = path
+        self.values = values
+        super().__init__()
+
+
+class ReportHas(FunctionElement[bool]):
+    """True when one sensor report (sensorElementList[*].sensorReport[*]) of the event body has
+    ``field`` equal to one of some values."""
+
+    type = Boolean()
+    inherit_cache = False  # the field and values are not part of a cache key
+    name = "report_has"
+
+    def __init__(self, field: str, values: list[str]) -> None:
+        self.field = field
         self.values = values
         super().__init__()
 
@@ -113,3 +137,33 @@ def time_compared(path: tuple[str, ...], micros: int, lower: bool) -> ColumnElem
     millis = -(-micros // 1000)  # the first millisecond at or after the bound
     at = BodyMillis(*path)
     return at >= millis if lower else at < millis
+
+
+@compiles(ReportHas, "sqlite")
+def _report_sqlite(element: ReportHas, compiler: Any, **kw: Any) -> str:
+    sensors = func.json_each(events.c.body, "$.sensorElementList").table_valued(
+        "value").alias("sensor")
+    reports = func.json_each(sensors.c.value, "$.sensorReport").table_valued("value").alias(
+        "report")
+    found = func.json_extract(reports.c.value, _sqlite_path((element.field,)))
+    wanted: list[Any] = element.values
+    if element.field == "booleanValue":  # json_extract reads JSON true/false as 1/0
+        wanted = [{"true": 1, "false": 0}.get(v, v) for v in element.values]
+    match = select(literal(1)).select_from(sensors).join(reports, literal(True)).where(
+        found.in_(wanted))
+    return str(compiler.process(match.exists(), **kw))
+
+
+@compiles(ReportHas, "postgresql")
+def _report_pg(element: ReportHas, compiler: Any, **kw: Any) -> str:
+    sensors = func.jsonb_array_elements(cast(events.c.body, JSONB)["sensorElementList"]
+                                        ).table_valued(column("value", JSONB)).alias("sensor")
+    reports = func.jsonb_array_elements(sensors.c.value["sensorReport"]).table_valued(
+        column("value", JSONB)).alias("report")
+    match = select(literal(1)).select_from(sensors).join(reports, literal(True)).where(
+        reports.c.value[element.field].astext.in_(element.values))
+    return str(compiler.process(match.exists(), **kw))
+
+
+def report_has(field: str, values: list[str]) -> ColumnElement[bool]:
+    return ReportHas(field, values)

@@ -139,3 +139,22 @@ def test_quantity_place_and_extension_type_parameters(engine: Engine) -> None:
     assert _minutes(api.get(f"/events?WD_readPoint={sgln}")) == [3]
     assert _minutes(api.get("/events?eventType=https://example.com/ext/SensorCheckEvent")) == []
     _problem(api.get("/events?GE_quantity=lots"), 400, "QueryParameterException")
+
+
+def test_sensor_report_parameters(engine: Engine) -> None:
+    api = make_api(engine)
+    report = {"type": "Temperature", "deviceID": "urn:epc:id:giai:8931234.T1", "value": 26.5,
+              "uom": "CEL", "booleanValue": True, "stringValue": "ok"}
+    answer = api.capture(_document(
+        _event(1, sensorElementList=[{"sensorMetadata": {"time": "2026-05-01T01:00:00Z"},
+                                      "sensorReport": [{"type": "RelativeHumidity", "value": 60,
+                                                        "uom": "A93"}, report]}]),
+        _event(2)))
+    assert answer.status_code == 202, answer.text
+    assert _minutes(api.get("/events?EQ_type=Temperature")) == [1]
+    assert _minutes(api.get("/events?EQ_type=Illuminance|RelativeHumidity")) == [1]
+    assert _minutes(api.get("/events?EQ_type=Illuminance")) == []
+    assert _minutes(api.get("/events?EQ_deviceID=urn:epc:id:giai:8931234.T1")) == [1]
+    assert _minutes(api.get("/events?EQ_booleanValue=true")) == [1]
+    assert _minutes(api.get("/events?EQ_booleanValue=false")) == []
+    assert _minutes(api.get("/events?EQ_stringValue=ok&EQ_bizStep=inspecting")) == [1]
