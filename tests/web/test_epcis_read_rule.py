@@ -10,6 +10,9 @@ from urllib.parse import quote
 import orjson
 from sqlalchemy import Engine
 
+from agritrace.farm.places import add_place
+from agritrace.farm.registry import org_actor
+from agritrace.province.areas import check_area, make_regulator
 from agritrace.store import grants
 from tests.helpers import Api, make_api
 
@@ -120,3 +123,20 @@ def test_discovery_lists_what_the_caller_may_read(engine: Engine) -> None:
     grants.grant(engine, third.org, "gln", "8935555000002", "test")
     assert partner.get("/bizSteps").json()["member"] == []
     assert third.get("/eventTypes").json()["member"] == ["ObjectEvent"]
+
+
+def test_a_regulator_reads_the_events_of_its_area(engine: Engine) -> None:
+    """A commune's officers read the events of a cooperative with a plot in the commune; the
+    officers of another commune do not."""
+    owner, _, _ = _world(engine)
+    add_place(engine, org_actor(owner.org), {"name": "Nương 1", "crop": "coffee",
+                                             "area_ha": 1.0, "province": "Điện Biên",
+                                             "commune": "Ẳng Nưa"})
+    here = make_api(engine, "UBND xã Ẳng Nưa")
+    there = make_api(engine, "UBND xã Mường Ảng")
+    make_regulator(engine, here.org, check_area("Điện Biên", "xã Ẳng Nưa"), "test")
+    make_regulator(engine, there.org, check_area("Điện Biên", "Mường Ảng"), "test")
+    assert len(_ids(here.get("/events?perPage=50"))) == 7
+    assert _ids(here.get(f"/events/{quote(SHIPPED, safe='')}")) == [SHIPPED]
+    assert _ids(there.get("/events")) == []
+    assert there.get(f"/events/{quote(SHIPPED, safe='')}").status_code == 404
