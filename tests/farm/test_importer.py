@@ -222,3 +222,16 @@ def test_excel_numbers_keep_phone_zeros_and_places_keep_their_kind(engine: Engin
     assert preview.ok and preview.unknown == [], preview.as_dict()
     apply_import(engine, coop.manager, "plots", places, "kho.xlsx")
     assert {p.name: p.kind for p in list_places(engine, coop.org)}["Kho Ẳng Nưa"] == "warehouse"
+
+
+def test_plot_errors_are_said_in_vietnamese_without_the_services_english(
+        engine: Engine) -> None:
+    coop = make_coop(engine)
+    data = ("Tên thửa;Hộ canh tác;Cán bộ kỹ thuật;Cây trồng;Vĩ độ;Kinh độ\n"
+            "Nương E;Lò Văn A;Lò Văn B;Cà phê;21,49;103,20\n").encode()
+    said = [e.vi for r in preview_import(engine, coop.manager, "plots", data, "t.csv").rows
+            for e in r.errors]
+    assert said == [
+        "ô này còn trống, cần điền.",
+        "Người phụ trách kỹ thuật phải là cán bộ kỹ thuật hoặc cán bộ quản lý của hợp tác "
+        "xã. Đã nhập: 'member 3 (farmer)'."]

@@ -163,6 +163,24 @@ TEXTS: dict[str, dict[str, str]] = {
     "farm_err_refused": {"vi": "Không được dùng: xem lý do ở trên.",
                          "en": "Not permitted: see why above."},
     "farm_err_generic": {"vi": "Giá trị này chưa đúng.", "en": "This value is not valid."},
+    "farm_err_area_ha": {"vi": "Diện tích tính bằng ha, lớn hơn 0 (ví dụ 1,5); thửa chỉ có một "
+                               "điểm toạ độ thì phải ghi diện tích.",
+                         "en": "The area in hectares, above 0 (e.g. 1.5); a plot given as one "
+                               "point needs its area."},
+    "farm_err_geometry": {"vi": "Ranh giới thửa chưa đúng: cần một vùng khép kín, không tự cắt, "
+                                "nằm ở Việt Nam.",
+                          "en": "The boundary is not valid: it must be a closed shape that "
+                                "does not cross itself, in Vietnam."},
+    "farm_err_crop": {"vi": "Hãy ghi cây trồng (ví dụ: cà phê, lúa).",
+                      "en": "Enter the crop (e.g. coffee, rice)."},
+    "farm_err_area_code": {"vi": "Mã số vùng trồng không đúng mẫu của cây trồng này.",
+                           "en": "The growing-area code does not follow this crop's pattern."},
+    "farm_err_technical_manager": {"vi": "Người phụ trách kỹ thuật phải là cán bộ kỹ thuật hoặc "
+                                         "cán bộ quản lý của hợp tác xã.",
+                                   "en": "The technical manager must be one of the "
+                                         "cooperative's technical managers or managers."},
+    "farm_err_unit": {"vi": "Đơn vị không dùng được cho công việc này (ví dụ kg/ha, t/ha).",
+                      "en": "This unit cannot be used for this work (e.g. kg/ha, t/ha)."},
     "farm_err_season": {"vi": "Ngày này không thuộc vụ nào đang mở của thửa.",
                         "en": "This date is in no open season of the plot."},
     "farm_err_detail": {"vi": "Cần: {expected}; đã nhập: {found}",
