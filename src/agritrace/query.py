@@ -180,6 +180,9 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
     elif name in ("GE_errorDeclarationTime", "LT_errorDeclarationTime"):
         query.conditions.append(query_body.time_compared(
             ("errorDeclaration", "declarationTime"), parse_time(raw), name.startswith("GE_")))
+    elif name in ("GE_startTime", "LT_startTime", "GE_endTime", "LT_endTime"):
+        query.conditions.append(query_body.sensor_time(
+            name[3:], parse_time(raw), name.startswith("GE_")))
     elif name in SENSOR_FIELDS:
         if name == "EQ_type":  # a bare word, as a document may also write it
             values = [*values, *(f"{form}{v}" for v in values
@@ -256,7 +259,7 @@ def _require_all(values: list[str], allowed: tuple[str, ...]) -> None:
 
 
 def _expected(name: str) -> str:
-    if name in TIME_PARAMS or name.endswith("_errorDeclarationTime"):
+    if name in TIME_PARAMS or name.endswith(("_errorDeclarationTime", "_startTime", "_endTime")):
         return "an ISO 8601 date-time with a time zone, e.g. 2026-05-01T08:30:00+07:00"
     if name == "eventType":
         return "event types separated by |: " + ", ".join(EVENT_TYPES)

@@ -95,18 +95,26 @@ def _text_pg(element: BodyText, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(document[element.path].astext, **kw))
 
 
-@compiles(BodyMillis, "sqlite")
-def _millis_sqlite(element: BodyMillis, compiler: Any, **kw: Any) -> str:
+def _sqlite_millis(text: Any) -> Any:
     # julianday reads ISO 8601 with a zone offset; a double, so rounded to the millisecond
     # EPCIS times are written with.
-    days = func.julianday(func.json_extract(events.c.body, _sqlite_path(element.path)))
-    return str(compiler.process(func.round((days - 2440587.5) * 86_400_000.0), **kw))
+    return func.round((func.julianday(text) - 2440587.5) * 86_400_000.0)
+
+
+def _pg_millis(text: Any) -> Any:
+    return func.round(func.extract("epoch", cast(text, TIMESTAMP(timezone=True))) * 1000)
+
+
+@compiles(BodyMillis, "sqlite")
+def _millis_sqlite(element: BodyMillis, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(_sqlite_millis(
+        func.json_extract(events.c.body, _sqlite_path(element.path))), **kw))
 
 
 @compiles(BodyMillis, "postgresql")
 def _millis_pg(element: BodyMillis, compiler: Any, **kw: Any) -> str:
-    moment = cast(cast(events.c.body, JSONB)[element.path].astext, TIMESTAMP(timezone=True))
-    return str(compiler.process(func.round(func.extract("epoch", moment) * 1000), **kw))
+    return str(compiler.process(_pg_millis(
+        cast(events.c.body, JSONB)[element.path].astext), **kw))
 
 
 @compiles(BodyHas, "sqlite")
@@ -167,3 +175,44 @@ def _report_pg(element: ReportHas, compiler: Any, **kw: Any) -> str:
 
 def report_has(field: str, values: list[str]) -> ColumnElement[bool]:
     return ReportHas(field, values)
+
+
+class SensorTime(FunctionElement[bool]):
+    """True when one sensor element's metadata (sensorElementList[*].sensorMetadata) has a
+    date-time ``field`` at or after (``lower``) or before a bound in milliseconds (UTC)."""
+
+    type = Boolean()
+    inherit_cache = False  # the field and bound are not part of a cache key
+    name = "sensor_time"
+
+    def __init__(self, field: str, millis: int, lower: bool) -> None:
+        self.field = field
+        self.millis = millis
+        self.lower = lower
+        super().__init__()
+
+
+@compiles(SensorTime, "sqlite")
+def _sensor_time_sqlite(element: SensorTime, compiler: Any, **kw: Any) -> str:
+    sensors = func.json_each(events.c.body, "$.sensorElementList").table_valued(
+        "value").alias("sensor")
+    at = _sqlite_millis(func.json_extract(sensors.c.value,
+                                          _sqlite_path(("sensorMetadata", element.field))))
+    test = at >= element.millis if element.lower else at < element.millis
+    return str(compiler.process(select(literal(1)).select_from(sensors).where(test).exists(),
+                                **kw))
+
+
+@compiles(SensorTime, "postgresql")
+def _sensor_time_pg(element: SensorTime, compiler: Any, **kw: Any) -> str:
+    sensors = func.jsonb_array_elements(cast(events.c.body, JSONB)["sensorElementList"]
+                                        ).table_valued(column("value", JSONB)).alias("sensor")
+    at = _pg_millis(sensors.c.value[("sensorMetadata", element.field)].astext)
+    test = at >= element.millis if element.lower else at < element.millis
+    return str(compiler.process(select(literal(1)).select_from(sensors).where(test).exists(),
+                                **kw))
+
+
+def sensor_time(field: str, micros: int, lower: bool) -> ColumnElement[bool]:
+    """Events with a sensor element whose metadata ``field`` is at/after or before ``micros``."""
+    return SensorTime(field, -(-micros // 1000), lower)

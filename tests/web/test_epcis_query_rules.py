@@ -146,7 +146,8 @@ def test_sensor_report_parameters(engine: Engine) -> None:
     report = {"type": "Temperature", "deviceID": "urn:epc:id:giai:8931234.T1", "value": 26.5,
               "uom": "CEL", "booleanValue": True, "stringValue": "ok"}
     answer = api.capture(_document(
-        _event(1, sensorElementList=[{"sensorMetadata": {"time": "2026-05-01T01:00:00Z"},
+        _event(1, sensorElementList=[{"sensorMetadata": {
+                   "startTime": "2026-05-01T07:00:00+07:00", "endTime": "2026-05-01T01:30:00Z"},
                                       "sensorReport": [{"type": "RelativeHumidity", "value": 60,
                                                         "uom": "A93"}, report]}]),
         _event(2)))
@@ -158,3 +159,7 @@ def test_sensor_report_parameters(engine: Engine) -> None:
     assert _minutes(api.get("/events?EQ_booleanValue=true")) == [1]
     assert _minutes(api.get("/events?EQ_booleanValue=false")) == []
     assert _minutes(api.get("/events?EQ_stringValue=ok&EQ_bizStep=inspecting")) == [1]
+    assert _minutes(api.get("/events?GE_startTime=2026-05-01T00:00:00Z")) == [1]
+    assert _minutes(api.get("/events?GE_startTime=2026-05-01T00:00:00.001Z")) == []
+    assert _minutes(api.get("/events?LT_endTime=2026-05-01T01:30:00.001Z")) == [1]
+    assert _minutes(api.get("/events?LT_endTime=2026-05-01T01:30:00Z")) == []
