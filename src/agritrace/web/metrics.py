@@ -117,7 +117,10 @@ def _route_of(scope: Scope) -> str:
     if route:
         return str(route)
     endpoint = scope.get("endpoint")
-    return f"{endpoint.__module__}.{endpoint.__qualname__}" if endpoint else "(no route)"
+    if endpoint is None:
+        return "(no route)"
+    named = endpoint if hasattr(endpoint, "__qualname__") else type(endpoint)  # a mounted app
+    return f"{named.__module__}.{named.__qualname__}"
 
 
 @router.get("/metrics")
