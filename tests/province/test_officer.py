@@ -17,6 +17,18 @@ from agritrace.trust import Reach, Scope, TokenRole, acting_role, in_reach, may_
 LOT = "https://id.gs1.org/01/08931234000356/10/CF-26"
 
 
+def test_every_readiness_check_is_named_on_the_desk_in_both_languages() -> None:
+    from datetime import date
+
+    from agritrace.farm.compliance import PlotRecord, plot_readiness
+    from agritrace.web.i18n import CATALOGUE
+
+    judged = plot_readiness(PlotRecord("p", "HTX", "rice", "*", 1.0, date(2026, 1, 1),
+                                       date(2026, 2, 1)))
+    keys = [f"province_check_{check.name}" for check in judged.checks]
+    assert [k for k in keys if set(CATALOGUE.get(k, {})) != {"vi", "en"}] == []
+
+
 def test_in_reach_is_the_owner_or_for_an_unowned_code_a_capturer_of_the_area() -> None:
     reach = Reach(frozenset({1, 2}), frozenset())
     assert in_reach(reach, 1, ()) and not in_reach(reach, 3, [1])  # an owner outside wins
