@@ -147,7 +147,7 @@ def _query(request: Request, org: Organization, engine: Engine, settings: Settin
     return _answer(request, query.run_query(engine, parsed, org, shared=True))
 
 
-@router.get("/events", responses=doc.EVENTS_ANSWER)
+@router.get("/events", responses=doc.EVENTS_ANSWER, openapi_extra=doc.QUERY_PARAMETERS)
 def events(
     request: Request,
     org: Organization = Depends(require_org),

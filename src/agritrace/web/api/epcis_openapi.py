@@ -144,3 +144,25 @@ OPTIONS_ANSWER: Answers = {
                          "versions (GS1-EPCIS-Version, GS1-CBV-Version)"},
     404: _problem("No such resource"),
 }
+
+
+def _query_parameter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema,
+            "description": description}
+
+
+_TIME = {"type": "string", "format": "date-time"}
+# The parameters every client uses, with schemas whose every value is answered; the others of
+# the SimpleEventQuery (MATCH_*, EQ_*, GE_*/LT_* …, docs/api.md) are taken as the standard
+# names them, and a value they cannot hold is a 400 naming the parameter.
+QUERY_PARAMETERS: dict[str, Any] = {"parameters": [
+    _query_parameter("perPage", {"type": "integer", "minimum": 1, "maximum": 10_000},
+                     "Events per page (30 unless said)"),
+    _query_parameter("orderBy", {"enum": ["eventTime", "recordTime"]},
+                     "Order of the events (DESC unless orderDirection says)"),
+    _query_parameter("orderDirection", {"enum": ["ASC", "DESC"]}, "ASC or DESC"),
+    _query_parameter("GE_eventTime", _TIME, "Events at or after this time"),
+    _query_parameter("LT_eventTime", _TIME, "Events before this time"),
+    _query_parameter("GE_recordTime", _TIME, "Events recorded at or after this time"),
+    _query_parameter("LT_recordTime", _TIME, "Events recorded before this time"),
+]}
