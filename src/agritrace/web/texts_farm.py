@@ -285,6 +285,7 @@ TEXTS: dict[str, dict[str, str]] = {
                          "en": "Saved {applied} rows; skipped {skipped}."},
     "farm_import_already": {"vi": "đã nhập trước đó", "en": "already imported"},
     "farm_import_ok": {"vi": "hợp lệ", "en": "valid"},
+    "farm_import_bad": {"vi": "có lỗi", "en": "has errors"},
     "farm_import_too_big": {"vi": "Tệp quá lớn (tối đa {size} MB).",
                             "en": "The file is too big (at most {size} MB)."},
     "farm_import_no_file": {"vi": "Hãy chọn một tệp.", "en": "Choose a file."},
