@@ -77,7 +77,7 @@ def test_import_refuses_bad_rows_unless_asked(tmp_path: Path) -> None:
     csv = tmp_path / "members.csv"
     csv.write_text("họ tên,vai trò\nQuàng Văn D,farmer\nLò Thị E,chairman\n", encoding="utf-8")
     refused = runner.invoke(app, ["farm", "import", str(csv), "--kind", "members", *ORG])
-    assert refused.exit_code == 2 and "row 3, column role" in refused.output
+    assert refused.exit_code == 2 and "row 3, column vai trò" in refused.output
     assert len(json.loads(_run("member", "list"))) == 1
     applied = _run("import", str(csv), "--kind", "members", "--apply-good-rows")
     assert "1 rows saved, 1 skipped" in applied
