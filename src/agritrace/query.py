@@ -191,6 +191,9 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
     elif name in ("EQ_persistentDisposition_set", "EQ_persistentDisposition_unset"):
         query.conditions.append(query_body.has_any(
             ("persistentDisposition", name.rsplit("_", 1)[1]), _cbv_forms("disposition", values)))
+    elif name.startswith("EQ_INNER_ILMD_") and len(name) > len("EQ_INNER_ILMD_"):
+        query.conditions.append(query_body.inner_has("ilmd", name[len("EQ_INNER_ILMD_"):],
+                                                     values))
     elif name.startswith("EQ_ILMD_") and len(name) > len("EQ_ILMD_"):
         query.conditions.append(query_body.text_in(("ilmd", name[len("EQ_ILMD_"):]), values))
     elif _typed_prefix(name):

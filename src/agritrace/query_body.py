@@ -19,9 +19,10 @@ from sqlalchemy import (
     column,
     func,
     literal,
+    or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, JSONPATH, TIMESTAMP
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
@@ -216,3 +217,45 @@ def _sensor_time_pg(element: SensorTime, compiler: Any, **kw: Any) -> str:
 def sensor_time(field: str, micros: int, lower: bool) -> ColumnElement[bool]:
     """Events with a sensor element whose metadata ``field`` is at/after or before ``micros``."""
     return SensorTime(field, -(-micros // 1000), lower)
+
+
+class InnerHas(FunctionElement[bool]):
+    """True when a field named ``name`` nested inside one of the body's top-level ``section``
+    elements (an ILMD extension element) holds one of some strings."""
+
+    type = Boolean()
+    inherit_cache = False  # the names and values are not part of a cache key
+    name = "inner_has"
+
+    def __init__(self, section: str, field: str, values: list[str]) -> None:
+        self.section = section
+        self.field = field
+        self.values = values
+        super().__init__()
+
+
+@compiles(InnerHas, "sqlite")
+def _inner_sqlite(element: InnerHas, compiler: Any, **kw: Any) -> str:
+    tree = func.json_tree(events.c.body, _sqlite_path((element.section,))).table_valued(
+        "key", "atom", "path").alias("node")
+    top = f"$.{element.section}"  # json_tree's path of the top-level elements (their parent)
+    match = select(literal(1)).select_from(tree).where(
+        tree.c.key == element.field, tree.c.atom.in_(element.values), tree.c.path != top)
+    return str(compiler.process(match.exists(), **kw))
+
+
+@compiles(InnerHas, "postgresql")
+def _inner_pg(element: InnerHas, compiler: Any, **kw: Any) -> str:
+    # Lax jsonpath: ".*" a top-level element, ".**" anything below it (arrays unwrapped).
+    path = f'$."{element.section}".*.**."{element.field}" ? (@ == $v)'
+    document = cast(events.c.body, JSONB)
+    tests = [func.jsonb_path_exists(document, cast(literal(path), JSONPATH),
+                                    func.jsonb_build_object("v", value))
+             for value in element.values]
+    return str(compiler.process(or_(*tests), **kw))
+
+
+def inner_has(section: str, field: str, values: list[str]) -> ColumnElement[bool]:
+    if any(c in field for c in '"\\'):
+        raise ValueError(field)  # not a name a JSON-LD document gives a field
+    return InnerHas(section, field, values)

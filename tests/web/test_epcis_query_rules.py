@@ -98,7 +98,8 @@ def _rich(engine: Engine) -> Api:
                persistentDisposition={"set": ["completeness_verified"], "unset": ["recalled"]}),
         _event(2, action="ADD", bizStep="commissioning", epcList=[],
                quantityList=[{"epcClass": lot, "quantity": 200, "uom": "KGM"}],
-               ilmd={"agt:grade": "A", "cbvmda:countryOfOrigin": "VN"}),
+               ilmd={"agt:grade": "A", "cbvmda:countryOfOrigin": "VN",
+                     "agt:harvest": {"agt:plot": {"agt:grade": "B"}, "agt:picker": "Lò Văn A"}}),
         _event(3, readPoint={"id": "urn:epc:id:sgln:8931234.00001.0"},
                quantityList=[{"epcClass": lot, "quantity": 50, "uom": "KGM"}]),
         context={"agt": "https://agritrace.org/voc/"}))
@@ -122,6 +123,9 @@ def test_parameters_on_what_the_body_holds(engine: Engine) -> None:
     assert _minutes(api.get("/events?EQ_ILMD_agt:grade=A|B")) == [2]
     assert _minutes(api.get("/events?EQ_ILMD_cbvmda:countryOfOrigin=VN")) == [2]
     assert _minutes(api.get("/events?EQ_ILMD_agt:grade=C")) == []
+    assert _minutes(api.get("/events?EQ_INNER_ILMD_agt:grade=B")) == [2]
+    assert _minutes(api.get("/events?EQ_INNER_ILMD_agt:grade=A")) == []  # top level: not inner
+    assert _minutes(api.get("/events?EQ_INNER_ILMD_agt:picker=Lò Văn A|X")) == [2]
     # Declared at 2026-05-02T08:00:00+07:00, i.e. 01:00Z.
     assert _minutes(api.get("/events?GE_errorDeclarationTime=2026-05-02T01:00:00Z")) == [1]
     assert _minutes(api.get("/events?LT_errorDeclarationTime=2026-05-02T01:00:00Z")) == []
