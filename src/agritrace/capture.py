@@ -62,6 +62,9 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 CHUNK = 1000
 MAX_PROBLEMS = 1000
+#: A job's answer lists at most this many event IDs (a million-event capture would answer
+#: 90 MB); past it ``eventIDsComplete`` is false and a query by record time finds the rest.
+MAX_LISTED_IDS = 10_000
 CHECKER_NICENESS = 10
 # What an event says of itself, then what its capture adds.
 EVENT_COLUMNS = ("hash_id", "dedupe_key", "event_id", "event_type", "action", "event_time_us",
@@ -82,6 +85,9 @@ class CaptureReport:
     total: int = 0
     problems: list[Problem] = field(default_factory=list)
     stored: bool = True
+    #: each stored event by its own eventID or else its hash ID (either finds it at
+    #: GET /events/{id}), in capture order, the first MAX_LISTED_IDS of them
+    event_ids: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -102,6 +108,8 @@ class CaptureReport:
             "duplicates": self.duplicates,
             "rejected": self.rejected,
             "errors": [p.as_dict() for p in self.problems],
+            "eventIDs": self.event_ids if self.stored else [],
+            "eventIDsComplete": self.stored and len(self.event_ids) == self.captured,
         }
 
 
@@ -352,6 +360,8 @@ def _store(conn: Connection, batch: list[Ready], report: CaptureReport, doc: Doc
     if fresh:
         ids = _insert(conn, fresh, doc, owner)
         report.captured += len(fresh)
+        room = MAX_LISTED_IDS - len(report.event_ids)
+        report.event_ids += [ready[1] or ready[3][0] for _, ready in fresh[:max(room, 0)]]
         if repeated:  # a repeat within the batch names an event stored just now
             existing.update((key, (pk, ready[1])) for pk, (key, ready) in zip(ids, fresh,
                                                                                strict=True))
@@ -474,20 +484,24 @@ def _finish_job(engine: Engine, report: CaptureReport) -> None:
             status=report.status, finished_us=now_micros(), captured=report.captured,
             duplicates=report.duplicates, rejected=report.rejected,
             errors=orjson.dumps([p.as_dict() for p in report.problems]).decode(),
+            event_ids=orjson.dumps(report.event_ids if report.stored else []).decode(),
         ))
 
 
 
 def capture_job(engine: Engine, job_id: str, org: Organization) -> dict[str, Any]:
-    """The status of one of ``org``'s capture jobs, as the REST binding describes it."""
+    """The status of one of ``org``'s capture jobs, as the REST binding describes it, with the
+    IDs of the events it stored."""
     with engine.connect() as conn:
         row = conn.execute(select(capture_jobs).where(
             capture_jobs.c.id == job_id, capture_jobs.c.org_id == org.id)).first()
     if row is None:
         raise NoSuchResourceException(f"No capture job {job_id!r} for {org.name}")
+    listed = orjson.loads(row.event_ids) if row.event_ids else []
     return {
         "captureID": row.id, "document": row.document, "mode": row.mode,
         "running": row.status == "running", "success": row.status == "success",
         "status": row.status, "captured": row.captured, "duplicates": row.duplicates,
         "rejected": row.rejected, "errors": orjson.loads(row.errors),
+        "eventIDs": listed, "eventIDsComplete": len(listed) == row.captured,
     }

@@ -109,6 +109,8 @@ capture_jobs = Table(
     Column("errors", Text, nullable=False, server_default="[]"),
     # "{host} {pid}" of the process running the job (migration 0015; capture.fail_abandoned_jobs).
     Column("runner", String(300), nullable=True),
+    # JSON list of the stored events' IDs, the first capture.MAX_LISTED_IDS (migration 0019)
+    Column("event_ids", Text, nullable=True),
 )
 
 events = Table(
