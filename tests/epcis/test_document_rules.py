@@ -4,6 +4,7 @@ on JSON and on XML, and the refused document stores nothing."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -163,3 +164,16 @@ def test_every_official_document_keeps_its_body_and_order() -> None:
             list(read_xml(path, path.name).events)
         except ValidationException as exc:  # capture jobs and master data: not documents
             assert exc.problems[0].path == "(root)", exc.problems
+
+
+@pytest.mark.parametrize(("context", "path"), [
+    ([False], "@context[0]"), (["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+                                 7], "@context[1]"), ("not a URI", "@context"), (None, "@context")])
+def test_a_context_that_is_no_uri_or_object_is_refused(context: Any, path: str) -> None:
+    """Found by schemathesis sending "@context": [false]: the codec consumes the context, so
+    the validator never saw it and the document was stored."""
+    document = {"@context": context, "type": "EPCISDocument", "schemaVersion": "2.0",
+                "creationDate": "2026-05-01T08:00:00+07:00", "epcisBody": {"eventList": []}}
+    with pytest.raises(ValidationException) as refused:
+        read_json(json.dumps(document).encode(), "ctx.jsonld")
+    assert refused.value.problems[0].path == path

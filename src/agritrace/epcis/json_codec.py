@@ -214,6 +214,7 @@ def _make(kind: str, head: dict[str, Any], events: Iterator[Event], name: str,
             "@context", f'a JSON-LD context that starts with "{STANDARD_CONTEXT}"', "nothing",
             document=name)])
     _check_body(kind, head.get("epcisBody", _ABSENT), name)
+    _check_context(head["@context"], name)
     namespaces, extras = _split_context(head.get("@context"))
     header = {k: v for k, v in head.items() if k not in _CONTEXT_KEYS}
     return Document(kind=kind, namespaces=namespaces, header=header, events=events, name=name,
@@ -222,6 +223,17 @@ def _make(kind: str, head: dict[str, Any], events: Iterator[Event], name: str,
 
 
 _ABSENT = object()
+
+
+def _check_context(context: Any, name: str) -> None:
+    """The codec consumes @context, so it checks its shape: a URI, an object, or a list of
+    them (the schema's); a stray value such as ``[false]`` would otherwise pass unseen."""
+    entries = context if isinstance(context, list) else [context]
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, str | dict) or (isinstance(entry, str) and ":" not in entry):
+            path = f"@context[{index}]" if isinstance(context, list) else "@context"
+            raise ValidationException(f"{name}: the @context is not valid", [Problem(
+                path, "a context URI or an object", describe(entry), document=name)])
 
 
 def _check_body(kind: str, body: Any, name: str) -> None:
