@@ -41,6 +41,13 @@ _DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 _SHELL_BLOCK = re.compile(r"^```(?:sh|bash|shell)\n(.*?)^```", re.M | re.S)
 _COMMAND = re.compile(r"^(?:\.venv/bin/)?agritrace\s")
 _SYNOPSIS = re.compile(r"\[|…|\.\.\.|\|")
+# a word in capitals without digits stands for a value the reader supplies (ID, FILE.xlsx, NAME)
+_PLACEHOLDER = re.compile(r"[A-Z][A-Z_-]+(\.[a-z]+)?")
+
+
+def _is_synopsis(command: str) -> bool:
+    return bool(_SYNOPSIS.search(command.split(" #")[0])) or any(
+        _PLACEHOLDER.fullmatch(word) for word in _words(command))
 
 
 def _commands(document: Path) -> list[tuple[int, str]]:
@@ -49,9 +56,16 @@ def _commands(document: Path) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for block in _SHELL_BLOCK.finditer(text):
         first = text.count("\n", 0, block.start(1)) + 1
-        for offset, line in enumerate(block.group(1).replace("\\\n", " \n").splitlines()):
-            if _COMMAND.match(line.strip()):
-                found.append((first + offset, line.strip()))
+        lines = block.group(1).splitlines()
+        at = 0
+        while at < len(lines):
+            start, line = at, lines[at].strip()
+            while line.endswith("\\") and at + 1 < len(lines):  # continued on the next line
+                at += 1
+                line = f"{line[:-1].rstrip()} {lines[at].strip()}"
+            if _COMMAND.match(line):
+                found.append((first + start, line))
+            at += 1
     return found
 
 
@@ -79,6 +93,14 @@ def _synopsis_problems(command: str) -> list[str]:
             for option in sorted(options) if not any(option in text for text in helps)]
 
 
+def _export_printed_settings(output: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command that prints a setting as NAME=VALUE (log keygen) is followed, as the docs ask
+    the reader, by exporting it."""
+    for name, value in re.findall(r"^(AGRITRACE_[A-Z_]+)=(\S+)$", output, re.M):
+        monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+
+
 @pytest.fixture
 def demo_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A working folder with the demo loaded (no generated chains: quick), as a reader has it."""
@@ -94,18 +116,20 @@ def demo_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 @pytest.mark.slow
 @pytest.mark.parametrize("document", [d for d in _DOCUMENTS if _commands(d)],
                          ids=lambda d: str(d.relative_to(REPO)))
-def test_every_documented_command_runs_against_the_demo(document: Path, demo_store: Path) -> None:
+def test_every_documented_command_runs_against_the_demo(document: Path, demo_store: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     failures = []
     for line, command in _commands(document):
         where = f"{document.name}:{line}: {command}"
         if "# not run:" in command:
             assert command.split("# not run:")[1].strip(), f"{where}: say why it is not run"
-        elif _SYNOPSIS.search(command.split(" #")[0]):
+        elif _is_synopsis(command):
             failures += [f"{where}\n  {p}" for p in _synopsis_problems(command)]
         else:
             ran = runner.invoke(app, _words(command))
             if ran.exit_code != 0:
                 failures.append(f"{where}\n  exit {ran.exit_code}: {ran.output[-600:]}")
+            _export_printed_settings(ran.output, monkeypatch)
     assert not failures, "\n".join(failures)
     # whatever the commands wrote went to ./out/ (git-ignored), not loose into the folder
-    assert sorted(p.name for p in demo_store.iterdir()) <= ["demo.db", "out"]
+    assert {p.name for p in demo_store.iterdir() if not p.name.startswith("demo.db")} <= {"out"}
