@@ -13,7 +13,7 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -22,6 +22,9 @@ from sqlalchemy import Engine
 from agritrace.console import err, fail, migrated_engine, out
 from agritrace.errors import AgritraceError, Problem, ValidationException
 from agritrace.trust import TokenRole
+
+if TYPE_CHECKING:
+    from agritrace.store.orgs import Organization
 
 org_app = typer.Typer(help="Organizations and the GS1 codes they hold.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens bound to an organization.", no_args_is_help=True)
@@ -180,22 +183,31 @@ def token_create(
     = False,
 ) -> None:
     """Create a bearer token for an organization; it is printed once and only a hash is kept."""
-    from agritrace.settings import get_settings
-    from agritrace.store.orgs import create_token, find_organization, sign_in_link
+    from agritrace.store.orgs import find_organization
 
     with _engine() as engine:
         _choice("--role", role, (TokenRole.ORGANIZATION.value, TokenRole.READ.value))
         organization = find_organization(engine, org)
-        token = create_token(engine, organization, label, TokenRole(role))
-        if link:
-            made = sign_in_link(engine, get_settings().base_url, token)
-            err.print(f"đường dẫn đăng nhập một lần của / one-time sign-in link for "
-                      f"[bold]{escape(organization.name)}[/bold] (hết hạn / expires "
-                      f"{made.expires}):", highlight=False)
-            print(made.url)
-            return
-    err.print(f"mã truy cập ({role}) của / token ({role}) for "
-              f"[bold]{escape(organization.name)}[/bold] — chỉ hiện một lần, hãy giữ kỹ / "
+        print_new_token(engine, organization, label, TokenRole(role), link=link,
+                        whose=(f"mã truy cập ({role}) của", f"token ({role}) for"))
+
+
+def print_new_token(engine: Engine, organization: Organization, label: str, role: TokenRole,
+                    *, link: bool, whose: tuple[str, str]) -> None:
+    """Create a token and print it once (or a one-time sign-in link instead): the secret goes
+    to stdout alone, so a script can capture it; the words around it go to stderr."""
+    from agritrace.settings import get_settings
+    from agritrace.store.orgs import create_token, sign_in_link
+
+    token = create_token(engine, organization, label, role)
+    name = f"[bold]{escape(organization.name)}[/bold]"
+    if link:
+        made = sign_in_link(engine, get_settings().base_url, token)
+        err.print(f"đường dẫn đăng nhập một lần của / one-time sign-in link for {name} "
+                  f"(hết hạn / expires {made.expires}):", highlight=False)
+        print(made.url)
+        return
+    err.print(f"{whose[0]} / {whose[1]} {name} — chỉ hiện một lần, hãy giữ kỹ / "
               "shown once, keep it safe:", highlight=False)
     print(token)
 

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from agritrace.console import err, out
+from agritrace.console import out
 
 province_app = typer.Typer(help="A province's (or commune's) officers: areas, tokens, indicators.",
                            no_args_is_help=True)
@@ -73,24 +73,14 @@ def token_command(
     = False,
 ) -> None:
     """Issue an officer's token: it reads its area and orders recalls there, nothing else."""
-    from agritrace.admin import _engine
+    from agritrace.admin import _engine, print_new_token
     from agritrace.province.areas import require_area
-    from agritrace.settings import get_settings
-    from agritrace.store.orgs import create_token, find_organization, sign_in_link
+    from agritrace.store.orgs import find_organization
     from agritrace.trust import TokenRole
 
     with _engine() as engine:
         chosen = find_organization(engine, org)
         with engine.connect() as conn:
             require_area(conn, chosen)
-        token = create_token(engine, chosen, label, TokenRole.OFFICER)
-        if link:
-            made = sign_in_link(engine, get_settings().base_url, token)
-            err.print(f"đường dẫn đăng nhập một lần của cán bộ / officer's one-time sign-in link "
-                      f"for [bold]{escape(chosen.name)}[/bold] (hết hạn / expires "
-                      f"{made.expires}):", highlight=False)
-            print(made.url)
-            return
-    err.print(f"mã truy cập cán bộ của / officer's token for [bold]{escape(chosen.name)}[/bold] "
-              "— chỉ hiện một lần / shown once:", highlight=False)
-    print(token)
+        print_new_token(engine, chosen, label, TokenRole.OFFICER, link=link,
+                        whose=("mã truy cập cán bộ của", "officer's token for"))
