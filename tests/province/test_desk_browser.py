@@ -7,28 +7,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from agritrace.settings import Settings
-from agritrace.web.app import create_app
 from agritrace.web.pages.session import COOKIE
 from tests.province.test_desk import World, make_world
-from tests.web.browser import PHONE, SHOTS, chromium, serving
+from tests.web.browser import PHONE, SHOTS, chromium, serving_app, sqlite_only
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def served(engine: Engine) -> Iterator[tuple[str, World]]:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("one engine is enough for the browser; the page tests cover both")
+    sqlite_only(engine)
     world = make_world(engine)
 
-    def build(base: str) -> FastAPI:
-        return create_app(Settings(database_url="sqlite://", base_url=base), engine)
-
-    with serving(build) as base:
+    with serving_app(engine) as base:
         yield base, world
 
 

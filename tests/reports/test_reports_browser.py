@@ -6,31 +6,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from playwright.sync_api import Page
 from sqlalchemy import Engine
 
-from agritrace.settings import Settings
 from agritrace.store.orgs import create_token
-from agritrace.web.app import create_app
 from agritrace.web.pages.session import COOKIE
 from tests.reports.demo_data import PALLET, Demo, load
 from tests.reports.test_eudr_file import MIXED
-from tests.web.browser import DESKTOP, SHOTS, chromium, serving
+from tests.web.browser import DESKTOP, SHOTS, chromium, serving_app, sqlite_only
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def served(engine: Engine) -> Iterator[tuple[str, Demo]]:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("one engine is enough for the browser; the page tests cover both")
+    sqlite_only(engine)
     demo = load(engine)
 
-    def build(base: str) -> FastAPI:
-        return create_app(Settings(database_url="sqlite://", base_url=base), engine)
-
-    with serving(build) as base:
+    with serving_app(engine) as base:
         yield base, demo
 
 

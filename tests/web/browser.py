@@ -15,6 +15,10 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.sync_api import Browser, sync_playwright
+from sqlalchemy import Engine
+
+from agritrace.settings import Settings
+from agritrace.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Screenshots go to a temporary folder so that a test run rewrites no tracked file;
@@ -51,6 +55,20 @@ def serving(build: Callable[[str], FastAPI]) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def sqlite_only(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("one engine is enough for the browser; the page tests cover both")
+
+
+@contextmanager
+def serving_app(engine: Engine) -> Iterator[str]:
+    """Serve the whole application over ``engine`` on a free local port; yields the base URL."""
+    sqlite_only(engine)
+    with serving(lambda base: create_app(Settings(database_url="sqlite://", base_url=base),
+                                         engine)) as base:
+        yield base
 
 
 @contextmanager

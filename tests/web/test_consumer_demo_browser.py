@@ -4,32 +4,25 @@ languages, with the plot drawn, the journey from the diary to the shelf, and the
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import Engine, select
 
 from agritrace.demo import load_demo
 from agritrace.farm.demo import load_farm_demo
 from agritrace.scans.tables import scans
-from agritrace.settings import Settings
-from agritrace.web.app import create_app
-from tests.web.browser import PHONE, SHOTS, chromium, serving
+from tests.web.browser import PHONE, SHOTS, chromium, serving_app, sqlite_only
 from tests.web.demo_grants import ensure_demo_grants
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_demo_bag_opens_a_complete_page_in_both_languages(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("one engine is enough for the browser; the page tests cover both")
+    sqlite_only(engine)
     chain = load_demo(engine)
     load_farm_demo(engine, chain)
     ensure_demo_grants(engine)
     bag = chain.bags[0].removeprefix("https://id.gs1.org")
 
-    def build(base: str) -> FastAPI:
-        return create_app(Settings(database_url="sqlite://", base_url=base), engine)
-
-    with serving(build) as base, chromium() as browser:
+    with serving_app(engine) as base, chromium() as browser:
         context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
                                       java_script_enabled=False)
         page = context.new_page()
@@ -53,15 +46,11 @@ def test_a_demo_bag_opens_a_complete_page_in_both_languages(engine: Engine) -> N
 
 
 def test_a_visitor_can_share_a_coarse_location_from_the_page(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("one engine is enough for the browser; the page tests cover both")
+    sqlite_only(engine)
     chain = load_demo(engine)
     bag = chain.bags[1].removeprefix("https://id.gs1.org")
 
-    def build(base: str) -> FastAPI:
-        return create_app(Settings(database_url="sqlite://", base_url=base), engine)
-
-    with serving(build) as base, chromium() as browser:
+    with serving_app(engine) as base, chromium() as browser:
         context = browser.new_context(viewport=PHONE, geolocation={
             "latitude": 21.0345, "longitude": 105.8412}, permissions=["geolocation"])
         page = context.new_page()
