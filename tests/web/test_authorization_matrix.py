@@ -326,6 +326,11 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/province/indicators"): get("/province/indicators"),
     ("POST", "/province/targets"): post("/province/targets", form={
         "indicator": "coded_ha", "crop": "rice", "value": "9959"}),
+    ("GET", "/province/tickets"): get("/province/tickets"),
+    ("POST", "/province/tickets/{ticket_id}/assign"): post(
+        "/province/tickets/{w.ticket_id}/assign", form={}),
+    ("POST", "/province/tickets/{ticket_id}/close"): post(
+        "/province/tickets/{w.ticket_id}/close", form={}),
     ("GET", "/province/open-data.csv"): get("/province/open-data.csv", province="ha-noi"),
     ("GET", "/province/open-data.json"): get("/province/open-data.json", province="ha-noi"),
     # The verifiable log is public (proofs are hashes); no head is published in this world.
@@ -510,6 +515,9 @@ GET    /embed/01/{rest:path}                200  200  200  200  200  200  200  2
 GET    /province                            403  403  403  403  403  403  403  303  303
 GET    /province/indicators                 403  403  403  403  403  403  403  401  401
 POST   /province/targets                    403  403  403  403  403  403  403  303  303
+GET    /province/tickets                    403  403  403  403  403  403  403  303  303
+POST   /province/tickets/{ticket_id}/assign 403  403  403  403  403  403  403  303  303
+POST   /province/tickets/{ticket_id}/close  403  403  403  403  403  403  403  303  303
 GET    /province/open-data.csv              404  404  404  404  404  404  404  404  404
 GET    /province/open-data.json             404  404  404  404  404  404  404  404  404
 GET    /log/head                            404  404  404  404  404  404  404  404  404

@@ -38,15 +38,15 @@ def test_a_report_reaches_the_producer_who_closes_it(engine: Engine) -> None:
     ticket = tickets_of(engine, site.coop.org)[0]
     url = f"/coop/tickets/{ticket.id}/close"
     empty = site.client.post(url, data={"answer": " "}, headers={"Origin": "http://testserver"})
-    assert empty.status_code == 400 and tickets_of(engine, site.coop.org)[0].status == "open"
+    assert empty.status_code == 400 and tickets_of(engine, site.coop.org)[0].status == "new"
     foreign = site.client.post(url, data={"answer": "x"}, headers={"Origin": "https://evil.example"})
     assert foreign.status_code == 403
     done = site.client.post(url, data={"answer": "Đã đổi hàng cho khách"},
                             headers={"Origin": "http://testserver"})
     assert done.status_code == 200 and "Đã đổi hàng cho khách" in done.text
-    closed = tickets_of(engine, site.coop.org, "closed")
+    closed = tickets_of(engine, site.coop.org, "answered")
     assert [t.id for t in closed] == [ticket.id] and closed[0].hours_to_handle is not None
-    assert len(every_ticket(engine)) == 2 and len(every_ticket(engine, "open")) == 1
+    assert len(every_ticket(engine)) == 2 and len(every_ticket(engine, "new")) == 1
 
 
 def test_a_farmer_cannot_read_the_reports(engine: Engine) -> None:
@@ -66,7 +66,7 @@ def test_another_organization_cannot_close_a_report(engine: Engine) -> None:
     answer = site.client.post(f"/coop/tickets/{ticket.id}/close", data={"answer": "xong"},
                               headers={"Origin": "http://testserver",
                                        "Authorization": f"Bearer {stranger}"})
-    assert answer.status_code == 404 and tickets_of(engine, site.coop.org)[0].status == "open"
+    assert answer.status_code == 404 and tickets_of(engine, site.coop.org)[0].status == "new"
 
 
 def test_the_province_lists_every_report_from_the_command_line(
@@ -78,7 +78,7 @@ def test_the_province_lists_every_report_from_the_command_line(
     assert shown.exit_code == 0, shown.output
     assert [t["message"] for t in json.loads(shown.stdout)] == ["Cà phê bị ẩm mốc"]
     mine = CliRunner().invoke(app, ["farm", "tickets", "--org", site.coop.org.name,
-                                    "--status", "closed"])
+                                    "--status", "answered"])
     assert mine.exit_code == 0 and json.loads(mine.stdout) == []
     wrong = CliRunner().invoke(app, ["farm", "tickets", "--org", site.coop.org.name,
                                      "--status", "done"])

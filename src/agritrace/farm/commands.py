@@ -237,7 +237,8 @@ def profile(org: OrgOption = "local", address: str | None = None, province: str 
 def tickets(org: OrgOption = "local",
             province: Annotated[bool, typer.Option(
                 help="Every report, whatever organization it is about")] = False,
-            status: Annotated[str | None, typer.Option(help="open or closed")] = None) -> None:
+            status: Annotated[str | None, typer.Option(
+                help="new, assigned, answered or closed")] = None) -> None:
     """Buyers' reports sent from the consumer pages, newest first, as JSON."""
     from agritrace.scans.inbox import every_ticket, tickets_of
 

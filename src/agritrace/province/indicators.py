@@ -30,18 +30,17 @@ from agritrace.farm.places import Place, list_places
 from agritrace.farm.readiness import plot_records
 from agritrace.farm.tables import places as place_rows
 from agritrace.ids.epc import lenient_id
+from agritrace.province import feedback
 from agritrace.province.tables import targets
 from agritrace.reports import eudr
 from agritrace.reports.methane import totals
 from agritrace.reports.methane_store import season_report
-from agritrace.scans.inbox import Ticket, tickets_of
 from agritrace.scans.tables import scans
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import event_terms, events, organizations
 from agritrace.trust import GS1, Owners, Reach, reach_of
 
 _VIETNAM = timezone(timedelta(hours=7))
-_DAY_US = 86_400_000_000
 #: The indicators an officer may set a target for (per crop, or for every crop with "").
 TARGETS = ("registered_ha", "coded_ha", "ready_ha", "eudr_ready_ha", "answered_on_time_share")
 
@@ -245,8 +244,8 @@ class Tickets:
     @property
     def on_time_share(self) -> float | None:
         """Answered on time among the reports whose deadline has come (answered or overdue)."""
-        due = self.answered_on_time + self.answered_late + self.overdue
-        return self.answered_on_time / due if due else None
+        return feedback.on_time_share(Counter(on_time=self.answered_on_time,
+                                              late=self.answered_late, overdue=self.overdue))
 
     def as_dict(self) -> dict[str, Any]:
         return {"received": self.received, "answered_on_time": self.answered_on_time,
@@ -258,19 +257,11 @@ class Tickets:
 def tickets(engine: Engine, desk: Desk, period: Period, deadline_days: int,
             now_us: int | None = None) -> Tickets:
     """Consumers' reports about the area's codes received in the period: answered within
-    ``deadline_days``, answered later, still open past the deadline (overdue), open in time."""
-    now_us = now_micros() if now_us is None else now_us
-    limit = deadline_days * _DAY_US
-    found: dict[int, Ticket] = {}
-    for org in desk.orgs:
-        found.update((t.id, t) for t in tickets_of(engine, org)
-                     if period.since_us <= t.created_us < period.until_us)
-    counts: Counter[str] = Counter()
-    for ticket in found.values():
-        if ticket.handled_us is not None:
-            counts["on_time" if ticket.handled_us - ticket.created_us <= limit else "late"] += 1
-        else:
-            counts["overdue" if now_us - ticket.created_us > limit else "open"] += 1
+    ``deadline_days``, answered later, still open past the deadline (overdue), open in time
+    (:mod:`agritrace.province.feedback`, which the feedback desk lists them with)."""
+    found = [t for t in feedback.area_tickets(engine, desk.reach, deadline_days, now_us)
+             if period.since_us <= t.ticket.created_us < period.until_us]
+    counts = feedback.count(found)
     return Tickets(len(found), counts["on_time"], counts["late"], counts["overdue"],
                    counts["open"], deadline_days)
 

@@ -34,10 +34,12 @@ targets = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("province", String(40), nullable=False),
+    # "" for the whole province (migration 0023)
+    Column("commune", String(100), nullable=False, server_default=""),
     Column("indicator", String(60), nullable=False),
     Column("crop", String(40), nullable=False, server_default=""),
     Column("value", Float, nullable=False),
     Column("set_by", String(200), nullable=False),
     Column("set_us", BigInteger, nullable=False),
-    UniqueConstraint("province", "indicator", "crop", name="uq_province_targets_province"),
+    UniqueConstraint("province", "commune", "indicator", "crop", name="uq_province_targets_area"),
 )

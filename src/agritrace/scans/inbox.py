@@ -3,8 +3,10 @@
 A report names the code it was sent from. It belongs to the owner of that code
 (:mod:`agritrace.trust`: the organization holding the longest grant covering it, or whose own
 GLN it is), never to whoever registered the GTIN in a farm registry; the province sees every
-report. The producer closes a report with a short answer; the time it took is what the
-province counts (DESIGN: complaints and how fast they were handled).
+report. The producer answers a report with a short text; the time it took is what the
+province counts (DESIGN: complaints and how fast they were handled). A report is ``new``, then
+``assigned`` when a province's officer forwards it to the code's owner, ``answered`` by the
+owner, and ``closed`` by the officer who read the answer (:mod:`agritrace.province.feedback`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from agritrace.store.orgs import Organization
 from agritrace.store.tables import org_grants
 from agritrace.trust import GS1, Owners
 
-STATUSES = ("open", "closed")
+STATUSES = ("new", "assigned", "answered", "closed")
+#: The states in which a report still waits for its owner's answer.
+WAITING = ("new", "assigned")
 MAX_ANSWER = 1000
 
 
@@ -38,6 +42,11 @@ class Ticket:
     handled_us: int | None
     handled_by: str
     answer: str
+    assigned_org_id: int | None = None
+    assigned_us: int | None = None
+    assigned_by: str = ""
+    closed_us: int | None = None
+    closed_by: str = ""
 
     @property
     def created(self) -> datetime:
@@ -122,7 +131,8 @@ def every_ticket(engine: Engine, status: str | None = None) -> list[Ticket]:
 
 
 def close_ticket(engine: Engine, actor: Actor, ticket_id: int, answer: str) -> Ticket:
-    """Close one of the organization's reports with a short answer (managers only)."""
+    """Answer one of the organization's reports with a short text (managers only); a report
+    answered before keeps its first answer."""
     actor.require_manager("close consumer reports")
     answer = answer.strip()
     if not answer or len(answer) > MAX_ANSWER:
@@ -135,8 +145,8 @@ def close_ticket(engine: Engine, actor: Actor, ticket_id: int, answer: str) -> T
         if row is None:
             raise NoSuchResourceException(
                 f"No report {ticket_id} about {actor.org.name}'s codes")
-        if row.status != "closed":
+        if row.status in WAITING:
             conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(
-                status="closed", handled_us=now_us(), handled_by=actor.name, answer=answer))
+                status="answered", handled_us=now_us(), handled_by=actor.name, answer=answer))
             row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
     return _ticket(row)

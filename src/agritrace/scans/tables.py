@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Float, Index, String, Table, Text
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text
 
 from agritrace.store.tables import BigId, metadata
 
@@ -37,11 +37,18 @@ tickets = Table(
     Column("contact", String(200), nullable=False, server_default=""),
     Column("created_us", BigInteger, nullable=False),
     Column("client_key", String(64), nullable=False),
-    Column("status", String(20), nullable=False, server_default="open"),
+    # new → assigned (an officer forwarded it to the code's owner) → answered (by the owner) →
+    # closed (by the officer): migration 0023, which also renamed 'open' and 'closed'.
+    Column("status", String(20), nullable=False, server_default="new"),
     # Set when the producer closes the report (migration 0008).
     Column("handled_us", BigInteger, nullable=True),
     Column("handled_by", String(200), nullable=False, server_default=""),
     Column("answer", Text, nullable=False, server_default=""),
+    Column("assigned_org_id", Integer, nullable=True),
+    Column("assigned_us", BigInteger, nullable=True),
+    Column("assigned_by", String(200), nullable=False, server_default=""),
+    Column("closed_us", BigInteger, nullable=True),
+    Column("closed_by", String(200), nullable=False, server_default=""),
     Index("ix_tickets_client_key_created_us", "client_key", "created_us"),
     Index("ix_tickets_code", "code"),
 )

@@ -28,11 +28,12 @@ from agritrace.errors import (
     ValidationException,
 )
 from agritrace.farm.diary import vietnam_today
+from agritrace.province import feedback, open_data
 from agritrace.province import indicators as ind
-from agritrace.province import open_data
 from agritrace.province.areas import PROVINCES, Area, area_of, province_code
 from agritrace.province.tables import regulators
-from agritrace.trust import Scope
+from agritrace.scans import inbox
+from agritrace.trust import Reach, Scope, reach_of
 from agritrace.web import i18n
 from agritrace.web.api.deps import Caller, api_caller, engine_of, settings_of
 from agritrace.web.pages import resolver
@@ -217,6 +218,72 @@ async def province_targets(request: Request) -> Response:
     except AgritraceError as exc:
         return _failure(request, exc)
     return RedirectResponse("/province?saved=1", status_code=303)
+
+
+# --- the feedback desk ----------------------------------------------------------------------
+
+
+def _reach(request: Request, caller: Caller) -> Reach:
+    _area(request, caller)  # 403 for an organization that oversees no area
+    with engine_of(request).connect() as conn:
+        reach = reach_of(conn, caller.org.id)
+    assert reach is not None  # a regulator's
+    return reach
+
+
+def _tickets_page(request: Request, caller: Caller, status: int = 200, **context: Any
+                  ) -> Response:
+    chosen = request.query_params.get("status", "")
+    overdue = request.query_params.get("overdue") == "1"
+    days = settings_of(request).ticket_deadline_days
+    found = feedback.area_tickets(engine_of(request), _reach(request, caller), days)
+    counts = feedback.count(found)
+    return _render(request, "province/tickets.html", status, caller=caller, deadline=days,
+                   shown=feedback.select_tickets(found, chosen, overdue), chosen=chosen,
+                   overdue=overdue, statuses=inbox.STATUSES, months=feedback.by_month(found),
+                   counts=counts, share=feedback.on_time_share(counts), total=len(found),
+                   done=request.query_params.get("done", ""), **context)
+
+
+@router.get("/province/tickets")
+async def province_tickets(request: Request) -> Response:
+    """The area's reports (filter by ``status`` and ``overdue=1``), with the share answered on
+    time per month."""
+    try:
+        caller = _page_caller(request, False)
+        if isinstance(caller, Response):
+            return caller
+        return await run_in_threadpool(_tickets_page, request, caller)
+    except AgritraceError as exc:
+        return _failure(request, exc)
+
+
+async def _act(request: Request, ticket_id: int, action: str) -> Response:
+    try:
+        caller = _page_caller(request, True)
+        if isinstance(caller, Response):
+            return caller
+        _same_origin(request)
+        step = feedback.assign if action == "assign" else feedback.close
+        await run_in_threadpool(step, engine_of(request), _reach(request, caller),
+                                settings_of(request).ticket_deadline_days, ticket_id,
+                                caller.actor.name)
+    except AgritraceError as exc:
+        return _failure(request, exc)
+    return RedirectResponse(f"/province/tickets?done={action}#ticket-{ticket_id}",
+                            status_code=303)
+
+
+@router.post("/province/tickets/{ticket_id}/assign")
+async def assign_ticket(request: Request, ticket_id: int) -> Response:
+    """An officer forwards a new report to its code's owner, who answers from its inbox."""
+    return await _act(request, ticket_id, "assign")
+
+
+@router.post("/province/tickets/{ticket_id}/close")
+async def close_ticket(request: Request, ticket_id: int) -> Response:
+    """An officer closes a report the owner answered."""
+    return await _act(request, ticket_id, "close")
 
 
 # --- open data ------------------------------------------------------------------------------

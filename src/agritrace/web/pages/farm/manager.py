@@ -173,7 +173,7 @@ def _tickets_page(request: Request, actor: Actor, status: int = 200,
     reports = inbox.tickets_of(engine_of(request), actor.org)
     context.setdefault("errors", {})
     return render(request, "farm/tickets.html", status, actor=actor, reports=reports,
-                  open_count=sum(r.status == "open" for r in reports), **context)
+                  open_count=sum(r.status in inbox.WAITING for r in reports), **context)
 
 
 @router.get("/coop/tickets")
