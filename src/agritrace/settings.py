@@ -25,6 +25,16 @@ class Settings(BaseSettings):
     ledger_key_history: str = Field(
         default="", description="Public keys (base64, comma-separated) of the log's retired "
         "signing keys, so heads they signed still verify after a rotation.")
+    ledger_witness_key: str = Field(
+        default="", description="This instance's Ed25519 key as a witness of other logs: a "
+        "32-byte seed in base64 (agritrace log keygen); cosigns the heads it checked.")
+    ledger_witness_name: str = Field(
+        default="", description="This instance's name as a witness (a schema-less URL, e.g. "
+        "truyxuat.example.vn/witness); default: the base URL's host and path + /witness.")
+    ledger_witnesses: str = Field(
+        default="", description="The witnesses whose cosignatures of this log's heads are "
+        "accepted and served: their verifier keys (name+keyID+key, comma-separated), as "
+        "'agritrace log witness' prints them.")
     max_capture_bytes: int = Field(
         default=64 * 1024 * 1024, description="Largest capture body accepted over HTTP (413 above)."
     )

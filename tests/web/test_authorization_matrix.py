@@ -340,6 +340,11 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/log/proof/inclusion"): get("/log/proof/inclusion",
                                          event="ni:///sha-256;" + "0" * 64 + "?ver=CBV2.0"),
     ("GET", "/log/proof/consistency"): get("/log/proof/consistency", **{"from": 0}),
+    # No token: the signature is the credential, and this world accepts no witness.
+    ("POST", "/log/cosignatures"): post("/log/cosignatures", {
+        "head": {"origin": "x/log", "tree_size": 0, "root_hash": "A" * 43 + "=", "timestamp": 0,
+                 "key_id": "0", "signature": "A" * 86 + "=="},
+        "cosignature": "\u2014 w.example/witness " + "A" * 102 + "=="}),
 }
 
 
@@ -525,6 +530,7 @@ GET    /log/heads                           200  200  200  200  200  200  200  2
 GET    /log/keys                            200  200  200  200  200  200  200  200  200
 GET    /log/proof/inclusion                 404  404  404  404  404  404  404  404  404
 GET    /log/proof/consistency               404  404  404  404  404  404  404  404  404
+POST   /log/cosignatures                    403  403  403  403  403  403  403  403  403
 """
 
 

@@ -5,6 +5,8 @@
 - ``agritrace log prove HASH_ID [--size N] [--org NAME]``: an inclusion proof, as JSON
 - ``agritrace log export --out FILE``: the whole log, JSON Lines
 - ``agritrace log keygen``: a new signing key, for the settings
+- ``agritrace log witness URL --key KEY``: as a witness, check another instance's newest head
+  against what this one cosigned before, cosign it and send the cosignature back
 - ``agritrace log verify`` and ``agritrace verify [FILE] [--key KEY]``: check this database,
   or offline a proof, a head or an export
 """
@@ -17,10 +19,11 @@ from typing import Annotated
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from rich.markup import escape
 
 from agritrace.console import err, fail, migrated_engine, out, output_file
 from agritrace.errors import AgritraceError
-from agritrace.ledger import store, verify
+from agritrace.ledger import store, verify, witness
 from agritrace.ledger.heads import (
     key_id,
     new_private_text,
@@ -29,6 +32,7 @@ from agritrace.ledger.heads import (
     public_text,
     signing_key,
     trusted_keys,
+    witness_identity,
 )
 from agritrace.settings import get_settings
 from agritrace.store.orgs import find_organization
@@ -135,6 +139,40 @@ def keygen_command() -> None:
     public = Ed25519PrivateKey.from_private_bytes(b64decode(private)).public_key()
     out.print(f"AGRITRACE_LEDGER_SIGNING_KEY={private}", highlight=False)
     out.print(f"public key {public_text(public)} (key ID {key_id(public)})", highlight=False)
+
+
+@log_app.command("witness")
+def witness_command(
+    url: Annotated[str, typer.Argument(help="The other instance's base URL")],
+    key: Annotated[list[str], typer.Option(
+        help="The watched log's public key (base64, GET URL/log/keys, taken from its operator "
+             "once); repeat for retired keys")],
+) -> None:
+    """Witness another instance's log: fetch its newest head, check its signature and that it
+    extends the head cosigned before (a consistency proof), cosign it (C2SP tlog-cosignature)
+    and send the cosignature back. A split view is refused (exit 1)."""
+    settings = get_settings()
+    engine = migrated_engine()
+    try:
+        name, private = witness_identity(settings)
+        log_keys = {key_id(k): k for k in (parse_public(text) for text in key)}
+        done = witness.witness(engine, url, log_keys, name, private)
+    except witness.SplitView as exc:
+        err.print(f"[red]refused:[/red] {escape(exc.detail)}", highlight=False)
+        raise typer.Exit(code=1) from exc
+    except AgritraceError as exc:
+        raise fail(exc) from exc
+    finally:
+        engine.dispose()
+    before = (f"{done.previous.tree_size} leaves" if done.previous else "nothing (first head)")
+    err.print(f"{done.head.origin}: {done.head.tree_size} leaves extend {before}; cosigned as "
+              f"{witness.Cosigner(name, private.public_key()).vkey()}", highlight=False,
+              markup=False)
+    if done.published:
+        err.print(f"warning: the log did not take the cosignature ({done.published}); its "
+                  "operator adds the verifier key above to AGRITRACE_LEDGER_WITNESSES",
+                  highlight=False, markup=False)
+    out.print(done.cosignature, highlight=False, markup=False)
 
 
 @log_app.command("verify")

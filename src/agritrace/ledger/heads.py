@@ -119,6 +119,21 @@ def origin_of(settings: Settings) -> str:
     return f"{parts.netloc}{parts.path.rstrip('/')}/log"
 
 
+def witness_identity(settings: Settings) -> tuple[str, Ed25519PrivateKey]:
+    """This instance's name and key as a witness of other logs."""
+    parts = urlsplit(settings.base_url)
+    name = settings.ledger_witness_name or f"{parts.netloc}{parts.path.rstrip('/')}/witness"
+    if not settings.ledger_witness_key:
+        raise SigningKeyMissing("No witness key: set AGRITRACE_LEDGER_WITNESS_KEY "
+                                "(agritrace log keygen prints one)")
+    try:
+        return name, Ed25519PrivateKey.from_private_bytes(
+            base64.b64decode(settings.ledger_witness_key, validate=True))
+    except ValueError as exc:
+        raise SigningKeyMissing("AGRITRACE_LEDGER_WITNESS_KEY is not a 32-byte Ed25519 seed "
+                                "in base64") from exc
+
+
 def sign(head: Head, key: Ed25519PrivateKey) -> Head:
     return Head(head.origin, head.tree_size, head.root_hash, head.timestamp_ms,
                 key_id(key.public_key()), key.sign(head.text()))

@@ -38,3 +38,29 @@ ledger_heads = Table(
     Column("key_id", String(16), nullable=False),
     Column("signature", LargeBinary(64), nullable=False),
 )
+
+# Cosignatures witnesses sent for a head (C2SP tlog-cosignature, Ed25519): the log serves them
+# with the head. One per witness key and head; a witness cosigning the same head again replaces
+# its older one.
+ledger_cosignatures = Table(
+    "ledger_cosignatures",
+    metadata,
+    # ledger_heads.id, without a foreign key (migration 0024 may run before 0016's tables exist)
+    Column("head_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("witness", String(200), primary_key=True),
+    Column("key_id", String(8), primary_key=True),
+    Column("timestamp_s", BigInteger, nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+)
+
+# What this instance, as a witness, last cosigned of each log it watches (by the log's origin):
+# a later head must extend it (a consistency proof), or it is refused as a split view.
+ledger_witnessed = Table(
+    "ledger_witnessed",
+    metadata,
+    Column("origin", String(200), primary_key=True),
+    Column("tree_size", BigInteger, nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("head_timestamp_ms", BigInteger, nullable=False),
+    Column("cosigned_s", BigInteger, nullable=False),
+)

@@ -1,6 +1,9 @@
 """The verifiable log over HTTP: signed heads and proofs, public (docs/ledger.md).
 
-- ``GET /log/head``: the newest signed tree head (the stable URL a witness or a cron polls)
+- ``GET /log/head``: the newest signed tree head (the stable URL a witness or a cron polls),
+  with the witnesses' cosignatures of it and the whole as a C2SP checkpoint (signed note)
+- ``POST /log/cosignatures``: a witness sends its cosignature of a head; kept when the witness is
+  one this log accepts (AGRITRACE_LEDGER_WITNESSES) and the signature verifies
 - ``GET /log/heads?size=``: the signed heads (of one size, when given; else the newest 1,000)
 - ``GET /log/keys``: the public keys heads are signed with, current and retired, by key ID
 - ``GET /log/proof/inclusion?event={hash ID}&size=``: the leaf of that event and its audit path
@@ -21,11 +24,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from agritrace.errors import AgritraceError, NoSuchResourceException, Problem
-from agritrace.ledger import store
-from agritrace.ledger.heads import public_text, trusted_keys
+from agritrace.ledger import store, witness
+from agritrace.ledger.heads import Head, public_text, trusted_keys
 from agritrace.settings import Settings
 from agritrace.web.api.deps import bearer_token, caller_for, engine_of, settings_of
 
@@ -41,12 +45,43 @@ def _json(body: Any) -> JSONResponse:
 
 
 @router.get("/log/head")
-async def get_head(engine: Annotated[Engine, Depends(engine_of)]) -> JSONResponse:
-    """The newest signed tree head."""
+async def get_head(engine: Annotated[Engine, Depends(engine_of)],
+                   settings: Annotated[Settings, Depends(settings_of)]) -> JSONResponse:
+    """The newest signed tree head, the cosignature lines witnesses sent for it, and the head
+    as a C2SP checkpoint: its text, the log's signature and the cosignatures (signed note)."""
     def read() -> dict[str, object]:
         with engine.connect() as conn:
-            return store.latest_head(conn).as_dict()
+            head = store.latest_head(conn)
+            cosigned = witness.cosignatures_of(conn, head)
+        body = head.as_dict()
+        body["cosignatures"] = [c.line() for c in cosigned]
+        log_key = trusted_keys(settings).get(head.key_id)
+        if log_key is not None:
+            body["checkpoint"] = witness.checkpoint(head, log_key, cosigned)
+        return body
     return _json(await run_in_threadpool(read))
+
+
+class CosignatureIn(BaseModel):
+    head: dict[str, Any] = Field(description="The head cosigned, as GET /log/head gives it")
+    cosignature: str = Field(max_length=400, description="The witness's note signature line "
+                             "(C2SP tlog-cosignature, Ed25519)")
+
+
+@router.post("/log/cosignatures", status_code=201)
+async def post_cosignature(engine: Annotated[Engine, Depends(engine_of)],
+                           settings: Annotated[Settings, Depends(settings_of)],
+                           sent: CosignatureIn) -> JSONResponse:
+    """Keep a witness's cosignature of one of this log's heads. No token: the signature is the
+    credential, checked against the witnesses this log accepts (403 for any other)."""
+    def keep() -> dict[str, object]:
+        head = Head.from_dict(sent.head)
+        found = witness.check_cosignature(head, sent.cosignature,
+                                          witness.parse_vkeys(settings.ledger_witnesses))
+        with engine.begin() as conn:
+            witness.store_cosignature(conn, head, found)
+        return {"witness": found.witness, "tree_size": head.tree_size}
+    return JSONResponse(await run_in_threadpool(keep), status_code=201)
 
 
 @router.get("/log/heads")
