@@ -217,7 +217,7 @@ def test_targets_are_set_by_the_officer_and_shown(world: World) -> None:
                    follow_redirects=False)
     assert saved.status_code == 303, saved.text
     assert _indicators(world, "dien_bien")["targets"] == [
-        {"indicator": "coded_ha", "crop": "coffee", "value": 2.5}]
+        {"indicator": "coded_ha", "crop": "coffee", "commune": "", "value": 2.5}]
     assert _indicators(world, "dong_thap")["targets"] == []
     page = c.get("/province", headers=world.auth("dien_bien"))
     assert page.status_code == 200

@@ -25,12 +25,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from agritrace.epcis.times import now_micros
-from agritrace.farm.compliance import plot_readiness
+from agritrace.farm.catalog import list_certificates, list_products
+from agritrace.farm.compliance import PlotRecord, plot_readiness
 from agritrace.farm.places import Place, list_places
 from agritrace.farm.readiness import plot_records
 from agritrace.farm.tables import places as place_rows
 from agritrace.ids.epc import lenient_id
 from agritrace.province import feedback
+from agritrace.province.areas import fold
 from agritrace.province.tables import targets
 from agritrace.reports import eudr
 from agritrace.reports.methane import totals
@@ -43,6 +45,7 @@ from agritrace.trust import GS1, Owners, Reach, reach_of
 _VIETNAM = timezone(timedelta(hours=7))
 #: The indicators an officer may set a target for (per crop, or for every crop with "").
 TARGETS = ("registered_ha", "coded_ha", "ready_ha", "eudr_ready_ha", "answered_on_time_share")
+_HECTARE_FIGURES = ("registered_ha", "coded_ha", "ready_ha", "not_ready_ha", "eudr_ready_ha")
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,129 @@ def _eudr_ready(place: Place, org: Organization) -> bool:
     record = eudr.PlotRecord(place.uri, org.name, "VN", where or place.name, place.geometry,
                              place.area_ha)
     return eudr.check_plot(record).ready
+
+
+# --- codes at risk ---------------------------------------------------------------------------
+
+#: Why a growing-area code is at risk: a plot's diary shows inputs not permitted for its crop
+#: (the compliance rules' findings), a certificate of the plot or its producer expired and no
+#: other of its kind is valid, or no diary entry at all in the plot's season.
+RISKS = ("findings", "certificate_expired", "no_diary")
+
+
+@dataclass
+class CodeAtRisk:
+    """A growing-area code some of whose plots give a reason to look at it again."""
+
+    code: str
+    commune: str
+    crop: str
+    owner: str
+    plots: int = 0
+    area_ha: float = 0.0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "commune": self.commune, "crop": self.crop,
+                "owner": self.owner, "plots": self.plots, "area_ha": round(self.area_ha, 4),
+                "reasons": [{"reason": k, "plots": n} for k, n in sorted(self.reasons.items())]}
+
+
+def _expired_subjects(engine: Engine, org: Organization, day: date) -> set[str]:
+    """Subjects (a plot's URI, or "org" for the producer itself) whose certificate of some kind
+    expired by ``day`` with no certificate of that kind valid on it."""
+    found = list_certificates(engine, org)
+    valid = {(c.kind, c.subject_kind, c.subject) for c in found if c.valid_on(day)}
+    return {c.subject if c.subject_kind == "plot" else "org" for c in found
+            if c.valid_to < day and (c.kind, c.subject_kind, c.subject) not in valid
+            and c.subject_kind in ("plot", "org")}
+
+
+def codes_at_risk(engine: Engine, desk: Desk, period: Period) -> list[CodeAtRisk]:
+    """The area's growing-area codes, as of the period's last day, with a plot at risk
+    (:data:`RISKS`); the readiness rules of :mod:`agritrace.farm.compliance` judge the diary."""
+    inside = {p.uri: p for p in desk.plots if p.area_code}
+    found: dict[str, CodeAtRisk] = {}
+    for org in desk.orgs:
+        expired = _expired_subjects(engine, org, period.end)
+        for record in plot_records(engine, org, as_of=period.end):
+            place = inside.get(record.plot_id)
+            if place is None:
+                continue
+            reasons = _risks(record, expired)
+            if not reasons:
+                continue
+            code = place.area_code or ""
+            item = found.setdefault(code, CodeAtRisk(code, place.commune.strip(),
+                                                     place.crop or "", org.name))
+            item.plots += 1
+            item.area_ha += record.area_ha
+            item.reasons.update(reasons)
+    return [found[code] for code in sorted(found)]
+
+
+def _risks(record: PlotRecord, expired: set[str]) -> list[str]:
+    judged = {check.name: check.passed for check in plot_readiness(record).checks}
+    reasons = []
+    if not judged.get("permitted_inputs", True):
+        reasons.append("findings")
+    if record.plot_id in expired or "org" in expired:
+        reasons.append("certificate_expired")
+    if not record.entries:
+        reasons.append("no_diary")
+    return reasons
+
+
+# --- OCOP products per commune ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ocop:
+    """The products of the producers with plots in one commune: how many, how many hold a
+    valid OCOP certificate on the period's last day, and of those how many were ever stamped."""
+
+    commune: str
+    products: int
+    ocop: int
+    ocop_stamped: int
+
+    @property
+    def share(self) -> float | None:
+        return self.ocop / self.products if self.products else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"commune": self.commune, "products": self.products, "ocop": self.ocop,
+                "ocop_share": self.share, "ocop_stamped": self.ocop_stamped}
+
+
+def ocop(engine: Engine, desk: Desk, period: Period) -> list[Ocop]:
+    """Per commune, the products of the organizations with a plot there (a producer with plots
+    in two communes counts in both: products have no commune of their own)."""
+    communes: dict[str, set[int]] = defaultdict(set)
+    for plot in desk.plots:
+        communes[plot.commune.strip()].add(plot.org_id)
+    catalogue = {org.id: list_products(engine, org) for org in desk.orgs}
+    with engine.connect() as conn:
+        stamped = {p.gtin for found in catalogue.values() for p in found
+                   if p.ocop_stars and _stamped(conn, p.gtin, period)}
+    rows = []
+    for commune in sorted(communes):
+        made = [p for org in sorted(communes[commune]) for p in catalogue.get(org, [])]
+        valid = [p for p in made if p.ocop_stars and (p.ocop_expires is None
+                                                     or p.ocop_expires >= period.end)]
+        rows.append(Ocop(commune, len(made), len(valid),
+                         sum(1 for p in valid if p.gtin in stamped)))
+    return rows
+
+
+def _stamped(conn: Connection, gtin: str, period: Period) -> bool:
+    """True when a serialized unit of ``gtin`` was commissioned by the period's end."""
+    unit = f"{GS1}01/{gtin}/21/"
+    return conn.execute(select(event_terms.c.value).join(
+        events, events.c.id == event_terms.c.event_pk).where(
+        event_terms.c.role == "epc", event_terms.c.value.startswith(unit),
+        events.c.biz_step == "commissioning",
+        events.c.event_time_us < period.until_us).limit(1)).first() is not None
 
 
 # --- stamps and scans -----------------------------------------------------------------------
@@ -308,23 +434,40 @@ def methane(engine: Engine, desk: Desk, period: Period) -> dict[str, Any]:
 
 
 def set_target(engine: Engine, province: str, indicator: str, crop: str, value: float,
-               set_by: str) -> None:
-    """Set (or change) the province's target for an indicator and crop ("" for every crop)."""
+               set_by: str, commune: str = "") -> None:
+    """Set (or change) the province's target for an indicator and crop ("" for every crop),
+    for one commune or for the whole province (commune "")."""
     values = {"value": value, "set_by": set_by, "set_us": now_micros()}
-    key = and_(targets.c.province == province, targets.c.indicator == indicator,
-               targets.c.crop == crop)
+    key = and_(targets.c.province == province, targets.c.commune == commune,
+               targets.c.indicator == indicator, targets.c.crop == crop)
     with engine.begin() as conn:
         if conn.execute(update(targets).where(key).values(**values)).rowcount == 0:
-            conn.execute(insert(targets).values(province=province, indicator=indicator,
-                                                crop=crop, **values))
+            conn.execute(insert(targets).values(province=province, commune=commune,
+                                                indicator=indicator, crop=crop, **values))
 
 
-def targets_of(engine: Engine, province: str) -> dict[tuple[str, str], float]:
-    """(indicator, crop) -> target of the province."""
+def targets_of(engine: Engine, province: str) -> dict[tuple[str, str, str], float]:
+    """(indicator, crop, commune) -> target of the province ("" commune: the whole of it)."""
     with engine.connect() as conn:
-        rows = conn.execute(select(targets.c.indicator, targets.c.crop, targets.c.value).where(
+        rows = conn.execute(select(targets.c.indicator, targets.c.crop, targets.c.commune,
+                                   targets.c.value).where(
             targets.c.province == province)).all()
-    return {(indicator, crop): value for indicator, crop, value in rows}
+    return {(indicator, crop, commune): value for indicator, crop, commune, value in rows}
+
+
+def commune_progress(rows: Iterable[dict[str, Any]], goals: dict[tuple[str, str, str], float]
+                     ) -> list[dict[str, Any]]:
+    """Each commune's target beside the commune's figure (summed over crops for crop ""), from
+    the rows of :meth:`Hectares.as_dict`."""
+    shown = []
+    for (indicator, crop, commune), goal in sorted(goals.items(), key=lambda kv: kv[0][::-1]):
+        if not commune or indicator not in _HECTARE_FIGURES:
+            continue
+        now = sum(r[indicator] for r in rows
+                  if fold(r["commune"]) == fold(commune) and crop in ("", r["crop"]))
+        shown.append({"commune": commune, "indicator": indicator, "crop": crop, "target": goal,
+                      "now": round(now, 4), "share": now / goal if goal else None})
+    return shown
 
 
 # --- all of them ----------------------------------------------------------------------------
@@ -351,6 +494,8 @@ def indicators(engine: Engine, desk: Desk, period: Period, deadline_days: int,
                 "stamps": stamps(engine, desk, chosen).as_dict(),
                 "tickets": tickets(engine, desk, chosen, deadline_days, now_us).as_dict(),
                 "recalls": recalls(engine, desk, chosen),
-                "methane": methane(engine, desk, chosen)}
+                "methane": methane(engine, desk, chosen),
+                "codes_at_risk": [c.as_dict() for c in codes_at_risk(engine, desk, chosen)],
+                "ocop": [o.as_dict() for o in ocop(engine, desk, chosen)]}
     return {"current": one(period), "previous": one(period.previous()),
             "generated": datetime.now(UTC).isoformat(timespec="seconds")}

@@ -115,4 +115,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "vi": "Cơ quan quản lý đã chuyển phản ánh này, đề nghị trả lời ({name}).",
         "en": "The authority forwarded this report and asks for an answer ({name})."},
     "province_see_tickets": {"vi": "Xem các phản ánh", "en": "See the reports"},
+    "province_commune_targets": {"vi": "Chỉ tiêu theo xã", "en": "Targets per commune"},
+    "province_whole_province": {"vi": "cả tỉnh", "en": "whole province"},
+    "province_codes_at_risk": {"vi": "Mã vùng trồng có nguy cơ",
+                               "en": "Growing-area codes at risk"},
+    "province_codes_at_risk_intro": {
+        "vi": "Mã có thửa dùng thuốc không được phép, có chứng nhận đã hết hạn, hoặc không có "
+              "nhật ký nào trong vụ (tính đến ngày cuối kỳ).",
+        "en": "Codes with a plot that used products not permitted, whose certificate expired, "
+              "or with no diary entry in the season (as of the period's last day)."},
+    "province_no_risk": {"vi": "Không có mã nào có nguy cơ.", "en": "No code is at risk."},
+    "province_area_code": {"vi": "Mã vùng trồng", "en": "Growing-area code"},
+    "province_risk_findings": {"vi": "dùng thuốc không được phép",
+                               "en": "products not permitted"},
+    "province_risk_certificate_expired": {"vi": "chứng nhận hết hạn",
+                                          "en": "certificate expired"},
+    "province_risk_no_diary": {"vi": "không có nhật ký trong vụ", "en": "no diary this season"},
+    "province_ocop": {"vi": "Sản phẩm OCOP theo xã", "en": "OCOP products per commune"},
+    "province_ocop_intro": {
+        "vi": "Sản phẩm của các tổ chức có thửa trong xã; tổ chức có thửa ở hai xã được tính ở "
+              "cả hai.",
+        "en": "Products of the organizations with plots in the commune; one with plots in two "
+              "communes counts in both."},
+    "province_products": {"vi": "Sản phẩm", "en": "Products"},
+    "province_ocop_share": {"vi": "Tỷ lệ OCOP", "en": "OCOP share"},
+    "province_ocop_stamped": {"vi": "OCOP đã dán tem", "en": "OCOP with stamps"},
 }

@@ -105,8 +105,10 @@ def _figures(request: Request, caller: Caller, period: ind.Period) -> dict[str, 
                              settings_of(request).ticket_deadline_days)
     figures["area"] = {"province": area.province, "commune": area.commune,
                        "name": PROVINCES[area.province].name}
-    figures["targets"] = [{"indicator": k, "crop": c, "value": v} for (k, c), v in sorted(
-        ind.targets_of(engine_of(request), area.province).items())]
+    goals = ind.targets_of(engine_of(request), area.province)
+    figures["targets"] = [{"indicator": k, "crop": c, "commune": m, "value": v}
+                          for (k, c, m), v in sorted(goals.items())]
+    figures["commune_targets"] = ind.commune_progress(figures["current"]["hectares"], goals)
     return figures
 
 
@@ -136,7 +138,8 @@ def _change(now: float | None, before: float | None) -> float | None:
 def _compare(figures: dict[str, Any]) -> dict[str, Any]:
     """What the page shows beside each figure: the previous period's, the change, the target."""
     now, before = figures["current"], figures["previous"]
-    targets = {(t["indicator"], t["crop"]): t["value"] for t in figures["targets"]}
+    targets = {(t["indicator"], t["crop"]): t["value"] for t in figures["targets"]
+               if not t["commune"]}
     crops = []
     for crop, values in sorted(now["by_crop"].items(), key=lambda kv: (kv[0] == "", kv[0])):
         old = before["by_crop"].get(crop, {})
@@ -185,6 +188,10 @@ async def province_indicators(request: Request) -> JSONResponse:
 
 def _target(form: dict[str, str]) -> tuple[str, str, float]:
     indicator, crop = form.get("indicator", ""), form.get("crop", "").strip()
+    if len(form.get("commune", "").strip()) > 100:
+        raise ValidationException("The commune is too long", [Problem(
+            "commune", "a commune's name of at most 100 characters (empty: the province)",
+            form["commune"].strip()[:60])])
     if indicator not in ind.TARGETS:
         raise ValidationException("Unknown indicator", [Problem(
             "indicator", "one of " + ", ".join(ind.TARGETS), repr(indicator[:60]))])
@@ -213,8 +220,10 @@ async def province_targets(request: Request) -> Response:
         area = _area(request, caller)
         form = {k: str(v) for k, v in (await request.form()).items()}
         indicator, crop, value = _target(form)
+        # a commune's officers set their commune's targets only
+        commune = area.commune or form.get("commune", "").strip()
         await run_in_threadpool(ind.set_target, engine_of(request), area.province, indicator,
-                                crop, value, caller.actor.name)
+                                crop, value, caller.actor.name, commune)
     except AgritraceError as exc:
         return _failure(request, exc)
     return RedirectResponse("/province?saved=1", status_code=303)
