@@ -67,6 +67,32 @@ class Settings(BaseSettings):
         "report; the province desk counts later answers as late and open ones as overdue.")
     page_size_default: int = Field(default=30, ge=1, le=10_000)  # EPCIS 2.0 perPage default
     page_size_max: int = Field(default=10_000, ge=1)
+    # Subscriptions and notices (issue 16, docs/subscriptions.md)
+    delivery_timeout_s: float = Field(
+        default=5.0, gt=0, le=60, description="Seconds one delivery (a webhook call, an e-mail, "
+        "an SMS) may take before it counts as failed and is retried.")
+    delivery_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Tries of one delivery before it is dead-lettered "
+        "(agritrace subscriptions retry sends it again).")
+    delivery_backoff_s: float = Field(
+        default=30.0, ge=0, description="Wait before the first retry; doubled after each "
+        "failure, at most 6 hours.")
+    subscription_private_dests: bool = Field(
+        default=False, description="Accept webhook dests on this machine or a private network "
+        "(127.0.0.1, 10.x, localhost): for tests and closed networks only.")
+    smtp_host: str = Field(default="", description="SMTP server for mailto: subscriptions; "
+                           "empty: e-mail is off.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = Field(default="agritrace@localhost",
+                           description="Sender address of notices by e-mail.")
+    sms_gateway_url: str = Field(
+        default="", description="HTTP endpoint of an SMS gateway for sms: subscriptions "
+        "(JSON {to, text, id}, Bearer sms_gateway_token); empty: SMS is off.")
+    sms_gateway_token: str = Field(default="")
+    zalo_oa_url: str = Field(
+        default="", description="Zalo Official Account message endpoint for zalo:USER_ID "
+        "subscriptions (e.g. https://openapi.zalo.me/v3.0/oa/message/cs); empty: Zalo is off.")
+    zalo_oa_token: str = Field(default="", description="The OA's access_token.")
 
 
 @lru_cache(maxsize=1)

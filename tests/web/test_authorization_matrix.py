@@ -62,6 +62,7 @@ class World:
     stamp_file: str = ""
     stamp: str = ""
     ticket_id: int = 0
+    subscription_id: str = ""
 
 
 def _event(**fields: Any) -> dict[str, Any]:
@@ -126,6 +127,12 @@ def _build(engine: Engine, client: TestClient) -> World:
                                             "message": "Bao bì bị rách", "contact": ""})
     assert reported.status_code < 400, reported.text
     world.ticket_id = 1
+    saved = client.post("/queries", headers=owner, json={"name": "matrix-sub", "query": {}})
+    assert saved.status_code == 201, saved.text
+    subscribed = client.post("/queries/matrix-sub/subscriptions", headers=owner, json={
+        "dest": "https://hooks.example.com/owner", "stream": True})
+    assert subscribed.status_code == 201, subscribed.text
+    world.subscription_id = subscribed.json()["subscriptionID"]
     update_member(engine, coop.manager, coop.farmer_b.id, {"active": False})
     return world
 
@@ -199,6 +206,13 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/queries"): get("/queries"),
     ("GET", "/queries/{queryName}"): get("/queries/matrix"),
     ("GET", "/queries/{queryName}/events"): get("/queries/matrix/events"),
+    ("GET", "/queries/{queryName}/subscriptions"): get("/queries/matrix/subscriptions"),
+    ("POST", "/queries/{queryName}/subscriptions"): post("/queries/matrix/subscriptions", {
+        "dest": "https://hooks.example.com/matrix", "stream": True}),
+    ("GET", "/queries/{queryName}/subscriptions/{subscriptionID}"): get(
+        "/queries/matrix-sub/subscriptions/{w.subscription_id}"),
+    ("DELETE", "/queries/{queryName}/subscriptions/{subscriptionID}"): lambda w: (
+        "DELETE", f"/queries/matrix-sub/subscriptions/{w.subscription_id}", {}),
     ("DELETE", "/queries/{queryName}"): lambda w: ("DELETE", "/queries/matrix", {}),
     ("GET", "/farm/me"): get("/farm/me"),
     ("GET", "/farm/members"): get("/farm/members"),
@@ -431,6 +445,10 @@ POST   /queries                             201  201  201  201  403  403  403  4
 GET    /queries                             200  200  200  200  403  403  200  401  401
 GET    /queries/{queryName}                 200  200  200  200  403  403  200  401  401
 GET    /queries/{queryName}/events          200  200  200  200  403  403  200  401  401
+GET    /queries/{queryName}/subscriptions   200  200  200  200  403  403  200  401  401
+POST   /queries/{queryName}/subscriptions   201  201  201  201  403  403  403  401  401
+GET    /queries/{queryName}/subscriptions/{subscriptionID} 200 404 404 404 403 403 200 401 401
+DELETE /queries/{queryName}/subscriptions/{subscriptionID} 204 404 404 404 403 403 403 401 401
 DELETE /queries/{queryName}                 204  204  204  204  403  403  403  401  401
 GET    /farm/me                             200  200  200  200  200  200  200  401  401
 GET    /farm/members                        200  200  200  200  403  200  200  401  401

@@ -28,6 +28,7 @@ from agritrace.errors import (
 from agritrace.named_queries.tables import named_queries
 from agritrace.query import parse_query
 from agritrace.store.orgs import Organization
+from agritrace.subscriptions.tables import forget, subscriptions
 
 # Safe in a URL path segment as it is: letters, digits and . _ - (the Location header names it).
 NAME = re.compile(r"[A-Za-z0-9._-]{1,200}")
@@ -110,9 +111,12 @@ def get(engine: Engine, org: Organization, name: str) -> NamedQuery:
 
 
 def remove(engine: Engine, org: Organization, name: str) -> None:
+    """Delete the query and, as the openapi says, forcibly unsubscribe its subscriptions."""
     with engine.begin() as conn:
         gone = conn.execute(delete(named_queries).where(
             named_queries.c.org_id == org.id, named_queries.c.name == name)).rowcount
+        forget(conn, list(conn.scalars(select(subscriptions.c.id).where(
+            subscriptions.c.org_id == org.id, subscriptions.c.query_name == name))))
     if not gone:
         raise _missing(org, name)
 

@@ -146,7 +146,24 @@ async def gather(raw: AsyncRaw, link: DigitalLink, base_url: str
         "best_before": _best_before(direct),
         "recalled": status.recalled,
         "others": trusted.others,
+        "logged": await _logged(raw, direct),
     }, status
+
+
+# The first of the code's own events appended to the verifiable log (issue 18, docs/ledger.md):
+# the page says since when the code's record is there and links to that event's inclusion proof.
+_LOGGED = ("SELECT hash_id, record_time_us FROM ledger_leaves WHERE event_pk IN ({}) "
+           "ORDER BY leaf_index LIMIT 1")
+
+
+async def _logged(raw: AsyncRaw, direct: list[dict[str, Any]]) -> dict[str, Any] | None:
+    pks = [e["_pk"] for e in direct[:100]]  # the earliest ones: a bounded IN list
+    rows = await raw.rows(_LOGGED.format(", ".join("?" * len(pks))), pks) if pks else []
+    if not rows:
+        return None
+    hash_id, record_time_us = rows[0]
+    return {"since": _day(record_time_us),
+            "proof": "/log/proof/inclusion?event=" + quote(hash_id, safe="")}
 
 
 def _own_ids(ids: dict[str, str]) -> set[str]:

@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from agritrace.web.texts_farm import TEXTS as FARM_TEXTS
+from agritrace.web.texts_ledger import TEXTS as LEDGER_TEXTS
 from agritrace.web.texts_market import TEXTS as MARKET_TEXTS
 from agritrace.web.texts_province import TEXTS as PROVINCE_TEXTS
 from agritrace.web.texts_reports import TEXTS as REPORT_TEXTS
@@ -184,7 +185,8 @@ CONSUMER_TEXTS: dict[str, dict[str, str]] = {
 }
 
 #: Every page's texts; each group of pages keeps its own module so their keys stay apart.
-CATALOGUE: dict[str, dict[str, str]] = {**CONSUMER_TEXTS, **FARM_TEXTS, **REPORT_TEXTS,
+CATALOGUE: dict[str, dict[str, str]] = {**CONSUMER_TEXTS, **LEDGER_TEXTS,
+                                        **FARM_TEXTS, **REPORT_TEXTS,
                                         **MARKET_TEXTS, **PROVINCE_TEXTS}
 
 # Journey step names: CBV bizStep words and the agritrace diary words.
