@@ -21,7 +21,7 @@ from agritrace.cli import app
 from agritrace.epcis.document import STANDARD_CONTEXT, Document
 from agritrace.ledger import merkle, store, verify
 from agritrace.ledger.heads import key_id, new_private_text, public_text, signing_key
-from agritrace.ledger.tables import ledger_leaves
+from agritrace.ledger.tables import ledger_leaves, ledger_nodes
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization, create_organization
 from agritrace.store.tables import event_terms, events
@@ -122,8 +122,11 @@ def test_a_reordered_log_is_found(logged: tuple[Engine, Any]) -> None:
             conn.execute(update(ledger_leaves).where(ledger_leaves.c.leaf_index == old)
                          .values(leaf_index=new))
     wrong = verify.check_database(engine, _keys(key))
-    assert len(wrong) == 2  # both heads' roots (sizes 5 and 12) no longer come out
-    assert all("do not give the signed root" in w for w in wrong)
+    roots = [w for w in wrong if "do not give the signed root" in w]
+    assert len(roots) == 2  # both heads' roots (sizes 5 and 12) no longer come out
+    # and the stored subtree hashes no longer match the leaves under them
+    assert set(wrong) - set(roots) and all("stored subtree hash" in w
+                                           for w in set(wrong) - set(roots))
 
 
 def test_heads_signed_before_a_rotation_still_verify(engine: Engine) -> None:
@@ -254,3 +257,25 @@ def test_the_verify_command_checks_a_proof_a_head_and_an_export(
     head.write_text(json.dumps(dict(bad["head"], tree_size=6)))
     result = runner.invoke(app, ["verify", str(head)])
     assert result.exit_code == 1 and "does not match the head" in result.stderr
+
+
+def test_a_rewritten_or_missing_subtree_hash_is_found(logged: tuple[Engine, Any]) -> None:
+    """Stored subtree hashes serve the proofs; the signed roots are rebuilt from the leaves, so
+    a rewritten node changes no root, only makes an event's proof fail (it looks unlogged)."""
+    engine, key = logged
+    pair = store.node_key(1, 1)  # leaves 2-3
+    with engine.begin() as conn:
+        conn.execute(update(ledger_nodes).where(ledger_nodes.c.node == pair)
+                     .values(hash=b"\x07" * 32))
+        conn.execute(delete(ledger_nodes).where(ledger_nodes.c.node == store.node_key(0, 9)))
+        conn.execute(insert(ledger_nodes).values(node=store.node_key(0, 12), hash=b"\0" * 32))
+        path = store.inclusion(conn, 0, 12)
+        last = store.heads(conn)[-1]
+        first = next(store.entries(conn))
+    assert not merkle.verify_inclusion(0, 12, first.leaf_hash(), path, last.root_hash)
+    wrong = verify.check_database(engine, _keys(key))
+    assert wrong[0].startswith("the stored subtree hash of leaves 2-3 (level 1, index 1) was "
+                               "rewritten: stored BwcH")
+    assert "the stored subtree hash of leaves 9-9 (level 0, index 9) is missing" in wrong[1]
+    assert wrong[2:] == ["1 stored subtree hash(es) cover no logged leaves (a tree of 12 "
+                         "leaves has 22)"]

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from agritrace.epcis.hashing import event_hash_id
 from agritrace.ledger import merkle
 from agritrace.ledger.heads import Head, check_signature, key_id, parse_public, public_text
-from agritrace.ledger.store import Entry, entries, heads, tree_size
+from agritrace.ledger.store import Entry, entries, heads, node_key, tree_size
+from agritrace.ledger.tables import ledger_nodes
 from agritrace.store.tables import events
 
 EXPORT_FORMAT = "agritrace-log/1"
@@ -78,8 +79,11 @@ def _check_consistency(proof: dict[str, Any], keys: dict[str, Ed25519PublicKey])
 # -- whole logs --------------------------------------------------------------------------------
 
 def check_leaves(leaves: Iterable[Entry], signed: list[Head],
-                 keys: dict[str, Ed25519PublicKey]) -> list[str]:
-    """Rebuild the tree from ``leaves`` and hold it against every signed head."""
+                 keys: dict[str, Ed25519PublicKey],
+                 nodes: Callable[[list[tuple[int, int, bytes]]], None] | None = None
+                 ) -> list[str]:
+    """Rebuild the tree from ``leaves`` and hold it against every signed head; ``nodes`` is
+    given each perfect subtree completed on the way, as (level, index, hash)."""
     wrong = [problem for head in signed for problem in check_head(head, keys)]
     by_size: dict[int, list[Head]] = {}
     for head in signed:
@@ -91,7 +95,9 @@ def check_leaves(leaves: Iterable[Entry], signed: list[Head],
             wrong.append(f"leaf {tree.size} is missing or out of order (found index "
                          f"{entry.index})")
             return wrong
-        tree.append(entry.leaf_hash())
+        done = tree.append(entry.leaf_hash())
+        if nodes is not None:
+            nodes(done)
         _hold(tree, by_size, wrong)
     wrong.extend(f"a head of size {size} is signed but the log has only {tree.size} leaves"
                  for size in sorted(by_size) if size > tree.size)
@@ -107,14 +113,69 @@ def _hold(tree: merkle.CompactRange, by_size: dict[int, list[Head]], wrong: list
 
 
 def check_database(engine: Engine, keys: dict[str, Ed25519PublicKey]) -> list[str]:
-    """Every logged event is stored unchanged, and the leaves give every signed head."""
+    """Every logged event is stored unchanged, the leaves give every signed head, and the
+    stored subtree hashes (which proofs are read from) are the leaves' own."""
     with engine.connect() as conn:
         signed = heads(conn)
-        wrong = check_leaves(entries(conn), signed, keys)
+        stored = _StoredNodes(conn)
+        wrong = check_leaves(entries(conn), signed, keys, stored.add)
+        wrong.extend(stored.finish(tree_size(conn)))
         wrong.extend(_check_events(conn, entries(conn)))
         if not signed and tree_size(conn):
             wrong.append("no signed head yet: nothing to hold the leaves against")
     return wrong
+
+
+class _StoredNodes:
+    """Holds the stored perfect-subtree hashes against the ones the leaves give, a batch of
+    keys per query. A rewritten node would not change a signed root (those are rebuilt from
+    the leaves) but would make every proof through it fail: an operator could make an event
+    look absent from the log."""
+
+    BATCH = 1000
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.pending: dict[int, tuple[int, int, bytes]] = {}
+        self.wrong: list[str] = []
+        self.matched = 0  # stored nodes that the leaves do give (rightly or not)
+
+    def add(self, done: list[tuple[int, int, bytes]]) -> None:
+        for level, index, digest in done:
+            self.pending[node_key(level, index)] = (level, index, digest)
+        if len(self.pending) >= self.BATCH:
+            self._compare()
+
+    def _compare(self) -> None:
+        found = {int(key): bytes(digest) for key, digest in self.conn.execute(
+            select(ledger_nodes.c.node, ledger_nodes.c.hash).where(
+                ledger_nodes.c.node.in_(list(self.pending))))}
+        self.matched += len(found)
+        # in the order of the leaves they cover, the smaller first
+        for key, (level, index, digest) in sorted(
+                self.pending.items(), key=lambda item: (item[1][1] << item[1][0], item[1][0])):
+            where = (f"stored subtree hash of leaves {index << level}-"
+                     f"{((index + 1) << level) - 1} (level {level}, index {index})")
+            if key not in found:
+                self.wrong.append(f"the {where} is missing: proofs through it fail")
+            elif found[key] != digest:
+                self.wrong.append(f"the {where} was rewritten: stored "
+                                  f"{base64.b64encode(found[key]).decode()}, the leaves give "
+                                  f"{base64.b64encode(digest).decode()}")
+        self.pending = {}
+
+    def finish(self, size: int) -> list[str]:
+        """What is left to compare, and nodes stored that no leaves give (a tree of n leaves
+        has 2n - popcount(n) perfect subtrees)."""
+        if self.pending:
+            self._compare()
+        count = int(self.conn.scalar(select(func.count()).select_from(ledger_nodes)))
+        if count > self.matched:
+            expected = 2 * size - bin(size).count("1")
+            self.wrong.append(f"{count - self.matched} stored subtree hash(es) cover no logged "
+                              f"leaves (a tree of {size} leaves has {expected})")
+        return self.wrong[:100] + ([f"… and {len(self.wrong) - 100} more subtree hashes"]
+                                   if len(self.wrong) > 100 else [])
 
 
 def _check_events(conn: Any, leaves: Iterator[Entry]) -> list[str]:
