@@ -33,7 +33,7 @@ from agritrace.errors import AgritraceError, NoSuchResourceException, Problem
 from agritrace.ledger import merkle
 from agritrace.ledger.heads import Head, sign
 from agritrace.ledger.tables import ledger_heads, ledger_leaves, ledger_nodes
-from agritrace.store.bulk import bulk_insert
+from agritrace.store.bulk import bulk_insert, references_trusted
 from agritrace.store.tables import events
 
 LEAF_FORMAT = "agritrace-leaf/1"
@@ -53,9 +53,7 @@ class Entry:
     record_time_us: int
 
     def data(self) -> bytes:
-        """The leaf's bytes (RFC 9162's d[i]): five lines, no trailing newline."""
-        return (f"{LEAF_FORMAT}\n{self.hash_id}\n{self.org_id}\n{self.event_pk}\n"
-                f"{self.record_time_us}").encode()
+        return leaf_data(self.event_pk, self.hash_id, self.org_id, self.record_time_us)
 
     def leaf_hash(self) -> bytes:
         return merkle.leaf_hash(self.data())
@@ -63,6 +61,11 @@ class Entry:
     def as_dict(self) -> dict[str, object]:
         return {"index": self.index, "hash_id": self.hash_id, "org": self.org_id,
                 "capture": self.event_pk, "record_time_us": self.record_time_us}
+
+
+def leaf_data(event_pk: int, hash_id: str, org_id: int, record_time_us: int) -> bytes:
+    """The leaf's bytes (RFC 9162's d[i]): five lines, no trailing newline."""
+    return f"{LEAF_FORMAT}\n{hash_id}\n{org_id}\n{event_pk}\n{record_time_us}".encode()
 
 
 def node_key(level: int, index: int) -> int:
@@ -125,38 +128,51 @@ def append_settled(engine: Engine, wait_s: float = 10.0) -> int:
     if limit is None:
         return 0
     appended = 0
-    while True:
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_KEY})
-            count = _append_batch(conn, limit)
-        appended += count
-        if count < BATCH:
-            return appended
+    # One connection for every batch; the leaves refer only to events just read, so SQLite
+    # need not check each reference (nor keep a statement journal for it).
+    with engine.connect() as conn, references_trusted(conn):
+        while True:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_KEY})
+                count = _append_batch(conn, limit)
+            appended += count
+            if count < BATCH:
+                return appended
 
 
 def _append_batch(conn: Connection, limit: int) -> int:
     # max, not count: both read one end of an index, at any size
     size = tree_size(conn)
     last_pk = conn.scalar(select(func.coalesce(func.max(ledger_leaves.c.event_pk), 0)))
-    rows = conn.execute(
-        select(events.c.id, events.c.hash_id, events.c.org_id, events.c.record_time_us)
-        .where(events.c.id > last_pk, events.c.id <= limit)
-        .order_by(events.c.id).limit(BATCH)).all()
+    rows = _unlogged(conn, int(last_pk or 0), limit)
     if not rows:
         return 0
     tree = _frontier(conn, size)
     leaves: list[tuple[int, int, str, int, int]] = []
     nodes: list[tuple[int, bytes]] = []
     for offset, (pk, hash_id, org_id, record_time) in enumerate(rows):
-        entry = Entry(size + offset, pk, hash_id, org_id, record_time)
-        leaves.append((entry.index, pk, hash_id, org_id, record_time))
-        nodes.extend((node_key(level, index), digest)
-                     for level, index, digest in tree.append(entry.leaf_hash()))
+        leaves.append((size + offset, pk, hash_id, org_id, record_time))
+        leaf = merkle.leaf_hash(leaf_data(pk, hash_id, org_id, record_time))
+        nodes.extend([((level << NODE_SHIFT) | index, digest)
+                      for level, index, digest in tree.append(leaf)])
     bulk_insert(conn, ledger_leaves, ["leaf_index", "event_pk", "hash_id", "org_id",
                                       "record_time_us"], leaves)
     bulk_insert(conn, ledger_nodes, ["node", "hash"], nodes)
     return len(rows)
+
+
+def _unlogged(conn: Connection, after: int, limit: int) -> list[tuple[Any, ...]]:
+    """(id, hash ID, organization, record time) of the next events after ``after``, up to
+    ``limit``: tuples straight from the driver (SQLAlchemy's rows cost more than the query)."""
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    cursor: Any = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"SELECT id, hash_id, org_id, record_time_us FROM events WHERE id > "
+                       f"{mark} AND id <= {mark} ORDER BY id LIMIT {BATCH}", (after, limit))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _frontier(conn: Connection, size: int) -> merkle.CompactRange:
