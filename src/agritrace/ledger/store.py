@@ -149,13 +149,9 @@ def _append_batch(conn: Connection, limit: int) -> int:
     if not rows:
         return 0
     tree = _frontier(conn, size)
-    leaves: list[tuple[int, int, str, int, int]] = []
-    nodes: list[tuple[int, bytes]] = []
-    for offset, (pk, hash_id, org_id, record_time) in enumerate(rows):
-        leaves.append((size + offset, pk, hash_id, org_id, record_time))
-        leaf = merkle.leaf_hash(leaf_data(pk, hash_id, org_id, record_time))
-        nodes.extend([((level << NODE_SHIFT) | index, digest)
-                      for level, index, digest in tree.append(leaf)])
+    leaves = [(size + offset, *row) for offset, row in enumerate(rows)]
+    done = tree.extend([merkle.leaf_hash(leaf_data(*row)) for row in rows])
+    nodes = [((level << NODE_SHIFT) | index, digest) for level, index, digest in done]
     bulk_insert(conn, ledger_leaves, ["leaf_index", "event_pk", "hash_id", "org_id",
                                       "record_time_us"], leaves)
     bulk_insert(conn, ledger_nodes, ["node", "hash"], nodes)
