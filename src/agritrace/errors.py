@@ -6,6 +6,7 @@ problem+json (RFC 9457) from any of them, and the CLI prints ``str(exc)``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -13,7 +14,9 @@ from dataclasses import dataclass, field
 class Problem:
     """One thing wrong with an input, located precisely enough to fix it.
 
-    ``path`` is a field path such as ``epcisBody.eventList[3].epcList[0]``.
+    ``path`` is a field path such as ``epcisBody.eventList[3].epcList[0]``. ``expected`` is
+    English (the API's language); ``key`` and ``params``, when set, name the same text in the
+    message catalogue (agritrace.web.texts_problems) so a page says it in the reader's language.
     """
 
     path: str
@@ -23,6 +26,8 @@ class Problem:
     event_index: int | None = None
     event_id: str | None = None
     line: int | None = None
+    key: str | None = field(default=None, compare=False)
+    params: Mapping[str, object] = field(default_factory=dict, compare=False)
 
     def located(
         self, *, document: str | None = None, event_index: int | None = None,
@@ -37,6 +42,8 @@ class Problem:
             event_index=self.event_index if self.event_index is not None else event_index,
             event_id=self.event_id if self.event_id is not None else event_id,
             line=self.line,
+            key=self.key,
+            params=self.params,
         )
 
     def message(self) -> str:
@@ -73,10 +80,14 @@ class AgritraceError(Exception):
     # Seconds a client should wait before trying again (a Retry-After header), if it should.
     retry_after_s: int | None = None
 
-    def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
+    def __init__(self, detail: str, problems: list[Problem] | None = None, *,
+                 key: str | None = None, params: Mapping[str, object] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.problems: list[Problem] = problems or []
+        # The detail's text in the message catalogue, for a page in the reader's language.
+        self.key = key
+        self.params: Mapping[str, object] = params or {}
 
     def __str__(self) -> str:
         if not self.problems:

@@ -108,7 +108,7 @@ def test_every_banned_or_withdrawn_ingredient_is_refused_by_every_name(item: Any
     for name in (item.name, *item.aliases):
         findings = check_entry(spraying("Thuốc X", name), crop="rice")
         assert rules_of(findings) == [("banned_ingredient", Severity.REFUSED)], name
-        assert item.legal_basis in findings[0].vi
+        assert item.legal_basis_vi in findings[0].vi and item.legal_basis in findings[0].en
 
 
 @pytest.mark.parametrize("item", [i for i in banned_ingredients() if i.status == "withdrawn"],
@@ -124,7 +124,8 @@ def test_paraquat_is_refused_in_plain_vietnamese() -> None:
     assert rules_of(findings) == [("banned_ingredient", Severity.REFUSED)]
     assert findings[0].vi.startswith("Hoạt chất Paraquat (trong Gramoxone 20SL) đã bị loại "
                                      "khỏi danh mục thuốc BVTV được phép sử dụng")
-    assert "08/02/2019 (Decision 278/QĐ-BNN-BVTV of 08/02/2017)" in findings[0].vi
+    assert "08/02/2019 (Quyết định 278/QĐ-BNN-BVTV ngày 08/02/2017)" in findings[0].vi
+    assert "(Decision 278/QĐ-BNN-BVTV of 08/02/2017)" in findings[0].en
     with pytest.raises(ValidationException) as exc:
         raise_refusals(findings)
     assert exc.value.problems[0].path == "spraying.active_ingredients"
@@ -140,8 +141,8 @@ def test_chlorpyrifos_ethyl_refused_but_chlorpyrifos_methyl_is_another_ingredien
 def test_appendix_ii_ingredient_cites_the_circular() -> None:
     findings = check_entry(spraying("Thuốc cũ", "Carbofuran", dose=30, unit="kg/ha"),
                            crop="coffee")
-    assert "thuộc danh mục thuốc BVTV cấm sử dụng tại Việt Nam (Circular 75/2025/TT-BNNMT " \
-           "Appendix II)" in findings[0].vi
+    assert "thuộc danh mục thuốc BVTV cấm sử dụng tại Việt Nam (Phụ lục II Thông tư " \
+           "75/2025/TT-BNNMT)" in findings[0].vi
 
 
 def test_banned_trade_name_is_refused_even_without_ingredients() -> None:

@@ -101,7 +101,7 @@ def test_files_that_are_not_tables_are_refused_on_the_page(engine: Engine) -> No
     assert latin1.status_code == 400 and "UTF-8" in latin1.text
     broken = site.client.post("/coop/import", data={"kind": "plots"},
                               files={"file": ("x.xlsx", b"not a workbook")})
-    assert broken.status_code == 400 and "XLSX" in broken.text
+    assert broken.status_code == 400 and "tệp Excel (.xlsx)" in broken.text
     none = site.client.post("/coop/import", data={"kind": "plots"},
                             files={"file": ("", b"")})
     assert none.status_code == 400 and "Hãy chọn một tệp" in none.text

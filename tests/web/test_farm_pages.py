@@ -117,10 +117,11 @@ def test_wrong_fields_are_marked_in_plain_words_and_nothing_saved(engine: Engine
     assert refused.status_code == 400
     assert re.search(r'name="amount"[^>]*aria-invalid="true"', refused.text)
     assert "Lượng phải lớn hơn 0" in refused.text and "found -5" not in refused.text
-    assert "đã nhập: -5" in refused.text
+    assert "Cần: lượng lớn hơn 0 và không quá 5.000 kg/ha; đã nhập: -5" in refused.text
+    assert "an amount above" not in refused.text  # issue 15: no English inside the page
     before_sowing = site.client.post(_form_url(site.coop.plot_a.id, "pest_observation"), data={
         "idempotency_key": "k-early", "on": "2026-02-15", "pest": "rệp sáp"})
-    assert before_sowing.status_code == 400 and "2026-03-01" in before_sowing.text
+    assert before_sowing.status_code == 400 and "(01/03/2026)" in before_sowing.text
     assert event_count(engine) == 0
 
 

@@ -89,7 +89,7 @@ class Certificate:
 def check_product(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Notice]]:
     checks = Checks("product")
     out: dict[str, Any] = {
-        "name_vi": checks.text("name_vi", values.get("name_vi"), "the Vietnamese name"),
+        "name_vi": checks.text("name_vi", values.get("name_vi"), "expect_name_vi"),
         **{k: str(values.get(k) or "").strip()
            for k in ("name_en", "category", "image_url")},
     }
@@ -112,21 +112,21 @@ def _check_ocop(checks: Checks, values: Mapping[str, Any], out: dict[str, Any]) 
         out.update(ocop_stars=None, ocop_certificate=None, ocop_expires=None)
         return
     if str(stars) not in ("3", "4", "5"):
-        checks.fail("ocop_stars", "3, 4 or 5 (OCOP certificates are issued from 3 stars)", stars)
+        checks.fail("ocop_stars", "expect_ocop_stars", stars)
         return
     out["ocop_stars"] = int(str(stars))
     out["ocop_certificate"] = checks.text("ocop_certificate", values.get("ocop_certificate"),
-                                          "the OCOP certificate (decision) number")
+                                          "expect_ocop_certificate")
     issued = checks.day("ocop_issued", values.get("ocop_issued"))
     expires = checks.day("ocop_expires", values.get("ocop_expires"))
     if issued is not None:
         latest = ocop_expiry(issued)
         if expires is not None and expires > latest:
-            checks.fail("ocop_expires", f"a date not after {latest.isoformat()} (36 months "
-                        f"from {issued.isoformat()})", expires.isoformat())
+            checks.fail("ocop_expires", "expect_ocop_expires", expires.isoformat(),
+                        latest=latest, issued=issued)
         expires = expires or latest
     if expires is None:
-        checks.fail("ocop_expires", "the expiry date, or ocop_issued to compute it", None)
+        checks.fail("ocop_expires", "expect_ocop_expiry", None)
     elif expires < vietnam_today():
         checks.warn("ocop_expires", f"Chứng nhận OCOP đã hết hạn ngày {expires:%d/%m/%Y}.",
                     f"The OCOP certificate expired on {expires:%d/%m/%Y}.")
@@ -204,18 +204,18 @@ def _check_certificate(conn: Connection, org: Organization, values: Mapping[str,
     checks = Checks("certificate")
     kind = values.get("kind")
     if kind not in CERTIFICATE_KINDS:
-        checks.fail("kind", "one of " + ", ".join(CERTIFICATE_KINDS), kind)
+        checks.fail("kind", "expect_one_of", kind, choices=", ".join(CERTIFICATE_KINDS))
     out: dict[str, Any] = {
         "kind": kind,
-        "issuer": checks.text("issuer", values.get("issuer"), "the certifying body"),
-        "number": checks.text("number", values.get("number"), "the certificate number"),
+        "issuer": checks.text("issuer", values.get("issuer"), "expect_issuer"),
+        "number": checks.text("number", values.get("number"), "expect_certificate_number"),
         "valid_from": checks.day("valid_from", values.get("valid_from"),
-                            "the first day of validity"),
-        "valid_to": checks.day("valid_to", values.get("valid_to"), "the last day of validity"),
+                            "expect_valid_from"),
+        "valid_to": checks.day("valid_to", values.get("valid_to"), "expect_valid_to"),
     }
     if out["valid_from"] and out["valid_to"] and out["valid_to"] < out["valid_from"]:
-        checks.fail("valid_to", f"a date after valid_from ({out['valid_from']})",
-                    out["valid_to"].isoformat())
+        checks.fail("valid_to", "expect_after_valid_from", out["valid_to"].isoformat(),
+                    start=out["valid_from"])
     elif out["valid_to"] and out["valid_to"] < vietnam_today():
         checks.warn("valid_to", f"Chứng nhận đã hết hạn ngày {out['valid_to']:%d/%m/%Y}.",
                     f"The certificate expired on {out['valid_to']:%d/%m/%Y}.")
@@ -237,10 +237,10 @@ def _subject(conn: Connection, org: Organization, checks: Checks,
         found = conn.execute(select(products.c.id).where(products.c.gtin == subject,
                                                          products.c.org_id == org.id)).first()
     else:
-        checks.fail("subject_kind", "one of " + ", ".join(SUBJECT_KINDS), kind)
+        checks.fail("subject_kind", "expect_one_of", kind, choices=", ".join(SUBJECT_KINDS))
         return str(kind), subject
     if found is None:
-        checks.fail("subject", f"a registered {kind} of {org.name}", subject)
+        checks.fail("subject", "expect_subject", subject, kind=kind, org=org.name)
     return kind, subject
 
 

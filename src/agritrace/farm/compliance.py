@@ -155,12 +155,12 @@ def _banned_in(entry: Spraying, crop: str) -> list[Finding]:
 
 def _banned_finding(item: BannedIngredient, path: str, product: str) -> Finding:
     if item.status == "banned":
-        why_vi = f"thuộc danh mục thuốc BVTV cấm sử dụng tại Việt Nam ({item.legal_basis})"
+        why_vi = f"thuộc danh mục thuốc BVTV cấm sử dụng tại Việt Nam ({item.legal_basis_vi})"
         why_en = f"is banned in Vietnam ({item.legal_basis})"
     else:
         since = _d(item.refused_from) if item.refused_from else ""
         why_vi = (f"đã bị loại khỏi danh mục thuốc BVTV được phép sử dụng, cấm buôn bán và "
-                  f"sử dụng từ {since} ({item.legal_basis})")
+                  f"sử dụng từ {since} ({item.legal_basis_vi})")
         why_en = (f"was removed from the list of permitted pesticides; its sale and use are "
                   f"prohibited since {since} ({item.legal_basis})")
     return Finding(

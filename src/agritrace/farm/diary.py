@@ -35,7 +35,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 from typing import ClassVar
 
-from agritrace.errors import Problem, ValidationException, describe
+from agritrace.errors import Problem, ValidationException
+from agritrace.web.i18n import expect
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
@@ -93,34 +94,39 @@ class _Checks:
         self.kind = kind
         self.problems: list[Problem] = []
 
-    def fail(self, name: str, expected: str, found: object, *, shown: str | None = None) -> None:
-        text = describe(found) if shown is None else shown
-        self.problems.append(Problem(path=f"{self.kind}.{name}", expected=expected, found=text))
+    def fail(self, name: str, key: str, found: object, *, shown: str | None = None,
+             **params: object) -> None:
+        """``key`` names the expectation in the message catalogue (texts_problems)."""
+        self.problems.append(expect(f"{self.kind}.{name}", key, found, shown=shown, **params))
 
-    def text(self, name: str, value: str, what: str) -> None:
+    def text(self, name: str, value: str, key: str) -> None:
         if not value.strip():
-            self.fail(name, what, value)
+            self.fail(name, key, value)
 
     def amount(self, name: str, value: float, unit: str, limits: dict[str, float]) -> None:
         if unit not in limits:
-            self.fail(f"{name}_unit" if name != "amount" else "unit",
-                      "one of " + ", ".join(limits), unit)
+            self.fail(f"{name}_unit" if name != "amount" else "unit", "expect_one_of", unit,
+                      choices=", ".join(limits))
             return
         if not value > 0 or value > limits[unit]:
-            hint = _other_unit_hint(value, unit, limits)
-            self.fail(name, f"an amount above 0 and at most {limits[unit]:g} {unit}{hint}", value)
+            other = _other_unit(value, unit, limits)
+            if other is None:
+                self.fail(name, "expect_amount", value, high=limits[unit], unit=unit)
+            else:
+                self.fail(name, "expect_amount_or", value, high=limits[unit], unit=unit,
+                          value=value, other=other)
 
-    def bounded(self, name: str, value: float | None, low: float, high: float, what: str) -> None:
+    def bounded(self, name: str, value: float | None, low: float, high: float, key: str) -> None:
         if value is not None and not low <= value <= high:
-            self.fail(name, f"{what} from {low:g} to {high:g}", value)
+            self.fail(name, key, value, low=low, high=high)
 
 
-def _other_unit_hint(value: float, unit: str, limits: dict[str, float]) -> str:
-    """Suggest the unit the value was probably meant in (5000 t/ha is 5000 kg/ha)."""
+def _other_unit(value: float, unit: str, limits: dict[str, float]) -> str | None:
+    """The unit the value was probably meant in (5000 t/ha is 5000 kg/ha)."""
     for other, high in limits.items():
         if other != unit and 0 < value <= high and _dimension(other) == _dimension(unit):
-            return f" (was it {value:g} {other}?)"
-    return ""
+            return other
+    return None
 
 
 def _dimension(unit: str) -> str:
@@ -152,22 +158,21 @@ class _Entry:
 
     def _check_common(self, checks: _Checks) -> None:
         if not _URI.match(self.plot_id):
-            checks.fail("plot_id", "the plot's identifier as a URI (scheme:...)", self.plot_id)
+            checks.fail("plot_id", "expect_plot_uri", self.plot_id)
         if not _URI.match(self.season_id):
-            checks.fail("season_id", "the season's identifier as a URI (scheme:...)",
-                        self.season_id)
-        checks.text("recorded_by", self.recorded_by, "the name or id of who recorded the entry")
+            checks.fail("season_id", "expect_season_uri", self.season_id)
+        checks.text("recorded_by", self.recorded_by, "expect_recorded_by")
         today = vietnam_today()
         if self.on > today:
-            checks.fail("on", f"a date not after today ({today.isoformat()})",
-                        self.on.isoformat())
+            checks.fail("on", "expect_not_after_today", None, shown=self.on.isoformat(),
+                        today=today)
         if self.sown_on is not None:
             if self.sown_on > today:
-                checks.fail("sown_on", f"a date not after today ({today.isoformat()})",
-                            self.sown_on.isoformat())
+                checks.fail("sown_on", "expect_not_after_today", None,
+                            shown=self.sown_on.isoformat(), today=today)
             if self.on < self.sown_on and not self.may_precede_sowing:
-                checks.fail("on", f"a date on or after sowing ({self.sown_on.isoformat()})",
-                            self.on.isoformat())
+                checks.fail("on", "expect_after_sowing", None, shown=self.on.isoformat(),
+                            sown_on=self.sown_on)
 
     def _check(self, checks: _Checks) -> None:
         """The checks of one kind's own fields."""
@@ -180,7 +185,7 @@ class LandPreparation(_Entry):
     may_precede_sowing: ClassVar[bool] = True
 
     def _check(self, checks: _Checks) -> None:
-        checks.text("method", self.method, "how the land was prepared (ploughing, harrowing…)")
+        checks.text("method", self.method, "expect_land_method")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -195,14 +200,13 @@ class Sowing(_Entry):
     may_precede_sowing: ClassVar[bool] = True
 
     def _check(self, checks: _Checks) -> None:
-        checks.text("variety", self.variety, "the variety sown or planted (e.g. ST25, TR4)")
+        checks.text("variety", self.variety, "expect_variety")
         if self.seed_kg_per_ha is not None and not 0 < self.seed_kg_per_ha <= MAX_SEED_KG_PER_HA:
-            checks.fail("seed_kg_per_ha",
-                        f"a seed amount above 0 and at most {MAX_SEED_KG_PER_HA:g} kg/ha",
-                        self.seed_kg_per_ha)
+            checks.fail("seed_kg_per_ha", "expect_seed_amount", self.seed_kg_per_ha,
+                        high=MAX_SEED_KG_PER_HA)
         if self.plants_per_ha is not None and not 0 < self.plants_per_ha <= MAX_PLANTS_PER_HA:
-            checks.fail("plants_per_ha", f"a plant count above 0 and at most "
-                        f"{MAX_PLANTS_PER_HA} per ha", self.plants_per_ha)
+            checks.fail("plants_per_ha", "expect_plant_count", self.plants_per_ha,
+                        high=MAX_PLANTS_PER_HA)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -215,9 +219,9 @@ class Fertilizing(_Entry):
     may_precede_sowing: ClassVar[bool] = True  # basal fertilizer goes in before sowing
 
     def _check(self, checks: _Checks) -> None:
-        checks.text("product", self.product, "the fertilizer's name")
+        checks.text("product", self.product, "expect_fertilizer")
         checks.amount("amount", self.amount, self.unit, FERTILIZER_UNITS)
-        checks.bounded("n_percent", self.n_percent, 0, 100, "a nitrogen content in %")
+        checks.bounded("n_percent", self.n_percent, 0, 100, "expect_n_percent")
 
     @property
     def n_kg_per_ha(self) -> float | None:
@@ -242,12 +246,11 @@ class Spraying(_Entry):
     may_precede_sowing: ClassVar[bool] = True  # burndown herbicide, seed treatment
 
     def _check(self, checks: _Checks) -> None:
-        checks.text("product", self.product, "the product's trade name")
+        checks.text("product", self.product, "expect_product_name")
         for index, name in enumerate(self.active_ingredients):
-            checks.text(f"active_ingredients[{index}]", name, "an active ingredient's name")
+            checks.text(f"active_ingredients[{index}]", name, "expect_ingredient")
         checks.amount("dose", self.dose, self.dose_unit, DOSE_UNITS)
-        checks.bounded("phi_days", self.phi_days, 0, MAX_PHI_DAYS,
-                       "a pre-harvest interval in days")
+        checks.bounded("phi_days", self.phi_days, 0, MAX_PHI_DAYS, "expect_phi_days")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -267,10 +270,9 @@ class WaterEvent(_Entry):
     def _check(self, checks: _Checks) -> None:
         _coerce(self, "action", WaterAction, checks)
         if self.until is not None and not self.on <= self.until <= vietnam_today():
-            checks.fail("until", f"a date from {self.on.isoformat()} to today",
-                        self.until.isoformat())
-        checks.bounded("water_level_cm", self.water_level_cm, -100, 100,
-                       "a water level in cm against the soil surface")
+            checks.fail("until", "expect_until", None, shown=self.until.isoformat(),
+                        start=self.on)
+        checks.bounded("water_level_cm", self.water_level_cm, -100, 100, "expect_water_level")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -288,7 +290,7 @@ class OrganicAmendment(_Entry):
         _coerce(self, "material", AmendmentMaterial, checks)
         checks.amount("amount", self.amount, self.unit, AMENDMENT_UNITS)
         checks.bounded("days_before_cultivation", self.days_before_cultivation, 0, 365,
-                       "a number of days")
+                       "expect_days")
 
     @property
     def t_per_ha(self) -> float:
@@ -314,11 +316,9 @@ class PestObservation(_Entry):
     kind: ClassVar[EntryKind] = EntryKind.PEST_OBSERVATION
 
     def _check(self, checks: _Checks) -> None:
-        checks.text("pest", self.pest, "the pest or disease looked for")
-        checks.bounded("incidence_percent", self.incidence_percent, 0, 100,
-                       "a share of plants affected in %")
-        checks.bounded("density_per_m2", self.density_per_m2, 0, 100_000,
-                       "a count per square metre")
+        checks.text("pest", self.pest, "expect_pest")
+        checks.bounded("incidence_percent", self.incidence_percent, 0, 100, "expect_incidence")
+        checks.bounded("density_per_m2", self.density_per_m2, 0, 100_000, "expect_density")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -328,7 +328,7 @@ class OtherCare(_Entry):
     may_precede_sowing: ClassVar[bool] = True  # perennials: pruning before the season opens
 
     def _check(self, checks: _Checks) -> None:
-        checks.text("activity", self.activity, "what was done (weeding, pruning…)")
+        checks.text("activity", self.activity, "expect_activity")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -353,28 +353,26 @@ class Harvest(_Entry):
     def _check(self, checks: _Checks) -> None:
         checks.amount("quantity", self.quantity, self.unit, HARVEST_UNITS)
         if not re.fullmatch(r"[!-~]{1,20}", self.lot):
-            checks.fail("lot", "a lot code of 1 to 20 printable ASCII characters", self.lot)
+            checks.fail("lot", "expect_lot", self.lot)
         if self.gtin is not None and not _gtin_ok(self.gtin):
-            checks.fail("gtin", "a GTIN of 8, 12, 13 or 14 digits with a valid check digit",
-                        self.gtin)
+            checks.fail("gtin", "expect_gtin", self.gtin)
         if self.until is not None and not self.on <= self.until <= vietnam_today():
-            checks.fail("until", f"a date from {self.on.isoformat()} to today",
-                        self.until.isoformat())
+            checks.fail("until", "expect_until", None, shown=self.until.isoformat(),
+                        start=self.on)
         if not re.fullmatch(r"[A-Z]{2}", self.country_of_origin):
-            checks.fail("country_of_origin", "an ISO 3166-1 alpha-2 code such as VN",
-                        self.country_of_origin)
+            checks.fail("country_of_origin", "expect_country", self.country_of_origin)
         if self.area_ha is not None:
             self._check_yield(checks, self.area_ha)
 
     def _check_yield(self, checks: _Checks, area_ha: float) -> None:
         if not 0 < area_ha <= 10_000:
-            checks.fail("area_ha", "a harvested area above 0 and at most 10000 ha", area_ha)
+            checks.fail("area_ha", "expect_area_ha", area_ha, high=10_000)
             return
         tonnes = self.quantity / 1000 if self.unit == "kg" else self.quantity
         if tonnes / area_ha > MAX_YIELD_T_PER_HA:
-            checks.fail("quantity", f"a yield of at most {MAX_YIELD_T_PER_HA:g} t/ha "
-                        f"(was the unit {self.unit} right?)", self.quantity,
-                        shown=f"{tonnes / area_ha:g} t/ha")
+            checks.fail("quantity", "expect_yield", self.quantity,
+                        shown=f"{tonnes / area_ha:g} t/ha", high=MAX_YIELD_T_PER_HA,
+                        unit=self.unit)
 
     @property
     def kilograms(self) -> float:
@@ -388,7 +386,7 @@ def _coerce(entry: _Entry, name: str, choices: type[StrEnum], checks: _Checks) -
     if isinstance(value, str) and value in {c.value for c in choices}:
         object.__setattr__(entry, name, choices(value))
     else:
-        checks.fail(name, "one of " + ", ".join(c.value for c in choices), value)
+        checks.fail(name, "expect_one_of", value, choices=", ".join(c.value for c in choices))
 
 
 def _gtin_ok(gtin: str) -> bool:

@@ -32,6 +32,7 @@ from agritrace.farm.import_columns import ImportKind
 from agritrace.farm.places import Place, add_place, check_place, list_places, place_uri
 from agritrace.farm.record import Prepared, prepare_entry, store_prepared, stored_event_id
 from agritrace.farm.registry import Actor, Member, Notice, add_member, check_member, list_members
+from agritrace.web.i18n import expect, refusal
 from agritrace.web.texts_farm import TEXTS
 
 __all__ = ["ImportKind", "apply_import", "preview_import", "read_table"]
@@ -157,8 +158,9 @@ def read_table(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, l
     spreadsheet = filename.lower().endswith((".xlsx", ".xlsm"))
     raw = _xlsx_rows(data) if spreadsheet else _csv_rows(data)
     if not raw:
-        raise ValidationException(f"{filename} is empty", [Problem(
-            "row 1", "a header row naming the columns", "nothing", document=filename)])
+        raise refusal(ValidationException, "refuse_empty_file", [Problem(
+            "row 1", "a header row naming the columns", "nothing", document=filename,
+            key="expect_header_row")], file=filename)
     headers = [" ".join(str(h if h is not None else "").split()) for h in raw[0]]
     rows = []
     for number, cells in enumerate(raw[1:], start=2):
@@ -185,8 +187,8 @@ def _csv_rows(data: bytes) -> list[list[object]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValidationException("The CSV file is not UTF-8 text", [Problem(
-            "file", "CSV saved as UTF-8 (Excel: CSV UTF-8)", f"byte {exc.start}")]) from exc
+        raise refusal(ValidationException, "refuse_not_utf8", [expect(
+            "file", "expect_utf8", None, shown=f"byte {exc.start}")]) from exc
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
             text[:4096], delimiters=",;\t")
@@ -201,8 +203,8 @@ def _xlsx_rows(data: bytes) -> list[list[object]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not XLSX
-        raise ValidationException("The file is not a readable XLSX workbook", [Problem(
-            "file", "an .xlsx workbook", type(exc).__name__)]) from exc
+        raise refusal(ValidationException, "refuse_not_xlsx", [expect(
+            "file", "expect_xlsx", None, shown=type(exc).__name__)]) from exc
     sheet = book.worksheets[0]
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 

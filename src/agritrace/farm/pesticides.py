@@ -66,7 +66,8 @@ class BannedIngredient:
     aliases: tuple[str, ...]
     group: str
     status: Status
-    legal_basis: str
+    legal_basis: str  # in English, as the API and the English pages cite it
+    legal_basis_vi: str  # as a Vietnamese reader cites it ("Quyết định 278/QĐ-… ngày …")
     refused_from: date | None
     trade_names: tuple[str, ...]
 
@@ -130,7 +131,7 @@ def banned_ingredients() -> tuple[BannedIngredient, ...]:
         BannedIngredient(
             name=row["active_ingredient"], aliases=_split(row["aliases"]), group=row["group"],
             status="banned" if row["status"] == "banned" else "withdrawn",
-            legal_basis=row["legal_basis"],
+            legal_basis=row["legal_basis"], legal_basis_vi=row["legal_basis_vi"],
             refused_from=date.fromisoformat(row["refused_from"]) if row["refused_from"] else None,
             trade_names=_split(row["trade_names"]),
         )

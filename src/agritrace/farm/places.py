@@ -40,6 +40,7 @@ from agritrace.farm.tables import members, places
 from agritrace.ids.gs1 import Gln
 from agritrace.store.orgs import Organization
 from agritrace.trust import Owners, key_of
+from agritrace.web.i18n import expect
 
 KINDS = ("plot", "packing_house", "warehouse")
 PLACE_BASE = "https://agritrace.org/id/place/"
@@ -111,15 +112,15 @@ def check_place(conn: Connection, org: Organization, values: Mapping[str, Any],
     rules = rules or RegistryRules()
     checks = Checks("place")
     out: dict[str, Any] = {k: values[k] for k in _FIELDS if values.get(k) is not None}
-    out["name"] = checks.text("name", values.get("name"), "the place's name")
+    out["name"] = checks.text("name", values.get("name"), "expect_place_name")
     kind = values.get("kind") or "plot"
     if kind not in KINDS:
-        checks.fail("kind", "one of " + ", ".join(KINDS), kind)
+        checks.fail("kind", "expect_one_of", kind, choices=", ".join(KINDS))
     out["kind"] = kind
     _check_shape(checks, out, values)
     _check_people(conn, org, checks, out)
     if kind == "plot":
-        out["crop"] = checks.text("crop", values.get("crop"), "the crop grown (e.g. coffee)")
+        out["crop"] = checks.text("crop", values.get("crop"), "expect_crop")
     _check_code(checks, out, rules)
     checks.raise_if_failed(f"The place {values.get('name')!r} is not valid")
     return out, checks.notices
@@ -131,34 +132,33 @@ def _check_shape(checks: Checks, out: dict[str, Any], values: Mapping[str, Any])
         try:
             geometry = orjson.loads(geometry)
         except orjson.JSONDecodeError:
-            checks.fail("geometry", "GeoJSON text", geometry)
+            checks.fail("geometry", "expect_geojson", geometry)
             return
     if declared not in (None, ""):
         try:
             declared = float(declared)
         except (TypeError, ValueError):
-            checks.fail("area_ha", "a number of hectares", declared)
+            checks.fail("area_ha", "expect_hectares", declared)
             return
         if not 0 < declared <= MAX_AREA_HA:
-            checks.fail("area_ha", f"an area above 0 and at most {MAX_AREA_HA:g} ha", declared)
+            checks.fail("area_ha", "expect_place_area", declared, high=MAX_AREA_HA)
     else:
         declared = None
     if geometry in (None, ""):
         if out["kind"] == "plot" and declared is None:
-            checks.fail("area_ha", "an area in hectares, or a geometry to compute it from",
-                        None)
+            checks.fail("area_ha", "expect_area_or_geometry", None)
         out["area_ha"], out["geometry"] = declared, None
         return
     result = check_geometry(out.get("name") or "?", geometry, declared_area_ha=declared)
     for issue in result.issues:
         if issue.severity == "error" and issue.code not in WARNED_CODES:
-            checks.problems.append(Problem(f"place.geometry.{issue.as_problem().path}",
-                                           f"a valid boundary (rule: {issue.code})",
-                                           issue.message_en))
+            checks.problems.append(expect(
+                f"place.geometry.{issue.as_problem().path}", "expect_boundary", None,
+                shown=issue.message_en, rule=issue.code))
         else:
             checks.warn("geometry", issue.message_vi, issue.message_en)
     if result.geometry is not None and result.geometry.point is not None and declared is None:
-        checks.fail("area_ha", "the plot's area in hectares (a point has none)", None)
+        checks.fail("area_ha", "expect_point_area", None)
     if result.geometry is not None and not checks.problems:
         shape = result.geometry
         out["geometry"] = orjson.dumps(shape.to_geojson()).decode()
@@ -181,10 +181,9 @@ def _check_people(conn: Connection, org: Organization, checks: Checks,
         row = conn.execute(select(members.c.role).where(
             members.c.id == member_id, members.c.org_id == org.id)).first()
         if row is None:
-            checks.fail(name, f"a member of {org.name}", member_id)
+            checks.fail(name, "expect_member_of", member_id, org=org.name)
         elif roles is not None and Role(row.role) not in roles:
-            checks.fail(name, "a member whose role is technical_manager or manager",
-                        f"member {member_id} ({row.role})")
+            checks.fail(name, "expect_technical", f"member {member_id} ({row.role})")
 
 
 def _check_code(checks: Checks, out: dict[str, Any], rules: RegistryRules) -> None:
@@ -195,7 +194,7 @@ def _check_code(checks: Checks, out: dict[str, Any], rules: RegistryRules) -> No
     crop, market = out.get("crop") or "*", out.get("market") or "*"
     pattern = rules.code_pattern(crop)
     if not pattern.fullmatch(str(code)):
-        checks.fail("area_code", f"a growing-area code matching {pattern.pattern}", code)
+        checks.fail("area_code", "expect_area_code", code, pattern=pattern.pattern)
     need = rules.readiness.area_threshold(crop, market)
     area = out.get("area_ha")
     if area is not None and area < need:
@@ -209,13 +208,13 @@ def _uri_for(checks: Checks, org: Organization, values: Mapping[str, Any]) -> st
     if values.get("uri"):
         uri = str(values["uri"])
         if not _URI.match(uri):
-            checks.fail("uri", "a URI such as urn:epc:id:sgln:8931234.10001.0", uri)
+            checks.fail("uri", "expect_place_uri", uri)
         return uri
     if values.get("gln"):
         try:
             return f"https://id.gs1.org/414/{Gln.parse(str(values['gln'])).value}"
         except Exception as exc:  # InvalidIdentifier: its message names the check digit
-            checks.fail("gln", "a 13-digit GLN with a valid check digit", values["gln"])
+            checks.fail("gln", "expect_gln", values["gln"])
             del exc
     return f"{PLACE_BASE}{org.id}/{uuid.uuid4().hex[:12]}"
 

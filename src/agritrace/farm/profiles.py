@@ -40,7 +40,7 @@ def check_profile(values: Mapping[str, Any]) -> dict[str, str]:
     checks = Checks("profile")
     out: dict[str, str] = {}
     for name in set(values) - set(FIELDS):
-        checks.fail(name, "one of " + ", ".join(FIELDS), name)
+        checks.fail(name, "expect_one_of", name, choices=", ".join(FIELDS))
     for name in FIELDS:
         if name not in values:
             continue
@@ -50,11 +50,12 @@ def check_profile(values: Mapping[str, Any]) -> dict[str, str]:
             continue
         text = str(value or "").strip()
         if len(text) > _LIMITS[name]:
-            checks.fail(name, f"at most {_LIMITS[name]} characters", f"{len(text)} characters")
+            checks.fail(name, "expect_at_most_chars", None, shown=f"{len(text)} characters",
+                        high=_LIMITS[name])
         elif name == "email" and text and not _EMAIL.fullmatch(text):
-            checks.fail(name, "an e-mail address such as htx@example.vn", text)
+            checks.fail(name, "expect_email", text)
         elif name == "website" and text and not text.startswith(("https://", "http://")):
-            checks.fail(name, "an address starting with https://", text)
+            checks.fail(name, "expect_website", text)
         out[name] = text
     checks.raise_if_failed("The profile is not valid")
     return out

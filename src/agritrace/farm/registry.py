@@ -32,12 +32,12 @@ from agritrace.errors import (
     NoSuchResourceException,
     Problem,
     ValidationException,
-    describe,
 )
 from agritrace.farm.tables import member_tokens, members, registry_history
 from agritrace.store.orgs import Organization, create_token
 from agritrace.store.tables import organizations
 from agritrace.trust import Owners, TokenRole
+from agritrace.web.i18n import expect, refusal
 
 Db = Engine | Connection
 
@@ -77,11 +77,9 @@ class Actor:
     def require_manager(self, what: str) -> None:
         """ForbiddenException (vi / en) unless the actor keeps the cooperative's registry."""
         if not self.role.may_manage:
-            raise ForbiddenException(
-                f"{self.name} là nông dân: việc này chỉ dành cho cán bộ quản lý hoặc cán bộ kỹ "
-                f"thuật của hợp tác xã / {self.name} is a {self.role.value}; only a manager or "
-                f"technical manager may {what}",
-                [Problem("role", "manager or technical_manager", self.role.value)])
+            raise refusal(ForbiddenException, "refuse_manager_only",
+                          [expect("role", "expect_manager_role", self.role.value)],
+                          name=self.name, role=self.role.value, what=what)
 
 
 def org_actor(org: Organization, name: str | None = None) -> Actor:
@@ -114,20 +112,23 @@ class Checks:
     problems: list[Problem] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
 
-    def fail(self, name: str, expected: str, found: object) -> None:
-        self.problems.append(Problem(f"{self.kind}.{name}", expected, describe(found)))
+    def fail(self, name: str, key: str, found: object, *, shown: str | None = None,
+             **params: object) -> None:
+        """``key`` names the expectation in the message catalogue (texts_problems)."""
+        self.problems.append(expect(f"{self.kind}.{name}", key, found, shown=shown, **params))
 
     def warn(self, name: str, vi: str, en: str) -> None:
         self.notices.append(Notice(f"{self.kind}.{name}", vi, en))
 
-    def text(self, name: str, value: object, what: str) -> str:
+    def text(self, name: str, value: object, key: str) -> str:
         if not isinstance(value, str) or not value.strip():
-            self.fail(name, what, value)
+            self.fail(name, key, value)
             return ""
         return value.strip()
 
     def day(self, name: str, value: object, required: str = "") -> date | None:
-        """A date from a date or ``YYYY-MM-DD`` text; ``required`` says what a missing one is."""
+        """A date from a date or ``YYYY-MM-DD`` text; ``required`` (a catalogue key) says what
+        a missing one is."""
         if value in (None, ""):
             if required:
                 self.fail(name, required, None)
@@ -137,14 +138,14 @@ class Checks:
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            self.fail(name, "a date as YYYY-MM-DD", value)
+            self.fail(name, "expect_iso_date", value)
             return None
 
     def phone(self, name: str, value: object) -> str:
         """A phone number without spaces or dots; empty is allowed."""
         phone = str(value or "").replace(" ", "").replace(".", "")
         if phone and not (phone.lstrip("+").isdigit() and 9 <= len(phone.lstrip("+")) <= 15):
-            self.fail(name, "a phone number of 9 to 15 digits (e.g. 0912345678)", value)
+            self.fail(name, "expect_phone", value)
         return phone
 
     def raise_if_failed(self, title: str) -> None:
@@ -250,11 +251,11 @@ def check_member(values: Mapping[str, Any], *, partial: bool = False) -> dict[st
     checks = Checks("member")
     out: dict[str, Any] = {}
     if not partial or "name" in values:
-        out["name"] = checks.text("name", values.get("name"), "the member's full name")
+        out["name"] = checks.text("name", values.get("name"), "expect_member_name")
     if not partial or "role" in values:
         role = values.get("role", Role.FARMER.value)
         if role not in {r.value for r in Role}:
-            checks.fail("role", "one of " + ", ".join(r.value for r in Role), role)
+            checks.fail("role", "expect_one_of", role, choices=", ".join(r.value for r in Role))
         out["role"] = str(role)
     if "phone" in values:
         out["phone"] = checks.phone("phone", values["phone"])

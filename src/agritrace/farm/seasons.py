@@ -21,6 +21,7 @@ from agritrace.farm.places import place_by_uri
 from agritrace.farm.registry import Actor, Checks, Db, transaction, update_row, write_history
 from agritrace.farm.tables import places, seasons
 from agritrace.store.orgs import Organization
+from agritrace.web.i18n import expect, refusal
 
 SEASON_BASE = "https://agritrace.org/id/season/"
 
@@ -51,18 +52,16 @@ def _season(row: Any) -> Season:
 
 def _check_dates(checks: Checks, values: Mapping[str, Any]) -> dict[str, Any]:
     today = vietnam_today()
-    start = checks.day("start", values.get("start"), "the first day of the season")
+    start = checks.day("start", values.get("start"), "expect_season_start")
     end = checks.day("end", values.get("end"))
     sown = checks.day("sown_on", values.get("sown_on"))
     for name, day in (("start", start), ("end", end), ("sown_on", sown)):
         if day is not None and day > today:
-            checks.fail(name, f"a date not after today ({today.isoformat()})", day.isoformat())
+            checks.fail(name, "expect_not_after_today", day.isoformat(), today=today)
     if start and end and end < start:
-        checks.fail("end", f"a date on or after the start ({start.isoformat()})",
-                    end.isoformat())
+        checks.fail("end", "expect_after_start", end.isoformat(), start=start)
     if start and sown and sown < start:
-        checks.fail("sown_on", f"a date on or after the start ({start.isoformat()})",
-                    sown.isoformat())
+        checks.fail("sown_on", "expect_after_start", sown.isoformat(), start=start)
     return {"start": start, "end": end, "sown_on": sown}
 
 
@@ -76,14 +75,14 @@ def open_season(db: Db, actor: Actor, values: Mapping[str, Any]) -> Season:
         row["crop"] = str(values.get("crop") or plot.crop)
         row["variety"] = str(values.get("variety") or plot.variety)
         if plot.kind != "plot":
-            checks.fail("plot", "a plot (seasons grow on plots)", plot.kind)
+            checks.fail("plot", "expect_plot_kind", plot.kind)
         checks.raise_if_failed("The season is not valid")
         _refuse_overlap(conn, plot.id, plot.name, row["start"], row["end"])
         uri = str(values.get("uri") or
                   f"{SEASON_BASE}{actor.org.id}-{plot.id}-{quote(row['crop'])}-{row['start']}")
         if conn.execute(select(seasons.c.id).where(seasons.c.uri == uri)).first():
             raise ConflictException(f"A season {uri} already exists",
-                                    [Problem("season.uri", "a new season", uri)])
+                                    [expect("season.uri", "expect_new_season", uri)])
         pk = conn.execute(insert(seasons).values(
             org_id=actor.org.id, uri=uri, place_id=plot.id, created_us=now_micros(), **row,
         )).inserted_primary_key
@@ -103,16 +102,12 @@ def _refuse_overlap(conn: Any, place_id: int, plot_name: str, start: date,
     other = conn.execute(query.order_by(seasons.c.start).limit(1)).first()
     if other is None:
         return
-    until_vi = other.end.strftime("%d/%m/%Y") if other.end else "nay (chưa đóng)"
-    until_en = other.end.isoformat() if other.end else "now (still open)"
-    raise ConflictException(
-        f"Thửa {plot_name} đã có mùa vụ từ {other.start.strftime('%d/%m/%Y')} đến {until_vi}; "
-        f"hãy đóng mùa vụ đó trước hoặc chọn ngày không trùng / The plot {plot_name} already "
-        f"has a season from {other.start.isoformat()} to {until_en}; close it first or choose "
-        "dates that do not overlap",
-        [Problem("start", f"a season not overlapping {other.uri} ({other.start.isoformat()} "
-                 f"to {until_en})",
-                 f"{start.isoformat()} to {end.isoformat() if end else 'open'}")])
+    suffix = "" if other.end else "_open"
+    problem = expect("start", "expect_no_overlap" + suffix, None,
+                     shown=f"{start.isoformat()} to {end.isoformat() if end else 'open'}",
+                     season=other.uri, start=other.start, end=other.end)
+    raise refusal(ConflictException, "refuse_season_overlap" + suffix, [problem],
+                  plot=plot_name, start=other.start, end=other.end)
 
 
 def close_season(db: Db, actor: Actor, uri: str, end: date) -> Season:

@@ -14,17 +14,21 @@ English by default, so it is not trusted).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from fastapi import Request, Response
-
+from agritrace.errors import AgritraceError, Problem, describe
 from agritrace.web.texts_farm import TEXTS as FARM_TEXTS
 from agritrace.web.texts_ledger import TEXTS as LEDGER_TEXTS
 from agritrace.web.texts_market import TEXTS as MARKET_TEXTS
+from agritrace.web.texts_problems import TEXTS as PROBLEM_TEXTS
 from agritrace.web.texts_province import TEXTS as PROVINCE_TEXTS
 from agritrace.web.texts_reports import TEXTS as REPORT_TEXTS
+
+if TYPE_CHECKING:  # the services and the CLI use the catalogue without the web framework
+    from fastapi import Request, Response
 
 LANGUAGES = ("vi", "en")
 DEFAULT = "vi"
@@ -187,7 +191,7 @@ CONSUMER_TEXTS: dict[str, dict[str, str]] = {
 #: Every page's texts; each group of pages keeps its own module so their keys stay apart.
 CATALOGUE: dict[str, dict[str, str]] = {**CONSUMER_TEXTS, **LEDGER_TEXTS,
                                         **FARM_TEXTS, **REPORT_TEXTS,
-                                        **MARKET_TEXTS, **PROVINCE_TEXTS}
+                                        **MARKET_TEXTS, **PROVINCE_TEXTS, **PROBLEM_TEXTS}
 
 # Journey step names: CBV bizStep words and the agritrace diary words.
 STEPS: dict[str, dict[str, str]] = {
@@ -282,10 +286,67 @@ def format_number(value: float, lang: str, decimals: int = 0) -> str:
     return text
 
 
+def format_amount(value: float, lang: str) -> str:
+    """A measured amount with the decimals it has (at most 3), in the language's separators.
+
+    >>> format_amount(5000, "vi"), format_amount(1.5, "vi"), format_amount(4.5, "en")
+    ('5.000', '1,5', '4.5')
+    """
+    text = format_number(value, lang, 3)
+    point = "," if lang == "vi" else "."
+    return text.rstrip("0").rstrip(point) if point in text else text
+
+
 def format_date(day: date, lang: str) -> str:
     if lang == "vi":
         return day.strftime("%d/%m/%Y")
     return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+def format_value(value: object, lang: str) -> str:
+    """A message field as the reader writes it: amounts and dates in the language's form."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, date)):
+        return str(value)
+    if isinstance(value, date):
+        return format_date(value, lang)
+    return format_amount(value, lang)
+
+
+def _plain(value: object) -> str:
+    """A message field as the API writes it: 5000, 2026-01-05 (what a program parses)."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def expect(path: str, key: str, found: object, *, shown: str | None = None,
+           **params: object) -> Problem:
+    """A Problem whose expectation is the catalogue's text ``key``: English in ``expected``
+    (the API), and any language on a page through :meth:`Translator.expected`.
+
+    >>> p = expect("harvest.area_ha", "expect_area_ha", -1, high=10000.0)
+    >>> p.expected
+    'a harvested area above 0 and at most 10000 ha'
+    >>> Translator("vi").expected(p)
+    'diện tích thu hoạch lớn hơn 0 và không quá 10.000 ha'
+    """
+    shown = describe(found) if shown is None else shown
+    if " " in key:  # an English expectation not in the catalogue yet: said as it is
+        return Problem(path, key, shown)
+    text = PROBLEM_TEXTS[key]["en"].format(**{k: _plain(v) for k, v in params.items()})
+    return Problem(path, text, shown, key=key, params=params)
+
+
+E = TypeVar("E", bound=AgritraceError)
+
+
+def refusal(kind: type[E], key: str, problems: list[Problem] | None = None,
+            **params: object) -> E:
+    """An error whose detail is the catalogue's text ``key``: both languages in the API's
+    ``detail`` ("vi / en"), the reader's one on a page (:meth:`Translator.detail`)."""
+    detail = " / ".join(Translator(lang)(key, **Translator(lang).fields(params))
+                        for lang in LANGUAGES)
+    return kind(detail, problems, key=key, params=params)
 
 
 @dataclass(frozen=True)
@@ -310,6 +371,41 @@ class Translator:
 
     def number(self, value: float, decimals: int = 0) -> str:
         return format_number(value, self.lang, decimals)
+
+    def amount(self, value: float) -> str:
+        return format_amount(value, self.lang)
+
+    def expected(self, problem: Problem) -> str:
+        """What the input should have been, in this language when the catalogue has it."""
+        if problem.key not in CATALOGUE:
+            return problem.expected
+        return self(problem.key, **self.fields(problem.params))
+
+    def found(self, problem: Problem) -> str:
+        return self("problem_nothing") if problem.found == "nothing" else problem.found
+
+    def problem(self, problem: Problem) -> str:
+        """One problem as a sentence in this language (``Problem.message`` is the English)."""
+        where = [problem.document or "",
+                 "" if problem.line is None else self("problem_line", line=problem.line),
+                 "" if problem.event_index is None else self("problem_event",
+                                                             index=problem.event_index),
+                 f"({problem.event_id})" if problem.event_id else ""]
+        text = self("problem_text", path=problem.path, expected=self.expected(problem),
+                    found=self.found(problem))
+        prefix = " ".join(w for w in where if w)
+        return f"{prefix}: {text}" if prefix else text
+
+    def detail(self, exc: AgritraceError, fallback: str) -> str:
+        """The error's detail in this language: its catalogue text, else (the detail being
+        English) the detail on an English page and the text ``fallback`` on another."""
+        if exc.key in CATALOGUE:
+            return self(exc.key, **self.fields(exc.params))
+        return exc.detail if self.lang == "en" else self(fallback)
+
+    def fields(self, params: Mapping[str, object]) -> dict[str, str]:
+        """Message fields in this language's form (amounts, dates)."""
+        return {k: format_value(v, self.lang) for k, v in params.items()}
 
     @property
     def other(self) -> str:

@@ -42,6 +42,12 @@ TEXTS: dict[str, dict[str, str]] = {
                              "en": "This form was not sent from our own pages, so it was "
                                    "refused."},
     "farm_error_title": {"vi": "Có lỗi xảy ra", "en": "Something went wrong"},
+    "farm_invalid_text": {"vi": "Dữ liệu gửi lên chưa đúng hoặc trùng với dữ liệu đã có; xem "
+                                "từng lỗi bên dưới.",
+                          "en": "What was sent is not valid or clashes with what is stored; "
+                                "see each problem below."},
+    "farm_error_text": {"vi": "Hệ thống đang gặp sự cố; hãy thử lại sau ít phút.",
+                        "en": "The system has a problem; try again in a few minutes."},
     "farm_back_home": {"vi": "Về trang chính", "en": "Back to the start page"},
     # --- farmer: plots and forms ---
     "farm_my_plots": {"vi": "Thửa đất của tôi", "en": "My plots"},

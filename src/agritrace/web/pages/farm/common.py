@@ -140,9 +140,9 @@ def error_page(request: Request, exc: AgritraceError) -> HTMLResponse:
         title, text = t("farm_not_found_title"), t("farm_not_found_text")
     elif exc.status < 500:
         title = t("farm_invalid_title")
-        text = exc.text(t.lang) if isinstance(exc, Refused) else exc.detail
+        text = exc.text(t.lang) if isinstance(exc, Refused) else t.detail(exc, "farm_invalid_text")
     else:
-        title, text = t("farm_error_title"), exc.detail
+        title, text = t("farm_error_title"), t.detail(exc, "farm_error_text")
     caller = page_caller(request)  # not page_actor: it may be what refused this request
     return render(request, "farm/error.html", exc.status,
                   actor=caller.actor if caller else None,
@@ -174,8 +174,8 @@ def field_errors(t: i18n.Translator, problems: Iterable[Problem]) -> dict[str, F
         message = t(key)
         if message == key:
             message = t("farm_err_generic")
-        out[name] = FieldError(message, t("farm_err_detail", expected=problem.expected,
-                                          found=problem.found))
+        out[name] = FieldError(message, t("farm_err_detail", expected=t.expected(problem),
+                                          found=t.found(problem)))
     return out
 
 

@@ -134,7 +134,8 @@ def preview(request: Request, sent: Uploaded) -> Response:
     try:
         return _preview_page(request, actor, kind, sent.data, sent.filename)
     except ValidationException as exc:  # not a table at all: empty, not UTF-8, not XLSX
-        return _form(request, actor, 400, kind=kind, message=exc.detail, problems=exc.problems)
+        return _form(request, actor, 400, kind=kind, problems=exc.problems,
+                     message=translator(request).detail(exc, "farm_invalid_text"))
 
 
 @router.post("/coop/import/apply")

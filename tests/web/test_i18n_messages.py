@@ -1,0 +1,121 @@
+"""Issue 15: what the services say about a wrong input reaches a page in the reader's language.
+
+Each case is a page a person met with English inside Vietnamese ("Cần: an amount above 0 and at
+most 5000 kg/ha", "(Decision 278/QĐ-BNN-BVTV of 08/02/2017)", "Lò Văn A is a farmer; only a
+manager…", the season overlap, the import of a file that is no table); the Vietnamese page must
+hold no English sentence and the English page none of the Vietnamese one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from agritrace.web.i18n import COOKIE
+from tests.web.farm_site import Site, event_count, make_site
+
+# Words of an English sentence that no Vietnamese page text uses (names and codes aside).
+_ENGLISH = re.compile(r"\b(the|expected|found|is|only|may|must|already|above|at most|was|"
+                      r"of|and|not|nothing|still open|refused)\b")
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: no scripts, styles, tags or attributes; the switch to the other
+    language (its own name) left out."""
+    html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    html = re.sub(r'(?s)<a [^>]*hreflang="[^"]*"[^>]*>.*?</a>', " ", html)
+    return re.sub(r"\s+", " ", re.sub(r"(?s)<[^>]+>", " ", html))
+
+
+def english_in(html: str) -> list[str]:
+    text = visible_text(html).replace("English", "")
+    return sorted({m.group(0) for m in _ENGLISH.finditer(text)})
+
+
+@dataclass(frozen=True)
+class Case:
+    """A page to render: who signs in, what is sent, what each language must say."""
+
+    who: str
+    send: Callable[[Site], Any]
+    vi: str
+    en: str
+
+
+def _fertilizing(site: Site) -> Any:
+    url = f"/my/plots/{site.coop.plot_a.id}/fertilizing"
+    return site.client.post(url, data={"idempotency_key": site.form_key(url), "on": "2026-04-05",
+                                       "product": "Urê", "amount": "-5", "unit": "kg/ha"})
+
+
+def _paraquat(site: Site) -> Any:
+    url = f"/my/plots/{site.coop.plot_a.id}/spraying"
+    return site.client.post(url, data={"idempotency_key": site.form_key(url), "on": "2026-06-10",
+                                       "product": "Gramoxone 20SL", "dose": "2",
+                                       "dose_unit": "l/ha"})
+
+
+def _overlap(site: Site) -> Any:
+    return site.client.post("/coop/seasons", data={"plot": site.coop.plot_b.uri,
+                                                   "start": "2026-11-15"})
+
+
+def _reports_as_farmer(site: Site) -> Any:
+    return site.client.get("/reports/eudr")
+
+
+def _empty_import(site: Site) -> Any:
+    return site.client.post("/coop/import", data={"kind": "members"},
+                            files={"file": ("thanh-vien.csv", b"\xef\xbb\xbf")})  # Excel's BOM
+
+
+CASES = {
+    "amount": Case("a", _fertilizing, "Cần: lượng lớn hơn 0 và không quá 5.000 kg/ha",
+                   "Expected an amount above 0 and at most 5,000 kg/ha"),
+    "banned": Case("a", _paraquat, "(Quyết định 278/QĐ-BNN-BVTV ngày 08/02/2017)",
+                   "(Decision 278/QĐ-BNN-BVTV of 08/02/2017)"),
+    "overlap": Case("office", _overlap,
+                    "Thửa Nương B đã có mùa vụ từ 01/02/2026 đến nay (chưa đóng)",
+                    "The plot Nương B already has a season from 1 Feb 2026, still open"),
+    "role": Case("a", _reports_as_farmer, "Tài khoản này không được xem báo cáo",
+                 "This account may not see the cooperative&#39;s reports"),
+    "import": Case("office", _empty_import, "Tệp thanh-vien.csv không có dữ liệu",
+                   "thanh-vien.csv is empty"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_refusal_is_said_in_the_readers_language_only(engine: Engine, name: str) -> None:
+    case = CASES[name]
+    site = make_site(engine)
+    site.sign_in(case.who)
+    vietnamese = case.send(site)
+    assert 400 <= vietnamese.status_code < 500
+    assert case.vi in vietnamese.text
+    assert english_in(vietnamese.text) == [], visible_text(vietnamese.text)
+    site.client.cookies.set(COOKIE, "en")
+    english = case.send(site)
+    assert case.en in english.text
+    assert case.vi not in english.text and "Cần:" not in english.text
+    assert "đã nhập" not in english.text and "Quyết định" not in english.text
+    assert event_count(engine) == 0  # a refusal leaves nothing behind
+
+
+def test_the_consumer_page_names_a_wrong_check_digit_without_english(engine: Engine) -> None:
+    site = make_site(engine)
+    page = site.client.get("/01/08931234000357")
+    assert page.status_code == 400 and english_in(page.text) == [], visible_text(page.text)
+    english = site.client.get("/01/08931234000357?lang=en").text
+    assert "expected check digit 6, found 7" in english and "không hợp lệ" not in english
+
+
+def test_the_detector_sees_the_english_the_issue_quoted() -> None:
+    assert {"above", "at most"} <= set(english_in(
+        "<p>Cần: an amount above 0 and at most 5000 kg/ha</p>"))
+    assert english_in('<p>Lò Văn A là nông dân</p><a hreflang="en" href="?lang=en">English</a>'
+                      ) == []
