@@ -59,6 +59,22 @@ VALID: dict[EntryKind, dict[str, Any]] = {
     EntryKind.OTHER_CARE: {"activity": "làm cỏ"},
     EntryKind.HARVEST: {"quantity": 6500, "lot": "ST25-P7-2026A", "gtin": "08934588063060",
                         "area_ha": 1.2},
+    # Livestock and aquaculture (issue 17); more in tests/farm/test_husbandry.py.
+    EntryKind.STOCKING: {"species": "pig", "origin": "Trại giống Dabaco", "count": 120,
+                         "breed": "Landrace x Yorkshire", "average_weight_g": 7000},
+    EntryKind.FEEDING: {"product": "Cám CP 551", "amount": 250, "batch": "CP-2603"},
+    EntryKind.VACCINATION: {"product": "Vắc xin dịch tả lợn", "batch": "NAVETCO-0126",
+                            "disease": "dịch tả lợn", "count": 118},
+    EntryKind.TREATMENT: {"product": "Amoxicillin 15%", "active_ingredients": ("Amoxicillin",),
+                          "dose": 1, "dose_unit": "ml/head", "withdrawal_days": 14,
+                          "disease": "tiêu chảy", "count": 6},
+    EntryKind.DISEASE_OBSERVATION: {"disease": "dịch tả lợn châu Phi", "affected": 0},
+    EntryKind.MORTALITY: {"count": 2, "cause": "tiêu chảy"},
+    EntryKind.MOVEMENT: {"destination": "urn:epc:id:sgln:8930000.00099.B1", "count": 40},
+    EntryKind.WATER_QUALITY: {"temperature_c": 29.5, "ph": 7.8, "dissolved_oxygen_mg_l": 5.2,
+                              "salinity_ppt": 15, "ammonia_mg_l": 0.3},
+    EntryKind.ANIMAL_SALE: {"quantity": 11_000, "lot": "PIG-B1-2607", "head_count": 110,
+                            "slaughter": True},
 }
 
 

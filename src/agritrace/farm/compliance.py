@@ -19,13 +19,24 @@ the hectares already coded, ready, and not ready. Thresholds are configuration
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
 from agritrace.errors import Problem, ValidationException
-from agritrace.farm.diary import DiaryEntry, Harvest, PestObservation, Spraying
+from agritrace.farm.diary import (
+    AnimalSale,
+    DiaryEntry,
+    DiseaseObservation,
+    Feeding,
+    Harvest,
+    PestObservation,
+    Spraying,
+    Treatment,
+    TreatmentPurpose,
+    WaterQuality,
+)
 from agritrace.farm.pesticides import (
     CROPS,
     BannedIngredient,
@@ -35,6 +46,7 @@ from agritrace.farm.pesticides import (
     product_registrations,
     registration_for,
 )
+from agritrace.farm.veterinary import antibiotic, banned_table, sector_of, species_vi
 
 
 class Severity(StrEnum):
@@ -72,6 +84,8 @@ def check_entry(entry: DiaryEntry, *, crop: str,
     """The findings for a new entry, given the plot's crop and the season's earlier entries."""
     if isinstance(entry, Spraying):
         return _check_spraying(entry, crop)
+    if isinstance(entry, Treatment | Feeding):
+        return _check_substances(entry, crop)
     if isinstance(entry, Harvest):
         return _check_harvest(entry, crop, history)
     return []
@@ -181,20 +195,28 @@ def phi_days(spraying: Spraying, crop: str) -> int | None:
 
 
 def _check_harvest(entry: Harvest, crop: str, history: Iterable[DiaryEntry]) -> list[Finding]:
-    sprayings = [e for e in history if isinstance(e, Spraying) and e.plot_id == entry.plot_id
-                 and e.season_id == entry.season_id and e.on <= entry.on]
+    """A harvest, sale or slaughter before the interval of an earlier spraying (pre-harvest
+    interval) or veterinary treatment (withdrawal period) of the season has run out is flagged
+    with the safe date: the latest of them binds."""
+    earlier = [e for e in history if isinstance(e, Spraying | Treatment)
+               and e.plot_id == entry.plot_id and e.season_id == entry.season_id
+               and e.on <= entry.on]
     findings: list[Finding] = []
-    binding: tuple[date, Spraying, int] | None = None
-    for spraying in sprayings:
-        days = phi_days(spraying, crop)
-        if days is None:
-            findings.append(_phi_unknown(spraying))
+    binding: tuple[date, Spraying | Treatment, int] | None = None
+    for applied in earlier:
+        days = applied.withdrawal_days if isinstance(applied, Treatment) else phi_days(
+            applied, crop)
+        if days is None and isinstance(applied, Spraying):
+            findings.append(_phi_unknown(applied))
             continue
-        safe = spraying.on + timedelta(days=days)
+        safe = applied.on + timedelta(days=days or 0)
         if safe > entry.on and (binding is None or safe > binding[0]):
-            binding = (safe, spraying, days)
+            binding = (safe, applied, days or 0)
     if binding is not None:
-        findings.insert(0, _phi_finding(entry, *binding))
+        safe, applied, days = binding
+        findings.insert(0, _withdrawal_finding(entry, safe, applied, days)
+                        if isinstance(applied, Treatment)
+                        else _phi_finding(entry, safe, applied, days))
     return findings
 
 
@@ -208,6 +230,83 @@ def _phi_finding(entry: Harvest, safe: date, spraying: Spraying, days: int) -> F
         f"(sprayed {_d(spraying.on)}, interval {days} days). Safe harvest date: {_d(safe)}. "
         f"Hold lot {entry.lot} and test it for residues.",
         f"a harvest on or after {safe.isoformat()}", entry.on.isoformat())
+
+
+def _withdrawal_finding(entry: Harvest, safe: date, treatment: Treatment, days: int) -> Finding:
+    if isinstance(entry, AnimalSale):
+        what_vi, what_en = ("Giết mổ", "Slaughter") if entry.slaughter else ("Xuất bán", "Sale")
+    else:
+        what_vi, what_en = "Thu hoạch", "Harvest"
+    return Finding(
+        "withdrawal_period", Severity.FLAGGED, f"{entry.kind.value}.on",
+        f"{what_vi} ngày {_d(entry.on)} khi chưa hết thời gian ngừng thuốc của "
+        f"{treatment.product} (dùng ngày {_d(treatment.on)}, ngừng thuốc {days} ngày). Ngày "
+        f"an toàn: {_d(safe)}. Lô {entry.lot} cần được giữ lại và kiểm tra tồn dư thuốc.",
+        f"{what_en} on {_d(entry.on)} is within the withdrawal period of {treatment.product} "
+        f"(given {_d(treatment.on)}, withdrawal {days} days). Safe date: {_d(safe)}. "
+        f"Hold lot {entry.lot} and test it for drug residues.",
+        f"a date on or after {safe.isoformat()}", entry.on.isoformat())
+
+
+def _check_substances(entry: Treatment | Feeding, species: str) -> list[Finding]:
+    """Substances banned in husbandry or aquaculture are refused; so is an antibiotic given to
+    livestock to prevent disease once the roadmap has ended that use."""
+    table = banned_table(species)
+    path = f"{entry.kind.value}.active_ingredients"
+    found = find_banned(entry.active_ingredients, entry.on, table)
+    findings = [_substance_finding(item, path, entry.product, species) for item in found]
+    by_name = banned_by_trade_name(entry.product, table)
+    if by_name is not None and by_name.applies_on(entry.on) and by_name not in found:
+        findings.append(_substance_finding(by_name, f"{entry.kind.value}.product",
+                                           entry.product, species))
+    if isinstance(entry, Treatment) and entry.purpose is TreatmentPurpose.PROPHYLAXIS:
+        findings += _prophylaxis(entry, species)
+    return findings
+
+
+def _substance_finding(item: BannedIngredient, path: str, product: str,
+                       species: str) -> Finding:
+    where_vi = ("nuôi trồng thủy sản" if sector_of(species) == "aquaculture"
+                else "chăn nuôi")
+    where_en = "aquaculture" if sector_of(species) == "aquaculture" else "animal husbandry"
+    since_vi = since_en = ""
+    if item.status == "withdrawn" and item.refused_from is not None:
+        since_vi, since_en = f" từ {_d(item.refused_from)}", f" since {_d(item.refused_from)}"
+    return Finding(
+        "banned_substance", Severity.REFUSED, path,
+        f"Chất {item.name} (trong {product}) bị cấm sử dụng trong {where_vi}{since_vi} "
+        f"({item.legal_basis_vi}). Không ghi nhận mục này; hãy dùng sản phẩm được phép.",
+        f"{item.name} (in {product}) is banned in {where_en} in Vietnam{since_en} "
+        f"({item.legal_basis}). This entry is refused; use a permitted product.",
+        f"only substances permitted in {where_en}", repr(item.name))
+
+
+def _prophylaxis(entry: Treatment, species: str) -> list[Finding]:
+    drugs = [a for name in entry.active_ingredients if (a := antibiotic(name)) is not None]
+    if not drugs:
+        return []
+    names = ", ".join(dict.fromkeys(a.name for a in drugs))
+    if sector_of(species) != "livestock":
+        return [Finding(
+            "antibiotic_prophylaxis", Severity.WARNING, "treatment.purpose",
+            f"{entry.product} chứa kháng sinh ({names}): chỉ dùng kháng sinh để trị bệnh, "
+            "theo chỉ định của cán bộ thú y, không dùng để phòng bệnh.",
+            f"{entry.product} contains antibiotics ({names}): use antibiotics to treat a "
+            "disease, as a veterinarian prescribes, not to prevent one.",
+            "treatment", "prophylaxis")]
+    refused = [a for a in drugs if a.prophylaxis_refused_on(entry.on)]
+    if not refused:
+        return []
+    since = min(a.prophylaxis_refused_from for a in refused)
+    return [Finding(
+        "antibiotic_prophylaxis", Severity.REFUSED, "treatment.purpose",
+        f"Không được dùng kháng sinh {names} (trong {entry.product}) để phòng bệnh cho "
+        f"{species_vi(species)} từ {_d(since)} (Luật Chăn nuôi 2018, Nghị định 13/2020/NĐ-CP). "
+        "Kháng sinh chỉ dùng để trị bệnh; nếu vật nuôi đang bệnh, hãy ghi mục đích là điều trị.",
+        f"The antibiotic {names} (in {entry.product}) may not be given to prevent disease in "
+        f"{species} since {_d(since)} (Law on Animal Husbandry 2018, Decree 13/2020/ND-CP). "
+        "Antibiotics are for treatment only; if the animals are sick, record it as a treatment.",
+        "treatment (antibiotics are not allowed for prevention)", "prophylaxis")]
 
 
 def _phi_unknown(spraying: Spraying) -> Finding:
@@ -241,6 +340,11 @@ class ReadinessRules:
     min_pest_observations: int = 1
     min_area_ha: Mapping[str, Mapping[str, float]] = field(
         default_factory=lambda: DEFAULT_MIN_AREA_HA)
+    # Barns and ponds (VietGAHP, VietGAP for aquaculture): their diary is kept more often,
+    # disease is watched, and a pond's water is measured at least every few days.
+    animal_max_gap_days: int = 7
+    min_disease_observations: int = 1
+    max_days_between_water_readings: int = 7
 
     def area_threshold(self, crop: str, market: str) -> float:
         """The most specific threshold: crop and market, crop, market, then the default.
@@ -315,14 +419,20 @@ class CooperativeReadiness:
 
 
 def plot_readiness(plot: PlotRecord, rules: ReadinessRules | None = None) -> PlotReadiness:
+    """A plot against the growing-area code requirements; a barn against VietGAHP's and a pond
+    or cage against VietGAP's for aquaculture (the place's ``crop`` is then its species)."""
     rules = rules or ReadinessRules()
-    checks = (
-        _continuity(plot, rules),
-        _technical_manager(plot),
-        _pest_monitoring(plot, rules),
-        _permitted_inputs(plot),
-        _area(plot, rules),
-    )
+    sector = sector_of(plot.crop)
+    checks: tuple[CheckResult, ...]
+    if sector == "crop":
+        checks = (_continuity(plot, rules.max_gap_days), _technical_manager(plot),
+                  _pest_monitoring(plot, rules), _permitted_inputs(plot), _area(plot, rules))
+    else:
+        checks = (_continuity(plot, rules.animal_max_gap_days), _technical_manager(plot),
+                  _disease_monitoring(plot, rules), _animal_inputs(plot),
+                  _withdrawal_respected(plot))
+        if sector == "aquaculture":
+            checks += (_water_monitoring(plot, rules),)
     return PlotReadiness(plot.plot_id, plot.cooperative_id, plot.area_ha,
                          plot.area_code is not None, checks)
 
@@ -355,19 +465,19 @@ def diary_gaps(plot: PlotRecord, max_gap_days: int) -> list[tuple[date, date, in
             if (b - a).days > max_gap_days]
 
 
-def _continuity(plot: PlotRecord, rules: ReadinessRules) -> CheckResult:
-    gaps = diary_gaps(plot, rules.max_gap_days)
+def _continuity(plot: PlotRecord, max_gap_days: int) -> CheckResult:
+    gaps = diary_gaps(plot, max_gap_days)
     if not gaps:
         return CheckResult(
             "diary_continuity", True,
-            f"Nhật ký ghi liên tục (không có khoảng trống quá {rules.max_gap_days} ngày).",
-            f"The diary is continuous (no gap over {rules.max_gap_days} days).")
+            f"Nhật ký ghi liên tục (không có khoảng trống quá {max_gap_days} ngày).",
+            f"The diary is continuous (no gap over {max_gap_days} days).")
     vi = "; ".join(f"{n} ngày từ {_d(a)} đến {_d(b)}" for a, b, n in gaps)
     en = "; ".join(f"{n} days from {_d(a)} to {_d(b)}" for a, b, n in gaps)
     return CheckResult(
         "diary_continuity", False,
-        f"Nhật ký bị gián đoạn quá {rules.max_gap_days} ngày: {vi}.",
-        f"The diary has gaps over {rules.max_gap_days} days: {en}.")
+        f"Nhật ký bị gián đoạn quá {max_gap_days} ngày: {vi}.",
+        f"The diary has gaps over {max_gap_days} days: {en}.")
 
 
 def _technical_manager(plot: PlotRecord) -> CheckResult:
@@ -414,6 +524,68 @@ def _permitted_inputs(plot: PlotRecord) -> CheckResult:
     return CheckResult("permitted_inputs", True,
                        "Chỉ dùng thuốc BVTV được phép." + note_vi,
                        "Only permitted plant-protection products were used." + note_en)
+
+
+def _disease_monitoring(plot: PlotRecord, rules: ReadinessRules) -> CheckResult:
+    count = sum(1 for e in plot.entries if isinstance(e, DiseaseObservation))
+    need = rules.min_disease_observations
+    return CheckResult(
+        "disease_monitoring", count >= need,
+        f"Đã ghi {count} lần kiểm tra dịch bệnh (cần ít nhất {need}).",
+        f"{count} disease checks recorded (at least {need} needed).")
+
+
+def _animal_inputs(plot: PlotRecord) -> CheckResult:
+    """No banned substance in feed or drugs, no antibiotic given to prevent disease."""
+    bad = [f"{entry.product} ({_d(entry.on)})" for entry in plot.entries
+           if isinstance(entry, Treatment | Feeding)
+           and any(f.severity is Severity.REFUSED for f in check_entry(entry, crop=plot.crop))]
+    if bad:
+        listed = ", ".join(dict.fromkeys(bad))
+        return CheckResult("permitted_inputs", False,
+                           f"Đã dùng thuốc hoặc thức ăn không được phép: {listed}.",
+                           f"Drugs or feed not permitted were used: {listed}.")
+    return CheckResult("permitted_inputs", True,
+                       "Chỉ dùng thuốc thú y và thức ăn được phép.",
+                       "Only permitted veterinary drugs and feed were used.")
+
+
+def _withdrawal_respected(plot: PlotRecord) -> CheckResult:
+    entries = sorted(plot.entries, key=lambda e: e.on)
+    early = [f"{e.lot} ({_d(e.on)})" for i, e in enumerate(entries) if isinstance(e, Harvest)
+             and any(f.rule == "withdrawal_period"
+                     for f in check_entry(e, crop=plot.crop, history=entries[:i]))]
+    if early:
+        listed = ", ".join(early)
+        return CheckResult("withdrawal_respected", False,
+                           f"Xuất bán hoặc thu hoạch khi chưa hết thời gian ngừng thuốc: "
+                           f"{listed}.",
+                           f"Sold or harvested within a withdrawal period: {listed}.")
+    return CheckResult("withdrawal_respected", True,
+                       "Không xuất bán, thu hoạch trong thời gian ngừng thuốc.",
+                       "Nothing was sold or harvested within a withdrawal period.")
+
+
+def _water_monitoring(plot: PlotRecord, rules: ReadinessRules) -> CheckResult:
+    """The pond's water measured at least every ``max_days_between_water_readings`` days from
+    stocking (the period start) to the harvest or ``as_of``."""
+    readings = [e for e in plot.entries if isinstance(e, WaterQuality)]
+    marked = replace(plot, entries=tuple(readings) + tuple(
+        e for e in plot.entries if isinstance(e, Harvest)))
+    gaps = diary_gaps(marked, rules.max_days_between_water_readings)
+    need = rules.max_days_between_water_readings
+    if not gaps:
+        return CheckResult(
+            "water_monitoring", True,
+            f"Đã đo chất lượng nước {len(readings)} lần, không cách nhau quá {need} ngày.",
+            f"Water quality measured {len(readings)} times, never more than {need} days "
+            "apart.")
+    vi = "; ".join(f"{n} ngày từ {_d(a)} đến {_d(b)}" for a, b, n in gaps)
+    en = "; ".join(f"{n} days from {_d(a)} to {_d(b)}" for a, b, n in gaps)
+    return CheckResult(
+        "water_monitoring", False,
+        f"Không đo chất lượng nước quá {need} ngày: {vi}.",
+        f"Water quality not measured for over {need} days: {en}.")
 
 
 def _area(plot: PlotRecord, rules: ReadinessRules) -> CheckResult:

@@ -47,6 +47,13 @@ FERTILIZER_UNITS: dict[str, float] = {"kg/ha": 5_000, "t/ha": 50, "l/ha": 2_000}
 DOSE_UNITS: dict[str, float] = {"l/ha": 20, "ml/ha": 20_000, "kg/ha": 100, "g/ha": 100_000}
 AMENDMENT_UNITS: dict[str, float] = {"t/ha": 50, "kg/ha": 50_000}
 HARVEST_UNITS: dict[str, float] = {"kg": 5_000_000, "t": 5_000}
+FEED_UNITS: dict[str, float] = {"kg": 1_000_000, "t": 1_000}
+# Veterinary doses: per head, per kg of body weight, per tonne or kg of feed, per m3 of water
+# (a bath in a pond); the highest believable value of each.
+DRUG_DOSE_UNITS: dict[str, float] = {"ml/head": 100, "mg/kg": 500, "g/t": 10_000,
+                                     "g/kg": 100, "g/m3": 500, "ml/m3": 500}
+MAX_ANIMALS = 50_000_000  # post-larvae are stocked by the hundred thousand
+MAX_WITHDRAWAL_DAYS = 500
 MAX_SEED_KG_PER_HA = 500.0
 MAX_PLANTS_PER_HA = 2_000_000
 MAX_PHI_DAYS = 365
@@ -63,6 +70,17 @@ class EntryKind(StrEnum):
     PEST_OBSERVATION = "pest_observation"
     OTHER_CARE = "other_care"
     HARVEST = "harvest"
+    # Livestock and aquaculture (issue 17): the place is a barn, pond or cage, the "season" a
+    # herd, batch or crop cycle.
+    STOCKING = "stocking"
+    FEEDING = "feeding"
+    VACCINATION = "vaccination"
+    TREATMENT = "treatment"
+    DISEASE_OBSERVATION = "disease_observation"
+    MORTALITY = "mortality"
+    MOVEMENT = "movement"
+    WATER_QUALITY = "water_quality"
+    ANIMAL_SALE = "animal_sale"
 
 
 class WaterAction(StrEnum):
@@ -71,6 +89,13 @@ class WaterAction(StrEnum):
     IRRIGATE = "irrigate"
     FLOOD = "flood"
     DRAIN = "drain"
+
+
+class TreatmentPurpose(StrEnum):
+    """Why a drug was given: antibiotics may treat a sick animal, not prevent disease."""
+
+    TREATMENT = "treatment"
+    PROPHYLAXIS = "prophylaxis"
 
 
 class AmendmentMaterial(StrEnum):
@@ -119,6 +144,10 @@ class _Checks:
     def bounded(self, name: str, value: float | None, low: float, high: float, key: str) -> None:
         if value is not None and not low <= value <= high:
             self.fail(name, key, value, low=low, high=high)
+
+    def count(self, name: str, value: int | None) -> None:
+        if value is not None and not 0 < value <= MAX_ANIMALS:
+            self.fail(name, "expect_animal_count", value, high=MAX_ANIMALS)
 
 
 def _other_unit(value: float, unit: str, limits: dict[str, float]) -> str | None:
@@ -380,6 +409,170 @@ class Harvest(_Entry):
 
 
 
+# --- livestock and aquaculture (issue 17) ----------------------------------------------------
+# ``plot_id`` is then the barn, pond or cage and ``season_id`` the herd, batch or crop cycle;
+# ``sown_on`` is the day the animals were stocked.
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stocking(_Entry):
+    """Animals or seed put into the barn or pond: species, where they came from, how many."""
+
+    species: str
+    origin: str
+    count: int
+    breed: str = ""
+    average_weight_g: float | None = None
+    kind: ClassVar[EntryKind] = EntryKind.STOCKING
+    may_precede_sowing: ClassVar[bool] = True
+
+    def _check(self, checks: _Checks) -> None:
+        checks.text("species", self.species, "expect_species")
+        checks.text("origin", self.origin, "expect_origin")
+        checks.count("count", self.count)
+        checks.bounded("average_weight_g", self.average_weight_g, 0, 2_000_000,
+                       "expect_weight_g")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Feeding(_Entry):
+    """Feed given to the herd or pond; ``active_ingredients`` names what a medicated feed or
+    premix adds, which the banned-substance rules read."""
+
+    product: str
+    amount: float
+    unit: str = "kg"
+    batch: str = ""
+    active_ingredients: tuple[str, ...] = ()
+    kind: ClassVar[EntryKind] = EntryKind.FEEDING
+
+    def _check(self, checks: _Checks) -> None:
+        checks.text("product", self.product, "expect_feed")
+        checks.amount("amount", self.amount, self.unit, FEED_UNITS)
+        for index, name in enumerate(self.active_ingredients):
+            checks.text(f"active_ingredients[{index}]", name, "expect_ingredient")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Vaccination(_Entry):
+    product: str
+    batch: str
+    disease: str = ""
+    count: int | None = None
+    kind: ClassVar[EntryKind] = EntryKind.VACCINATION
+
+    def _check(self, checks: _Checks) -> None:
+        checks.text("product", self.product, "expect_vaccine")
+        checks.text("batch", self.batch, "expect_vaccine_batch")
+        checks.count("count", self.count)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Treatment(_Entry):
+    """A veterinary drug given; its active ingredients and purpose decide compliance, its
+    withdrawal period (days before slaughter, sale or harvest) the safe date."""
+
+    product: str
+    active_ingredients: tuple[str, ...] = ()
+    dose: float
+    dose_unit: str = "ml/head"
+    withdrawal_days: int
+    purpose: TreatmentPurpose = TreatmentPurpose.TREATMENT
+    disease: str = ""
+    count: int | None = None
+    kind: ClassVar[EntryKind] = EntryKind.TREATMENT
+
+    def _check(self, checks: _Checks) -> None:
+        checks.text("product", self.product, "expect_drug")
+        for index, name in enumerate(self.active_ingredients):
+            checks.text(f"active_ingredients[{index}]", name, "expect_ingredient")
+        checks.amount("dose", self.dose, self.dose_unit, DRUG_DOSE_UNITS)
+        checks.bounded("withdrawal_days", self.withdrawal_days, 0, MAX_WITHDRAWAL_DAYS,
+                       "expect_withdrawal_days")
+        _coerce(self, "purpose", TreatmentPurpose, checks)
+        checks.count("count", self.count)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiseaseObservation(_Entry):
+    """Disease monitoring: what was looked for and how many animals showed it (none counts)."""
+
+    disease: str
+    affected: int | None = None
+    kind: ClassVar[EntryKind] = EntryKind.DISEASE_OBSERVATION
+
+    def _check(self, checks: _Checks) -> None:
+        checks.text("disease", self.disease, "expect_disease")
+        checks.bounded("affected", self.affected, 0, MAX_ANIMALS, "expect_affected")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mortality(_Entry):
+    count: int
+    cause: str = ""
+    kind: ClassVar[EntryKind] = EntryKind.MORTALITY
+
+    def _check(self, checks: _Checks) -> None:
+        checks.count("count", self.count)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Movement(_Entry):
+    """Animals moved from this barn to another farm (``destination``: its place URI)."""
+
+    destination: str
+    count: int
+    kind: ClassVar[EntryKind] = EntryKind.MOVEMENT
+
+    def _check(self, checks: _Checks) -> None:
+        if not _URI.match(self.destination):
+            checks.fail("destination", "expect_destination_uri", self.destination)
+        elif self.destination == self.plot_id:
+            checks.fail("destination", "expect_other_place", self.destination)
+        checks.count("count", self.count)
+
+
+# Water-quality measures: (attribute, lowest, highest, message) - outside is a typing slip.
+WATER_MEASURES: tuple[tuple[str, float, float, str], ...] = (
+    ("temperature_c", 0, 45, "expect_water_temperature"),
+    ("ph", 0, 14, "expect_ph"),
+    ("dissolved_oxygen_mg_l", 0, 30, "expect_dissolved_oxygen"),
+    ("salinity_ppt", 0, 60, "expect_salinity"),
+    ("ammonia_mg_l", 0, 50, "expect_ammonia"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaterQuality(_Entry):
+    """One reading of the pond's water; carried in the event as EPCIS sensor reports."""
+
+    temperature_c: float | None = None
+    ph: float | None = None
+    dissolved_oxygen_mg_l: float | None = None
+    salinity_ppt: float | None = None
+    ammonia_mg_l: float | None = None
+    kind: ClassVar[EntryKind] = EntryKind.WATER_QUALITY
+
+    def _check(self, checks: _Checks) -> None:
+        for name, low, high, key in WATER_MEASURES:
+            checks.bounded(name, getattr(self, name), low, high, key)
+        if all(getattr(self, name) is None for name, *_ in WATER_MEASURES):
+            checks.fail("temperature_c", "expect_water_reading", None, shown="nothing")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnimalSale(Harvest):
+    """Animals sold or slaughtered, opening a lot as a harvest does (live or carcass weight)."""
+
+    head_count: int | None = None
+    slaughter: bool = False
+    kind: ClassVar[EntryKind] = EntryKind.ANIMAL_SALE
+
+    def _check(self, checks: _Checks) -> None:
+        super()._check(checks)
+        checks.count("head_count", self.head_count)
+
+
 def _coerce(entry: _Entry, name: str, choices: type[StrEnum], checks: _Checks) -> None:
     """Accept the plain word ("drain") for an enum field, stored as the enum member."""
     value = getattr(entry, name)
@@ -404,12 +597,32 @@ def _gtin_ok(gtin: str) -> bool:
 
 DiaryEntry = (
     LandPreparation | Sowing | Fertilizing | Spraying | WaterEvent | OrganicAmendment
-    | PestObservation | OtherCare | Harvest
+    | PestObservation | OtherCare | Harvest | Stocking | Feeding | Vaccination | Treatment
+    | DiseaseObservation | Mortality | Movement | WaterQuality | AnimalSale
 )
 
 ENTRY_TYPES: dict[EntryKind, type[_Entry]] = {
     cls.kind: cls
     for cls in (LandPreparation, Sowing, Fertilizing, Spraying, WaterEvent, OrganicAmendment,
-                PestObservation, OtherCare, Harvest)
+                PestObservation, OtherCare, Harvest, Stocking, Feeding, Vaccination, Treatment,
+                DiseaseObservation, Mortality, Movement, WaterQuality, AnimalSale)
+}
+
+CROP_KINDS: tuple[EntryKind, ...] = (
+    EntryKind.LAND_PREPARATION, EntryKind.SOWING, EntryKind.FERTILIZING, EntryKind.SPRAYING,
+    EntryKind.WATER, EntryKind.ORGANIC_AMENDMENT, EntryKind.PEST_OBSERVATION,
+    EntryKind.OTHER_CARE, EntryKind.HARVEST)
+LIVESTOCK_KINDS: tuple[EntryKind, ...] = (
+    EntryKind.STOCKING, EntryKind.FEEDING, EntryKind.VACCINATION, EntryKind.TREATMENT,
+    EntryKind.DISEASE_OBSERVATION, EntryKind.MORTALITY, EntryKind.MOVEMENT,
+    EntryKind.OTHER_CARE, EntryKind.ANIMAL_SALE)
+AQUACULTURE_KINDS: tuple[EntryKind, ...] = (
+    EntryKind.STOCKING, EntryKind.FEEDING, EntryKind.WATER_QUALITY, EntryKind.TREATMENT,
+    EntryKind.DISEASE_OBSERVATION, EntryKind.MORTALITY, EntryKind.OTHER_CARE,
+    EntryKind.HARVEST)
+# The kinds of diary a place keeps, by the place's kind (a packing house keeps none).
+KINDS_BY_PLACE: dict[str, tuple[EntryKind, ...]] = {
+    "plot": CROP_KINDS, "barn": LIVESTOCK_KINDS, "pond": AQUACULTURE_KINDS,
+    "cage": AQUACULTURE_KINDS,
 }
 

@@ -34,25 +34,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
 from agritrace.epcis.document import Event
 from agritrace.errors import Problem, ValidationException
 from agritrace.farm.diary import (
+    ENTRY_TYPES,
     AmendmentMaterial,
     DiaryEntry,
     EntryKind,
-    Fertilizing,
     Harvest,
-    LandPreparation,
-    OrganicAmendment,
-    OtherCare,
-    PestObservation,
-    Sowing,
-    Spraying,
+    Movement,
+    TreatmentPurpose,
     WaterAction,
     WaterEvent,
+    WaterQuality,
 )
 
 AGT_NAMESPACE = "https://agritrace.org/voc/"
@@ -78,6 +76,33 @@ BIZ_STEPS: dict[EntryKind, str] = {
     EntryKind.PEST_OBSERVATION: "inspecting",
     EntryKind.OTHER_CARE: AGT_BIZSTEP + "crop_caring",
     EntryKind.HARVEST: "commissioning",
+    EntryKind.STOCKING: AGT_BIZSTEP + "animal_stocking",
+    EntryKind.FEEDING: AGT_BIZSTEP + "feeding",
+    EntryKind.VACCINATION: AGT_BIZSTEP + "vaccinating",
+    EntryKind.TREATMENT: AGT_BIZSTEP + "treating",
+    EntryKind.DISEASE_OBSERVATION: "inspecting",
+    EntryKind.MORTALITY: AGT_BIZSTEP + "mortality_recording",
+    EntryKind.MOVEMENT: "departing",
+    EntryKind.WATER_QUALITY: "sensor_reporting",
+    EntryKind.ANIMAL_SALE: "commissioning",
+}
+
+# A water-quality reading's measures as EPCIS 2.0 sensor reports: the GS1 measurement type,
+# the substance (an InChIKey, as the standard's examples name one) and the UN/ECE Rec. 20 unit
+# (CEL degree Celsius, M1 milligram per litre, NX part per thousand). pH has no GS1 type: it
+# gets an agritrace one. Each is found with the standard EQ_type / EQ_chemicalSubstance / EQ_uom
+# query parameters.
+_INCHIKEY = "https://identifiers.org/inchikey:"
+SENSOR_MEASURES: dict[str, dict[str, str]] = {
+    "temperature_c": {"type": "Temperature", "uom": "CEL"},
+    "ph": {"type": AGT_NAMESPACE + "measurement/pH"},
+    "dissolved_oxygen_mg_l": {"type": "MassConcentration",
+                              "chemicalSubstance": _INCHIKEY + "MYMOFIZGZYHOMD-UHFFFAOYSA-N",
+                              "uom": "M1"},
+    "salinity_ppt": {"type": "Dimensionless", "uom": "NX"},
+    "ammonia_mg_l": {"type": "MassConcentration",
+                     "chemicalSubstance": _INCHIKEY + "QGZKDVFQNNGYKY-UHFFFAOYSA-N",
+                     "uom": "M1"},
 }
 
 # Per kind: (entry attribute, extension key) pairs carried as they are.
@@ -102,6 +127,28 @@ _FIELDS: dict[EntryKind, tuple[tuple[str, str], ...]] = {
     EntryKind.OTHER_CARE: (("activity", "agt:activity"),),
     EntryKind.HARVEST: (("quantity", "agt:quantity"), ("unit", "agt:unit"),
                         ("area_ha", "agt:harvestedAreaHa")),
+    EntryKind.STOCKING: (("species", "agt:species"), ("origin", "agt:seedOrigin"),
+                         ("count", "agt:animalCount"), ("breed", "agt:breed"),
+                         ("average_weight_g", "agt:averageWeightG")),
+    EntryKind.FEEDING: (("product", "agt:product"), ("amount", "agt:amount"),
+                        ("unit", "agt:unit"), ("batch", "agt:batch"),
+                        ("active_ingredients", "agt:activeIngredients")),
+    EntryKind.VACCINATION: (("product", "agt:product"), ("batch", "agt:batch"),
+                            ("disease", "agt:disease"), ("count", "agt:animalCount")),
+    EntryKind.TREATMENT: (("product", "agt:product"),
+                          ("active_ingredients", "agt:activeIngredients"), ("dose", "agt:dose"),
+                          ("dose_unit", "agt:doseUnit"),
+                          ("withdrawal_days", "agt:withdrawalPeriodDays"),
+                          ("purpose", "agt:treatmentPurpose"), ("disease", "agt:disease"),
+                          ("count", "agt:animalCount")),
+    EntryKind.DISEASE_OBSERVATION: (("disease", "agt:disease"),
+                                    ("affected", "agt:animalsAffected")),
+    EntryKind.MORTALITY: (("count", "agt:animalCount"), ("cause", "agt:cause")),
+    EntryKind.MOVEMENT: (("destination", "agt:destination"), ("count", "agt:animalCount")),
+    EntryKind.WATER_QUALITY: (),  # carried in sensorElementList
+    EntryKind.ANIMAL_SALE: (("quantity", "agt:quantity"), ("unit", "agt:unit"),
+                            ("area_ha", "agt:harvestedAreaHa"), ("head_count", "agt:headCount"),
+                            ("slaughter", "agt:slaughter")),
 }
 
 
@@ -152,6 +199,10 @@ def entry_to_event(entry: DiaryEntry, idempotency_key: str) -> Event:
         event["disposition"] = "active"
     event["readPoint"] = {"id": entry.plot_id}
     event["bizLocation"] = {"id": entry.plot_id}
+    if isinstance(entry, Movement):
+        event["destinationList"] = [{"type": "location", "destination": entry.destination}]
+    if isinstance(entry, WaterQuality):
+        event["sensorElementList"] = [_sensor_element(entry, event["eventTime"])]
     if isinstance(entry, Harvest):
         event["ilmd"] = _harvest_ilmd(entry)
     event["agt:entryKind"] = entry.kind.value
@@ -165,6 +216,23 @@ def entry_to_event(entry: DiaryEntry, idempotency_key: str) -> Event:
         if value is not None:
             event[key] = value
     return event
+
+
+def _sensor_element(entry: WaterQuality, moment: str) -> dict[str, Any]:
+    reports = [SENSOR_MEASURES[name] | {"value": value}
+               for name in SENSOR_MEASURES if (value := getattr(entry, name)) is not None]
+    return {"sensorMetadata": {"time": moment}, "sensorReport": reports}
+
+
+def _sensor_values(event: Event) -> dict[str, float]:
+    """The water-quality fields of a reading, matched on each report's type, substance, unit."""
+    out: dict[str, float] = {}
+    for element in event.get("sensorElementList") or ():
+        for report in element.get("sensorReport") or ():
+            for name, spec in SENSOR_MEASURES.items():
+                if all(report.get(k) == v for k, v in spec.items()) and "value" in report:
+                    out[name] = float(report["value"])
+    return out
 
 
 def _harvest_what(entry: Harvest) -> Event:
@@ -192,7 +260,7 @@ def _json_value(value: object) -> object:
         return value.isoformat()
     if isinstance(value, tuple):
         return list(value)
-    if isinstance(value, WaterAction | AmendmentMaterial):
+    if isinstance(value, StrEnum):
         return value.value
     return value
 
@@ -202,13 +270,7 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "agt:activeIngredients": tuple,
     "agt:waterAction": WaterAction,
     "agt:material": AmendmentMaterial,
-}
-_TYPES: dict[EntryKind, type[DiaryEntry]] = {
-    EntryKind.LAND_PREPARATION: LandPreparation, EntryKind.SOWING: Sowing,
-    EntryKind.FERTILIZING: Fertilizing, EntryKind.SPRAYING: Spraying,
-    EntryKind.WATER: WaterEvent, EntryKind.ORGANIC_AMENDMENT: OrganicAmendment,
-    EntryKind.PEST_OBSERVATION: PestObservation, EntryKind.OTHER_CARE: OtherCare,
-    EntryKind.HARVEST: Harvest,
+    "agt:treatmentPurpose": TreatmentPurpose,
 }
 
 
@@ -234,7 +296,10 @@ def event_to_entry(event: Event) -> DiaryEntry:
     for attribute, key in _FIELDS[kind]:
         if key in event:
             args[attribute] = _CONVERT.get(key, lambda v: v)(event[key])
-    if kind is EntryKind.HARVEST:
+    cls = ENTRY_TYPES[kind]
+    if kind is EntryKind.WATER_QUALITY:
+        args.update(_sensor_values(event))
+    if issubclass(cls, Harvest):
         ilmd = event["ilmd"]
         args.update(season_id=ilmd["agt:season"], lot=ilmd["cbvmda:lotNumber"],
                     country_of_origin=ilmd["cbvmda:countryOfOrigin"],
@@ -243,7 +308,7 @@ def event_to_entry(event: Event) -> DiaryEntry:
         args["until"] = None if end == args["on"] else end
     else:
         args["season_id"] = event["epcList"][0]
-    return _TYPES[kind](**args)
+    return cls(**args)  # type: ignore[return-value]
 
 
 def _gtin_of(epc_class: str) -> str | None:

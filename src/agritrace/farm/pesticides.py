@@ -18,12 +18,12 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, TypeVar
 
 BANNED_FILE = "banned_pesticides_vn.csv"
 PRODUCTS_FILE = "registered_products_vn_sample.csv"
@@ -47,8 +47,10 @@ _SALT_WORDS = frozenset({
     "salt", "salts", "dichloride", "chloride", "isopropylamine", "ipa", "ammonium",
     "potassium", "sodium", "dimethylamine", "dma", "amine", "ester", "trimesium", "technical",
     "tech", "g", "kg", "l", "ml", "gl", "sc", "ec", "wp", "wg", "sl", "sp", "gr", "ew", "od",
-    "cs",
+    "cs", "sulfate", "sulphate", "hydrochloride", "hcl", "trihydrate", "fumarate", "tartrate",
+    "phosphate",
 })
+T = TypeVar("T")
 _QUANTITY = re.compile(r"^\d[\d.]*[a-z%]*$")
 
 Status = Literal["banned", "withdrawn"]
@@ -102,7 +104,7 @@ def normalize(name: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9%]+", " ", text).split())
 
 
-def _lookup(candidate: str, index: dict[str, BannedIngredient]) -> BannedIngredient | None:
+def lookup_name(candidate: str, index: Mapping[str, T]) -> T | None:
     """The entry whose name is the candidate, perhaps followed by salt or formulation words;
     the longest name wins, so "parathion methyl" is not read as "parathion"."""
     words = candidate.split()
@@ -114,60 +116,64 @@ def _lookup(candidate: str, index: dict[str, BannedIngredient]) -> BannedIngredi
     return None
 
 
-def _rows(filename: str) -> Iterator[dict[str, str]]:
+def data_rows(filename: str) -> Iterator[dict[str, str]]:
     text = resources.files("agritrace.farm").joinpath("data", filename).read_text("utf-8")
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     yield from csv.DictReader(io.StringIO("\n".join(lines)))
 
 
-def _split(value: str) -> tuple[str, ...]:
+def split_names(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split("|") if part.strip())
 
 
 @cache
-def banned_ingredients() -> tuple[BannedIngredient, ...]:
-    """Every row of the banned and withdrawn active-ingredient table."""
+def banned_ingredients(table: str = BANNED_FILE) -> tuple[BannedIngredient, ...]:
+    """Every row of a banned-substance table (``table``: its file in ``farm/data``; the
+    livestock and aquaculture tables have the same columns, see ``farm.veterinary``)."""
     return tuple(
         BannedIngredient(
-            name=row["active_ingredient"], aliases=_split(row["aliases"]), group=row["group"],
+            name=row["active_ingredient"], aliases=split_names(row["aliases"]),
+            group=row["group"],
             status="banned" if row["status"] == "banned" else "withdrawn",
             legal_basis=row["legal_basis"], legal_basis_vi=row["legal_basis_vi"],
             refused_from=date.fromisoformat(row["refused_from"]) if row["refused_from"] else None,
-            trade_names=_split(row["trade_names"]),
+            trade_names=split_names(row["trade_names"]),
         )
-        for row in _rows(BANNED_FILE)
+        for row in data_rows(table)
     )
 
 
 @cache
-def _name_index() -> dict[str, BannedIngredient]:
-    return {normalize(name): item for item in banned_ingredients()
+def _name_index(table: str) -> dict[str, BannedIngredient]:
+    return {normalize(name): item for item in banned_ingredients(table)
             for name in (item.name, *item.aliases)}
 
 
 @cache
-def _trade_index() -> dict[str, BannedIngredient]:
-    return {normalize(name): item for item in banned_ingredients() for name in item.trade_names}
+def _trade_index(table: str) -> dict[str, BannedIngredient]:
+    return {normalize(name): item for item in banned_ingredients(table)
+            for name in item.trade_names}
 
 
-def banned_ingredient(name: str) -> BannedIngredient | None:
+def banned_ingredient(name: str, table: str = BANNED_FILE) -> BannedIngredient | None:
     """The banned or withdrawn entry an ingredient name stands for, whatever the date."""
-    return _lookup(normalize(name), _name_index())
+    return lookup_name(normalize(name), _name_index(table))
 
 
-def find_banned(active_ingredients: Iterable[str], on: date) -> list[BannedIngredient]:
+def find_banned(active_ingredients: Iterable[str], on: date,
+                table: str = BANNED_FILE) -> list[BannedIngredient]:
     """The ingredients among these that may not be used on that day, each once."""
     found: list[BannedIngredient] = []
     for name in active_ingredients:
-        item = banned_ingredient(name)
+        item = banned_ingredient(name, table)
         if item is not None and item.applies_on(on) and item not in found:
             found.append(item)
     return found
 
 
-def banned_by_trade_name(product: str) -> BannedIngredient | None:
+def banned_by_trade_name(product: str, table: str = BANNED_FILE) -> BannedIngredient | None:
     """A banned ingredient known by this trade name (Gramoxone, Furadan 3GR, Regent 800WG)."""
-    return _lookup(normalize(product), _trade_index())
+    return lookup_name(normalize(product), _trade_index(table))
 
 
 @cache
@@ -175,12 +181,12 @@ def registered_products() -> tuple[RegisteredProduct, ...]:
     """The sample registered-product table, one row per product and crop."""
     return tuple(
         RegisteredProduct(
-            name=row["product"], active_ingredients=_split(row["active_ingredients"]),
+            name=row["product"], active_ingredients=split_names(row["active_ingredients"]),
             crop=row["crop"], target=row["target"], max_dose=float(row["max_dose"]),
             dose_unit=row["dose_unit"], phi_days=int(row["phi_days"]),
             registrant=row["registrant"],
         )
-        for row in _rows(PRODUCTS_FILE)
+        for row in data_rows(PRODUCTS_FILE)
     )
 
 

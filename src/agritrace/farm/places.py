@@ -37,12 +37,16 @@ from agritrace.farm.registry import (
     write_history,
 )
 from agritrace.farm.tables import members, places
+from agritrace.farm.veterinary import SPECIES_BY_PLACE
 from agritrace.ids.gs1 import Gln
 from agritrace.store.orgs import Organization
 from agritrace.trust import Owners, key_of
 from agritrace.web.i18n import expect
 
-KINDS = ("plot", "packing_house", "warehouse")
+# Barns keep livestock, ponds and cages aquaculture (issue 17); their ``crop`` is the species
+# and ``area_code`` the farm's registration or the facility's code.
+KINDS = ("plot", "packing_house", "warehouse", "barn", "pond", "cage")
+_WITH_AREA = ("plot", "pond", "cage")  # a pond's area is its water surface
 PLACE_BASE = "https://agritrace.org/id/place/"
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 # Codes seen in practice mix letters, digits, dots and hyphens (province, crop, serial).
@@ -121,6 +125,9 @@ def check_place(conn: Connection, org: Organization, values: Mapping[str, Any],
     _check_people(conn, org, checks, out)
     if kind == "plot":
         out["crop"] = checks.text("crop", values.get("crop"), "expect_crop")
+    elif kind in SPECIES_BY_PLACE and values.get("crop") not in SPECIES_BY_PLACE[kind]:
+        checks.fail("crop", "expect_species_of", values.get("crop"),
+                    choices=", ".join(SPECIES_BY_PLACE[kind]))
     _check_code(checks, out, rules)
     checks.raise_if_failed(f"The place {values.get('name')!r} is not valid")
     return out, checks.notices
@@ -145,7 +152,7 @@ def _check_shape(checks: Checks, out: dict[str, Any], values: Mapping[str, Any])
     else:
         declared = None
     if geometry in (None, ""):
-        if out["kind"] == "plot" and declared is None:
+        if out["kind"] in _WITH_AREA and declared is None:
             checks.fail("area_ha", "expect_area_or_geometry", None)
         out["area_ha"], out["geometry"] = declared, None
         return

@@ -32,7 +32,14 @@ from agritrace.epcis.times import now_micros
 from agritrace.errors import ForbiddenException, Problem, ValidationException, describe
 from agritrace.farm.catalog import get_product
 from agritrace.farm.compliance import Finding, check_entry, raise_refusals
-from agritrace.farm.diary import ENTRY_TYPES, DiaryEntry, EntryKind, Harvest, vietnam_today
+from agritrace.farm.diary import (
+    ENTRY_TYPES,
+    KINDS_BY_PLACE,
+    DiaryEntry,
+    EntryKind,
+    Harvest,
+    vietnam_today,
+)
 from agritrace.farm.diary_events import NAMESPACES, entry_to_event, event_id, event_to_entry
 from agritrace.farm.journal import last_entry, query_events, season_entries
 from agritrace.farm.places import Place, place_by_uri
@@ -40,6 +47,7 @@ from agritrace.farm.registry import Actor, Db, transaction
 from agritrace.farm.seasons import Season, current_season, get_season
 from agritrace.farm.tables import diary_keys
 from agritrace.store.orgs import Organization
+from agritrace.web.i18n import expect
 
 _DATES = ("on", "until", "sown_on")
 # Fields a form never pre-fills from the last entry: they describe this entry alone.
@@ -108,16 +116,32 @@ def _convert(name: str, value: Any) -> Any:
         items = value.split(",") if isinstance(value, str) else list(value)
         return tuple(str(i).strip() for i in items if str(i).strip())
     if name in ("amount", "dose", "quantity", "seed_kg_per_ha", "n_percent", "area_ha",
-                "incidence_percent", "density_per_m2", "water_level_cm"):
+                "incidence_percent", "density_per_m2", "water_level_cm", "average_weight_g",
+                "temperature_c", "ph", "dissolved_oxygen_mg_l", "salinity_ppt", "ammonia_mg_l"):
         return float(value)
-    if name in ("plants_per_ha", "phi_days", "days_before_cultivation"):
+    if name in ("plants_per_ha", "phi_days", "days_before_cultivation", "count", "affected",
+                "withdrawal_days", "head_count"):
         return int(value)
+    if name == "slaughter":
+        return value if isinstance(value, bool) else _yes(str(value))
     return str(value)
+
+
+def _yes(text: str) -> bool:
+    """A form's or a file's yes/no: true, 1, yes, có, on; false, 0, no, không, off."""
+    word = text.strip().casefold()
+    if word in ("true", "1", "yes", "có", "co", "on", "x"):
+        return True
+    if word in ("false", "0", "no", "không", "khong", "off", ""):
+        return False
+    raise ValueError(text)
 
 
 def _expected(name: str) -> str:
     if name in _DATES:
         return "a date as YYYY-MM-DD"
+    if name == "slaughter":
+        return "yes or no (true or false)"
     return "a time as HH:MM" if name == "at" else "a number"
 
 
@@ -143,6 +167,7 @@ def prepare_entry(engine: Engine, actor: Actor, kind: str, fields: Mapping[str, 
     values = dict(fields) | {"plot_id": place.uri, "season_id": season.uri}
     if season.sown_on is not None and not values.get("sown_on"):
         values["sown_on"] = season.sown_on
+    _check_kind_of_place(kind, place)
     entry = build_entry(kind, values, actor.name)
     _check_in_season(entry, season)
     if isinstance(entry, Harvest) and entry.gtin is not None:
@@ -152,6 +177,15 @@ def prepare_entry(engine: Engine, actor: Actor, kind: str, fields: Mapping[str, 
     findings = check_entry(entry, crop=season.crop, history=history)
     raise_refusals(findings)
     return Prepared(entry, place, season, tuple(findings))
+
+
+def _check_kind_of_place(kind: str, place: Place) -> None:
+    """A barn keeps no spraying, a rice plot no vaccination: the kinds follow the place."""
+    kinds = KINDS_BY_PLACE.get(place.kind, ())
+    if kind not in kinds:
+        raise ValidationException(f"A {place.kind} keeps no {kind} entries", [expect(
+            "kind", "expect_kind_of_place", kind, place_kind=place.kind,
+            choices=", ".join(kinds) or "-")])
 
 
 def _season_for(engine: Engine, org: Organization, place: Place,

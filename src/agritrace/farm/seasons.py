@@ -16,7 +16,7 @@ from sqlalchemy import insert, or_, select
 
 from agritrace.epcis.times import now_micros
 from agritrace.errors import ConflictException, NoSuchResourceException, Problem
-from agritrace.farm.diary import vietnam_today
+from agritrace.farm.diary import KINDS_BY_PLACE, vietnam_today
 from agritrace.farm.places import place_by_uri
 from agritrace.farm.registry import Actor, Checks, Db, transaction, update_row, write_history
 from agritrace.farm.tables import places, seasons
@@ -74,8 +74,8 @@ def open_season(db: Db, actor: Actor, values: Mapping[str, Any]) -> Season:
         row = _check_dates(checks, values)
         row["crop"] = str(values.get("crop") or plot.crop)
         row["variety"] = str(values.get("variety") or plot.variety)
-        if plot.kind != "plot":
-            checks.fail("plot", "expect_plot_kind", plot.kind)
+        if plot.kind not in KINDS_BY_PLACE:  # plots, barns, ponds and cages hold seasons
+            checks.fail("plot", "expect_diary_place", plot.kind)
         checks.raise_if_failed("The season is not valid")
         _refuse_overlap(conn, plot.id, plot.name, row["start"], row["end"])
         uri = str(values.get("uri") or

@@ -200,6 +200,12 @@ STEPS: dict[str, dict[str, str]] = {
     "planting": {"vi": "Trồng", "en": "Planting"},
     "fertilizing": {"vi": "Bón phân", "en": "Fertilizing"},
     "spraying": {"vi": "Phun thuốc BVTV", "en": "Crop protection spraying"},
+    # Livestock and aquaculture diary steps (farm.diary_events, issue 17).
+    "animal_stocking": {"vi": "Thả giống / nhập đàn", "en": "Stocking"},
+    "feeding": {"vi": "Cho ăn", "en": "Feeding"},
+    "vaccinating": {"vi": "Tiêm phòng", "en": "Vaccination"},
+    "treating": {"vi": "Dùng thuốc thú y", "en": "Veterinary treatment"},
+    "mortality_recording": {"vi": "Ghi nhận vật nuôi chết", "en": "Mortality recorded"},
     "inspecting": {"vi": "Kiểm tra", "en": "Inspection"},
     "harvesting": {"vi": "Thu hoạch", "en": "Harvest"},
     "commissioning_lot": {"vi": "Tạo lô", "en": "Lot created"},

@@ -17,12 +17,16 @@ from agritrace.farm.compliance import check_entry
 from agritrace.farm.diary import (
     AMENDMENT_UNITS,
     DOSE_UNITS,
+    DRUG_DOSE_UNITS,
     ENTRY_TYPES,
+    FEED_UNITS,
     FERTILIZER_UNITS,
     HARVEST_UNITS,
+    WATER_MEASURES,
     AmendmentMaterial,
     DiaryEntry,
     EntryKind,
+    TreatmentPurpose,
     WaterAction,
 )
 from agritrace.farm.pesticides import registered_products
@@ -81,6 +85,30 @@ FORMS: dict[EntryKind, tuple[Field, ...]] = {
         Field("quantity", "number"), _select("unit", HARVEST_UNITS, "quantity"), Field("lot"),
         _select("gtin", ()), Field("until", "date", extra=True),
         Field("area_ha", "number", extra=True)),
+    # Barns and ponds (issue 17).
+    EntryKind.STOCKING: (
+        Field("species"), Field("origin"), Field("count", "number", step="1"),
+        Field("breed", extra=True), Field("average_weight_g", "number", extra=True)),
+    EntryKind.FEEDING: (
+        Field("product"), Field("amount", "number"), _select("unit", FEED_UNITS, "amount"),
+        Field("batch", extra=True), Field("active_ingredients", extra=True)),
+    EntryKind.VACCINATION: (
+        Field("product"), Field("batch"), Field("disease"),
+        Field("count", "number", step="1", extra=True)),
+    EntryKind.TREATMENT: (
+        Field("product"), Field("dose", "number"), _select("dose_unit", DRUG_DOSE_UNITS, "dose"),
+        Field("withdrawal_days", "number", step="1"),
+        _select("purpose", (p.value for p in TreatmentPurpose)), Field("disease"),
+        Field("active_ingredients"), Field("count", "number", step="1", extra=True)),
+    EntryKind.DISEASE_OBSERVATION: (
+        Field("disease"), Field("affected", "number", step="1")),
+    EntryKind.MORTALITY: (Field("count", "number", step="1"), Field("cause")),
+    EntryKind.MOVEMENT: (Field("destination"), Field("count", "number", step="1")),
+    EntryKind.WATER_QUALITY: tuple(Field(name, "number") for name, *_ in WATER_MEASURES),
+    EntryKind.ANIMAL_SALE: (
+        Field("quantity", "number"), _select("unit", HARVEST_UNITS, "quantity"), Field("lot"),
+        _select("gtin", ()), Field("head_count", "number", step="1"),
+        _select("slaughter", ("false", "true"))),
 }
 
 
@@ -148,6 +176,8 @@ def summary(t: Translator, entry: DiaryEntry) -> str:
 
 
 def _shown(t: Translator, value: object) -> str:
+    if isinstance(value, bool):
+        return choice_label(t, str(value).lower())
     if isinstance(value, tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, date):

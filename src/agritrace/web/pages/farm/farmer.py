@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from agritrace.errors import NoSuchResourceException, Problem, ValidationException
 from agritrace.farm import catalog, journal, places, record, seasons
 from agritrace.farm.compliance import Refused
-from agritrace.farm.diary import EntryKind, vietnam_today
+from agritrace.farm.diary import KINDS_BY_PLACE, EntryKind, vietnam_today
 from agritrace.farm.pesticides import CROPS
 from agritrace.farm.places import Place
 from agritrace.farm.registry import Actor
@@ -39,7 +39,7 @@ from agritrace.web.pages.farm.forms import Form
 from agritrace.web.pages.plot_svg import plot_drawing
 
 router = APIRouter()
-KINDS = tuple(EntryKind)
+KINDS = KINDS_BY_PLACE["plot"]  # these pages keep plots' diaries
 
 
 def _plots_of(request: Request, actor: Actor) -> list[Place]:
@@ -55,11 +55,10 @@ def _plot(request: Request, actor: Actor, plot_id: int) -> Place:
 
 
 def _kind(kind: str) -> EntryKind:
-    try:
-        return EntryKind(kind)
-    except ValueError:
+    if kind not in KINDS:
         raise NoSuchResourceException(f"No form for {kind!r}", [Problem(
-            "kind", "one of " + ", ".join(k.value for k in EntryKind), kind)]) from None
+            "kind", "one of " + ", ".join(k.value for k in KINDS), kind)])
+    return EntryKind(kind)
 
 
 def plot_view(t: Translator, place: Place) -> dict[str, Any]:
