@@ -35,6 +35,15 @@ class Settings(BaseSettings):
         default="", description="The witnesses whose cosignatures of this log's heads are "
         "accepted and served: their verifier keys (name+keyID+key, comma-separated), as "
         "'agritrace log witness' prints them.")
+    readiness_animal_max_gap_days: int = Field(
+        default=7, ge=1, description="Longest span without a diary entry a barn's or pond's "
+        "readiness (VietGAHP, VietGAP for aquaculture) allows, days.")
+    readiness_min_disease_checks: int = Field(
+        default=1, ge=0, description="Disease checks a barn's or pond's diary needs in a herd "
+        "or crop cycle to be ready.")
+    readiness_max_days_between_water_readings: int = Field(
+        default=7, ge=1, description="Longest span without a water-quality reading a pond's "
+        "readiness allows, days.")
     max_capture_bytes: int = Field(
         default=64 * 1024 * 1024, description="Largest capture body accepted over HTTP (413 above)."
     )

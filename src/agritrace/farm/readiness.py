@@ -2,11 +2,14 @@
 :func:`agritrace.farm.compliance.plot_readiness` and summed per cooperative.
 
 The period checked runs from the start of the plot's latest season that has begun (or
-``since``) to ``as_of``; the technical manager is the member named on the plot.
+``since``) to ``as_of``; the technical manager is the member named on the plot. Barns, ponds and
+cages are judged the same way against VietGAHP / VietGAP for aquaculture (``SECTOR_PLACES``),
+with thresholds from the settings (:func:`rules_from`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import Engine
@@ -22,16 +25,31 @@ from agritrace.farm.journal import plot_entries
 from agritrace.farm.places import Place, list_places
 from agritrace.farm.registry import list_members
 from agritrace.farm.seasons import list_seasons
+from agritrace.settings import Settings
 from agritrace.store.orgs import Organization
+
+# The kinds of place each readiness report covers.
+SECTOR_PLACES: dict[str, tuple[str, ...]] = {
+    "crop": ("plot",), "livestock": ("barn",), "aquaculture": ("pond", "cage"),
+}
+
+
+def rules_from(settings: Settings) -> ReadinessRules:
+    """The readiness thresholds an operator set (AGRITRACE_READINESS_*)."""
+    return ReadinessRules(
+        animal_max_gap_days=settings.readiness_animal_max_gap_days,
+        min_disease_observations=settings.readiness_min_disease_checks,
+        max_days_between_water_readings=settings.readiness_max_days_between_water_readings)
 
 
 def plot_records(engine: Engine, org: Organization, *, as_of: date | None = None,
-                 since: date | None = None) -> list[PlotRecord]:
-    """What the readiness rules need about each plot of ``org``."""
+                 since: date | None = None,
+                 kinds: Sequence[str] = ("plot",)) -> list[PlotRecord]:
+    """What the readiness rules need about each plot (or barn, pond: ``kinds``) of ``org``."""
     as_of = as_of or vietnam_today()
     names = {m.id: m.name for m in list_members(engine, org)}
     records = []
-    for place in list_places(engine, org, kind="plot"):
+    for place in [p for kind in kinds for p in list_places(engine, org, kind=kind)]:
         start = since or _period_start(engine, org, place, as_of)
         records.append(PlotRecord(
             plot_id=place.uri, cooperative_id=org.name, crop=place.crop or "*",
@@ -50,8 +68,9 @@ def _period_start(engine: Engine, org: Organization, place: Place, as_of: date) 
 
 def readiness_report(engine: Engine, org: Organization, *, as_of: date | None = None,
                      since: date | None = None,
-                     rules: ReadinessRules | None = None) -> CooperativeReadiness:
+                     rules: ReadinessRules | None = None,
+                     kinds: Sequence[str] = ("plot",)) -> CooperativeReadiness:
     """Hectares coded, ready and not ready in ``org``, with each plot's checks."""
-    records = plot_records(engine, org, as_of=as_of, since=since)
+    records = plot_records(engine, org, as_of=as_of, since=since, kinds=kinds)
     report = cooperative_readiness(records, rules).get(org.name)
     return report or CooperativeReadiness(org.name, 0.0, 0.0, 0.0, ())

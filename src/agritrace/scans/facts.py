@@ -47,7 +47,8 @@ _LIFECYCLE_DISPOSITIONS = VOID_DISPOSITIONS | {"active"}
 _BODY_CACHE_SIZE = 2048
 # Public detail fields of an event (diary extension terms), copied to the journey as written.
 _PUBLIC_DETAILS = ("agt:product", "agt:activeIngredients", "agt:variety", "agt:material",
-                   "agt:targetPest", "agt:activity", "agt:method")
+                   "agt:targetPest", "agt:activity", "agt:method", "agt:species",
+                   "agt:seedOrigin", "agt:breed")
 _CONSUMED = frozenset({"input", "input_class"})
 # Roles in which an event makes (commissions) what it names, so its ILMD describes it.
 _MADE = frozenset({"epc", "epc_class", "output", "output_class"})

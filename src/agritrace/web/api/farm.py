@@ -284,10 +284,18 @@ async def post_import(
 
 
 @router.get("/readiness")
-def get_readiness(actor: ActorDep, engine: EngineDep,
-                  as_of: str | None = None) -> dict[str, Any]:
+def get_readiness(request: Request, actor: ActorDep, engine: EngineDep,
+                  as_of: str | None = None, sector: str = "crop") -> dict[str, Any]:
+    """Growing-area code readiness of the plots; ``sector=livestock`` or ``aquaculture``:
+    VietGAHP / VietGAP readiness of the barns, or the ponds and cages."""
     actor.require_manager("see the code readiness report")
-    report = readiness.readiness_report(engine, actor.org, as_of=_date_param("as_of", as_of))
+    kinds = readiness.SECTOR_PLACES.get(sector)
+    if kinds is None:
+        raise ValidationException("Unknown sector", [Problem(
+            "sector", "one of " + ", ".join(readiness.SECTOR_PLACES), repr(sector))])
+    report = readiness.readiness_report(
+        engine, actor.org, as_of=_date_param("as_of", as_of), kinds=kinds,
+        rules=readiness.rules_from(request.app.state.settings))
     return {
         "organization": report.cooperative_id, "hectares_coded": report.hectares_coded,
         "hectares_ready": report.hectares_ready,

@@ -1,0 +1,116 @@
+"""A shrimp pond's VietGAP readiness and a shrimp pack's consumer page (issue 17): the pond,
+its crop cycle and the cycle's diary in Vietnamese first, English on request."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from agritrace.farm.catalog import add_product
+from agritrace.farm.compliance import ReadinessRules
+from agritrace.farm.diary import AQUACULTURE_KINDS, ENTRY_TYPES, LIVESTOCK_KINDS
+from agritrace.farm.places import Place, add_place
+from agritrace.farm.readiness import readiness_report, rules_from
+from agritrace.farm.record import record_entry
+from agritrace.farm.registry import Actor, org_actor
+from agritrace.farm.seasons import Season, open_season
+from agritrace.ids.gs1 import vietnam_gtin
+from agritrace.settings import Settings
+from agritrace.store.orgs import create_organization
+from agritrace.web.app import create_app
+from agritrace.web.i18n import Translator
+from agritrace.web.pages.farm.entries import summary
+from tests.farm.test_diary import VALID, common
+
+SHRIMP = vietnam_gtin("123400077").value
+
+
+def _pond(engine: Engine) -> tuple[Actor, Place, Season]:
+    org = create_organization(engine, "HTX Thủy sản Cái Nước")
+    manager = org_actor(org, "Trần Văn Tôm")
+    pond = add_place(engine, manager, {
+        "name": "Ao tôm số 3", "kind": "pond", "area_ha": 0.4, "crop": "shrimp_whiteleg",
+        "area_code": "CM-NT-0303", "commune": "Tân Hưng Đông", "province": "Cà Mau"}).place
+    cycle = open_season(engine, manager, {"plot": pond.uri, "start": date(2026, 6, 1)})
+    return manager, pond, cycle
+
+
+def _diary(engine: Engine, manager: Actor, pond: Place, *, readings: tuple[str, ...]) -> None:
+    record_entry(engine, manager, "stocking", {
+        "plot_id": pond.uri, "on": "2026-06-02", "species": "shrimp_whiteleg",
+        "origin": "Trại giống Việt Úc Bạc Liêu", "count": "120000"}, "k-stock")
+    for day in readings:
+        record_entry(engine, manager, "water_quality", {
+            "plot_id": pond.uri, "on": day, "temperature_c": "29", "ph": "7.8",
+            "dissolved_oxygen_mg_l": "5", "salinity_ppt": "15"}, f"k-water-{day}")
+    record_entry(engine, manager, "disease_observation", {
+        "plot_id": pond.uri, "on": "2026-06-20", "disease": "đốm trắng", "affected": "0"},
+        "k-check")
+
+
+def test_a_pond_is_vietgap_ready_only_with_water_read_often_enough(engine: Engine) -> None:
+    manager, pond, _ = _pond(engine)
+    weekly = tuple(f"2026-06-{d:02d}" for d in (3, 9, 15, 21, 27))
+    _diary(engine, manager, pond, readings=weekly)
+    rules = ReadinessRules(animal_max_gap_days=7, max_days_between_water_readings=7)
+    report = readiness_report(engine, manager.org, as_of=date(2026, 6, 30),
+                              kinds=("pond",), rules=rules)
+    (judged,) = report.plots
+    names = [c.name for c in judged.checks]
+    assert names == ["diary_continuity", "technical_manager", "disease_monitoring",
+                     "permitted_inputs", "withdrawal_respected", "water_monitoring"]
+    assert [c.name for c in judged.failed()] == ["technical_manager"]
+    stricter = ReadinessRules(animal_max_gap_days=7, max_days_between_water_readings=5)
+    report = readiness_report(engine, manager.org, as_of=date(2026, 6, 30),
+                              kinds=("pond",), rules=stricter)
+    water = next(c for c in report.plots[0].checks if c.name == "water_monitoring")
+    assert not water.passed and water.vi.startswith("Không đo chất lượng nước quá 5 ngày")
+    # The crop report does not count the pond's water as a plot's hectares.
+    assert readiness_report(engine, manager.org, as_of=date(2026, 6, 30)).plots == ()
+
+
+def test_the_thresholds_are_settings() -> None:
+    rules = rules_from(Settings(readiness_max_days_between_water_readings=3,
+                                readiness_animal_max_gap_days=2,
+                                readiness_min_disease_checks=4))
+    assert (rules.max_days_between_water_readings, rules.animal_max_gap_days,
+            rules.min_disease_observations) == (3, 2, 4)
+
+
+def test_a_shrimp_pack_shows_its_pond_and_cycle_in_vietnamese_and_english(
+        engine: Engine) -> None:
+    manager, pond, cycle = _pond(engine)
+    add_product(engine, manager, {"gtin": SHRIMP, "name_vi": "Tôm thẻ nguyên con 1 kg",
+                                  "name_en": "Whole whiteleg shrimp 1 kg"})
+    _diary(engine, manager, pond, readings=("2026-06-10",))
+    record_entry(engine, manager, "harvest", {
+        "plot_id": pond.uri, "on": "2026-08-25", "quantity": "2400", "lot": "T3-0825",
+        "gtin": SHRIMP}, "k-harvest")
+    app = create_app(Settings(database_url="sqlite://", base_url="http://testserver"), engine)
+    client = TestClient(app)
+    page = client.get(f"/01/{SHRIMP}/10/T3-0825").text
+    assert "Tôm thẻ nguyên con 1 kg" in page
+    assert "Ao tôm số 3" in page and "CM-NT-0303" in page  # the pond and its facility code
+    assert "Tân Hưng Đông" in page and "25/08/2026" in page
+    assert "Thả giống / nhập đàn" in page and "Trại giống Việt Úc Bạc Liêu" in page
+    assert "Ghi nhận cảm biến" in page and "Kiểm tra" in page
+    english = client.get(f"/01/{SHRIMP}/10/T3-0825?lang=en").text
+    assert "Whole whiteleg shrimp 1 kg" in english and "Stocking" in english
+    assert "Sensor reading" in english
+    # The cycle: stocked on 2 June, its diary (and the harvest) in the journey, oldest first.
+    journey = page[page.index('id="journey"'):]
+    assert journey.index("02/06/2026") < journey.index("10/06/2026") < journey.index(
+        "25/08/2026")
+    assert cycle.start == date(2026, 6, 1)
+
+
+def test_every_barn_and_pond_entry_reads_as_one_line_in_both_languages() -> None:
+    for kind in dict.fromkeys((*LIVESTOCK_KINDS, *AQUACULTURE_KINDS)):
+        entry = ENTRY_TYPES[kind](**common(**VALID[kind]))
+        for lang in ("vi", "en"):
+            line = summary(Translator(lang), entry)
+            assert line and "farm_" not in line, (kind, lang, line)
+    sale = ENTRY_TYPES[LIVESTOCK_KINDS[-1]](**common(**VALID[LIVESTOCK_KINDS[-1]]))
+    assert "Có" in summary(Translator("vi"), sale)
