@@ -38,8 +38,21 @@ def migrated_engine() -> Engine:
     return engine
 
 
-def fail(exc: AgritraceError | OSError | ValueError) -> typer.Exit:
-    """Print ``exc`` (with its problems) on stderr; raise the returned exit."""
+def fail(exc: AgritraceError | OSError | ValueError, lang: str | None = None) -> typer.Exit:
+    """Print ``exc`` (with its problems) on stderr; raise the returned exit. With ``lang``
+    the message and its problems are said in that language where the catalogue has them."""
+    text = str(exc) if lang is None or not isinstance(exc, AgritraceError) else (
+        _translated(exc, lang))
     # Field paths such as epcList[1] would otherwise be read as Rich markup.
-    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+    err.print(f"[red]{'lỗi' if lang == 'vi' else 'error'}:[/red] {escape(text)}",
+              highlight=False)
     return typer.Exit(code=2)
+
+
+def _translated(exc: AgritraceError, lang: str) -> str:
+    from agritrace.web.i18n import Translator
+
+    t = Translator(lang)
+    # An error without a catalogue text keeps its own detail (often "vi / en" already).
+    detail = t.detail(exc, "") or exc.detail
+    return "\n".join([detail, *(f"  - {t.problem(p)}" for p in exc.problems[:50])])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,13 +99,49 @@ def test_methane_season_and_totals(demo: Demo) -> None:
     assert totals[0]["awd_share"] == pytest.approx(1 / 3)
 
 
+def test_methane_tables_speak_the_readers_language(demo: Demo) -> None:
+    """Issue 15: the methane command printed English headers and raw water-regime codes
+    (multiple_drainage) beside Vietnamese notes."""
+    season = ["methane", "season", "--org", demo.rice.cooperative]
+    wide = {"COLUMNS": "240"}  # a wide terminal: headings on one line each
+    vietnamese = runner.invoke(app, season, env=wide)
+    assert vietnamese.exit_code == 0, vietnamese.output
+    assert "Chế độ nước" in vietnamese.stdout and "rút nước nhiều lần" in vietnamese.stdout
+    assert "Tỷ lệ có rút nước" in vietnamese.stdout
+    assert "multiple_drainage" not in vietnamese.stdout and "water" not in vietnamese.stdout
+    assert re.search(r"\d,\d\d \(\d", vietnamese.stdout)  # 1,23 (0,98–1,50): decimal commas
+    english = runner.invoke(app, [*season, "--lang", "en"], env=wide).stdout
+    assert "Water regime" in english and "multiple drainage / AWD" in english
+    assert "Chế độ nước" not in english and re.search(r"\d\.\d\d \(\d", english)
+    totals = runner.invoke(app, ["methane", "totals", "--by", "province"], env=wide).stdout
+    assert "Tỉnh" in totals and "Cần Thơ" in totals and "AWD share" not in totals
+    assert "Province" in runner.invoke(app, ["methane", "totals", "--lang", "en"], env=wide).stdout
+
+
+@pytest.mark.parametrize(("args", "vi", "en"), [
+    (["methane", "season", "--org", ROASTER, "--from", "1/12/2025"],
+     "lỗi: Giá trị của --from không hợp lệ\n  - --from: cần một ngày dạng YYYY-MM-DD, "
+     "đã nhập '1/12/2025'", "error: Invalid value for --from\n  - --from: expected a date as "
+                            "YYYY-MM-DD, found '1/12/2025'"),
+    (["methane", "totals", "--by", "district"], "cần một trong: cooperative, province",
+     "expected one of cooperative, province"),
+])
+def test_methane_errors_speak_the_commands_language(demo: Demo, args: list[str], vi: str,
+                                                    en: str) -> None:
+    vietnamese = runner.invoke(app, args)
+    assert vietnamese.exit_code == 2 and vi in vietnamese.output
+    assert "expected" not in vietnamese.output
+    english = runner.invoke(app, [*args, "--lang", "en"])
+    assert english.exit_code == 2 and en in english.output and "cần" not in english.output
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["eudr", "readiness", "LOT-1", "--org", ROASTER], "not an identifier"),
     (["eudr", "geojson", PALLET, "--org", "Nobody"], "No organization named 'Nobody'"),
     (["eudr", "statement", PALLET, "--org", ROASTER], "netWeight: expected the shipment's "
                                                       "net mass in kg"),
-    (["methane", "season", "--org", ROASTER, "--from", "1/12/2025"], "expected a date"),
-    (["methane", "totals", "--by", "district"], "expected one of cooperative, province"),
+    (["methane", "season", "--org", ROASTER, "--from", "1/12/2025"], "cần một ngày"),
+    (["methane", "totals", "--by", "district"], "cần một trong: cooperative, province"),
 ])
 def test_errors_are_one_readable_message(demo: Demo, args: list[str], message: str) -> None:
     result = runner.invoke(app, args)

@@ -18,14 +18,15 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from agritrace.console import err, fail, migrated_engine, out, output_file
-from agritrace.errors import AgritraceError
+from agritrace.errors import AgritraceError, ValidationException
 from agritrace.store.orgs import Organization, find_organization
+from agritrace.web.i18n import Translator, expect, refusal
 
 if TYPE_CHECKING:
     from agritrace.reports.eudr_file import FileCheck
     from agritrace.reports.eudr_store import Shipment
     from agritrace.reports.exports import ReadinessRow
-    from agritrace.reports.methane import GroupTotal
+    from agritrace.reports.methane import GroupTotal, Interval
     from agritrace.reports.methane_store import SeasonReport
 
 eudr_app = typer.Typer(help="EU Deforestation Regulation: plot readiness, EU GeoJSON, "
@@ -48,11 +49,17 @@ def register(app: typer.Typer) -> None:
 
 
 
-def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+def _choice(name: str, value: str, allowed: tuple[str, ...], lang: str = "vi") -> str:
     if value not in allowed:
-        raise typer.BadParameter(f"{value!r}: expected one of {', '.join(allowed)}",
-                                 param_hint=name)
+        _refuse(lang, name, "expect_one_of", value, choices=", ".join(allowed))
     return value
+
+
+def _refuse(lang: str, option: str, key: str, found: object, choices: str = "") -> None:
+    """Exit 2 naming the option and what it needs, in the command's language."""
+    exc = refusal(ValidationException, "refuse_cli_option",
+                  [expect(option, key, found, choices=choices)], option=option)
+    raise fail(exc, lang if lang in ("vi", "en") else "vi")
 
 
 def _emit(text: str, path: Path | None) -> None:
@@ -84,7 +91,7 @@ def readiness_command(
     from agritrace.reports.eudr_store import shipment_geojson
 
     _choice("--lang", lang, ("vi", "en"))
-    _choice("--format", output_format, ("text", "csv", "json"))
+    _choice("--format", output_format, ("text", "csv", "json"), lang)
     engine = migrated_engine()
     try:
         report = exports.readiness_report(engine, find_organization(engine, org), ids, lang)
@@ -219,7 +226,7 @@ def check_command(
     from agritrace.reports.eudr_file import check_file, fix_file
 
     _choice("--lang", lang, ("vi", "en"))
-    _choice("--format", output_format, ("text", "json"))
+    _choice("--format", output_format, ("text", "json"), lang)
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -255,14 +262,14 @@ def _print_check(check: FileCheck, lang: str) -> None:
               f"{ready}/{total} plots ready for the EU system", highlight=False)
 
 
-def _day(name: str, value: str | None) -> date | None:
+def _day(name: str, value: str | None, lang: str) -> date | None:
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
-    except ValueError as exc:
-        raise typer.BadParameter(f"{value!r}: expected a date as YYYY-MM-DD",
-                                 param_hint=name) from exc
+    except ValueError:
+        _refuse(lang, name, "expect_iso_date", value)
+        return None
 
 
 Since = Annotated[str | None, typer.Option("--from", help="Seasons sown on or after (date)")]
@@ -271,18 +278,18 @@ Gwp = Annotated[str, typer.Option("--gwp", help="AR6 (27.0) | AR5 (28)")]
 
 
 def _report(orgs: list[str], since: str | None, until: str | None, plot: str | None,
-            gwp: str) -> SeasonReport:
+            gwp: str, lang: str) -> SeasonReport:
     from agritrace.reports.methane_store import every_organization, season_report
 
-    _choice("--gwp", gwp, ("AR6", "AR5"))
+    _choice("--gwp", gwp, ("AR6", "AR5"), lang)
+    first, last = _day("--from", since, lang), _day("--to", until, lang)
     engine = migrated_engine()
     try:
         chosen: list[Organization] = ([find_organization(engine, o) for o in orgs] if orgs
                                       else every_organization(engine))
-        return season_report(engine, chosen, since=_day("--from", since),
-                             until=_day("--to", until), plot=plot, gwp=gwp)
+        return season_report(engine, chosen, since=first, until=last, plot=plot, gwp=gwp)
     except AgritraceError as exc:
-        raise fail(exc) from exc
+        raise fail(exc, lang) from exc
 
 
 @methane_app.command("season")
@@ -298,42 +305,60 @@ def season_command(
     from agritrace.reports.methane_store import report_as_dict
 
     _choice("--lang", lang, ("vi", "en"))
-    _choice("--format", output_format, ("text", "csv", "json"))
-    report = _report([org], since, until, plot, gwp)
-    rows = exports.methane_rows(report, lang)
+    _choice("--format", output_format, ("text", "csv", "json"), lang)
+    report = _report([org], since, until, plot, gwp, lang)
     if output_format == "json":
         _emit(orjson.dumps(report_as_dict(report, gwp), option=orjson.OPT_INDENT_2).decode(),
               output)
     elif output_format == "csv":
-        _emit(exports.to_csv(exports.METHANE_COLUMNS, rows), output)
+        _emit(exports.to_csv(exports.METHANE_COLUMNS, exports.methane_rows(report, lang)),
+              output)
     else:
-        table = Table("plot", "ha", "days", "water", "SFo", "CH4 kg (low–high)",
-                      "t CO2e", "AWD saving t CO2e", highlight=False)
-        for row in rows:
-            if row["status"] == "estimated":
-                table.add_row(row["name"] or row["plot"], row["area_ha"], row["days"],
-                              row["water_regime"], row["sfo"], f"{row['ch4_kg']} "
-                              f"({row['ch4_kg_low']}–{row['ch4_kg_high']})", row["co2e_t"],
-                              row["reduction_co2e_t"])
-            else:
-                table.add_row(row["name"] or row["plot"], row["area_ha"], *["—"] * 6)
-        out.print(table)
-        for row in rows:
-            if row["status"] != "estimated":
-                out.print(row["status"], highlight=False)
-        _print_totals(report.totals("cooperative"))
+        _print_seasons(Translator(lang), report)
+        _print_totals(Translator(lang), report.totals("cooperative"), "reports_cooperative")
 
 
-def _print_totals(totals: list[GroupTotal]) -> None:
-    table = Table("", "seasons", "ha", "t CO2e (low–high)", "baseline t CO2e",
-                  "reduction t CO2e", "AWD share", "drained share", highlight=False)
+def _print_seasons(t: Translator, report: SeasonReport) -> None:
+    """The page's table in the terminal: the same headings, water regimes and numbers."""
+    from agritrace.reports.methane import SeasonEstimate
+
+    table = Table(*(t(k) for k in ("reports_plot", "reports_area", "reports_days",
+                                   "reports_water", "reports_pre_season")), "SFo",
+                  *(t(k) for k in ("reports_ch4", "reports_co2e", "reports_reduction")),
+                  highlight=False)
+    waiting = []
+    for result in report.results:
+        name = report.names.get(result.plot) or result.plot
+        area = "" if result.area_ha is None else t.number(result.area_ha, 2)
+        if isinstance(result, SeasonEstimate):
+            table.add_row(name, area, str(result.days),
+                          t(f"reports_regime_{result.water_regime}"),
+                          t(f"reports_pre_{result.pre_season}"), t.number(result.sfo.value, 2),
+                          _range(t, result.ch4_kg, 0), _range(t, result.co2e_t, 2),
+                          t.number(result.reduction_co2e_t.value, 2))
+        else:
+            table.add_row(name, area, *["—"] * 7)
+            waiting.append(f"{name}: {result.message_vi if t.lang == 'vi' else result.message_en}")
+    out.print(table)
+    for line in waiting:
+        out.print(line, highlight=False)
+
+
+def _range(t: Translator, value: Interval, decimals: int) -> str:
+    return (f"{t.number(value.value, decimals)} ({t.number(value.low, decimals)}–"
+            f"{t.number(value.high, decimals)})")
+
+
+def _print_totals(t: Translator, totals: list[GroupTotal], group: str) -> None:
+    table = Table(t(group), *(t(k) for k in (
+        "reports_seasons", "reports_area", "reports_co2e", "reports_baseline",
+        "reports_reduction", "reports_awd_share", "reports_drained_share")), highlight=False)
     for total in totals:
-        shares = ["—" if s is None else f"{s:.0%}" for s in (total.awd_share,
-                                                              total.drained_share)]
-        table.add_row(total.key, str(total.seasons), f"{total.area_ha:.2f}",
-                      f"{total.co2e_t.value:.2f} ({total.co2e_t.low:.2f}–"
-                      f"{total.co2e_t.high:.2f})", f"{total.baseline_co2e_t.value:.2f}",
-                      f"{total.reduction_co2e_t.value:.2f}", *shares)
+        shares = ["—" if s is None else f"{t.number(100 * s)} %" for s in (
+            total.awd_share, total.drained_share)]
+        table.add_row(total.key, str(total.seasons), t.number(total.area_ha, 2),
+                      _range(t, total.co2e_t, 2), t.number(total.baseline_co2e_t.value, 2),
+                      t.number(total.reduction_co2e_t.value, 2), *shares)
     out.print(table)
 
 
@@ -343,6 +368,7 @@ def totals_command(
         "--org", help="Cooperatives to include (default: every organization)")] = None,
     since: Since = None, until: Until = None, gwp: Gwp = "AR6",
     by: Annotated[str, typer.Option(help="cooperative | province")] = "province",
+    lang: Lang = "vi",
     output_format: Annotated[str, typer.Option("--format", help="text | csv | json")] = "text",
     output: Out = None,
 ) -> None:
@@ -350,13 +376,14 @@ def totals_command(
     from agritrace.reports import exports
     from agritrace.reports.methane_store import GROUPINGS, total_as_dict
 
-    _choice("--by", by, GROUPINGS)
-    _choice("--format", output_format, ("text", "csv", "json"))
-    totals = _report(org or [], since, until, None, gwp).totals(by)
+    _choice("--lang", lang, ("vi", "en"))
+    _choice("--by", by, GROUPINGS, lang)
+    _choice("--format", output_format, ("text", "csv", "json"), lang)
+    totals = _report(org or [], since, until, None, gwp, lang).totals(by)
     if output_format == "json":
         _emit(orjson.dumps([total_as_dict(t) for t in totals],
                            option=orjson.OPT_INDENT_2).decode(), output)
     elif output_format == "csv":
         _emit(exports.to_csv(exports.TOTAL_COLUMNS, exports.total_rows(totals)), output)
     else:
-        _print_totals(totals)
+        _print_totals(Translator(lang), totals, f"reports_{by}")

@@ -174,6 +174,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "expect_manager_role": {"vi": "cán bộ quản lý hoặc cán bộ kỹ thuật",
                             "en": "manager or technical_manager"},
     # --- refusals (the error's detail) ---
+    "refuse_cli_option": {"vi": "Giá trị của {option} không hợp lệ",
+                          "en": "Invalid value for {option}"},
     "refuse_manager_only": {"vi": "{name} là nông dân: việc này chỉ dành cho cán bộ quản lý "
                                   "hoặc cán bộ kỹ thuật của hợp tác xã",
                             "en": "{name} is a {role}; only a manager or technical manager "
