@@ -23,6 +23,7 @@ from agritrace.web.app import create_app
 from agritrace.web.i18n import Translator
 from agritrace.web.pages.farm.entries import summary
 from tests.farm.test_diary import VALID, common
+from tests.helpers import make_api
 
 SHRIMP = vietnam_gtin("123400077").value
 
@@ -114,3 +115,26 @@ def test_every_barn_and_pond_entry_reads_as_one_line_in_both_languages() -> None
             assert line and "farm_" not in line, (kind, lang, line)
     sale = ENTRY_TYPES[LIVESTOCK_KINDS[-1]](**common(**VALID[LIVESTOCK_KINDS[-1]]))
     assert "Có" in summary(Translator("vi"), sale)
+
+
+def test_a_barn_over_the_farm_api_and_its_livestock_readiness(engine: Engine) -> None:
+    api = make_api(engine, "Trang trại lợn Hòa Sơn")
+    auth = {"Authorization": f"Bearer {api.token}"}
+    barn = api.client.post("/farm/places", headers=auth, json={
+        "name": "Chuồng 1", "kind": "barn", "crop": "pig", "area_code": "HB-CN-0042"})
+    assert barn.status_code == 201, barn.json()
+    season = api.client.post("/farm/seasons", headers=auth, json={
+        "plot": barn.json()["uri"], "start": "2026-06-01"})
+    assert season.status_code == 201, season.json()
+    refused = api.client.post("/farm/diary", headers=auth | {"Idempotency-Key": "k1"}, json={
+        "kind": "feeding", "plot_id": barn.json()["uri"], "on": "2026-06-05",
+        "product": "Premix siêu nạc", "amount": 20, "active_ingredients": ["Salbutamol"]})
+    assert refused.status_code == 400
+    problem = refused.json()
+    assert problem["detail"].startswith("Chất Salbutamol (trong Premix siêu nạc) bị cấm")
+    assert problem["errors"][0]["path"] == "feeding.active_ingredients"
+    report = api.client.get("/farm/readiness?sector=livestock&as_of=2026-06-30",
+                            headers=auth).json()
+    assert [p["plot"] for p in report["plots"]] == [barn.json()["uri"]]
+    assert "disease_monitoring" in [c["name"] for c in report["plots"][0]["checks"]]
+    assert api.client.get("/farm/readiness?sector=crops", headers=auth).status_code == 400

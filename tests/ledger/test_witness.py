@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import struct
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -21,7 +22,7 @@ from sqlalchemy import Engine, delete, update
 from typer.testing import CliRunner
 
 from agritrace.cli import app as cli
-from agritrace.ledger import store, witness
+from agritrace.ledger import store, verify, witness
 from agritrace.ledger.heads import key_id, new_private_text, public_text, signing_key
 from agritrace.ledger.tables import (
     ledger_cosignatures,
@@ -136,7 +137,8 @@ def _verify_note(note: str, name: str, kind: int, public: Any) -> int:
     raise AssertionError(f"no signature by {name} in {note!r}")
 
 
-def test_two_instances_witness_each_other(pair: tuple[Instance, Instance]) -> None:
+def test_two_instances_witness_each_other(pair: tuple[Instance, Instance],
+                                          tmp_path: Path) -> None:
     a, b = pair
     a.publish(range(3))
     b.publish(range(100, 102))
@@ -161,6 +163,26 @@ def test_two_instances_witness_each_other(pair: tuple[Instance, Instance]) -> No
         state = witness.seen(conn, a.origin)
     assert state is not None and state.tree_size == 7
     assert _head(a)["cosignatures"] == [grown.cosignature]
+
+    # a reader requiring B's cosignature: A's proofs carry it, and verify checks it
+    client = TestClient(create_app(a.settings("http://testserver", b), a.engine))
+    with a.engine.connect() as conn:
+        hash_id = next(store.entries(conn, 5)).hash_id
+    proof = client.get("/log/proof/inclusion", params={"event": hash_id}).json()
+    assert verify.check_proof(proof, a.log_keys(), [b.cosigner]) == []
+    assert verify.check_proof(proof, a.log_keys(), [b.cosigner, a.cosigner]) == [
+        "head of size 7: no cosignature by the witness son-la.example.vn/witness"]
+    forged = dict(proof, head=dict(proof["head"], cosignatures=[
+        witness.cosign(grown.head, b.cosigner.name, Ed25519PrivateKey.generate(), 1)]))
+    assert "cosignature does not verify" in verify.check_proof(
+        forged, a.log_keys(), [b.cosigner])[0]
+    consistent = client.get("/log/proof/consistency", params={"from": 3, "to": 7}).json()
+    assert verify.check_proof(consistent, a.log_keys(), [b.cosigner]) == []
+    saved = tmp_path / "proof.json"
+    saved.write_text(json.dumps(proof))
+    checked = CliRunner().invoke(cli, ["verify", str(saved), "--key", public_text(
+        a.key.public_key()), "--witness", b.cosigner.vkey()])
+    assert (checked.exit_code, checked.stdout.strip()) == (0, "verified"), checked.output
 
 
 def _rewrite(instance: Instance) -> None:

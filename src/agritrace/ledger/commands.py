@@ -76,7 +76,8 @@ def head_command() -> None:
     engine = migrated_engine()
     try:
         with engine.connect() as conn:
-            _print_json(store.latest_head(conn).as_dict())
+            _print_json(witness.served(conn, store.latest_head(conn),
+                                       trusted_keys(get_settings())))
     except AgritraceError as exc:
         raise fail(exc) from exc
     finally:
@@ -100,11 +101,12 @@ def prove_command(
                 raise AgritraceError(f"The event was logged after the head of size "
                                      f"{head.tree_size}: publish a newer head")
             path = store.inclusion(conn, entry.index, head.tree_size)
+            served = witness.served(conn, head, trusted_keys(get_settings()))
     except AgritraceError as exc:
         raise fail(exc) from exc
     finally:
         engine.dispose()
-    _print_json({"head": head.as_dict(), "inclusion": {
+    _print_json({"head": served, "inclusion": {
         "leaf": entry.as_dict(), "tree_size": head.tree_size,
         "path": [store.b64(node) for node in path]}})
 
@@ -179,9 +181,11 @@ def witness_command(
 def log_verify_command(
     file: Annotated[Path | None, typer.Argument(help="A proof, head or export")] = None,
     key: Annotated[list[str] | None, typer.Option(help="A trusted public key (base64)")] = None,
+    witness_key: Annotated[list[str] | None, typer.Option(
+        "--witness", help="A witness's verifier key that must have cosigned")] = None,
 ) -> None:
     """The same as 'agritrace verify'."""
-    verify_command(file, key)
+    verify_command(file, key, witness_key)
 
 
 def verify_command(
@@ -190,12 +194,21 @@ def verify_command(
     key: Annotated[list[str] | None, typer.Option(
         help="A trusted public key (base64); repeat for retired keys. Default: the settings' "
              "keys, or for an export without them, the keys it names")] = None,
+    witness_key: Annotated[list[str] | None, typer.Option(
+        "--witness", help="A witness's verifier key (NAME+KEYID+KEY): a proof's or head's "
+                          "heads must carry its valid cosignature; repeat for each witness "
+                          "required")] = None,
 ) -> None:
     """Check the log: this database's events against it, or offline a proof, a head's
-    signature or a whole exported log. Exits 1 naming what does not hold."""
+    signature (and witnesses' cosignatures) or a whole exported log. Exits 1 naming what does
+    not hold."""
     try:
         trusted = _keys(key)
-        wrong = _check_file(file, trusted) if file else _check_here(trusted)
+        witnesses = [witness.parse_vkey(text) for text in witness_key or []]
+        if witnesses and (file is None or _is_export(file)):
+            raise AgritraceError("--witness checks the cosignatures of a head or a proof "
+                                 "(GET /log/head, /log/proof/…), not an export or this database")
+        wrong = _check_file(file, trusted, witnesses) if file else _check_here(trusted)
     except (AgritraceError, OSError, ValueError) as exc:
         raise fail(exc) from exc
     for problem in wrong:
@@ -221,14 +234,19 @@ def _check_here(trusted: dict[str, Ed25519PublicKey] | None) -> list[str]:
         engine.dispose()
 
 
-def _check_file(file: Path, trusted: dict[str, Ed25519PublicKey] | None) -> list[str]:
+def _is_export(file: Path) -> bool:
     with file.open(encoding="utf-8") as lines:
         first = lines.readline()
-        if '"format"' in first and verify.EXPORT_FORMAT in first:
-            lines.seek(0)
+    return '"format"' in first and verify.EXPORT_FORMAT in first
+
+
+def _check_file(file: Path, trusted: dict[str, Ed25519PublicKey] | None,
+                witnesses: list[witness.Cosigner]) -> list[str]:
+    if _is_export(file):
+        with file.open(encoding="utf-8") as lines:
             return verify.check_export((line for line in lines if line.strip()), trusted)
-        lines.seek(0)
+    with file.open(encoding="utf-8") as lines:
         proof = json.load(lines)
     if trusted is None:
         raise AgritraceError("No trusted key: pass --key (the log's public key, GET /log/keys)")
-    return verify.check_proof(proof, trusted)
+    return verify.check_proof(proof, trusted, witnesses)

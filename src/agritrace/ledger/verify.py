@@ -21,6 +21,7 @@ from agritrace.ledger import merkle
 from agritrace.ledger.heads import Head, check_signature, key_id, parse_public, public_text
 from agritrace.ledger.store import Entry, entries, heads, node_key, tree_size
 from agritrace.ledger.tables import ledger_nodes
+from agritrace.ledger.witness import Cosigner, check_cosigned
 from agritrace.store.tables import events
 
 EXPORT_FORMAT = "agritrace-log/1"
@@ -40,14 +41,22 @@ def check_head(head: Head, keys: dict[str, Ed25519PublicKey]) -> list[str]:
     return [f"head of size {head.tree_size}: {wrong}"] if wrong else []
 
 
-def check_proof(proof: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -> list[str]:
-    """An inclusion proof, a consistency proof or a bare head, as the API answers them."""
+def check_proof(proof: dict[str, Any], keys: dict[str, Ed25519PublicKey],
+                witnesses: list[Cosigner] | None = None) -> list[str]:
+    """An inclusion proof, a consistency proof or a bare head, as the API answers them; with
+    ``witnesses``, each of its heads must carry a valid cosignature by each of them."""
     try:
         if "inclusion" in proof:
-            return _check_inclusion(proof, keys)
-        if "consistency" in proof:
-            return _check_consistency(proof, keys)
-        return check_head(Head.from_dict(proof.get("head", proof)), keys)
+            wrong = _check_inclusion(proof, keys)
+        elif "consistency" in proof:
+            wrong = _check_consistency(proof, keys)
+        else:
+            wrong = check_head(Head.from_dict(proof.get("head", proof)), keys)
+        heads = ([proof["from"], proof["to"]] if "consistency" in proof
+                 else [proof.get("head", proof)])
+        for head in heads if witnesses else []:
+            wrong.extend(check_cosigned(head, witnesses or []))
+        return wrong
     except (KeyError, ValueError, TypeError) as exc:
         return [f"not a proof or head this version reads: {exc}"]
 

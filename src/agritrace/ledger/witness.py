@@ -203,6 +203,41 @@ def cosignatures_of(conn: Connection, head: Head) -> list[Cosignature]:
             for r in rows]
 
 
+def served(conn: Connection, head: Head, log_keys: dict[str, Ed25519PublicKey]
+           ) -> dict[str, object]:
+    """``head`` as the log serves it: its fields, the cosignature lines witnesses sent for it,
+    and all of it as a C2SP checkpoint (when the key that signed it is known)."""
+    cosigned = cosignatures_of(conn, head)
+    body = head.as_dict()
+    body["cosignatures"] = [c.line() for c in cosigned]
+    log_key = log_keys.get(head.key_id)
+    if log_key is not None:
+        body["checkpoint"] = checkpoint(head, log_key, cosigned)
+    return body
+
+
+def check_cosigned(head: dict[str, Any], witnesses: list[Cosigner]) -> list[str]:
+    """What is wrong with the cosignatures of a served head: each of ``witnesses`` must have
+    cosigned it (a reader's quorum is every witness it names)."""
+    signed = Head.from_dict(head)
+    lines = [str(line) for line in head.get("cosignatures", [])]
+    wrong = []
+    for cosigner in witnesses:
+        mine = [line for line in lines if line.split(" ")[1:2] == [cosigner.name]]
+        problems = []
+        for line in mine:
+            try:
+                check_cosignature(signed, line, [cosigner])
+                break
+            except AgritraceError as exc:
+                problems.append(exc.detail)
+        else:
+            wrong.append(f"head of size {signed.tree_size}: " + (
+                f"{cosigner.name}'s cosignature does not verify ({problems[0]})" if problems
+                else f"no cosignature by the witness {cosigner.name}"))
+    return wrong
+
+
 # -- the witness's side ------------------------------------------------------------------------
 
 class SplitView(ConflictException):

@@ -51,14 +51,7 @@ async def get_head(engine: Annotated[Engine, Depends(engine_of)],
     as a C2SP checkpoint: its text, the log's signature and the cosignatures (signed note)."""
     def read() -> dict[str, object]:
         with engine.connect() as conn:
-            head = store.latest_head(conn)
-            cosigned = witness.cosignatures_of(conn, head)
-        body = head.as_dict()
-        body["cosignatures"] = [c.line() for c in cosigned]
-        log_key = trusted_keys(settings).get(head.key_id)
-        if log_key is not None:
-            body["checkpoint"] = witness.checkpoint(head, log_key, cosigned)
-        return body
+            return witness.served(conn, store.latest_head(conn), trusted_keys(settings))
     return _json(await run_in_threadpool(read))
 
 
@@ -117,6 +110,7 @@ def _own_org(request: Request, engine: Engine) -> int | None:
 async def get_inclusion(
     request: Request,
     engine: Annotated[Engine, Depends(engine_of)],
+    settings: Annotated[Settings, Depends(settings_of)],
     event: Annotated[str, Query(max_length=100, description="The event's CBV 2.0 hash ID")],
     size: Size = None,
 ) -> JSONResponse:
@@ -133,7 +127,8 @@ async def get_inclusion(
                         "size", f"a head of more than {entry.index} leaves",
                         str(head.tree_size))])
             path = store.inclusion(conn, entry.index, head.tree_size)
-        return {"head": head.as_dict(), "inclusion": {
+            served = witness.served(conn, head, trusted_keys(settings))
+        return {"head": served, "inclusion": {
             "leaf": entry.as_dict(), "tree_size": head.tree_size,
             "path": [store.b64(node) for node in path]}}
     return _json(await run_in_threadpool(read))
@@ -142,6 +137,7 @@ async def get_inclusion(
 @router.get("/log/proof/consistency")
 async def get_consistency(
     engine: Annotated[Engine, Depends(engine_of)],
+    settings: Annotated[Settings, Depends(settings_of)],
     old: Annotated[int, Query(alias="from", ge=0, le=2**62, description="The older size")],
     new: Annotated[int | None, Query(alias="to", ge=0, le=2**62,
                                      description="The newer size (the newest head's)")] = None,
@@ -155,6 +151,8 @@ async def get_consistency(
                 raise NoSuchResourceException("No consistency proof backwards", [Problem(
                     "from", f"at most {newer.tree_size}", str(old))])
             proof = store.consistency(conn, older.tree_size, newer.tree_size)
-        return {"from": older.as_dict(), "to": newer.as_dict(),
+            keys = trusted_keys(settings)
+            served = [witness.served(conn, head, keys) for head in (older, newer)]
+        return {"from": served[0], "to": served[1],
                 "consistency": [store.b64(node) for node in proof]}
     return _json(await run_in_threadpool(read))
