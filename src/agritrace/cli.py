@@ -241,6 +241,7 @@ def demo(
 
     from agritrace.demo import load_demo
     from agritrace.farm.demo import load_farm_demo
+    from agritrace.farm.shrimp_demo import load_shrimp_demo
     from agritrace.generator.run import capture_chain
     from agritrace.reports.rice_demo import demo_commands, load_report_demos
     from agritrace.store.orgs import LOGIN_CODE_DAYS, sign_in_link
@@ -255,6 +256,7 @@ def demo(
     chain = load_demo(engine)
     farm = load_farm_demo(engine, chain)  # first, so its login tokens can be printed
     rice = load_report_demos(engine, chain)
+    shrimp = load_shrimp_demo(engine)
     synthetic = capture_chain(engine, DEMO_SEED, generated) if generated > 0 else None
     total = chain.events + (synthetic.events if synthetic else 0)
     out.print(f"[green]demo loaded[/green]: {total:,} events in {settings.database_url}")
@@ -269,6 +271,7 @@ def demo(
               f"'{base}/events?EQ_bizStep=commissioning'", highlight=False)
     bag_path = chain.bags[0].removeprefix("https://id.gs1.org")
     out.print(f"  scan a bag of roasted coffee: {base}{bag_path}", highlight=False)
+    out.print(f"  scan a pack of shrimp from a pond: {base}{shrimp}", highlight=False)
     out.print(f"  the green-bean lot: {chain.green_lot}", highlight=False)
     out.print(f"  the GS1 codes each organization holds: {program} org grants", highlight=False)
     for command in demo_commands(chain, rice, program):

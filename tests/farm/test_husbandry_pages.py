@@ -16,6 +16,7 @@ from agritrace.farm.readiness import readiness_report, rules_from
 from agritrace.farm.record import record_entry
 from agritrace.farm.registry import Actor, org_actor
 from agritrace.farm.seasons import Season, open_season
+from agritrace.farm.shrimp_demo import load_shrimp_demo
 from agritrace.ids.gs1 import vietnam_gtin
 from agritrace.settings import Settings
 from agritrace.store.orgs import create_organization
@@ -138,3 +139,14 @@ def test_a_barn_over_the_farm_api_and_its_livestock_readiness(engine: Engine) ->
     assert [p["plot"] for p in report["plots"]] == [barn.json()["uri"]]
     assert "disease_monitoring" in [c["name"] for c in report["plots"][0]["checks"]]
     assert api.client.get("/farm/readiness?sector=crops", headers=auth).status_code == 400
+
+
+def test_the_demo_shrimp_pack_shows_its_pond_and_cycle(engine: Engine) -> None:
+    path = load_shrimp_demo(engine)
+    assert load_shrimp_demo(engine) == path  # a second load changes nothing
+    app = create_app(Settings(database_url="sqlite://", base_url="http://testserver"), engine)
+    page = TestClient(app).get(path).text
+    assert "Tôm thẻ nguyên con 1 kg" in page and "Ao tôm số 3" in page
+    assert "CM-NT-0303" in page and "Cái Nước" in page
+    assert "Thả giống / nhập đàn" in page and "Dùng thuốc thú y" in page
+    assert "chính hãng" in page.lower() or "Chính hãng" in page
