@@ -240,6 +240,12 @@ def test_the_witness_command_cosigns_and_a_stranger_key_is_refused(
     assert done.exit_code == 0, done.output
     assert done.stdout.strip() == _head(a)["cosignatures"][0]
     assert b.cosigner.vkey() in done.stderr and "extend nothing (first head)" in done.stderr
+    # a witness the log does not list: the head is still cosigned, and the log's refusal said
+    unlisted = witness.witness(b.engine, a.url, a.log_keys(), "ha-giang.example.vn/witness",
+                               b.witness_key)
+    assert unlisted.published is not None and "answered 403" in unlisted.published
+    assert "is not a witness this log accepts" in unlisted.published
+    assert _head(a)["cosignatures"] == [done.stdout.strip()]
 
 
 def test_the_log_keeps_only_checked_cosignatures_of_its_own_heads(engine: Engine) -> None:
