@@ -91,14 +91,14 @@ def test_a_shrimp_pack_shows_its_pond_and_cycle_in_vietnamese_and_english(
         "plot_id": pond.uri, "on": "2026-08-25", "quantity": "2400", "lot": "T3-0825",
         "gtin": SHRIMP}, "k-harvest")
     app = create_app(Settings(database_url="sqlite://", base_url="http://testserver"), engine)
-    client = TestClient(app)
-    page = client.get(f"/01/{SHRIMP}/10/T3-0825").text
+    with TestClient(app) as client:  # the app's scan log is flushed and closed on leaving
+        page = client.get(f"/01/{SHRIMP}/10/T3-0825").text
+        english = client.get(f"/01/{SHRIMP}/10/T3-0825?lang=en").text
     assert "Tôm thẻ nguyên con 1 kg" in page
     assert "Ao tôm số 3" in page and "CM-NT-0303" in page  # the pond and its facility code
     assert "Tân Hưng Đông" in page and "25/08/2026" in page
     assert "Thả giống / nhập đàn" in page and "Trại giống Việt Úc Bạc Liêu" in page
     assert "Ghi nhận cảm biến" in page and "Kiểm tra" in page
-    english = client.get(f"/01/{SHRIMP}/10/T3-0825?lang=en").text
     assert "Whole whiteleg shrimp 1 kg" in english and "Stocking" in english
     assert "Sensor reading" in english
     # The cycle: stocked on 2 June, its diary (and the harvest) in the journey, oldest first.
@@ -145,7 +145,8 @@ def test_the_demo_shrimp_pack_shows_its_pond_and_cycle(engine: Engine) -> None:
     path = load_shrimp_demo(engine)
     assert load_shrimp_demo(engine) == path  # a second load changes nothing
     app = create_app(Settings(database_url="sqlite://", base_url="http://testserver"), engine)
-    page = TestClient(app).get(path).text
+    with TestClient(app) as client:
+        page = client.get(path).text
     assert "Tôm thẻ nguyên con 1 kg" in page and "Ao tôm số 3" in page
     assert "CM-NT-0303" in page and "Cái Nước" in page
     assert "Thả giống / nhập đàn" in page and "Dùng thuốc thú y" in page
