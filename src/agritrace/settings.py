@@ -35,6 +35,10 @@ class Settings(BaseSettings):
         default="", description="The witnesses whose cosignatures of this log's heads are "
         "accepted and served: their verifier keys (name+keyID+key, comma-separated), as "
         "'agritrace log witness' prints them.")
+    ledger_watched_logs: str = Field(
+        default="", description="The logs that may push their checkpoints to this instance "
+        "as a witness (POST /log/witness/add-checkpoint, C2SP tlog-witness): their verifier "
+        "keys (origin+keyID+key, comma-separated), as GET /log/keys gives an agritrace's.")
     readiness_animal_max_gap_days: int = Field(
         default=7, ge=1, description="Longest span without a diary entry a barn's or pond's "
         "readiness (VietGAHP, VietGAP for aquaculture) allows, days.")

@@ -25,6 +25,7 @@ from agritrace.web.i18n import Translator
 from agritrace.web.pages.farm.entries import summary
 from tests.farm.test_diary import VALID, common
 from tests.helpers import make_api
+from tests.web.farm_site import event_count, make_site
 
 SHRIMP = vietnam_gtin("123400077").value
 
@@ -151,3 +152,32 @@ def test_the_demo_shrimp_pack_shows_its_pond_and_cycle(engine: Engine) -> None:
     assert "CM-NT-0303" in page and "Cái Nước" in page
     assert "Thả giống / nhập đàn" in page and "Dùng thuốc thú y" in page
     assert "chính hãng" in page.lower() or "Chính hãng" in page
+
+
+def test_a_farmer_keeps_his_barns_diary_on_the_phone_forms(engine: Engine) -> None:
+    site = make_site(engine)
+    barn = add_place(engine, site.coop.manager, {
+        "name": "Chuồng lợn nhà A", "kind": "barn", "crop": "pig",
+        "farmer_id": site.coop.farmer_a.id}).place
+    open_season(engine, site.coop.manager, {"plot": barn.uri, "start": date(2026, 6, 1)})
+    site.sign_in("a")
+    home = site.client.get("/my").text
+    assert "Chuồng lợn nhà A" in home and "lợn" in home
+    assert f"/my/plots/{barn.id}/treatment" in home  # kept for offline use
+    page = site.client.get(f"/my/plots/{barn.id}").text
+    assert "Dùng thuốc thú y" in page and "Phun thuốc" not in page
+    assert site.client.get(f"/my/plots/{barn.id}/spraying").status_code == 404
+    url = f"/my/plots/{barn.id}/treatment"
+    assert "Thời gian ngừng thuốc (ngày)" in site.client.get(url).text
+    before = event_count(engine)
+    refused = site.client.post(url, data={
+        "idempotency_key": site.form_key(url), "on": "2026-09-01", "product": "Colistin 10%",
+        "active_ingredients": "Colistin sulfate", "dose": "2", "dose_unit": "g/t",
+        "withdrawal_days": "7", "purpose": "prophylaxis"})
+    assert refused.status_code == 400 and "Không được dùng kháng sinh Colistin" in refused.text
+    assert event_count(engine) == before
+    saved = site.client.post(url, data={
+        "idempotency_key": site.form_key(url), "on": "2026-09-01", "product": "Colistin 10%",
+        "active_ingredients": "Colistin sulfate", "dose": "2", "dose_unit": "g/t",
+        "withdrawal_days": "7", "purpose": "treatment", "disease": "tiêu chảy"})
+    assert saved.status_code == 201 and event_count(engine) == before + 1

@@ -22,6 +22,7 @@ from agritrace.farm.diary import KINDS_BY_PLACE, EntryKind, vietnam_today
 from agritrace.farm.pesticides import CROPS
 from agritrace.farm.places import Place
 from agritrace.farm.registry import Actor
+from agritrace.farm.veterinary import species_vi
 from agritrace.web.api.deps import engine_of
 from agritrace.web.i18n import Translator
 from agritrace.web.pages.farm import entries
@@ -39,12 +40,14 @@ from agritrace.web.pages.farm.forms import Form
 from agritrace.web.pages.plot_svg import plot_drawing
 
 router = APIRouter()
-KINDS = KINDS_BY_PLACE["plot"]  # these pages keep plots' diaries
 
 
 def _plots_of(request: Request, actor: Actor) -> list[Place]:
+    """The plots, barns and ponds whose diary this person keeps."""
     farmer = None if actor.role.may_manage else (actor.member_id or -1)
-    return places.list_places(engine_of(request), actor.org, kind="plot", farmer_id=farmer)
+    return [place for kind in KINDS_BY_PLACE
+            for place in places.list_places(engine_of(request), actor.org, kind=kind,
+                                            farmer_id=farmer)]
 
 
 def _plot(request: Request, actor: Actor, plot_id: int) -> Place:
@@ -54,16 +57,19 @@ def _plot(request: Request, actor: Actor, plot_id: int) -> Place:
     return place
 
 
-def _kind(kind: str) -> EntryKind:
-    if kind not in KINDS:
+def _kind(kind: str, place: Place) -> EntryKind:
+    """A kind of entry this place keeps (a barn no spraying, a plot no vaccination)."""
+    kinds = KINDS_BY_PLACE.get(place.kind, ())
+    if kind not in kinds:
         raise NoSuchResourceException(f"No form for {kind!r}", [Problem(
-            "kind", "one of " + ", ".join(k.value for k in KINDS), kind)])
+            "kind", "one of " + ", ".join(k.value for k in kinds), kind)])
     return EntryKind(kind)
 
 
 def plot_view(t: Translator, place: Place) -> dict[str, Any]:
     drawing = plot_drawing(place.uri, place.geometry, place.name) if place.geometry else None
-    return {"place": place, "drawing": drawing, "crop": CROPS.get(place.crop, place.crop),
+    crop = CROPS.get(place.crop) or species_vi(place.crop)
+    return {"place": place, "drawing": drawing, "crop": crop,
             "area": t.number(place.area_ha or 0, 2)}
 
 
@@ -75,7 +81,7 @@ def my_plots(request: Request) -> Response:
     plots = _plots_of(request, actor)
     # Every page a farmer may need without network, so the service worker can keep them.
     precache = ["/my", "/my/farm.js"] + [f"/my/plots/{p.id}" for p in plots] + [
-        f"/my/plots/{p.id}/{k.value}" for p in plots for k in KINDS]
+        f"/my/plots/{p.id}/{k.value}" for p in plots for k in KINDS_BY_PLACE[p.kind]]
     return render(request, "farm/my_plots.html", actor=actor, offline=True,
                   plots=[plot_view(t, p) for p in plots], precache=precache)
 
@@ -90,7 +96,8 @@ def plot_page(request: Request, plot_id: int) -> Response:
     season = seasons.current_season(engine, actor.org, place.uri, vietnam_today())
     crops = {s.uri: s.crop for s in seasons.list_seasons(engine, actor.org, plot_uri=place.uri)}
     diary = journal.plot_entries(engine, actor.org, place.uri)
-    return render(request, "farm/plot.html", actor=actor, offline=True, kinds=KINDS,
+    return render(request, "farm/plot.html", actor=actor, offline=True,
+                  kinds=KINDS_BY_PLACE[place.kind],
                   season=season, diary=entries.with_findings(t, place, diary, crops),
                   **plot_view(t, place))
 
@@ -105,7 +112,7 @@ def _form_page(request: Request, actor: Actor, place: Place, kind: EntryKind,
     if refusal:  # the refusal says it all in plain words; the rule's wording would repeat it
         errors = {name: FieldError(t("farm_err_refused"), "") for name in errors}
     choices: dict[str, list[tuple[str, str]]] = {}
-    if kind is EntryKind.HARVEST:
+    if kind in (EntryKind.HARVEST, EntryKind.ANIMAL_SALE):
         choices["gtin"] = [(p.gtin, p.name_vi if t.lang == "vi" else p.name_en or p.name_vi)
                            for p in catalog.list_products(engine, actor.org)]
     suggestions = {"product": entries.spraying_suggestions(place.crop)} \
@@ -129,7 +136,7 @@ def _new_key() -> str:
 def entry_form(request: Request, plot_id: int, kind: str) -> Response:
     actor = signed_in(request)
     place = _plot(request, actor, plot_id)
-    which = _kind(kind)
+    which = _kind(kind, place)
     defaults = record.entry_defaults(engine_of(request), actor, place.uri, which.value)
     values = entries.form_values(defaults)
     if which is EntryKind.SOWING and place.variety:
@@ -144,7 +151,7 @@ def save_entry(request: Request, plot_id: int, kind: str, form: Form) -> Respons
     same_origin(request)
     actor = signed_in(request)
     place = _plot(request, actor, plot_id)
-    which = _kind(kind)
+    which = _kind(kind, place)
     fields: dict[str, Any] = entries.entry_fields(which, form) | {"plot_id": place.uri}
     key = form.get("idempotency_key", "")
     try:
