@@ -15,7 +15,8 @@ from agritrace.errors import ValidationException
 from agritrace.farm.compliance import Refused, Severity, check_entry
 from agritrace.farm.diary import AnimalSale, Feeding, Treatment, WaterQuality
 from agritrace.farm.diary_events import NAMESPACES, entry_to_event
-from agritrace.farm.journal import lot_origin, query_events
+from agritrace.farm.importer import apply_import, preview_import
+from agritrace.farm.journal import lot_origin, plot_entries, query_events
 from agritrace.farm.pesticides import banned_ingredients
 from agritrace.farm.places import Place, add_place
 from agritrace.farm.record import record_entry
@@ -242,3 +243,30 @@ def test_a_barn_names_a_known_species(engine: Engine) -> None:
     with pytest.raises(ValidationException) as no_area:
         add_place(engine, manager, {"name": "Ao 2", "kind": "pond", "crop": "pangasius"})
     assert no_area.value.problems[0].path == "place.area_ha"
+
+
+def test_a_barn_and_pond_diary_imported_in_vietnamese_words(engine: Engine) -> None:
+    manager, barn, pond = _farm(engine)
+    data = (
+        "Loại công việc;Thửa;Ngày;Loài nuôi;Nguồn giống;Số con;Tên sản phẩm;Liều dùng;"
+        "Đơn vị liều;Thời gian ngừng thuốc;Hoạt chất;Nhiệt độ;Độ mặn;DO\n"
+        "Thả giống;Chuồng lợn thịt 1;02/06/2026;pig;Trại giống Dabaco;120;;;;;;;;\n"
+        "Dùng thuốc thú y;Chuồng lợn thịt 1;01/09/2026;;;;Amoxicillin 15%;1;ml/head;28;"
+        "Amoxicillin;;;\n"
+        "Đo chất lượng nước;Ao tôm A1;03/08/2026;;;;;;;;;29,5;15;5,2\n"
+    ).encode()
+    preview = preview_import(engine, manager, "diary", data, "nhat-ky.csv")
+    assert preview.ok and preview.unknown == [], [e.vi for r in preview.rows for e in r.errors]
+    apply_import(engine, manager, "diary", data, "nhat-ky.csv")
+    kinds = [e.kind.value for e in plot_entries(engine, manager.org, barn.uri)]
+    assert kinds == ["stocking", "treatment"]
+    (reading,) = plot_entries(engine, manager.org, pond.uri)
+    assert isinstance(reading, WaterQuality)
+    assert (reading.temperature_c, reading.salinity_ppt, reading.dissolved_oxygen_mg_l) == (
+        29.5, 15, 5.2)
+    prevention = ("Phòng bệnh;Chuồng lợn thịt 1;02/09/2026;;;;Tylosin 20%;1;ml/head;14;"
+                  "Tylosin;;;\n")
+    refused = preview_import(engine, manager, "diary",
+                             data.split(b"\n")[0] + b"\n" + prevention.encode(), "x.csv")
+    assert not refused.ok
+    assert "Không được dùng kháng sinh Tylosin" in refused.rows[0].errors[0].vi

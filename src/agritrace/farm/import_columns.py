@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from agritrace.farm.diary import AmendmentMaterial, EntryKind, WaterAction
+from agritrace.farm.diary import AmendmentMaterial, EntryKind, TreatmentPurpose, WaterAction
 from agritrace.farm.pesticides import CROPS
 from agritrace.farm.registry import Role
 from agritrace.web.texts_farm import TEXTS
@@ -141,6 +141,26 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         _diary_field("gtin", vi="Mã sản phẩm (GTIN)", en="Product GTIN", aliases=("GTIN",)),
         _diary_field("area_ha", "number", ("Diện tích (ha)",)),
         _diary_field("note", aliases=("Ghi chú thêm",)),
+        # Barns and ponds (issue 17).
+        _diary_field("species", aliases=("Loài vật nuôi", "Đối tượng nuôi")),
+        _diary_field("origin", aliases=("Nguồn gốc giống", "Trại giống")),
+        _diary_field("count", "integer", ("Số lượng con",)),
+        _diary_field("breed"),
+        _diary_field("average_weight_g", "number"),
+        _diary_field("batch", vi="Số lô (thức ăn, vắc xin)", en="Batch number"),
+        _diary_field("withdrawal_days", "integer", ("Thời gian ngừng thuốc",)),
+        _diary_field("purpose", "choice"),
+        _diary_field("disease"),
+        _diary_field("affected", "integer"),
+        _diary_field("cause"),
+        _diary_field("destination"),
+        _diary_field("temperature_c", "number", ("Nhiệt độ",)),
+        _diary_field("ph", "number"),
+        _diary_field("dissolved_oxygen_mg_l", "number", ("DO", "Oxy hòa tan")),
+        _diary_field("salinity_ppt", "number", ("Độ mặn",)),
+        _diary_field("ammonia_mg_l", "number", ("Amoni", "NH3")),
+        _diary_field("head_count", "integer"),
+        _diary_field("slaughter", aliases=("Giết mổ (có/không)",)),
         Column("at", "Giờ", "Time", "text", ("Giờ làm",)),
         Column("country_of_origin", "Nước xuất xứ", "Country of origin", "text", ()),
         Column("season", "Vụ", "Season", "text", ("Mùa vụ", "season_id")),
@@ -205,6 +225,8 @@ CHOICES: dict[str, tuple[str, str, str]] = {  # folded word -> (kind, field, val
        for m in AmendmentMaterial for w in _words(f"farm_choice_{m.value}") | {fold(m.value)}},
     **{w: (EntryKind.SOWING.value, "method", m)
        for m in ("sowing", "planting") for w in _words(f"farm_choice_{m}")},
+    **{w: (EntryKind.TREATMENT.value, "purpose", p.value)
+       for p in TreatmentPurpose for w in _words(f"farm_choice_{p.value}")},
 }
 KINDS: dict[str, str] = {w: k.value for k in EntryKind
                          for w in _words(f"farm_kind_{k.value}") | {fold(k.value)}}

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine
 
 from agritrace.errors import AgritraceError, Problem, ValidationException
 from agritrace.farm import import_columns as cols
+from agritrace.farm.compliance import Refused
 from agritrace.farm.import_columns import ImportKind
 from agritrace.farm.places import Place, add_place, check_place, list_places, place_uri
 from agritrace.farm.record import Prepared, prepare_entry, store_prepared, stored_event_id
@@ -368,6 +369,10 @@ def preview_import(engine: Engine, actor: Actor, kind: str, data: bytes,
         if not row.errors:
             try:
                 check(result, row)
+            except Refused as exc:  # the rule says why in plain words, in both languages
+                for finding in exc.findings:
+                    name = _field_of(which, finding.path)[0] or "kind"
+                    row.fail(name, finding.vi, finding.en, finding.expected, finding.found)
             except AgritraceError as exc:
                 for problem in exc.problems or [Problem("row", "a valid row", exc.detail)]:
                     row.engine_problem(problem)

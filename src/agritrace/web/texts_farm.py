@@ -112,7 +112,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "farm_f_species": {"vi": "Loài nuôi", "en": "Species"},
     "farm_f_origin": {"vi": "Nguồn giống", "en": "Seed or breeding origin"},
     "farm_f_count": {"vi": "Số con", "en": "Number of animals"},
-    "farm_f_breed": {"vi": "Giống", "en": "Breed"},
+    "farm_f_breed": {"vi": "Giống vật nuôi", "en": "Breed"},
     "farm_f_average_weight_g": {"vi": "Khối lượng bình quân (g)", "en": "Average weight (g)"},
     "farm_f_batch": {"vi": "Số lô", "en": "Batch number"},
     "farm_f_withdrawal_days": {"vi": "Thời gian ngừng thuốc (ngày)",
