@@ -173,8 +173,9 @@ def test_dose_against_the_label(dose: float, unit: str, expected: list[str]) -> 
 
 def test_dose_warning_names_product_and_both_doses() -> None:
     finding = check_entry(spraying("Tilt Super 300EC", dose=0.5), crop="rice")[0]
-    assert finding.vi == ("Liều 0.5 l/ha của Tilt Super 300EC vượt liều tối đa trên nhãn "
-                          "(0.3 l/ha).")
+    assert finding.vi == ("Liều 0,5 l/ha của Tilt Super 300EC vượt liều tối đa trên nhãn "
+                          "(0,3 l/ha).")  # decimal commas in Vietnamese (issue 15)
+    assert "The dose 0.5 l/ha" in finding.en and finding.found == "0.5 l/ha"
 
 
 def test_product_not_registered_for_the_crop() -> None:
@@ -204,7 +205,7 @@ def test_harvest_before_phi_names_product_and_safe_date() -> None:
     assert findings[0].vi.startswith(
         "Thu hoạch ngày 05/05/2026 khi chưa hết thời gian cách ly của Virtako 40WG (phun ngày "
         "01/05/2026, cách ly 7 ngày). Ngày thu hoạch an toàn: 08/05/2026.")
-    assert "Safe harvest date: 08/05/2026" in findings[0].en
+    assert "Safe harvest date: 8 May 2026" in findings[0].en
 
 
 def test_harvest_on_the_safe_date_is_fine() -> None:

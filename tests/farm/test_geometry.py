@@ -61,7 +61,7 @@ def test_point_for_a_41_ha_plot_is_refused() -> None:
     assert issue.message_en == (
         "Plot T-01: a 4.1 ha plot is given as a single point; plots over 4 ha need a polygon. "
         "Fix: survey the boundary (walk around the plot with GPS).")
-    assert issue.message_vi.startswith("Thửa T-01: thửa 4.1 ha chỉ có một điểm")
+    assert issue.message_vi.startswith("Thửa T-01: thửa 4,1 ha chỉ có một điểm")
 
 
 def test_point_for_a_plot_of_exactly_4_ha_is_accepted() -> None:

@@ -187,7 +187,7 @@ def test_missing_water_entries_area_and_unknown_amendments() -> None:
 @pytest.mark.parametrize(
     ("amendment", "text"),
     [
-        (Amendment("straw_lt30", 5000.0), "straw_lt30 5000 t/ha is implausibly large"),
+        (Amendment("straw_lt30", 5000.0), "straw_lt30 5,000 t/ha is implausibly large"),
         (Amendment("compost", 5.0, "kg/ha"), "did you mean 5 t/ha?"),
         (Amendment("straw_lt30", -1.0), "cannot be negative"),
         (Amendment("straw_lt30", 5.0, "bao/sào"), "must be t/ha or kg/ha"),

@@ -34,6 +34,7 @@ from agritrace.farm.registry import (
 from agritrace.farm.tables import certificates, places, products
 from agritrace.ids.gs1 import Gtin, InvalidIdentifier
 from agritrace.store.orgs import Organization
+from agritrace.web.i18n import format_date
 
 OCOP_VALID_MONTHS = 36
 CERTIFICATE_KINDS = ("VietGAP", "GlobalGAP", "organic", "GI")
@@ -128,8 +129,9 @@ def _check_ocop(checks: Checks, values: Mapping[str, Any], out: dict[str, Any]) 
     if expires is None:
         checks.fail("ocop_expires", "expect_ocop_expiry", None)
     elif expires < vietnam_today():
-        checks.warn("ocop_expires", f"Chứng nhận OCOP đã hết hạn ngày {expires:%d/%m/%Y}.",
-                    f"The OCOP certificate expired on {expires:%d/%m/%Y}.")
+        checks.warn("ocop_expires",
+                    f"Chứng nhận OCOP đã hết hạn ngày {format_date(expires, 'vi')}.",
+                    f"The OCOP certificate expired on {format_date(expires, 'en')}.")
     out["ocop_expires"] = expires
 
 
@@ -217,8 +219,8 @@ def _check_certificate(conn: Connection, org: Organization, values: Mapping[str,
         checks.fail("valid_to", "expect_after_valid_from", out["valid_to"].isoformat(),
                     start=out["valid_from"])
     elif out["valid_to"] and out["valid_to"] < vietnam_today():
-        checks.warn("valid_to", f"Chứng nhận đã hết hạn ngày {out['valid_to']:%d/%m/%Y}.",
-                    f"The certificate expired on {out['valid_to']:%d/%m/%Y}.")
+        checks.warn("valid_to", f"Chứng nhận đã hết hạn ngày {format_date(out['valid_to'], 'vi')}.",
+                    f"The certificate expired on {format_date(out['valid_to'], 'en')}.")
     out["subject_kind"], out["subject"] = _subject(conn, org, checks, values)
     checks.raise_if_failed("The certificate is not valid")
     return out, checks.notices

@@ -47,6 +47,7 @@ from agritrace.farm.pesticides import (
     registration_for,
 )
 from agritrace.farm.veterinary import antibiotic, banned_table, sector_of, species_vi
+from agritrace.web.i18n import format_amount, format_date
 
 
 class Severity(StrEnum):
@@ -72,7 +73,13 @@ class Finding:
 
 
 def _d(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
+    """A date in a Vietnamese text (dd/mm/yyyy), by the one formatter of every page."""
+    return format_date(day, "vi")
+
+
+def _e(day: date) -> str:
+    """A date in an English text (6 Nov 2026)."""
+    return format_date(day, "en")
 
 
 def _crop_vi(crop: str) -> str:
@@ -134,22 +141,25 @@ def _check_spraying(entry: Spraying, crop: str) -> list[Finding]:
             f"{', '.join(sorted({r.crop for r in registrations}))}).",
             f"a product registered for {crop}", repr(entry.product))]
     dose = dose_in(entry.dose, entry.dose_unit, registration.dose_unit)
-    label = f"{registration.max_dose:g} {registration.dose_unit}"
-    given = f"{entry.dose:g} {entry.dose_unit}"
+    label = f"{format_amount(registration.max_dose, 'vi')} {registration.dose_unit}"
+    given = f"{format_amount(entry.dose, 'vi')} {entry.dose_unit}"
+    label_en = f"{format_amount(registration.max_dose, 'en')} {registration.dose_unit}"
+    given_en = f"{format_amount(entry.dose, 'en')} {entry.dose_unit}"
+    plain = f"{entry.dose:g} {entry.dose_unit}"  # the API's found value
     if dose is None:
         return [Finding(
             "dose_unit_mismatch", Severity.WARNING, "spraying.dose_unit",
             f"Liều {given} không so được với liều trên nhãn {entry.product} ({label}): "
             "thuốc dạng lỏng tính theo lít, dạng bột/hạt tính theo kg.",
-            f"The dose {given} cannot be compared with the label dose of {entry.product} "
-            f"({label}): liquids are measured in litres, powders and granules in kg.",
-            f"a dose in {registration.dose_unit}", given)]
+            f"The dose {given_en} cannot be compared with the label dose of {entry.product} "
+            f"({label_en}): liquids are measured in litres, powders and granules in kg.",
+            f"a dose in {registration.dose_unit}", plain)]
     if dose > registration.max_dose:
         return [Finding(
             "dose_over_label", Severity.WARNING, "spraying.dose",
             f"Liều {given} của {entry.product} vượt liều tối đa trên nhãn ({label}).",
-            f"The dose {given} of {entry.product} is over the label maximum ({label}).",
-            f"at most {label}", given)]
+            f"The dose {given_en} of {entry.product} is over the label maximum ({label_en}).",
+            f"at most {registration.max_dose:g} {registration.dose_unit}", plain)]
     return []
 
 
@@ -172,11 +182,12 @@ def _banned_finding(item: BannedIngredient, path: str, product: str) -> Finding:
         why_vi = f"thuộc danh mục thuốc BVTV cấm sử dụng tại Việt Nam ({item.legal_basis_vi})"
         why_en = f"is banned in Vietnam ({item.legal_basis})"
     else:
-        since = _d(item.refused_from) if item.refused_from else ""
+        day = item.refused_from
+        since_vi, since_en = (_d(day), _e(day)) if day else ("", "")
         why_vi = (f"đã bị loại khỏi danh mục thuốc BVTV được phép sử dụng, cấm buôn bán và "
-                  f"sử dụng từ {since} ({item.legal_basis_vi})")
+                  f"sử dụng từ {since_vi} ({item.legal_basis_vi})")
         why_en = (f"was removed from the list of permitted pesticides; its sale and use are "
-                  f"prohibited since {since} ({item.legal_basis})")
+                  f"prohibited since {since_en} ({item.legal_basis})")
     return Finding(
         "banned_ingredient", Severity.REFUSED, path,
         f"Hoạt chất {item.name} (trong {product}) {why_vi}. Không ghi nhận lần phun này; "
@@ -226,8 +237,8 @@ def _phi_finding(entry: Harvest, safe: date, spraying: Spraying, days: int) -> F
         f"Thu hoạch ngày {_d(entry.on)} khi chưa hết thời gian cách ly của {spraying.product} "
         f"(phun ngày {_d(spraying.on)}, cách ly {days} ngày). Ngày thu hoạch an toàn: "
         f"{_d(safe)}. Lô {entry.lot} cần được giữ lại và kiểm tra dư lượng.",
-        f"Harvest on {_d(entry.on)} is within the pre-harvest interval of {spraying.product} "
-        f"(sprayed {_d(spraying.on)}, interval {days} days). Safe harvest date: {_d(safe)}. "
+        f"Harvest on {_e(entry.on)} is within the pre-harvest interval of {spraying.product} "
+        f"(sprayed {_e(spraying.on)}, interval {days} days). Safe harvest date: {_e(safe)}. "
         f"Hold lot {entry.lot} and test it for residues.",
         f"a harvest on or after {safe.isoformat()}", entry.on.isoformat())
 
@@ -242,8 +253,8 @@ def _withdrawal_finding(entry: Harvest, safe: date, treatment: Treatment, days: 
         f"{what_vi} ngày {_d(entry.on)} khi chưa hết thời gian ngừng thuốc của "
         f"{treatment.product} (dùng ngày {_d(treatment.on)}, ngừng thuốc {days} ngày). Ngày "
         f"an toàn: {_d(safe)}. Lô {entry.lot} cần được giữ lại và kiểm tra tồn dư thuốc.",
-        f"{what_en} on {_d(entry.on)} is within the withdrawal period of {treatment.product} "
-        f"(given {_d(treatment.on)}, withdrawal {days} days). Safe date: {_d(safe)}. "
+        f"{what_en} on {_e(entry.on)} is within the withdrawal period of {treatment.product} "
+        f"(given {_e(treatment.on)}, withdrawal {days} days). Safe date: {_e(safe)}. "
         f"Hold lot {entry.lot} and test it for drug residues.",
         f"a date on or after {safe.isoformat()}", entry.on.isoformat())
 
@@ -271,7 +282,7 @@ def _substance_finding(item: BannedIngredient, path: str, product: str,
     where_en = "aquaculture" if sector_of(species) == "aquaculture" else "animal husbandry"
     since_vi = since_en = ""
     if item.status == "withdrawn" and item.refused_from is not None:
-        since_vi, since_en = f" từ {_d(item.refused_from)}", f" since {_d(item.refused_from)}"
+        since_vi, since_en = f" từ {_d(item.refused_from)}", f" since {_e(item.refused_from)}"
     return Finding(
         "banned_substance", Severity.REFUSED, path,
         f"Chất {item.name} (trong {product}) bị cấm sử dụng trong {where_vi}{since_vi} "
@@ -304,7 +315,7 @@ def _prophylaxis(entry: Treatment, species: str) -> list[Finding]:
         f"{species_vi(species)} từ {_d(since)} (Luật Chăn nuôi 2018, Nghị định 13/2020/NĐ-CP). "
         "Kháng sinh chỉ dùng để trị bệnh; nếu vật nuôi đang bệnh, hãy ghi mục đích là điều trị.",
         f"The antibiotic {names} (in {entry.product}) may not be given to prevent disease in "
-        f"{species} since {_d(since)} (Law on Animal Husbandry 2018, Decree 13/2020/ND-CP). "
+        f"{species} since {_e(since)} (Law on Animal Husbandry 2018, Decree 13/2020/ND-CP). "
         "Antibiotics are for treatment only; if the animals are sick, record it as a treatment.",
         "treatment (antibiotics are not allowed for prevention)", "prophylaxis")]
 
@@ -314,7 +325,7 @@ def _phi_unknown(spraying: Spraying) -> Finding:
         "pre_harvest_interval_unknown", Severity.WARNING, "spraying.phi_days",
         f"Không rõ thời gian cách ly của {spraying.product} (phun ngày {_d(spraying.on)}); "
         "hãy ghi số ngày cách ly trên nhãn thuốc.",
-        f"The pre-harvest interval of {spraying.product} (sprayed {_d(spraying.on)}) is "
+        f"The pre-harvest interval of {spraying.product} (sprayed {_e(spraying.on)}) is "
         "unknown; record the interval printed on the label.",
         "a pre-harvest interval in days", "nothing")
 
@@ -473,7 +484,7 @@ def _continuity(plot: PlotRecord, max_gap_days: int) -> CheckResult:
             f"Nhật ký ghi liên tục (không có khoảng trống quá {max_gap_days} ngày).",
             f"The diary is continuous (no gap over {max_gap_days} days).")
     vi = "; ".join(f"{n} ngày từ {_d(a)} đến {_d(b)}" for a, b, n in gaps)
-    en = "; ".join(f"{n} days from {_d(a)} to {_d(b)}" for a, b, n in gaps)
+    en = "; ".join(f"{n} days from {_e(a)} to {_e(b)}" for a, b, n in gaps)
     return CheckResult(
         "diary_continuity", False,
         f"Nhật ký bị gián đoạn quá {max_gap_days} ngày: {vi}.",
@@ -581,7 +592,7 @@ def _water_monitoring(plot: PlotRecord, rules: ReadinessRules) -> CheckResult:
             f"Water quality measured {len(readings)} times, never more than {need} days "
             "apart.")
     vi = "; ".join(f"{n} ngày từ {_d(a)} đến {_d(b)}" for a, b, n in gaps)
-    en = "; ".join(f"{n} days from {_d(a)} to {_d(b)}" for a, b, n in gaps)
+    en = "; ".join(f"{n} days from {_e(a)} to {_e(b)}" for a, b, n in gaps)
     return CheckResult(
         "water_monitoring", False,
         f"Không đo chất lượng nước quá {need} ngày: {vi}.",
@@ -592,7 +603,9 @@ def _area(plot: PlotRecord, rules: ReadinessRules) -> CheckResult:
     need = rules.area_threshold(plot.crop, plot.market)
     return CheckResult(
         "area_threshold", plot.area_ha >= need,
-        f"Diện tích {plot.area_ha:g} ha (tối thiểu {need:g} ha cho {_crop_vi(plot.crop)}, "
+        f"Diện tích {format_amount(plot.area_ha, 'vi')} ha (tối thiểu "
+        f"{format_amount(need, 'vi')} ha cho {_crop_vi(plot.crop)}, "
         f"thị trường {plot.market}).",
-        f"Area {plot.area_ha:g} ha (minimum {need:g} ha for {plot.crop}, market "
+        f"Area {format_amount(plot.area_ha, 'en')} ha (minimum {format_amount(need, 'en')} ha "
+        f"for {plot.crop}, market "
         f"{plot.market}).")

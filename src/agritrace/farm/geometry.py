@@ -29,6 +29,7 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.ops import split
 
 from agritrace.errors import Problem, ValidationException
+from agritrace.web.i18n import format_amount
 
 Position = tuple[float, float]
 Ring = tuple[Position, ...]
@@ -186,7 +187,7 @@ def check_geometry(
         _check_validity(plot, geometry, issues)
         if geometry.area_ha > max_plausible_ha:
             issues.append(_issue("area_implausible", plot, None, None, severity="warning",
-                                 area=f"{geometry.area_ha:,.1f}", limit=f"{max_plausible_ha:g}"))
+                                 area=round(geometry.area_ha, 1), limit=float(max_plausible_ha)))
     return GeometryCheck(plot, geometry, tuple(issues))
 
 
@@ -384,7 +385,7 @@ def _check_point(
 ) -> None:
     if declared_area_ha is not None and declared_area_ha > POINT_MAX_HA:
         issues.append(_issue("point_over_4ha", plot, None, None,
-                             area=f"{declared_area_ha:g}", limit=f"{POINT_MAX_HA:g}"))
+                             area=float(declared_area_ha), limit=float(POINT_MAX_HA)))
 
 
 def _check_rings(plot: str, geometry: PlotGeometry, issues: list[GeometryIssue]) -> bool:
@@ -565,10 +566,12 @@ def message(code: str, **fields: Any) -> tuple[str, str]:
     where_vi, where_en = _where(fields.pop("plot"), fields.pop("polygon", None),
                                 fields.pop("ring", None), fields.pop("vertex", None))
     vertex = fields.get("vertex_no")
-    text = {k: str(v) for k, v in fields.items() if v is not None}
-    if vertex is None and "vertex_next" in text:
-        text["vertex_no"] = str(int(text["vertex_next"]) - 1)
-    return vi.format(where=where_vi, **text), en.format(where=where_en, **text)
+    if vertex is None and "vertex_next" in fields:
+        fields["vertex_no"] = int(fields["vertex_next"]) - 1
+    # A measure (a float) is written as each language writes numbers: 1.234,5 / 1,234.5.
+    text_vi, text_en = ({k: format_amount(v, lang) if isinstance(v, float) else str(v)
+                         for k, v in fields.items() if v is not None} for lang in ("vi", "en"))
+    return vi.format(where=where_vi, **text_vi), en.format(where=where_en, **text_en)
 
 
 def _where(
@@ -597,7 +600,7 @@ def _fmt_pos(position: Position) -> str:
 
 def _issue(
     code: str, plot: str, ring: int | None, vertex: int | None, *,
-    polygon: int | None = None, severity: str = "error", **fields: str,
+    polygon: int | None = None, severity: str = "error", **fields: object,
 ) -> GeometryIssue:
     vi, en = message(code, plot=plot, polygon=polygon, ring=ring, vertex=vertex, **fields)
     return GeometryIssue(code, plot, ring, vertex, vi, en, polygon, severity)

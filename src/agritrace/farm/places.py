@@ -41,7 +41,7 @@ from agritrace.farm.veterinary import SPECIES_BY_PLACE
 from agritrace.ids.gs1 import Gln
 from agritrace.store.orgs import Organization
 from agritrace.trust import Owners, key_of
-from agritrace.web.i18n import expect
+from agritrace.web.i18n import expect, format_amount
 
 # Barns keep livestock, ponds and cages aquaculture (issue 17); their ``crop`` is the species
 # and ``area_code`` the farm's registration or the facility's code.
@@ -172,10 +172,13 @@ def _check_shape(checks: Checks, out: dict[str, Any], values: Mapping[str, Any])
         out["area_ha"] = round(shape.area_ha, 4) if shape.point is None else declared
         if shape.point is None and declared is not None and abs(shape.area_ha - declared) > (
                 0.2 * declared):
-            checks.warn("area_ha", f"Diện tích khai báo {declared:g} ha khác diện tích đo "
-                        f"theo ranh giới ({shape.area_ha:.2f} ha); dùng diện tích đo.",
-                        f"The declared area {declared:g} ha differs from the surveyed "
-                        f"boundary ({shape.area_ha:.2f} ha); the surveyed area is kept.")
+            surveyed = round(shape.area_ha, 2)
+            checks.warn("area_ha", f"Diện tích khai báo {format_amount(declared, 'vi')} ha khác "
+                        f"diện tích đo theo ranh giới ({format_amount(surveyed, 'vi')} ha); "
+                        "dùng diện tích đo.",
+                        f"The declared area {format_amount(declared, 'en')} ha differs from the "
+                        f"surveyed boundary ({format_amount(surveyed, 'en')} ha); the surveyed "
+                        "area is kept.")
 
 
 def _check_people(conn: Connection, org: Organization, checks: Checks,
@@ -205,10 +208,12 @@ def _check_code(checks: Checks, out: dict[str, Any], rules: RegistryRules) -> No
     need = rules.readiness.area_threshold(crop, market)
     area = out.get("area_ha")
     if area is not None and area < need:
-        checks.warn("area_code", f"Diện tích {area:g} ha dưới mức tối thiểu {need:g} ha của mã "
-                    f"số vùng trồng ({crop}, thị trường {market}).",
-                    f"The area {area:g} ha is under the {need:g} ha minimum for a growing-area "
-                    f"code ({crop}, market {market}).")
+        checks.warn("area_code", f"Diện tích {format_amount(area, 'vi')} ha dưới mức tối thiểu "
+                    f"{format_amount(need, 'vi')} ha của mã số vùng trồng ({crop}, thị trường "
+                    f"{market}).",
+                    f"The area {format_amount(area, 'en')} ha is under the "
+                    f"{format_amount(need, 'en')} ha minimum for a growing-area code ({crop}, "
+                    f"market {market}).")
 
 
 def _uri_for(checks: Checks, org: Organization, values: Mapping[str, Any]) -> str:

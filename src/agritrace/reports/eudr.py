@@ -34,6 +34,7 @@ from agritrace.farm.geometry import (
     PlotGeometry,
     check_geometry,
 )
+from agritrace.web.i18n import format_amount
 
 CUTOFF_DATE = date(2020, 12, 31)
 ACTIVITIES = ("DOMESTIC", "IMPORT", "EXPORT", "TRADE")
@@ -134,10 +135,13 @@ _RECORD_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def _record_issue(code: str, plot: str, severity: str = "error", **fields: str) -> GeometryIssue:
+def _record_issue(code: str, plot: str, severity: str = "error",
+                  **fields: float | str) -> GeometryIssue:
     vi, en = _RECORD_MESSAGES[code]
-    return GeometryIssue(code, plot, None, None, vi.format(plot=plot, **fields),
-                         en.format(plot=plot, **fields), severity=severity)
+    text_vi, text_en = ({k: format_amount(v, lang) if isinstance(v, float) else v
+                         for k, v in fields.items()} for lang in ("vi", "en"))
+    return GeometryIssue(code, plot, None, None, vi.format(plot=plot, **text_vi),
+                         en.format(plot=plot, **text_en), severity=severity)
 
 
 def check_plot(plot: PlotRecord, *, area_tolerance: float = 0.1) -> PlotReadiness:
@@ -166,7 +170,7 @@ def check_plot(plot: PlotRecord, *, area_tolerance: float = 0.1) -> PlotReadines
         measured = geometry.area_ha
         if abs(measured - plot.area_ha) > area_tolerance * measured:
             issues.append(_record_issue("area_mismatch", plot.plot_id, severity="warning",
-                                        declared=f"{plot.area_ha:g}", measured=f"{measured:.2f}"))
+                                        declared=plot.area_ha, measured=round(measured, 2)))
     return PlotReadiness(plot.plot_id, plot.producer_name, tuple(issues), geometry)
 
 

@@ -39,6 +39,7 @@ from agritrace.farm.geometry import (
     check_geometry,
     split_holes,
 )
+from agritrace.web.i18n import format_number
 
 #: The EU information system takes at most 25 MB of geolocation per due diligence statement.
 MAX_BYTES = 25 * 1024 * 1024
@@ -151,15 +152,13 @@ def _finding(code: str, path: str, feature: int | None = None, label: str = "",
              severity: str = "error", **fields: Any) -> Finding:
     vi, en = _MESSAGES[code]
     where_vi, where_en = (f"Thửa {label}", f"Plot {label}") if label else ("", "")
-    text_en = {k: f"{v:,.1f}" if isinstance(v, float) else str(v) for k, v in fields.items()}
     # Vietnamese writes 1.234,5 where English writes 1,234.5.
-    text_vi = {k: v.translate(_VI_DIGITS) if isinstance(fields[k], float) else v
-               for k, v in text_en.items()}
+    text_vi, text_en = ({k: format_number(v, lang, 1) if isinstance(v, float) else str(v)
+                         for k, v in fields.items()} for lang in ("vi", "en"))
     return Finding(code, path, vi.format(where=where_vi, **text_vi),
                    en.format(where=where_en, **text_en), feature, label, severity)
 
 
-_VI_DIGITS = str.maketrans(",.", ".,")
 
 
 def label_of(index: int, feature: Mapping[str, Any]) -> str:

@@ -29,6 +29,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from agritrace.web.i18n import format_amount
+
 WATER_REGIMES = ("continuously_flooded", "single_drainage", "multiple_drainage",
                  "regular_rainfed", "drought_prone", "deep_water", "upland")
 DRAINED = ("single_drainage", "multiple_drainage")
@@ -307,8 +309,8 @@ def _missing(season: PlotSeason) -> list[str]:
 def _invalid(season: PlotSeason, tables: Factors) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if season.area_ha is not None and season.area_ha <= 0:
-        out.append((f"diện tích {season.area_ha:g} ha phải lớn hơn 0",
-                    f"the area {season.area_ha:g} ha must be more than 0"))
+        out.append((f"diện tích {format_amount(season.area_ha, 'vi')} ha phải lớn hơn 0",
+                    f"the area {format_amount(season.area_ha, 'en')} ha must be more than 0"))
     if season.start is not None and season.end is not None:
         days = (season.end - season.start).days
         if not SEASON_DAYS[0] <= days <= SEASON_DAYS[1]:
@@ -336,17 +338,18 @@ def _amendment_problems(amendment: Amendment, tables: Factors) -> list[tuple[str
     if unit not in ("t/ha", "kg/ha"):
         return [(f"đơn vị '{unit}' của {kind} phải là t/ha hoặc kg/ha",
                  f"the unit '{unit}' of {kind} must be t/ha or kg/ha")]
+    vi, en = format_amount(amount, "vi"), format_amount(amount, "en")
     if amount < 0:
-        return [(f"lượng {kind} {amount:g} {unit} không được âm",
-                 f"the amount of {kind} {amount:g} {unit} cannot be negative")]
+        return [(f"lượng {kind} {vi} {unit} không được âm",
+                 f"the amount of {kind} {en} {unit} cannot be negative")]
     if _t_per_ha(amendment) > MAX_T_PER_HA:
-        return [(f"{kind} {amount:g} {unit} lớn bất thường (quá {MAX_T_PER_HA:g} t/ha); có "
-                 "phải đã nhập kg/ha thành t/ha?",
-                 f"{kind} {amount:g} {unit} is implausibly large (over {MAX_T_PER_HA:g} t/ha); "
-                 "was kg/ha entered as t/ha?")]
+        return [(f"{kind} {vi} {unit} lớn bất thường (quá {format_amount(MAX_T_PER_HA, 'vi')} "
+                 "t/ha); có phải đã nhập kg/ha thành t/ha?",
+                 f"{kind} {en} {unit} is implausibly large (over "
+                 f"{format_amount(MAX_T_PER_HA, 'en')} t/ha); was kg/ha entered as t/ha?")]
     if unit == "kg/ha" and 0 < amount < MAX_T_PER_HA:
-        return [(f"{kind} {amount:g} kg/ha nhỏ bất thường; có phải là {amount:g} t/ha?",
-                 f"{kind} {amount:g} kg/ha is implausibly small; did you mean {amount:g} t/ha?")]
+        return [(f"{kind} {vi} kg/ha nhỏ bất thường; có phải là {vi} t/ha?",
+                 f"{kind} {en} kg/ha is implausibly small; did you mean {en} t/ha?")]
     return []
 
 

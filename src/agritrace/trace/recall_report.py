@@ -1,8 +1,6 @@
 """A recall as CSV (one row per affected thing) and as a printable HTML page in Vietnamese or
 English (no scripts, no external requests; prints on A4).
 
->>> vn_number(12345.5), vn_number(2000)
-('12.345,5', '2.000')
 """
 
 from __future__ import annotations
@@ -12,6 +10,7 @@ import io
 from html import escape
 
 from agritrace.trace.recall import AFFECTED_KINDS, Affected, Recall
+from agritrace.web.i18n import format_amount
 
 CSV_COLUMNS = ("id", "kind", "lot", "quantity", "uom", "last_seen", "last_place",
                "last_biz_step", "owner", "recipients")
@@ -47,12 +46,6 @@ _CSS = ("body{font-family:sans-serif;font-size:11pt;margin:1.5cm}"
         "table{border-collapse:collapse;width:100%;font-size:9pt}"
         "th,td{border:1px solid #999;padding:2px 4px;text-align:left;word-break:break-all}"
         "h1{color:#b00}@page{size:A4;margin:1.5cm}")
-
-
-def vn_number(value: float) -> str:
-    """A number with Vietnamese separators: '.' for thousands, ',' for decimals."""
-    text = f"{value:,.3f}".rstrip("0").rstrip(".")
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def to_csv(result: Recall) -> str:
@@ -107,11 +100,11 @@ def _row(a: Affected, lang: str) -> str:
 
 
 def _quantity(value: float, lang: str) -> str:
-    return vn_number(value) if lang == "vi" else f"{value:,g}"
+    return format_amount(value, lang)
 
 
 def _count(value: int, lang: str) -> str:
-    return vn_number(value) if lang == "vi" else f"{value:,}"
+    return format_amount(value, lang)
 
 
 def _date(text: str | None, lang: str) -> str:
