@@ -31,7 +31,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -85,34 +85,61 @@ class Cosigner:
         return f"{self.name}+{self.key_id.hex()}+{material}"
 
 
-def parse_vkey(text: str) -> Cosigner:
-    """A witness's verifier key, ``NAME+KEYID+base64(0x04 || 32-byte public key)``."""
+def split_vkey(text: str, kind: int, what: str) -> tuple[str, Ed25519PublicKey]:
+    """The name and key of a signed-note verifier key ``NAME+KEYID+base64(type || key)`` of
+    signature type ``kind`` (0x01 a log's Ed25519 key, 0x04 a witness's)."""
     name, _, rest = text.strip().partition("+")
     kid, _, material = rest.partition("+")
     try:
         raw = base64.b64decode(material, validate=True)
-        if len(raw) != 33 or raw[0] != COSIGNATURE_ED25519 or not name:
-            raise ValueError("not a name and an Ed25519 cosignature key (type 0x04)")
-        cosigner = Cosigner(name, Ed25519PublicKey.from_public_bytes(raw[1:]))
-        if cosigner.key_id.hex() != kid.lower():
-            raise ValueError(f"key ID {kid} is not the key's ({cosigner.key_id.hex()})")
+        if len(raw) != 33 or raw[0] != kind or not name:
+            raise ValueError(f"not a name and an Ed25519 key of type 0x{kind:02x}")
+        public = Ed25519PublicKey.from_public_bytes(raw[1:])
+        if note_key_id(name, kind, public).hex() != kid.lower():
+            raise ValueError(f"key ID {kid} is not the key's "
+                             f"({note_key_id(name, kind, public).hex()})")
     except ValueError as exc:
-        raise ValidationException("Not a witness's verifier key", [Problem(
-            "witness", "NAME+KEYID+base64(0x04 || Ed25519 public key)",
+        raise ValidationException(f"Not {what}'s verifier key", [Problem(
+            what, f"NAME+KEYID+base64(0x{kind:02x} || Ed25519 public key)",
             f"{text[:80]!r}: {exc}")]) from exc
-    return cosigner
+    return name, public
+
+
+def log_vkey(origin: str, public: Ed25519PublicKey) -> str:
+    """A log's key as a signed-note verifier key (Ed25519, type 0x01, named by its origin)."""
+    material = base64.b64encode(bytes([NOTE_ED25519]) + _raw(public)).decode()
+    return f"{origin}+{note_key_id(origin, NOTE_ED25519, public).hex()}+{material}"
+
+
+def parse_vkey(text: str) -> Cosigner:
+    """A witness's verifier key, ``NAME+KEYID+base64(0x04 || 32-byte public key)``."""
+    return Cosigner(*split_vkey(text, COSIGNATURE_ED25519, "witness"))
 
 
 def parse_vkeys(text: str) -> list[Cosigner]:
     return [parse_vkey(item) for item in text.split(",") if item.strip()]
 
 
-def message(head: Head, timestamp_s: int) -> bytes:
+class Signed(Protocol):
+    """A checkpoint a witness cosigns: one of this platform's heads, or another log's."""
+
+    @property
+    def origin(self) -> str: ...
+    @property
+    def tree_size(self) -> int: ...
+    @property
+    def root_hash(self) -> bytes: ...
+    @property
+    def timestamp_ms(self) -> int: ...
+    def text(self) -> bytes: ...
+
+
+def message(head: Signed, timestamp_s: int) -> bytes:
     """What a cosignature signs (tlog-cosignature, Ed25519): header, time, the head's text."""
     return b"cosignature/v1\ntime %d\n" % timestamp_s + head.text()
 
 
-def cosign(head: Head, name: str, key: Ed25519PrivateKey, timestamp_s: int) -> str:
+def cosign(head: Signed, name: str, key: Ed25519PrivateKey, timestamp_s: int) -> str:
     """The note signature line of a cosignature of ``head`` (no trailing newline)."""
     kid = note_key_id(name, COSIGNATURE_ED25519, key.public_key())
     signature = key.sign(message(head, timestamp_s))
@@ -294,7 +321,7 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode()
 
 
-def check_extends(head: Head, before: Seen | None, proof: list[bytes] | None) -> None:
+def check_extends(head: Signed, before: Seen | None, proof: list[bytes] | None) -> None:
     """Refuse ``head`` (SplitView) unless it extends what was cosigned ``before``."""
     if before is None:
         return
@@ -334,7 +361,7 @@ def _consistency(url: str, before: Seen | None, head: Head) -> list[bytes] | Non
     return [base64.b64decode(node, validate=True) for node in answer["consistency"]]
 
 
-def _record(engine: Engine, head: Head, before: Seen | None, now_s: int) -> None:
+def record(engine: Engine, head: Signed, before: Seen | None, now_s: int) -> None:
     """Move the state from ``before`` to ``head`` atomically: a concurrent run that moved it
     first makes this one fail rather than roll the state back (tlog-witness's race)."""
     values = {"tree_size": head.tree_size, "root_hash": head.root_hash,
@@ -372,7 +399,7 @@ def witness(engine: Engine, url: str, log_keys: dict[str, Ed25519PublicKey], nam
         before = seen(conn, head.origin)
     check_extends(head, before, _consistency(url, before, head))
     now_s = int(time.time())
-    _record(engine, head, before, now_s)
+    record(engine, head, before, now_s)
     line = cosign(head, name, key, now_s)
     try:
         _fetch(f"{url}/log/cosignatures", {"head": head.as_dict(), "cosignature": line})

@@ -2,6 +2,8 @@
 
 - ``GET /log/head``: the newest signed tree head (the stable URL a witness or a cron polls),
   with the witnesses' cosignatures of it and the whole as a C2SP checkpoint (signed note)
+- ``POST /log/witness/add-checkpoint``: C2SP tlog-witness: a log this instance watches as a
+  witness (AGRITRACE_LEDGER_WATCHED_LOGS) pushes its checkpoint and gets the cosignature
 - ``POST /log/cosignatures``: a witness sends its cosignature of a head; kept when the witness is
   one this log accepts (AGRITRACE_LEDGER_WITNESSES) and the signature verifies
 - ``GET /log/heads?size=``: the signed heads (of one size, when given; else the newest 1,000)
@@ -23,13 +25,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from agritrace.errors import AgritraceError, NoSuchResourceException, Problem
-from agritrace.ledger import store, witness
-from agritrace.ledger.heads import Head, public_text, trusted_keys
+from agritrace.ledger import store, tlog_witness, witness
+from agritrace.ledger.heads import (
+    Head,
+    origin_of,
+    public_text,
+    trusted_keys,
+    witness_identity,
+)
 from agritrace.settings import Settings
 from agritrace.web.api.deps import bearer_token, caller_for, engine_of, settings_of
 
@@ -53,6 +61,27 @@ async def get_head(engine: Annotated[Engine, Depends(engine_of)],
         with engine.connect() as conn:
             return witness.served(conn, store.latest_head(conn), trusted_keys(settings))
     return _json(await run_in_threadpool(read))
+
+
+@router.post("/log/witness/add-checkpoint", response_class=PlainTextResponse)
+async def add_checkpoint(request: Request, engine: Annotated[Engine, Depends(engine_of)],
+                         settings: Annotated[Settings, Depends(settings_of)]) -> Response:
+    """C2SP tlog-witness: a watched log's checkpoint with a consistency proof from the size
+    this witness last cosigned; the answer is the cosignature line. 409 with that size
+    (text/x.tlog.size) when the old size is not it; no token: the log's signature is checked."""
+    body = (await request.body())[:tlog_witness.MAX_BODY + 1].decode("utf-8", "replace")
+
+    def cosign() -> str:
+        return tlog_witness.add_checkpoint(
+            engine, body, tlog_witness.parse_watched(settings.ledger_watched_logs),
+            lambda: witness_identity(settings))
+    try:
+        line = await run_in_threadpool(cosign)
+    except tlog_witness.SizeConflict as exc:
+        # the type exactly as tlog-witness names it (a media_type would gain a charset)
+        return Response(f"{exc.size}\n", status_code=409,
+                        headers={"Content-Type": "text/x.tlog.size"})
+    return PlainTextResponse(line)
 
 
 class CosignatureIn(BaseModel):
@@ -90,9 +119,12 @@ async def get_heads(engine: Annotated[Engine, Depends(engine_of)],
 
 @router.get("/log/keys")
 async def get_keys(settings: Annotated[Settings, Depends(settings_of)]) -> JSONResponse:
-    """The Ed25519 public keys (raw, base64) that sign heads, by key ID."""
+    """The Ed25519 public keys (raw, base64) that sign heads, by key ID, and the same keys as
+    signed-note verifier keys (origin+KEYID+base64(0x01 || key)), for a C2SP witness."""
     keys = trusted_keys(settings)
-    return _json({"keys": {kid: public_text(key) for kid, key in keys.items()}})
+    origin = origin_of(settings)
+    return _json({"keys": {kid: public_text(key) for kid, key in keys.items()},
+                  "vkeys": [witness.log_vkey(origin, key) for key in keys.values()]})
 
 
 def _own_org(request: Request, engine: Engine) -> int | None:
