@@ -270,3 +270,23 @@ def test_a_barn_and_pond_diary_imported_in_vietnamese_words(engine: Engine) -> N
                              data.split(b"\n")[0] + b"\n" + prevention.encode(), "x.csv")
     assert not refused.ok
     assert "Không được dùng kháng sinh Tylosin" in refused.rows[0].errors[0].vi
+
+
+def test_a_tagged_animals_entries_are_found_by_its_ear_tag(engine: Engine) -> None:
+    manager, barn, _ = _farm(engine)
+    sow = "urn:epc:id:giai:8930000.NAI-0042"
+    record_entry(engine, manager, "vaccination", {
+        "plot_id": barn.uri, "on": "2026-06-10", "product": "Vắc xin dịch tả lợn",
+        "batch": "NAVETCO-0126", "animals": sow}, "k1")
+    record_entry(engine, manager, "treatment", {
+        "plot_id": barn.uri, "on": "2026-07-01", "product": "Oxytetracycline 20% LA",
+        "active_ingredients": "Oxytetracycline", "dose": "5", "withdrawal_days": "28",
+        "animals": f"{sow}, urn:epc:id:giai:8930000.NAI-0043"}, "k2")
+    found = query_events(engine, manager.org, {"MATCH_epc": sow})
+    assert [e["agt:entryKind"] for e in found] == ["vaccination", "treatment"]
+    with pytest.raises(ValidationException) as exc:
+        record_entry(engine, manager, "mortality", {
+            "plot_id": barn.uri, "on": "2026-07-02", "count": "1", "animals": "tai số 7"}, "k3")
+    problem = exc.value.problems[0]
+    assert problem.path == "mortality.animals[0]" and problem.found == "'tai số 7'"
+    assert Translator("vi").expected(problem).startswith("số tai của con vật dạng GIAI")

@@ -53,6 +53,10 @@ FEED_UNITS: dict[str, float] = {"kg": 1_000_000, "t": 1_000}
 DRUG_DOSE_UNITS: dict[str, float] = {"ml/head": 100, "mg/kg": 500, "g/t": 10_000,
                                      "g/kg": 100, "g/m3": 500, "ml/m3": 500}
 MAX_ANIMALS = 50_000_000  # post-larvae are stocked by the hundred thousand
+# An individually tagged animal: its ear tag as a GIAI or a serialized GTIN (EPC URN or GS1
+# Digital Link), so MATCH_epc=<tag> finds every entry that names it.
+_ANIMAL_TAG = re.compile(r"urn:epc:id:(giai|sgtin):[!-~]+"
+                         r"|https://[^/\s]+/(8004/[!-~]+|01/\d{14}/21/[!-~]+)")
 MAX_WITHDRAWAL_DAYS = 500
 MAX_SEED_KG_PER_HA = 500.0
 MAX_PLANTS_PER_HA = 2_000_000
@@ -144,6 +148,11 @@ class _Checks:
     def bounded(self, name: str, value: float | None, low: float, high: float, key: str) -> None:
         if value is not None and not low <= value <= high:
             self.fail(name, key, value, low=low, high=high)
+
+    def animals(self, tags: tuple[str, ...]) -> None:
+        for index, tag in enumerate(tags):
+            if not _ANIMAL_TAG.fullmatch(tag):
+                self.fail(f"animals[{index}]", "expect_animal_tag", tag)
 
     def count(self, name: str, value: int | None) -> None:
         if value is not None and not 0 < value <= MAX_ANIMALS:
@@ -423,6 +432,7 @@ class Stocking(_Entry):
     count: int
     breed: str = ""
     average_weight_g: float | None = None
+    animals: tuple[str, ...] = ()  # ear tags, when the animals are tagged
     kind: ClassVar[EntryKind] = EntryKind.STOCKING
     may_precede_sowing: ClassVar[bool] = True
 
@@ -432,6 +442,7 @@ class Stocking(_Entry):
         checks.count("count", self.count)
         checks.bounded("average_weight_g", self.average_weight_g, 0, 2_000_000,
                        "expect_weight_g")
+        checks.animals(self.animals)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -459,12 +470,14 @@ class Vaccination(_Entry):
     batch: str
     disease: str = ""
     count: int | None = None
+    animals: tuple[str, ...] = ()  # ear tags, when the animals are tagged
     kind: ClassVar[EntryKind] = EntryKind.VACCINATION
 
     def _check(self, checks: _Checks) -> None:
         checks.text("product", self.product, "expect_vaccine")
         checks.text("batch", self.batch, "expect_vaccine_batch")
         checks.count("count", self.count)
+        checks.animals(self.animals)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -480,6 +493,7 @@ class Treatment(_Entry):
     purpose: TreatmentPurpose = TreatmentPurpose.TREATMENT
     disease: str = ""
     count: int | None = None
+    animals: tuple[str, ...] = ()  # ear tags, when the animals are tagged
     kind: ClassVar[EntryKind] = EntryKind.TREATMENT
 
     def _check(self, checks: _Checks) -> None:
@@ -491,6 +505,7 @@ class Treatment(_Entry):
                        "expect_withdrawal_days")
         _coerce(self, "purpose", TreatmentPurpose, checks)
         checks.count("count", self.count)
+        checks.animals(self.animals)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -510,10 +525,12 @@ class DiseaseObservation(_Entry):
 class Mortality(_Entry):
     count: int
     cause: str = ""
+    animals: tuple[str, ...] = ()  # ear tags, when the animals are tagged
     kind: ClassVar[EntryKind] = EntryKind.MORTALITY
 
     def _check(self, checks: _Checks) -> None:
         checks.count("count", self.count)
+        checks.animals(self.animals)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -522,6 +539,7 @@ class Movement(_Entry):
 
     destination: str
     count: int
+    animals: tuple[str, ...] = ()  # ear tags, when the animals are tagged
     kind: ClassVar[EntryKind] = EntryKind.MOVEMENT
 
     def _check(self, checks: _Checks) -> None:
@@ -530,6 +548,7 @@ class Movement(_Entry):
         elif self.destination == self.plot_id:
             checks.fail("destination", "expect_other_place", self.destination)
         checks.count("count", self.count)
+        checks.animals(self.animals)
 
 
 # Water-quality measures: (attribute, lowest, highest, message) - outside is a typing slip.
@@ -608,6 +627,9 @@ ENTRY_TYPES: dict[EntryKind, type[_Entry]] = {
                 DiseaseObservation, Mortality, Movement, WaterQuality, AnimalSale)
 }
 
+# The kinds that may name tagged animals (their ear tags go in the event's epcList).
+TAGGED_KINDS = frozenset({EntryKind.STOCKING, EntryKind.VACCINATION, EntryKind.TREATMENT,
+                          EntryKind.MORTALITY, EntryKind.MOVEMENT})
 CROP_KINDS: tuple[EntryKind, ...] = (
     EntryKind.LAND_PREPARATION, EntryKind.SOWING, EntryKind.FERTILIZING, EntryKind.SPRAYING,
     EntryKind.WATER, EntryKind.ORGANIC_AMENDMENT, EntryKind.PEST_OBSERVATION,

@@ -42,6 +42,7 @@ from agritrace.epcis.document import Event
 from agritrace.errors import Problem, ValidationException
 from agritrace.farm.diary import (
     ENTRY_TYPES,
+    TAGGED_KINDS,
     AmendmentMaterial,
     DiaryEntry,
     EntryKind,
@@ -193,7 +194,8 @@ def entry_to_event(entry: DiaryEntry, idempotency_key: str) -> Event:
     if isinstance(entry, Harvest):
         event.update(_harvest_what(entry))
     else:
-        event.update({"epcList": [entry.season_id], "action": "OBSERVE"})
+        tags = list(getattr(entry, "animals", ()))  # tagged animals: MATCH_epc=<ear tag>
+        event.update({"epcList": [entry.season_id, *tags], "action": "OBSERVE"})
     event["bizStep"] = biz_step(entry)
     if isinstance(entry, Harvest):
         event["disposition"] = "active"
@@ -308,6 +310,8 @@ def event_to_entry(event: Event) -> DiaryEntry:
         args["until"] = None if end == args["on"] else end
     else:
         args["season_id"] = event["epcList"][0]
+        if kind in TAGGED_KINDS:
+            args["animals"] = tuple(event["epcList"][1:])
     return cls(**args)  # type: ignore[return-value]
 
 

@@ -160,6 +160,7 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         _diary_field("salinity_ppt", "number", ("Độ mặn",)),
         _diary_field("ammonia_mg_l", "number", ("Amoni", "NH3")),
         _diary_field("head_count", "integer"),
+        _diary_field("animals", aliases=("Số tai", "Mã con vật")),
         _diary_field("slaughter", aliases=("Giết mổ (có/không)",)),
         Column("at", "Giờ", "Time", "text", ("Giờ làm",)),
         Column("country_of_origin", "Nước xuất xứ", "Country of origin", "text", ()),

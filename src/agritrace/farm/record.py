@@ -112,7 +112,7 @@ def _convert(name: str, value: Any) -> Any:
         return value if isinstance(value, date) else date.fromisoformat(str(value))
     if name == "at":
         return value if isinstance(value, time) else time.fromisoformat(str(value))
-    if name == "active_ingredients":
+    if name in ("active_ingredients", "animals"):
         items = value.split(",") if isinstance(value, str) else list(value)
         return tuple(str(i).strip() for i in items if str(i).strip())
     if name in ("amount", "dose", "quantity", "seed_kg_per_ha", "n_percent", "area_ha",

@@ -128,6 +128,8 @@ TEXTS: dict[str, dict[str, str]] = {
                                      "en": "Dissolved oxygen (mg/l)"},
     "farm_f_salinity_ppt": {"vi": "Độ mặn (‰)", "en": "Salinity (‰)"},
     "farm_f_ammonia_mg_l": {"vi": "Amoni tổng (mg/l)", "en": "Total ammonia (mg/l)"},
+    "farm_f_animals": {"vi": "Số tai từng con (cách nhau bằng dấu phẩy)",
+                       "en": "Ear tags of the animals (separated by commas)"},
     "farm_f_head_count": {"vi": "Số con xuất", "en": "Animals sold"},
     "farm_f_slaughter": {"vi": "Giết mổ", "en": "Slaughtered"},
     "farm_choice_treatment": {"vi": "Điều trị", "en": "Treatment"},

@@ -165,6 +165,12 @@ TEXTS: dict[str, dict[str, str]] = {
                                    "hoặc amoni)",
                              "en": "at least one reading (temperature, pH, dissolved oxygen, "
                                    "salinity or ammonia)"},
+    "expect_animal_tag": {"vi": "số tai của con vật dạng GIAI hoặc GTIN có số sê-ri "
+                                "(urn:epc:id:giai:…, urn:epc:id:sgtin:… hoặc https://id.gs1.org"
+                                "/8004/…)",
+                          "en": "an animal's ear tag as a GIAI or serialized GTIN "
+                                "(urn:epc:id:giai:…, urn:epc:id:sgtin:… or https://id.gs1.org"
+                                "/8004/…)"},
     "expect_kind_of_place": {"vi": "một loại nhật ký của {place_kind}: {choices}",
                              "en": "a kind of entry a {place_kind} keeps: {choices}"},
     "expect_species_of": {"vi": "một loài nuôi trong danh mục: {choices}",

@@ -51,6 +51,7 @@ def _select(name: str, choices: Iterable[str], unit_of: str | None = None) -> Fi
 
 _ON = Field("on", "date")
 _NOTE = Field("note", "textarea", extra=True)
+_TAGS = Field("animals", extra=True)  # ear tags of tagged animals, separated by commas
 
 FORMS: dict[EntryKind, tuple[Field, ...]] = {
     EntryKind.LAND_PREPARATION: (
@@ -88,22 +89,23 @@ FORMS: dict[EntryKind, tuple[Field, ...]] = {
     # Barns and ponds (issue 17).
     EntryKind.STOCKING: (
         Field("species"), Field("origin"), Field("count", "number", step="1"),
-        Field("breed", extra=True), Field("average_weight_g", "number", extra=True)),
+        Field("breed", extra=True), Field("average_weight_g", "number", extra=True),
+        _TAGS),
     EntryKind.FEEDING: (
         Field("product"), Field("amount", "number"), _select("unit", FEED_UNITS, "amount"),
         Field("batch", extra=True), Field("active_ingredients", extra=True)),
     EntryKind.VACCINATION: (
         Field("product"), Field("batch"), Field("disease"),
-        Field("count", "number", step="1", extra=True)),
+        Field("count", "number", step="1", extra=True), _TAGS),
     EntryKind.TREATMENT: (
         Field("product"), Field("dose", "number"), _select("dose_unit", DRUG_DOSE_UNITS, "dose"),
         Field("withdrawal_days", "number", step="1"),
         _select("purpose", (p.value for p in TreatmentPurpose)), Field("disease"),
-        Field("active_ingredients"), Field("count", "number", step="1", extra=True)),
+        Field("active_ingredients"), Field("count", "number", step="1", extra=True), _TAGS),
     EntryKind.DISEASE_OBSERVATION: (
         Field("disease"), Field("affected", "number", step="1")),
-    EntryKind.MORTALITY: (Field("count", "number", step="1"), Field("cause")),
-    EntryKind.MOVEMENT: (Field("destination"), Field("count", "number", step="1")),
+    EntryKind.MORTALITY: (Field("count", "number", step="1"), Field("cause"), _TAGS),
+    EntryKind.MOVEMENT: (Field("destination"), Field("count", "number", step="1"), _TAGS),
     EntryKind.WATER_QUALITY: tuple(Field(name, "number") for name, *_ in WATER_MEASURES),
     EntryKind.ANIMAL_SALE: (
         Field("quantity", "number"), _select("unit", HARVEST_UNITS, "quantity"), Field("lot"),
