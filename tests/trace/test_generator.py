@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import orjson
@@ -14,8 +15,15 @@ from agritrace.epcis.validation import validate_event
 from agritrace.epcis.xml_codec import read_document
 from agritrace.errors import ValidationException
 from agritrace.farm.diary_events import NAMESPACES
-from agritrace.generator.chains import RECIPES
-from agritrace.generator.run import Generated, capture_chain, chain, parse_size, write_documents
+from agritrace.generator.chains import RECIPES, organizations
+from agritrace.generator.run import (
+    Generated,
+    _Bar,
+    capture_chain,
+    chain,
+    parse_size,
+    write_documents,
+)
 from agritrace.trace.lineage import TraceRequest, trace
 
 
@@ -79,3 +87,23 @@ def test_a_captured_chain_traces_from_unit_to_plot_and_plot_to_every_unit(
     assert set(forward.of_kind("item")) == set(batch.units)
     assert set(batch.pallets) <= set(forward.of_kind("logistic_unit"))
     assert forward.inconsistencies == [] and back.inconsistencies == []
+
+
+def test_a_generated_chain_reads_as_vietnamese_and_its_units_are_fresh() -> None:
+    """Issue 15: 'Công ty chế biến coffee Điện Biên', and units past their best-before date
+    (processed in January 2025, a year's shelf life) beside a 'genuine' verdict in the demo."""
+    names = {name for recipe in RECIPES.values() for name in organizations(recipe).values()}
+    assert "Công ty chế biến cà phê Điện Biên" in names
+    assert not {w for name in names for w in name.split()} & {"coffee", "tea", "rice"}
+    best_before = {date.fromisoformat(e["ilmd"]["cbvmda:bestBeforeDate"])
+                   for _org, e in chain(7, 3_000) if "cbvmda:bestBeforeDate" in e.get("ilmd", {})}
+    assert best_before and min(best_before) >= date(2027, 1, 1)
+
+
+def test_the_progress_bar_ends_at_the_events_made() -> None:
+    """The chain ends with a whole batch, past the size asked: the bar's total follows."""
+    bar = _Bar(1_000, "capturing")
+    with bar as advance:
+        advance(1_432)
+    task = bar.bar.tasks[0]
+    assert task.completed == task.total == 1_432

@@ -33,7 +33,10 @@ units: lots feeding more than 10,000 units, as the recall benchmark needs."""
 BIG_UNITS = 12_000
 BIG_FROM = 100_000
 PACK_RUN = 500
-PROCESSING_START = datetime(2025, 1, 6, 7, 0)
+# Harvests of 2025 processed from January 2026: the units a demo shows are fresh, not past
+# their best-before date beside a "genuine" verdict (issue 15).
+HARVEST_YEAR = 2025
+PROCESSING_START = datetime(2026, 1, 6, 7, 0)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Recipe:
     """One kind of chain: its products, its stages and how goods are packed."""
 
     name: str
+    label: str
+    """The produce as a Vietnamese name says it ("cà phê"), for the organizations' names."""
     province: str
     company: str
     """The 4-digit company number after Vietnam's prefix 893 (company prefix 893xxxx)."""
@@ -52,6 +57,7 @@ class Recipe:
     cases_per_pallet: int
     care: tuple[str, ...]
     harvest_month: int
+    shelf_life_days: int
 
     def gtin(self, item: int) -> str:
         body = f"893{self.company}{item:05d}"
@@ -63,15 +69,15 @@ class Recipe:
 
 
 RECIPES: dict[str, Recipe] = {
-    "coffee": Recipe("coffee", "Điện Biên", "2101", "cà phê quả tươi",
+    "coffee": Recipe("coffee", "cà phê", "Điện Biên", "2101", "cà phê quả tươi",
                      (("cà phê nhân", 0.18), ("cà phê rang", 0.82)), 0.25, 24, 40,
-                     ("tỉa cành", "làm cỏ", "bón phân NPK", "tưới nước"), 11),
-    "tea": Recipe("tea", "Hà Giang", "2202", "chè búp tươi Shan Tuyết",
+                     ("tỉa cành", "làm cỏ", "bón phân NPK", "tưới nước"), 11, 540),
+    "tea": Recipe("tea", "chè", "Hà Giang", "2202", "chè búp tươi Shan Tuyết",
                   (("chè xanh thành phẩm", 0.22),), 0.1, 40, 30,
-                  ("hái búp", "làm cỏ", "bón phân hữu cơ"), 4),
-    "rice": Recipe("rice", "Sóc Trăng", "2303", "lúa ST25",
+                  ("hái búp", "làm cỏ", "bón phân hữu cơ"), 4, 730),
+    "rice": Recipe("rice", "gạo", "Sóc Trăng", "2303", "lúa ST25",
                    (("gạo ST25 xát trắng", 0.64),), 5.0, 4, 50,
-                   ("làm đất", "gieo sạ", "bón phân", "phun thuốc sinh học"), 3),
+                   ("làm đất", "gieo sạ", "bón phân", "phun thuốc sinh học"), 3, 365),
 }
 
 
@@ -103,7 +109,7 @@ def organizations(recipe: Recipe) -> dict[str, str]:
     """Role -> organization name for a recipe's chain."""
     return {
         "coop": f"HTX {recipe.harvest_product} {recipe.province}",
-        "processor": f"Công ty chế biến {recipe.name} {recipe.province}",
+        "processor": f"Công ty chế biến {recipe.label} {recipe.province}",
         "distributor": "Tổng kho phân phối Bắc Ninh",
         "retailer": "Chuỗi siêu thị Hà Nội",
     }
@@ -141,7 +147,7 @@ class BatchBuilder:
 
     def _farm(self) -> Iterator[Owned]:
         recipe, rng = self.recipe, self.rng
-        year = 2024
+        year = HARVEST_YEAR
         for index in range(rng.randint(3, 8)):
             plot = f"{DL}/414/{recipe.gln(1)}/254/B{self.number}P{index}"
             season = f"{SEASON}{recipe.name}-{year}-b{self.number}-p{index}"
@@ -243,7 +249,7 @@ class BatchBuilder:
                 "outputEPCList": run, "bizStep": "commissioning", "disposition": "active",
                 "readPoint": {"id": site}, "bizLocation": {"id": site},
                 "ilmd": {"cbvmda:lotNumber": f"B{self.number}", "cbvmda:bestBeforeDate":
-                         (moment + timedelta(days=365)).date().isoformat()},
+                         (moment + timedelta(days=self.recipe.shelf_life_days)).date().isoformat()},
             }
             moment += timedelta(minutes=30)
         yield from self._aggregate(units, site, moment)

@@ -227,7 +227,7 @@ class _Bar:
                             MofNCompleteColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                             TimeRemainingColumn())
         self.task = self.bar.add_task(label, total=total)
-        self.pending = 0
+        self.pending = self.done = 0
 
     def __enter__(self) -> Any:
         self.bar.__enter__()
@@ -237,9 +237,16 @@ class _Bar:
         # Redrawing per event would cost more than generating it.
         self.pending += count
         if self.pending >= 1000:
-            self.bar.advance(self.task, self.pending)
-            self.pending = 0
+            self._show()
+
+    def _show(self) -> None:
+        # The chain ends with a whole batch, a little past the size asked: the bar's total
+        # grows to the events made, so it never reads 10,432/10,000 (104 %).
+        self.done += self.pending
+        self.pending = 0
+        total = self.bar.tasks[0].total or 0
+        self.bar.update(self.task, completed=self.done, total=max(total, self.done))
 
     def __exit__(self, *exc: object) -> None:
-        self.bar.advance(self.task, self.pending)
+        self._show()
         self.bar.__exit__(None, None, None)
