@@ -181,3 +181,14 @@ def test_a_farmer_keeps_his_barns_diary_on_the_phone_forms(engine: Engine) -> No
         "active_ingredients": "Colistin sulfate", "dose": "2", "dose_unit": "g/t",
         "withdrawal_days": "7", "purpose": "treatment", "disease": "tiêu chảy"})
     assert saved.status_code == 201 and event_count(engine) == before + 1
+
+
+def test_a_manager_opens_a_herd_on_a_barn_from_the_seasons_page(engine: Engine) -> None:
+    site = make_site(engine)
+    barn = add_place(engine, site.coop.manager, {
+        "name": "Chuồng lợn nái", "kind": "barn", "crop": "pig"}).place
+    site.sign_in("office")
+    page = site.client.get("/coop/seasons").text
+    assert f'value="{barn.uri}"' in page
+    opened = site.client.post("/coop/seasons", data={"plot": barn.uri, "start": "2026-06-01"})
+    assert opened.status_code == 201 and "Chuồng lợn nái" in opened.text and "lợn" in opened.text

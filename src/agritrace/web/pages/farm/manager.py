@@ -15,9 +15,10 @@ from fastapi.responses import Response
 from agritrace.errors import ValidationException
 from agritrace.farm import journal, places, readiness, registry, seasons
 from agritrace.farm.compliance import PlotReadiness
-from agritrace.farm.diary import vietnam_today
+from agritrace.farm.diary import KINDS_BY_PLACE, vietnam_today
 from agritrace.farm.pesticides import CROPS
 from agritrace.farm.registry import Actor, Role
+from agritrace.farm.veterinary import AQUACULTURE_SPECIES, LIVESTOCK_SPECIES
 from agritrace.scans import inbox
 from agritrace.store.orgs import sign_in_link
 from agritrace.web.api.deps import engine_of
@@ -137,12 +138,15 @@ def plot_detail(request: Request, plot_id: int) -> Response:
 def _seasons_page(request: Request, actor: Actor, status: int = 200,
                   **context: Any) -> Response:
     engine = engine_of(request)
-    plots = places.list_places(engine, actor.org, kind="plot")
+    # Plots, barns and ponds hold seasons (a barn's herd, a pond's crop cycle).
+    plots = [p for kind in KINDS_BY_PLACE for p in places.list_places(engine, actor.org,
+                                                                       kind=kind)]
     names = {p.uri: p.name for p in plots}
     context.setdefault("values", {"start": vietnam_today().isoformat()})
     context.setdefault("errors", {})
     return render(request, "farm/seasons.html", status, actor=actor, plots=plots, names=names,
-                  seasons=seasons.list_seasons(engine, actor.org), crop_names=CROPS,
+                  seasons=seasons.list_seasons(engine, actor.org),
+                  crop_names=CROPS | LIVESTOCK_SPECIES | AQUACULTURE_SPECIES,
                   today=vietnam_today().isoformat(), **context)
 
 
