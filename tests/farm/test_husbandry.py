@@ -290,3 +290,15 @@ def test_a_tagged_animals_entries_are_found_by_its_ear_tag(engine: Engine) -> No
     problem = exc.value.problems[0]
     assert problem.path == "mortality.animals[0]" and problem.found == "'tai số 7'"
     assert Translator("vi").expected(problem).startswith("số tai của con vật dạng GIAI")
+
+
+def test_a_feed_with_an_antibiotic_asks_for_a_treatment_entry() -> None:
+    feed = Feeding(plot_id=BARN, season_id=HERD, on=date(2026, 9, 1), recorded_by="m",
+                   product="Cám trộn thuốc", amount=200,
+                   active_ingredients=("Tiamulin fumarate", "Vitamin E"))
+    (finding,) = check_entry(feed, crop="pig")
+    assert (finding.rule, finding.severity) == ("antibiotic_in_feed", Severity.WARNING)
+    assert "Tiamulin" in finding.vi and "thời gian ngừng thuốc" in finding.vi
+    plain = Feeding(plot_id=BARN, season_id=HERD, on=date(2026, 9, 1), recorded_by="m",
+                    product="Cám CP 551", amount=200)
+    assert check_entry(plain, crop="pig") == []

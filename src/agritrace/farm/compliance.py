@@ -272,7 +272,26 @@ def _check_substances(entry: Treatment | Feeding, species: str) -> list[Finding]
                                            entry.product, species))
     if isinstance(entry, Treatment) and entry.purpose is TreatmentPurpose.PROPHYLAXIS:
         findings += _prophylaxis(entry, species)
+    if isinstance(entry, Feeding):
+        findings += _antibiotic_in_feed(entry)
     return findings
+
+
+def _antibiotic_in_feed(entry: Feeding) -> list[Finding]:
+    """A feed with an antibiotic in it: its purpose and withdrawal period are not recorded."""
+    drugs = [a for name in entry.active_ingredients if (a := antibiotic(name)) is not None]
+    if not drugs:
+        return []
+    names = ", ".join(dict.fromkeys(a.name for a in drugs))
+    return [Finding(
+        "antibiotic_in_feed", Severity.WARNING, "feeding.active_ingredients",
+        f"Thức ăn {entry.product} có kháng sinh ({names}). Không trộn kháng sinh vào thức ăn "
+        "để phòng bệnh; nếu dùng để trị bệnh, hãy ghi thêm mục 'Dùng thuốc thú y' với thời "
+        "gian ngừng thuốc để biết ngày xuất bán an toàn.",
+        f"The feed {entry.product} contains antibiotics ({names}). Antibiotics may not be mixed "
+        "into feed to prevent disease; if it treats a disease, also record a veterinary "
+        "treatment with its withdrawal period so the safe sale date is known.",
+        "a feed without antibiotics, or a treatment entry", names)]
 
 
 def _substance_finding(item: BannedIngredient, path: str, product: str,
