@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,9 +12,12 @@ from sqlalchemy import Engine
 from agritrace.farm.diary_events import AGT_LOT
 from agritrace.farm.record import record_entry
 from agritrace.farm.registry import create_member_token, list_members, org_actor
+from agritrace.reports import exports
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization, create_token
+from agritrace.web.api.reports import verdict
 from agritrace.web.app import create_app
+from agritrace.web.i18n import Translator
 from agritrace.web.pages.session import COOKIE
 from tests.farm.coop import make_coop
 from tests.reports.demo_data import PALLET, Demo, load
@@ -57,6 +61,21 @@ def test_the_readiness_list_draws_every_plot_in_vietnamese(engine: Engine, demo:
     assert page.headers["cache-control"] == "private, no-cache"
     # switching the language keeps the shipment's codes
     assert 'href="?ids=urn%3Aepc%3Aid%3Asscc%3A8931234.0000000017&amp;lang=en"' in html
+
+
+def test_one_verdict_for_a_shipment_with_an_unknown_harvest_place(engine: Engine,
+                                                                   demo: Demo) -> None:
+    """Issue 15: the page said 'Lô hàng sẵn sàng' above 'Nơi thu hoạch chưa đăng ký…' while
+    the command said the shipment was not ready; page, PDF, API and command share one verdict."""
+    report = exports.readiness_report(engine, demo.roaster, [PALLET], "vi")
+    assert report.ready and verdict(Translator("vi"), report).startswith("Lô hàng sẵn sàng")
+    unknown = replace(report, shipment=replace(
+        report.shipment, unregistered=("https://id.gs1.org/414/8931234999995",)))
+    assert not unknown.ready
+    assert verdict(Translator("vi"), unknown) == (
+        "Lô hàng chưa sẵn sàng: 1 nơi thu hoạch chưa có trong sổ thửa (chưa có toạ độ cho hệ "
+        "thống EU).")
+    assert verdict(Translator("en"), unknown).startswith("Shipment not ready: 1 harvest place")
 
 
 def test_the_readiness_list_in_english_and_its_downloads(engine: Engine, demo: Demo) -> None:

@@ -98,7 +98,7 @@ def readiness_command(
         collection = shipment_geojson(report.shipment, strict=False) if geojson else None
     except AgritraceError as exc:
         raise fail(exc) from exc
-    rows, state, risk, shipment = list(report.rows), report.state, report.risk, report.shipment
+    rows, risk, shipment = list(report.rows), report.risk, report.shipment
     if collection is not None and geojson is not None:
         output_file(geojson).write_text(to_geojson_text(collection), encoding="utf-8")
         err.print(f"EU GeoJSON ({len(collection['features'])} of {len(rows)} plots): {geojson}",
@@ -106,15 +106,16 @@ def readiness_command(
     if output_format == "csv":
         _emit(exports.to_csv(exports.READINESS_COLUMNS, [r.as_dict() for r in rows]), output)
     elif output_format == "json":
-        _emit(orjson.dumps({"ready": state.ready, "plots": [r.as_dict() for r in rows],
+        _emit(orjson.dumps({"ready": report.ready, "plots": [r.as_dict() for r in rows],
                             "unregistered": list(shipment.unregistered),
                             "risk": risk.level, "risk_message": risk.message_en if lang == "en"
                             else risk.message_vi},
                            option=orjson.OPT_INDENT_2).decode(), output)
     else:
-        _print_readiness(rows, state.ready, risk.message_vi if lang == "vi" else risk.message_en,
+        _print_readiness(rows, report.ready,
+                         risk.message_vi if lang == "vi" else risk.message_en,
                          shipment.unregistered, lang)
-    raise typer.Exit(code=0 if state.ready and rows else 1)
+    raise typer.Exit(code=0 if report.ready else 1)
 
 
 def _print_readiness(rows: list[ReadinessRow], ready: bool, risk: str,

@@ -86,6 +86,13 @@ class ReadinessReport:
     def not_ready(self) -> int:
         return sum(not row.state.ready for row in self.rows)
 
+    @property
+    def ready(self) -> bool:
+        """The one verdict every view of the shipment says (page, PDF, API, command): it leads
+        to registered plots, every one ready, and to no harvest place missing from the
+        registry (a plot without geolocation would be missing from the EU file)."""
+        return bool(self.rows) and not self.not_ready and not self.shipment.unregistered
+
 
 def readiness_report(engine: Engine, org: Organization, identifiers: Sequence[str],
                      lang: str) -> ReadinessReport:

@@ -44,6 +44,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "reports_shipment_not_ready": {"vi": "Lô hàng chưa sẵn sàng: {bad}/{count} thửa cần sửa.",
                                    "en": "Shipment not ready: {bad} of {count} plots need "
                                          "fixing."},
+    "reports_shipment_unregistered": {
+        "vi": "Lô hàng chưa sẵn sàng: {places} nơi thu hoạch chưa có trong sổ thửa (chưa có toạ "
+              "độ cho hệ thống EU).",
+        "en": "Shipment not ready: {places} harvest place(s) in no plot registry (no "
+              "geolocation for the EU system)."},
     "reports_no_plots": {"vi": "Lô hàng không dẫn tới thửa nào đã đăng ký.",
                          "en": "The shipment leads to no registered plot."},
     "reports_unregistered": {"vi": "Nơi thu hoạch chưa đăng ký trong sổ thửa: {places}",

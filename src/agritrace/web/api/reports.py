@@ -73,6 +73,8 @@ def verdict(t: Translator, report: exports.ReadinessReport) -> str:
     count = len(report.rows)
     if not count:
         return t("reports_no_plots")
+    if report.shipment.unregistered:
+        return t("reports_shipment_unregistered", places=len(report.shipment.unregistered))
     if report.not_ready:
         return t("reports_shipment_not_ready", bad=report.not_ready, count=count)
     return t("reports_shipment_ready", count=count)
@@ -92,8 +94,7 @@ async def get_readiness(engine: EngineDep, org: OrgDep, ids: Ids, lang: str = "v
         return report_files.readiness_pdf(t, list(report.rows), verdict(t, report),
                                           report.risk, report.shipment.identifiers)
     return JSONResponse({
-        "identifiers": list(report.shipment.identifiers), "ready": bool(
-            report.rows) and not report.not_ready,
+        "identifiers": list(report.shipment.identifiers), "ready": report.ready,
         "plots": [_plot_json(row, lang) for row in report.rows],
         "unregistered": list(report.shipment.unregistered),
         "risk": {"level": report.risk.level, "missing": list(report.risk.missing),
