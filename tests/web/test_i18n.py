@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import string
 from datetime import date
+from pathlib import Path
 
 from agritrace.epcis.cbv import BIZ_STEPS
 from agritrace.farm.compliance import check_entry
@@ -10,7 +13,7 @@ from agritrace.farm.diary import Spraying
 from agritrace.farm.diary_events import AGT_BIZSTEP, WATER_STEPS
 from agritrace.farm.diary_events import BIZ_STEPS as DIARY_STEPS
 from agritrace.farm.geometry import check_geometry
-from agritrace.web.i18n import STEPS, Translator, format_amount, format_number
+from agritrace.web.i18n import CATALOGUE, STEPS, Translator, format_amount, format_number
 
 
 def test_every_cbv_and_diary_step_has_both_languages() -> None:
@@ -36,3 +39,27 @@ def test_one_formatter_writes_the_services_numbers_and_dates_in_each_language() 
     assert "từ 08/02/2019" in finding.vi and "since 8 Feb 2019" in finding.en
     assert (format_number(1234.5, "vi", 1), format_amount(4.5, "vi"), format_amount(4.5, "en")) \
         == ("1.234,5", "4,5", "4.5")
+
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "agritrace"
+
+
+def test_every_message_has_both_languages_and_every_use_names_a_message() -> None:
+    """Issue 15: a text without its translation, or a page or service naming a message the
+    catalogue lacks (it would print the key itself), fails here."""
+    formatter = string.Formatter()
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in formatter.parse(text) if name}
+
+    untranslated = [k for k, v in CATALOGUE.items()
+                    if set(v) != {"vi", "en"} or not all(t.strip() for t in v.values())]
+    # Both languages are formatted with the same fields: the Vietnamese may leave one out
+    # (the role of a farmer is in "nông dân"), never name one the English lacks.
+    unfilled = [k for k, v in CATALOGUE.items() if fields(v["vi"]) - fields(v["en"])]
+    assert untranslated == [] and unfilled == []
+    named = {m.group(1) for page in (SRC / "web" / "templates").rglob("*.html")
+             for m in re.finditer(r'\bt\("([a-z0-9_]+)"[,)]', page.read_text("utf-8"))}
+    named |= {m.group(1) for module in SRC.rglob("*.py")
+              for m in re.finditer(r'"((?:expect|refuse)_[a-z0-9_]+)"', module.read_text("utf-8"))}
+    assert sorted(named - set(CATALOGUE) - set(STEPS)) == []
