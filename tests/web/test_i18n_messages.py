@@ -60,6 +60,12 @@ def _paraquat(site: Site) -> Any:
                                        "dose_unit": "l/ha"})
 
 
+def _no_season(site: Site) -> Any:
+    url = f"/my/plots/{site.coop.plot_a.id}/pest_observation"
+    return site.client.post(url, data={"idempotency_key": site.form_key(url), "on": "2020-01-10",
+                                       "pest": "rệp sáp"})
+
+
 def _overlap(site: Site) -> Any:
     return site.client.post("/coop/seasons", data={"plot": site.coop.plot_b.uri,
                                                    "start": "2026-11-15"})
@@ -79,6 +85,7 @@ CASES = {
                    "Expected an amount above 0 and at most 5,000 kg/ha"),
     "banned": Case("a", _paraquat, "(Quyết định 278/QĐ-BNN-BVTV ngày 08/02/2017)",
                    "(Decision 278/QĐ-BNN-BVTV of 08/02/2017)"),
+    "season": Case("a", _no_season, "có ngày 10/01/2020", "covering 10 Jan 2020"),
     "overlap": Case("office", _overlap,
                     "Thửa Nương B đã có mùa vụ từ 01/02/2026 đến nay (chưa đóng)",
                     "The plot Nương B already has a season from 1 Feb 2026, still open"),

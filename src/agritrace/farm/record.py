@@ -47,7 +47,7 @@ from agritrace.farm.registry import Actor, Db, transaction
 from agritrace.farm.seasons import Season, current_season, get_season
 from agritrace.farm.tables import diary_keys
 from agritrace.store.orgs import Organization
-from agritrace.web.i18n import expect
+from agritrace.web.i18n import expect, refusal
 
 _DATES = ("on", "until", "sown_on")
 # Fields a form never pre-fills from the last entry: they describe this entry alone.
@@ -98,10 +98,10 @@ def build_entry(kind: str, fields: Mapping[str, Any], recorded_by: str) -> Diary
         try:
             args[name] = _convert(name, value)
         except (TypeError, ValueError):
-            problems.append(Problem(f"{kind}.{name}", _expected(name), describe(value)))
+            problems.append(expect(f"{kind}.{name}", _expected(name), value))
     missing = [n for n, f in names.items() if n not in args
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
-    problems += [Problem(f"{kind}.{n}", "a value", "nothing") for n in missing]
+    problems += [expect(f"{kind}.{n}", "expect_value", None) for n in missing]
     if problems:
         raise ValidationException(f"The {kind} entry is not valid", problems)
     return cls(**args)  # type: ignore[return-value]
@@ -142,7 +142,7 @@ def _expected(name: str) -> str:
         return "a date as YYYY-MM-DD"
     if name == "slaughter":
         return "yes or no (true or false)"
-    return "a time as HH:MM" if name == "at" else "a number"
+    return "expect_time" if name == "at" else "expect_number"
 
 
 def authorise(actor: Actor, place: Place) -> None:
@@ -150,11 +150,9 @@ def authorise(actor: Actor, place: Place) -> None:
     if actor.role.may_manage or (actor.member_id is not None
                                  and place.farmer_id == actor.member_id):
         return
-    raise ForbiddenException(
-        f"{place.name} không phải thửa của {actor.name}: chỉ người canh tác thửa và cán bộ hợp "
-        f"tác xã xem và ghi nhật ký thửa này / {actor.name} may not read or write the diary of "
-        f"{place.name}: it is not one of his plots",
-        [Problem("plot_id", f"a plot farmed by {actor.name}", place.uri)])
+    raise refusal(ForbiddenException, "refuse_not_your_plot",
+                  [expect("plot_id", "expect_plot_of", place.uri, name=actor.name)],
+                  plot=place.name, name=actor.name)
 
 
 def prepare_entry(engine: Engine, actor: Actor, kind: str, fields: Mapping[str, Any],
@@ -193,8 +191,8 @@ def _season_for(engine: Engine, org: Organization, place: Place,
     if fields.get("season_id"):
         season = get_season(engine, org, str(fields["season_id"]))
         if season.place_id != place.id:
-            raise ValidationException("The season belongs to another plot", [Problem(
-                "season_id", f"a season of {place.uri}", season.uri)])
+            raise ValidationException("The season belongs to another plot", [expect(
+                "season_id", "expect_season_of", season.uri, plot=place.uri)])
         return season
     try:
         on = date.fromisoformat(str(fields.get("on"))) if fields.get("on") else vietnam_today()
@@ -202,17 +200,17 @@ def _season_for(engine: Engine, org: Organization, place: Place,
         on = vietnam_today()
     covering = current_season(engine, org, place.uri, on)
     if covering is None:
-        raise ValidationException(f"No open season on {place.name}", [Problem(
-            "season_id", f"a season of {place.uri} covering {on.isoformat()}", "none")])
+        raise ValidationException(f"No open season on {place.name}", [expect(
+            "season_id", "expect_season_covering", None, shown="none", plot=place.uri, on=on)])
     return covering
 
 
 def _check_in_season(entry: DiaryEntry, season: Season) -> None:
     # Perennial care may precede the season's start; nothing may come after its end.
     if season.end is not None and entry.on > season.end:
-        raise ValidationException("The entry is after the end of the season", [Problem(
-            f"{entry.kind.value}.on", f"a date on or before {season.end.isoformat()}",
-            entry.on.isoformat())])
+        raise ValidationException("The entry is after the end of the season", [expect(
+            f"{entry.kind.value}.on", "expect_until_season_end", None,
+            shown=entry.on.isoformat(), end=season.end)])
 
 
 def _document(events: list[Event], name: str) -> Document:

@@ -179,7 +179,21 @@ TEXTS: dict[str, dict[str, str]] = {
                            "en": "a plot, barn, pond or cage (places that hold seasons)"},
     "expect_manager_role": {"vi": "cán bộ quản lý hoặc cán bộ kỹ thuật",
                             "en": "manager or technical_manager"},
+    # --- the diary's forms and API (agritrace.farm.record) ---
+    "expect_time": {"vi": "giờ dạng HH:MM", "en": "a time as HH:MM"},
+    "expect_number": {"vi": "một số", "en": "a number"},
+    "expect_value": {"vi": "một giá trị", "en": "a value"},
+    "expect_plot_of": {"vi": "một thửa do {name} canh tác", "en": "a plot farmed by {name}"},
+    "expect_season_of": {"vi": "một vụ của thửa {plot}", "en": "a season of {plot}"},
+    "expect_season_covering": {"vi": "một vụ của thửa {plot} có ngày {on}",
+                               "en": "a season of {plot} covering {on}"},
+    "expect_until_season_end": {"vi": "một ngày không sau ngày kết thúc vụ ({end})",
+                                "en": "a date on or before {end}"},
     # --- refusals (the error's detail) ---
+    "refuse_not_your_plot": {"vi": "{plot} không phải thửa của {name}: chỉ người canh tác thửa "
+                                   "và cán bộ hợp tác xã xem và ghi nhật ký thửa này",
+                             "en": "{name} may not read or write the diary of {plot}: it is not "
+                                   "one of his plots"},
     "refuse_cli_option": {"vi": "Giá trị của {option} không hợp lệ",
                           "en": "Invalid value for {option}"},
     "refuse_manager_only": {"vi": "{name} là nông dân: việc này chỉ dành cho cán bộ quản lý "
