@@ -40,19 +40,21 @@ def migrated_engine() -> Engine:
 
 def fail(exc: AgritraceError | OSError | ValueError, lang: str | None = None) -> typer.Exit:
     """Print ``exc`` (with its problems) on stderr; raise the returned exit. With ``lang``
-    the message and its problems are said in that language where the catalogue has them."""
+    ("vi", "en", or "vi/en" for commands whose warnings print both) the message and its
+    problems are said in that language where the catalogue has them."""
     text = str(exc) if lang is None or not isinstance(exc, AgritraceError) else (
         _translated(exc, lang))
     # Field paths such as epcList[1] would otherwise be read as Rich markup.
-    err.print(f"[red]{'lỗi' if lang == 'vi' else 'error'}:[/red] {escape(text)}",
-              highlight=False)
+    label = {"vi": "lỗi", "vi/en": "lỗi / error"}.get(lang or "", "error")
+    err.print(f"[red]{label}:[/red] {escape(text)}", highlight=False)
     return typer.Exit(code=2)
 
 
 def _translated(exc: AgritraceError, lang: str) -> str:
     from agritrace.web.i18n import Translator
 
-    t = Translator(lang)
+    said = [Translator(one) for one in lang.split("/")]
     # An error without a catalogue text keeps its own detail (often "vi / en" already).
-    detail = t.detail(exc, "") or exc.detail
-    return "\n".join([detail, *(f"  - {t.problem(p)}" for p in exc.problems[:50])])
+    detail = exc.detail if len(said) > 1 else said[0].detail(exc, "") or exc.detail
+    problems = [" / ".join(dict.fromkeys(t.problem(p) for t in said)) for p in exc.problems[:50]]
+    return "\n".join([detail, *(f"  - {p}" for p in problems)])

@@ -64,6 +64,14 @@ def test_refused_entries_and_bad_input_exit_2_with_the_field(tmp_path: Path) -> 
                                  "-f", "active_ingredients=Carbofuran", "-f", "dose=20",
                                  "-f", "dose_unit=kg/ha", *ORG])
     assert banned.exit_code == 2 and "Carbofuran" in banned.output
+    negative = runner.invoke(app, ["farm", "diary", "add", "fertilizing", "--plot", plot,
+                                   "--on", "2026-04-05", "-f", "product=Urê", "-f", "amount=-5",
+                                   *ORG], env={"COLUMNS": "240"})
+    # issue 15: an error in the warnings' languages, Vietnamese then English, not English only
+    assert negative.exit_code == 2 and "lỗi / error:" in negative.output
+    assert ("fertilizing.amount: cần lượng lớn hơn 0 và không quá 5.000 kg/ha, đã nhập -5.0 / "
+            "fertilizing.amount: expected an amount above 0 and at most 5,000 kg/ha, found -5.0"
+            ) in negative.output
     gtin = runner.invoke(app, ["farm", "product", "add", "8931234000111", "--name-vi", "x",
                                *ORG])
     assert gtin.exit_code == 2 and "product.gtin" in gtin.output

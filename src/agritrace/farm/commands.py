@@ -42,7 +42,7 @@ def _session(org: str) -> Iterator[tuple[Engine, Actor]]:
     try:
         yield engine, org_actor(find_organization(engine, org), "cli")
     except (AgritraceError, OSError, ValueError) as exc:  # OSError etc.: an unreadable file
-        raise fail(exc) from exc
+        raise fail(exc, "vi/en") from exc  # as the warnings: Vietnamese, then English
     finally:
         engine.dispose()
 
