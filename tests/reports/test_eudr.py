@@ -223,7 +223,7 @@ def test_read_current_whisp_output() -> None:
                               "Ind_03_disturbance_before_2020": "no",
                               "Ind_04_disturbance_after_2020": "yes"}
     assert [(p.line, p.expected, p.found) for p in result.problems] == [
-        (5, "the plot's id", "an empty cell"),
+        (5, "the plot's id", "nothing"),
         (6, "low, more_info_needed or high", "'maybe'")]
 
 
@@ -247,7 +247,7 @@ def test_whisp_file_without_a_risk_column() -> None:
     result = read_whisp_csv("plotId,external_id,Area\n1,T-01,2.0\n")
     assert result.risks["T-01"].risk is None
     assert result.problems[0].expected == "a risk_pcrop or EUDR_risk column"
-    assert read_whisp_csv("").problems[0].found == "an empty file"
+    assert read_whisp_csv("").problems[0].found == "nothing"
 
 
 def test_shipment_risk_takes_the_worst_plot() -> None:

@@ -162,6 +162,12 @@ def test_a_wrong_whisp_file_is_refused_on_a_page_and_nothing_stored(
                                        "text/csv")})
     assert sent.status_code == 400
     assert "w.csv line 2: external_id: expected the URI of a registered plot" in sent.text
+    vietnamese = client.post("/reports/eudr/risk?lang=vi", data={"ids": PALLET}, files={"file": (
+        "w.csv", "external_id,risk_pcrop\nurn:x:1,low\n", "text/csv")})
+    assert "w.csv: không nhập được gì" in vietnamese.text and "nothing imported" not in (
+        vietnamese.text)  # issue 15: the reader's language only
+    assert ("w.csv dòng 2: external_id: cần URI của một thửa đã đăng ký, đã nhập "
+            "&#39;urn:x:1&#39;") in vietnamese.text
     shown = client.get(f"/reports/eudr?ids={PALLET}&lang=en").text
     assert "not assessed" in shown
     other_site = client.post("/reports/eudr/risk", headers={"Origin": "https://evil.example"},

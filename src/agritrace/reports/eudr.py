@@ -21,7 +21,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -34,7 +34,7 @@ from agritrace.farm.geometry import (
     PlotGeometry,
     check_geometry,
 )
-from agritrace.web.i18n import format_amount
+from agritrace.web.i18n import expect, format_amount
 
 CUTOFF_DATE = date(2020, 12, 31)
 ACTIVITIES = ("DOMESTIC", "IMPORT", "EXPORT", "TRADE")
@@ -340,6 +340,11 @@ class WhispImport:
     problems: tuple[Problem, ...]
 
 
+def at(problem: Problem, document: str | None, line: int | None = None) -> Problem:
+    """The problem located in a file (and a line of it)."""
+    return replace(problem, document=document, line=line)
+
+
 def read_whisp_csv(text: str, *, commodity: str = "coffee", document: str = "whisp.csv",
                    ) -> WhispImport:
     """Read the CSV Whisp produces; tolerant of its column spellings across versions.
@@ -353,8 +358,7 @@ def read_whisp_csv(text: str, *, commodity: str = "coffee", document: str = "whi
     """
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), _dialect(text)))
     if not rows:
-        return WhispImport({}, (Problem("header", "a CSV header row", "an empty file",
-                                        document=document),))
+        return WhispImport({}, (at(expect("header", "expect_csv_header", None), document),))
     columns = {_norm(name): index for index, name in reversed(list(enumerate(rows[0])))}
     risk_key = next((k for k in (_norm(COMMODITIES[commodity].whisp_risk), *_RISK_FALLBACK)
                      if k in columns), None)
@@ -367,8 +371,8 @@ def read_whisp_csv(text: str, *, commodity: str = "coffee", document: str = "whi
         if record is not None:
             risks[record.plot_id] = record
     if risk_key is None:
-        problems.insert(0, Problem("header", f"a {COMMODITIES[commodity].whisp_risk} or "
-                                   "EUDR_risk column", "neither", document=document, line=1))
+        problems.insert(0, at(expect("header", "expect_risk_column", None,
+                                      column=COMMODITIES[commodity].whisp_risk), document, 1))
     return WhispImport(risks, tuple(problems))
 
 
@@ -400,14 +404,13 @@ def _risk_row(
     plot_id = cell(id_key)
     if not plot_id:
         name = header[columns[id_key]] if id_key else "external_id, Geo_id or plotId"
-        problems.append(Problem(name, "the plot's id", "an empty cell", document=document,
-                                line=line))
+        problems.append(at(expect(name, "expect_plot_id", None), document, line))
         return None
     raw_risk = cell(risk_key) if risk_key else ""
     risk = re.sub(r"[\s-]+", "_", raw_risk.lower()) or None
     if risk is not None and risk not in RISK_LEVELS:
-        problems.append(Problem(header[columns[risk_key or ""]], "low, more_info_needed or high",
-                                repr(raw_risk), document=document, line=line))
+        problems.append(at(expect(header[columns[risk_key or ""]], "expect_risk_level",
+                                   raw_risk), document, line))
         risk = None
     indicators = {header[i]: row[i].strip() for key, i in columns.items()
                   if re.match(r"ind(icator)?\d", key) and i < len(row)}

@@ -42,6 +42,7 @@ from agritrace.store.orgs import Organization
 from agritrace.store.tables import events, organizations
 from agritrace.trace.graph import Graph
 from agritrace.trace.lineage import TraceRequest, parse_identifier, trace
+from agritrace.web.i18n import expect, refusal
 
 
 class IncompleteData(ValidationException):
@@ -265,21 +266,22 @@ def import_risks(engine: Engine, org: Organization, text: str, *, document: str,
     The plot id column (``external_id``) must hold a registered plot's URI.
     """
     if commodity not in eudr.COMMODITIES:
-        raise ValidationException(f"Unknown commodity {commodity!r}", [Problem(
-            "commodity", "one of " + ", ".join(eudr.COMMODITIES), repr(commodity))])
+        raise ValidationException(f"Unknown commodity {commodity!r}", [expect(
+            "commodity", "expect_one_of", commodity, choices=", ".join(eudr.COMMODITIES))])
     result = eudr.read_whisp_csv(text, commodity=commodity, document=document)
     problems = list(result.problems)
     if not result.risks and not problems:
-        problems.append(Problem("rows", "at least one plot's result", "none", document=document))
+        problems.append(eudr.at(expect("rows", "expect_risk_rows", None), document))
     with engine.begin() as conn:
         registered = set(conn.execute(select(places.c.uri).where(
             places.c.uri.in_(list(result.risks)), places.c.kind == "plot")).scalars())
         for risk in result.risks.values():
             if risk.plot_id not in registered:
-                problems.append(Problem("external_id", "the URI of a registered plot",
-                                        repr(risk.plot_id), document=document, line=risk.line))
+                problems.append(eudr.at(expect("external_id", "expect_registered_plot",
+                                               risk.plot_id), document, risk.line))
         if problems:
-            raise ValidationException(f"{document}: nothing imported", problems)
+            raise refusal(ValidationException, "refuse_nothing_imported", problems,
+                          file=document)
         now = now_micros()
         conn.execute(insert(plot_risks), [{
             "org_id": org.id, "plot_uri": r.plot_id, "commodity": commodity, "risk": r.risk,

@@ -189,6 +189,18 @@ TEXTS: dict[str, dict[str, str]] = {
                                "en": "a season of {plot} covering {on}"},
     "expect_until_season_end": {"vi": "một ngày không sau ngày kết thúc vụ ({end})",
                                 "en": "a date on or before {end}"},
+    # --- deforestation-risk results (Whisp CSV, agritrace.reports.eudr) ---
+    "expect_csv_header": {"vi": "một dòng tiêu đề CSV", "en": "a CSV header row"},
+    "expect_risk_column": {"vi": "một cột {column} hoặc EUDR_risk",
+                           "en": "a {column} or EUDR_risk column"},
+    "expect_plot_id": {"vi": "mã của thửa", "en": "the plot's id"},
+    "expect_risk_level": {"vi": "low, more_info_needed hoặc high",
+                          "en": "low, more_info_needed or high"},
+    "expect_risk_rows": {"vi": "kết quả của ít nhất một thửa", "en": "at least one plot's result"},
+    "expect_registered_plot": {"vi": "URI của một thửa đã đăng ký",
+                               "en": "the URI of a registered plot"},
+    "refuse_nothing_imported": {"vi": "{file}: không nhập được gì",
+                                "en": "{file}: nothing imported"},
     # --- refusals (the error's detail) ---
     "refuse_not_your_plot": {"vi": "{plot} không phải thửa của {name}: chỉ người canh tác thửa "
                                    "và cán bộ hợp tác xã xem và ghi nhật ký thửa này",
