@@ -235,3 +235,15 @@ def test_plot_errors_are_said_in_vietnamese_without_the_services_english(
         "ô này còn trống, cần điền.",
         "Người phụ trách kỹ thuật phải là cán bộ kỹ thuật hoặc cán bộ quản lý của hợp tác "
         "xã. Đã nhập: 'member 3 (farmer)'."]
+
+
+def test_a_column_another_kind_of_work_uses_is_said_so_not_in_english(engine: Engine) -> None:
+    """Issue 15: a spraying row with an amount read 'Đã nhập: an unknown field'."""
+    coop = make_coop(engine)
+    data = ("Loại công việc,Thửa,Ngày,Sản phẩm,Lượng,Liều\n"
+            "Phun thuốc,Nương A,10/06/2026,Anvil 5SC,20,1\n").encode()
+    said = [(e.vi, e.en) for r in preview_import(engine, coop.manager, "diary", data,
+                                                 "nk.csv").rows for e in r.errors]
+    assert ("cột này không dùng cho loại công việc của dòng này; hãy để trống.",
+            "this column is not used by the row's kind of work; leave it empty.") in said
+    assert not any("unknown" in vi or "expected" in vi for vi, _ in said)

@@ -33,7 +33,7 @@ from agritrace.farm.import_columns import ImportKind
 from agritrace.farm.places import Place, add_place, check_place, list_places, place_uri
 from agritrace.farm.record import Prepared, prepare_entry, store_prepared, stored_event_id
 from agritrace.farm.registry import Actor, Member, Notice, add_member, check_member, list_members
-from agritrace.web.i18n import expect, refusal
+from agritrace.web.i18n import Translator, expect, refusal
 from agritrace.web.texts_farm import TEXTS
 
 __all__ = ["ImportKind", "apply_import", "preview_import", "read_table"]
@@ -41,6 +41,8 @@ __all__ = ["ImportKind", "apply_import", "preview_import", "read_table"]
 # Fields the services name that a spreadsheet heads otherwise (plot_id is the "Thửa" column).
 _PATH_FIELDS = {"plot_id": "plot", "season_id": "on", "sown_on": "on", "farmer_id": "farmer",
                 "technical_manager_id": "technical_manager", "recorded_by": "plot"}
+# A service's problem said in Vietnamese on the preview, beside its English.
+_VI = Translator("vi")
 
 
 @dataclass(frozen=True)
@@ -254,13 +256,16 @@ class _Row:
         plain = TEXTS.get(f"farm_err_{said}")
         if empty:
             vi, en = "ô này còn trống, cần điền.", "the cell is empty and is needed."
+        elif problem.found == "an unknown field":  # e.g. an amount on a spraying row
+            vi = "cột này không dùng cho loại công việc của dòng này; hãy để trống."
+            en = "this column is not used by the row's kind of work; leave it empty."
         elif plain is not None and problem.found == "none":
             vi, en = plain["vi"], f"{plain['en']} Expected {problem.expected}."
         elif plain is not None:
-            vi = f"{plain['vi']} Đã nhập: {problem.found}."
+            vi = f"{plain['vi']} Đã nhập: {_VI.found(problem)}."
             en = f"{plain['en']} Found {problem.found}; expected {problem.expected}."
-        else:
-            vi = f"giá trị {problem.found} chưa đúng (cần: {problem.expected})."
+        else:  # the expectation in each language where the catalogue has it
+            vi = f"giá trị {_VI.found(problem)} chưa đúng (cần: {_VI.expected(problem)})."
             en = f"{problem.found} is not valid: expected {problem.expected}."
         self.fail(name or "", vi, en, problem.expected, problem.found)
 

@@ -344,6 +344,8 @@ def expect(path: str, key: str, found: object, *, shown: str | None = None,
 
 
 E = TypeVar("E", bound=AgritraceError)
+#: The English words a Problem's ``found`` may be (errors.describe, farm.record).
+_FOUND = {"nothing": "problem_nothing", "an unknown field": "problem_unknown_field"}
 
 
 def refusal(kind: type[E], key: str, problems: list[Problem] | None = None,
@@ -388,7 +390,9 @@ class Translator:
         return self(problem.key, **self.fields(problem.params))
 
     def found(self, problem: Problem) -> str:
-        return self("problem_nothing") if problem.found == "nothing" else problem.found
+        """What was found; the few words services write for it (describe) in this language."""
+        key = _FOUND.get(problem.found)
+        return self(key) if key else problem.found
 
     def problem(self, problem: Problem) -> str:
         """One problem as a sentence in this language (``Problem.message`` is the English)."""

@@ -13,6 +13,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "problem_line": {"vi": "dòng {line}", "en": "line {line}"},
     "problem_event": {"vi": "sự kiện {index}", "en": "event {index}"},
     "problem_nothing": {"vi": "(để trống)", "en": "nothing"},
+    "problem_unknown_field": {"vi": "một trường mà loại này không có", "en": "an unknown field"},
     # --- the farm diary (agritrace.farm.diary) ---
     "expect_plot_uri": {"vi": "mã thửa dạng URI (scheme:...)",
                         "en": "the plot's identifier as a URI (scheme:...)"},
