@@ -21,6 +21,7 @@ from agritrace.farm.places import add_place
 from agritrace.farm.profiles import set_profile
 from agritrace.farm.registry import org_actor
 from agritrace.province.areas import check_area, make_regulator
+from agritrace.scans.log import flush_queues
 from agritrace.settings import Settings
 from agritrace.store import grants
 from agritrace.store.engine import make_engine
@@ -149,6 +150,7 @@ def test_stamps_issued_voided_scanned_and_suspicious_count_in_their_province(
     for link in links[:2]:  # a consumer scans the voided stamp and a good one
         path = "/" + link.split("/", 3)[3]
         assert c.get(path).status_code == 200
+    flush_queues()  # the pages' scans are written in batches (agritrace.scans.log.ScanQueue)
     north = _indicators(world, "dien_bien")["current"]["stamps"]
     assert north == {"issued": 3, "voided": 1, "scanned": 2, "suspicious": 1}
     south = _indicators(world, "dong_thap")["current"]["stamps"]

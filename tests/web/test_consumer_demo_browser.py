@@ -8,6 +8,7 @@ from sqlalchemy import Engine, select
 
 from agritrace.demo import load_demo
 from agritrace.farm.demo import load_farm_demo
+from agritrace.scans.log import flush_queues
 from agritrace.scans.tables import scans
 from tests.web.browser import PHONE, SHOTS, chromium, serving_app, sqlite_only
 from tests.web.demo_grants import ensure_demo_grants
@@ -58,6 +59,7 @@ def test_a_visitor_can_share_a_coarse_location_from_the_page(engine: Engine) -> 
         page.click("#locate button")
         page.wait_for_selector("#located")
         assert "vị trí gần đúng" in page.locator("#located").inner_text()
+    flush_queues()  # the server (a thread of this process) writes its scans in batches
     with engine.connect() as conn:
         rows = conn.execute(select(scans.c.lat, scans.c.lon).where(scans.c.code == bag)).all()
     assert [tuple(r) for r in rows] == [(21.0, 105.8)]

@@ -27,8 +27,8 @@ from agritrace.farm.diary import vietnam_today
 from agritrace.ids.digital_link import GS1_CANONICAL_BASE, DigitalLink
 from agritrace.ids.epc import lenient_id
 from agritrace.ids.gs1 import Gln, Gtin, Sscc
-from agritrace.scans import log, registry
-from agritrace.scans.verdict import History, Policy, Scan, Status, decide
+from agritrace.scans import registry
+from agritrace.scans.verdict import History, Policy, Status, decide
 from agritrace.store.raw import AsyncRaw, awaiting
 from agritrace.trust import END_STEPS, Custody, Owners, claims, grant_candidates
 
@@ -79,40 +79,26 @@ def identifiers(link: DigitalLink) -> dict[str, str]:
 
 
 async def answer(engine: Engine, link: DigitalLink, policy: Policy, base_url: str,
-                 scan: Scan | None = None, visit: log.Visit | None = None, *,
-                 locating: bool = False) -> dict[str, Any]:
-    """The facts of ``link`` read on one connection; ``scan`` by ``visit``, if given, is logged
-    (if there is room, see :class:`Policy`) and counted (``locating``: it only brings the
-    location of the visitor's scan of a moment ago).
+                 generation: int | None = None) -> dict[str, Any]:
+    """The facts of ``link`` read on one connection, with the verdict of the log alone (unknown,
+    recalled, voided, unverified: no scan history) and the :class:`Status` it came from under
+    ``"status"``, for a caller that adds a scan history (the consumer page).
 
-    Without a scan (the linkset) the scan history is not read: the verdict is then only that of
-    the log (unknown, recalled, voided), which is all a linkset tells. Statements run in
-    autocommit: each read sees what is committed, as it would in a read-committed transaction,
-    and the scan's insert commits by itself, so the page pays no BEGIN or COMMIT round trip and
-    SQLite's write lock is held for the insert only.
+    ``generation``: the page cache's generation read before (:mod:`agritrace.pagecache`);
+    facts kept in this process (the owners of codes) are then those of that generation, never
+    older. Statements run in autocommit: each read sees what is committed, as it would in a
+    read-committed transaction, and the page pays no BEGIN or COMMIT round trip.
     """
     async with awaiting(engine) as raw:
-        # PostgreSQL logs a scan in the registry's statement, after the walk: one round trip
-        # fewer. SQLite logs it first (it may have to wait in memory for the write lock), and
-        # so does a shared location, which goes on the scan just logged.
-        visit = visit or log.Visit("", "")
-        folded = (log.Unlogged(link.path, scan, visit, policy)
-                  if scan is not None and raw.postgres and not locating else None)
-        history = History()
-        if scan is not None and folded is None:
-            history = await log.record_scan(raw, link.path, scan, visit, policy,
-                                            locating=locating)
-        facts, status = await gather(raw, link, base_url)
-        newest = await registry.enrich(raw, facts, vietnam_today(), folded)
-        if folded is not None:
-            stored = ("logged",) in newest
-            history = await log.logged(raw, folded, [r for r in newest if len(r) > 1], stored)
-    facts["verdict"] = decide(status, history, policy)
+        facts, status = await gather(raw, link, base_url, generation)
+        await registry.enrich(raw, facts, vietnam_today())
+    facts["status"] = status
+    facts["verdict"] = decide(status, History(), policy)
     return facts
 
 
-async def gather(raw: AsyncRaw, link: DigitalLink, base_url: str
-                 ) -> tuple[dict[str, Any], Status]:
+async def gather(raw: AsyncRaw, link: DigitalLink, base_url: str,
+                 generation: int | None = None) -> tuple[dict[str, Any], Status]:
     """Everything public about ``link`` that the page believes (:func:`_believed`), and what the
     log says of it for the verdict."""
     ids = identifiers(link)
@@ -120,11 +106,11 @@ async def gather(raw: AsyncRaw, link: DigitalLink, base_url: str
     start = await _direct_ids(raw, ids) if "item" not in ids and "lot" not in ids else own
     lot_only = "lot" in ids and "item" not in ids
     seeds = await _lot_made(raw, ids["product"], str(link.lot)) if lot_only else set()
-    root = await _owners(raw, {c for code in start for c in grant_candidates(code)})
+    root = await _owners(raw, {c for code in start for c in grant_candidates(code)}, generation)
     favoured = frozenset().union(*(root.speakers(code) for code in start))
     found = await _walk(raw, start, ids.get("item"), seeds, ids.get("lot"), favoured)
     found.sort(key=lambda e: (e["_time_us"], e["_pk"]))  # ties: in the order stored
-    owners = await _owners(raw, _codes(found, start))
+    owners = await _owners(raw, _codes(found, start), generation)
     trusted = _believed(found, start, owners, unit="item" in ids)
     shown = trusted.events
     direct = [e for e in shown if e["_direct"]]
@@ -354,14 +340,17 @@ _OWNERS = ("SELECT 'g', kind, value, org_id FROM org_grants WHERE revoked_us IS 
 
 
 # Grants change by an operator's command, rarely; every pack of a product asks for the same
-# ones (a serial's candidates are its GTIN's). Kept a few seconds per process and database.
+# ones (a serial's candidates are its GTIN's). Kept a few seconds per process and database, and
+# per page cache generation when the caller read one: a page stored under a generation never
+# holds the owners of an older one (a grant change bumps it).
 _OWNERS_TTL_S = 5.0
 _OWNERS_KEPT = 1024
-_owners_seen: dict[tuple[str, frozenset[tuple[str, str]]], tuple[float, Owners]] = {}
+_owners_seen: dict[tuple[str, int | None, frozenset[tuple[str, str]]], tuple[float, Owners]] = {}
 
 
-async def _owners(raw: AsyncRaw, wanted: set[tuple[str, str]]) -> Owners:
-    key = (raw.database, frozenset(wanted))
+async def _owners(raw: AsyncRaw, wanted: set[tuple[str, str]], generation: int | None = None
+                  ) -> Owners:
+    key = (raw.database, generation, frozenset(wanted))
     seen = _owners_seen.get(key)
     now = time.monotonic()
     if seen is not None and seen[0] > now:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import hashlib
+import logging
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +17,8 @@ from agritrace.errors import Problem, ValidationException
 from agritrace.scans.tables import tickets
 from agritrace.scans.verdict import History, Policy, Scan
 from agritrace.store.raw import AsyncRaw
+
+_log = logging.getLogger(__name__)
 
 TICKET_KINDS = ("fake", "quality", "wrong_info", "other")
 MAX_MESSAGE = 2000
@@ -65,16 +69,8 @@ DAY_US = 24 * 3600 * 1_000_000
 _HOUR_US = 3600 * 1_000_000
 
 # Fixed statements, run through the driver: the consumer page runs them on every request.
-_COLUMNS = "code, scanned_us, lat, lon, user_agent, device, client"
-_INSERT = f"INSERT INTO scans ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-# Whether a scan is logged: this device's first of the code within a day, the client's first few
-# of the code within a day, and the client within its hourly allowance. Served by the indexes
-# on (code, scanned_us) and (client, scanned_us); the hourly count stops at the allowance.
-_ROOM = ("NOT EXISTS (SELECT 1 FROM scans WHERE code = ? AND device = ? AND scanned_us >= ?) "
-         "AND (SELECT count(*) FROM scans WHERE code = ? AND client = ? AND scanned_us >= ?) < ? "
-         "AND (SELECT count(*) FROM (SELECT 1 FROM scans WHERE client = ? AND scanned_us >= ? "
-         "LIMIT ?) h) < ?")
-_INSERT_IF_ROOM = f"INSERT INTO scans ({_COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ? WHERE {_ROOM}"
+_COLUMNS = ("code", "scanned_us", "lat", "lon", "user_agent", "device", "client")
+_INSERT = f"INSERT INTO scans ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 # All of these are served by the index ix_scans_code_scanned_us, whatever the code's scan count.
 _NEWEST = ("SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? "
            "ORDER BY scanned_us DESC LIMIT ?")
@@ -85,57 +81,16 @@ _FIRST = ("SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? "
 _SPREAD = ("SELECT (SELECT count(*) FROM (SELECT DISTINCT device FROM scans WHERE code = ? "
            "LIMIT ?) d), (SELECT count(*) FROM (SELECT DISTINCT lat, lon FROM scans "
            "WHERE code = ? AND lat IS NOT NULL LIMIT ?) p)")
-# The newest scans and whether there is room for one more, in one statement: rows tagged 'n'
-# (a scan) and one tagged 'r' (1 if there is room).
-_NEWEST_AND_ROOM = (f"SELECT 'n', scanned_us, lat, lon, device FROM ({_NEWEST}) n UNION ALL "
-                    f"SELECT 'r', CASE WHEN {_ROOM} THEN 1 ELSE 0 END, NULL, NULL, NULL")
-# PostgreSQL logs the scan (if there is room) in the statement that reads the newest before it
-# (the query of a statement does not see the rows its WITH clause inserts); ``logged`` tells.
-_LOGGED_AND_NEWEST = (f"WITH logged AS ({_INSERT_IF_ROOM} RETURNING scanned_us), "
-                      f"newest AS ({_NEWEST}) ")
-
-
-def _room_params(code: str, scan: Scan, visit: Visit, policy: Policy) -> tuple[Any, ...]:
-    day, hour = scan.scanned_us - DAY_US, scan.scanned_us - _HOUR_US
-    return (code, visit.device, day, code, visit.client, day, policy.devices_per_client,
-            visit.client, hour, policy.per_client_hour, policy.per_client_hour)
-
-
-def _row(code: str, scan: Scan, visit: Visit) -> tuple[Any, ...]:
-    return (code, scan.scanned_us, scan.lat, scan.lon, visit.user_agent[:200], visit.device,
-            visit.client)
-
-
-@dataclass(frozen=True)
-class Unlogged:
-    """A scan that another statement logs on PostgreSQL: one round trip fewer for the page.
-
-    :attr:`sql` goes in front of that statement, :attr:`params` in front of its parameters;
-    its query reads the newest scans before this one from ``newest`` (scanned_us, lat, lon,
-    device) and whether this one was logged from ``logged`` (a row if it was).
-    """
-
-    code: str
-    scan: Scan
-    visit: Visit
-    policy: Policy
-    sql = _LOGGED_AND_NEWEST
-
-    @property
-    def params(self) -> tuple[Any, ...]:
-        return (*_row(self.code, self.scan, self.visit),
-                *_room_params(self.code, self.scan, self.visit, self.policy),
-                self.code, self.policy.window)
-
-
-async def logged(raw: AsyncRaw, unlogged: Unlogged, newest: list[tuple[Any, ...]],
-                 stored: bool) -> History:
-    """The history of a scan that a statement logged (``stored``: there was room), from the
-    ``newest`` scans before it that the statement read (any order)."""
-    newest = sorted(newest, key=lambda row: row[0], reverse=True)
-    policy = unlogged.policy
-    history = await _history(raw, unlogged.code, newest, policy, stored)
-    return history.plus(unlogged.scan, policy.window) if stored else history
+# The newest scans (rows tagged 'n') and, in a row tagged 'r', what decides whether one more is
+# logged: whether this device scanned the code within a day, how many scans of the code the
+# client made within a day and how many of any code within an hour (each count bounded). Served
+# by the indexes on (code, scanned_us) and (client, scanned_us).
+_NEWEST_AND_ROOM = (
+    f"SELECT 'n', scanned_us, lat, lon, device FROM ({_NEWEST}) n UNION ALL "
+    "SELECT 'r', (SELECT count(*) FROM (SELECT 1 FROM scans WHERE code = ? AND device = ? "
+    "AND scanned_us >= ? LIMIT 1) d), (SELECT count(*) FROM (SELECT 1 FROM scans WHERE "
+    "code = ? AND client = ? AND scanned_us >= ? LIMIT ?) c), (SELECT count(*) FROM (SELECT 1 "
+    "FROM scans WHERE client = ? AND scanned_us >= ? LIMIT ?) h), NULL")
 
 
 # A visitor who shares a location once the page is open: it goes on the scan that page logged
@@ -144,81 +99,224 @@ _LOCATE = ("UPDATE scans SET lat = ?, lon = ? WHERE id = (SELECT id FROM scans W
            "AND device = ? AND lat IS NULL AND scanned_us >= ? "
            "ORDER BY scanned_us DESC LIMIT 1) RETURNING id")
 LOCATE_WITHIN_US = 10 * 60 * 1_000_000
+_LOCATE_WAIT_MS = 50
 
 
-async def record_scan(raw: AsyncRaw, code: str, scan: Scan, visit: Visit, policy: Policy, *,
-                      locating: bool = False) -> History:
-    """Log ``scan`` of ``code`` if there is room for it (see :class:`Policy`; committed at once
-    on the autocommitting ``raw``) and return the history with it: its count, devices and
-    places, the first scan and the newest ``policy.window`` scans.
+@dataclass(frozen=True)
+class _Seen:
+    """What the queue holds about one code and one visit (see :meth:`ScanQueue.seen`)."""
 
-    Two statements while the code has fewer scans than the window (the newest are then all of
+    epoch: int
+    scans: list[Scan]  # of the code
+    device: bool  # this device scanned the code within a day
+    client_code: int  # scans of the code by the client within a day
+    client_hour: int  # scans of any code by the client within an hour
+
+
+class ScanQueue:
+    """The scans of one process waiting to be written to one database, in batches.
+
+    A consumer page appends its scan here instead of writing it (no transaction, no write lock
+    per request): a thread writes what waits every :attr:`INTERVAL_S` seconds, or at once past
+    :attr:`BATCH` scans, in one transaction; :func:`flush_queues` writes the rest when the
+    process stops normally (the app's shutdown, or the interpreter's exit). Pages of this
+    process count what waits here as logged (:func:`record_scan`), so their counts agree with
+    what they logged; another worker sees a scan once it is written, at most
+    :attr:`INTERVAL_S` later. A crashed process loses what waited: at most :attr:`INTERVAL_S`
+    seconds of its scans (or :attr:`BATCH`, whichever comes first) while the database takes
+    writes; while it does not, the queue keeps up to :attr:`LIMIT` and refuses more.
+
+    ``epoch`` is odd while a batch commits: a reader that read the database while it changed
+    reads again (:func:`record_scan`), so no scan is counted twice or missed.
+    """
+
+    INTERVAL_S = 0.25
+    BATCH = 500
+    LIMIT = 20_000
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._flushing = threading.Lock()
+        self._rows: list[list[Any]] = []  # [code, scanned_us, lat, lon, user_agent, device, client]
+        self._by_code: dict[str, list[list[Any]]] = {}
+        self._by_client: dict[str, list[int]] = {}
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.epoch = 0
+        self.dropped = 0
+
+    def add(self, row: tuple[Any, ...]) -> bool:
+        """Queue one scan's row; False if :attr:`LIMIT` scans already wait."""
+        with self._lock:
+            if len(self._rows) >= self.LIMIT:
+                self.dropped += 1
+                return False
+            self._index(list(row))
+            if len(self._rows) >= self.BATCH:
+                self._wake.set()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="scan-queue",
+                                                daemon=True)
+                self._thread.start()
+        return True
+
+    def _index(self, row: list[Any]) -> None:
+        self._rows.append(row)
+        self._by_code.setdefault(row[0], []).append(row)
+        self._by_client.setdefault(row[6], []).append(row[1])
+
+    def seen(self, code: str, device: str, client: str, day_us: int, hour_us: int) -> _Seen:
+        with self._lock:
+            of_code = self._by_code.get(code, ())
+            return _Seen(
+                self.epoch, [Scan(r[1], r[2], r[3], r[5]) for r in of_code],
+                any(r[5] == device and r[1] >= day_us for r in of_code),
+                sum(1 for r in of_code if r[6] == client and r[1] >= day_us),
+                sum(1 for at in self._by_client.get(client, ()) if at >= hour_us))
+
+    def locate(self, code: str, device: str, since_us: int, lat: float, lon: float) -> bool:
+        """Put a location on this device's waiting scan of ``code`` (see :data:`_LOCATE`)."""
+        with self._lock:
+            for row in reversed(self._by_code.get(code, ())):
+                if row[5] == device and row[2] is None and row[1] >= since_us:
+                    row[2], row[3] = lat, lon
+                    return True
+        return False
+
+    def flush(self) -> int:
+        """Write every waiting scan in one transaction; how many were written."""
+        with self._flushing:
+            with self._lock:
+                batch = [tuple(row) for row in self._rows]
+            if not batch:
+                return 0
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql(_INSERT.replace("?", "%s") if conn.dialect.name ==
+                                     "postgresql" else _INSERT, batch)
+                with self._lock:
+                    self.epoch += 1
+                try:
+                    conn.commit()
+                finally:
+                    with self._lock:
+                        self.epoch += 1
+            with self._lock:
+                rest = self._rows[len(batch):]
+                self._rows, self._by_code, self._by_client = [], {}, {}
+                for row in rest:
+                    self._index(row)
+            return len(batch)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.INTERVAL_S)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # the database is away: the scans wait for the next round
+                _log.warning("scans not written yet", exc_info=True)
+            with self._lock:
+                if not self._rows:  # no thread while nothing waits
+                    self._thread = None
+                    return
+
+    def close(self) -> None:
+        """Write what waits (the thread, if any, stops once nothing does)."""
+        self.flush()
+
+
+_QUEUES: dict[Engine, ScanQueue] = {}
+_QUEUES_LOCK = threading.Lock()
+
+
+def queue(engine: Engine) -> ScanQueue:
+    """The scan queue of ``engine``, one per process and engine."""
+    with _QUEUES_LOCK:
+        found = _QUEUES.get(engine)
+        if found is None:
+            found = _QUEUES[engine] = ScanQueue(engine)
+        return found
+
+
+def flush_queues() -> None:
+    """Write every waiting scan of this process (on shutdown)."""
+    with _QUEUES_LOCK:
+        queues = list(_QUEUES.values())
+    for waiting in queues:
+        try:
+            waiting.close()
+        except Exception:
+            _log.warning("scans not written on shutdown", exc_info=True)
+
+
+atexit.register(flush_queues)
+
+# A reader that found a batch committing reads again, a few times, then takes what it read.
+_READS = 3
+
+
+async def record_scan(raw: AsyncRaw, waiting: ScanQueue, code: str, scan: Scan, visit: Visit,
+                      policy: Policy, *, locating: bool = False) -> History:
+    """Log ``scan`` of ``code`` if there is room for it (see :class:`Policy`) by queueing it
+    (:class:`ScanQueue`), and return the history with it: its count, devices and places, the
+    first scan and the newest ``policy.window`` scans, from the database and the queue.
+
+    One statement while the code has fewer scans than the window (the newest are then all of
     them), a few more past it; never a read of every scan of a much-scanned code. ``locating``:
     the visitor shares the location of a scan just made, which gets it instead of a new row.
     """
-    if locating and scan.lat is not None and await raw.rows_unless_locked(_LOCATE, (
-            scan.lat, scan.lon, code, visit.device, scan.scanned_us - LOCATE_WITHIN_US),
-            _Waiting.WAIT_MS):
-        return await _history(raw, code, await raw.rows(_NEWEST, (code, policy.window)),
-                              policy, False)
-    rows = await raw.rows(_NEWEST_AND_ROOM, (code, policy.window,
-                                             *_room_params(code, scan, visit, policy)))
-    room = any(tag == "r" and value == 1 for tag, value, *_ in rows)
-    before = sorted((tuple(r[1:]) for r in rows if r[0] == "n"), key=lambda r: r[0],
-                    reverse=True)
-    stored = False
-    if room and raw.postgres:
-        stored = bool(await raw.rows(_INSERT + " RETURNING id", _row(code, scan, visit)))
-    elif room:
-        waiting = _WAITING.get(raw.database) or _WAITING.setdefault(raw.database, _Waiting())
-        stored = await waiting.write(raw, _row(code, scan, visit))
-    history = await _history(raw, code, before, policy, stored)
-    return history.plus(scan, policy.window) if room else history
+    since = scan.scanned_us - LOCATE_WITHIN_US
+    located = locating and scan.lat is not None and (
+        waiting.locate(code, visit.device, since, scan.lat, scan.lon)  # type: ignore[arg-type]
+        or bool(await raw.rows_unless_locked(_LOCATE, (scan.lat, scan.lon, code, visit.device,
+                                                       since), _LOCATE_WAIT_MS)))
+    day, hour = scan.scanned_us - DAY_US, scan.scanned_us - _HOUR_US
+    for attempt in range(_READS):
+        seen = waiting.seen(code, visit.device, visit.client, day, hour)
+        rows = await raw.rows(_NEWEST_AND_ROOM, (
+            code, policy.window, code, visit.device, day, code, visit.client, day,
+            policy.devices_per_client, visit.client, hour, policy.per_client_hour))
+        history = await _history(raw, code, [r[1:] for r in rows if r[0] == "n"], seen.scans,
+                                 policy)
+        if waiting.epoch == seen.epoch and seen.epoch % 2 == 0:
+            break
+        await asyncio.sleep(0.001 * (attempt + 1))
+    if located:
+        return history
+    _, device, client_code, client_hour, _ = next(r for r in rows if r[0] == "r")
+    room = (not (device or seen.device)
+            and int(client_code) + seen.client_code < policy.devices_per_client
+            and int(client_hour) + seen.client_hour < policy.per_client_hour)
+    if room and waiting.add(_row(code, scan, visit)):
+        return history.plus(scan, policy.window)
+    return history
+
+
+def _row(code: str, scan: Scan, visit: Visit) -> tuple[Any, ...]:
+    return (code, scan.scanned_us, scan.lat, scan.lon, visit.user_agent[:200], visit.device,
+            visit.client)
 
 
 async def _history(raw: AsyncRaw, code: str, newest_rows: list[tuple[Any, ...]],
-                   policy: Policy, stored: bool) -> History:
-    """The history from the newest scans read; the rest read only past the window."""
-    newest = [Scan(*r) for r in reversed(newest_rows)]
+                   queued: list[Scan], policy: Policy) -> History:
+    """The history from the newest scans read and those queued; the rest read only past the
+    window."""
+    newest = sorted([Scan(*r) for r in newest_rows] + queued, key=lambda s: s.scanned_us)
     if len(newest) < policy.window:
         return History.of(newest)
-    count = (await raw.rows(_COUNT, (code,)))[0][0] - stored  # read after the insert
-    first = Scan(*(await raw.rows(_FIRST, (code,)))[0])
+    count = (await raw.rows(_COUNT, (code,)))[0][0] + len(queued)
+    first = min((Scan(*r) for r in await raw.rows(_FIRST, (code,))),
+                key=lambda s: s.scanned_us, default=None)
+    if queued and (first is None or queued[0].scanned_us < first.scanned_us):
+        first = queued[0]
     devices, places = (await raw.rows(_SPREAD, (code, policy.max_devices + 1, code,
                                                 policy.max_places + 1)))[0]
-    # The devices and places read after the insert may hold the new scan's: the verdict then
-    # counts it once more, which only matters at the threshold.
-    return History(int(count), first, tuple(newest), int(devices) - stored, int(places))
-
-
-class _Waiting:
-    """Scans that found SQLite's write lock taken (a capture holds it for its whole document).
-
-    A consumer page never waits for a capture: its scan waits here, in this process and
-    bounded, and is written with the next scan that finds the lock free.
-    """
-
-    WAIT_MS = 50
-    LIMIT = 10_000
-
-    def __init__(self) -> None:
-        self._rows: deque[tuple[Any, ...]] = deque(maxlen=self.LIMIT)
-        self._lock = threading.Lock()
-
-    async def write(self, raw: AsyncRaw, row: tuple[Any, ...]) -> bool:
-        """Write the waiting scans and ``row``; False if the lock was taken (they all wait)."""
-        with self._lock:
-            rows = [*self._rows, row]
-            self._rows.clear()
-        if await raw.insert_unless_locked(_INSERT, rows, self.WAIT_MS):
-            return True
-        with self._lock:
-            self._rows.extendleft(reversed(rows))  # beyond LIMIT, the newest are dropped
-        return False
-
-
-# One queue per database, so that a scan is only ever written where it was made.
-_WAITING: dict[str, _Waiting] = {}
+    # A queued scan is counted as a new device and place (a device is logged once a day per
+    # code): past the thresholds that is what matters.
+    queued_places = len({(s.lat, s.lon) for s in queued if s.lat is not None})
+    return History(int(count), first, tuple(newest[-policy.window:]),
+                   int(devices) + len({s.device for s in queued}), int(places) + queued_places)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from typing import Any
 
 import orjson
 
-from agritrace.scans.log import Unlogged
 from agritrace.store.raw import AsyncRaw
 
 # One round trip: the product, the plot (with its grower), the producer's contact and the
@@ -42,38 +41,21 @@ _REGISTRY = (
     "WHERE {grower_places})))")
 
 
-# A scan logged by the same statement (the page's last on PostgreSQL): the newest scans before
-# it come back as rows tagged 'scan' (scanned_us in the id column), and a row tagged 'logged'
-# if there was room to log it.
-_SCANS = ("SELECT 'scan', CAST(lat AS TEXT), CAST(lon AS TEXT), device, NULL, NULL, NULL, NULL, "
-          "NULL, NULL, NULL, scanned_us, NULL FROM newest UNION ALL "
-          "SELECT 'logged', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-          "scanned_us, NULL FROM logged UNION ALL ")
-
-
 @lru_cache(maxsize=64)
-def _registry_sql(plots: int, scan: bool) -> str:
+def _registry_sql(plots: int) -> str:
     marks = ", ".join("?" * plots)
-    registry = _REGISTRY.format(places=f"p.uri IN ({marks})",
-                                plot_subjects=f"c.subject IN ({marks})",
-                                grower_places=f"q.uri IN ({marks})")
-    return Unlogged.sql + _SCANS + registry if scan else registry
+    return _REGISTRY.format(places=f"p.uri IN ({marks})", plot_subjects=f"c.subject IN ({marks})",
+                            grower_places=f"q.uri IN ({marks})")
 
 
-async def enrich(raw: AsyncRaw, facts: dict[str, Any], today: date,
-                 scan: Unlogged | None = None) -> list[tuple[Any, ...]]:
-    """Fill ``facts`` (as :func:`agritrace.scans.facts.gather` builds them) from the registry;
-    log ``scan`` in the same statement, if given, and return the newest scans before it (and a
-    row ``("logged",)`` if it was logged)."""
+async def enrich(raw: AsyncRaw, facts: dict[str, Any], today: date) -> None:
+    """Fill ``facts`` (as :func:`agritrace.scans.facts.gather` builds them) from the registry."""
     gtin, producer = facts["gtin"] or "", facts["producer"] or ""
     origins = {origin["plot"]: origin for origin in facts["origins"]}
     plots = list(origins) or [""]
-    params = (*(scan.params if scan else ()),
-              gtin, *plots, producer, gtin, *plots, producer, *plots)
+    params = (gtin, *plots, producer, gtin, *plots, producer, *plots)
     certificates: list[tuple[str, int, list[Any]]] = []
-    newest: list[tuple[Any, ...]] = []
-    for tag, *row, pk, uri in await raw.rows(_registry_sql(len(plots), scan is not None),
-                                             params):
+    for tag, *row, pk, uri in await raw.rows(_registry_sql(len(plots)), params):
         if tag == "product":
             _fill_product(facts["product"], row, today)
         elif tag == "place" and uri in origins:
@@ -82,16 +64,9 @@ async def enrich(raw: AsyncRaw, facts: dict[str, Any], today: date,
             facts["producer_contact"] = _contact(row)
         elif tag == "certificate":
             certificates.append((row[4], -pk, row))
-        elif tag == "scan":
-            lat, lon, device = row[:3]
-            newest.append((pk, float(lat) if lat else None, float(lon) if lon else None,
-                           device))
-        elif tag == "logged":
-            newest.append(("logged",))
     # Newest validity first, then in the order registered.
     _add_certificates(facts["certificates"], [row for *_, row in sorted(certificates,
                                                                          reverse=True)], today)
-    return newest
 
 
 def _add_certificates(shown: list[dict[str, Any]], rows: list[list[Any]], today: date) -> None:

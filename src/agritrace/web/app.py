@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from agritrace import __version__
 from agritrace.capture import fail_abandoned_jobs
+from agritrace.scans import log as scans_log
 from agritrace.scans.log import TicketPolicy
 from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
@@ -35,6 +36,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     except SQLAlchemyError as exc:  # not migrated or not reachable yet: /readyz says so
         log.warning("capture jobs left running were not checked: %s", exc)
     yield
+    # The consumer pages' scans wait in memory to be written in batches: none is lost on a
+    # normal shutdown.
+    await run_in_threadpool(scans_log.flush_queues)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

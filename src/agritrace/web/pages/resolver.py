@@ -29,12 +29,15 @@ from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
+from agritrace import pagecache
 from agritrace.errors import ValidationException
+from agritrace.farm.diary import vietnam_today
 from agritrace.ids.digital_link import DigitalLink
 from agritrace.ids.gs1 import InvalidIdentifier
 from agritrace.scans import log
 from agritrace.scans.facts import answer
-from agritrace.scans.verdict import Policy, Scan
+from agritrace.scans.verdict import Policy, Status, Verdict, decide
+from agritrace.store.raw import awaiting
 from agritrace.web import i18n
 from agritrace.web.headers import request_client
 from agritrace.web.pages.plot_svg import PlotDrawing, plot_drawing
@@ -142,10 +145,19 @@ def _policy(request: Request) -> Policy:
     return getattr(request.app.state, "scan_policy", None) or Policy()
 
 
-async def _facts(request: Request, link: DigitalLink, scan: Scan | None = None,
-                 visit: log.Visit | None = None, locating: bool = False) -> dict[str, Any]:
+async def _facts(request: Request, link: DigitalLink, generation: int) -> dict[str, Any]:
     return await answer(request.app.state.engine, link, _policy(request),
-                        request.app.state.settings.base_url, scan, visit, locating=locating)
+                        request.app.state.settings.base_url, generation)
+
+
+def _cache_key(request: Request, kind: str, link: DigitalLink, *varies: str) -> str:
+    """What a cached page or linkset varies on besides the tables: the code, the day (expired
+    certificates and best-before dates; Vietnam's and UTC's) and the deployment's base URL; a
+    page also on its language and the address it is served at (its share card names it). Never
+    on a visitor: the page is the same for everyone, signed in or not (it reads no session)."""
+    return pagecache.key(kind, link.path, vietnam_today().isoformat(),
+                         datetime.now(UTC).date().isoformat(),
+                         request.app.state.settings.base_url, *varies)
 
 
 # The device cookie: a random id, first-party, sent to this site only, never read by scripts.
@@ -177,24 +189,98 @@ def _with_device(request: Request, response: Response, new: str | None) -> Respo
 
 
 async def _page(request: Request, link: DigitalLink) -> Response:
+    """The consumer page: kept without its verdict (:mod:`agritrace.pagecache`), the verdict
+    decided for this scan from the scan history (:mod:`agritrace.scans.log`)."""
     visit, new_device = _visit(request)
     scan = log.new_scan(_float(request.query_params.get("lat")),
                         _float(request.query_params.get("lon")), device=visit.device)
     # ?located=1: the page's own script sends the location the visitor chose to share.
     located = request.query_params.get("located") == "1" and scan.lat is not None
-    facts = await _facts(request, link, scan, visit, located)
     t = i18n.Translator(i18n.language(request))
-    if facts["verdict"].kind == "unknown":
-        return _with_device(request, render(
-            request, "message.html", 404, title=t("unknown_title"), tone="unknown",
-            text=t("unknown_text", code=link.element_string()), back=None, show_form=True,
-            code=link.path), new_device)
     page_url = str(request.url.replace(query=""))
-    response = render(request, "product.html", located=located,
-                      **_page_context(facts, t, page_url))
-    response.headers["Link"] = f'<{facts["uri"]}?linkType=all>; rel="linkset"; type="{LINKSET}"'
-    response.headers["Cache-Control"] = "no-store"
+    engine, policy = request.app.state.engine, _policy(request)
+    cache_key = _cache_key(request, "page", link, t.lang, page_url)
+    async with awaiting(engine) as raw:
+        generation, entry = await pagecache.lookup(raw, cache_key)
+        history = await log.record_scan(raw, log.queue(engine), link.path, scan, visit, policy,
+                                        locating=located)
+    if entry is None:
+        entry = await _render_page(request, link, t, page_url, generation)
+        async with awaiting(engine) as raw:
+            await pagecache.store(raw, cache_key, entry)
+    middle = b""
+    if entry.meta["verdict"] is not None:
+        verdict = decide(Status(*entry.meta["verdict"]), history, policy)
+        middle = _verdict(t, verdict, located).encode()
+    response = _served(request, entry, middle)
+    i18n.remember(request, response)
     return _with_device(request, response, new_device)
+
+
+# Where the verdict section goes in a kept page: a comment no text or value can hold (values
+# are escaped, so "<" never reaches the page from one).
+_VERDICT_HERE = "<!--agt:verdict-->"
+
+
+async def _render_page(request: Request, link: DigitalLink, t: i18n.Translator,
+                       page_url: str, generation: int) -> pagecache.Entry:
+    facts = await _facts(request, link, generation)
+    status = facts["status"]
+    if facts["verdict"].kind == "unknown":
+        html = _env(t.lang).get_template("message.html").render(
+            t=t, title=t("unknown_title"), tone="unknown",
+            text=t("unknown_text", code=link.element_string()), back=None, show_form=True,
+            code=link.path)
+        return pagecache.Entry.make(generation, {"status": 404, "verdict": None},
+                                    html.encode())
+    html = _env(t.lang).get_template("product.html").render(
+        t=t, verdict=Markup(_VERDICT_HERE), **_page_context(facts, t, page_url))
+    head, tail = html.split(_VERDICT_HERE, 1)
+    meta = {"status": 200, "verdict": [status.issued, status.voided, status.recalled,
+                                       status.serialized, status.owned],
+            "link": f'<{facts["uri"]}?linkType=all>; rel="linkset"; type="{LINKSET}"'}
+    return pagecache.Entry.make(generation, meta, head.encode(), tail.encode())
+
+
+def _verdict(t: i18n.Translator, verdict: Verdict, located: bool) -> str:
+    first = verdict.first_scan
+    return _env(t.lang).get_template("_verdict.html").render(
+        t=t, v=verdict, located=located,
+        first_date=t.date(_day(first.scanned_us)) if first else None,
+        first_place=f"{first.lat}, {first.lon}" if first and first.lat is not None else None)
+
+
+def _served(request: Request, entry: pagecache.Entry, middle: bytes = b"",
+            media_type: str = "text/html; charset=utf-8") -> Response:
+    """A kept response with its ``middle``: an ETag and ``no-cache``, so that a reload asks
+    again (the verdict is never older than the request) and gets a 304 while nothing it shows
+    changed; gzip to a client that takes it. ``private``: a shared cache answering for us would
+    hide the scans from the verdict."""
+    status = entry.meta["status"]
+    headers = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
+    if entry.meta.get("link"):
+        headers["Link"] = entry.meta["link"]
+    if status == 200:
+        headers["ETag"] = tag = entry.tag(middle)
+        if tag in _etags(request.headers.get("if-none-match", "")):
+            return Response(status_code=304, headers=headers)
+    if _takes_gzip(request.headers.get("accept-encoding", "")):
+        headers["Content-Encoding"] = "gzip"
+        return Response(entry.gzipped(middle), status, headers, media_type)
+    return Response(entry.body(middle), status, headers, media_type)
+
+
+def _etags(header: str) -> set[str]:
+    """The tags of If-None-Match, weak or strong alike (RFC 9110: weak comparison)."""
+    return {f'W/{tag.strip().removeprefix("W/")}' for tag in header.split(",") if tag.strip()}
+
+
+def _takes_gzip(header: str) -> bool:
+    for coding in header.lower().split(","):
+        name, _, quality = coding.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            return quality.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
 
 
 def _page_context(facts: dict[str, Any], t: i18n.Translator, page_url: str) -> dict[str, Any]:
@@ -204,7 +290,6 @@ def _page_context(facts: dict[str, Any], t: i18n.Translator, page_url: str) -> d
     origin = facts["origin"] or {}
     plot = (_drawing(origin["plot"], orjson.dumps(origin["geometry"]), t("plot_drawing"))
             if origin.get("geometry") else None)
-    first = facts["verdict"].first_scan
     harvest = " – ".join(dict.fromkeys(
         _local_date(d, t) for d in (origin.get("harvest_start"), origin.get("harvest_end"))
         if d))
@@ -212,8 +297,6 @@ def _page_context(facts: dict[str, Any], t: i18n.Translator, page_url: str) -> d
         "facts": facts, "name": name, "plot": plot, "code": facts["code"],
         "linkset_href": facts["uri"] + "?linkType=all",
         "jsonld": _jsonld(facts, name),
-        "first_date": t.date(_day(first.scanned_us)) if first else None,
-        "first_place": f"{first.lat}, {first.lon}" if first and first.lat is not None else None,
         "harvest": harvest,
         "card": _share_card(facts, name, t, page_url),
     }
@@ -271,20 +354,30 @@ def _jsonld(facts: dict[str, Any], name: str) -> Markup:
 
 
 async def _linkset(request: Request, link: DigitalLink, link_type: str | None) -> Response:
-    facts = await _facts(request, link)
-    if facts["verdict"].kind == "unknown":
-        return problem_response(404, "Unknown code", f"{link.element_string()} was never issued "
-                                "here; the product may be counterfeit.", instance=link.path)
-    links = linkset(facts)
-    if link_type not in (None, "all", "linkset"):
-        relation = GS1_VOC + link_type.removeprefix("gs1:").removeprefix(GS1_VOC)
-        if relation not in links:
-            return problem_response(404, "No such link", f"No link of type {link_type!r} for "
-                                    f"{link.element_string()}; known: {sorted(links)}",
+    engine = request.app.state.engine
+    cache_key = _cache_key(request, "linkset", link, link_type or "")
+    async with awaiting(engine) as raw:
+        generation, entry = await pagecache.lookup(raw, cache_key)
+    if entry is None:
+        facts = await _facts(request, link, generation)
+        if facts["verdict"].kind == "unknown":
+            return problem_response(404, "Unknown code", f"{link.element_string()} was never "
+                                    "issued here; the product may be counterfeit.",
                                     instance=link.path)
-        links = {relation: links[relation]}
-    body = {"linkset": [{"anchor": facts["uri"], **links}]}
-    return JSONResponse(body, media_type=LINKSET)
+        links = linkset(facts)
+        if link_type not in (None, "all", "linkset"):
+            relation = GS1_VOC + link_type.removeprefix("gs1:").removeprefix(GS1_VOC)
+            if relation not in links:
+                return problem_response(404, "No such link", f"No link of type {link_type!r} "
+                                        f"for {link.element_string()}; known: {sorted(links)}",
+                                        instance=link.path)
+            links = {relation: links[relation]}
+        body = {"linkset": [{"anchor": facts["uri"], **links}]}
+        entry = pagecache.Entry.make(generation, {"status": 200, "verdict": None},
+                                     orjson.dumps(body))
+        async with awaiting(engine) as raw:
+            await pagecache.store(raw, cache_key, entry)
+    return _served(request, entry, media_type=LINKSET)
 
 
 def linkset(facts: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
