@@ -5,14 +5,17 @@ letter, and each subscription reading only what its organization may read."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
+from agritrace.cli import app as cli
 from agritrace.epcis.times import now_micros
 from agritrace.settings import Settings
 from agritrace.store.engine import make_engine
@@ -238,3 +241,32 @@ def test_a_subscription_that_cannot_work_is_refused_naming_the_field(
     assert problem["type"].endswith("SubscriptionControlsException")
     assert path in json.dumps(problem)
     assert client.get("/queries/q/subscriptions", headers=coop.auth).json() == []
+
+
+def test_the_commands_list_deliver_and_retry_dead_letters(
+        cli_database: Path, environment: Callable[..., None]) -> None:
+    environment(subscription_private_dests="true", delivery_max_attempts="1")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    engine = make_engine(f"sqlite:///{cli_database}")
+    try:
+        with receiving() as receiver:
+            coop = Org(TestClient(create_app(settings(), engine)), engine, "HTX Chè Suối Giàng")
+            made = coop.subscribe(receiver.url)
+            coop.capture(shipped(1))
+            receiver.statuses.append(500)
+            ran = runner.invoke(cli, ["subscriptions", "deliver"])
+            assert ran.exit_code == 0, ran.output
+            assert json.loads(ran.stdout) == {"enqueued": 1, "delivered": 0, "failed": 1,
+                                              "dead": 1}
+            dead = runner.invoke(cli, ["subscriptions", "list", "--dead"])
+            assert "HTTP 500" in dead.stdout and receiver.url in dead.stdout
+            again = runner.invoke(cli, ["subscriptions", "retry", "--org", "HTX Chè Suối Giàng"])
+            assert again.exit_code == 0 and "1 deliveries pending again" in again.output
+            assert json.loads(runner.invoke(cli, ["subscriptions", "deliver"]).stdout)[
+                "delivered"] == 1
+            listed = runner.invoke(cli, ["subscriptions", "list"]).stdout
+            assert made["subscriptionID"] in listed and "delivered 1, dead 0" in listed
+            assert serials(receiver) == ["S1"]
+    finally:
+        engine.dispose()

@@ -22,6 +22,7 @@ from agritrace.reports.commands import register as register_reports
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
 from agritrace.store.migrate import upgrade
+from agritrace.subscriptions.commands import register as register_subscriptions
 from agritrace.trace.commands import register as register_trace
 
 app = typer.Typer(help="agritrace: GS1 EPCIS 2.0 traceability for agricultural products.",
@@ -37,6 +38,7 @@ register_reports(app)
 register_market(app)
 register_province(app)
 register_ledger(app)
+register_subscriptions(app)
 
 DEMO_SEED = 2026
 
