@@ -139,17 +139,15 @@ def _enqueue_stream(engine: Engine, row: Any, org: Organization, saved: queries.
         latest = max((_record_us(e) for e in found), default=row.min_record_us)
         try:
             with engine.begin() as conn:
-                have = set(conn.scalars(select(deliveries.c.id).where(
-                    deliveries.c.id.in_(list(owed)))))
-                new = [(key, _document([e], row)) for key, e in owed.items() if key not in have]
-                _insert(conn, row, "events", new, now)
+                new = insert_new(conn, row, "events",
+                                 [(key, _document([e], row)) for key, e in owed.items()], now)
                 conn.execute(update(subscriptions).where(subscriptions.c.id == row.id).values(
                     min_record_us=func.max(subscriptions.c.min_record_us, latest)
                     if conn.dialect.name == "sqlite"
                     else func.greatest(subscriptions.c.min_record_us, latest)))
         except IntegrityError:
             continue  # another worker wrote these same deliveries first
-        added += len(new)
+        added += new
     return added
 
 
@@ -185,6 +183,16 @@ def _insert(conn: Connection, row: Any, kind: str, owed: list[tuple[str, bytes]]
             "id": key, "subscription_id": row.id, "org_id": row.org_id, "kind": kind,
             "dest": row.dest, "body": body.decode(), "state": "pending", "attempts": 0,
             "next_attempt_us": now, "created_us": now} for key, body in owed])
+
+
+def insert_new(conn: Connection, row: Any, kind: str, owed: list[tuple[str, bytes]],
+               now: int) -> int:
+    """Write the deliveries not yet written (by id) for the subscription ``row``; how many."""
+    have = set(conn.scalars(select(deliveries.c.id).where(
+        deliveries.c.id.in_([key for key, _ in owed]))))
+    new = [(key, body) for key, body in owed if key not in have]
+    _insert(conn, row, kind, new, now)
+    return len(new)
 
 
 def send_due(engine: Engine, settings: Settings, now: int, done: Round) -> None:

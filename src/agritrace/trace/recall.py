@@ -33,6 +33,7 @@ from agritrace.errors import (
 )
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import organizations
+from agritrace.subscriptions.notices import recall_notices
 from agritrace.trace.access import Access
 from agritrace.trace.graph import Edge, Graph, Inconsistency
 from agritrace.trace.lineage import TraceRequest, parse_identifier, trace
@@ -314,7 +315,11 @@ def mark_recalled(engine: Engine, result: Recall, org: Organization, reason: str
     doc = Document(kind="EPCISDocument", namespaces={"agt": AGT},
                    header={"schemaVersion": "2.0", "creationDate": events[0]["eventTime"]},
                    events=iter(events), name="recall")
-    return capture_document(engine, doc, org)
+    report = capture_document(engine, doc, org)
+    if report.status == "success":
+        # every party that received affected codes is told, through its subscriptions
+        recall_notices(engine, result, org, reason)
+    return report
 
 
 def _chunked(values: list[str]) -> list[list[str]]:
