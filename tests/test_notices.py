@@ -113,3 +113,24 @@ def test_a_recall_reaches_the_receiving_party_by_webhook_mail_and_zalo(
                     if orjson.loads(got.body).get("type") == "agritrace:RecallNotice"]
         assert all(LOT not in got.body.decode() for got in nosy.received)
 
+
+
+def test_an_sms_subscription_goes_through_the_gateway_and_its_refusal_is_retried(
+        engine: Engine) -> None:
+    with receiving() as gateway:
+        settings = Settings(database_url="sqlite://", delivery_timeout_s=2.0,
+                            sms_gateway_url=gateway.url + "/send", sms_gateway_token="gw")
+        client = TestClient(create_app(settings, engine))
+        coop = Org(client, engine, "HTX Chè Suối Giàng")
+        coop.subscribe("sms:+84912345678")
+        coop.capture(_event(eventTime="2026-11-07T09:00:00+07:00", action="OBSERVE",
+                            bizStep="shipping",
+                            epcList=["https://id.gs1.org/01/09506000134352/21/S1"]))
+        gateway.statuses.append(429)
+        assert deliver_due(engine, settings).failed == 1
+        assert deliver_due(engine, settings, 2**62).delivered == 1
+        first, again = gateway.received
+        assert first.path == "/send" and first.headers["Authorization"] == "Bearer gw"
+        sent = json.loads(again.body)
+        assert sent["to"] == "+84912345678" and sent["id"] == json.loads(first.body)["id"]
+        assert sent["text"] == "1 sự kiện mới của truy vấn shipped / 1 new events of query shipped"
