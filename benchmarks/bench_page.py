@@ -1,0 +1,193 @@
+"""The consumer page against a bare Starlette + Jinja page, in the same run (issue 21).
+
+    .venv/bin/python -m benchmarks.bench_page [--duration 8] [--connections 16] [--workers 2]
+        [--engines sqlite,postgresql]
+
+Loads the demo store (``agritrace demo --no-serve``) into a fresh database, serves it under
+uvicorn (``agritrace.web.serving``, ``--workers`` processes) and drives it with ``wrk`` (as
+:mod:`benchmarks.bench_stamps` does, each request from a random client address: a new phone, so
+each logs a scan): the demo bag, a generated retail unit and a GTIN-only code, each warm (the
+kept page, as a phone asks for it, with ``Accept-Encoding: gzip``, and without) and cold (every
+request a miss: a distinct ``Host`` each, so no kept page matches, and the page is rendered and
+stored). The anchor is a bare Starlette app rendering a Jinja page of the same size with the
+same server settings, measured in the same run; the table gives each page's rate as a ratio of
+it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from jinja2 import Environment
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from benchmarks.bench_stamps import _LUA, _free_port, load, server
+from benchmarks.report import publish
+
+# bench_stamps' script with the phone's Accept-Encoding, and (cold) a Host no kept page has.
+_GZIP = 'wrk.headers["Accept-Encoding"] = "gzip"\n'
+_COLD = _LUA.replace('headers["X-Forwarded-For"]',
+                     'headers["Host"] = string.format("h%d.example", math.random(1, 1e9))\n'
+                     '  headers["X-Forwarded-For"]')
+
+_BARE = Environment(autoescape=True).from_string(
+    "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>{{ title }}</title>"
+    "<style>{{ css }}</style></head><body><h1>{{ title }}</h1><ol>{% for step in steps %}"
+    "<li><time>{{ step.date }}</time><strong>{{ step.name }}</strong><br>{{ step.by }}</li>"
+    "{% endfor %}</ol></body></html>")
+
+
+def bare_app() -> Starlette:
+    """The anchor: a Jinja page of about the demo bag's size (13 KB), no database."""
+    steps = [{"date": f"{d:02d}/10/2026", "name": f"Bước {d} của hành trình",
+              "by": "HTX Cà phê Mường Ảng · GLN 8931234000011 · Điện Biên"} for d in range(1, 31)]
+    css = "body{font-family:sans-serif;margin:0 auto;max-width:40rem}" * 100
+
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(_BARE.render(title="Cà phê Arabica Mường Ảng 250 g", steps=steps,
+                                         css=css))
+
+    return Starlette(routes=[Route("/{rest:path}", page)])
+
+
+@contextmanager
+def bare_server(workers: int) -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "benchmarks.bench_page", "--serve-bare",
+                                str(port), "--workers", str(workers)], stdout=subprocess.DEVNULL)
+    try:
+        _wait(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+
+
+def demo_store(url: str) -> dict[str, str]:
+    """The demo loaded into ``url``; the paths measured, by name."""
+    env = {**os.environ, "AGRITRACE_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "agritrace.cli", "demo", "--no-serve"], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    from agritrace.demo import BAG
+    from agritrace.store.engine import make_engine
+
+    engine = make_engine(url)
+    base = "https://id.gs1.org"
+    with engine.connect() as conn:
+        def first(pattern: str, unlike: str) -> str:
+            value = conn.exec_driver_sql(
+                "SELECT min(value) FROM event_terms WHERE role IN ('epc', 'output') AND value "
+                f"LIKE '{pattern}' AND value NOT LIKE '{unlike}'").scalar_one()
+            return str(value).removeprefix(base)
+        paths = {"demo bag": first(f"{base}/01/{BAG}/21/%", "-"),
+                 "generated unit": first(f"{base}/01/%/21/%", f"%{BAG}%"),
+                 "GTIN-only code, scanned by many": f"/01/{BAG}"}
+    engine.dispose()
+    return paths
+
+
+def bench_engine(name: str, url: str, args: argparse.Namespace, tmp: Path,
+                 anchor: float) -> list[list[str]]:
+    paths = demo_store(url)
+    scripts = {}
+    for kind, text in (("warm, gzip", _GZIP + _LUA), ("warm", _LUA), ("cold", _COLD)):
+        scripts[kind] = tmp / f"{kind.replace(', ', '-')}.lua"
+        scripts[kind].write_text(text)
+    rows = []
+    with server(url, args.workers) as base:
+        for what, path in paths.items():
+            paths_file = tmp / "path.txt"
+            paths_file.write_text(path + "\n")
+            load(base, paths_file, scripts["warm"], linkset=False, duration=2, connections=4)
+            for kind, script in scripts.items():
+                busy = os.getloadavg()[0]
+                result = load(base, paths_file, script, linkset=False, duration=args.duration,
+                              connections=args.connections)
+                rows.append([f"{name}: {what} ({kind})", f"{result['rps']:,.0f} pages/s",
+                             f"{result['rps'] / anchor:.2f}×", f"p50 {result['p50']:.1f} ms",
+                             f"p95 {result['p95']:.1f} ms",
+                             f"{result['bad']:,} errors of {result['requests']:,}; load "
+                             f"average {busy:.1f} before"])
+    return rows
+
+
+def measure_anchor(args: argparse.Namespace, tmp: Path) -> tuple[float, list[str]]:
+    script = tmp / "bare.lua"
+    script.write_text(_LUA)
+    paths_file = tmp / "bare.txt"
+    paths_file.write_text("/page\n")
+    with bare_server(args.workers) as base:
+        load(base, paths_file, script, linkset=False, duration=2, connections=4)
+        busy = os.getloadavg()[0]
+        result = load(base, paths_file, script, linkset=False, duration=args.duration,
+                      connections=args.connections)
+    return result["rps"], ["bare Starlette + Jinja page (anchor)", f"{result['rps']:,.0f} req/s",
+                           "1.00×", f"p50 {result['p50']:.1f} ms", f"p95 {result['p95']:.1f} ms",
+                           f"{result['bad']:,} errors of {result['requests']:,}; load average "
+                           f"{busy:.1f} before"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_bare:
+        import uvicorn
+
+        from agritrace.web.serving import NoDelayHTTP
+        uvicorn.run("benchmarks.bench_page:bare_app", factory=True, port=args.serve_bare,
+                    workers=args.workers, http=NoDelayHTTP, log_level="warning",
+                    access_log=False)
+        return
+    from tests.pgserver import postgres_server
+
+    random.seed(7)
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        anchor, row = measure_anchor(args, tmp)
+        rows = [row]
+        if "sqlite" in args.engines:
+            rows += bench_engine("SQLite", f"sqlite:///{tmp}/demo.db", args, tmp, anchor)
+        if "postgresql" in args.engines:
+            with postgres_server() as url:
+                rows += bench_engine("PostgreSQL", url, args, tmp, anchor)
+    publish("page", "Consumer page against a bare page (issue 21)",
+            ["page", "rate", "of the bare page", "p50", "p95", "detail"], rows,
+            f"Target: every realistic page ≥ 0.3× the bare page with p95 < 25 ms. Load: wrk, 1 "
+            f"thread, {args.connections} connections, {args.duration} s per row, each request "
+            f"from a random client address (a new phone: each logs a scan); uvicorn with "
+            f"{args.workers} worker processes through agritrace.web.serving, the anchor with the "
+            "same settings. Warm: the kept page (agritrace.pagecache), its verdict decided per "
+            "request; cold: every request a miss (a distinct Host header), rendered and stored. "
+            "wrk and the servers share this machine's 2 cores.")
+
+
+if __name__ == "__main__":
+    main()
