@@ -74,7 +74,12 @@ _INSERT = f"INSERT INTO scans ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * l
 # All of these are served by the index ix_scans_code_scanned_us, whatever the code's scan count.
 _NEWEST = ("SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? "
            "ORDER BY scanned_us DESC LIMIT ?")
-_COUNT = "SELECT count(*) FROM scans WHERE code = ?"
+_COUNT = "SELECT scans FROM scan_totals WHERE code = ?"
+# Kept with each batch, codes in order (two workers' batches lock rows in the same order).
+_ADD_TOTALS = ("INSERT INTO scan_totals (code, scans, first_us) VALUES (?, ?, ?) "
+               "ON CONFLICT (code) DO UPDATE SET scans = scan_totals.scans + excluded.scans, "
+               "first_us = CASE WHEN excluded.first_us < scan_totals.first_us "
+               "THEN excluded.first_us ELSE scan_totals.first_us END")
 _FIRST = ("SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? "
           "ORDER BY scanned_us LIMIT 1")
 # Distinct devices and places of a much-scanned code, each counted up to a bound.
@@ -191,9 +196,15 @@ class ScanQueue:
                 batch = [tuple(row) for row in self._rows]
             if not batch:
                 return 0
+            totals: dict[str, tuple[int, int]] = {}
+            for row in batch:
+                count, first = totals.get(row[0], (0, row[1]))
+                totals[row[0]] = (count + 1, min(first, row[1]))
             with self._engine.connect() as conn:
-                conn.exec_driver_sql(_INSERT.replace("?", "%s") if conn.dialect.name ==
-                                     "postgresql" else _INSERT, batch)
+                marks = "%s" if conn.dialect.name == "postgresql" else "?"
+                conn.exec_driver_sql(_INSERT.replace("?", marks), batch)
+                conn.exec_driver_sql(_ADD_TOTALS.replace("?", marks),
+                                     [(code, *totals[code]) for code in sorted(totals)])
                 with self._lock:
                     self.epoch += 1
                 try:
@@ -305,7 +316,7 @@ async def _history(raw: AsyncRaw, code: str, newest_rows: list[tuple[Any, ...]],
     newest = sorted([Scan(*r) for r in newest_rows] + queued, key=lambda s: s.scanned_us)
     if len(newest) < policy.window:
         return History.of(newest)
-    count = (await raw.rows(_COUNT, (code,)))[0][0] + len(queued)
+    count = sum(n for (n,) in await raw.rows(_COUNT, (code,))) + len(queued)
     first = min((Scan(*r) for r in await raw.rows(_FIRST, (code,))),
                 key=lambda s: s.scanned_us, default=None)
     if queued and (first is None or queued[0].scanned_us < first.scanned_us):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text, text
 
 from agritrace.store.tables import BigId, metadata
 
@@ -23,6 +23,21 @@ scans = Table(
     Column("client", String(64), nullable=False, server_default=""),
     Index("ix_scans_code_scanned_us", "code", "scanned_us"),
     Index("ix_scans_client_scanned_us", "client", "scanned_us"),
+    # The located scans alone (migration 0020): a much-scanned code's places are counted from
+    # its few located scans, not every scan.
+    Index("ix_scans_code_located", "code", "lat", "lon", sqlite_where=text("lat IS NOT NULL"),
+          postgresql_where=text("lat IS NOT NULL")),
+)
+
+# How many scans of each code are logged and when the first was (migration 0020), kept by the
+# transaction that writes them (agritrace.scans.log.ScanQueue): a page reads one row, not every
+# scan of a much-scanned code.
+scan_totals = Table(
+    "scan_totals",
+    metadata,
+    Column("code", String(300), primary_key=True),
+    Column("scans", BigInteger, nullable=False),
+    Column("first_us", BigInteger, nullable=False),
 )
 
 # A consumer's report about a code, for the producer and the province. ``client_key`` is a

@@ -19,8 +19,9 @@ from alembic import op
 revision = '0020'
 down_revision = '0019'
 branch_labels = None
-# The registry's tables (farm branch) and the grants' (trust branch) must exist for their triggers.
-depends_on = ('0007', '0009')
+# The registry's tables (farm branch) and the grants' (trust branch) must exist for their
+# triggers, and the scan log (scans branch) for its totals.
+depends_on = ('0007', '0009', '0008a')
 
 # The tables a consumer page or linkset is made from (agritrace.scans.facts, .registry).
 WATCHED = ("events", "organizations", "org_grants", "delegations", "farm_products",
@@ -51,6 +52,18 @@ def upgrade() -> None:
         sa.Column('body', sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint('key'))
     op.create_index('ix_page_cache_created_us', 'page_cache', ['created_us'])
+    # A much-scanned code's count and places without reading each of its scans.
+    op.create_table(
+        'scan_totals',
+        sa.Column('code', sa.String(length=300), nullable=False),
+        sa.Column('scans', sa.BigInteger(), nullable=False),
+        sa.Column('first_us', sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint('code'))
+    op.execute("INSERT INTO scan_totals (code, scans, first_us) "
+               "SELECT code, count(*), min(scanned_us) FROM scans GROUP BY code")
+    op.create_index('ix_scans_code_located', 'scans', ['code', 'lat', 'lon'],
+                    sqlite_where=sa.text('lat IS NOT NULL'),
+                    postgresql_where=sa.text('lat IS NOT NULL'))
     postgres = op.get_bind().dialect.name == "postgresql"
     if postgres:
         op.execute(_PG_BUMP)
@@ -75,6 +88,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER page_generation_{table}_{change}")
     if postgres:
         op.execute("DROP FUNCTION page_generation_bump()")
+    op.drop_index('ix_scans_code_located', table_name='scans')
+    op.drop_table('scan_totals')
     op.drop_index('ix_page_cache_created_us', table_name='page_cache')
     op.drop_table('page_cache')
     op.drop_table('page_generation')
