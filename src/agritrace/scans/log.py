@@ -197,9 +197,9 @@ class ScanQueue:
             if not batch:
                 return 0
             totals: dict[str, tuple[int, int]] = {}
-            for row in batch:
-                count, first = totals.get(row[0], (0, row[1]))
-                totals[row[0]] = (count + 1, min(first, row[1]))
+            for code, scanned_us, *_ in batch:
+                count, first = totals.get(code, (0, scanned_us))
+                totals[code] = (count + 1, min(first, scanned_us))
             with self._engine.connect() as conn:
                 marks = "%s" if conn.dialect.name == "postgresql" else "?"
                 conn.exec_driver_sql(_INSERT.replace("?", marks), batch)
@@ -215,8 +215,8 @@ class ScanQueue:
             with self._lock:
                 rest = self._rows[len(batch):]
                 self._rows, self._by_code, self._by_client = [], {}, {}
-                for row in rest:
-                    self._index(row)
+                for waiting in rest:
+                    self._index(waiting)
             return len(batch)
 
     def _run(self) -> None:
