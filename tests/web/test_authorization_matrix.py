@@ -341,6 +341,8 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("POST", "/province/targets"): post("/province/targets", form={
         "indicator": "coded_ha", "crop": "rice", "value": "9959"}),
     ("GET", "/province/tickets"): get("/province/tickets"),
+    ("GET", "/province/tables/{name}.{fmt}"): get("/province/tables/hectares.csv"),
+    ("GET", "/open-data"): get("/open-data"),
     ("POST", "/province/tickets/{ticket_id}/assign"): post(
         "/province/tickets/{w.ticket_id}/assign", form={}),
     ("POST", "/province/tickets/{ticket_id}/close"): post(
@@ -359,11 +361,6 @@ REQUESTS: dict[tuple[str, str], Maker] = {
         "head": {"origin": "x/log", "tree_size": 0, "root_hash": "A" * 43 + "=", "timestamp": 0,
                  "key_id": "0", "signature": "A" * 86 + "=="},
         "cosignature": "\u2014 w.example/witness " + "A" * 102 + "=="}),
-    # A C2SP checkpoint of a log this instance does not watch (it watches none here).
-    ("POST", "/log/witness/add-checkpoint"): lambda w: (
-        "POST", "/log/witness/add-checkpoint", {"content": (
-            "old 0\n\nx.example/log\n0\n" + "A" * 43 + "=\n\n\u2014 x.example/log AAAA\n"
-        ).encode()}),
 }
 
 
@@ -544,6 +541,8 @@ GET    /province                            403  403  403  403  403  403  403  3
 GET    /province/indicators                 403  403  403  403  403  403  403  401  401
 POST   /province/targets                    403  403  403  403  403  403  403  303  303
 GET    /province/tickets                    403  403  403  403  403  403  403  303  303
+GET    /province/tables/{name}.{fmt}        403  403  403  403  403  403  403  303  303
+GET    /open-data                           200  200  200  200  200  200  200  200  200
 POST   /province/tickets/{ticket_id}/assign 403  403  403  403  403  403  403  303  303
 POST   /province/tickets/{ticket_id}/close  403  403  403  403  403  403  403  303  303
 GET    /province/open-data.csv              404  404  404  404  404  404  404  404  404
@@ -554,7 +553,6 @@ GET    /log/keys                            200  200  200  200  200  200  200  2
 GET    /log/proof/inclusion                 404  404  404  404  404  404  404  404  404
 GET    /log/proof/consistency               404  404  404  404  404  404  404  404  404
 POST   /log/cosignatures                    403  403  403  403  403  403  403  403  403
-POST   /log/witness/add-checkpoint          404  404  404  404  404  404  404  404  404
 """
 
 

@@ -16,6 +16,10 @@ from typing import Any
 from agritrace.province.areas import PROVINCES, SOURCE
 from agritrace.province.indicators import Hectares, Period
 
+#: The EU's controlled vocabularies DCAT-AP asks for (data theme, file type, IANA media type).
+_EU = "http://publications.europa.eu/resource/authority/"
+_MEDIA = {"csv": ("text/csv", "CSV"), "json": ("application/json", "JSON")}
+
 LICENCE = "CC-BY-4.0"
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 MIN_PLOTS = 3
@@ -60,3 +64,63 @@ def as_csv(published: list[dict[str, Any]]) -> str:
     writer.writeheader()
     writer.writerows(published)
     return out.getvalue()
+
+
+def catalogue(provinces: Sequence[str], base_url: str) -> dict[str, Any]:
+    """The open data as a DCAT-AP 3 catalogue in JSON-LD: one dataset per province whose
+    department publishes here, each with its CSV and JSON distributions (stable URLs, the
+    licence, the theme "agriculture"). What a national portal harvests."""
+    base = base_url.rstrip("/")
+    return {
+        "@context": {"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/",
+                     "foaf": "http://xmlns.com/foaf/0.1/",
+                     "vcard": "http://www.w3.org/2006/vcard/ns#"},
+        "@id": f"{base}/open-data", "@type": "dcat:Catalog",
+        "dct:title": [{"@language": "vi", "@value": "Dữ liệu mở vùng trồng của các tỉnh"},
+                      {"@language": "en", "@value": "The provinces' growing-area open data"}],
+        "dct:description": [
+            {"@language": "vi", "@value": "Số thửa và diện tích vùng trồng theo xã và cây trồng "
+                                          "do sở nông nghiệp công bố; chỉ số liệu tổng hợp."},
+            {"@language": "en", "@value": "Plots and growing-area hectares per commune and crop "
+                                          "published by the agriculture departments; aggregates "
+                                          "only."}],
+        "dct:publisher": {"@type": "foaf:Agent", "foaf:name": "agritrace"},
+        "foaf:homepage": {"@id": f"{base}/open-data"},
+        "dct:license": {"@id": LICENCE_URL},
+        "dcat:dataset": [_dataset(code, base) for code in provinces]}
+
+
+def _dataset(code: str, base: str) -> dict[str, Any]:
+    name = PROVINCES[code].name
+    return {
+        "@id": f"{base}/open-data#{code}", "@type": "dcat:Dataset", "dct:identifier": code,
+        "dct:title": [{"@language": "vi", "@value": f"Vùng trồng theo xã và cây trồng — {name}"},
+                      {"@language": "en",
+                       "@value": f"Growing areas per commune and crop — {name}"}],
+        "dct:description": [
+            {"@language": "vi", "@value": f"Số thửa và diện tích (ha) đã đăng ký, có mã vùng "
+                                          f"trồng, đủ điều kiện, chưa đủ điều kiện và sẵn sàng "
+                                          f"EUDR theo xã và cây trồng ở {name}. Diện tích được "
+                                          f"ẩn khi dưới {MIN_PLOTS} thửa."},
+            {"@language": "en", "@value": f"Plots and hectares registered, coded, ready, not "
+                                          f"ready and EUDR-ready per commune and crop in {name}. "
+                                          f"Hectares are withheld below {MIN_PLOTS} plots."}],
+        "dct:publisher": {"@type": "foaf:Agent", "foaf:name": f"{name} (agritrace)"},
+        "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": name},
+        "dcat:theme": {"@id": f"{_EU}data-theme/AGRI"},
+        "dcat:keyword": ["vùng trồng", "growing area", "mã số vùng trồng", "EUDR", name],
+        "dct:spatial": {"@type": "dct:Location", "dct:title": name},
+        "dct:conformsTo": {"@type": "dct:Standard", "dct:title": SOURCE},
+        "dct:license": {"@id": LICENCE_URL},
+        "dcat:distribution": [_distribution(code, base, fmt) for fmt in _MEDIA]}
+
+
+def _distribution(code: str, base: str, fmt: str) -> dict[str, Any]:
+    media, kind = _MEDIA[fmt]
+    url = f"{base}/province/open-data.{fmt}?province={code}"
+    return {"@id": f"{base}/open-data#{code}-{fmt}", "@type": "dcat:Distribution",
+            "dcat:accessURL": {"@id": url}, "dcat:downloadURL": {"@id": url},
+            "dcat:mediaType": {"@id": f"https://www.iana.org/assignments/media-types/{media}"},
+            "dct:format": {"@id": f"{_EU}file-type/{kind}"},
+            "dct:license": {"@id": LICENCE_URL},
+            "dct:title": f"{kind} — {PROVINCES[code].name}"}

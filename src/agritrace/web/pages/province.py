@@ -28,7 +28,7 @@ from agritrace.errors import (
     ValidationException,
 )
 from agritrace.farm.diary import vietnam_today
-from agritrace.province import feedback, open_data
+from agritrace.province import downloads, feedback, open_data
 from agritrace.province import indicators as ind
 from agritrace.province.areas import PROVINCES, Area, area_of, province_code
 from agritrace.province.tables import regulators
@@ -174,6 +174,7 @@ async def province_page(request: Request) -> Response:
     return _render(request, "province/desk.html", figures=figures, compare=_compare(figures),
                    period=period, previous=period.previous(), query=query, caller=caller,
                    target_names=ind.TARGETS, deadline=settings_of(request).ticket_deadline_days,
+                   tables=downloads.TABLES,
                    saved=request.query_params.get("saved") == "1")
 
 
@@ -184,6 +185,30 @@ async def province_indicators(request: Request) -> JSONResponse:
     period = period_of(request)
     return JSONResponse(await run_in_threadpool(_figures, request, caller, period),
                         headers={"Cache-Control": "private, no-cache"})
+
+
+@router.get("/province/tables/{name}.{fmt}")
+async def province_table(request: Request, name: str, fmt: str) -> Response:
+    """One table of the dashboard (same caller, area and period) as CSV or XLSX."""
+    try:
+        caller = _page_caller(request, False)
+        if isinstance(caller, Response):
+            return caller
+        if fmt not in downloads.FORMATS or name not in downloads.TABLES:
+            raise NoSuchResourceException(f"No download {name}.{fmt}", [Problem(
+                "path", f"/province/tables/{{{' | '.join(downloads.TABLES)}}}.{{csv | xlsx}}",
+                f"{name[:40]}.{fmt[:10]}")])
+        period = period_of(request)
+        figures = await run_in_threadpool(_figures, request, caller, period)
+    except AgritraceError as exc:
+        return _failure(request, exc)
+    columns, rows = downloads.table(figures, name)
+    content: str | bytes = (downloads.as_csv(columns, rows) if fmt == "csv" else
+                            downloads.as_xlsx(columns, rows, name))
+    filename = f"{figures['area']['province']}-{name}-{period.start}-{period.end}.{fmt}"
+    return Response(content, media_type=downloads.FORMATS[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "private, no-cache"})
 
 
 def _target(form: dict[str, str]) -> tuple[str, str, float]:
@@ -329,3 +354,14 @@ async def open_data_csv(request: Request) -> Response:
     return Response(open_data.as_csv(published), media_type="text/csv; charset=utf-8", headers={
         "Access-Control-Allow-Origin": "*",
         "Content-Disposition": f'attachment; filename="{code}-vung-trong.csv"'})
+
+
+@router.get("/open-data")
+async def open_data_catalogue(request: Request) -> JSONResponse:
+    """The DCAT-AP catalogue (JSON-LD) of every province's open data published here."""
+    with engine_of(request).connect() as conn:
+        provinces = sorted(set(conn.execute(select(regulators.c.province).where(
+            regulators.c.commune == "")).scalars()))
+    return JSONResponse(open_data.catalogue(provinces, settings_of(request).base_url),
+                        media_type="application/ld+json",
+                        headers={"Access-Control-Allow-Origin": "*"})
