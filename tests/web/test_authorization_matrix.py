@@ -361,6 +361,11 @@ REQUESTS: dict[tuple[str, str], Maker] = {
         "head": {"origin": "x/log", "tree_size": 0, "root_hash": "A" * 43 + "=", "timestamp": 0,
                  "key_id": "0", "signature": "A" * 86 + "=="},
         "cosignature": "\u2014 w.example/witness " + "A" * 102 + "=="}),
+    # A C2SP checkpoint of a log this instance does not watch (it watches none here).
+    ("POST", "/log/witness/add-checkpoint"): lambda w: (
+        "POST", "/log/witness/add-checkpoint", {"content": (
+            "old 0\n\nx.example/log\n0\n" + "A" * 43 + "=\n\n\u2014 x.example/log AAAA\n"
+        ).encode()}),
 }
 
 
@@ -553,6 +558,7 @@ GET    /log/keys                            200  200  200  200  200  200  200  2
 GET    /log/proof/inclusion                 404  404  404  404  404  404  404  404  404
 GET    /log/proof/consistency               404  404  404  404  404  404  404  404  404
 POST   /log/cosignatures                    403  403  403  403  403  403  403  403  403
+POST   /log/witness/add-checkpoint          404  404  404  404  404  404  404  404  404
 """
 
 
