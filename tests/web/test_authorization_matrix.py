@@ -28,6 +28,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 
 from agritrace.farm.registry import create_member_token, update_member
+from agritrace.ids.compressed_link import compress
 from agritrace.settings import Settings
 from agritrace.store import grants
 from agritrace.store.orgs import Organization, create_organization, create_token
@@ -170,6 +171,7 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/redoc"): get("/redoc"),
     ("GET", "/.well-known/gs1resolver"): get("/.well-known/gs1resolver"),
     ("GET", "/01/{rest:path}"): get(f"/01/{GTIN}/10/{LOT}"),
+    ("GET", "/{segment}"): get("/" + compress([("01", GTIN), ("10", LOT)])),
     ("GET", "/00/{rest:path}"): get("/00/389312340000000012"),
     ("GET", "/414/{rest:path}"): get("/414/8931234000004"),
     ("GET", "/gtin/{rest:path}"): get(f"/gtin/{GTIN}/lot/{LOT}"),
@@ -419,6 +421,7 @@ GET    /docs/oauth2-redirect                200  200  200  200  200  200  200  2
 GET    /redoc                               200  200  200  200  200  200  200  200  200
 GET    /.well-known/gs1resolver             200  200  200  200  200  200  200  200  200
 GET    /01/{rest:path}                      200  200  200  200  200  200  200  200  200
+GET    /{segment}                           301  301  301  301  301  301  301  301  301
 GET    /00/{rest:path}                      404  404  404  404  404  404  404  404  404
 GET    /414/{rest:path}                     404  404  404  404  404  404  404  404  404
 GET    /gtin/{rest:path}                    301  301  301  301  301  301  301  301  301

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from agritrace.ids.compressed_link import compress
 from tests.helpers import make_api
+from tests.web import stamp_chain
 
 GTIN = "09506000134352"
 
@@ -38,3 +40,31 @@ def test_alphabetic_key_names_redirect_to_the_numeric_path(engine: Engine) -> No
         answer = client.get(path, follow_redirects=False)
         assert answer.status_code == 301, (path, answer.status_code)
         assert answer.headers["location"] == canonical
+
+
+def test_a_compressed_link_of_a_bag_redirects_to_its_uncompressed_path(engine: Engine) -> None:
+    chain = stamp_chain.load(engine)
+    client = make_api(engine).client
+    bag = chain.path(stamp_chain.SERIALS[0])
+    pairs = [("01", stamp_chain.GTIN), ("10", chain.lot), ("21", stamp_chain.SERIALS[0])]
+    full = "/" + compress(pairs)
+    partial = f"/01/{stamp_chain.GTIN}/" + compress(pairs[1:])
+    for path in (full, partial):
+        moved = client.get(path + "?lang=en", follow_redirects=False)
+        assert moved.status_code == 301, (path, moved.status_code, moved.text)
+        assert moved.headers["location"] == bag + "?lang=en"
+    assert client.get(full).status_code == client.get(bag).status_code == 200
+
+
+def test_a_compressed_link_that_does_not_decode_is_a_located_bilingual_400(
+        engine: Engine) -> None:
+    client = make_api(engine).client
+    cut_short = "/" + compress([("01", GTIN), ("10", "L1")])[:-4]
+    for path in (cut_short, f"/01/{GTIN}/EEf"):
+        answer = client.get(path, follow_redirects=False)
+        assert answer.status_code == 400, (path, answer.status_code)
+        assert answer.headers["content-type"] == "application/problem+json"
+        problem = answer.json()
+        assert "không giải mã được" in problem["detail"] and "does not decode" in problem["detail"]
+        assert problem["errors"][0]["path"].startswith("compressed[")
+    assert client.get("/dashbord", follow_redirects=False).status_code == 404

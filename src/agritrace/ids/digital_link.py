@@ -155,6 +155,11 @@ class DigitalLink:
         return cls._from_pairs(pairs, source=text, ordered=False)
 
     @classmethod
+    def from_pairs(cls, pairs: list[tuple[str, str]], *, source: str) -> Self:
+        """Build from (AI, value) pairs in any order, e.g. a decompressed link's."""
+        return cls._from_pairs(pairs, source=source, ordered=False)
+
+    @classmethod
     def _from_pairs(cls, pairs: list[tuple[str, str]], *, source: str, ordered: bool) -> Self:
         keys = [(ai, value) for ai, value in pairs if ai in _KEY_AIS]
         if len(keys) != 1:

@@ -162,6 +162,8 @@ CONSUMER_TEXTS: dict[str, dict[str, str]] = {
                        "en": "You have sent too many reports. Please try again later."},
     "back": {"vi": "Quay lại trang sản phẩm", "en": "Back to the product page"},
     "malformed_title": {"vi": "Mã không hợp lệ", "en": "This code is not valid"},
+    "compressed_invalid": {"vi": "Đường dẫn GS1 Digital Link nén không giải mã được",
+                           "en": "The compressed GS1 Digital Link does not decode"},
     "part_code_invalid": {"vi": "{part} không hợp lệ ({found})",
                           "en": "the {part} is not valid (expected {expected}, found {found})"},
     "part_code": {"vi": "Mã", "en": "code"},

@@ -32,6 +32,7 @@ from starlette.routing import Route
 from agritrace import pagecache
 from agritrace.errors import ValidationException
 from agritrace.farm.diary import vietnam_today
+from agritrace.ids.compressed_link import InvalidCompressedLink, expand_path
 from agritrace.ids.digital_link import DigitalLink
 from agritrace.ids.gs1 import InvalidIdentifier
 from agritrace.scans import log
@@ -119,6 +120,8 @@ async def resolve(request: Request) -> Response:
         # scan to log, and gets the 405 it got before.
         raise HTTPException(405)
     raw = request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path
+    if (moved := _uncompressed(request, raw)) is not None:
+        return moved
     try:
         link = DigitalLink.parse(raw)
     except InvalidIdentifier as exc:
@@ -139,6 +142,36 @@ async def resolve(request: Request) -> Response:
 router.routes.extend(Route(f"/{prefix}/{{rest:path}}", resolve, methods=["GET"],
                            include_in_schema=False)
                      for prefix in ("01", "00", "414", "gtin", "sscc", "gln"))
+
+
+def _uncompressed(request: Request, raw: str) -> Response | None:
+    """A compressed link's 301 to its uncompressed path, a 400 naming what does not decode,
+    or None for a path that is not compressed (agritrace.ids.compressed_link)."""
+    try:
+        path = expand_path(raw)
+    except InvalidIdentifier as exc:
+        details = [f"{i18n.Translator(lang)('compressed_invalid')}: {exc}" for lang in ("vi", "en")]
+        return problem_response(400, InvalidCompressedLink.title, " / ".join(details),
+                                type_name="ValidationException", problems=exc.problems,
+                                instance=request.url.path)
+    if path is None:
+        return None
+    query = ("&" if "?" in path else "?") + request.url.query if request.url.query else ""
+    return RedirectResponse(path + query, status_code=301)
+
+
+async def _compressed_only(request: Request) -> Response:
+    raw = request.scope.get("raw_path", b"").decode("ascii", "replace") or request.url.path
+    if (moved := _uncompressed(request, raw)) is None:
+        raise HTTPException(404)
+    return moved
+
+
+#: A fully compressed link (``/AQnYUc1gmiCNV4JG``) is one path segment: included after every
+#: other router (web/app.py), so it answers only paths nothing else does.
+compressed_router = APIRouter(include_in_schema=False)
+compressed_router.routes.append(Route("/{segment}", _compressed_only, methods=["GET"],
+                                      include_in_schema=False))
 
 
 def _policy(request: Request) -> Policy:
