@@ -245,6 +245,7 @@ def demo(
     from agritrace.farm.demo import load_farm_demo
     from agritrace.farm.shrimp_demo import load_shrimp_demo
     from agritrace.generator.run import capture_chain
+    from agritrace.province.demo import load_province_demo
     from agritrace.reports.rice_demo import demo_commands, load_report_demos
     from agritrace.store.orgs import LOGIN_CODE_DAYS, sign_in_link
 
@@ -259,6 +260,7 @@ def demo(
     farm = load_farm_demo(engine, chain)  # first, so its login tokens can be printed
     rice = load_report_demos(engine, chain)
     shrimp = load_shrimp_demo(engine)
+    officer = load_province_demo(engine)  # after the farm: its plots are the province's
     synthetic = capture_chain(engine, DEMO_SEED, generated) if generated > 0 else None
     total = chain.events + (synthetic.events if synthetic else 0)
     out.print(f"[green]demo loaded[/green]: {total:,} events in {settings.database_url}")
@@ -288,6 +290,8 @@ def demo(
     for person in [*farm.sign_ins, *rice.sign_ins]:
         link = sign_in_link(engine, base, person.token)
         out.print(f"  sign in as {person.who}: {link.url}", highlight=False)
+    desk = sign_in_link(engine, base, officer.token)
+    out.print(f"  sign in as {officer.who} (/province): {desk.url}", highlight=False)
     if serve_after:
         serve(host=host, port=port)
 

@@ -1,0 +1,32 @@
+"""The demo's province (issue 13): after the demo chain and the farm demo, the department's
+officer sees Điện Biên's numbers on /province, with the month's reports counted."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from agritrace.demo import load_demo
+from agritrace.farm.demo import load_farm_demo
+from agritrace.province.demo import load_province_demo
+from agritrace.settings import Settings
+from agritrace.web.app import create_app
+
+
+def test_the_demo_province_shows_numbers(engine: Engine) -> None:
+    load_farm_demo(engine, load_demo(engine))
+    officer = load_province_demo(engine)
+    client = TestClient(create_app(Settings(database_url="sqlite://"), engine))
+    auth = {"Authorization": f"Bearer {officer.token}"}
+    figures = client.get("/province/indicators", headers=auth).json()
+    now = figures["current"]
+    assert now["by_crop"]["coffee"]["registered_ha"] > 0
+    assert {row["commune"] for row in now["hectares"]} == {"Ẳng Nưa", "Ẳng Cang"}
+    assert now["tickets"] == {"received": 6, "answered_on_time": 3, "answered_late": 1,
+                              "overdue": 1, "open_in_time": 1, "deadline_days": 15,
+                              "on_time_share": 0.6}
+    assert len(figures["targets"]) == 4
+    page = client.get("/province", headers=auth)
+    assert page.status_code == 200 and "60 %" in page.text
+    desk = client.get("/province/tickets", headers=auth)
+    assert "6 phản ánh trên địa bàn, 1 quá hạn" in desk.text
