@@ -91,6 +91,8 @@ def demo_store(url: str) -> dict[str, str]:
     env = {**os.environ, "AGRITRACE_DATABASE_URL": url}
     subprocess.run([sys.executable, "-m", "agritrace.cli", "demo", "--no-serve"], env=env,
                    check=True, stdout=subprocess.DEVNULL)
+    from sqlalchemy import text
+
     from agritrace.demo import BAG
     from agritrace.store.engine import make_engine
 
@@ -98,9 +100,10 @@ def demo_store(url: str) -> dict[str, str]:
     base = "https://id.gs1.org"
     with engine.connect() as conn:
         def first(pattern: str, unlike: str) -> str:
-            value = conn.exec_driver_sql(
+            value = conn.execute(text(
                 "SELECT min(value) FROM event_terms WHERE role IN ('epc', 'output') AND value "
-                f"LIKE '{pattern}' AND value NOT LIKE '{unlike}'").scalar_one()
+                "LIKE :pattern AND value NOT LIKE :unlike"),
+                {"pattern": pattern, "unlike": unlike}).scalar_one()
             return str(value).removeprefix(base)
         paths = {"demo bag": first(f"{base}/01/{BAG}/21/%", "-"),
                  "generated unit": first(f"{base}/01/%/21/%", f"%{BAG}%"),
