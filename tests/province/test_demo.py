@@ -22,11 +22,14 @@ def test_the_demo_province_shows_numbers(engine: Engine) -> None:
     now = figures["current"]
     assert now["by_crop"]["coffee"]["registered_ha"] > 0
     assert {row["commune"] for row in now["hectares"]} == {"Ẳng Nưa", "Ẳng Cang"}
+    # the plots were registered with their pre-2025 district: kept as history beside the commune
+    assert {d for row in now["hectares"] for d in row["former_districts"]} == {"Mường Ảng"}
     assert now["tickets"] == {"received": 6, "answered_on_time": 3, "answered_late": 1,
                               "overdue": 1, "open_in_time": 1, "deadline_days": 15,
                               "on_time_share": 0.6}
     assert len(figures["targets"]) == 4
     page = client.get("/province", headers=auth)
     assert page.status_code == 200 and "60 %" in page.text
+    assert "huyện cũ (trước 1/7/2025): Mường Ảng" in page.text
     desk = client.get("/province/tickets", headers=auth)
     assert "6 phản ánh trên địa bàn, 1 quá hạn" in desk.text

@@ -32,9 +32,10 @@ def table(figures: dict[str, Any], name: str) -> Table:
     """The columns and rows of the desk's table ``name`` (one of :data:`TABLES`)."""
     now, before = figures["current"], figures["previous"]
     if name == "hectares":
-        return [*_HECTARES, "not_ready_reasons"], [
+        return [*_HECTARES, "not_ready_reasons", "former_districts"], [
             [row[k] for k in _HECTARES] + ["; ".join(
-                f"{r['check']} ({r['plots']})" for r in row["not_ready_reasons"])]
+                f"{r['check']} ({r['plots']})" for r in row["not_ready_reasons"]),
+                "; ".join(row["former_districts"])]
             for row in now["hectares"]]
     if name == "codes_at_risk":
         columns = ["code", "commune", "crop", "owner", "plots", "area_ha"]

@@ -119,6 +119,9 @@ class Hectares:
     eudr_ready_ha: float = 0.0
     plots: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    #: The pre-2025 districts the commune's plots were registered under (history as the
+    #: registry keeps it: districts were abolished on 1 July 2025).
+    former_districts: set[str] = field(default_factory=set)
 
     def top_reasons(self, count: int = 3) -> list[tuple[str, int]]:
         return self.reasons.most_common(count)
@@ -129,7 +132,8 @@ class Hectares:
                 "coded_ha": round(self.coded_ha, 4), "ready_ha": round(self.ready_ha, 4),
                 "not_ready_ha": round(self.not_ready_ha, 4),
                 "eudr_ready_ha": round(self.eudr_ready_ha, 4),
-                "not_ready_reasons": [{"check": k, "plots": n} for k, n in self.top_reasons()]}
+                "not_ready_reasons": [{"check": k, "plots": n} for k, n in self.top_reasons()],
+                "former_districts": sorted(self.former_districts)}
 
 
 def hectares(engine: Engine, desk: Desk, period: Period) -> list[Hectares]:
@@ -150,6 +154,8 @@ def hectares(engine: Engine, desk: Desk, period: Period) -> list[Hectares]:
             judged = plot_readiness(record)
             area = record.area_ha
             row.plots += 1
+            if place.district.strip():
+                row.former_districts.add(place.district.strip())
             row.registered_ha += area
             row.coded_ha += area if judged.coded else 0.0
             row.ready_ha += area if judged.status == "ready" else 0.0

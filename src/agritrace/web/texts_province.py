@@ -158,4 +158,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "province_table_tickets": {"vi": "Phản ánh", "en": "Reports"},
     "province_table_recalls": {"vi": "Thu hồi", "en": "Recalls"},
     "province_table_methane": {"vi": "Mê-tan từ lúa", "en": "Rice methane"},
+    "province_former_district": {"vi": "huyện cũ (trước 1/7/2025): {names}",
+                                 "en": "former district (before 1 July 2025): {names}"},
 }
