@@ -15,6 +15,10 @@ class Settings(BaseSettings):
         default="sqlite:///./var/agritrace.db",
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host:port/db",
     )
+    replica_urls: str = Field(
+        default="", description="PostgreSQL streaming replicas (comma-separated SQLAlchemy URLs) "
+        "that read-only queries read from; writes and a writer's own next reads go to "
+        "database_url (docs/operations.md, Replicas).")
     base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The public origin of this platform, used in QR codes and Digital Links.",

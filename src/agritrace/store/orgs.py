@@ -54,6 +54,7 @@ class Credential:
     org: Organization
     role: TokenRole
     token_id: int
+    wrote_lsn: int | None = None  # where its organization last wrote (store.replicas)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def authenticate(engine: Engine, token: str) -> Credential:
         ).first()
     if row is None:
         raise SecurityException("The bearer token is unknown or revoked")
-    return Credential(_organization(row), TokenRole(row.role), row.token_id)
+    return Credential(_organization(row), TokenRole(row.role), row.token_id, row.wrote_lsn)
 
 
 def list_tokens(engine: Engine, org: Organization | None = None) -> list[TokenInfo]:

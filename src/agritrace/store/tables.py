@@ -41,6 +41,8 @@ organizations = Table(
     Column("gln", String(13), nullable=True),
     Column("kind", String(40), nullable=False, server_default="enterprise"),
     Column("created_us", BigInteger, nullable=False),
+    # the primary's WAL position after this organization's last write (agritrace.store.replicas)
+    Column("wrote_lsn", BigInteger, nullable=True),
 )
 
 tokens = Table(

@@ -19,11 +19,13 @@ from agritrace.scans.log import TicketPolicy
 from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
 from agritrace.store.engine import make_engine
+from agritrace.store.replicas import Replicas
 from agritrace.web import headers, metrics, problems, reports_routes
 from agritrace.web.api import epcis, farm, health, ledger, market, queries, stamps, trace
 from agritrace.web.pages import catalogue, home, resolver
 from agritrace.web.pages import farm as farm_pages
 from agritrace.web.pages import province as province_pages
+from agritrace.web.read_your_writes import ReadYourWrites
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    app.state.replicas = _replicas(app.state.engine, settings)
+    if app.state.replicas is not None:
+        app.add_middleware(ReadYourWrites, replicas=app.state.replicas)
     app.state.scan_policy = Policy(
         max_devices=settings.scan_max_devices, max_places=settings.scan_max_places,
         max_speed_kmh=settings.scan_max_speed_kmh,
@@ -81,3 +86,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(health.router)
     app.include_router(resolver.compressed_router)  # last: its one-segment path shadows none
     return app
+
+
+def _replicas(primary: Engine, settings: Settings) -> Replicas | None:
+    urls = [url.strip() for url in settings.replica_urls.split(",") if url.strip()]
+    return Replicas.from_urls(primary, urls) if urls else None

@@ -24,6 +24,7 @@ from agritrace.errors import ForbiddenException, Problem, SecurityException
 from agritrace.farm.registry import Actor, actor_for_token, org_actor
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization, authenticate
+from agritrace.store.replicas import Replicas
 from agritrace.trust import Scope, TokenRole, acting_role, may_use
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -42,6 +43,21 @@ def engine_of(request: Request) -> Engine:
     return engine
 
 
+def reader_of(request: Request) -> Engine:
+    """The engine a read-only route reads from: a replica that has replayed the caller's own
+    last write (agritrace.store.replicas), else the primary. Declare it after the route's caller
+    dependency; a request with credentials whose caller is not known yet reads the primary."""
+    replicas: Replicas | None = request.app.state.replicas
+    if replicas is None:
+        return engine_of(request)
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is not None:
+        return replicas.reader(caller.wrote_lsn)
+    if "authorization" in request.headers or request.cookies:
+        return engine_of(request)
+    return replicas.reader()
+
+
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -55,6 +71,7 @@ class Caller:
     org: Organization
     role: TokenRole
     actor: Actor
+    wrote_lsn: int | None = None  # where the organization last wrote (store.replicas)
 
     def require(self, scope: Scope, write: bool) -> None:
         """ForbiddenException unless this caller's token may do what the route does."""
@@ -75,11 +92,11 @@ def caller_for(engine: Engine, token: str) -> Caller:
     credential = authenticate(engine, token)
     if credential.role is not TokenRole.MEMBER:
         role = acting_role(credential.role, credential.org.kind)
-        return Caller(credential.org, role, org_actor(credential.org))
+        return Caller(credential.org, role, org_actor(credential.org), credential.wrote_lsn)
     actor = actor_for_token(engine, credential.org, token)
     if actor.member_id is None:
         raise ForbiddenException("This member sign-in belongs to no member")
-    return Caller(credential.org, credential.role, actor)
+    return Caller(credential.org, credential.role, actor, credential.wrote_lsn)
 
 
 def bearer_token(request: Request) -> str:

@@ -26,7 +26,13 @@ from agritrace.errors import (
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization
 from agritrace.web.api import epcis_openapi as doc
-from agritrace.web.api.deps import engine_of, require_org, require_writer, settings_of
+from agritrace.web.api.deps import (
+    engine_of,
+    reader_of,
+    require_org,
+    require_writer,
+    settings_of,
+)
 from agritrace.web.problems import instance_of, problem_response
 
 router = APIRouter(tags=["EPCIS 2.0"])
@@ -151,7 +157,7 @@ def _query(request: Request, org: Organization, engine: Engine, settings: Settin
 def events(
     request: Request,
     org: Organization = Depends(require_org),
-    engine: Engine = Depends(engine_of),
+    engine: Engine = Depends(reader_of),
     settings: Settings = Depends(settings_of),
 ) -> Response:
     return _query(request, org, engine, settings)
@@ -162,7 +168,7 @@ def event(
     event_id: str,
     request: Request,
     org: Organization = Depends(require_org),
-    engine: Engine = Depends(engine_of),
+    engine: Engine = Depends(reader_of),
 ) -> Response:
     parsed = query.parse_query({"EQ_eventID": _pasted_hash(event_id, request)})
     page = query.run_query(engine, parsed, org, shared=True)
@@ -195,7 +201,7 @@ def collection(members: list[str]) -> dict[str, Any]:
 def _discovery_routes(resource: str, param: str) -> None:
     async def listing(
         request: Request, org: Organization = Depends(require_org),
-        engine: Engine = Depends(engine_of),
+        engine: Engine = Depends(reader_of),
     ) -> JSONResponse:
         values = await run_in_threadpool(discovery.distinct_values, engine, resource, org)
         return JSONResponse(collection(values), headers=STANDARD_HEADERS,
@@ -205,7 +211,7 @@ def _discovery_routes(resource: str, param: str) -> None:
         value: str,
         request: Request,
         org: Organization = Depends(require_org),
-        engine: Engine = Depends(engine_of),
+        engine: Engine = Depends(reader_of),
         settings: Settings = Depends(settings_of),
     ) -> Response:
         try:
@@ -225,7 +231,7 @@ def _discovery_routes(resource: str, param: str) -> None:
         value: str,
         request: Request,
         org: Organization = Depends(require_org),
-        engine: Engine = Depends(engine_of),
+        engine: Engine = Depends(reader_of),
     ) -> JSONResponse:
         """The sub-resources of one value (its events), when an event the caller may read
         has it; else a 404 that says no more."""

@@ -1,0 +1,131 @@
+"""Reads from PostgreSQL streaming replicas, with read-your-writes.
+
+PostgreSQL's physical replication keeps each replica an exact copy of the primary, a few
+milliseconds behind. Writes always go to the primary; a read-only route may read a replica
+when the replica has replayed everything the reader must see:
+
+- an organization that wrote reads a replica only once the replica's replay position (its WAL
+  LSN) has passed the primary's position right after that organization's last write, which is
+  kept on the organization's row (``organizations.wrote_lsn``), so the rule holds across worker
+  processes and servers without sticky sessions;
+- and every reader (the public pages too) reads a replica only if it has replayed what the
+  primary had written at most ``refresh_s`` ago: a replica that fell behind is not read.
+
+A replica that cannot be reached is left alone for ``retry_s``; with no usable replica every read
+goes to the primary. Nothing here changes data on a replica (it is read-only anyway).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, literal_column, text, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from agritrace.store.engine import make_engine
+from agritrace.store.tables import organizations
+
+# pg_lsn minus the zero position is the number of WAL bytes: a plain integer to compare and store
+_WAL_BYTES = "(pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint"
+_PRIMARY_LSN = text(f"SELECT {_WAL_BYTES}")
+ASK_EVERY_S = 0.05  # a replica that was behind is asked again at most this often
+_REPLAY_LSN = text("SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint")
+
+
+@dataclass
+class _Replica:
+    name: str
+    engine: Engine
+    replayed: int = -1  # the replay position last seen; it only grows, so it is a safe bound
+    seen_at: float = 0.0
+    down_until: float = 0.0
+
+
+@dataclass
+class Replicas:
+    """The primary and its replicas; :meth:`reader` chooses where a read goes."""
+
+    primary: Engine
+    replicas: list[_Replica]
+    refresh_s: float = 1.0
+    retry_s: float = 5.0
+    served: Counter[str] = field(default_factory=Counter)  # reads per target, for /metrics
+    _primary_lsn: int = -1
+    _primary_seen: float = 0.0
+    _next: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def from_urls(cls, primary: Engine, urls: list[str]) -> Replicas:
+        return cls(primary, [_Replica(f"replica-{n}", make_engine(url))
+                             for n, url in enumerate(urls, start=1)])
+
+    def reader(self, after_lsn: int | None = None) -> Engine:
+        """An engine that has everything up to ``after_lsn`` (the reader's own last write) and
+        what the primary held at most ``refresh_s`` ago; the primary when no replica does."""
+        if self.replicas:
+            recent = self._recent_primary_lsn()
+            # with the primary unreachable, a replica still serves the public pages
+            wanted = max(after_lsn or 0, recent if recent is not None else 0)
+            for _ in range(len(self.replicas)):
+                replica = self._round_robin()
+                if self._has_replayed(replica, wanted):
+                    self.served[replica.name] += 1
+                    return replica.engine
+        self.served["primary"] += 1
+        return self.primary
+
+    def mark_written(self, org_id: int) -> None:
+        """Remember where the primary's log stands now, after ``org_id``'s write committed:
+        that organization's reads wait for a replica to get there."""
+        if not self.replicas:
+            return
+        with self.primary.begin() as conn:
+            conn.execute(update(organizations).where(organizations.c.id == org_id)
+                         .values(wrote_lsn=literal_column(_WAL_BYTES)))
+
+    def dispose(self) -> None:
+        for replica in self.replicas:
+            replica.engine.dispose()
+
+    def _round_robin(self) -> _Replica:
+        with self._lock:
+            replica = self.replicas[self._next % len(self.replicas)]
+            self._next += 1
+        return replica
+
+    def _recent_primary_lsn(self) -> int | None:
+        now = time.monotonic()
+        if now - self._primary_seen > self.refresh_s:
+            try:
+                with self.primary.connect() as conn:
+                    self._primary_lsn = _lsn(conn, _PRIMARY_LSN)
+            except SQLAlchemyError:
+                return None
+            self._primary_seen = now
+        return self._primary_lsn
+
+    def _has_replayed(self, replica: _Replica, wanted: int) -> bool:
+        now = time.monotonic()
+        if now < replica.down_until:
+            return False
+        if replica.replayed >= wanted:
+            return True
+        if now - replica.seen_at < ASK_EVERY_S:  # asked a moment ago: not on every request
+            return False
+        try:
+            with replica.engine.connect() as conn:
+                replica.replayed = _lsn(conn, _REPLAY_LSN)
+        except SQLAlchemyError:
+            replica.down_until = now + self.retry_s
+            return False
+        replica.seen_at = now
+        return replica.replayed >= wanted
+
+
+def _lsn(conn: Connection, query: object) -> int:
+    value = conn.execute(query).scalar()  # type: ignore[call-overload]
+    return int(value) if value is not None else -1

@@ -1,0 +1,126 @@
+"""Reads from PostgreSQL streaming replicas (issue 19): a primary and two hot standbys cloned
+with pg_basebackup, the app configured with AGRITRACE_REPLICA_URLS. Queries go to the replicas,
+round robin; an organization that just wrote reads its write even while the replicas are held
+back; a replica that fell behind or went away is not read."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from agritrace.store.engine import make_engine
+from agritrace.store.migrate import upgrade
+from agritrace.store.replicas import ASK_EVERY_S, Replicas
+from tests.helpers import Api, make_api
+from tests.pgserver import Cluster, postgres_cluster
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+def _document(serial: int) -> bytes:
+    return json.dumps({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-12-01T00:00:00Z",
+        "epcisBody": {"eventList": [{
+            "type": "ObjectEvent", "eventTime": f"2026-12-01T00:00:{serial:02d}Z",
+            "eventTimeZoneOffset": "+07:00", "action": "OBSERVE", "bizStep": "shipping",
+            "epcList": [f"urn:epc:id:sgtin:0614141.107346.{serial}"]}]},
+    }).encode()
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    with postgres_cluster(2) as running:
+        yield running
+
+
+@pytest.fixture
+def api(cluster: Cluster) -> Iterator[tuple[Api, Replicas, list[Engine]]]:
+    primary = make_engine(cluster.urls[0])
+    with primary.begin() as conn:  # each test starts from an empty schema
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(primary)
+    standbys = [make_engine(url) for url in cluster.urls[1:]]
+    made = make_api(primary, replica_urls=",".join(cluster.urls[1:]))
+    replicas = made.client.app.state.replicas  # type: ignore[attr-defined]
+    replicas.refresh_s = 0.0  # every read compares with the primary's position now
+    _caught_up(primary, standbys)
+    yield made, replicas, standbys
+    for standby in standbys:
+        standby.dispose()
+    replicas.dispose()
+    primary.dispose()
+
+
+def _lsn(engine: Engine, function: str) -> int:
+    with engine.connect() as conn:
+        query = text(f"SELECT ({function}() - '0/0'::pg_lsn)::bigint")
+        return int(conn.execute(query).scalar_one())
+
+
+def _caught_up(primary: Engine, standbys: list[Engine]) -> None:
+    target = _lsn(primary, "pg_current_wal_lsn")
+    deadline = time.monotonic() + 20
+    while any(_lsn(s, "pg_last_wal_replay_lsn") < target for s in standbys):
+        assert time.monotonic() < deadline, "the standbys did not catch up within 20 s"
+        time.sleep(0.05)
+
+
+def _hold_back(standbys: list[Engine]) -> None:
+    for standby in standbys:
+        with standby.connect() as conn:
+            conn.execute(text("SELECT pg_wal_replay_pause()"))
+            # a pause is a request: replay stops a moment later
+            deadline = time.monotonic() + 10
+            while conn.execute(text("SELECT pg_get_wal_replay_pause_state()")).scalar() != "paused":
+                assert time.monotonic() < deadline, "replay did not pause within 10 s"
+                time.sleep(0.02)
+
+
+def _events(made: Api) -> list[str]:
+    answer = made.get("/events?EQ_bizStep=shipping")
+    assert answer.status_code == 200, answer.text
+    return [e["epcList"][0] for e in answer.json()["epcisBody"]["queryResults"]["resultsBody"]
+            ["eventList"]]
+
+
+def test_queries_read_the_replicas_in_turn(api: tuple[Api, Replicas, list[Engine]]) -> None:
+    made, replicas, _ = api
+    replicas.served.clear()
+    for _ in range(6):
+        assert _events(made) == []
+    assert replicas.served == {"replica-1": 3, "replica-2": 3}
+
+
+def test_a_writer_reads_its_write_while_the_replicas_are_held_back(
+        api: tuple[Api, Replicas, list[Engine]]) -> None:
+    made, replicas, standbys = api
+    replicas.refresh_s = 3600.0  # the primary's position as first seen: only the write counts
+    assert _events(made) == []
+    _hold_back(standbys)
+    assert made.capture(_document(1)).status_code == 202
+    replicas.served.clear()
+    assert _events(made) == ["urn:epc:id:sgtin:0614141.107346.1"]
+    assert replicas.served == {"primary": 1}  # no replica has the write yet
+    for standby in standbys:
+        with standby.connect() as conn:
+            conn.execute(text("SELECT pg_wal_replay_resume()"))
+    _caught_up(made.client.app.state.engine, standbys)  # type: ignore[attr-defined]
+    time.sleep(ASK_EVERY_S)  # the replicas, found behind a moment ago, are asked again
+    replicas.served.clear()
+    assert _events(made) == ["urn:epc:id:sgtin:0614141.107346.1"]
+    assert "primary" not in replicas.served
+
+
+def test_a_replica_that_went_away_is_left_out(
+        api: tuple[Api, Replicas, list[Engine]], cluster: Cluster) -> None:
+    made, replicas, _ = api
+    cluster.kill(2)  # the module's last test: the cluster is not used after it
+    replicas.served.clear()
+    for _ in range(4):
+        assert _events(made) == []
+    assert replicas.served == {"replica-1": 4}
