@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(province_pages.router)
     app.include_router(ledger.router)
     app.include_router(health.router)
-    app.include_router(resolver.compressed_router)  # last: its one-segment path shadows none
+    app.router.routes.append(resolver.compressed_route)  # last: its one segment shadows none
     return app
 
 

@@ -286,4 +286,5 @@ def options(path: str, request: Request) -> Response:
 def _answers(request: Request, method: str) -> bool:
     scope = {**request.scope, "method": method}
     # (This route answers OPTIONS only, so it never matches the methods asked here.)
-    return any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes)
+    return any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes
+               if not getattr(getattr(route, "endpoint", None), "fallback", False))

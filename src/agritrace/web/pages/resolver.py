@@ -167,11 +167,12 @@ async def _compressed_only(request: Request) -> Response:
     return moved
 
 
-#: A fully compressed link (``/AQnYUc1gmiCNV4JG``) is one path segment: included after every
-#: other router (web/app.py), so it answers only paths nothing else does.
-compressed_router = APIRouter(include_in_schema=False)
-compressed_router.routes.append(Route("/{segment}", _compressed_only, methods=["GET"],
-                                      include_in_schema=False))
+#: A fully compressed link (``/AQnYUc1gmiCNV4JG``) is one path segment: appended after every
+#: other route (web/app.py), so it answers only paths nothing else does. A fallback, not a
+#: resource: OPTIONS and its Allow header leave it out (web/api/epcis.py), so ``/capture`` still
+#: says it takes POST only.
+compressed_route = Route("/{segment}", _compressed_only, methods=["GET"], include_in_schema=False)
+_compressed_only.fallback = True  # type: ignore[attr-defined]
 
 
 def _policy(request: Request) -> Policy:

@@ -21,10 +21,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('organizations') as batch:
-        batch.add_column(sa.Column('wrote_lsn', sa.BigInteger(), nullable=True))
+    # a plain ADD COLUMN: SQLite's batch mode would copy and drop organizations, which the
+    # tokens' and grants' foreign keys refuse
+    op.add_column('organizations', sa.Column('wrote_lsn', sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('organizations') as batch:
-        batch.drop_column('wrote_lsn')
+    op.execute("ALTER TABLE organizations DROP COLUMN wrote_lsn")  # SQLite 3.35+ and PostgreSQL
