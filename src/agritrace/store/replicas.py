@@ -22,17 +22,24 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, literal_column, text, update
+from sqlalchemy import Connection, Engine, TextClause, literal_column, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from agritrace.store.engine import make_engine
 from agritrace.store.tables import organizations
 
-# pg_lsn minus the zero position is the number of WAL bytes: a plain integer to compare and store
-_WAL_BYTES = "(pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint"
-_PRIMARY_LSN = text(f"SELECT {_WAL_BYTES}")
 ASK_EVERY_S = 0.05  # a replica that was behind is asked again at most this often
-_REPLAY_LSN = text("SELECT (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint")
+
+
+def _wal_bytes(position: str) -> str:
+    """A WAL position (pg_lsn) as the number of bytes since the start: an integer to compare
+    and store."""
+    return f"({position}() - '0/0'::pg_lsn)::bigint"
+
+
+_PRIMARY_NOW = _wal_bytes("pg_current_wal_lsn")
+_PRIMARY_LSN = text(f"SELECT {_PRIMARY_NOW}")
+_REPLAY_LSN = text(f"SELECT {_wal_bytes('pg_last_wal_replay_lsn')}")
 
 
 @dataclass
@@ -52,7 +59,7 @@ class Replicas:
     replicas: list[_Replica]
     refresh_s: float = 1.0
     retry_s: float = 5.0
-    served: Counter[str] = field(default_factory=Counter)  # reads per target, for /metrics
+    served: Counter[str] = field(default_factory=Counter)  # reads per target (diagnostics)
     _primary_lsn: int = -1
     _primary_seen: float = 0.0
     _next: int = 0
@@ -85,7 +92,7 @@ class Replicas:
             return
         with self.primary.begin() as conn:
             conn.execute(update(organizations).where(organizations.c.id == org_id)
-                         .values(wrote_lsn=literal_column(_WAL_BYTES)))
+                         .values(wrote_lsn=literal_column(_PRIMARY_NOW)))
 
     def dispose(self) -> None:
         for replica in self.replicas:
@@ -126,6 +133,6 @@ class Replicas:
         return replica.replayed >= wanted
 
 
-def _lsn(conn: Connection, query: object) -> int:
-    value = conn.execute(query).scalar()  # type: ignore[call-overload]
+def _lsn(conn: Connection, query: TextClause) -> int:
+    value = conn.execute(query).scalar()
     return int(value) if value is not None else -1
