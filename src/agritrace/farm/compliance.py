@@ -522,11 +522,14 @@ def _technical_manager(plot: PlotRecord) -> CheckResult:
 
 def _pest_monitoring(plot: PlotRecord, rules: ReadinessRules) -> CheckResult:
     count = sum(1 for e in plot.entries if isinstance(e, PestObservation))
-    need = rules.min_pest_observations
-    return CheckResult(
-        "pest_monitoring", count >= need,
-        f"Đã ghi {count} lần điều tra sâu bệnh (cần ít nhất {need}).",
-        f"{count} pest observations recorded (at least {need} needed).")
+    return _often_enough("pest_monitoring", count, rules.min_pest_observations,
+                         "điều tra sâu bệnh", "pest observations")
+
+
+def _often_enough(rule: str, count: int, need: int, what_vi: str, what_en: str) -> CheckResult:
+    """A check that the diary holds at least ``need`` entries of one kind."""
+    return CheckResult(rule, count >= need, f"Đã ghi {count} lần {what_vi} (cần ít nhất {need}).",
+                       f"{count} {what_en} recorded (at least {need} needed).")
 
 
 def _permitted_inputs(plot: PlotRecord) -> CheckResult:
@@ -558,11 +561,8 @@ def _permitted_inputs(plot: PlotRecord) -> CheckResult:
 
 def _disease_monitoring(plot: PlotRecord, rules: ReadinessRules) -> CheckResult:
     count = sum(1 for e in plot.entries if isinstance(e, DiseaseObservation))
-    need = rules.min_disease_observations
-    return CheckResult(
-        "disease_monitoring", count >= need,
-        f"Đã ghi {count} lần kiểm tra dịch bệnh (cần ít nhất {need}).",
-        f"{count} disease checks recorded (at least {need} needed).")
+    return _often_enough("disease_monitoring", count, rules.min_disease_observations,
+                         "kiểm tra dịch bệnh", "disease checks")
 
 
 def _animal_inputs(plot: PlotRecord) -> CheckResult:
