@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, time
 from enum import StrEnum
 from typing import ClassVar
 
 from agritrace.errors import Problem, ValidationException
+from agritrace.vietnam_time import vietnam_now
 from agritrace.web.i18n import expect
 
-VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 # Largest believable value per unit; anything above is a typing slip (or the wrong unit).
@@ -113,7 +113,7 @@ class AmendmentMaterial(StrEnum):
 
 def vietnam_today() -> date:
     """Today's date on a farm in Vietnam, whatever the server's own time zone."""
-    return datetime.now(VIETNAM_TIME).date()
+    return vietnam_now().date()
 
 
 class _Checks:

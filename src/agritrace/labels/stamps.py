@@ -20,7 +20,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
 from typing import BinaryIO, TextIO
 
 import orjson
@@ -45,13 +44,13 @@ from agritrace.store.grants import owner_name
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import event_terms, events
 from agritrace.trust import GS1, Owners
+from agritrace.vietnam_time import vietnam_now
 
 #: Stamps named by one commissioning event: small enough for quick capture and page look-ups.
 PER_EVENT = 1000
 #: A print batch larger than this is several batches (and several PDF files) anyway.
 MAX_BATCH = 1_000_000
 OFFSET = "+07:00"
-_VIETNAM = timezone(timedelta(hours=7))
 # Fixed forever: event IDs of every batch ever issued are derived from it.
 _BATCH_NAMESPACE = uuid.UUID("0d5b7c1e-6f0a-5e39-8a4d-2c9e61b3f7a4")
 _CHECK_CHUNK = 500
@@ -89,7 +88,7 @@ def event_id(batch_id: str, part: int) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).astimezone(_VIETNAM).isoformat(timespec="microseconds")
+    return vietnam_now().isoformat(timespec="microseconds")
 
 
 def _document(events_: Iterable[Event], name: str) -> Document:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, select, update
 
@@ -37,9 +37,9 @@ from agritrace.scans.log import now_us
 from agritrace.scans.tables import tickets
 from agritrace.store.tables import organizations
 from agritrace.trust import GS1, Owners, Reach, in_reach
+from agritrace.vietnam_time import VIETNAM, vietnam_day
 
 _DAY_US = 86_400_000_000
-_VIETNAM = timezone(timedelta(hours=7))
 #: What a report's deadline has come to: answered on time or late, overdue, or still in time.
 OUTCOMES = ("on_time", "late", "overdue", "open")
 
@@ -56,7 +56,7 @@ class DeskTicket:
 
     @property
     def due(self) -> date:
-        return datetime.fromtimestamp(self.due_us / 1e6, _VIETNAM).date()
+        return vietnam_day(self.due_us)
 
     @property
     def overdue(self) -> bool:
@@ -125,7 +125,7 @@ def by_month(found: Sequence[DeskTicket]) -> list[Month]:
     """Reports received per month, newest first, with the share answered on time."""
     months: dict[str, list[DeskTicket]] = {}
     for item in found:
-        day = datetime.fromtimestamp(item.ticket.created_us / 1e6, UTC).astimezone(_VIETNAM)
+        day = datetime.fromtimestamp(item.ticket.created_us / 1e6, UTC).astimezone(VIETNAM)
         months.setdefault(f"{day:%Y-%m}", []).append(item)
     rows = []
     for month in sorted(months, reverse=True):

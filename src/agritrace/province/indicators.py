@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
@@ -41,8 +41,8 @@ from agritrace.scans.tables import scans
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import event_terms, events, organizations
 from agritrace.trust import GS1, Owners, Reach, reach_of
+from agritrace.vietnam_time import VIETNAM
 
-_VIETNAM = timezone(timedelta(hours=7))
 #: The indicators an officer may set a target for (per crop, or for every crop with "").
 TARGETS = ("registered_ha", "coded_ha", "ready_ha", "eudr_ready_ha", "answered_on_time_share")
 _HECTARE_FIGURES = ("registered_ha", "coded_ha", "ready_ha", "not_ready_ha", "eudr_ready_ha")
@@ -75,7 +75,7 @@ class Period:
 
 
 def _micros(day: date) -> int:
-    return int(datetime.combine(day, time(), _VIETNAM).timestamp() * 1_000_000)
+    return int(datetime.combine(day, time(), VIETNAM).timestamp() * 1_000_000)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from agritrace.scans import registry
 from agritrace.scans.verdict import History, Policy, Status, decide
 from agritrace.store.raw import AsyncRaw, awaiting
 from agritrace.trust import END_STEPS, Custody, Owners, claims, grant_candidates
+from agritrace.vietnam_time import vietnam_day
 
 MAX_DEPTH = 8
 MAX_EVENTS = 200
@@ -149,7 +150,7 @@ async def _logged(raw: AsyncRaw, direct: list[dict[str, Any]]) -> dict[str, Any]
     if not rows:
         return None
     hash_id, record_time_us = rows[0]
-    return {"since": _day(record_time_us),
+    return {"since": vietnam_day(record_time_us),
             "proof": "/log/proof/inclusion?event=" + quote(hash_id, safe="")}
 
 
@@ -538,10 +539,6 @@ def _word(value: str | None) -> str | None:
     return cbv.bare_word("bizStep", value) or value.rstrip("/").rsplit("/", 1)[-1]
 
 
-def _day(time_us: int) -> date:
-    return datetime.fromtimestamp(time_us / 1_000_000, UTC).date()
-
-
 def _step(event: dict[str, Any]) -> dict[str, Any]:
     details = [str(v) if not isinstance(v, list) else ", ".join(map(str, v))
                for k in _PUBLIC_DETAILS if (v := event.get(k))]
@@ -562,7 +559,7 @@ def _local_day(event: dict[str, Any]) -> date:
             return datetime.fromisoformat(time).date()
         except ValueError:
             pass
-    return _day(event["_time_us"])
+    return vietnam_day(event["_time_us"])
 
 
 def _place_label(place: str | None) -> str | None:

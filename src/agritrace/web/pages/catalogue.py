@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -34,6 +34,7 @@ from agritrace.labels.qr import qr_png
 from agritrace.market import catalogue, feeds
 from agritrace.scans.facts import answer
 from agritrace.scans.verdict import Policy
+from agritrace.vietnam_time import vietnam_day
 from agritrace.web import i18n
 from agritrace.web.api.deps import engine_of
 from agritrace.web.pages.plot_svg import plot_drawing
@@ -44,7 +45,6 @@ router = APIRouter(include_in_schema=False)
 FEED_TYPES = {"jsonld": "application/ld+json", "xml": "application/rss+xml; charset=utf-8",
               "csv": "text/csv; charset=utf-8"}
 MAX_FEED_ITEMS = 100_000
-VIETNAM = timezone(timedelta(hours=7))
 # A marketplace may frame the badge, and only the badge.
 EMBED_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *; base-uri 'none'"
 
@@ -146,11 +146,7 @@ async def product_page(request: Request, gtin: str) -> Response:
     links = feeds.Links(base)
     return render(request, "market/product.html", item=item, facts=facts, t_today=vietnam_today(),
                   plots=_plots(facts, t), lots=catalogue.latest_lots(engine, item),
-                  card=_card(item, links, t), links=links, day_of=_day_of)
-
-
-def _day_of(time_us: int) -> date:
-    return datetime.fromtimestamp(time_us / 1e6, VIETNAM).date()
+                  card=_card(item, links, t), links=links, day_of=vietnam_day)
 
 
 def _policy(request: Request) -> Policy:

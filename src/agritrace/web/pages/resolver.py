@@ -14,7 +14,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from agritrace.scans import log
 from agritrace.scans.facts import answer
 from agritrace.scans.verdict import Policy, Status, Verdict, decide
 from agritrace.store.raw import awaiting
+from agritrace.vietnam_time import vietnam_day
 from agritrace.web import i18n
 from agritrace.web.headers import request_client
 from agritrace.web.pages.plot_svg import PlotDrawing, plot_drawing
@@ -49,7 +50,6 @@ LINKSET = "application/linkset+json"
 GS1_VOC = "https://gs1.org/voc/"
 LINK_TYPES = ("pip", "traceability", "certificationInfo", "recallStatus", "defaultLink")
 MAX_REPORT_BYTES = 8 * 1024
-_VIETNAM = timezone(timedelta(hours=7))
 _WEB = Path(__file__).resolve().parent.parent
 
 
@@ -280,7 +280,7 @@ def _verdict(t: i18n.Translator, verdict: Verdict, located: bool) -> str:
     first = verdict.first_scan
     return _env(t.lang).get_template("_verdict.html").render(
         t=t, v=verdict, located=located,
-        first_date=t.date(_day(first.scanned_us)) if first else None,
+        first_date=t.date(vietnam_day(first.scanned_us)) if first else None,
         first_place=f"{first.lat}, {first.lon}" if first and first.lat is not None else None)
 
 
@@ -359,10 +359,6 @@ def _drawing(plot: str, geometry: bytes, title: str) -> PlotDrawing | None:
     """A plot's drawing, made once per process: checking and projecting the polygon costs more
     than the rest of the page, and every pack of a lot shows the same plot."""
     return plot_drawing(plot, orjson.loads(geometry), title)
-
-
-def _day(time_us: int) -> date:
-    return datetime.fromtimestamp(time_us / 1_000_000, UTC).astimezone(_VIETNAM).date()
 
 
 def _local_date(value: object, t: i18n.Translator) -> str:
