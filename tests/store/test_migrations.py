@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
-from agritrace.store.migrate import load_table_modules
+from agritrace.store.migrate import alembic_config, load_table_modules
 from agritrace.store.tables import metadata
 
 load_table_modules()
@@ -21,3 +22,12 @@ def test_migrated_schema_matches_the_metadata(engine: Engine) -> None:
 def test_migrations_create_every_table(engine: Engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert {"organizations", "tokens", "capture_jobs", "events", "event_terms"} <= tables
+
+
+def test_the_migrations_form_one_line(engine: Engine) -> None:
+    # a second head means two migrations were written in parallel: the later one must name the
+    # other as its parent (or a merge revision join them) so the order of upgrades is the file's
+    scripts = ScriptDirectory.from_config(alembic_config(engine))
+    assert scripts.get_heads() == [scripts.get_current_head()]
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_heads() == tuple(scripts.get_heads())
