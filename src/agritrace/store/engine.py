@@ -6,8 +6,10 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 # How long a SQLite connection waits for another's write lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -56,3 +58,26 @@ def _sqlite_engine(url: str, database: str | None, kwargs: dict[str, Any]) -> En
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+# SQLSTATEs of a server that is going away or not yet taking connections (admin shutdown, crash
+# shutdown, starting up), and of a write that reached a standby (after a failover, through a
+# connection opened before it)
+_GOING_AWAY = {"57P01", "57P02", "57P03", "25006"}
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether a database error means the store cannot be reached or written just now (a crashed
+    or restarting server, a failover under way, SQLite's write lock held too long): the same
+    request may succeed in a moment, so it is a 503, not a bug."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+    if isinstance(exc, psycopg.Error):
+        state = exc.sqlstate
+        return ((state is None and isinstance(exc, psycopg.OperationalError))
+                or (state is not None and (state.startswith("08") or state in _GOING_AWAY)))
+    if isinstance(exc, sqlite3.OperationalError):
+        return "locked" in str(exc) or "busy" in str(exc)
+    return False

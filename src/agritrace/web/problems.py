@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agritrace.errors import AgritraceError, Problem
+from agritrace.store.engine import unreachable
 
 PROBLEM_JSON = "application/problem+json"
 # Problem types as the EPCIS 2.0 openapi enumerates them: "epcisException:ValidationException".
@@ -69,10 +72,28 @@ def install(app: FastAPI) -> None:
         return problem_response(exc.status_code, str(exc.detail), str(exc.detail),
                                 instance=instance_of(request))
 
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(psycopg.Error)
+    async def _store(request: Request, exc: Exception) -> Response:
+        return _failed(request, exc)
+
+    # last: what a middleware raised, which the handlers above do not see
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s %s (request id %s)", request.method,
-                      request.url.path, getattr(request.state, "request_id", "-"))
-        return problem_response(500, "Internal error",
-                                "Something went wrong on our side; it has been logged.",
-                                type_name="ImplementationException", instance=instance_of(request))
+        return _failed(request, exc)
+
+
+def _failed(request: Request, exc: Exception) -> Response:
+    where = (request.method, request.url.path, getattr(request.state, "request_id", "-"))
+    if unreachable(exc):
+        # a crashed primary, a failover, a restart: expected in operation, so one line, no stack
+        log.warning("store unreachable on %s %s (request id %s): %s", *where,
+                    type(exc).__name__)
+        return problem_response(503, "The store cannot be reached just now",
+                                "Send the request again in a moment; a capture sent twice is "
+                                "stored once.", type_name="ImplementationException",
+                                instance=instance_of(request), headers={"Retry-After": "5"})
+    log.exception("unexpected error on %s %s (request id %s)", *where)
+    return problem_response(500, "Internal error",
+                            "Something went wrong on our side; it has been logged.",
+                            type_name="ImplementationException", instance=instance_of(request))
