@@ -24,6 +24,8 @@ def test_the_demo_province_shows_numbers(engine: Engine) -> None:
     assert {row["commune"] for row in now["hectares"]} == {"Ẳng Nưa", "Ẳng Cang"}
     # the plots were registered with their pre-2025 district: kept as history beside the commune
     assert {d for row in now["hectares"] for d in row["former_districts"]} == {"Mường Ảng"}
+    # both old communes were merged into xã Mường Ảng (Resolution 1661/NQ-UBTVQH15)
+    assert {row["commune_2025"] for row in now["hectares"]} == {"Mường Ảng"}
     assert now["tickets"] == {"received": 6, "answered_on_time": 3, "answered_late": 1,
                               "overdue": 1, "open_in_time": 1, "deadline_days": 15,
                               "on_time_share": 0.6}
@@ -31,5 +33,6 @@ def test_the_demo_province_shows_numbers(engine: Engine) -> None:
     page = client.get("/province", headers=auth)
     assert page.status_code == 200 and "60 %" in page.text
     assert "huyện cũ (trước 1/7/2025): Mường Ảng" in page.text
+    assert "nay thuộc xã Mường Ảng (từ 1/7/2025)" in page.text
     desk = client.get("/province/tickets", headers=auth)
     assert "6 phản ánh trên địa bàn, 1 quá hạn" in desk.text

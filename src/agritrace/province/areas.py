@@ -31,6 +31,7 @@ from agritrace.province.tables import regulators
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import organizations
 
+COMMUNES_FILE = "data/vn_communes_2025.csv"
 SOURCE = ("Nghị quyết 202/2025/QH15 của Quốc hội về sắp xếp đơn vị hành chính cấp tỉnh "
           "(12/6/2025, hiệu lực 1/7/2025)")
 
@@ -66,6 +67,49 @@ def _load() -> dict[str, Province]:
 
 
 PROVINCES = _load()
+
+
+@dataclass(frozen=True)
+class Commune:
+    """A commune of 1 July 2025 as ``data/vn_communes_2025.csv`` gives it: the pre-2025 units
+    merged into it and the districts (abolished that day) they belonged to. The file's header
+    cites its sources and says which communes it covers (a few of Điện Biên's so far)."""
+
+    province: str
+    name: str
+    former_units: tuple[str, ...]
+    former_districts: tuple[str, ...]
+
+
+@cache
+def _communes() -> dict[tuple[str, str], Commune]:
+    """(province code, folded name) -> commune, for the commune's own name and for each pre-2025
+    unit merged into it (a plot registered under an old commune's name finds its commune)."""
+    text = resources.files("agritrace.province").joinpath(COMMUNES_FILE).read_text(
+        encoding="utf-8")
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    merged: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for row in rows:
+        merged.setdefault((row["province"], row["commune"]), []).append(row)
+    found: dict[tuple[str, str], Commune] = {}
+    for (province, name), parts in merged.items():
+        commune = Commune(province, name, tuple(p["former_unit"] for p in parts),
+                          tuple(sorted({p["former_district"] for p in parts})))
+        for alias in (name, *commune.former_units):
+            found[(province, fold(alias))] = commune
+    return found
+
+
+def commune_of(province: str, registered: str) -> Commune | None:
+    """The 2025 commune a place registered as ``registered`` (a current commune's name, or a
+    merged pre-2025 unit's) lies in, or None when the data file does not cover it.
+
+    >>> found = commune_of("Điện Biên", "xã Ẳng Nưa")
+    >>> found.name, found.former_districts
+    ('Mường Ảng', ('Mường Ảng',))
+    """
+    code = province_code(province)
+    return None if code is None else _communes().get((code, fold(registered)))
 _PREFIX = re.compile(r"^(tinh|thanh pho|tp\.?|xa|phuong|thi tran|dac khu)\s+")
 
 

@@ -32,7 +32,7 @@ from agritrace.farm.readiness import plot_records
 from agritrace.farm.tables import places as place_rows
 from agritrace.ids.epc import lenient_id
 from agritrace.province import feedback
-from agritrace.province.areas import fold
+from agritrace.province.areas import commune_of, fold
 from agritrace.province.tables import targets
 from agritrace.reports import eudr
 from agritrace.reports.methane import totals
@@ -119,9 +119,12 @@ class Hectares:
     eudr_ready_ha: float = 0.0
     plots: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
-    #: The pre-2025 districts the commune's plots were registered under (history as the
-    #: registry keeps it: districts were abolished on 1 July 2025).
+    #: The pre-2025 districts of the commune (abolished on 1 July 2025): from the cited data
+    #: file (:func:`agritrace.province.areas.commune_of`) when it covers the commune, else as
+    #: the plots were registered (the place's ``district``).
     former_districts: set[str] = field(default_factory=set)
+    #: The 2025 commune the registered name lies in, when the data file covers it ("" if not).
+    commune_2025: str = ""
 
     def top_reasons(self, count: int = 3) -> list[tuple[str, int]]:
         return self.reasons.most_common(count)
@@ -133,7 +136,8 @@ class Hectares:
                 "not_ready_ha": round(self.not_ready_ha, 4),
                 "eudr_ready_ha": round(self.eudr_ready_ha, 4),
                 "not_ready_reasons": [{"check": k, "plots": n} for k, n in self.top_reasons()],
-                "former_districts": sorted(self.former_districts)}
+                "former_districts": sorted(self.former_districts),
+                "commune_2025": self.commune_2025}
 
 
 def hectares(engine: Engine, desk: Desk, period: Period) -> list[Hectares]:
@@ -154,8 +158,7 @@ def hectares(engine: Engine, desk: Desk, period: Period) -> list[Hectares]:
             judged = plot_readiness(record)
             area = record.area_ha
             row.plots += 1
-            if place.district.strip():
-                row.former_districts.add(place.district.strip())
+            _history(row, place)
             row.registered_ha += area
             row.coded_ha += area if judged.coded else 0.0
             row.ready_ha += area if judged.status == "ready" else 0.0
@@ -163,6 +166,16 @@ def hectares(engine: Engine, desk: Desk, period: Period) -> list[Hectares]:
             row.reasons.update(check.name for check in judged.failed())
             row.eudr_ready_ha += area if _eudr_ready(place, org) else 0.0
     return [rows[key] for key in sorted(rows)]
+
+
+def _history(row: Hectares, place: Place) -> None:
+    """The commune's 2025 name and former districts, from the data file when it covers it."""
+    current = commune_of(place.province or "", place.commune)
+    if current is not None:
+        row.commune_2025 = current.name
+        row.former_districts.update(current.former_districts)
+    elif place.district.strip():
+        row.former_districts.add(place.district.strip())
 
 
 def _created(engine: Engine, ids: Sequence[int]) -> dict[int, int]:

@@ -160,4 +160,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "province_table_methane": {"vi": "Mê-tan từ lúa", "en": "Rice methane"},
     "province_former_district": {"vi": "huyện cũ (trước 1/7/2025): {names}",
                                  "en": "former district (before 1 July 2025): {names}"},
+    "province_commune_2025": {"vi": "nay thuộc xã {name} (từ 1/7/2025)",
+                              "en": "now in {name} commune (since 1 July 2025)"},
 }
