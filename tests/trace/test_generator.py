@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import orjson
@@ -25,6 +25,7 @@ from agritrace.generator.run import (
     write_documents,
 )
 from agritrace.trace.lineage import TraceRequest, trace
+from agritrace.vietnam_time import vietnam_now
 
 
 def _dump(seed: int, size: int) -> list[bytes]:
@@ -91,13 +92,20 @@ def test_a_captured_chain_traces_from_unit_to_plot_and_plot_to_every_unit(
 
 def test_a_generated_chain_reads_as_vietnamese_and_its_units_are_fresh() -> None:
     """Issue 15: 'Công ty chế biến coffee Điện Biên', and units past their best-before date
-    (processed in January 2025, a year's shelf life) beside a 'genuine' verdict in the demo."""
+    beside a 'genuine' verdict: rice processed on fixed dates in January 2026 expired in January
+    2027. The chain is dated from the day it is generated, whatever that day is."""
     names = {name for recipe in RECIPES.values() for name in organizations(recipe).values()}
     assert "Công ty chế biến cà phê Điện Biên" in names
     assert not {w for name in names for w in name.split()} & {"coffee", "tea", "rice"}
-    best_before = {date.fromisoformat(e["ilmd"]["cbvmda:bestBeforeDate"])
-                   for _org, e in chain(7, 3_000) if "cbvmda:bestBeforeDate" in e.get("ilmd", {})}
-    assert best_before and min(best_before) >= date(2027, 1, 1)
+    for today in (date(2025, 1, 20), date(2026, 6, 1), vietnam_now().date()):
+        events = [e for _org, e in chain(7, 3_000, today=today)]
+        best_before = {date.fromisoformat(e["ilmd"]["cbvmda:bestBeforeDate"])
+                       for e in events if "cbvmda:bestBeforeDate" in e.get("ilmd", {})}
+        # Rice keeps a year: still good for more than half a year after generation.
+        assert best_before and min(best_before) > today + timedelta(days=180), today
+        days = sorted(e["eventTime"][:10] for e in events)
+        # The crop year before processing: from at most two years back, up to the day before.
+        assert str(today.year - 2) <= days[0] and days[-1] < today.isoformat()
 
 
 def test_the_progress_bar_ends_at_the_events_made() -> None:

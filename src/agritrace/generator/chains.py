@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from agritrace.epcis.document import Event
@@ -33,10 +33,12 @@ units: lots feeding more than 10,000 units, as the recall benchmark needs."""
 BIG_UNITS = 12_000
 BIG_FROM = 100_000
 PACK_RUN = 500
-# Harvests of 2025 processed from January 2026: the units a demo shows are fresh, not past
-# their best-before date beside a "genuine" verdict (issue 15).
-HARVEST_YEAR = 2025
-PROCESSING_START = datetime(2026, 1, 6, 7, 0)
+PROCESSED_DAYS_AGO = 120
+"""The chain is dated from the day it is generated: processing starts this many days before it
+(a batch every 7 minutes: 12,000 batches, about 10M events, still end before that day), each
+harvest is the crop's last one before, and every unit's best-before date falls after the day of
+generation by its shelf life less about four months. Fixed dates went stale: rice processed in
+January 2026 passed its best-before date in January 2027 beside a "genuine" verdict (issue 15)."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,17 @@ def organizations(recipe: Recipe) -> dict[str, str]:
     }
 
 
+def harvest_year(recipe: Recipe, processing: date) -> int:
+    """The year of the recipe's last harvest (days 10 to 20 of its month) before ``processing``.
+
+    >>> harvest_year(RECIPES["coffee"], date(2026, 8, 7)), harvest_year(RECIPES["rice"], \
+date(2026, 8, 7))
+    (2025, 2026)
+    """
+    last_day = date(processing.year, recipe.harvest_month, 21)
+    return processing.year if last_day < processing else processing.year - 1
+
+
 def _time(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds") + OFFSET
 
@@ -127,12 +140,14 @@ def _sscc(recipe: Recipe, kind: int, number: int) -> str:
 class BatchBuilder:
     """Builds the events of one batch; ``events()`` yields (organization role, event)."""
 
-    def __init__(self, seed: int, number: int, *, big: bool = False) -> None:
+    def __init__(self, seed: int, number: int, today: date, *, big: bool = False) -> None:
         self.rng = random.Random(f"{seed}:{number}")
         self.number = number
         self.recipe = recipe_of(number)
         self.batch = Batch(self.recipe.name, number)
-        self.start = PROCESSING_START + timedelta(minutes=7 * number)
+        processing = datetime.combine(today - timedelta(days=PROCESSED_DAYS_AGO), time(7))
+        self.start = processing + timedelta(minutes=7 * number)
+        self.harvest_year = harvest_year(self.recipe, processing.date())
         self.orgs = organizations(self.recipe)
         self._event_count = 0
         self.big = big and number % BIG_EVERY == 0
@@ -147,7 +162,7 @@ class BatchBuilder:
 
     def _farm(self) -> Iterator[Owned]:
         recipe, rng = self.recipe, self.rng
-        year = HARVEST_YEAR
+        year = self.harvest_year
         for index in range(rng.randint(3, 8)):
             plot = f"{DL}/414/{recipe.gln(1)}/254/B{self.number}P{index}"
             season = f"{SEASON}{recipe.name}-{year}-b{self.number}-p{index}"
