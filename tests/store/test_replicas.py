@@ -116,6 +116,27 @@ def test_a_writer_reads_its_write_while_the_replicas_are_held_back(
     assert "primary" not in replicas.served
 
 
+def test_a_named_query_reads_the_replicas_once_they_have_it(
+        api: tuple[Api, Replicas, list[Engine]]) -> None:
+    made, replicas, standbys = api
+    replicas.refresh_s = 3600.0
+    _hold_back(standbys)
+    definition = {"name": "shipped", "query": {"EQ_bizStep": ["shipping"]}}
+    assert made.client.post("/queries", json=definition, headers=made.auth).status_code == 201
+    replicas.served.clear()
+    assert made.get("/queries/shipped/events").status_code == 200  # the writer's own query
+    assert replicas.served == {"primary": 1}
+    for standby in standbys:
+        with standby.connect() as conn:
+            conn.execute(text("SELECT pg_wal_replay_resume()"))
+    _caught_up(made.client.app.state.engine, standbys)  # type: ignore[attr-defined]
+    time.sleep(ASK_EVERY_S)
+    replicas.served.clear()
+    for _ in range(2):
+        assert made.get("/queries/shipped/events").status_code == 200
+    assert replicas.served == {"replica-1": 1, "replica-2": 1}
+
+
 def test_a_replica_that_went_away_is_left_out(
         api: tuple[Api, Replicas, list[Engine]], cluster: Cluster) -> None:
     made, replicas, _ = api

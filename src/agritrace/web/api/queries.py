@@ -23,7 +23,13 @@ from agritrace.named_queries import store
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization
 from agritrace.subscriptions import store as subscriptions
-from agritrace.web.api.deps import engine_of, require_org, require_writer, settings_of
+from agritrace.web.api.deps import (
+    engine_of,
+    reader_of,
+    require_org,
+    require_writer,
+    settings_of,
+)
 from agritrace.web.api.epcis import _query
 
 router = APIRouter(tags=["Queries"])
@@ -75,9 +81,11 @@ def delete_query(queryName: str,  # noqa: N803 (the standard's name)
 
 @router.get("/queries/{queryName}/events")
 def query_events(request: Request, queryName: str,  # noqa: N803
-                 org: Annotated[Organization, Depends(require_org)], engine: EngineDep,
+                 org: Annotated[Organization, Depends(require_org)],
+                 engine: Annotated[Engine, Depends(reader_of)],
                  settings: Annotated[Settings, Depends(settings_of)]) -> Response:
-    """The saved query's events, as ``/events`` answers them; only paging may be added."""
+    """The saved query's events, as ``/events`` answers them (from a replica, as they do);
+    only paging may be added."""
     other = [k for k in request.query_params if k not in store.PAGING]
     if other:
         raise QueryParameterException("A named query's filter is its own", [
