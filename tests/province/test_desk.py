@@ -34,6 +34,7 @@ from tests.farm.coop import BIG, SMALL, polygon
 HIGHLAND_LOT = "https://id.gs1.org/01/08931234000356/10/CF-26"
 DELTA_LOT = "https://id.gs1.org/01/08935555000354/10/LUA-26"
 ORIGIN = "http://testserver"
+OFFICER = "Lò Văn Minh"  # the Điện Biên officer whose token it is: actions are recorded as his
 
 
 @dataclass
@@ -87,7 +88,7 @@ def make_world(engine: Engine) -> World:
     make_regulator(engine, dien_bien, check_area("Điện Biên"), "test operator")
     make_regulator(engine, dong_thap, check_area("Đồng Tháp"), "test operator")
     keys = {"highland": create_token(engine, highland, "t"), "delta": create_token(engine, delta),
-            "dien_bien": create_token(engine, dien_bien, "officer", TokenRole.OFFICER),
+            "dien_bien": create_token(engine, dien_bien, OFFICER, TokenRole.OFFICER),
             "dong_thap": create_token(engine, dong_thap, "officer", TokenRole.OFFICER),
             # an organization token of a regulator acts as its officers' (never writes)
             "dien_bien_org": create_token(engine, dien_bien, "old")}
@@ -176,9 +177,11 @@ def test_the_officer_orders_a_recall_in_its_area_and_writes_nothing_else(world: 
     assert ordered.status_code == 201, ordered.text
     assert ordered.json()["capture"]["status"] == "success"
     with engine.connect() as conn:
-        recorded = conn.execute(select(events.c.org_id).where(
-            events.c.disposition == "recalled")).scalars().all()
-    assert recorded == [world.dien_bien.id]  # recorded as the province's
+        recorded = conn.execute(select(events.c.org_id, events.c.body).where(
+            events.c.disposition == "recalled")).all()
+    assert [org for org, _ in recorded] == [world.dien_bien.id]  # recorded as the province's
+    # and naming the officer (the person) who ordered it
+    assert f"{OFFICER} (Sở NN&MT Điện Biên)" in recorded[0].body
     figures = _indicators(world, "dien_bien")["current"]["recalls"]
     assert figures == {"recalls": 1, "by_regulator": 1, "codes": 1}
     assert _indicators(world, "dong_thap")["current"]["recalls"]["recalls"] == 0

@@ -15,9 +15,10 @@ from agritrace.scans.log import now_us
 from agritrace.scans.tables import tickets
 from agritrace.store.orgs import create_token
 from agritrace.trust import Reach, TokenRole
-from tests.province.test_desk import ORIGIN, World, make_world
+from tests.province.test_desk import OFFICER, ORIGIN, World, make_world
 
 DAY_US = 86_400_000_000
+OFFICER_ACTS = f"{OFFICER} (Sở NN&MT Điện Biên)"  # the person, of the department
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def test_a_report_is_forwarded_answered_and_closed(world: World, engine: Engine)
     assert _post(world, "dien_bien", f"/province/tickets/{number}/assign") == 409  # once
     [ticket] = tickets_of(engine, world.highland)
     assert (ticket.status, ticket.assigned_org_id, ticket.assigned_by) == (
-        "assigned", world.highland.id, world.dien_bien.name)  # recorded as the department
+        "assigned", world.highland.id, OFFICER_ACTS)  # recorded as the officer, a person
     # the owner reads the province's request in its inbox and answers there
     inbox = c.get("/coop/tickets", headers=world.auth("highland"))
     assert inbox.status_code == 200 and f'id="forwarded-{number}"' in inbox.text
@@ -68,10 +69,10 @@ def test_a_report_is_forwarded_answered_and_closed(world: World, engine: Engine)
     assert "Đã thu hồi lô và đổi hàng" in desk.text
     assert _post(world, "dien_bien", f"/province/tickets/{number}/close") == 303
     [ticket] = tickets_of(engine, world.highland)
-    assert (ticket.status, ticket.closed_by) == ("closed", world.dien_bien.name)
+    assert (ticket.status, ticket.closed_by) == ("closed", OFFICER_ACTS)
     english = c.get("/province/tickets", headers=world.auth("dien_bien"), params={"lang": "en"})
     assert "The feedback desk" in english.text
-    assert "Closed by Sở NN&amp;MT Điện Biên" in english.text
+    assert "Closed by Lò Văn Minh (Sở NN&amp;MT Điện Biên)" in english.text
     assert "province_" not in english.text.replace('"province_', "")
 
 

@@ -33,6 +33,10 @@ TARGETS = (("registered_ha", "coffee", "", 12.0), ("coded_ha", "coffee", "", 6.0
            ("answered_on_time_share", "", "", 90.0), ("registered_ha", "", "Ẳng Nưa", 8.0))
 
 
+#: The demo officer (a made-up name): what she does on the desk is recorded as hers.
+OFFICER_NAME = "Lò Thị Hoa"
+
+
 @dataclass(frozen=True)
 class Officer:
     """The department's officer as the demo prints its sign-in."""
@@ -41,7 +45,7 @@ class Officer:
 
     @property
     def who(self) -> str:
-        return f"cán bộ / officer, {DEPARTMENT}"
+        return f"{OFFICER_NAME}, cán bộ / officer, {DEPARTMENT}"
 
 
 def load_province_demo(engine: Engine) -> Officer:
@@ -63,4 +67,4 @@ def load_province_demo(engine: Engine) -> Officer:
                           answer="Đã liên hệ khách hàng và đổi hàng.")
         with engine.begin() as conn:  # the demo's month happened before today
             conn.execute(update(tickets).where(tickets.c.id == number).values(**values))
-    return Officer(create_token(engine, department, "demo officer", TokenRole.OFFICER))
+    return Officer(create_token(engine, department, OFFICER_NAME, TokenRole.OFFICER))

@@ -55,6 +55,7 @@ class Credential:
     role: TokenRole
     token_id: int
     wrote_lsn: int | None = None  # where its organization last wrote (store.replicas)
+    label: str = ""  # whose token it is (an officer's name: the person who acts)
 
 
 @dataclass(frozen=True)
@@ -159,13 +160,15 @@ def authenticate(engine: Engine, token: str) -> Credential:
     """What a bearer token stands for, or SecurityException (401) if unknown or revoked."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(organizations, tokens.c.role, tokens.c.id.label("token_id"))
+            select(organizations, tokens.c.role, tokens.c.id.label("token_id"),
+                   tokens.c.label.label("token_label"))
             .join(tokens, tokens.c.org_id == organizations.c.id)
             .where(tokens.c.token_hash == _digest(token), tokens.c.revoked_us.is_(None))
         ).first()
     if row is None:
         raise SecurityException("The bearer token is unknown or revoked")
-    return Credential(_organization(row), TokenRole(row.role), row.token_id, row.wrote_lsn)
+    return Credential(_organization(row), TokenRole(row.role), row.token_id, row.wrote_lsn,
+                      row.token_label)
 
 
 def list_tokens(engine: Engine, org: Organization | None = None) -> list[TokenInfo]:

@@ -221,13 +221,17 @@ class _Sightings:
             thing.owner = shipments[-1].target
 
 
-def recall_events(result: Recall, reason: str, recall_id: str | None = None) -> list[Event]:
-    """The events that record the recall: ObjectEvents with disposition ``recalled``."""
+def recall_events(result: Recall, reason: str, recall_id: str | None = None,
+                  ordered_by: str = "") -> list[Event]:
+    """The events that record the recall: ObjectEvents with disposition ``recalled`` (naming
+    the person who ordered it, e.g. a province's officer, when one is given)."""
     recall_id = recall_id or f"urn:uuid:{uuid.uuid4()}"
     now = format_time(now_micros(), "+07:00")
     common: Event = {"type": "ObjectEvent", "eventTime": now, "eventTimeZoneOffset": "+07:00",
                      "action": "OBSERVE", "disposition": "recalled",
                      "agt:recallID": recall_id, "agt:recallReason": reason}
+    if ordered_by:
+        common["agt:recallOrderedBy"] = ordered_by
     serial = [a.id for a in result.affected if a.kind in ("item", "logistic_unit")]
     classes = [a.id for a in result.affected if a.kind in ("lot", "product")]
     events: list[Event] = []
@@ -297,8 +301,8 @@ def _check_in_area(reach: Reach, org: Organization, lots: list[str], wanted: lis
                     repr(lot))])
 
 
-def mark_recalled(engine: Engine, result: Recall, org: Organization, reason: str
-                  ) -> CaptureReport:
+def mark_recalled(engine: Engine, result: Recall, org: Organization, reason: str,
+                  ordered_by: str = "") -> CaptureReport:
     """Record the recall in the event log, captured by ``org``, on its own codes only.
 
     The requested lots (checked by :func:`check_may_recall`) and the affected codes ``org``
@@ -311,7 +315,7 @@ def mark_recalled(engine: Engine, result: Recall, org: Organization, reason: str
     own = [a for a in result.affected
            if a.id in requested or org.id in owners.speakers(a.id)]
     marked = Recall(lots=result.lots, created=result.created, affected=own)
-    events = recall_events(marked, reason)
+    events = recall_events(marked, reason, ordered_by=ordered_by)
     doc = Document(kind="EPCISDocument", namespaces={"agt": AGT},
                    header={"schemaVersion": "2.0", "creationDate": events[0]["eventTime"]},
                    events=iter(events), name="recall")

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from agritrace.errors import ForbiddenException, Problem, SecurityException
 from agritrace.farm.registry import Actor, actor_for_token, org_actor
 from agritrace.settings import Settings
-from agritrace.store.orgs import Organization, authenticate
+from agritrace.store.orgs import Credential, Organization, authenticate
 from agritrace.store.replicas import Replicas
 from agritrace.trust import Scope, TokenRole, acting_role, may_use
 
@@ -86,13 +86,21 @@ class Caller:
                                                   _FOUND[self.role])])
 
 
+def _org_actor(credential: Credential, role: TokenRole) -> Actor:
+    """The organization acting; for an officer's token issued to a person (its label), that
+    person of the department, so that what an officer does is recorded as theirs."""
+    if role is TokenRole.OFFICER and credential.label.strip():
+        return org_actor(credential.org, f"{credential.label.strip()} ({credential.org.name})")
+    return org_actor(credential.org)
+
+
 def caller_for(engine: Engine, token: str) -> Caller:
     """The caller behind ``token``; SecurityException (401) when unknown or revoked, 403 when
     it is the sign-in of a member who is no longer active (or of no member at all)."""
     credential = authenticate(engine, token)
     if credential.role is not TokenRole.MEMBER:
         role = acting_role(credential.role, credential.org.kind)
-        return Caller(credential.org, role, org_actor(credential.org), credential.wrote_lsn)
+        return Caller(credential.org, role, _org_actor(credential, role), credential.wrote_lsn)
     actor = actor_for_token(engine, credential.org, token)
     if actor.member_id is None:
         raise ForbiddenException("This member sign-in belongs to no member")
@@ -138,10 +146,10 @@ def require_writer(request: Request) -> Organization:
     return api_caller(request, Scope.ORGANIZATION, True).org
 
 
-def require_recaller(request: Request) -> Organization:
-    """The organization ordering a recall: an organization token, or a regulator's officer
-    (which may order one only in its area: :func:`agritrace.trace.recall.check_may_recall`)."""
-    return api_caller(request, Scope.RECALL, True).org
+def require_recaller(request: Request) -> Caller:
+    """Who orders a recall: an organization token, or a regulator's officer (which may order
+    one only in its area: :func:`agritrace.trace.recall.check_may_recall`)."""
+    return api_caller(request, Scope.RECALL, True)
 
 
 def require_actor(request: Request) -> Actor:

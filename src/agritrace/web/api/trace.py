@@ -36,7 +36,7 @@ from agritrace.trace.recall import (
     mark_recalled,
     recall,
 )
-from agritrace.web.api.deps import engine_of, require_org, require_recaller
+from agritrace.web.api.deps import Caller, engine_of, require_org, require_recaller
 
 router = APIRouter(tags=["Trace and recall"])
 
@@ -117,11 +117,13 @@ async def get_recall(
 @router.post("/recall", status_code=201)
 async def post_recall(
     engine: Annotated[Engine, Depends(engine_of)],
-    org: Annotated[Organization, Depends(require_recaller)],
+    caller: Annotated[Caller, Depends(require_recaller)],
     body: Annotated[dict[str, Any], Body()],
 ) -> JSONResponse:
     """Record a recall: every affected code gets an event with disposition ``recalled``
-    (a province's officer may order one on a lot in its area, recorded as the province's)."""
+    (a province's officer may order one on a lot in its area, recorded as the province's and
+    naming the officer who ordered it)."""
+    org = caller.org
     lots = body.get("lots")
     reason = body.get("reason")
     if not isinstance(lots, list) or not lots or not all(isinstance(x, str) for x in lots):
@@ -133,7 +135,8 @@ async def post_recall(
                     repr(reason))])
     seen_as = await run_in_threadpool(check_may_recall, engine, org, lots)
     result = await run_in_threadpool(recall, engine, lots, viewer=seen_as)
-    report = await run_in_threadpool(mark_recalled, engine, result, org, reason.strip())
+    person = caller.actor.name if caller.actor.name != org.name else ""
+    report = await run_in_threadpool(mark_recalled, engine, result, org, reason.strip(), person)
     return JSONResponse(status_code=201 if report.status == "success" else 500, content={
         "recall": result.as_dict(), "capture": report.as_dict()})
 
