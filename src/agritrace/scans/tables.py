@@ -23,6 +23,8 @@ scans = Table(
     Column("client", String(64), nullable=False, server_default=""),
     Index("ix_scans_code_scanned_us", "code", "scanned_us"),
     Index("ix_scans_client_scanned_us", "client", "scanned_us"),
+    # whether a device scanned a code within a day, read by every page (migration 0035)
+    Index("ix_scans_device_code", "device", "code", "scanned_us"),
     # The located scans alone (migration 0020): a much-scanned code's places are counted from
     # its few located scans, not every scan.
     Index("ix_scans_code_located", "code", "lat", "lon", sqlite_where=text("lat IS NOT NULL"),
