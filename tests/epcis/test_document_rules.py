@@ -5,15 +5,18 @@ on JSON and on XML, and the refused document stores nothing."""
 from __future__ import annotations
 
 import json
+from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import pytest
+from lxml import etree
 from sqlalchemy import Engine
 
 from agritrace.epcis.json_codec import read_json
 from agritrace.epcis.xml_read import read_xml
 from agritrace.errors import ValidationException
-from tests.conformance import GS1, KNOWN_BAD_JSON, needs_files
+from tests.conformance import GS1, KNOWN_BAD_JSON, XSD_DIR, needs_files
 from tests.helpers import Api, make_api
 
 _CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -102,6 +105,93 @@ def test_xml_elements_out_of_the_xsd_order_are_refused_naming_the_element(
     problem = _refused(api, _xml(_object_event(inner)), "application/xml")
     assert (problem["path"], problem["found"], problem["event_index"]) == (path, found, 0), problem
     assert problem["line"] == 1
+    assert _stored(api) == 0
+
+
+_XS = "http://www.w3.org/2001/XMLSchema"
+_FOREIGN = "ex:note"  # an element of another namespace: the XSD's xsd:any namespace="##other"
+# Where the XSD's type is written in a document, and the path a refusal names (events: index 0).
+_PLACES = {
+    "EPCISDocumentType": ("{}", ""),
+    "QuantityElementType": ("<EPCISBody><EventList><ObjectEvent><quantityList><quantityElement>{}"
+                            "</quantityElement></quantityList></ObjectEvent></EventList>"
+                            "</EPCISBody>", "ObjectEvent.quantityList[0]."),
+    "PersistentDispositionType": (_object_event("<persistentDisposition>{}"
+                                                "</persistentDisposition>"),
+                                  "ObjectEvent.persistentDisposition."),
+    "SensorElementType": (_object_event("<sensorElementList><sensorElement>{}</sensorElement>"
+                                        "</sensorElementList>"),
+                          "ObjectEvent.sensorElementList[0]."),
+    "ErrorDeclarationType": (_object_event("<errorDeclaration>{}</errorDeclaration>"),
+                             "ObjectEvent.errorDeclaration."),
+    **{f"{kind}Type": (f"<EPCISBody><EventList><{kind}>{{}}</{kind}></EventList></EPCISBody>",
+                       f"{kind}.")
+       for kind in ("ObjectEvent", "AggregationEvent", "TransactionEvent",
+                    "TransformationEvent", "AssociationEvent")},
+}
+
+
+@cache
+def _xsd_model(type_name: str) -> tuple[bool, tuple[str, ...]]:
+    """(ordered, element names) of a complex type of the official XSD, read in place: a
+    sequence (nested sequences and the base event type's sequence flattened in) is ordered, an
+    unbounded choice is not."""
+    schema = etree.parse(str(XSD_DIR / "EPCglobal-epcis-2_0.xsd"))
+    [found] = schema.xpath(f"//xs:complexType[@name='{type_name}']", namespaces={"xs": _XS})
+    ordered, names = True, []
+    for node in found.iter(etree.Element):
+        local = etree.QName(node).localname
+        if local == "extension" and node.get("base") == "epcis:EPCISEventType":
+            names.extend(_xsd_model("EPCISEventType")[1])
+        elif local == "choice" and node.get("maxOccurs") == "unbounded":
+            ordered = False
+        elif local == "element":
+            names.append(node.get("name"))
+        elif local == "any" and node.get("namespace") == "##other":
+            names.append(_FOREIGN)
+    return ordered, tuple(names)
+
+
+def _swapped(type_name: str, first: str, second: str) -> bytes:
+    """A document holding ``second`` then ``first`` (empty elements: order is checked first)."""
+    place = _PLACES[type_name][0]
+    inner = "".join(f"<{n}/>" for n in (second, first))
+    if type_name == "EPCISDocumentType" and "EPCISBody" not in (first, second):
+        inner += "<EPCISBody/>"  # the body is required: a pair without it still needs one
+    return _xml(place.format(inner)).replace(
+        b'xmlns:epcis=', b'xmlns:ex="https://example.com/ns/" xmlns:epcis=', 1)
+
+
+@needs_files
+@pytest.mark.parametrize("type_name", sorted(_PLACES))
+def test_the_order_check_is_the_official_xsds(type_name: str) -> None:
+    """Every two neighbours of an XSD sequence, written the other way round, are refused naming
+    the element out of place; the neighbours of an unbounded choice may come in any order. The
+    XSD is read here, in place: the product carries its order and never reads the file."""
+    ordered, names = _xsd_model(type_name)
+    assert len(names) >= 2, names
+    prefix = _PLACES[type_name][1]
+    for first, second in pairwise(names):
+        document = _swapped(type_name, first, second)
+        if not ordered:
+            assert list(read_xml(document, "any-order.xml").events)
+            continue
+        with pytest.raises(ValidationException) as refused:
+            list(read_xml(document, "swapped.xml").events)
+        problem = refused.value.problems[0]
+        assert (problem.path, problem.found) == (f"{prefix}{first}", f"{first} after {second}")
+        assert problem.event_index == (0 if prefix else None)
+
+
+def test_a_vendor_element_among_an_events_own_is_refused_naming_it(engine: Engine) -> None:
+    """The XSD allows extension elements of other namespaces only after the standard ones."""
+    api = make_api(engine)
+    body = _object_event(f"{_TIME}<epcList><epc>{_EPC}</epc></epcList><ex:note>x</ex:note>"
+                         "<action>OBSERVE</action>")
+    document = _xml(body).replace(b"xmlns:epcis=", b'xmlns:ex="https://example.com/ns/" '
+                                  b"xmlns:epcis=", 1)
+    problem = _refused(api, document, "application/xml")
+    assert (problem["path"], problem["found"]) == ("ObjectEvent.action", "action after ex:note")
     assert _stored(api) == 0
 
 

@@ -360,55 +360,66 @@ def _declares_dtd(info: Any) -> bool:
     return dtd is not None and (any(dtd.iterentities()) or any(dtd.iterelements()))
 
 
-# The order of an event's standard elements, as the XSD's sequences give it: the base event
-# type's, then each event type's own (EPCglobal-epcis-2_0.xsd). Extension wrappers are left
-# out: each level (the event, an ``extension`` or ``baseExtension`` inside it, as EPCIS 1.x
-# documents nest them) is checked on its own against the same order.
+# The order of an event's elements, as the XSD's sequences give it: the base event type's
+# (EPCISEventType, ending in its ``baseExtension`` wrapper), then each event type's own, then its
+# ``extension`` wrapper, then extension elements of other namespaces (``xsd:any
+# namespace="##other"``, written here as _OTHER). Inside a wrapper (EPCIS 1.x nests the newer
+# fields in one) the same order applies again, from the start. The XSD itself is not read at run
+# time: tests/epcis/test_document_rules.py holds these tables to it.
+_OTHER = "##other"
 _BASE_ORDER = ("eventTime", "recordTime", "eventTimeZoneOffset", "eventID", "errorDeclaration",
-               "certificationInfo")
+               "certificationInfo", "baseExtension")
 _WHERE_WHY = ("bizStep", "disposition", "readPoint", "bizLocation")
 _PARTIES = ("sourceList", "destinationList", "sensorElementList", "persistentDisposition")
 
 
 def _ranks(*names: str) -> dict[str, int]:
-    return {name: rank for rank, name in enumerate((*_BASE_ORDER, *names))}
+    return {name: rank for rank, name in enumerate(names)}
+
+
+def _event_ranks(*names: str) -> dict[str, int]:
+    return _ranks(*_BASE_ORDER, *names, "extension", _OTHER)
 
 
 _EVENT_ORDER = {
-    "ObjectEvent": _ranks("epcList", "action", *_WHERE_WHY, "bizTransactionList",
-                          "quantityList", *_PARTIES, "ilmd"),
-    "AggregationEvent": _ranks("parentID", "childEPCs", "action", *_WHERE_WHY,
-                               "bizTransactionList", "childQuantityList", *_PARTIES),
-    "TransactionEvent": _ranks("bizTransactionList", "parentID", "epcList", "action",
-                               *_WHERE_WHY, "quantityList", *_PARTIES),
-    "TransformationEvent": _ranks("inputEPCList", "inputQuantityList", "outputEPCList",
-                                  "outputQuantityList", "transformationID", *_WHERE_WHY,
-                                  "bizTransactionList", *_PARTIES, "ilmd"),
-    "AssociationEvent": _ranks("parentID", "childEPCs", "childQuantityList", "action",
-                               *_WHERE_WHY, "bizTransactionList", *_PARTIES),
+    "ObjectEvent": _event_ranks("epcList", "action", *_WHERE_WHY, "bizTransactionList",
+                                "quantityList", *_PARTIES, "ilmd"),
+    "AggregationEvent": _event_ranks("parentID", "childEPCs", "action", *_WHERE_WHY,
+                                     "bizTransactionList", "childQuantityList", *_PARTIES),
+    "TransactionEvent": _event_ranks("bizTransactionList", "parentID", "epcList", "action",
+                                     *_WHERE_WHY, "quantityList", *_PARTIES),
+    "TransformationEvent": _event_ranks("inputEPCList", "inputQuantityList", "outputEPCList",
+                                        "outputQuantityList", "transformationID", *_WHERE_WHY,
+                                        "bizTransactionList", *_PARTIES, "ilmd"),
+    "AssociationEvent": _event_ranks("parentID", "childEPCs", "childQuantityList", "action",
+                                     *_WHERE_WHY, "bizTransactionList", *_PARTIES),
 }
-_QUANTITY_ORDER = {"epcClass": 0, "quantity": 1, "uom": 2}
-_ERROR_ORDER = {"declarationTime": 0, "reason": 1, "correctiveEventIDs": 2}
-_DISPOSITION_ORDER = {"unset": 0, "set": 1}
-_DOCUMENT_ORDER = {"EPCISHeader": 0, "EPCISBody": 1}
-_SENSOR_ORDER = {"sensorMetadata": 0, "sensorReport": 1}
+_QUANTITY_ORDER = _ranks("epcClass", "quantity", "uom")
+_DISPOSITION_ORDER = _ranks("unset", "set")
+_DOCUMENT_ORDER = _ranks("EPCISHeader", "EPCISBody", "extension", _OTHER)
+_SENSOR_ORDER = _ranks("sensorMetadata", "sensorReport", "extension", _OTHER)
 
 
 def _check_order(element: Any, order: dict[str, int], path: str) -> None:
-    """Refuse a standard element found after one the XSD's sequence puts after it."""
+    """Refuse an element found after one the XSD's sequence puts after it."""
     last, last_name = -1, ""
     for child in _children(element):
         tag = child.tag
         if tag in _WRAPPERS:
             _check_order(child, order, f"{path}{tag}.")
-            continue
-        rank = order.get(tag)
-        if rank is None:  # an extension element, or one the mapping reports on its own
+        qualified = tag[0] == "{"
+        # An element of another namespace is named as written (ex:temperature), not in
+        # Clark notation.
+        name = f"{child.prefix}:{etree.QName(child).localname}" if (
+            qualified and child.prefix) else tag
+        rank = order.get(_OTHER if qualified else tag)
+        if rank is None:  # one the mapping reports on its own (or an unqualified unknown)
             continue
         if rank < last:
-            raise _UnmappableError(child, f"{path}{tag}", f"{tag} before {last_name}, as the "
-                                   "EPCIS XML schema (XSD) orders them", f"{tag} after {last_name}")
-        last, last_name = rank, tag
+            raise _UnmappableError(child, f"{path}{name}", f"{name} before {last_name}, as "
+                                   "the EPCIS XML schema (XSD) orders them",
+                                   f"{name} after {last_name}")
+        last, last_name = rank, name
 
 
 def _children(element: Any) -> list[Any]:
@@ -497,8 +508,8 @@ def _typed_list(item: str) -> Callable[[_Reader, Any], list[dict[str, Any]]]:
 
 
 def _error_declaration(reader: _Reader, element: Any) -> dict[str, Any]:
-    if reader.strict:
-        _check_order(element, _ERROR_ORDER, "errorDeclaration.")
+    # No order check: the XSD's ErrorDeclarationType is an unbounded choice, any order is valid
+    # (GS1's ErrorDeclarationAndCorrectiveEvent.xml opens it with a vendor extension).
     return reader.extensions_into({}, element, {
         "declarationTime": lambda c: _text(reader, c),
         "reason": lambda c: _text(reader, c),
