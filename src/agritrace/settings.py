@@ -79,6 +79,9 @@ class Settings(BaseSettings):
         "/metrics is off (404).")
     report_per_hour: int = Field(
         default=5, ge=1, description="Problem reports one client may send per hour.")
+    sign_in_failures_per_hour: int = Field(
+        default=20, ge=1, description="Wrong codes one client may enter on /login per hour "
+        "before the form refuses it (429) for the rest of the hour; shared by every worker.")
     ticket_deadline_days: int = Field(
         default=15, ge=1, le=365, description="Days a producer has to answer a consumer's "
         "report; the province desk counts later answers as late and open ones as overdue.")

@@ -11,12 +11,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, insert
 
+from agritrace import limits
 from agritrace.errors import Problem, ValidationException
+from agritrace.limits import Limit
 from agritrace.scans.tables import tickets
 from agritrace.scans.verdict import History, Policy, Scan
 from agritrace.store.raw import AsyncRaw
+from agritrace.subscriptions.notices import ticket_notice
 
 _log = logging.getLogger(__name__)
 
@@ -347,21 +350,27 @@ def client_key(address: str, salt: str) -> str:
 
 def open_ticket(engine: Engine, code: str, kind: str, message: str, contact: str,
                 key: str, policy: TicketPolicy = TicketPolicy()) -> int:
-    """Store a report; raises ValidationException for bad fields, RateLimited when too many."""
+    """Store a report; raises ValidationException for bad fields, RateLimited when ``key`` (the
+    client) sent more than the policy allows, counted across every worker and server."""
     message, contact = message.strip(), contact.strip()
     _check_ticket(kind, message, contact)
-    since = now_us() - policy.window_s * 1_000_000
-    with engine.begin() as conn:
-        recent = conn.execute(select(func.count()).select_from(tickets).where(
-            tickets.c.client_key == key, tickets.c.created_us >= since)).scalar_one()
-        if recent >= policy.per_window:
-            raise RateLimited(f"More than {policy.per_window} reports within "
+    verdict = limits.hit(engine, Limit("report", policy.per_window, policy.window_s), key)
+    if not verdict.allowed:
+        limited = RateLimited(f"More than {policy.per_window} reports within "
                               f"{policy.window_s} s from one client",
-                              [Problem("report", f"at most {policy.per_window}", str(recent))])
+                              [Problem("report", f"at most {policy.per_window}",
+                                       f"{verdict.used:.0f}")])
+        limited.retry_after_s = verdict.retry_after_s
+        raise limited
+    with engine.begin() as conn:
+        created = now_us()
         result = conn.execute(insert(tickets).values(
             code=code[:300], kind=kind, message=message, contact=contact,
-            created_us=now_us(), client_key=key))
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+            created_us=created, client_key=key))
+        number = int(result.inserted_primary_key[0])  # type: ignore[index]
+        # the code's owner is told through its subscriptions, in the report's transaction
+        ticket_notice(conn, number, code[:300], kind, message, created)
+        return number
 
 
 def _check_ticket(kind: str, message: str, contact: str) -> None:

@@ -17,6 +17,10 @@ TEXTS: dict[str, dict[str, str]] = {
                                "hoặc xin hợp tác xã cấp mã mới.",
                          "en": "This login code is wrong or has been revoked. Check it, or ask "
                                "your cooperative for a new one."},
+    "farm_login_limited": {"vi": "Đã nhập sai mã quá nhiều lần. Hãy thử lại sau một giờ, hoặc "
+                                 "xin hợp tác xã cấp mã mới.",
+                           "en": "Too many wrong codes were entered. Try again in an hour, or "
+                                 "ask your cooperative for a new code."},
     "farm_logout": {"vi": "Đăng xuất", "en": "Sign out"},
     "farm_signed_in_as": {"vi": "{name} · {org}", "en": "{name} · {org}"},
     # --- errors ---

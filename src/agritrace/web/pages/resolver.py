@@ -479,8 +479,10 @@ async def report(request: Request) -> Response:
         number = log.open_ticket(request.app.state.engine, code, form.get("kind", ""),
                                  form.get("message", ""), form.get("contact", ""), key,
                                  getattr(request.app.state, "ticket_policy", log.TicketPolicy()))
-    except log.RateLimited:
-        return _report_page(request, 429, t("report_limited"), code)
+    except log.RateLimited as exc:
+        limited = _report_page(request, 429, t("report_limited"), code)
+        limited.headers["Retry-After"] = str(exc.retry_after_s)
+        return limited
     except ValidationException as exc:
         detail = "; ".join(p.message() for p in exc.problems)
         return _report_page(request, 400, t("report_invalid", detail=detail), code)

@@ -12,10 +12,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from agritrace import limits
 from agritrace.errors import SecurityException
+from agritrace.limits import Limit
+from agritrace.scans.log import client_key
 from agritrace.store.orgs import TOKEN_PREFIX, redeem_login_code
 from agritrace.trust import TokenRole
-from agritrace.web.api.deps import Caller, caller_for, engine_of
+from agritrace.web.api.deps import Caller, caller_for, engine_of, settings_of
+from agritrace.web.headers import request_client
 from agritrace.web.pages.farm.common import friendly, local_path, render, same_origin
 from agritrace.web.pages.farm.forms import Form
 from agritrace.web.pages.session import page_caller, sign_in, sign_out
@@ -47,15 +51,38 @@ def login(request: Request, form: Form) -> Response:
     secret = (form.get("code") or form.get("token", "")).strip()
     target = form.get("next", "")
     engine = engine_of(request)
+    client, limit = _failures(request)
+    ahead = limits.peek(engine, limit, client)
+    if not ahead.allowed:
+        return _refused(request, target, ahead.retry_after_s)
     try:
         token = secret if secret.startswith(TOKEN_PREFIX) else redeem_login_code(engine, secret)
         caller = caller_for(engine, token)
     except SecurityException:
+        failed = limits.hit(engine, limit, client)
+        if not failed.allowed:
+            return _refused(request, target, failed.retry_after_s)
         return render(request, "farm/login.html", 401, next=local_path(target, ""), token="",
                       wrong=True)
     response = RedirectResponse(local_path(target, home_of(caller)), status_code=303)
     sign_in(response, token, secure=request.url.scheme == "https")
     return response
+
+
+def _failures(request: Request) -> tuple[str, Limit]:
+    """Who enters codes (the client address's salted digest, as the report form keys it) and
+    how many wrong ones it may enter: counted in the database, so a guesser spreading its
+    tries over workers and servers gets no more."""
+    settings = settings_of(request)
+    return (client_key(request_client(request), settings.base_url),
+            Limit("sign_in", settings.sign_in_failures_per_hour, 3600))
+
+
+def _refused(request: Request, target: str, retry_after_s: int) -> Response:
+    page = render(request, "farm/login.html", 429, next=local_path(target, ""), token="",
+                  wrong=True, limited=True)
+    page.headers["Retry-After"] = str(retry_after_s)
+    return page
 
 
 @router.post("/logout")
