@@ -34,7 +34,7 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -84,6 +84,12 @@ class Entry:
     tail: bytes
     zhead: bytes
     ztail: bytes
+    # digests of the kept parts, so a request's ETag hashes its middle alone (the whole page
+    # again cost 30 us of a 0.6 ms page)
+    parts: tuple[bytes, bytes] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parts", (_digest(self.head), _digest(self.tail)))
 
     @classmethod
     def make(cls, generation: int, meta: dict[str, Any], head: bytes, tail: bytes = b"") -> Entry:
@@ -109,8 +115,8 @@ class Entry:
 
     def tag(self, middle: bytes = b"") -> str:
         """A weak ETag: the same for the same bytes, whatever the encoding sent."""
-        digest = hashlib.blake2b(self.head + middle + self.tail, digest_size=12).hexdigest()
-        return f'W/"{digest}"'
+        head, tail = self.parts
+        return f'W/"{_digest(head + middle + tail).hex()}"'
 
     def body(self, middle: bytes = b"") -> bytes:
         return self.head + middle + self.tail
@@ -119,11 +125,17 @@ class Entry:
         """The body as a gzip member: the stored deflate parts around ``middle``'s."""
         zmiddle = b""
         if middle:
-            compress = zlib.compressobj(6, zlib.DEFLATED, -15)
+            # a 1 KB window and small state: the verdict is under 1 KB, and setting up the
+            # default 32 KB window and its tables cost more than compressing (136 us against 9)
+            compress = zlib.compressobj(6, zlib.DEFLATED, -10, 2)
             zmiddle = compress.compress(middle) + compress.flush(zlib.Z_SYNC_FLUSH)
         crc = zlib.crc32(self.tail, zlib.crc32(middle, zlib.crc32(self.head)))
         size = (len(self.head) + len(middle) + len(self.tail)) & 0xFFFFFFFF
         return _GZIP_HEADER + self.zhead + zmiddle + self.ztail + struct.pack("<II", crc, size)
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=12).digest()
 
 
 class _Front:
