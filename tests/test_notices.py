@@ -14,7 +14,7 @@ import orjson
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from agritrace.settings import Settings
 from agritrace.store import grants
@@ -134,3 +134,47 @@ def test_an_sms_subscription_goes_through_the_gateway_and_its_refusal_is_retried
         sent = json.loads(again.body)
         assert sent["to"] == "+84912345678" and sent["id"] == json.loads(first.body)["id"]
         assert sent["text"] == "1 sự kiện mới của truy vấn shipped / 1 new events of query shipped"
+
+
+def _refuse_deliveries(engine: Engine) -> None:
+    """The store refuses any new delivery row (a full disk, a lost table), by a trigger."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("CREATE TRIGGER no_delivery BEFORE INSERT ON deliveries "
+                                 "BEGIN SELECT RAISE(ABORT, 'no room'); END")
+        else:
+            conn.exec_driver_sql("CREATE FUNCTION no_delivery() RETURNS trigger AS $$ BEGIN "
+                                 "RAISE EXCEPTION 'no room'; END $$ LANGUAGE plpgsql")
+            conn.exec_driver_sql("CREATE TRIGGER no_delivery BEFORE INSERT ON deliveries "
+                                 "FOR EACH ROW EXECUTE FUNCTION no_delivery()")
+
+
+def test_a_recall_is_not_stored_without_its_notices(engine: Engine) -> None:
+    """The notices are written in the recall's own transaction: when they cannot be written,
+    the recall's events are not kept either (it was two transactions: a recall stored, its
+    notices lost), and the recall can be ordered again."""
+    settings = Settings(database_url="sqlite://", subscription_private_dests=True)
+    client = TestClient(create_app(settings, engine), raise_server_exceptions=False)
+    coop = Org(client, engine, "HTX Cà phê Mường Ảng")
+    partner = Org(client, engine, "Công ty Rang xay Điện Biên", gln=PARTNER_GLN)
+    grants.grant(engine, coop.org, "prefix", "8931234", "test operator")
+    partner.subscribe("https://hooks.example.com/recalls", name="received")
+    coop.capture(_event(
+        eventTime="2026-11-07T09:00:00+07:00", action="OBSERVE", bizStep="shipping",
+        quantityList=[{"epcClass": LOT, "quantity": 120.0, "uom": "KGM"}],
+        destinationList=[{"type": "owning_party",
+                          "destination": f"https://id.gs1.org/417/{PARTNER_GLN}"}]))
+    _refuse_deliveries(engine)
+    recalled = client.post("/recall", headers=coop.auth, json={"lots": [LOT],
+                                                               "reason": "Nấm mốc"})
+    assert recalled.status_code >= 500, recalled.text
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT count(*) FROM events WHERE disposition = 'recalled'"))
+        assert kept.scalar_one() == 0
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER no_delivery" + (
+            "" if conn.dialect.name == "sqlite" else " ON deliveries"))
+    again = client.post("/recall", headers=coop.auth, json={"lots": [LOT], "reason": "Nấm mốc"})
+    assert again.status_code == 201, again.text
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).where(deliveries.c.kind == "recall")) == 1

@@ -18,7 +18,7 @@ import os
 import socket
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,9 +118,13 @@ class _Rollback(Exception):
 
 
 def capture_document(
-    engine: Engine, doc: Document, org: Organization, *, proceed: bool = False
+    engine: Engine, doc: Document, org: Organization, *, proceed: bool = False,
+    then: Callable[[Connection], object] | None = None,
 ) -> CaptureReport:
-    """Capture ``doc`` for ``org`` and record the capture job; never raises for bad events."""
+    """Capture ``doc`` for ``org`` and record the capture job; never raises for bad events.
+
+    ``then`` writes what must stand or fall with the stored events (a recall's notices) in the
+    capture's own transaction, once the events are stored; if it raises, nothing is kept."""
     report = CaptureReport(job_id=str(uuid.uuid4()), document=doc.name,
                            mode="proceed" if proceed else "rollback")
     try:
@@ -132,7 +136,7 @@ def capture_document(
         # is in a cycle, but the collector would scan them all the same (6 % of this process's
         # instructions, callgrind).
         with collection_paused():
-            _capture(engine, doc, org, report, proceed)
+            _capture(engine, doc, org, report, proceed, then)
     except _Rollback:
         report.stored = False
     except ValidationException as exc:
@@ -157,7 +161,8 @@ def capture_document(
 
 
 def _capture(
-    engine: Engine, doc: Document, org: Organization, report: CaptureReport, proceed: bool
+    engine: Engine, doc: Document, org: Organization, report: CaptureReport, proceed: bool,
+    then: Callable[[Connection], object] | None,
 ) -> None:
     if doc.kind != "EPCISDocument":
         report.problems.append(Problem(
@@ -199,6 +204,8 @@ def _capture(
         if report.rejected and not proceed:
             raise _Rollback
         store(batch)
+        if then is not None:
+            then(conn)
 
 
 # The key of the PostgreSQL advisory locks capture takes, one per organization ("EPCI").

@@ -6,6 +6,8 @@
   what is due (cron runs one round a minute); it always ends
 - ``agritrace subscriptions retry [DELIVERY_ID...] [--org NAME]``: dead-lettered deliveries sent
   again from the next round
+- ``agritrace subscriptions notices ORG DEST``: a destination for an organization's notices only
+  (a province's department, which writes no named query)
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from agritrace.errors import AgritraceError
 from agritrace.settings import get_settings
 from agritrace.store.orgs import find_organization
 from agritrace.store.tables import organizations
+from agritrace.subscriptions.notices import NOTICES_ONLY
 from agritrace.subscriptions.outbox import counts, deliver_due, retry
+from agritrace.subscriptions.store import notices_only
 from agritrace.subscriptions.tables import deliveries, subscriptions
 
 subscriptions_app = typer.Typer(
@@ -69,7 +73,8 @@ def _print_subscriptions(engine: Engine, owner: int | None) -> None:
         rows = conn.execute(chosen).all()
     states = counts(engine, [row.id for row in rows])
     for row in rows:
-        when = "stream" if row.stream else f"schedule {row.schedule}"
+        when = ("stream" if row.stream else "notices only" if row.query_name == NOTICES_ONLY
+                else f"schedule {row.schedule}")
         seen = format_time(row.last_notified_us, "Z") if row.last_notified_us else "never"
         got = states[row.id]
         out.print(f"{row.id}  {row.name}  {row.query_name}  {row.dest}  {when}  "
@@ -112,6 +117,26 @@ def deliver_command(
         raise fail(exc) from exc
     finally:
         engine.dispose()
+
+
+@subscriptions_app.command("notices")
+def notices_command(
+    org: Annotated[str, typer.Argument(help="The organization (a province's department)")],
+    dest: Annotated[str, typer.Argument(help="https://…, mailto:…, sms:… or zalo:…")],
+    signature_token: Annotated[str | None, typer.Option(
+        help="Secret the webhook's GS1-Signature is made with")] = None,
+) -> None:
+    """Give an organization a destination for its notices only (recalls, reports, overdue
+    reports), without a named query; print the subscription's id."""
+    engine = migrated_engine()
+    try:
+        made = notices_only(engine, find_organization(engine, org), dest, signature_token,
+                            get_settings())
+    except AgritraceError as exc:
+        raise fail(exc) from exc
+    finally:
+        engine.dispose()
+    out.print(made.id, highlight=False, markup=False)
 
 
 @subscriptions_app.command("retry")

@@ -23,13 +23,12 @@ scheduled ones), then sends each pending delivery whose time has come through it
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, func, insert, select, update
+from sqlalchemy import Engine, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agritrace.epcis.json_codec import write_json
@@ -43,10 +42,15 @@ from agritrace.store.orgs import Organization
 from agritrace.store.tables import events, organizations
 from agritrace.subscriptions import schedule as schedules
 from agritrace.subscriptions.channels import DeliveryFailed, Message, channel_for
-from agritrace.subscriptions.tables import deliveries, subscriptions
+from agritrace.subscriptions.overdue import overdue_notices
+from agritrace.subscriptions.tables import (
+    deliveries,
+    delivery_id,
+    insert_new,
+    subscriptions,
+    write_deliveries,
+)
 
-#: Namespace of delivery ids (uuid5 of the subscription and what is delivered).
-DELIVERY_NS = uuid.UUID("4f1c6a52-3a8e-4c57-9a3e-5d0f2f7c9b11")
 OVERLAP_US = 60_000_000
 LEASE_US = 120_000_000
 MAX_WAIT_US = 6 * 3600 * 1_000_000
@@ -68,14 +72,11 @@ class Round:
                 "dead": self.dead}
 
 
-def delivery_id(subscription_id: str, what: str) -> str:
-    return str(uuid.uuid5(DELIVERY_NS, f"{subscription_id}/{what}"))
-
-
 def deliver_due(engine: Engine, settings: Settings, now: int | None = None) -> Round:
     """One round: write what became due, then send what is due (``now`` in µs, for tests)."""
     now = now_micros() if now is None else now
-    done = Round(enqueued=enqueue_due(engine, now))
+    done = Round(enqueued=enqueue_due(engine, now)
+                 + overdue_notices(engine, settings.ticket_deadline_days, now))
     send_due(engine, settings, now, done)
     return done
 
@@ -172,27 +173,8 @@ def _enqueue_run(engine: Engine, row: Any, org: Organization, saved: queries.Nam
             min_record_us=run, next_run_us=schedules.next_run(values, now))).rowcount
         if not moved:
             return 0  # another worker ran it
-        _insert(conn, row, "events", owed, now)
+        write_deliveries(conn, row, "events", owed, now)
     return len(owed)
-
-
-def _insert(conn: Connection, row: Any, kind: str, owed: list[tuple[str, bytes]],
-            now: int) -> None:
-    if owed:
-        conn.execute(insert(deliveries), [{
-            "id": key, "subscription_id": row.id, "org_id": row.org_id, "kind": kind,
-            "dest": row.dest, "body": body.decode(), "state": "pending", "attempts": 0,
-            "next_attempt_us": now, "created_us": now} for key, body in owed])
-
-
-def insert_new(conn: Connection, row: Any, kind: str, owed: list[tuple[str, bytes]],
-               now: int) -> int:
-    """Write the deliveries not yet written (by id) for the subscription ``row``; how many."""
-    have = set(conn.scalars(select(deliveries.c.id).where(
-        deliveries.c.id.in_([key for key, _ in owed]))))
-    new = [(key, body) for key, body in owed if key not in have]
-    _insert(conn, row, kind, new, now)
-    return len(new)
 
 
 def send_due(engine: Engine, settings: Settings, now: int, done: Round) -> None:
@@ -275,6 +257,18 @@ def summary(kind: str, body: dict[str, Any], query_name: str) -> tuple[str, str]
                 f"{len(body.get('affected', []))} mã.\n"
                 f"{who} recalls {lots}: {why}. Goods you received are affected: "
                 f"{len(body.get('affected', []))} codes.")
+    if kind == "ticket":
+        return (f"PHẢN ÁNH / REPORT #{body.get('ticket')}: {body.get('code', '')}",
+                f"Người tiêu dùng phản ánh về mã {body.get('code', '')}: {body.get('message', '')}"
+                f"\nXem và trả lời tại /coop/tickets.\n"
+                f"A consumer reports on {body.get('code', '')}. Read and answer it at "
+                "/coop/tickets.")
+    if kind == "overdue":
+        return (f"QUÁ HẠN / OVERDUE #{body.get('ticket')}: {body.get('code', '')}",
+                f"Phản ánh #{body.get('ticket')} về mã {body.get('code', '')} của "
+                f"{body.get('owner', '')} chưa được trả lời, hạn {body.get('due', '')}.\n"
+                f"Report #{body.get('ticket')} on {body.get('code', '')} ({body.get('owner', '')})"
+                f" is unanswered past its deadline, {body.get('due', '')}.")
     count = len(body.get("epcisBody", {}).get("queryResults", {}).get("resultsBody", {})
                 .get("eventList", []))
     return (f"agritrace: {query_name}",

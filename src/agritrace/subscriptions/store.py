@@ -22,6 +22,7 @@ from agritrace.settings import Settings
 from agritrace.store.orgs import Organization
 from agritrace.subscriptions import schedule as schedules
 from agritrace.subscriptions.channels import dest_problems
+from agritrace.subscriptions.notices import NOTICES_ONLY
 from agritrace.subscriptions.tables import forget, subscriptions
 
 FIELDS = frozenset({"dest", "signatureToken", "stream", "schedule", "reportIfEmpty",
@@ -124,6 +125,24 @@ def create(engine: Engine, org: Organization, query_name: str, columns: dict[str
         conn.execute(insert(subscriptions).values(id=made, org_id=org.id,
                                                   query_name=query_name, **columns))
     return get(engine, org, query_name, made)
+
+
+def notices_only(engine: Engine, org: Organization, dest: str, token: str | None,
+                 settings: Settings) -> Subscription:
+    """A destination that takes ``org``'s notices only (recalls of goods it received, reports
+    about its codes, a province's overdue reports): no query, no events. The operator's way to
+    give a province's department, which writes no named query, a destination."""
+    problems = dest_problems(dest, settings)
+    if problems:
+        raise SubscriptionControlsException(
+            "Đăng ký không hợp lệ / The subscription is not valid", problems)
+    made, now = str(uuid.uuid4()), now_micros()
+    with engine.begin() as conn:
+        conn.execute(insert(subscriptions).values(
+            id=made, org_id=org.id, query_name=NOTICES_ONLY, dest=dest, signature_token=token,
+            stream=False, schedule=None, report_if_empty=False, initial_record_us=now,
+            min_record_us=now, next_run_us=None, created_us=now))
+    return get(engine, org, NOTICES_ONLY, made)
 
 
 def listed(engine: Engine, org: Organization, query_name: str) -> list[Subscription]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -14,6 +17,8 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    insert,
+    select,
 )
 
 from agritrace.store.tables import metadata
@@ -65,3 +70,31 @@ def forget(conn: Connection, ids: list[str]) -> None:
     conn.execute(delete(subscriptions).where(subscriptions.c.id.in_(ids)))
     conn.execute(delete(deliveries).where(deliveries.c.subscription_id.in_(ids),
                                           deliveries.c.state == "pending"))
+
+
+#: Namespace of delivery ids (uuid5 of the subscription and what is delivered).
+DELIVERY_NS = uuid.UUID("4f1c6a52-3a8e-4c57-9a3e-5d0f2f7c9b11")
+
+
+def delivery_id(subscription_id: str, what: str) -> str:
+    return str(uuid.uuid5(DELIVERY_NS, f"{subscription_id}/{what}"))
+
+
+def write_deliveries(conn: Connection, row: Any, kind: str, owed: list[tuple[str, bytes]],
+                     now: int) -> None:
+    """Write the deliveries ``owed`` (id, body) to the subscription ``row``, due ``now``."""
+    if owed:
+        conn.execute(insert(deliveries), [{
+            "id": key, "subscription_id": row.id, "org_id": row.org_id, "kind": kind,
+            "dest": row.dest, "body": body.decode(), "state": "pending", "attempts": 0,
+            "next_attempt_us": now, "created_us": now} for key, body in owed])
+
+
+def insert_new(conn: Connection, row: Any, kind: str, owed: list[tuple[str, bytes]],
+               now: int) -> int:
+    """Write the deliveries not yet written (by id) for the subscription ``row``; how many."""
+    have = set(conn.scalars(select(deliveries.c.id).where(
+        deliveries.c.id.in_([key for key, _ in owed]))))
+    new = [(key, body) for key, body in owed if key not in have]
+    write_deliveries(conn, row, kind, new, now)
+    return len(new)

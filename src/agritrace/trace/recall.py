@@ -319,11 +319,10 @@ def mark_recalled(engine: Engine, result: Recall, org: Organization, reason: str
     doc = Document(kind="EPCISDocument", namespaces={"agt": AGT},
                    header={"schemaVersion": "2.0", "creationDate": events[0]["eventTime"]},
                    events=iter(events), name="recall")
-    report = capture_document(engine, doc, org)
-    if report.status == "success":
-        # every party that received affected codes is told, through its subscriptions
-        recall_notices(engine, result, org, reason)
-    return report
+    # every party that received affected codes is told, through its subscriptions: the notices
+    # are written in the recall's own transaction, so a recall is never stored without them
+    return capture_document(engine, doc, org,
+                            then=lambda conn: recall_notices(conn, result, org, reason))
 
 
 def _chunked(values: list[str]) -> list[list[str]]:
