@@ -3,8 +3,10 @@ no command creates an organization from a mistyped ``--org`` (issue 11, item 4).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -128,6 +130,9 @@ def test_a_mistyped_org_creates_nothing_and_names_the_closest(
     assert result.exit_code != 0 and "Traceback" not in result.output
     assert f"No organization named '{MISTYPED}'" in result.stderr
     assert f"Did you mean: '{COOP}'" in result.stderr
+    # Issue 15: Vietnamese first, the problem too (it was English only).
+    assert f"Không có tổ chức nào tên '{MISTYPED}'. Có phải là: '{COOP}'?" in result.stderr
+    assert "cần tên một tổ chức đã có" in result.stderr
     assert _count(db) == 1
     assert not list(tmp_path.glob("stamps-*"))  # nothing printed for someone else's GTIN
 
@@ -138,3 +143,89 @@ def test_a_new_members_sign_in_is_printed_as_a_one_time_link(db: Engine) -> None
     assert "/login?code=" in link and "agt_" not in link
     session = redeem_login_code(db, link.rsplit("=", 1)[1])
     assert authenticate(db, session).role is TokenRole.MEMBER
+
+
+#: Commands that took ``--org local`` when it was left out (an organization that no store had
+#: unless someone created one by that name); now they take the store's only organization.
+WITHOUT_ORG = [
+    ["capture", "{example}"],
+    ["events"],
+    ["stamps", "void", "https://truyxuat.example.vn/01/08931234000356/21/X7K9"],
+    ["stamps", "activate", "https://truyxuat.example.vn/01/08931234000356/21/X7K9"],
+    ["recall", "https://id.gs1.org/01/08931234000356/10/R1", "--mark", "--reason", "MRL",
+     "--out", "{tmp}/recall"],
+    ["farm", "member", "add", "Lò Văn A"],
+    ["farm", "member", "list"],
+    ["farm", "profile", "--phone", "0912345678"],
+    ["farm", "tickets"],
+    ["farm", "readiness"],
+    ["farm", "masterdata"],
+]
+
+
+def _filled(args: list[str], tmp_path: Path) -> list[str]:
+    return [a.format(example=json_examples()[0], tmp=tmp_path) for a in args]
+
+
+def _events(engine: Engine) -> int:
+    from agritrace.store.tables import events
+
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+
+
+@needs_files
+@pytest.mark.parametrize("args", WITHOUT_ORG, ids=lambda args: " ".join(args[:3]))
+def test_without_org_a_command_never_guesses_between_organizations(
+        db: Engine, tmp_path: Path, args: list[str]) -> None:
+    """Two organizations and no ``--org``: the command says to choose and names them (it used to
+    look for an organization called "local"), and writes nothing."""
+    _run("org", "create", COOP)
+    _run("org", "create", PACKER)
+    result = runner.invoke(app, _filled(args, tmp_path))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    said = " ".join(result.stderr.split())
+    assert "Say which organization with --org" in said and "Hãy ghi rõ --org" in said
+    assert repr(COOP) in said and repr(PACKER) in said
+    assert _count(db) == 2 and _events(db) == 0 and not (tmp_path / "recall").exists()
+
+
+@needs_files
+@pytest.mark.parametrize("args", [WITHOUT_ORG[0], WITHOUT_ORG[5]], ids=["capture", "member"])
+def test_without_org_and_without_organizations_a_command_says_to_create_one(
+        db: Engine, tmp_path: Path, args: list[str]) -> None:
+    result = runner.invoke(app, _filled(args, tmp_path))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "agritrace org create NAME" in " ".join(result.stderr.split())
+    assert _count(db) == 0  # no "local" organization made on the way
+
+
+@needs_files
+def test_without_org_the_store_s_only_organization_acts(db: Engine) -> None:
+    _run("org", "create", COOP)
+    captured = _run("capture", str(json_examples()[0]))
+    assert "0 rejected" in captured and _events(db) > 0
+    listed = json.loads(_run("events"))["epcisBody"]["queryResults"]["resultsBody"]
+    assert len(listed["eventList"]) == _events(db)
+    _run("farm", "member", "add", "Lò Văn A")
+    assert "Lò Văn A" in _run("farm", "member", "list", "--org", COOP)
+    assert _count(db) == 1
+
+
+def test_every_org_option_names_an_existing_organization_or_is_a_filter() -> None:
+    """No command's ``--org`` defaults to an organization's name: it is asked for, or left out
+    for the store's only organization (or, on commands that list, for every organization)."""
+    import typer.main
+
+    def walk(command: Any, path: str) -> Iterator[tuple[str, Any]]:  # typer's own click
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, f"{path} {name}")
+        for param in command.params:
+            if "--org" in getattr(param, "opts", ()):
+                yield path, param
+
+    found = list(walk(typer.main.get_command(app), "agritrace"))
+    assert len(found) > 20  # the walk reaches the sub-commands
+    named = [f"{path}: {param.default!r}" for path, param in found
+             if not param.required and param.default not in (None, ())]
+    assert not named, f"--org defaults naming an organization: {named}"

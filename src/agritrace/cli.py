@@ -70,20 +70,21 @@ def db_upgrade() -> None:
 @app.command()
 def capture(
     files: Annotated[list[Path], typer.Argument(help="EPCIS 2.0 documents (JSON-LD or XML)")],
-    org: Annotated[str, typer.Option("--org", help="Capturing organization (an existing one)")]
-    = "local",
+    org: Annotated[str | None, typer.Option(
+        "--org", help="Capturing organization (an existing one; may be left out while the store "
+                      "holds one)")] = None,
     proceed: Annotated[bool, typer.Option(help="Store the valid events even if others fail")]
     = False,
 ) -> None:
     """Capture documents into the event log; exits non-zero if anything was rejected."""
     from agritrace.capture import capture_document
     from agritrace.epcis.xml_codec import read_document
-    from agritrace.store.orgs import find_organization
+    from agritrace.store.orgs import chosen_organization
 
     engine = _engine()
     upgrade(engine)
     try:
-        organization = find_organization(engine, org)
+        organization = chosen_organization(engine, org)
     except AgritraceError as exc:
         raise fail(exc) from exc
     failed = False
@@ -139,12 +140,14 @@ def events(
     param: Annotated[list[str] | None, typer.Option(
         "--param", "-p", help="A query parameter as NAME=VALUE, e.g. -p EQ_bizStep=shipping")]
     = None,
-    org: Annotated[str, typer.Option("--org", help="Whose events to query")] = "local",
+    org: Annotated[str | None, typer.Option(
+        "--org", help="Whose events to query (may be left out while the store holds one)")]
+    = None,
 ) -> None:
     """Query events; prints the EPCIS query document as JSON."""
     from agritrace.epcis.render import render_query_document
     from agritrace.query import parse_query, run_query
-    from agritrace.store.orgs import find_organization
+    from agritrace.store.orgs import chosen_organization
 
     params: dict[str, str] = {}
     for item in param or []:
@@ -155,7 +158,7 @@ def events(
         params[name] = value
     engine = _engine()
     try:
-        organization = find_organization(engine, org)
+        organization = chosen_organization(engine, org)
         page = run_query(engine, parse_query(params), organization)
     except AgritraceError as exc:
         raise fail(exc) from exc

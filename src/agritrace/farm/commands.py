@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from agritrace.console import err, fail, migrated_engine, out
 from agritrace.errors import AgritraceError
 from agritrace.farm.registry import Actor, Notice, org_actor
-from agritrace.store.orgs import find_organization
+from agritrace.store.orgs import chosen_organization
 
 farm_app = typer.Typer(help="Farm registry, seasons, diary, import and code readiness.",
                        no_args_is_help=True)
@@ -32,15 +32,16 @@ for _sub, _name in ((member_app, "member"), (plot_app, "plot"), (product_app, "p
                     (season_app, "season"), (diary_app, "diary")):
     farm_app.add_typer(_sub, name=_name)
 
-OrgOption = Annotated[str, typer.Option("--org", help="An existing organization's name")]
+OrgOption = Annotated[str | None, typer.Option(
+    "--org", help="An existing organization's name (may be left out while the store holds one)")]
 
 
 @contextmanager
-def _session(org: str) -> Iterator[tuple[Engine, Actor]]:
+def _session(org: str | None) -> Iterator[tuple[Engine, Actor]]:
     """An engine and the organization acting as manager; errors become readable exits."""
     engine = migrated_engine()
     try:
-        yield engine, org_actor(find_organization(engine, org), "cli")
+        yield engine, org_actor(chosen_organization(engine, org), "cli")
     except (AgritraceError, OSError, ValueError) as exc:  # OSError etc.: an unreadable file
         raise fail(exc, "vi/en") from exc  # as the warnings: Vietnamese, then English
     finally:
@@ -62,7 +63,7 @@ def _json(value: Any) -> None:
 
 
 @member_app.command("add")
-def member_add(name: str, org: OrgOption = "local",
+def member_add(name: str, org: OrgOption = None,
                role: Annotated[str, typer.Option(help="manager, technical_manager or farmer")]
                = "farmer", phone: str = "",
                token: Annotated[bool, typer.Option(
@@ -85,7 +86,7 @@ def member_add(name: str, org: OrgOption = "local",
 
 
 @member_app.command("list")
-def member_list(org: OrgOption = "local") -> None:
+def member_list(org: OrgOption = None) -> None:
     """List the members as JSON."""
     from agritrace.farm.registry import list_members
 
@@ -95,7 +96,7 @@ def member_list(org: OrgOption = "local") -> None:
 
 @plot_app.command("add")
 def plot_add(
-    name: str, org: OrgOption = "local",
+    name: str, org: OrgOption = None,
     geojson: Annotated[Path | None, typer.Option(help="GeoJSON geometry or Feature file")]
     = None,
     crop: str = "", variety: str = "", area_ha: float | None = None,
@@ -129,7 +130,7 @@ def plot_add(
 
 @product_app.command("add")
 def product_add(gtin: str, name_vi: Annotated[str, typer.Option("--name-vi")],
-                org: OrgOption = "local",
+                org: OrgOption = None,
                 name_en: Annotated[str, typer.Option("--name-en")] = "", category: str = "",
                 image_url: str = "", ocop_stars: int | None = None,
                 ocop_certificate: str = "", ocop_issued: str = "") -> None:
@@ -148,7 +149,7 @@ def product_add(gtin: str, name_vi: Annotated[str, typer.Option("--name-vi")],
 @season_app.command("open")
 def season_open(plot: Annotated[str, typer.Argument(help="The plot's URI")],
                 start: Annotated[str, typer.Option(help="YYYY-MM-DD")],
-                org: OrgOption = "local", crop: str = "", variety: str = "",
+                org: OrgOption = None, crop: str = "", variety: str = "",
                 sown_on: str = "", uri: str = "") -> None:
     """Open a season on a plot."""
     from agritrace.farm.seasons import open_season
@@ -168,7 +169,7 @@ def diary_add(
         "--field", "-f", help="A field as NAME=VALUE, e.g. -f product='NPK 16-16-8'")] = None,
     on: Annotated[str, typer.Option(help="YYYY-MM-DD (default today)")] = "",
     key: Annotated[str, typer.Option(help="Idempotency key (default: from the fields)")] = "",
-    org: OrgOption = "local",
+    org: OrgOption = None,
 ) -> None:
     """Record a diary entry; refusals exit 2, warnings are printed."""
     from agritrace.farm.diary import vietnam_today
@@ -193,7 +194,7 @@ def diary_add(
 def import_file(
     file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file")],
     kind: Annotated[str, typer.Option(help="members, plots or diary")],
-    org: OrgOption = "local",
+    org: OrgOption = None,
     apply_good_rows: Annotated[bool, typer.Option(help="Save the valid rows, skip the others")]
     = False,
     dry_run: Annotated[bool, typer.Option(help="Only show the preview")] = False,
@@ -218,7 +219,7 @@ def import_file(
 
 
 @farm_app.command("profile")
-def profile(org: OrgOption = "local", address: str | None = None, province: str | None = None,
+def profile(org: OrgOption = None, address: str | None = None, province: str | None = None,
             phone: str | None = None, email: str | None = None,
             website: str | None = None) -> None:
     """Show, or change with options, the address and contact on the products' pages."""
@@ -234,7 +235,7 @@ def profile(org: OrgOption = "local", address: str | None = None, province: str 
 
 
 @farm_app.command("tickets")
-def tickets(org: OrgOption = "local",
+def tickets(org: OrgOption = None,
             province: Annotated[bool, typer.Option(
                 help="Every report, whatever organization it is about")] = False,
             status: Annotated[str | None, typer.Option(
@@ -256,7 +257,7 @@ def tickets(org: OrgOption = "local",
 
 
 @farm_app.command("readiness")
-def readiness(org: OrgOption = "local",
+def readiness(org: OrgOption = None,
               as_of: Annotated[str, typer.Option(help="YYYY-MM-DD (default today)")] = "",
               ) -> None:
     """Growing-area code readiness: hectares coded, ready and not ready, per plot."""
@@ -275,7 +276,7 @@ def readiness(org: OrgOption = "local",
 
 
 @farm_app.command("masterdata")
-def masterdata(org: OrgOption = "local") -> None:
+def masterdata(org: OrgOption = None) -> None:
     """Print the registry as EPCIS master data (vocabularyList JSON)."""
     from agritrace.farm.masterdata import master_data
 

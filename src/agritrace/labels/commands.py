@@ -18,7 +18,7 @@ from agritrace.console import err, fail, migrated_engine, out, output_file
 from agritrace.errors import AgritraceError
 from agritrace.ids.digital_link import DigitalLink
 from agritrace.settings import get_settings
-from agritrace.store.orgs import find_organization
+from agritrace.store.orgs import chosen_organization, find_organization
 
 if TYPE_CHECKING:
     from agritrace.labels.sheets import Label
@@ -82,12 +82,12 @@ def _counted(items: Iterable[Label], tick: Callable[[int], None],
         yield item
 
 
-def _lifecycle(codes: list[str], org: str, activate: bool) -> None:
+def _lifecycle(codes: list[str], org: str | None, activate: bool) -> None:
     from agritrace.labels import stamps
 
     engine = migrated_engine()
     try:
-        organization = find_organization(engine, org)
+        organization = chosen_organization(engine, org)
         change = stamps.activate_stamps if activate else stamps.void_stamps
         done = change(engine, organization, codes)
     except AgritraceError as exc:
@@ -98,8 +98,9 @@ def _lifecycle(codes: list[str], org: str, activate: bool) -> None:
 @stamps_app.command("void")
 def void(
     codes: Annotated[list[str], typer.Argument(help="Stamp URLs, paths or element strings")],
-    org: Annotated[str, typer.Option("--org", help="The organization that issued them")]
-    = "local",
+    org: Annotated[str | None, typer.Option(
+        "--org", help="The organization that issued them (may be left out while the store "
+                      "holds one)")] = None,
 ) -> None:
     """Void stamps (lost, damaged, misprinted): a decommissioning event; scans then warn."""
     _lifecycle(codes, org, activate=False)
@@ -108,8 +109,9 @@ def void(
 @stamps_app.command("activate")
 def activate(
     codes: Annotated[list[str], typer.Argument(help="Stamp URLs, paths or element strings")],
-    org: Annotated[str, typer.Option("--org", help="The organization that issued them")]
-    = "local",
+    org: Annotated[str | None, typer.Option(
+        "--org", help="The organization that issued them (may be left out while the store "
+                      "holds one)")] = None,
 ) -> None:
     """Put voided stamps back in use: a new commissioning event."""
     _lifecycle(codes, org, activate=True)

@@ -142,6 +142,27 @@ def ensure_organization(engine: Engine, name: str, **kwargs: str | None) -> Orga
         return create_organization(engine, name, **kwargs)  # type: ignore[arg-type]
 
 
+def chosen_organization(engine: Engine, name: str | None) -> Organization:
+    """A command's ``--org``: the organization named ``name`` (:func:`find_organization`); left
+    out, the store's only organization. With none or several, an error saying what to do: a
+    command never guesses between organizations, and never makes one."""
+    if name is not None:
+        return find_organization(engine, name)
+    with engine.connect() as conn:  # enough rows to know if there is a choice, and name 3
+        rows = conn.execute(select(organizations).order_by(organizations.c.name).limit(4)).all()
+    if len(rows) == 1:
+        return _organization(rows[0])
+    from agritrace.web.i18n import expect, refusal  # only on the error path
+
+    names = ", ".join(repr(row.name) for row in rows[:3]) + (", …" if len(rows) > 3 else "")
+    if not rows:
+        raise refusal(NoSuchResourceException, "refuse_no_org_yet",
+                      [expect("--org", "expect_org_option", None)])
+    raise refusal(ValidationException, "refuse_org_needed",
+                  [expect("--org", "expect_org_option_of", None, names=names)],
+                  names=names)
+
+
 def create_token(engine: Engine, org: Organization, label: str = "",
                  role: TokenRole = TokenRole.ORGANIZATION) -> str:
     """A new random bearer token for ``org``; the plain text is returned once and never stored."""

@@ -96,19 +96,19 @@ def recall_command(
     until: Annotated[str | None, typer.Option(help="Harvests until (with --plot)")] = None,
     mark: Annotated[bool, typer.Option(help="Record the recall as events (disposition "
                                        "recalled)")] = False,
-    org: Annotated[str, typer.Option(help="Organization recording the recall (with --mark): "
-                                      "an existing one, the lots' owner or its delegate")]
-    = "local",
+    org: Annotated[str | None, typer.Option(
+        help="Organization recording the recall (with --mark): an existing one, the lots' owner "
+             "or its delegate (may be left out while the store holds one)")] = None,
     reason: Annotated[str, typer.Option(help="Why (with --mark)")] = "",
 ) -> None:
     """List everything affected by a recall; write JSON, CSV and vi/en HTML reports."""
-    from agritrace.store.orgs import find_organization
+    from agritrace.store.orgs import chosen_organization
     from agritrace.trace import recall as recalls
     from agritrace.trace import recall_report
 
     engine = migrated_engine()
     try:
-        recorder = find_organization(engine, org) if mark else None  # before any work
+        recorder = chosen_organization(engine, org) if mark else None  # before any work
         chosen = list(lots or [])
         if plot:
             chosen += recalls.lots_of_plot(engine, plot, _time(since), _time(until))

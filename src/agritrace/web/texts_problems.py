@@ -209,6 +209,18 @@ TEXTS: dict[str, dict[str, str]] = {
                                    "one of his plots"},
     "refuse_cli_option": {"vi": "Giá trị của {option} không hợp lệ",
                           "en": "Invalid value for {option}"},
+    # --- a command's --org left out (agritrace.store.orgs.chosen_organization) ---
+    "refuse_no_org_yet": {"vi": "Chưa có tổ chức nào: tạo một tổ chức bằng 'agritrace org "
+                                "create TÊN', rồi chạy lại lệnh",
+                          "en": "There is no organization yet: create one with 'agritrace org "
+                                "create NAME', then run the command again"},
+    "refuse_org_needed": {"vi": "Hãy ghi rõ --org: có nhiều tổ chức ({names}); xem danh sách: "
+                                "'agritrace org list'",
+                          "en": "Say which organization with --org: there are several "
+                                "({names}); see the list: 'agritrace org list'"},
+    "expect_org_option": {"vi": "tên một tổ chức đã có", "en": "an existing organization's name"},
+    "expect_org_option_of": {"vi": "tên một trong các tổ chức: {names}",
+                             "en": "the name of one of the organizations: {names}"},
     "refuse_manager_only": {"vi": "{name} là nông dân: việc này chỉ dành cho cán bộ quản lý "
                                   "hoặc cán bộ kỹ thuật của hợp tác xã",
                             "en": "{name} is a {role}; only a manager or technical manager "
