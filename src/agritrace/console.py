@@ -41,7 +41,11 @@ def migrated_engine() -> Engine:
 def fail(exc: AgritraceError | OSError | ValueError, lang: str | None = None) -> typer.Exit:
     """Print ``exc`` (with its problems) on stderr; raise the returned exit. With ``lang``
     ("vi", "en", or "vi/en" for commands whose warnings print both) the message and its
-    problems are said in that language where the catalogue has them."""
+    problems are said in that language where the catalogue has them. Without ``lang``, an
+    error the catalogue says (a keyed detail or problem) prints Vietnamese, then English."""
+    if lang is None and isinstance(exc, AgritraceError) and (
+            exc.key or any(p.key for p in exc.problems)):
+        lang = "vi/en"
     text = str(exc) if lang is None or not isinstance(exc, AgritraceError) else (
         _translated(exc, lang))
     # Field paths such as epcList[1] would otherwise be read as Rich markup.

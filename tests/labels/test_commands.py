@@ -38,6 +38,7 @@ def _issue(out: Path, count: int = 45, layout: str = "3x7") -> list[dict[str, st
                                  "--lot", "R26-1106", "--count", str(count), "--layout", layout,
                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert f"đã phát hành {count} tem" in result.stdout
     assert f"issued {count} stamps" in result.stdout
     (pdf,) = out.glob("*.pdf")
     (table,) = out.glob("*.csv")
@@ -95,7 +96,9 @@ def test_issue_only_for_a_gtin_the_org_speaks_for(tmp_path: Path, database: Path
 def test_issue_refuses_an_unknown_layout_before_issuing(tmp_path: Path, database: Path) -> None:
     result = runner.invoke(app, ["stamps", "issue", "--org", "x", "--gtin", GTIN, "--count", "3",
                                  "--layout", "9x9", "--out", str(tmp_path)])
-    assert result.exit_code == 2 and "unknown layout '9x9'" in result.output
+    assert result.exit_code == 2, result.output
+    assert "Không có khổ nhãn '9x9' / Unknown label layout '9x9'" in result.output
+    assert "cần một trong: 2x7, 3x7, 4x10, 5x13" in result.output
     assert not database.exists() or not list(tmp_path.glob("*.pdf"))
 
 

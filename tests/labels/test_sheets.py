@@ -158,9 +158,10 @@ def test_without_a_unicode_font_helvetica_folds_vietnamese() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"layout": "6x20"}, "Unknown label layout '6x20'."),
-        ({"skip": 21}, "Cannot skip 21 labels on a 3x7 sheet."),
-        ({"labels": []}, "No labels to print."),
+        ({"layout": "6x20"}, "Không có khổ nhãn '6x20' / Unknown label layout '6x20'"),
+        ({"skip": 21}, "Không thể bỏ qua 21 nhãn trên tờ 3x7 / "
+                       "Cannot skip 21 labels on a 3x7 sheet"),
+        ({"labels": []}, "Không có nhãn nào để in / No labels to print"),
     ],
 )
 def test_bad_requests(kwargs: dict[str, object], message: str) -> None:

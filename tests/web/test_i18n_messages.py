@@ -126,3 +126,77 @@ def test_the_detector_sees_the_english_the_issue_quoted() -> None:
         "<p>Cần: an amount above 0 and at most 5000 kg/ha</p>"))
     assert english_in('<p>Lò Văn A là nông dân</p><a hreflang="en" href="?lang=en">English</a>'
                       ) == []
+
+
+def _statement() -> Any:
+    from agritrace.reports.eudr import CommodityLine, PlotRecord, statement
+
+    crossing = {"type": "Polygon", "coordinates": [[[103.3, 21.5], [103.31, 21.51],
+                                                    [103.31, 21.5], [103.3, 21.51],
+                                                    [103.3, 21.5]]]}
+    plot = PlotRecord("urn:x:plot:1", "Lò Văn A", "VN", "Mường Ảng", crossing, 1.0)
+    return statement("SELLING", [CommodityLine("coffee", "cà phê", 0, ("urn:x:plot:1",
+                                                                       "urn:x:plot:9"))],
+                     [plot])
+
+
+def _no_org(engine: Engine) -> Any:
+    from agritrace.store.orgs import ensure_organization, find_organization
+
+    ensure_organization(engine, "HTX Cà phê Mường Ảng")
+    return find_organization(engine, "HTX ca phe Muong Ang 2")
+
+
+def _unknown_field(engine: Engine) -> Any:
+    from agritrace.farm.record import build_entry
+
+    return build_entry("fertilizing", {"colour": "xanh"}, "Lò Văn A")
+
+
+def _stamps(engine: Engine) -> Any:
+    from agritrace.labels.stamps import stamp_links
+
+    return stamp_links(["https://id.gs1.org/01/08931234000357", "/01/08931234000356"])
+
+
+def _layout(engine: Engine) -> Any:
+    from agritrace.labels.sheets import layout_named
+
+    return layout_named("9x9")
+
+
+# Each service message the issue found in English on Vietnamese screens (and in the CLI), with
+# a sentence each language must hold.
+SERVICES: dict[str, tuple[Callable[[Engine], Any], str, str]] = {
+    "organization": (_no_org, "Có phải là: 'HTX Cà phê Mường Ảng'?",
+                     "Did you mean: 'HTX Cà phê Mường Ảng'?"),
+    "statement": (lambda _engine: _statement(), "khối lượng tịnh (kg) lớn hơn 0",
+                  "a net mass in kg above 0"),
+    "unknown field": (_unknown_field, "đã nhập một trường mà loại này không có",
+                      "found an unknown field"),
+    "stamps": (_stamps, "Có mã không phải là tem", "Some codes are not stamps"),
+    "layout": (_layout, "Không có khổ nhãn '9x9'", "Unknown label layout '9x9'"),
+}
+
+
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_a_service_refusal_has_both_languages(engine: Engine, name: str) -> None:
+    """Issue 15: the organization-not-found error, the EUDR statement's checks, an unknown
+    diary field, stamps and label sheets said their problems in English only. Each is said
+    whole in either language (a page, the CLI); the API's detail holds both."""
+    from agritrace.errors import AgritraceError
+    from agritrace.web.i18n import Translator
+
+    make, vi, en = SERVICES[name]
+    with pytest.raises(AgritraceError) as caught:
+        make(engine)
+    exc = caught.value
+
+    def said(lang: str) -> str:
+        t = Translator(lang)
+        return "\n".join([t.detail(exc, "problem_nothing"), *map(t.problem, exc.problems)])
+
+    vietnamese, english = said("vi"), said("en")
+    assert vi in vietnamese and english_in(f"<p>{vietnamese}</p>") == [], vietnamese
+    assert en in english and vi not in english and "cần" not in english, english
+    assert exc.key is not None and " / " in exc.detail  # the API: Vietnamese, then English

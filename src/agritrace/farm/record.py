@@ -89,8 +89,8 @@ def build_entry(kind: str, fields: Mapping[str, Any], recorded_by: str) -> Diary
         raise ValidationException("Unknown kind of diary entry", [Problem(
             "kind", "one of " + ", ".join(k.value for k in EntryKind), describe(kind))]) from None
     names = {f.name: f for f in dataclasses.fields(cls) if f.init}
-    problems = [Problem(f"{kind}.{name}", "one of " + ", ".join(sorted(names)), "an unknown "
-                        "field") for name in fields if name not in names]
+    problems = [expect(f"{kind}.{name}", "expect_one_of", None, shown="an unknown field",
+                       choices=", ".join(sorted(names))) for name in fields if name not in names]
     args: dict[str, Any] = {"recorded_by": recorded_by}
     for name, value in fields.items():
         if name not in names or value in (None, ""):
@@ -103,7 +103,7 @@ def build_entry(kind: str, fields: Mapping[str, Any], recorded_by: str) -> Diary
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     problems += [expect(f"{kind}.{n}", "expect_value", None) for n in missing]
     if problems:
-        raise ValidationException(f"The {kind} entry is not valid", problems)
+        raise refusal(ValidationException, "refuse_entry_invalid", problems, entry=kind)
     return cls(**args)  # type: ignore[return-value]
 
 

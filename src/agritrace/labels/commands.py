@@ -19,6 +19,7 @@ from agritrace.errors import AgritraceError
 from agritrace.ids.digital_link import DigitalLink
 from agritrace.settings import get_settings
 from agritrace.store.orgs import chosen_organization, find_organization
+from agritrace.web.i18n import both
 
 if TYPE_CHECKING:
     from agritrace.labels.sheets import Label
@@ -41,12 +42,12 @@ def issue(
 ) -> None:
     """Issue COUNT stamps as commissioning events; write the label sheets (PDF) and the CSV."""
     from agritrace.labels import stamps
-    from agritrace.labels.sheets import LAYOUTS, write_sheets
+    from agritrace.labels.sheets import layout_named, write_sheets
 
-    if layout not in LAYOUTS:
-        err.print(f"[red]error:[/red] unknown layout {layout!r}: expected one of "
-                   f"{', '.join(LAYOUTS)}", highlight=False)
-        raise typer.Exit(code=2)
+    try:
+        layout_named(layout)
+    except AgritraceError as exc:
+        raise fail(exc) from exc
     engine = migrated_engine()
     base_url = get_settings().base_url
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -69,8 +70,9 @@ def issue(
                 stamps.write_batch_csv(batch, text, base_url)
     except AgritraceError as exc:
         raise fail(exc) from exc
-    out.print(f"[green]issued {len(batch):,} stamps[/green] batch {batch.batch_id} "
-               f"({sheets.pages} {sheets.layout} sheets)", highlight=False)
+    issued = both("stamps_issued", count=len(batch), batch=batch.batch_id,
+                  pages=sheets.pages, layout=sheets.layout)
+    out.print(f"[green]{issued}[/green]", highlight=False)
     out.print(f"  {out_dir / (stem + '.pdf')}\n  {out_dir / (stem + '.csv')}", highlight=False)
 
 
@@ -92,7 +94,8 @@ def _lifecycle(codes: list[str], org: str | None, activate: bool) -> None:
         done = change(engine, organization, codes)
     except AgritraceError as exc:
         raise fail(exc) from exc
-    out.print(f"{'activated' if activate else 'voided'} {done} stamp(s)")
+    out.print(both("stamps_activated" if activate else "stamps_voided", count=done),
+              highlight=False)
 
 
 @stamps_app.command("void")
@@ -137,4 +140,4 @@ def qr(
         sys.stdout.buffer.write(data)
     else:
         output_file(out).write_bytes(data)
-        err.print(f"wrote {out}", highlight=False)
+        err.print(both("file_written", path=out), highlight=False)

@@ -35,6 +35,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from agritrace.errors import Problem, ValidationException
 from agritrace.labels.pdf_font import label_font
 from agritrace.labels.qr import ERROR_LEVEL, QUIET_ZONE
+from agritrace.web.i18n import expect, refusal
 
 #: GS1 General Specifications: the smallest X-dimension (module) for a 2D symbol on a
 #: consumer unit. Below it a phone camera at arm's length cannot separate the modules.
@@ -119,12 +120,11 @@ def write_sheets(
     ``workers`` > 1 draws the QR codes in that many processes (encoding is most of the time
     spent).
     """
-    chosen = _layout(layout)
+    chosen = layout_named(layout)
     if not 0 <= skip < chosen.per_page:
-        raise ValidationException(
-            f"Cannot skip {skip} labels on a {chosen.name} sheet.",
-            [Problem(path="skip", expected=f"0 to {chosen.per_page - 1}", found=str(skip))],
-        )
+        raise refusal(ValidationException, "refuse_skip_labels",
+                      [expect("skip", "expect_range", skip, low=0, high=chosen.per_page - 1)],
+                      skip=skip, layout=chosen.name)
     writer = _PdfWriter(out)
     cells = itertools.chain([None] * skip, _drawn(labels, workers, chosen.per_page * 8))
     count = 0
@@ -136,21 +136,19 @@ def write_sheets(
                 count += 1
         writer.page(b"".join(content), (chosen.page_width * mm, chosen.page_height * mm))
     if count == 0:
-        raise ValidationException(
-            "No labels to print.", [Problem(path="labels", expected="1 or more", found="0")]
-        )
+        raise refusal(ValidationException, "refuse_no_labels",
+                      [expect("labels", "expect_one_or_more", None, shown="0")])
     writer.finish(title)
     return SheetReport(pages=writer.pages, labels=count, layout=chosen.name)
 
 
-def _layout(layout: Layout | str) -> Layout:
+def layout_named(layout: Layout | str) -> Layout:
     if isinstance(layout, Layout):
         return layout
     if layout not in LAYOUTS:
-        raise ValidationException(
-            f"Unknown label layout {layout!r}.",
-            [Problem(path="layout", expected=" or ".join(LAYOUTS), found=repr(layout))],
-        )
+        raise refusal(ValidationException, "refuse_unknown_layout",
+                      [expect("layout", "expect_one_of", None, shown=repr(layout[:20]),
+                              choices=", ".join(LAYOUTS))], layout=repr(layout[:20]))
     return LAYOUTS[layout]
 
 

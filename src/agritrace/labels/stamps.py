@@ -45,6 +45,7 @@ from agritrace.store.orgs import Organization
 from agritrace.store.tables import event_terms, events
 from agritrace.trust import GS1, Owners
 from agritrace.vietnam_time import vietnam_now
+from agritrace.web.i18n import expect, refusal
 
 #: Stamps named by one commissioning event: small enough for quick capture and page look-ups.
 PER_EVENT = 1000
@@ -166,11 +167,13 @@ def issue_stamps(
     key = Gtin.parse(gtin)
     lot_value = Lot.parse(lot) if lot else None
     if not 1 <= count <= MAX_BATCH:
-        raise ValidationException(f"Cannot issue {count} stamps in one batch.",
-                                  [Problem("count", f"1 to {MAX_BATCH:,}", str(count))])
+        raise refusal(ValidationException, "refuse_stamp_count",
+                      [expect("count", "expect_range", count, low=1, high=MAX_BATCH)],
+                      count=count)
     if not 1 <= per_event <= 10_000:
-        raise ValidationException(f"Cannot name {per_event} stamps in one event.",
-                                  [Problem("per_event", "1 to 10000", str(per_event))])
+        raise refusal(ValidationException, "refuse_stamps_per_event",
+                      [expect("per_event", "expect_range", per_event, low=1, high=10_000)],
+                      count=per_event)
     batch = StampBatch(str(uuid.uuid4()), org.id, key, lot_value, (), issued_at or _now())
     issued: list[str] = []
     for part, start in enumerate(range(0, count, per_event)):
@@ -189,8 +192,9 @@ def load_batch(engine: Engine, org: Organization, batch_id: str) -> StampBatch:
     try:
         uuid.UUID(batch_id)
     except ValueError:
-        raise NoSuchResourceException(f"No stamp batch {batch_id!r}: a batch id is a UUID.",
-                                      [Problem("batch", "a UUID", repr(batch_id[:60]))]) from None
+        raise refusal(NoSuchResourceException, "refuse_batch_not_uuid",
+                      [expect("batch", "expect_uuid", None, shown=repr(batch_id[:60]))],
+                      batch=repr(batch_id[:60])) from None
     parts: list[tuple[int, str]] = []
     with engine.connect() as conn:
         while True:
@@ -199,14 +203,14 @@ def load_batch(engine: Engine, org: Organization, batch_id: str) -> StampBatch:
                 events.c.event_id.in_(list(wanted)))).all()
             for row in rows:
                 if row.org_id != org.id:
-                    raise ForbiddenException(f"Stamp batch {batch_id} belongs to another "
-                                             "organization.")
+                    raise refusal(ForbiddenException, "refuse_batch_of_other", batch=batch_id)
                 parts.append((wanted[row.event_id], row.body))
             if len(rows) < len(wanted):
                 break
     if not parts:
-        raise NoSuchResourceException(f"No stamp batch {batch_id!r} of {org.name}.",
-                                      [Problem("batch", "an issued batch id", repr(batch_id))])
+        raise refusal(NoSuchResourceException, "refuse_no_batch",
+                      [expect("batch", "expect_issued_batch", None, shown=repr(batch_id))],
+                      batch=repr(batch_id), org=org.name)
     return _batch_from(batch_id, org.id, [body for _, body in sorted(parts)])
 
 
@@ -237,18 +241,21 @@ def stamp_links(codes: Iterable[str]) -> list[DigitalLink]:
                     else DigitalLink.parse(text))
         except ValidationException as exc:
             found = exc.problems[0].message() if exc.problems else exc.detail
-            problems.append(Problem(f"codes[{index}]", "a GS1 Digital Link of a stamp",
-                                    f"{text[:120]!r} ({found})"))
+            # The rule that failed is said in GS1's English terms: a page says the code alone.
+            problems.append(expect(f"codes[{index}]", "expect_stamp_link", None,
+                                   shown=f"{text[:120]!r} ({found})",
+                                   found_vi=repr(text[:120])))
             continue
         if not isinstance(link.key, Gtin) or link.serial is None:
-            problems.append(Problem(f"codes[{index}]", "a GTIN with a serial (AI 21)",
-                                    repr(text[:120])))
+            problems.append(expect(f"codes[{index}]", "expect_stamp_serial", None,
+                                   shown=repr(text[:120])))
             continue
         links.append(link)
     if problems:
-        raise ValidationException("Some codes are not stamps.", problems)
+        raise refusal(ValidationException, "refuse_not_stamps", problems)
     if not links:
-        raise ValidationException("No stamp codes given.", [Problem("codes", "1 or more", "0")])
+        raise refusal(ValidationException, "refuse_no_stamps",
+                      [expect("codes", "expect_one_or_more", None, shown="0")])
     return links
 
 
@@ -285,12 +292,9 @@ def _lifecycle(engine: Engine, org: Organization, codes: Iterable[str], *, actio
         DigitalLink(link.key, None, link.serial).canonical_uri() for link in stamp_links(codes)))
     foreign = _foreign(engine, org, canonical)
     if foreign:
-        raise ValidationException(
-            f"{len(foreign)} tem không do {org.name} phát hành, cũng không thuộc mã của "
-            f"{org.name} / {len(foreign)} of these stamps were not issued by {org.name}, nor "
-            "are they its own or its principal's.",
-            [Problem("codes", f"stamps issued by {org.name} or of a GTIN it speaks for", f)
-             for f in foreign[:20]])
+        raise refusal(ValidationException, "refuse_foreign_stamps",
+                      [expect("codes", "expect_stamps_of", None, shown=f, org=org.name)
+                       for f in foreign[:20]], count=len(foreign), org=org.name)
     event: Event = {"type": "ObjectEvent", "eventTime": _now(), "eventTimeZoneOffset": OFFSET,
                     "epcList": canonical, "action": action, "bizStep": biz_step,
                     "disposition": disposition}

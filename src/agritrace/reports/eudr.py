@@ -34,7 +34,7 @@ from agritrace.farm.geometry import (
     PlotGeometry,
     check_geometry,
 )
-from agritrace.web.i18n import expect, format_amount
+from agritrace.web.i18n import expect, format_amount, refusal
 
 CUTOFF_DATE = date(2020, 12, 31)
 ACTIVITIES = ("DOMESTIC", "IMPORT", "EXPORT", "TRADE")
@@ -261,7 +261,7 @@ def statement(
     by_id = {plot.plot_id: plot for plot in plots}
     problems = _statement_problems(activity, lines, by_id)
     if problems:
-        raise ValidationException("The due diligence statement is not complete", problems)
+        raise refusal(ValidationException, "refuse_statement_incomplete", problems)
     return {
         "internalReferenceNumber": reference,
         "activityType": activity,
@@ -275,26 +275,37 @@ def _statement_problems(
 ) -> list[Problem]:
     problems = []
     if activity not in ACTIVITIES:
-        problems.append(Problem("activityType", f"one of {', '.join(ACTIVITIES)}", repr(activity)))
+        problems.append(expect("activityType", "expect_one_of", None, shown=repr(activity),
+                               choices=", ".join(ACTIVITIES)))
     if not lines:
-        problems.append(Problem("commodities", "at least one commodity line", "none"))
+        problems.append(expect("commodities", "expect_commodity_line", None, shown="none"))
     for n, line in enumerate(lines):
         path = f"commodities[{n}]"
         if line.commodity not in COMMODITIES:
-            problems.append(Problem(f"{path}.commodity", f"one of {', '.join(COMMODITIES)}",
-                                    repr(line.commodity)))
+            problems.append(expect(f"{path}.commodity", "expect_one_of", None,
+                                   shown=repr(line.commodity), choices=", ".join(COMMODITIES)))
         if not line.net_mass_kg > 0:
-            problems.append(Problem(f"{path}.netWeight", "a net mass in kg above 0",
-                                    f"{line.net_mass_kg:g}"))
+            problems.append(expect(f"{path}.netWeight", "expect_net_mass", None,
+                                   shown=f"{line.net_mass_kg:g}"))
         if not line.plot_ids:
-            problems.append(Problem(f"{path}.producers", "the plots the goods came from", "none"))
+            problems.append(expect(f"{path}.producers", "expect_source_plots", None,
+                                   shown="none"))
         for plot_id in line.plot_ids:
             if plot_id not in by_id:
-                problems.append(Problem(f"{path}.plots", "a known plot", repr(plot_id)))
+                problems.append(expect(f"{path}.plots", "expect_known_plot", None,
+                                       shown=repr(plot_id)))
             else:
-                problems.extend(i.as_problem() for i in check_plot(by_id[plot_id]).issues
-                                if i.severity == "error")
+                problems.extend(_unready(issue) for issue in check_plot(by_id[plot_id]).issues
+                                if issue.severity == "error")
     return problems
+
+
+def _unready(issue: GeometryIssue) -> Problem:
+    """A plot's geometry error as a statement problem, its message in each language."""
+    said = issue.as_problem()
+    keyed = expect(said.path, "expect_plot_rule", None, shown=said.found, rule=issue.code,
+                   found_vi=issue.message_vi, found_en=issue.message_en)
+    return replace(keyed, document=said.document)
 
 
 def _commodity(line: CommodityLine, plots: list[PlotRecord]) -> dict[str, Any]:

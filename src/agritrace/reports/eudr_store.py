@@ -219,7 +219,7 @@ def shipment_geojson(shipment: Shipment, *, strict: bool = True,
     try:
         collection = eudr.feature_collection(records)
     except ValidationException as exc:
-        raise IncompleteData(exc.detail, exc.problems) from exc
+        raise IncompleteData(exc.detail, exc.problems, key=exc.key, params=exc.params) from exc
     if with_ids:
         for feature, record in zip(collection["features"], records, strict=True):
             feature["properties"]["external_id"] = record.plot_id
@@ -234,9 +234,8 @@ def shipment_statement(
     """The statement data; the net mass defaults to the traced lots' quantity in kg."""
     mass = net_mass_kg if net_mass_kg is not None else shipment.net_mass_kg
     if mass is None:
-        raise IncompleteData("The statement needs the net mass", [Problem(
-            "netWeight", "the shipment's net mass in kg (the events give no quantity in kg)",
-            "none")])
+        raise refusal(IncompleteData, "refuse_statement_mass", [expect(
+            "netWeight", "expect_shipment_mass", None, shown="none")])
     known = eudr.COMMODITIES.get(commodity)
     line = eudr.CommodityLine(
         commodity, description or (known.name_en if known else commodity), mass,
@@ -245,7 +244,7 @@ def shipment_statement(
         return eudr.statement(activity, [line], shipment.records, operator=operator,
                               reference=reference)
     except ValidationException as exc:
-        raise IncompleteData(exc.detail, exc.problems) from exc
+        raise IncompleteData(exc.detail, exc.problems, key=exc.key, params=exc.params) from exc
 
 
 # --- deforestation risk ---------------------------------------------------------------------

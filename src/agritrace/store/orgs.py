@@ -115,14 +115,13 @@ def find_organization(engine: Engine, name: str) -> Organization:
         if row is not None:
             return _organization(row)
         names = list(conn.execute(select(organizations.c.name)).scalars())
-    close = closest_names(name, names)
-    hint = (f"Có phải là / Did you mean: {', '.join(repr(n) for n in close)}?" if close else
-            "Xem danh sách / see the list: 'agritrace org list'; tạo mới / create one: "
-            "'agritrace org create NAME'")
-    raise NoSuchResourceException(
-        f"Không có tổ chức nào tên {name!r} / No organization named {name!r}. {hint}",
-        [Problem("org", "the name of an existing organization" + (
-            f" such as {close[0]!r}" if close else ""), repr(name))])
+    close = ", ".join(repr(n) for n in closest_names(name, names))
+    from agritrace.web.i18n import expect, refusal  # only on the error path
+
+    found = expect("org", "expect_existing_org_like" if close else "expect_existing_org", None,
+                   shown=repr(name), close=close)
+    raise refusal(NoSuchResourceException, "refuse_no_org_close" if close else "refuse_no_org",
+                  [found], name=repr(name), close=close)
 
 
 def closest_names(name: str, names: list[str], n: int = 3) -> list[str]:

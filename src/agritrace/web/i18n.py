@@ -26,6 +26,7 @@ from agritrace.web.texts_market import TEXTS as MARKET_TEXTS
 from agritrace.web.texts_problems import TEXTS as PROBLEM_TEXTS
 from agritrace.web.texts_province import TEXTS as PROVINCE_TEXTS
 from agritrace.web.texts_reports import TEXTS as REPORT_TEXTS
+from agritrace.web.texts_services import TEXTS as SERVICE_TEXTS
 
 if TYPE_CHECKING:  # the services and the CLI use the catalogue without the web framework
     from fastapi import Request, Response
@@ -193,7 +194,8 @@ CONSUMER_TEXTS: dict[str, dict[str, str]] = {
 #: Every page's texts; each group of pages keeps its own module so their keys stay apart.
 CATALOGUE: dict[str, dict[str, str]] = {**CONSUMER_TEXTS, **LEDGER_TEXTS,
                                         **FARM_TEXTS, **REPORT_TEXTS,
-                                        **MARKET_TEXTS, **PROVINCE_TEXTS, **PROBLEM_TEXTS}
+                                        **MARKET_TEXTS, **PROVINCE_TEXTS, **PROBLEM_TEXTS,
+                                        **SERVICE_TEXTS}
 
 # Journey step names: CBV bizStep words and the agritrace diary words.
 STEPS: dict[str, dict[str, str]] = {
@@ -341,7 +343,7 @@ def expect(path: str, key: str, found: object, *, shown: str | None = None,
     shown = describe(found) if shown is None else shown
     if " " in key:  # an English expectation not in the catalogue yet: said as it is
         return Problem(path, key, shown)
-    text = PROBLEM_TEXTS[key]["en"].format(**{k: _plain(v) for k, v in params.items()})
+    text = CATALOGUE[key]["en"].format(**{k: _plain(v) for k, v in params.items()})
     return Problem(path, text, shown, key=key, params=params)
 
 
@@ -354,9 +356,18 @@ def refusal(kind: type[E], key: str, problems: list[Problem] | None = None,
             **params: object) -> E:
     """An error whose detail is the catalogue's text ``key``: both languages in the API's
     ``detail`` ("vi / en"), the reader's one on a page (:meth:`Translator.detail`)."""
-    detail = " / ".join(Translator(lang)(key, **Translator(lang).fields(params))
-                        for lang in LANGUAGES)
-    return kind(detail, problems, key=key, params=params)
+    return kind(both(key, **params), problems, key=key, params=params)
+
+
+def both(key: str, **params: object) -> str:
+    """The catalogue's text ``key`` in Vietnamese, then English ("vi / en"), for the API's
+    details and the CLI's lines, which have no reader's language to choose by.
+
+    >>> both("stamps_voided", count=1200)
+    'đã hủy 1.200 tem / voided 1,200 stamp(s)'
+    """
+    return " / ".join(Translator(lang)(key, **Translator(lang).fields(params))
+                      for lang in LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -392,7 +403,12 @@ class Translator:
         return self(problem.key, **self.fields(problem.params))
 
     def found(self, problem: Problem) -> str:
-        """What was found; the few words services write for it (describe) in this language."""
+        """What was found; the few words services write for it (describe) in this language,
+        or the service's own sentence in it (a ``found_vi`` / ``found_en`` field: a geometry
+        check's message)."""
+        said = problem.params.get(f"found_{self.lang}")
+        if isinstance(said, str):
+            return said
         key = _FOUND.get(problem.found)
         return self(key) if key else problem.found
 

@@ -18,12 +18,13 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
-from agritrace.errors import NoSuchResourceException, Problem, ValidationException
+from agritrace.errors import NoSuchResourceException
 from agritrace.labels import stamps
-from agritrace.labels.sheets import LAYOUTS
+from agritrace.labels.sheets import layout_named
 from agritrace.settings import Settings
 from agritrace.store.orgs import Organization
 from agritrace.web.api.deps import engine_of, require_org, require_writer, settings_of
+from agritrace.web.i18n import expect, refusal
 
 router = APIRouter(tags=["Stamps"])
 #: One request issues at most this many; larger runs are several batches.
@@ -83,12 +84,10 @@ def batch_file(
     """A batch's label sheets (``{batch}.pdf``) or printing-house CSV (``{batch}.csv``)."""
     batch_id, dot, kind = name.rpartition(".")
     if not dot or kind not in ("pdf", "csv"):
-        raise NoSuchResourceException(
-            f"No stamp file {name!r}: ask for {{batch}}.pdf or {{batch}}.csv.",
-            [Problem("name", "{batch}.pdf or {batch}.csv", repr(name[:80]))])
-    if layout not in LAYOUTS:
-        raise ValidationException(f"Unknown label layout {layout!r}.",
-                                  [Problem("layout", " or ".join(LAYOUTS), repr(layout[:20]))])
+        raise refusal(NoSuchResourceException, "refuse_no_batch_file",
+                      [expect("name", "expect_batch_file", None, shown=repr(name[:80]))],
+                      name=repr(name[:80]))
+    layout_named(layout)
     batch = stamps.load_batch(engine, org, batch_id)
     # Written to a spooled file first: an error surfaces as a problem, not a cut-off download.
     spool = cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024))  # noqa: SIM115

@@ -1,0 +1,83 @@
+"""What the services say when they refuse (a diary entry as a whole, organizations, stamps and
+their label sheets, the EUDR statement), and what the stamp commands print
+(key -> {language -> text}).
+
+Same conventions as :mod:`agritrace.web.texts_problems` (``expect_``, ``refuse_``); the API
+answers the English of an ``expect_`` text and both languages of a ``refuse_`` one.
+"""
+
+TEXTS: dict[str, dict[str, str]] = {
+    # --- the diary's forms and API (agritrace.farm.record) ---
+    "refuse_entry_invalid": {"vi": "Nhật ký chưa hợp lệ", "en": "The {entry} entry is not valid"},
+    # --- organizations (agritrace.store.orgs.find_organization) ---
+    "refuse_no_org": {"vi": "Không có tổ chức nào tên {name}. Xem danh sách: 'agritrace org "
+                            "list'; tạo mới: 'agritrace org create TÊN'",
+                      "en": "No organization named {name}. See the list: 'agritrace org list'; "
+                            "create one: 'agritrace org create NAME'"},
+    "refuse_no_org_close": {"vi": "Không có tổ chức nào tên {name}. Có phải là: {close}?",
+                            "en": "No organization named {name}. Did you mean: {close}?"},
+    "expect_existing_org": {"vi": "tên một tổ chức đã có",
+                            "en": "the name of an existing organization"},
+    "expect_existing_org_like": {"vi": "tên một tổ chức đã có, ví dụ {close}",
+                                 "en": "the name of an existing organization such as {close}"},
+    # --- stamps and label sheets (agritrace.labels) ---
+    "expect_range": {"vi": "từ {low} đến {high}", "en": "{low} to {high}"},
+    "expect_one_or_more": {"vi": "1 hoặc nhiều hơn", "en": "1 or more"},
+    "expect_uuid": {"vi": "một mã đợt in dạng UUID", "en": "a UUID"},
+    "expect_issued_batch": {"vi": "mã của một đợt tem đã phát hành",
+                            "en": "an issued batch id"},
+    "expect_stamp_link": {"vi": "đường dẫn GS1 Digital Link của một tem",
+                          "en": "a GS1 Digital Link of a stamp"},
+    "expect_stamp_serial": {"vi": "một mã sản phẩm (GTIN) có số sê-ri (AI 21)",
+                            "en": "a GTIN with a serial (AI 21)"},
+    "expect_batch_file": {"vi": "<mã đợt>.pdf hoặc <mã đợt>.csv",
+                          "en": "<batch>.pdf or <batch>.csv"},
+    "refuse_stamp_count": {"vi": "Không thể phát hành {count} tem trong một đợt",
+                           "en": "Cannot issue {count} stamps in one batch"},
+    "refuse_stamps_per_event": {"vi": "Không thể ghi {count} tem trong một sự kiện",
+                                "en": "Cannot name {count} stamps in one event"},
+    "refuse_batch_not_uuid": {"vi": "Không có đợt tem {batch}: mã đợt tem là một UUID",
+                              "en": "No stamp batch {batch}: a batch id is a UUID"},
+    "refuse_batch_of_other": {"vi": "Đợt tem {batch} thuộc về một tổ chức khác",
+                              "en": "Stamp batch {batch} belongs to another organization"},
+    "refuse_no_batch": {"vi": "{org} không có đợt tem {batch}",
+                        "en": "No stamp batch {batch} of {org}"},
+    "refuse_no_batch_file": {"vi": "Không có tệp {name} của đợt tem này",
+                             "en": "No file {name} for this stamp batch"},
+    "refuse_foreign_stamps": {"vi": "{count} tem không do {org} phát hành, cũng không thuộc mã "
+                                    "của {org}",
+                              "en": "{count} of these stamps were not issued by {org}, nor are "
+                                    "they its own or its principal's"},
+    "expect_stamps_of": {"vi": "tem do {org} phát hành hoặc của một GTIN {org} đại diện",
+                         "en": "stamps issued by {org} or of a GTIN it speaks for"},
+    "refuse_not_stamps": {"vi": "Có mã không phải là tem", "en": "Some codes are not stamps"},
+    "refuse_no_stamps": {"vi": "Chưa có mã tem nào", "en": "No stamp codes given"},
+    "refuse_skip_labels": {"vi": "Không thể bỏ qua {skip} nhãn trên tờ {layout}",
+                           "en": "Cannot skip {skip} labels on a {layout} sheet"},
+    "refuse_no_labels": {"vi": "Không có nhãn nào để in", "en": "No labels to print"},
+    "refuse_unknown_layout": {"vi": "Không có khổ nhãn {layout}",
+                              "en": "Unknown label layout {layout}"},
+    "stamps_issued": {"vi": "đã phát hành {count} tem, đợt {batch} ({pages} tờ {layout})",
+                      "en": "issued {count} stamps, batch {batch} ({pages} {layout} sheets)"},
+    "stamps_voided": {"vi": "đã hủy {count} tem", "en": "voided {count} stamp(s)"},
+    "stamps_activated": {"vi": "đã kích hoạt lại {count} tem",
+                         "en": "activated {count} stamp(s)"},
+    "file_written": {"vi": "đã ghi {path}", "en": "wrote {path}"},
+    # --- the EUDR due diligence statement (agritrace.reports.eudr.statement) ---
+    "refuse_statement_incomplete": {"vi": "Bản kê khai thẩm định (DDS) chưa đủ dữ liệu",
+                                    "en": "The due diligence statement is not complete"},
+    "refuse_statement_mass": {"vi": "Bản kê khai cần khối lượng tịnh",
+                              "en": "The statement needs the net mass"},
+    "expect_commodity_line": {"vi": "ít nhất một dòng hàng hóa",
+                              "en": "at least one commodity line"},
+    "expect_net_mass": {"vi": "khối lượng tịnh (kg) lớn hơn 0", "en": "a net mass in kg above 0"},
+    "expect_shipment_mass": {"vi": "khối lượng tịnh của lô hàng tính bằng kg (các sự kiện không "
+                                   "ghi lượng theo kg)",
+                             "en": "the shipment's net mass in kg (the events give no quantity "
+                                   "in kg)"},
+    "expect_source_plots": {"vi": "các thửa nơi hàng được sản xuất",
+                            "en": "the plots the goods came from"},
+    "expect_known_plot": {"vi": "một thửa đã biết", "en": "a known plot"},
+    "expect_plot_rule": {"vi": "hình thửa đạt yêu cầu {rule}",
+                         "en": "a plot shape that passes {rule}"},
+}
