@@ -26,6 +26,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from agritrace.farm.registry import create_member_token, update_member
 from agritrace.ids.compressed_link import compress
@@ -382,6 +384,10 @@ def routes(app: FastAPI) -> Iterator[tuple[str, str]]:
                 yield from walk(route.original_router.routes,
                                 prefix + (getattr(context, "prefix", "") or ""))
                 continue
+            if isinstance(route, Mount):  # a mounted app's routes need rows too
+                if not isinstance(route.app, StaticFiles):
+                    yield from walk(route.routes, prefix + route.path)
+                continue
             for method in sorted(getattr(route, "methods", None) or ()):
                 if method != "HEAD":
                     yield method, prefix + route.path
@@ -399,6 +405,17 @@ def app(engine: Engine) -> FastAPI:
 def test_every_route_has_a_row(app: FastAPI) -> None:
     missing = sorted(set(routes(app)) - set(REQUESTS) - set(EXPECTED_EXEMPT))
     assert not missing, f"routes without a row in the authorization matrix: {missing}"
+
+
+def test_a_route_added_without_a_row_is_found(app: FastAPI) -> None:
+    """The discovery itself: a route added to the app, or inside a mounted app, is a route the
+    table must answer for (a walk that missed them would let every new route through)."""
+    app.add_api_route("/matrix-probe/{item}", lambda item: item, methods=["GET", "DELETE"])
+    app.router.routes.append(Mount("/mounted", routes=[
+        Route("/inner", lambda request: None, methods=["POST"])]))
+    assert set(routes(app)) - set(REQUESTS) == {
+        ("GET", "/matrix-probe/{item}"), ("DELETE", "/matrix-probe/{item}"),
+        ("POST", "/mounted/inner")}
 
 
 EXPECTED_EXEMPT: tuple[tuple[str, str], ...] = ()
