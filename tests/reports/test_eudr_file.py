@@ -115,6 +115,72 @@ def test_every_geometry_rule_of_the_registry_applies_to_the_file() -> None:
         assert {i.code for i in registry.issues} <= codes
 
 
+def square(lon: float, lat: float, side: float = 0.002) -> list[list[float]]:
+    corners = ((0, 0), (side, 0), (side, side), (0, side), (0, 0))
+    return [[round(lon + dx, 6), round(lat + dy, 6)] for dx, dy in corners]
+
+
+# One plot per geometry rule of the registry, between good plots, with where each is reported.
+EVERY_RULE = [
+    (feature(polygon(BIG), id="OK-1"), None, ""),
+    (feature({"type": "Polygon", "coordinates": [square(103.110001, 21.490001, 0.01),
+                                                 square(103.114001, 21.494001)]}, id="HOLE"),
+     "hole", "geometry.coordinates[1][0]"),
+    (feature(polygon([[103.120001, 21.480001], [103.122001, 21.482001],
+                      [103.122001, 21.480001], [103.120001, 21.482001],
+                      [103.120001, 21.480001]]), id="BOW"),
+     "self_intersection", "geometry.coordinates[0][0]"),
+    (feature(polygon([[103.140001, 21.480001], [103.142001, 21.480001],
+                      [103.141001, 21.480001], [103.141001, 21.481001],
+                      [103.140001, 21.480001]]), id="BACK"),
+     "overlapping_edges", "geometry.coordinates[0][0]"),
+    (feature(polygon([[103.130001, 21.480001], [103.131001, 21.480001],
+                      [103.130001, 21.480001]]), id="THIN"),
+     "too_few_positions", "geometry.coordinates[0]"),
+    (feature(polygon([SMALL[0], SMALL[1], SMALL[1], *SMALL[2:]]), id="REPEAT"),
+     "duplicate_point", "geometry.coordinates[0][2]"),
+    (feature({"type": "Point", "coordinates": [203.204312, 21.493721]}, Area=1.0, id="FAR"),
+     "out_of_range", "geometry.coordinates"),
+    (feature({"type": "Point", "coordinates": [2.294481, 48.858371]}, Area=1.0, id="PARIS"),
+     "outside_country", "geometry.coordinates"),
+    (feature({"type": "LineString", "coordinates": [[103.1, 21.4], [103.2, 21.5]]},
+             id="LINE"), "unsupported_type", "geometry.type"),
+    (feature(None, id="NOTHING"), "not_geometry", "geometry"),
+    (feature({"type": "Polygon", "coordinates": []}, id="EMPTY"), "empty_geometry",
+     "geometry.coordinates"),
+    (feature({"type": "Point", "coordinates": ["103.204312", 21.493721]}, Area=1.0,
+             id="TEXT"), "bad_position", "geometry.coordinates"),
+    (feature({"type": "MultiPolygon", "coordinates": [[square(103.150001, 21.470001)],
+                                                      [square(103.151001, 21.470001)]]},
+             id="TWO"), "invalid_polygon", "geometry.coordinates"),
+    (feature(polygon(square(103.500001, 21.000001, 0.4)), id="HUGE"), "area_implausible",
+     "geometry.coordinates"),
+    (feature({"type": "MultiPolygon", "coordinates": [[shifted(SMALL, 0.01)],
+                                                      [shifted(SMALL, 0.02)]]}, id="OK-2"),
+     None, ""),
+]
+
+
+@pytest.mark.parametrize("index", range(len(EVERY_RULE)),
+                         ids=[rule or "ready" for _, rule, _ in EVERY_RULE])
+def test_each_registry_geometry_rule_is_located_in_a_mixed_file(index: int) -> None:
+    """Each plot of the mixed file is told its own rule, at its own path, by its index and its
+    id, in Vietnamese and English; the good plots around it stay ready."""
+    check = check_file(document(*(f for f, _, _ in EVERY_RULE)), "mixed.geojson")
+    _, code, path = EVERY_RULE[index]
+    own = [f for f in check.findings if f.feature == index]
+    if code is None:
+        assert index in check.ready and not own, [f.message_en for f in own]
+        return
+    [finding] = [f for f in own if f.code == code]
+    assert finding.path == f"features[{index}].{path}"
+    label = EVERY_RULE[index][0]["properties"]["id"]
+    assert finding.label == f"#{index} ({label})"
+    assert finding.message_vi.startswith(f"Thửa #{index} ({label})")
+    assert finding.message_en.startswith(f"Plot #{index} ({label})")
+    assert (index in check.ready) == (finding.severity == "warning")
+
+
 @pytest.mark.parametrize(("data", "code"), [
     (b"", "not_json"),
     (b'{"type": "FeatureCollection", "features": [', "not_json"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,4 +88,14 @@ def test_a_manager_checks_a_suppliers_geojson_file_without_javascript(
         with page.expect_download() as download:
             page.click("#fix-button")
         assert download.value.suggested_filename == "fixed-nha-cung-cap.geojson"
+        fixed = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+        ring = fixed["features"][5]["geometry"]["coordinates"][0]
+        assert ring[0] == ring[-1]  # the unclosed ring of plot #5, closed
+        # An English reader keeps English through the upload.
+        page.goto(base + "/reports/eudr?lang=en")
+        page.set_input_files("#check-file", str(supplier))
+        page.click("#check-button")
+        assert page.locator("#summary").inner_text().startswith(
+            "4 of the 13 plots of nha-cung-cap.geojson are ready")
+        assert "needs its Area in hectares" in page.locator("#findings").inner_text()
     assert all(url.startswith(base) for url in requests)  # no external request

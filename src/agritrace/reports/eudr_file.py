@@ -159,8 +159,6 @@ def _finding(code: str, path: str, feature: int | None = None, label: str = "",
                    en.format(where=where_en, **text_en), feature, label, severity)
 
 
-
-
 def label_of(index: int, feature: Mapping[str, Any]) -> str:
     """How people find a feature: its index as in the array, and its own id or name."""
     properties = feature.get("properties")
@@ -282,10 +280,15 @@ def _check_properties(check: FileCheck, index: int, label: str,
     return float(area)
 
 
+# Where a geometry that cannot be read at all is wrong: not in its coordinates.
+_WHOLE_GEOMETRY = {"not_geometry": "", "unsupported_type": ".type"}
+
+
 def _from_issue(issue: GeometryIssue, prefix: str, index: int, label: str) -> Finding:
-    problem_path = issue.as_problem().path
-    return Finding(issue.code, f"{prefix}.{problem_path}", issue.message_vi, issue.message_en,
-                   index, label, issue.severity)
+    whole = _WHOLE_GEOMETRY.get(issue.code)
+    path = f"{prefix}{whole}" if whole is not None else f"{prefix}.{issue.as_problem().path}"
+    return Finding(issue.code, path, issue.message_vi, issue.message_en, index, label,
+                   issue.severity)
 
 
 def _check_between(check: FileCheck, shapes: list[tuple[int, str, PlotGeometry]]) -> None:
