@@ -11,9 +11,14 @@ from datetime import date, datetime, timedelta, timezone
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 
 
+def vietnam_datetime(time_us: int) -> datetime:
+    """The time in Vietnam of a time in microseconds since the Unix epoch."""
+    return datetime.fromtimestamp(time_us / 1_000_000, VIETNAM)
+
+
 def vietnam_day(time_us: int) -> date:
     """The day in Vietnam of a time in microseconds since the Unix epoch."""
-    return datetime.fromtimestamp(time_us / 1_000_000, VIETNAM).date()
+    return vietnam_datetime(time_us).date()
 
 
 def vietnam_now() -> datetime:

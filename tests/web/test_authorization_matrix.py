@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import Engine, update
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -346,6 +347,8 @@ REQUESTS: dict[tuple[str, str], Maker] = {
         "indicator": "coded_ha", "crop": "rice", "value": "9959"}),
     ("GET", "/province/tickets"): get("/province/tickets"),
     ("GET", "/province/tables/{name}.{fmt}"): get("/province/tables/hectares.csv"),
+    ("POST", "/province/refresh"): post("/province/refresh", form={}),
+    ("GET", "/province/report.pdf"): get("/province/report.pdf"),
     ("GET", "/open-data"): get("/open-data"),
     ("POST", "/province/tickets/{ticket_id}/assign"): post(
         "/province/tickets/{w.ticket_id}/assign", form={}),
@@ -567,6 +570,8 @@ GET    /province/indicators                 403  403  403  403  403  403  403  4
 POST   /province/targets                    403  403  403  403  403  403  403  303  303
 GET    /province/tickets                    403  403  403  403  403  403  403  303  303
 GET    /province/tables/{name}.{fmt}        403  403  403  403  403  403  403  303  303
+POST   /province/refresh                    403  403  403  403  403  403  403  303  303
+GET    /province/report.pdf                 403  403  403  403  403  403  403  303  303
 GET    /open-data                           200  200  200  200  200  200  200  200  200
 POST   /province/tickets/{ticket_id}/assign 403  403  403  403  403  403  403  303  303
 POST   /province/tickets/{ticket_id}/close  403  403  403  403  403  403  403  303  303
@@ -595,7 +600,10 @@ def test_the_table_has_a_row_per_request() -> None:
     assert set(_expected()) == set(REQUESTS)
 
 
-def _ask(client: TestClient, world: World, role: str, maker: Maker) -> int:
+def _ask(client: TestClient, world: World, role: str, maker: Maker,
+         unhardened: list[str]) -> int:
+    """The status ``role`` gets for the row's request; a missing browser hardening header on
+    the answer goes into ``unhardened``."""
     method, url, kwargs = maker(world)
     token = world.tokens[role]
     headers = dict(kwargs.pop("headers", {}))
@@ -603,13 +611,29 @@ def _ask(client: TestClient, world: World, role: str, maker: Maker) -> int:
     if token:
         headers["Authorization"] = f"Bearer {token}"
     answer = client.request(method, url, headers=headers, follow_redirects=False, **kwargs)
+    unhardened += [f"{method} {url} as {role}: {fault}" for fault in _unhardened(url, answer)]
     return answer.status_code
 
 
-def actual_matrix(engine: Engine, app: FastAPI) -> dict[tuple[str, str], dict[str, int]]:
+def _unhardened(url: str, answer: Response) -> list[str]:
+    """What of the browser hardening (docs/security.md) an answer lacks: every answer of every
+    route, whoever asks; only the embeddable badge may be framed, by its own policy."""
+    headers, policy = answer.headers, answer.headers.get("content-security-policy", "")
+    faults = [f"{name}: {value}" for name, value in (
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "strict-origin-when-cross-origin")) if headers.get(name) != value]
+    faults += [] if "default-src 'self'" in policy else ["Content-Security-Policy"]
+    if not url.startswith("/embed/") and not (
+            "frame-ancestors 'none'" in policy and headers.get("x-frame-options") == "DENY"):
+        faults.append("frame-ancestors 'none' and X-Frame-Options: DENY")
+    return faults
+
+
+def actual_matrix(engine: Engine, app: FastAPI, unhardened: list[str]
+                  ) -> dict[tuple[str, str], dict[str, int]]:
     client = TestClient(app, raise_server_exceptions=False)
     world = _build(engine, client)
-    return {route: {role: _ask(client, world, role, maker) for role in ROLES}
+    return {route: {role: _ask(client, world, role, maker, unhardened) for role in ROLES}
             for route, maker in REQUESTS.items()}
 
 
@@ -619,10 +643,13 @@ PENDING: dict[tuple[str, str, str], int] = {}
 
 
 def test_authorization_matrix(engine: Engine, app: FastAPI) -> None:
-    """Every route × every caller answers as the table says, on both engines."""
+    """Every route × every caller answers as the table says, on both engines, and every one
+    of those answers carries the browser hardening headers."""
     expected = _expected()
-    actual = actual_matrix(engine, app)
+    unhardened: list[str] = []
+    actual = actual_matrix(engine, app, unhardened)
     wrong = [f"{method} {path} as {role}: expected {expected[method, path][role]}, got {got}"
              for (method, path), row in actual.items() for role, got in row.items()
              if got != PENDING.get((method, path, role), expected[method, path][role])]
     assert not wrong, "\n".join(wrong)
+    assert not unhardened, "\n".join(unhardened)

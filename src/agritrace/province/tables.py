@@ -1,4 +1,5 @@
-"""Officers' organizations and their areas; the province's targets (migration 0012).
+"""Officers' organizations and their areas; the province's targets (migration 0012); the
+dashboard's kept figures (migration 0033).
 
 A regulator is an organization (kind ``regulator``) bound to a province, or to one commune of it.
 Areas are named by the codes of :mod:`agritrace.province.areas`.
@@ -12,8 +13,10 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -42,4 +45,20 @@ targets = Table(
     Column("set_by", String(200), nullable=False),
     Column("set_us", BigInteger, nullable=False),
     UniqueConstraint("province", "commune", "indicator", "crop", name="uq_province_targets_area"),
+)
+
+#: The dashboard's figures for one officer's area and period, as computed at ``computed_us``
+#: (JSON of :func:`agritrace.province.indicators.indicators`): a request reads one row instead
+#: of judging every plot (:mod:`agritrace.province.kept`).
+kept_figures = Table(
+    "province_figures",
+    metadata,
+    Column("regulator_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("period_from", String(10), nullable=False),
+    Column("period_to", String(10), nullable=False),
+    Column("deadline_days", Integer, nullable=False),
+    Column("figures", Text, nullable=False),
+    Column("computed_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("regulator_id", "period_from", "period_to", "deadline_days",
+                         name="pk_province_figures"),
 )

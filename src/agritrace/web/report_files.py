@@ -19,18 +19,18 @@ PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
 
 
-def _file(content: str | bytes, media_type: str, name: str) -> Response:
+def attachment(content: str | bytes, media_type: str, name: str) -> Response:
     return Response(content, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "private, no-cache"})
 
 
 def geojson(collection: Mapping[str, Any], name: str = "eudr.geojson") -> Response:
-    return _file(eudr.to_geojson_text(collection), GEOJSON, name)
+    return attachment(eudr.to_geojson_text(collection), GEOJSON, name)
 
 
 def readiness_csv(rows: list[exports.ReadinessRow]) -> Response:
-    return _file(exports.to_csv(exports.READINESS_COLUMNS, [r.as_dict() for r in rows]), CSV,
+    return attachment(exports.to_csv(exports.READINESS_COLUMNS, [r.as_dict() for r in rows]), CSV,
                  "eudr-readiness.csv")
 
 
@@ -54,12 +54,12 @@ def readiness_pdf(t: Translator, rows: list[exports.ReadinessRow], verdict: str,
                      risk_label(t, row.risk), "\n".join(m for _, m in row.issues)])
     lines = [", ".join(identifiers), verdict,
              risk.message_vi if t.lang == "vi" else risk.message_en, t("reports_cutoff")]
-    return _file(table_pdf(t("reports_eudr_title"), lines, headers, body), PDF,
+    return attachment(table_pdf(t("reports_eudr_title"), lines, headers, body), PDF,
                  "eudr-readiness.pdf")
 
 
 def methane_csv(report: SeasonReport, lang: str) -> Response:
-    return _file(exports.to_csv(exports.METHANE_COLUMNS, exports.methane_rows(report, lang)),
+    return attachment(exports.to_csv(exports.METHANE_COLUMNS, exports.methane_rows(report, lang)),
                  CSV, "rice-methane.csv")
 
 
@@ -88,5 +88,5 @@ def methane_pdf(t: Translator, report: SeasonReport, gwp: str) -> Response:
         for total in report.totals("cooperative")),
         t("reports_gwp", gwp=t.number(tables.gwp[gwp], 1), source=tables.gwp_source),
         tables.source]
-    return _file(table_pdf(t("reports_methane_title"), lines, headers, body), PDF,
+    return attachment(table_pdf(t("reports_methane_title"), lines, headers, body), PDF,
                  "rice-methane.pdf")

@@ -162,4 +162,19 @@ TEXTS: dict[str, dict[str, str]] = {
                                  "en": "former district (before 1 July 2025): {names}"},
     "province_commune_2025": {"vi": "nay thuộc xã {name} (từ 1/7/2025)",
                               "en": "now in {name} commune (since 1 July 2025)"},
+    "province_charts": {"vi": "Biểu đồ", "en": "Charts"},
+    "province_chart_stages": {"vi": "Diện tích mọi cây trồng theo giai đoạn (ha)",
+                              "en": "Hectares of every crop by stage"},
+    "province_chart_communes": {"vi": "Diện tích đã đăng ký theo xã (ha)",
+                                "en": "Hectares registered per commune"},
+    "province_chart_table": {"vi": "Số liệu của biểu đồ", "en": "The chart's numbers"},
+    "province_computed_at": {"vi": "Số liệu tính lúc {time} ngày {day}",
+                             "en": "Figures computed at {time} on {day}"},
+    "province_fresh_for": {
+        "vi": "Số liệu được tính sẵn và cập nhật định kỳ: cũ nhất {minutes} phút.",
+        "en": "Figures are computed ahead and refreshed regularly: at most {minutes} minutes "
+              "old."},
+    "province_recompute": {"vi": "Tính lại ngay", "en": "Recompute now"},
+    "province_report_title": {"vi": "Báo cáo chỉ số nông sản", "en": "Farm indicators report"},
+    "province_report_pdf": {"vi": "Báo cáo in (PDF)", "en": "Printable report (PDF)"},
 }

@@ -10,7 +10,8 @@ data (``/province/open-data.csv|json?province=…``) is public: aggregates only,
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -28,22 +29,23 @@ from agritrace.errors import (
     ValidationException,
 )
 from agritrace.farm.diary import vietnam_today
-from agritrace.province import downloads, feedback, open_data
+from agritrace.province import charts, downloads, feedback, kept, open_data, report
 from agritrace.province import indicators as ind
 from agritrace.province.areas import PROVINCES, Area, area_of, province_code
 from agritrace.province.tables import regulators
 from agritrace.scans import inbox
 from agritrace.trust import Reach, Scope, reach_of
-from agritrace.web import i18n
+from agritrace.vietnam_time import vietnam_datetime
+from agritrace.web import i18n, report_files
 from agritrace.web.api.deps import Caller, api_caller, engine_of, settings_of
 from agritrace.web.pages import resolver
 from agritrace.web.pages.farm.common import farm_css
 from agritrace.web.pages.reports import _css as reports_css
 from agritrace.web.pages.reports import _same_origin
 from agritrace.web.pages.session import page_caller
+from agritrace.web.report_files import attachment
 
 router = APIRouter(include_in_schema=False)
-DEFAULT_DAYS = 30
 MAX_DAYS = 3660
 
 
@@ -85,7 +87,7 @@ def _day(name: str, text: str | None) -> date | None:
 def period_of(request: Request) -> ind.Period:
     """``from``/``to`` (days, both included); by default the last 30 days up to today."""
     end = _day("to", request.query_params.get("to")) or vietnam_today()
-    start = _day("from", request.query_params.get("from")) or end - timedelta(DEFAULT_DAYS - 1)
+    start = _day("from", request.query_params.get("from")) or kept.default_period(end).start
     if start > end or (end - start).days >= MAX_DAYS:
         raise QueryParameterException("The period is not valid", [Problem(
             "from", f"a day on or before 'to' ({end}), at most {MAX_DAYS} days before it",
@@ -101,8 +103,9 @@ def _desk(request: Request, regulator: int) -> ind.Desk:
 
 def _figures(request: Request, caller: Caller, period: ind.Period) -> dict[str, Any]:
     area = _area(request, caller)
-    figures = ind.indicators(engine_of(request), _desk(request, caller.org.id), period,
-                             settings_of(request).ticket_deadline_days)
+    # kept figures (province.kept): one row read, not every plot judged per request
+    figures = kept.figures(engine_of(request), caller.org.id, period,
+                           settings_of(request).ticket_deadline_days)
     figures["area"] = {"province": area.province, "commune": area.commune,
                        "name": PROVINCES[area.province].name}
     goals = ind.targets_of(engine_of(request), area.province)
@@ -124,6 +127,10 @@ def _render(request: Request, template: str, status: int = 200, **context: Any) 
                                **context)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _translator(request: Request) -> i18n.Translator:
+    return i18n.Translator(i18n.language(request))
 
 
 def _failure(request: Request, exc: AgritraceError) -> Response:
@@ -160,22 +167,72 @@ def _compare(figures: dict[str, Any]) -> dict[str, Any]:
             "on_time_percent": None if share is None else 100 * share}
 
 
-@router.get("/province")
-async def province_page(request: Request) -> Response:
+Read = tuple[Caller, ind.Period, dict[str, Any]]
+
+
+async def _read(request: Request, check: Callable[[], None] = lambda: None) -> Read | Response:
+    """The signed-in caller, the asked period and its figures (after ``check``); else the
+    response to send: the sign-in redirect, or the error page."""
     try:
         caller = _page_caller(request, False)
         if isinstance(caller, Response):
             return caller
+        check()
         period = period_of(request)
         figures = await run_in_threadpool(_figures, request, caller, period)
     except AgritraceError as exc:
         return _failure(request, exc)
+    return caller, period, figures
+
+
+@router.get("/province")
+async def province_page(request: Request) -> Response:
+    read = await _read(request)
+    if isinstance(read, Response):
+        return read
+    caller, period, figures = read
     query = urlencode({"from": period.start.isoformat(), "to": period.end.isoformat()})
+    drawn = [(chart, charts.svg(chart))
+             for chart in charts.charts(_translator(request), figures)]
     return _render(request, "province/desk.html", figures=figures, compare=_compare(figures),
+                   charts=drawn, computed=vietnam_datetime(figures["computed_us"]),
+                   fresh_for=kept.STALE_AFTER_S // 60,
                    period=period, previous=period.previous(), query=query, caller=caller,
                    target_names=ind.TARGETS, deadline=settings_of(request).ticket_deadline_days,
                    tables=downloads.TABLES,
                    saved=request.query_params.get("saved") == "1")
+
+
+@router.post("/province/refresh")
+async def province_refresh(request: Request) -> Response:
+    """Compute the figures of the period again now (the page's "recompute" button): the kept
+    ones may be up to kept.STALE_AFTER_S old. Reading-only tokens may: nothing is changed."""
+    try:
+        caller = _page_caller(request, False)
+        if isinstance(caller, Response):
+            return caller
+        _same_origin(request)
+        _area(request, caller)
+        period = period_of(request)
+        await run_in_threadpool(kept.compute, engine_of(request), caller.org.id, period,
+                                settings_of(request).ticket_deadline_days)
+    except AgritraceError as exc:
+        return _failure(request, exc)
+    query = urlencode({"from": period.start.isoformat(), "to": period.end.isoformat()})
+    return RedirectResponse(f"/province?{query}", status_code=303)
+
+
+@router.get("/province/report.pdf")
+async def province_report(request: Request) -> Response:
+    """The dashboard as a printable PDF (charts and every table), in the reader's language."""
+    read = await _read(request)
+    if isinstance(read, Response):
+        return read
+    _, period, figures = read
+    content = await run_in_threadpool(report.dashboard_pdf, _translator(request), figures,
+                                      period)
+    return attachment(content, report_files.PDF,
+                      f"{figures['area']['province']}-{period.start}-{period.end}.pdf")
 
 
 @router.get("/province/indicators")
@@ -190,25 +247,21 @@ async def province_indicators(request: Request) -> JSONResponse:
 @router.get("/province/tables/{name}.{fmt}")
 async def province_table(request: Request, name: str, fmt: str) -> Response:
     """One table of the dashboard (same caller, area and period) as CSV or XLSX."""
-    try:
-        caller = _page_caller(request, False)
-        if isinstance(caller, Response):
-            return caller
+    def known() -> None:
         if fmt not in downloads.FORMATS or name not in downloads.TABLES:
             raise NoSuchResourceException(f"No download {name}.{fmt}", [Problem(
                 "path", f"/province/tables/{{{' | '.join(downloads.TABLES)}}}.{{csv | xlsx}}",
                 f"{name[:40]}.{fmt[:10]}")])
-        period = period_of(request)
-        figures = await run_in_threadpool(_figures, request, caller, period)
-    except AgritraceError as exc:
-        return _failure(request, exc)
+
+    read = await _read(request, known)
+    if isinstance(read, Response):
+        return read
+    _, period, figures = read
     columns, rows = downloads.table(figures, name)
     content: str | bytes = (downloads.as_csv(columns, rows) if fmt == "csv" else
                             downloads.as_xlsx(columns, rows, name))
-    filename = f"{figures['area']['province']}-{name}-{period.start}-{period.end}.{fmt}"
-    return Response(content, media_type=downloads.FORMATS[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "private, no-cache"})
+    return attachment(content, downloads.FORMATS[fmt],
+                      f"{figures['area']['province']}-{name}-{period.start}-{period.end}.{fmt}")
 
 
 def _target(form: dict[str, str]) -> tuple[str, str, float]:

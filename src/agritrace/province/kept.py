@@ -1,0 +1,91 @@
+"""The dashboard's figures kept in a table, so that a request reads one row instead of judging
+every plot of the area (issue 13: a province of 50,000 plots).
+
+What is kept: every figure of :func:`agritrace.province.indicators.indicators` (the period and
+the previous one) for one regulator, period and ticket deadline, with the moment it was
+computed. How fresh: ``agritrace province refresh`` (run from cron every
+:data:`REFRESH_EVERY_S` seconds) recomputes the default period (the last 30 days) of every
+regulator; a request uses a kept row younger than :data:`STALE_AFTER_S` and otherwise computes
+the figures itself and keeps them (slow for a big province: that is the cost the refresh
+takes off the officer). So the dashboard's figures are at most :data:`STALE_AFTER_S` old, and
+the page says when they were computed. Targets are not kept: they are read on each request.
+
+Why a periodic refresh rather than counters kept on each write: the hectare figures are
+judgements (readiness rules, EUDR checks, certificates' validity on the period's last day) that
+change with the calendar as well as with writes, and every write path of the product would
+have to know the province's rules.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select
+
+from agritrace.epcis.times import now_micros
+from agritrace.province import indicators as ind
+from agritrace.province.tables import kept_figures, regulators
+
+#: How often the refresh command is meant to run (the cron line in docs/province.md).
+REFRESH_EVERY_S = 600
+#: A kept row older than this is computed again on request.
+STALE_AFTER_S = 900
+#: The dashboard's default period, in days up to today.
+DEFAULT_DAYS = 30
+
+
+def default_period(today: date) -> ind.Period:
+    return ind.Period(today - timedelta(DEFAULT_DAYS - 1), today)
+
+
+def _key(regulator: int, period: ind.Period, deadline_days: int) -> Any:
+    return ((kept_figures.c.regulator_id == regulator)
+            & (kept_figures.c.period_from == period.start.isoformat())
+            & (kept_figures.c.period_to == period.end.isoformat())
+            & (kept_figures.c.deadline_days == deadline_days))
+
+
+def compute(engine: Engine, regulator: int, period: ind.Period, deadline_days: int
+            ) -> dict[str, Any]:
+    """Compute the figures from the tables (every plot judged) and keep them."""
+    desk = ind.desk_of(engine, regulator)
+    if desk is None:
+        raise LookupError(f"organization {regulator} oversees no area")
+    figures = ind.indicators(engine, desk, period, deadline_days)
+    computed = now_micros()
+    with engine.begin() as conn:
+        conn.execute(delete(kept_figures).where(_key(regulator, period, deadline_days)))
+        conn.execute(insert(kept_figures).values(
+            regulator_id=regulator, period_from=period.start.isoformat(),
+            period_to=period.end.isoformat(), deadline_days=deadline_days,
+            figures=json.dumps(figures, ensure_ascii=False), computed_us=computed))
+    return {**figures, "computed_us": computed}
+
+
+def figures(engine: Engine, regulator: int, period: ind.Period, deadline_days: int,
+            now_us: int | None = None) -> dict[str, Any]:
+    """The kept figures when fresh enough, else computed now (and kept). ``computed_us`` says
+    when they were computed."""
+    now = now_micros() if now_us is None else now_us
+    with engine.connect() as conn:
+        row = conn.execute(select(kept_figures.c.figures, kept_figures.c.computed_us).where(
+            _key(regulator, period, deadline_days))).first()
+    if row is not None and now - row.computed_us < STALE_AFTER_S * 1_000_000:
+        return {**json.loads(row.figures), "computed_us": row.computed_us}
+    return compute(engine, regulator, period, deadline_days)
+
+
+def refresh(engine: Engine, deadline_days: int, today: date) -> list[int]:
+    """Recompute every regulator's default period (the cron job); drop rows of other periods
+    older than :data:`STALE_AFTER_S` (they would be recomputed on request anyway)."""
+    with engine.connect() as conn:
+        found = list(conn.execute(select(regulators.c.org_id).order_by(
+            regulators.c.org_id)).scalars())
+    for regulator in found:
+        compute(engine, regulator, default_period(today), deadline_days)
+    with engine.begin() as conn:
+        conn.execute(delete(kept_figures).where(
+            kept_figures.c.computed_us < now_micros() - STALE_AFTER_S * 1_000_000))
+    return found
