@@ -22,12 +22,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from starlette.testclient import WebSocketDenialResponse
 
 from agritrace.farm.registry import create_member_token, update_member
 from agritrace.ids.compressed_link import compress
@@ -210,6 +212,9 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/queries"): get("/queries"),
     ("GET", "/queries/{queryName}"): get("/queries/matrix"),
     ("GET", "/queries/{queryName}/events"): get("/queries/matrix/events"),
+    # a WebSocket subscription: 101 when the handshake is accepted (websocket_status)
+    ("WS", "/queries/{queryName}/events"): lambda w: (
+        "WS", "/queries/matrix/events?stream=true", {}),
     ("GET", "/queries/{queryName}/subscriptions"): get("/queries/matrix/subscriptions"),
     ("POST", "/queries/{queryName}/subscriptions"): post("/queries/matrix/subscriptions", {
         "dest": "https://hooks.example.com/matrix", "stream": True}),
@@ -377,7 +382,8 @@ REQUESTS: dict[tuple[str, str], Maker] = {
 
 def routes(app: FastAPI) -> Iterator[tuple[str, str]]:
     """Every (method, path) the app answers, through included routers (HEAD and the
-    documentation's static files left out: HEAD follows GET, static files are public)."""
+    documentation's static files left out: HEAD follows GET, static files are public); a
+    WebSocket route's method is ``WS``."""
 
     def walk(found: list[Any], prefix: str) -> Iterator[tuple[str, str]]:
         for route in found:
@@ -390,6 +396,8 @@ def routes(app: FastAPI) -> Iterator[tuple[str, str]]:
                 if not isinstance(route.app, StaticFiles):
                     yield from walk(route.routes, prefix + route.path)
                 continue
+            if isinstance(route, WebSocketRoute):
+                yield "WS", prefix + route.path
             for method in sorted(getattr(route, "methods", None) or ()):
                 if method != "HEAD":
                     yield method, prefix + route.path
@@ -474,6 +482,7 @@ POST   /queries                             201  201  201  201  403  403  403  4
 GET    /queries                             200  200  200  200  403  403  200  401  401
 GET    /queries/{queryName}                 200  200  200  200  403  403  200  401  401
 GET    /queries/{queryName}/events          200  200  200  200  403  403  200  401  401
+WS     /queries/{queryName}/events          101  101  101  101  403  403  101  401  401
 GET    /queries/{queryName}/subscriptions   200  200  200  200  403  403  200  401  401
 POST   /queries/{queryName}/subscriptions   201  201  201  201  403  403  403  401  401
 GET    /queries/{queryName}/subscriptions/{subscriptionID} 200 404 404 404 403 403 200 401 401
@@ -599,6 +608,27 @@ def test_the_table_has_a_row_per_request() -> None:
     assert set(_expected()) == set(REQUESTS)
 
 
+def websocket_status(client: TestClient, url: str, headers: dict[str, str]) -> int:
+    """A WebSocket handshake's answer: 101 when accepted, the refusal's status before it, or
+    the close code's status (4000 + status) when refused after it. A caller without a token in
+    its header sends an empty first message (where a browser's token would be)."""
+    try:
+        with client.websocket_connect(url, headers=headers) as ws:
+            if "Authorization" in headers:
+                return 101
+            ws.send_json({})
+
+            async def closed() -> dict[str, Any]:
+                with anyio.fail_after(5):  # bounded: TestClient's own receive waits for ever
+                    message: dict[str, Any] = await ws._send_rx.receive()
+                    return message
+
+            message = ws.portal.call(closed)
+            return int(message["code"]) - 4000 if message["type"] == "websocket.close" else 101
+    except WebSocketDenialResponse as refused:
+        return refused.status_code
+
+
 def _ask(client: TestClient, world: World, role: str, maker: Maker) -> int:
     method, url, kwargs = maker(world)
     token = world.tokens[role]
@@ -606,6 +636,8 @@ def _ask(client: TestClient, world: World, role: str, maker: Maker) -> int:
     headers["Origin"] = ORIGIN
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if method == "WS":
+        return websocket_status(client, url, headers)
     answer = client.request(method, url, headers=headers, follow_redirects=False, **kwargs)
     return answer.status_code
 

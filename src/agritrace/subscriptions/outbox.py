@@ -100,7 +100,7 @@ def enqueue_due(engine: Engine, now: int) -> int:
     return added
 
 
-def _pages(engine: Engine, org: Organization, saved: queries.NamedQuery, low: int, high: int
+def pages(engine: Engine, org: Organization, saved: queries.NamedQuery, low: int, high: int
            ) -> Iterator[list[StoredEvent]]:
     """The saved query's events recorded in [low, high), oldest first, as the org reads them."""
     params = {k: v for k, v in saved.parameters().items() if k not in PAGING}
@@ -116,7 +116,7 @@ def _pages(engine: Engine, org: Organization, saved: queries.NamedQuery, low: in
             return
 
 
-def _event_key(event: dict[str, Any]) -> str:
+def event_key(event: dict[str, Any]) -> str:
     """What tells a stored event from another: its eventID, else a digest of its body."""
     given = event.get("eventID")
     if isinstance(given, str) and given:
@@ -124,24 +124,26 @@ def _event_key(event: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(event, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _document(found: list[StoredEvent], row: Any) -> bytes:
+def document(found: list[StoredEvent], query_name: str, subscription_id: str) -> bytes:
+    """The EPCISQueryDocument one delivery (or one WebSocket message) carries."""
     namespaces, listed = merged_namespaces(found)
     header = {"schemaVersion": "2.0", "creationDate": format_time(now_micros(), "Z")}
     return write_json(listed, header=header, namespaces=namespaces, kind="EPCISQueryDocument",
-                      query_name=row.query_name, subscription_id=row.id)
+                      query_name=query_name, subscription_id=subscription_id)
 
 
 def _enqueue_stream(engine: Engine, row: Any, org: Organization, saved: queries.NamedQuery,
                     now: int) -> int:
     low = max(row.initial_record_us, row.min_record_us - OVERLAP_US)
     added = 0
-    for found in _pages(engine, org, saved, low, now + 1):
-        owed = {delivery_id(row.id, _event_key(e.event)): e for e in found}
-        latest = max((_record_us(e) for e in found), default=row.min_record_us)
+    for found in pages(engine, org, saved, low, now + 1):
+        owed = {delivery_id(row.id, event_key(e.event)): e for e in found}
+        latest = max((record_us(e) for e in found), default=row.min_record_us)
         try:
             with engine.begin() as conn:
-                new = insert_new(conn, row, "events",
-                                 [(key, _document([e], row)) for key, e in owed.items()], now)
+                new = insert_new(conn, row, "events", [
+                    (key, document([e], row.query_name, row.id)) for key, e in owed.items()],
+                    now)
                 conn.execute(update(subscriptions).where(subscriptions.c.id == row.id).values(
                     min_record_us=func.max(subscriptions.c.min_record_us, latest)
                     if conn.dialect.name == "sqlite"
@@ -152,7 +154,7 @@ def _enqueue_stream(engine: Engine, row: Any, org: Organization, saved: queries.
     return added
 
 
-def _record_us(stored: StoredEvent) -> int:
+def record_us(stored: StoredEvent) -> int:
     return parse_time(stored.event["recordTime"])
 
 
@@ -161,10 +163,10 @@ def _enqueue_run(engine: Engine, row: Any, org: Organization, saved: queries.Nam
     """A scheduled run that is due: the events recorded since the last run (one catch-up run
     after downtime, not one per missed time), in deliveries of :data:`PAGE` events."""
     run = row.next_run_us
-    batches = [page for page in _pages(engine, org, saved, row.min_record_us, run) if page]
+    batches = [page for page in pages(engine, org, saved, row.min_record_us, run) if page]
     if not batches and row.report_if_empty:
         batches = [[]]
-    owed = [(delivery_id(row.id, f"run/{run}/{n}"), _document(page, row))
+    owed = [(delivery_id(row.id, f"run/{run}/{n}"), document(page, row.query_name, row.id))
             for n, page in enumerate(batches)]
     values, _ = schedules.parse(orjson.loads(row.schedule))
     with engine.begin() as conn:
