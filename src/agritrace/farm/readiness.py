@@ -21,8 +21,8 @@ from agritrace.farm.compliance import (
     cooperative_readiness,
 )
 from agritrace.farm.diary import vietnam_today
-from agritrace.farm.journal import plot_entries
-from agritrace.farm.places import Place, list_places
+from agritrace.farm.journal import plots_entries
+from agritrace.farm.places import list_places
 from agritrace.farm.registry import list_members
 from agritrace.farm.seasons import list_seasons
 from agritrace.settings import Settings
@@ -48,22 +48,31 @@ def plot_records(engine: Engine, org: Organization, *, as_of: date | None = None
     """What the readiness rules need about each plot (or barn, pond: ``kinds``) of ``org``."""
     as_of = as_of or vietnam_today()
     names = {m.id: m.name for m in list_members(engine, org)}
+    chosen = [p for kind in kinds for p in list_places(engine, org, kind=kind)]
+    # the org's seasons and diaries in a few queries, not two per plot (issue 13's province
+    # of 50,000 plots)
+    begun = _season_starts(engine, org, as_of)
+    diaries = plots_entries(engine, org, [p.uri for p in chosen])
     records = []
-    for place in [p for kind in kinds for p in list_places(engine, org, kind=kind)]:
-        start = since or _period_start(engine, org, place, as_of)
+    for place in chosen:
+        start = since or begun.get(place.uri, as_of)
         records.append(PlotRecord(
             plot_id=place.uri, cooperative_id=org.name, crop=place.crop or "*",
             market=place.market or "*", area_ha=place.area_ha or 0.0, period_start=start,
             as_of=as_of,
-            entries=tuple(plot_entries(engine, org, place.uri, since=start, until=as_of)),
+            entries=tuple(e for e in diaries[place.uri] if start <= e.on <= as_of),
             technical_manager=names.get(place.technical_manager_id or -1),
             area_code=place.area_code))
     return records
 
 
-def _period_start(engine: Engine, org: Organization, place: Place, as_of: date) -> date:
-    begun = [s.start for s in list_seasons(engine, org, plot_uri=place.uri) if s.start <= as_of]
-    return max(begun) if begun else as_of
+def _season_starts(engine: Engine, org: Organization, as_of: date) -> dict[str, date]:
+    """Plot URI -> the start of its latest season begun by ``as_of``."""
+    begun: dict[str, date] = {}
+    for season in list_seasons(engine, org):
+        if season.start <= as_of:
+            begun[season.plot_uri] = max(season.start, begun.get(season.plot_uri, season.start))
+    return begun
 
 
 def readiness_report(engine: Engine, org: Organization, *, as_of: date | None = None,

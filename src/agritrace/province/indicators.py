@@ -10,8 +10,8 @@ A period is a range of days (inclusive, Vietnam time); every figure is compared 
 previous period of the same length. Hectares are "as of the period's last day" (registered by
 then); counts are of what happened within the period.
 
-The figures are computed from the tables per request (no kept aggregates yet): fine for a
-province of a few thousand plots, not for the 50,000-plot benchmark of issue 13.
+Computing them judges every plot of the area (seconds to minutes for a big province): the
+dashboard reads them kept, computed ahead (:mod:`agritrace.province.kept`).
 """
 
 from __future__ import annotations
@@ -140,7 +140,17 @@ class Hectares:
                 "commune_2025": self.commune_2025}
 
 
-def hectares(engine: Engine, desk: Desk, period: Period) -> list[Hectares]:
+Records = dict[int, list[PlotRecord]]
+
+
+def records_of(engine: Engine, desk: Desk, period: Period) -> Records:
+    """What the readiness rules need about each plot of each organization of the area, as of
+    the period's last day (shared by :func:`hectares` and :func:`codes_at_risk`)."""
+    return {org.id: plot_records(engine, org, as_of=period.end) for org in desk.orgs}
+
+
+def hectares(engine: Engine, desk: Desk, period: Period, records: Records | None = None
+             ) -> list[Hectares]:
     """Per commune and crop, the plots registered by the period's last day: hectares coded
     (a growing-area code), ready for one, not ready (and why), and EUDR-ready (geolocated,
     producer and country known: :func:`agritrace.reports.eudr.check_plot`)."""
@@ -148,8 +158,9 @@ def hectares(engine: Engine, desk: Desk, period: Period) -> list[Hectares]:
     cutoff = period.until_us
     mine = {p.uri: p for p in desk.plots if created.get(p.id, 0) < cutoff}
     rows: dict[tuple[str, str], Hectares] = {}
+    records = records_of(engine, desk, period) if records is None else records
     for org in desk.orgs:
-        for record in plot_records(engine, org, as_of=period.end):
+        for record in records[org.id]:
             place = mine.get(record.plot_id)
             if place is None:
                 continue
@@ -230,14 +241,16 @@ def _expired_subjects(engine: Engine, org: Organization, day: date) -> set[str]:
             and c.subject_kind in ("plot", "org")}
 
 
-def codes_at_risk(engine: Engine, desk: Desk, period: Period) -> list[CodeAtRisk]:
+def codes_at_risk(engine: Engine, desk: Desk, period: Period, records: Records | None = None
+                  ) -> list[CodeAtRisk]:
     """The area's growing-area codes, as of the period's last day, with a plot at risk
     (:data:`RISKS`); the readiness rules of :mod:`agritrace.farm.compliance` judge the diary."""
     inside = {p.uri: p for p in desk.plots if p.area_code}
     found: dict[str, CodeAtRisk] = {}
+    records = records_of(engine, desk, period) if records is None else records
     for org in desk.orgs:
         expired = _expired_subjects(engine, org, period.end)
-        for record in plot_records(engine, org, as_of=period.end):
+        for record in records[org.id]:
             place = inside.get(record.plot_id)
             if place is None:
                 continue
@@ -507,14 +520,16 @@ def indicators(engine: Engine, desk: Desk, period: Period, deadline_days: int,
                now_us: int | None = None) -> dict[str, Any]:
     """Every indicator for ``period`` and for the previous period of the same length."""
     def one(chosen: Period) -> dict[str, Any]:
-        rows = hectares(engine, desk, chosen)
+        records = records_of(engine, desk, chosen)
+        rows = hectares(engine, desk, chosen, records)
         return {"from": chosen.start.isoformat(), "to": chosen.end.isoformat(),
                 "hectares": [r.as_dict() for r in rows], "by_crop": by_crop(rows),
                 "stamps": stamps(engine, desk, chosen).as_dict(),
                 "tickets": tickets(engine, desk, chosen, deadline_days, now_us).as_dict(),
                 "recalls": recalls(engine, desk, chosen),
                 "methane": methane(engine, desk, chosen),
-                "codes_at_risk": [c.as_dict() for c in codes_at_risk(engine, desk, chosen)],
+                "codes_at_risk": [c.as_dict()
+                                  for c in codes_at_risk(engine, desk, chosen, records)],
                 "ocop": [o.as_dict() for o in ocop(engine, desk, chosen)]}
     return {"current": one(period), "previous": one(period.previous()),
             "generated": datetime.now(UTC).isoformat(timespec="seconds")}
