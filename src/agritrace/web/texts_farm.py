@@ -241,6 +241,37 @@ TEXTS: dict[str, dict[str, str]] = {
                            "en": "Sent by buyers from the scan pages of your products. "
                                  "Waiting: {count}."},
     "farm_no_tickets": {"vi": "Chưa có phản ánh nào.", "en": "No reports yet."},
+    # --- the delivery state of the subscriptions (issue 16) ---
+    "farm_deliveries": {"vi": "Thông báo đã gửi", "en": "Notifications sent"},
+    "farm_deliveries_intro": {
+        "vi": "Nơi nhận thông báo của hợp tác xã (webhook, e-mail, SMS, Zalo): thu hồi hàng đã "
+              "nhận, phản ánh của người mua, sự kiện mới của truy vấn. Một lần gửi thất bại "
+              "được thử lại, sau {attempts} lần thì dừng và nằm ở đây chờ gửi lại.",
+        "en": "Where the cooperative's notifications go (webhook, e-mail, SMS, Zalo): recalls "
+              "of goods received, buyers' reports, new events of a query. A failed delivery is "
+              "tried again; after {attempts} tries it stops and waits here to be sent again."},
+    "farm_no_subscriptions": {
+        "vi": "Chưa có nơi nhận nào. Tạo bằng API: POST /queries/TÊN/subscriptions.",
+        "en": "No destination yet. Create one with the API: POST /queries/NAME/subscriptions."},
+    "farm_sub_query": {"vi": "Truy vấn {name}", "en": "Query {name}"},
+    "farm_sub_notices_only": {"vi": "Chỉ nhận thông báo", "en": "Notices only"},
+    "farm_sub_stream": {"vi": "gửi ngay từng sự kiện", "en": "each event at once"},
+    "farm_sub_schedule": {"vi": "gửi theo lịch", "en": "on a schedule"},
+    "farm_sub_last_delivery": {"vi": "Lần gửi được gần nhất", "en": "Last delivered"},
+    "farm_sub_never": {"vi": "chưa lần nào", "en": "never"},
+    "farm_sub_counts": {"vi": "Đã gửi {delivered} · đang chờ {pending} · dừng {dead}",
+                        "en": "Delivered {delivered} · waiting {pending} · stopped {dead}"},
+    "farm_sub_last_error": {"vi": "Lỗi gần nhất", "en": "Last failure"},
+    "farm_sub_dead": {"vi": "Lần gửi đã dừng", "en": "Stopped deliveries"},
+    "farm_sub_dead_row": {"vi": "{kind}, tạo {when}, {attempts} lần thử: {error}",
+                          "en": "{kind}, made {when}, {attempts} tries: {error}"},
+    "farm_sub_kind_events": {"vi": "sự kiện", "en": "events"},
+    "farm_sub_kind_recall": {"vi": "thu hồi", "en": "recall"},
+    "farm_sub_kind_ticket": {"vi": "phản ánh", "en": "report"},
+    "farm_sub_kind_overdue": {"vi": "phản ánh quá hạn", "en": "overdue report"},
+    "farm_sub_retry": {"vi": "Gửi lại", "en": "Send again"},
+    "farm_sub_retried": {"vi": "{count} lần gửi sẽ được gửi lại ở lượt tới.",
+                         "en": "{count} deliveries will be sent again in the next round."},
     "farm_ticket_number": {"vi": "Phản ánh số {number}", "en": "Report {number}"},
     "farm_ticket_kind_fake": {"vi": "Nghi hàng giả", "en": "Suspected fake"},
     "farm_ticket_kind_quality": {"vi": "Chất lượng", "en": "Quality"},

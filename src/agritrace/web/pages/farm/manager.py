@@ -21,7 +21,9 @@ from agritrace.farm.registry import Actor, Role
 from agritrace.farm.veterinary import AQUACULTURE_SPECIES, LIVESTOCK_SPECIES
 from agritrace.scans import inbox
 from agritrace.store.orgs import sign_in_link
-from agritrace.web.api.deps import engine_of
+from agritrace.subscriptions import state
+from agritrace.vietnam_time import vietnam_datetime
+from agritrace.web.api.deps import engine_of, settings_of
 from agritrace.web.i18n import Translator
 from agritrace.web.pages.farm import entries
 from agritrace.web.pages.farm.common import (
@@ -197,3 +199,33 @@ def close_ticket(request: Request, ticket_id: int, form: Form) -> Response:
         return _tickets_page(request, actor, 400, failed=ticket_id,
                              errors=field_errors(translator(request), exc.problems))
     return _tickets_page(request, actor, closed=ticket_id)
+
+
+def _deliveries_page(request: Request, actor: Actor, **context: Any) -> Response:
+    t = translator(request)
+
+    def when(time_us: int) -> str:
+        moment = vietnam_datetime(time_us)
+        return f"{t.date(moment.date())} {moment:%H:%M}"
+
+    context.setdefault("retried", None)
+    return render(request, "farm/deliveries.html", actor=actor, when=when,
+                  states=state.delivery_state(engine_of(request), actor.org.id),
+                  max_attempts=settings_of(request).delivery_max_attempts, **context)
+
+
+@router.get("/coop/deliveries")
+@friendly
+def deliveries_page(request: Request) -> Response:
+    """Each subscription of the organization: last delivery, failures, dead letters."""
+    return _deliveries_page(request, manager(request))
+
+
+@router.post("/coop/deliveries/{subscription_id}/retry")
+@friendly
+def retry_deliveries(request: Request, subscription_id: str) -> Response:
+    """Send a subscription's dead letters again, from the next round of the worker."""
+    same_origin(request)
+    actor = manager(request)
+    again = state.retry_subscription(engine_of(request), actor.org.id, subscription_id)
+    return _deliveries_page(request, actor, retried=again)
