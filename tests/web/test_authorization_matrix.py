@@ -18,7 +18,8 @@ against the same small world. The world is built through the product's own servi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -638,7 +639,10 @@ def websocket_status(client: TestClient, url: str, headers: dict[str, str]) -> i
         return refused.status_code
 
 
-def _ask(client: TestClient, world: World, role: str, maker: Maker) -> int:
+def _ask(client: TestClient, world: World, role: str, maker: Maker,
+         unhardened: list[str]) -> int:
+    """The status ``role`` gets for the row's request; a missing browser hardening header on
+    the answer goes into ``unhardened``."""
     method, url, kwargs = maker(world)
     token = world.tokens[role]
     headers = dict(kwargs.pop("headers", {}))
@@ -648,13 +652,35 @@ def _ask(client: TestClient, world: World, role: str, maker: Maker) -> int:
     if method == "WS":
         return websocket_status(client, url, headers)
     answer = client.request(method, url, headers=headers, follow_redirects=False, **kwargs)
+    unhardened += [f"{method} {url} as {role}: {fault}"
+                   for fault in _unhardened(url, answer.headers)]
     return answer.status_code
 
 
-def actual_matrix(engine: Engine, app: FastAPI) -> dict[tuple[str, str], dict[str, int]]:
+# Ours, or a stricter one a page sets (the sign-in pages send no address to other sites).
+_REFERRER_POLICIES = ("strict-origin-when-cross-origin", "same-origin", "no-referrer")
+
+
+def _unhardened(url: str, headers: Mapping[str, str]) -> list[str]:
+    """What of the browser hardening (docs/security.md) an answer lacks: every answer of every
+    route, whoever asks; only the embeddable badge may be framed, by its own policy."""
+    policy = headers.get("content-security-policy", "")
+    faults = [] if headers.get("x-content-type-options") == "nosniff" else ["nosniff"]
+    if headers.get("referrer-policy") not in _REFERRER_POLICIES:
+        faults.append(f"Referrer-Policy one of {_REFERRER_POLICIES}")
+    if not re.search(r"default-src '(self|none)'", policy) or "http" in policy:
+        faults.append("Content-Security-Policy loading nothing from other origins")
+    if not url.startswith("/embed/") and not (
+            "frame-ancestors 'none'" in policy and headers.get("x-frame-options") == "DENY"):
+        faults.append("frame-ancestors 'none' and X-Frame-Options: DENY")
+    return faults
+
+
+def actual_matrix(engine: Engine, app: FastAPI, unhardened: list[str]
+                  ) -> dict[tuple[str, str], dict[str, int]]:
     client = TestClient(app, raise_server_exceptions=False)
     world = _build(engine, client)
-    return {route: {role: _ask(client, world, role, maker) for role in ROLES}
+    return {route: {role: _ask(client, world, role, maker, unhardened) for role in ROLES}
             for route, maker in REQUESTS.items()}
 
 
@@ -664,10 +690,13 @@ PENDING: dict[tuple[str, str, str], int] = {}
 
 
 def test_authorization_matrix(engine: Engine, app: FastAPI) -> None:
-    """Every route × every caller answers as the table says, on both engines."""
+    """Every route × every caller answers as the table says, on both engines, and every one
+    of those answers carries the browser hardening headers."""
     expected = _expected()
-    actual = actual_matrix(engine, app)
+    unhardened: list[str] = []
+    actual = actual_matrix(engine, app, unhardened)
     wrong = [f"{method} {path} as {role}: expected {expected[method, path][role]}, got {got}"
              for (method, path), row in actual.items() for role, got in row.items()
              if got != PENDING.get((method, path, role), expected[method, path][role])]
     assert not wrong, "\n".join(wrong)
+    assert not unhardened, "\n".join(unhardened)
