@@ -126,3 +126,30 @@ def test_the_deadline_is_the_setting_and_said_so() -> None:
 
     assert Settings(database_url="sqlite://").ticket_deadline_days == 15
     assert "AGRITRACE_TICKET_DEADLINE_DAYS" in (feedback.__doc__ or "")
+
+
+def test_a_report_unanswered_at_its_deadline_is_escalated_to_the_department(
+        world: World, engine: Engine) -> None:
+    c = world.client
+    sent = c.post("/report", data={"code": "/01/08931234000356/10/CF-26", "kind": "fake",
+                                   "message": "Nghi hàng giả", "contact": ""})
+    assert sent.status_code == 201, sent.text
+    older, newer = sorted(t.id for t in tickets_of(engine, world.highland))
+    _age(engine, older, 14)            # one day before its deadline (15 days): not escalated
+    _age(engine, newer, 18)            # three days past it: escalated
+    desk = c.get("/province/tickets", headers=world.auth("dien_bien")).text
+    assert re.search(rf'id="ticket-{newer}"[^>]*data-state="escalated"', desk)
+    assert re.search(rf'id="ticket-{older}"[^>]*data-state="new"', desk)
+    assert desk.index(f'id="ticket-{newer}"') < desk.index(f'id="ticket-{older}"')  # first
+    assert "tự động chuyển lên Sở NN&amp;MT Điện Biên" in desk and "quá hạn 3 ngày" in desk
+    only = c.get("/province/tickets", headers=world.auth("dien_bien"),
+                 params={"status": "escalated"}).text
+    assert only.count('class="ticket"') == 1 and f'id="ticket-{newer}"' in only
+    # forwarded to the owner is not answered: still escalated; answered, it no longer is
+    assert _post(world, "dien_bien", f"/province/tickets/{newer}/assign") == 303
+    desk = c.get("/province/tickets", headers=world.auth("dien_bien")).text
+    assert re.search(rf'id="ticket-{newer}"[^>]*data-state="escalated"', desk)
+    _age(engine, newer, 18, 17)
+    desk = c.get("/province/tickets", headers=world.auth("dien_bien"), params={"lang": "en"})
+    assert re.search(rf'id="ticket-{newer}"[^>]*data-state="answered"', desk.text)
+    assert "escalated to" in desk.text  # the rule, said on the desk in English too

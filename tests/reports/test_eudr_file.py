@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -10,15 +12,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
+from starlette.requests import Request
 from typer.testing import CliRunner
 
 from agritrace.cli import app
+from agritrace.errors import ValidationException
 from agritrace.farm.geometry import check_geometry
 from agritrace.farm.tables import places
 from agritrace.reports.eudr import to_geojson_text
 from agritrace.reports.eudr_file import MAX_BYTES, check_file, fix_file
 from agritrace.settings import Settings
 from agritrace.store.orgs import create_organization, create_token
+from agritrace.web.api.reports import read_upload
 from agritrace.web.app import create_app
 from agritrace.web.pages.session import COOKIE
 
@@ -280,6 +285,44 @@ def test_post_eudr_check_answers_the_findings_and_stores_nothing(engine: Engine)
     assert none.status_code == 400 and none.headers["content-type"] == "application/problem+json"
     with engine.connect() as conn:  # a check is not a registration
         assert conn.execute(select(func.count()).select_from(places)).scalar_one() == 0
+
+
+def test_post_eudr_check_tells_a_file_over_the_eu_limit_and_refuses_one_far_over(
+        engine: Engine) -> None:
+    """Up to twice the EU's 25 MB a file is checked and told it is too large; past that the
+    body is refused, read no further than the limit (sent in 1 MB chunks here)."""
+    client, token = _http(engine)
+    bearer = {"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"}
+    over = MIXED + b" " * (MAX_BYTES + 1 - len(MIXED))
+    told = client.post("/eudr/check", content=over, headers=bearer)
+    assert told.status_code == 200
+    assert [f["code"] for f in told.json()["findings"]] == ["too_large"]
+    assert "over the 25.0 MB limit" in told.json()["findings"][0]["en"]
+
+    def far_over() -> Iterator[bytes]:
+        for _ in range(2 * MAX_BYTES // 2**20 + 8):
+            yield b" " * 2**20
+
+    refused = client.post("/eudr/check", content=far_over(), headers=bearer)
+    assert refused.status_code == 400
+    assert refused.headers["content-type"] == "application/problem+json"
+    problem = refused.json()["errors"][0]
+    assert (problem["path"], problem["expected"]) == ("file", "at most 50 MB")
+
+
+def test_a_body_far_over_the_limit_is_not_read_to_its_end() -> None:
+    """A client sending 200 MB gets its refusal after the limit's worth, not after 200 MB."""
+    asked: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        asked.append(1)
+        return {"type": "http.request", "body": b" " * 2**20, "more_body": len(asked) < 200}
+
+    request = Request({"type": "http", "method": "POST", "path": "/eudr/check",
+                       "headers": [(b"content-type", b"application/geo+json")]}, receive)
+    with pytest.raises(ValidationException):
+        asyncio.run(read_upload(request, 10 * 2**20, "upload.geojson", "a file"))
+    assert len(asked) == 11
 
 
 def test_the_eudr_page_checks_an_uploaded_file_in_the_readers_language(engine: Engine) -> None:

@@ -10,6 +10,13 @@ Which reports an officer reads and acts on is decided by the trust rules: those 
 whose owner lies in its area (:func:`agritrace.trust.in_reach`, the same rule as a recall's).
 A report about a code nobody holds belongs to no area.
 
+**Escalation.** A report still unanswered (new or assigned) when its deadline passes is
+escalated to the province's department (the regulator of the whole province, above a commune's
+officers) at that moment: its state reads ``escalated`` on every desk of the area, with when and
+to whom, and the desk lists the escalated reports first. The escalation is derived from the
+receipt and the deadline, not written by a job: it cannot be missed or run late, and it is not
+a notice (notices of overdue reports, if any, belong to the subscriptions).
+
 **The deadline.** agritrace cites no statute for it: it is the setting
 ``AGRITRACE_TICKET_DEADLINE_DAYS`` (15 days by default), counted from the report's receipt.
 A report answered by then is on time, answered later is late, unanswered past it is overdue. The
@@ -32,12 +39,13 @@ from agritrace.errors import (
     Problem,
     QueryParameterException,
 )
+from agritrace.province.tables import regulators
 from agritrace.scans.inbox import STATUSES, Ticket, every_ticket
 from agritrace.scans.log import now_us
 from agritrace.scans.tables import tickets
 from agritrace.store.tables import organizations
 from agritrace.trust import GS1, Owners, Reach, in_reach
-from agritrace.vietnam_time import VIETNAM, vietnam_day
+from agritrace.vietnam_time import VIETNAM, vietnam_datetime, vietnam_day
 
 _DAY_US = 86_400_000_000
 #: What a report's deadline has come to: answered on time or late, overdue, or still in time.
@@ -62,9 +70,21 @@ class DeskTicket:
     def overdue(self) -> bool:
         return self.outcome == "overdue"
 
+    @property
+    def state(self) -> str:
+        """The report's status, or ``escalated`` once unanswered past its deadline."""
+        return "escalated" if self.overdue else self.ticket.status
+
+    @property
+    def overdue_days(self) -> int:
+        """Whole days since the deadline passed (0 when it has not)."""
+        return max(0, (now_us() - self.due_us) // _DAY_US) if self.overdue else 0
+
     def as_dict(self) -> dict[str, object]:
         return {**self.ticket.as_dict(), "owner": self.owner_name, "due": self.due.isoformat(),
-                "overdue": self.overdue, "outcome": self.outcome,
+                "overdue": self.overdue, "outcome": self.outcome, "state": self.state,
+                "escalatedAt": vietnam_datetime(self.due_us).isoformat()
+                if self.overdue else None,
                 "assignedBy": self.ticket.assigned_by, "closedBy": self.ticket.closed_by}
 
 
@@ -135,14 +155,30 @@ def by_month(found: Sequence[DeskTicket]) -> list[Month]:
     return rows
 
 
+#: The states a desk filters on: the stored statuses, and ``escalated``.
+STATES = (*STATUSES, "escalated")
+
+
 def select_tickets(found: Sequence[DeskTicket], status: str = "", overdue: bool = False
                    ) -> list[DeskTicket]:
-    """The reports of one state (every state: ""), only the overdue ones if asked."""
-    if status and status not in STATUSES:
+    """The reports of one state (every state: ""), only the overdue ones if asked; escalated
+    reports first, the longest overdue first."""
+    if status and status not in STATES:
         raise QueryParameterException(f"Unknown status {status!r}", [Problem(
-            "status", " | ".join(STATUSES), repr(status[:40]))])
-    return [t for t in found if (not status or t.ticket.status == status)
-            and (not overdue or t.overdue)]
+            "status", " | ".join(STATES), repr(status[:40]))])
+    chosen = [t for t in found if status in ("", t.state, t.ticket.status)
+              and (not overdue or t.overdue)]
+    return sorted(chosen, key=lambda t: (not t.overdue, t.due_us if t.overdue else 0))
+
+
+def escalated_to(engine: Engine, province: str) -> str | None:
+    """The name of the province's department (the regulator of the whole province) reports
+    are escalated to, or None when it has no desk here yet."""
+    with engine.connect() as conn:
+        return conn.execute(select(organizations.c.name).join(
+            regulators, regulators.c.org_id == organizations.c.id).where(
+            regulators.c.province == province, regulators.c.commune == "").order_by(
+            organizations.c.id).limit(1)).scalar()
 
 
 def _one(engine: Engine, reach: Reach, deadline_days: int, ticket_id: int) -> DeskTicket:

@@ -105,6 +105,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "province_state_assigned": {"vi": "Đã chuyển xử lý", "en": "Assigned"},
     "province_state_answered": {"vi": "Đã trả lời", "en": "Answered"},
     "province_state_closed": {"vi": "Đã đóng", "en": "Closed"},
+    "province_state_escalated": {"vi": "Đã chuyển lên Sở", "en": "Escalated"},
+    "province_escalated_line": {
+        "vi": "Quá hạn chưa trả lời: tự động chuyển lên {name} ngày {day} (quá hạn {days} "
+              "ngày).",
+        "en": "Unanswered past the deadline: escalated to {name} on {day} ({days} days "
+              "overdue)."},
+    "province_escalation_rule": {
+        "vi": "Phản ánh chưa được trả lời khi hết hạn sẽ tự động chuyển lên {name} và được "
+              "xếp lên đầu danh sách.",
+        "en": "A report unanswered when its deadline passes is escalated to {name} at once "
+              "and listed first."},
     "province_no_tickets": {"vi": "Không có phản ánh nào.", "en": "No reports."},
     "province_received_on": {"vi": "Nhận ngày", "en": "Received"},
     "province_due_on": {"vi": "hạn trả lời", "en": "due"},

@@ -139,6 +139,19 @@ async def get_statement(
         operator={"name": org.name, "gln": org.gln}))
 
 
+async def _body_up_to(request: Request, most: int) -> bytes:
+    """The raw body, read no further than ``most`` bytes: a larger one is refused without being
+    held in memory whole."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= most:
+            break
+    return b"".join(chunks)[:most]
+
+
 async def read_upload(request: Request, limit: int, default_name: str, expected: str
                       ) -> tuple[bytes, str]:
     """The uploaded bytes and the file's name, from a form's ``file`` field or the raw body;
@@ -151,7 +164,7 @@ async def read_upload(request: Request, limit: int, default_name: str, expected:
                 Problem("file", f"{expected} in the form field 'file'", "nothing")])
         raw, name = await upload.read(limit + 1), upload.filename
     else:
-        raw, name = await request.body(), default_name
+        raw, name = await _body_up_to(request, limit + 1), default_name
     if len(raw) > limit:
         raise ValidationException("The file is too large", [
             Problem("file", f"at most {limit // 1024 // 1024} MB", f"more than {limit} bytes",

@@ -33,7 +33,6 @@ from agritrace.province import charts, downloads, feedback, kept, open_data, rep
 from agritrace.province import indicators as ind
 from agritrace.province.areas import PROVINCES, Area, area_of, province_code
 from agritrace.province.tables import regulators
-from agritrace.scans import inbox
 from agritrace.trust import Reach, Scope, reach_of
 from agritrace.vietnam_time import vietnam_datetime
 from agritrace.web import i18n, report_files
@@ -325,9 +324,11 @@ def _tickets_page(request: Request, caller: Caller, status: int = 200, **context
     days = settings_of(request).ticket_deadline_days
     found = feedback.area_tickets(engine_of(request), _reach(request, caller), days)
     counts = feedback.count(found)
+    above = feedback.escalated_to(engine_of(request), _area(request, caller).province)
     return _render(request, "province/tickets.html", status, caller=caller, deadline=days,
                    shown=feedback.select_tickets(found, chosen, overdue), chosen=chosen,
-                   overdue=overdue, statuses=inbox.STATUSES, months=feedback.by_month(found),
+                   overdue=overdue, statuses=feedback.STATES, months=feedback.by_month(found),
+                   escalated_to=above or caller.org.name,
                    counts=counts, share=feedback.on_time_share(counts), total=len(found),
                    done=request.query_params.get("done", ""), **context)
 
