@@ -13,7 +13,6 @@ from agritrace.cli import served_settings
 from agritrace.demo import load_demo
 from agritrace.settings import get_settings
 from agritrace.web.app import create_app
-from tests.web.demo_grants import ensure_demo_grants
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +27,6 @@ def test_a_demo_on_port_8100_links_8100_everywhere(engine: Engine) -> None:
     settings = served_settings("127.0.0.1", 8100)
     assert settings.base_url == "http://127.0.0.1:8100"
     chain = load_demo(engine)
-    ensure_demo_grants(engine)
     client = TestClient(create_app(settings, engine))
     bag = chain.bags[0].removeprefix("https://id.gs1.org")
     page = client.get(bag).text

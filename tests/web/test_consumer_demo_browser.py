@@ -11,7 +11,6 @@ from agritrace.farm.demo import load_farm_demo
 from agritrace.scans.log import flush_queues
 from agritrace.scans.tables import scans
 from tests.web.browser import PHONE, SHOTS, chromium, serving_app, sqlite_only
-from tests.web.demo_grants import ensure_demo_grants
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +19,6 @@ def test_a_demo_bag_opens_a_complete_page_in_both_languages(engine: Engine) -> N
     sqlite_only(engine)
     chain = load_demo(engine)
     load_farm_demo(engine, chain)
-    ensure_demo_grants(engine)
     bag = chain.bags[0].removeprefix("https://id.gs1.org")
 
     with serving_app(engine) as base, chromium() as browser:

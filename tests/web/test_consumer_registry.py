@@ -16,13 +16,11 @@ from agritrace.farm.registry import org_actor
 from agritrace.settings import Settings
 from agritrace.store.orgs import create_organization, ensure_organization
 from agritrace.web.app import create_app
-from tests.web.demo_grants import ensure_demo_grants
 
 
 def _client(engine: Engine) -> tuple[TestClient, str]:
     chain = load_demo(engine)
     load_farm_demo(engine, chain)
-    ensure_demo_grants(engine)
     app = create_app(Settings(database_url="sqlite://", base_url="http://testserver"), engine)
     return TestClient(app), chain.bags[0].removeprefix("https://id.gs1.org")
 
