@@ -246,6 +246,7 @@ def demo(
 
     from agritrace.demo import load_demo
     from agritrace.farm.demo import load_farm_demo
+    from agritrace.farm.pig_demo import load_pig_demo
     from agritrace.farm.shrimp_demo import load_shrimp_demo
     from agritrace.generator.run import capture_chain
     from agritrace.province.demo import load_province_demo
@@ -263,6 +264,7 @@ def demo(
     farm = load_farm_demo(engine, chain)  # first, so its login tokens can be printed
     rice = load_report_demos(engine, chain)
     shrimp = load_shrimp_demo(engine)
+    pork = load_pig_demo(engine)
     officer = load_province_demo(engine)  # after the farm: its plots are the province's
     synthetic = capture_chain(engine, DEMO_SEED, generated) if generated > 0 else None
     total = chain.events + (synthetic.events if synthetic else 0)
@@ -279,6 +281,7 @@ def demo(
     bag_path = chain.bags[0].removeprefix("https://id.gs1.org")
     out.print(f"  scan a bag of roasted coffee: {base}{bag_path}", highlight=False)
     out.print(f"  scan a pack of shrimp from a pond: {base}{shrimp}", highlight=False)
+    out.print(f"  scan a pack of pork from a barn: {base}{pork}", highlight=False)
     out.print(f"  the green-bean lot: {chain.green_lot}", highlight=False)
     out.print(f"  the GS1 codes each organization holds: {program} org grants", highlight=False)
     for command in demo_commands(chain, rice, program):

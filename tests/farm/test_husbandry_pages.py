@@ -16,6 +16,7 @@ from agritrace.farm.readiness import readiness_report, rules_from
 from agritrace.farm.record import record_entry
 from agritrace.farm.registry import Actor, org_actor
 from agritrace.farm.seasons import Season, open_season
+from agritrace.farm.pig_demo import load_pig_demo
 from agritrace.farm.shrimp_demo import load_shrimp_demo
 from agritrace.ids.gs1 import vietnam_gtin
 from agritrace.settings import Settings
@@ -152,6 +153,20 @@ def test_the_demo_shrimp_pack_shows_its_pond_and_cycle(engine: Engine) -> None:
     assert "CM-NT-0303" in page and "Cái Nước" in page
     assert "Thả giống / nhập đàn" in page and "Dùng thuốc thú y" in page
     assert "chính hãng" in page.lower() or "Chính hãng" in page
+
+
+def test_the_demo_pork_pack_shows_its_barn_and_herd(engine: Engine) -> None:
+    path = load_pig_demo(engine)
+    assert load_pig_demo(engine) == path  # a second load changes nothing
+    app = create_app(Settings(database_url="sqlite://", base_url="http://testserver"), engine)
+    with TestClient(app) as client:
+        page = client.get(path).text
+        english = client.get(path + "?lang=en").text
+    assert "Thịt lợn ba chỉ 500 g" in page and "Chuồng lợn thịt số 1" in page
+    assert "DN-CN-0117" in page and "Xuân Lộc" in page
+    assert "Tiêm phòng" in page and "Dùng thuốc thú y" in page
+    assert "chính hãng" in page.lower()
+    assert "Pork belly, 500 g" in english
 
 
 def test_a_farmer_keeps_his_barns_diary_on_the_phone_forms(engine: Engine) -> None:
