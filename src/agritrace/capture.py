@@ -16,7 +16,10 @@ import marshal
 import multiprocessing
 import os
 import socket
+import threading
+import time
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -117,6 +120,51 @@ class _Rollback(Exception):
     """Raised inside the transaction to undo a rejected document."""
 
 
+class ServerStopping(StoreBusyException):
+    """The server stopped while a capture ran: undone, its job failed, to be sent again."""
+
+    title = "The server is stopping; send the document again"
+
+
+# The engines whose server is stopping (stop_captures): their running captures stop at the
+# next chunk of events, undo their transaction and fail their job with the reason, rather than
+# being cut off by the process's exit and left "running"; new ones are refused (503).
+_stopping: weakref.WeakSet[Engine] = weakref.WeakSet()
+_running: dict[str, Engine] = {}  # this process's capture jobs
+_running_changed = threading.Condition()
+
+
+def stop_captures(engine: Engine, wait_s: float) -> list[str]:
+    """Stop this process's captures into ``engine`` (the server stops) and wait up to
+    ``wait_s`` seconds for them to end; the jobs still running after that (none unless a
+    capture is stuck on the store)."""
+    deadline = time.monotonic() + wait_s
+    with _running_changed:
+        _stopping.add(engine)
+        while (left := [job for job, into in _running.items() if into is engine]) and \
+                _running_changed.wait(max(0.0, deadline - time.monotonic())):
+            pass
+        return sorted(left)
+
+
+def resume_captures(engine: Engine) -> None:
+    """Take captures into ``engine`` again (a server starts on it)."""
+    with _running_changed:
+        _stopping.discard(engine)
+
+
+def _check_stopping(engine: Engine, report: CaptureReport) -> None:
+    if engine in _stopping:
+        raise ServerStopping(
+            "The server stopped before the capture finished; nothing of the document was "
+            "stored: send it again", [Problem("", "the capture to finish", _STOPPED,
+                                              document=report.document)])
+
+
+_STOPPED = ("the server stopped (a restart or a deployment) before the capture finished; "
+            "nothing of the document was stored: send it again")
+
+
 def capture_document(
     engine: Engine, doc: Document, org: Organization, *, proceed: bool = False,
     then: Callable[[Connection], object] | None = None,
@@ -127,10 +175,23 @@ def capture_document(
     capture's own transaction, once the events are stored; if it raises, nothing is kept."""
     report = CaptureReport(job_id=str(uuid.uuid4()), document=doc.name,
                            mode="proceed" if proceed else "rollback")
+    _check_stopping(engine, report)
     try:
         _start_job(engine, report, org)
     except OperationalError as exc:
         raise _busy(exc) from exc
+    with _running_changed:
+        _running[report.job_id] = engine
+    try:
+        return _run_job(engine, doc, org, report, proceed, then)
+    finally:
+        with _running_changed:
+            del _running[report.job_id]
+            _running_changed.notify_all()
+
+
+def _run_job(engine: Engine, doc: Document, org: Organization, report: CaptureReport,
+             proceed: bool, then: Callable[[Connection], object] | None) -> CaptureReport:
     try:
         # Every event makes a few dicts, tuples and lists that reference counting frees; none
         # is in a cycle, but the collector would scan them all the same (6 % of this process's
@@ -147,8 +208,9 @@ def capture_document(
     except BaseException as exc:
         # A checking process killed (BrokenProcessPool), the store gone, the server stopping:
         # the transaction is undone, and the job must say so rather than stay "running".
-        _fail_job(engine, report, f"the capture stopped on an error on the server "
-                  f"({type(exc).__name__}); send the document again")
+        _fail_job(engine, report, _STOPPED if isinstance(exc, ServerStopping) else
+                  f"the capture stopped on an error on the server ({type(exc).__name__}); "
+                  "send the document again")
         if isinstance(exc, OperationalError):
             raise _busy(exc) from exc
         raise
@@ -175,6 +237,7 @@ def _capture(
         raise _Rollback
     owner = (org.id, report.job_id)
     with engine.connect() as conn, references_trusted(conn), conn.begin():
+        _hold_job(conn, report.job_id)
         locked = False
 
         def store(batch: list[Ready]) -> None:
@@ -186,6 +249,7 @@ def _capture(
 
         batch: list[Ready] = []
         for answer in _examined(doc):
+            _check_stopping(engine, report)
             # A chunk whose events are all valid comes as the rows to store, read back in one
             # call and kept as they come: no object or step per event in this process.
             if isinstance(answer, bytes):
@@ -448,16 +512,37 @@ def _fail_job(engine: Engine, report: CaptureReport, reason: str) -> None:
         log.exception("capture job %s could not be marked failed", report.job_id)
 
 
+# A job's row is committed a moment before its capture's transaction holds it.
+_HELD_WITHIN_US = 60_000_000
+
+
+def _hold_job(conn: Connection, job_id: str) -> None:
+    """On PostgreSQL, hold the job's row for as long as the capture's transaction lives: any
+    server can then tell a running capture from one whose process died (its connection closed,
+    the transaction undone, the row free), whatever host ran it (:func:`fail_abandoned_jobs`).
+    SQLite's database is one host's file, whose processes are asked directly."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(capture_jobs.c.id).where(capture_jobs.c.id == job_id)
+                     .with_for_update(key_share=True))
+
+
 def fail_abandoned_jobs(engine: Engine) -> int:
-    """Fail the capture jobs left "running" by a process of this host that is gone (a crash,
-    a killed worker): called when a server starts. A job another live worker runs, or one of
-    another host, is left alone. Returns how many were failed."""
+    """Fail the capture jobs left "running" by a process that is gone (a crash, a killed
+    worker or server): called when a server starts. On PostgreSQL, any job whose row no live
+    capture holds (:func:`_hold_job`), from whichever host; on SQLite, those of this host's
+    processes that are gone. A job a live process runs is left alone. Returns how many were
+    failed."""
     host = socket.gethostname()
-    with engine.connect() as conn:
-        running = conn.execute(select(capture_jobs.c.id, capture_jobs.c.runner).where(
-            capture_jobs.c.status == "running")).all()
-    gone = [(job, runner) for job, runner in running if not _alive(runner, host)]
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            gone = conn.execute(select(capture_jobs.c.id, capture_jobs.c.runner).where(
+                capture_jobs.c.status == "running",
+                capture_jobs.c.created_us < now_micros() - _HELD_WITHIN_US).with_for_update(
+                key_share=True, skip_locked=True)).all()
+        else:
+            gone = [row for row in conn.execute(select(
+                capture_jobs.c.id, capture_jobs.c.runner).where(
+                capture_jobs.c.status == "running")).all() if not _alive(row.runner, host)]
         for job, runner in gone:
             reason = ("the server process running the capture stopped before it finished "
                       f"({runner or 'a process from before the runner was recorded'}); "

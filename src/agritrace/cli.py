@@ -228,7 +228,7 @@ def serve(
     out.print(f"agritrace on http://{host}:{port}  (database: {settings.database_url})")
     # proxy_headers off: X-Forwarded-For is read by the app, from AGRITRACE_TRUSTED_PROXIES only.
     uvicorn.run(create_app(settings, engine), host=host, port=port, log_level="warning",
-                proxy_headers=False)
+                proxy_headers=False, timeout_graceful_shutdown=settings.shutdown_grace_s)
 
 
 @app.command()

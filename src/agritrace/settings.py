@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         "/metrics is off (404).")
     report_per_hour: int = Field(
         default=5, ge=1, description="Problem reports one client may send per hour.")
+    shutdown_grace_s: int = Field(
+        default=20, ge=0, description="Seconds 'agritrace serve' lets requests still running "
+        "(a long capture) finish after SIGTERM; then their captures are stopped, undone and "
+        "their jobs failed with the reason. Keep it below the supervisor's own limit "
+        "(systemd's TimeoutStopSec, Kubernetes' terminationGracePeriodSeconds).")
     sign_in_failures_per_hour: int = Field(
         default=20, ge=1, description="Wrong codes one client may enter on /login per hour "
         "before the form refuses it (429) for the rest of the hour; shared by every worker.")

@@ -13,7 +13,8 @@
 from __future__ import annotations
 
 import json
-import time
+import signal
+import threading
 from typing import Annotated
 
 import typer
@@ -104,19 +105,27 @@ def deliver_command(
     = 1,
     every: Annotated[float, typer.Option(min=0, help="Seconds between rounds")] = 10.0,
 ) -> None:
-    """Write what the subscriptions are owed and send what is due; print each round's counts."""
+    """Write what the subscriptions are owed and send what is due; print each round's counts.
+    SIGTERM or Ctrl-C stops it between two deliveries (the one being sent is recorded)."""
     settings = get_settings()
     engine = migrated_engine()
+    stop = threading.Event()
+    told = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
     try:
         for n in range(rounds):
-            if n:
-                time.sleep(every)
-            done = deliver_due(engine, settings)
+            if stop.wait(every if n else 0):
+                break
+            done = deliver_due(engine, settings, stop=stop)
             out.print(json.dumps(done.as_dict()), highlight=False, markup=False)
     except AgritraceError as exc:
         raise fail(exc) from exc
     finally:
+        for sig, handler in told.items():
+            signal.signal(sig, handler)
         engine.dispose()
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @subscriptions_app.command("notices")

@@ -23,6 +23,7 @@ scheduled ones), then sends each pending delivery whose time has come through it
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -72,12 +73,14 @@ class Round:
                 "dead": self.dead}
 
 
-def deliver_due(engine: Engine, settings: Settings, now: int | None = None) -> Round:
-    """One round: write what became due, then send what is due (``now`` in µs, for tests)."""
+def deliver_due(engine: Engine, settings: Settings, now: int | None = None,
+                stop: threading.Event | None = None) -> Round:
+    """One round: write what became due, then send what is due (``now`` in µs, for tests);
+    once ``stop`` is set (the worker was told to stop), no further delivery is begun."""
     now = now_micros() if now is None else now
     done = Round(enqueued=enqueue_due(engine, now)
                  + overdue_notices(engine, settings.ticket_deadline_days, now))
-    send_due(engine, settings, now, done)
+    send_due(engine, settings, now, done, stop)
     return done
 
 
@@ -179,8 +182,11 @@ def _enqueue_run(engine: Engine, row: Any, org: Organization, saved: queries.Nam
     return len(owed)
 
 
-def send_due(engine: Engine, settings: Settings, now: int, done: Round) -> None:
-    """Send the pending deliveries whose time has come (at most :data:`SEND_BATCH`)."""
+def send_due(engine: Engine, settings: Settings, now: int, done: Round,
+             stop: threading.Event | None = None) -> None:
+    """Send the pending deliveries whose time has come (at most :data:`SEND_BATCH`), stopping
+    between two deliveries once ``stop`` is set: the one being sent is recorded, the others
+    are left pending and unleased for the next worker."""
     with engine.connect() as conn:
         due = conn.execute(select(deliveries, subscriptions.c.signature_token,
                                   subscriptions.c.query_name).join(
@@ -189,6 +195,8 @@ def send_due(engine: Engine, settings: Settings, now: int, done: Round) -> None:
             deliveries.c.next_attempt_us, deliveries.c.created_us, deliveries.c.id
         ).limit(SEND_BATCH)).all()
     for row in due:
+        if stop is not None and stop.is_set():
+            return
         if _lease(engine, row, now):
             _send(engine, settings, row, now, done)
 

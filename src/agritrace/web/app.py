@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from agritrace import __version__
-from agritrace.capture import fail_abandoned_jobs
+from agritrace.capture import fail_abandoned_jobs, resume_captures, stop_captures
 from agritrace.scans import log as scans_log
 from agritrace.scans.log import TicketPolicy
 from agritrace.scans.verdict import Policy
@@ -28,16 +28,26 @@ from agritrace.web.pages import province as province_pages
 from agritrace.web.read_your_writes import ReadYourWrites
 
 log = logging.getLogger(__name__)
+_STOP_WAIT_S = 10.0  # for running captures to reach their next chunk and fail their job
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    engine = app.state.engine
+    resume_captures(engine)
     # A capture job whose process died (a crash, a killed worker) would say "running" forever.
     try:
         await run_in_threadpool(fail_abandoned_jobs, app.state.engine)
     except SQLAlchemyError as exc:  # not migrated or not reachable yet: /readyz says so
         log.warning("capture jobs left running were not checked: %s", exc)
     yield
+    # The server stops once its requests have ended or AGRITRACE_SHUTDOWN_GRACE_S has passed:
+    # captures still running (their requests cut off) stop at their next chunk of events, are
+    # undone and their jobs failed with the reason, instead of the process's exit leaving them
+    # "running".
+    left = await run_in_threadpool(stop_captures, engine, _STOP_WAIT_S)
+    if left:  # stuck on the store: the next start's check fails them
+        log.warning("capture jobs still running at shutdown: %s", ", ".join(left))
     # The consumer pages' scans wait in memory to be written in batches: none is lost on a
     # normal shutdown.
     await run_in_threadpool(scans_log.flush_queues)

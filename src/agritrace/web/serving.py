@@ -22,6 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from agritrace.settings import get_settings
 from agritrace.web.app import create_app
 from agritrace.web.metrics import log_requests
 
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     # proxy_headers off: X-Forwarded-For is read by the app, from AGRITRACE_TRUSTED_PROXIES only.
     uvicorn.run("agritrace.web.serving:worker_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, http=NoDelayHTTP, log_level="warning", access_log=False,
-                proxy_headers=False)
+                proxy_headers=False, timeout_graceful_shutdown=get_settings().shutdown_grace_s)
 
 
 if __name__ == "__main__":
