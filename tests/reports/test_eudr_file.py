@@ -238,6 +238,7 @@ def test_the_command_checks_fixes_and_exits_1_when_a_plot_is_not_ready(tmp_path:
     result = runner.invoke(app, ["eudr", "check", str(source), "--lang", "en"])
     assert result.exit_code == 1, result.output
     assert "4/13 plots ready for the EU system" in result.stdout
+    assert "ready: #0–1, #8, #12\nnot ready: #2–7, #9–11" in result.stdout
     assert "features[4].properties.ProducerCountry" in result.stdout
     vi = runner.invoke(app, ["eudr", "check", str(source)])
     assert "4/13 thửa sẵn sàng cho hệ thống EU" in vi.stdout
@@ -334,6 +335,8 @@ def test_the_eudr_page_checks_an_uploaded_file_in_the_readers_language(engine: E
     shown = client.post("/reports/eudr/check", data={"action": "check"}, files=upload)
     assert shown.status_code == 200
     assert "4 trong 13 thửa của nhacungcap.geojson sẵn sàng cho hệ thống EU." in shown.text
+    assert "Sẵn sàng: #0–1, #8, #12." in shown.text
+    assert "Chưa sẵn sàng: #2–7, #9–11." in shown.text
     assert "features[2].properties.Area" in shown.text
     english = client.post("/reports/eudr/check?lang=en", data={"action": "check"}, files=upload)
     assert "4 of the 13 plots of nhacungcap.geojson are ready" in english.text

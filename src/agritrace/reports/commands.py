@@ -253,6 +253,8 @@ def check_command(
 def _print_check(check: FileCheck, lang: str) -> None:
     from rich.markup import escape
 
+    from agritrace.reports.eudr_file import index_ranges
+
     for finding in check.findings:
         colour = "red" if finding.severity == "error" else "yellow"
         text = finding.message_vi if lang == "vi" else finding.message_en
@@ -261,6 +263,10 @@ def _print_check(check: FileCheck, lang: str) -> None:
     ready, total = len(check.ready), check.features
     out.print(f"{ready}/{total} thửa sẵn sàng cho hệ thống EU" if lang == "vi" else
               f"{ready}/{total} plots ready for the EU system", highlight=False)
+    for indexes, vi, en in ((check.ready, "sẵn sàng", "ready"),
+                            (check.not_ready, "chưa sẵn sàng", "not ready")):
+        if indexes:
+            out.print(f"{vi if lang == 'vi' else en}: {index_ranges(indexes)}", highlight=False)
 
 
 def _day(name: str, value: str | None, lang: str) -> date | None:

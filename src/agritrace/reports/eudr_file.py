@@ -18,6 +18,8 @@ upper-case country code — and lists every change; the rest is for the supplier
 >>> check = check_file(b'{"type": "FeatureCollection", "features": []}', "empty.geojson")
 >>> [f.code for f in check.findings]
 ['no_features']
+>>> index_ranges([0, 1, 8, 12, 13, 14])
+'#0–1, #8, #12–14'
 """
 
 from __future__ import annotations
@@ -136,16 +138,31 @@ class FileCheck:
         return [i for i in range(self.features) if i not in wrong]
 
     @property
+    def not_ready(self) -> list[int]:
+        taken = set(self.ready)
+        return [i for i in range(self.features) if i not in taken]
+
+    @property
     def ok(self) -> bool:
         return self.file_ok and len(self.ready) == self.features
 
     def as_dict(self) -> dict[str, Any]:
         ready = self.ready
-        taken = set(ready)
         return {"document": self.document, "features": self.features, "ready": ready,
-                "not_ready": [i for i in range(self.features) if i not in taken],
-                "ok": self.file_ok and len(ready) == self.features,
+                "not_ready": self.not_ready, "ok": self.file_ok and len(ready) == self.features,
                 "findings": [f.as_dict() for f in self.findings]}
+
+
+def index_ranges(indexes: list[int]) -> str:
+    """The features by index, neighbours as one range (``#0–1, #8, #12``), so that the summary
+    of a 10,000-plot file with a few defects stays a line or two."""
+    runs: list[list[int]] = []
+    for index in indexes:
+        if runs and index == runs[-1][1] + 1:
+            runs[-1][1] = index
+        else:
+            runs.append([index, index])
+    return ", ".join(f"#{a}" if a == b else f"#{a}–{b}" for a, b in runs)
 
 
 def _finding(code: str, path: str, feature: int | None = None, label: str = "",

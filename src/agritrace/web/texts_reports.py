@@ -133,6 +133,9 @@ TEXTS: dict[str, dict[str, str]] = {
                                     "thống EU.",
                               "en": "{ready} of the {count} plots of {document} are ready for "
                                     "the EU system."},
+    "reports_check_ready_list": {"vi": "Sẵn sàng: {features}.", "en": "Ready: {features}."},
+    "reports_check_not_ready_list": {"vi": "Chưa sẵn sàng: {features}.",
+                                     "en": "Not ready: {features}."},
     "reports_check_file_problems": {"vi": "Lỗi của cả tệp", "en": "Problems of the whole file"},
     "reports_check_findings": {"vi": "Phát hiện theo thửa", "en": "Findings per plot"},
     "reports_check_plot": {"vi": "Thửa", "en": "Plot"},

@@ -219,6 +219,8 @@ async def eudr_check(request: Request) -> Response:
     vi = i18n.language(request) == "vi"
     shown = check.findings[:CHECK_PAGE_FINDINGS]
     return _render(request, "reports/eudr_check.html", check=check, ready=len(check.ready),
+                   ready_list=eudr_file.index_ranges(check.ready),
+                   not_ready_list=eudr_file.index_ranges(check.not_ready),
                    whole=[f for f in shown if f.feature is None],
                    per_plot=[f for f in shown if f.feature is not None],
                    more=len(check.findings) - len(shown),
