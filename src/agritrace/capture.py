@@ -50,12 +50,14 @@ from agritrace.errors import (
 )
 from agritrace.store.bulk import bulk_insert, inserted_ids, references_trusted, rows_by_key
 from agritrace.store.orgs import Organization
+from agritrace.store.sensors import SENSOR_COLUMNS, sensor_rows
 from agritrace.store.tables import (
     capture_jobs,
     event_aliases,
     event_terms,
     events,
     organizations,
+    sensor_reports,
 )
 from agritrace.store.terms import EPC_LISTS, QUANTITY_LISTS
 from agritrace.trust import Owners, claims, orders_recall, refused_claims
@@ -74,6 +76,8 @@ EVENT_COLUMNS = ("hash_id", "dedupe_key", "event_id", "event_type", "action", "e
                  "event_tz", "biz_step", "disposition", "read_point", "biz_location",
                  "declared_error", "body", "org_id", "job_id", "record_time_us", "namespaces")
 TERM_COLUMNS = ("event_pk", "role", "value", "type", "quantity", "uom")
+_BODY = EVENT_COLUMNS.index("body")  # in an event's own columns (Ready[3]) as in EVENT_COLUMNS
+_SENSORS = '"sensorElementList"'
 
 @dataclass
 class CaptureReport:
@@ -458,6 +462,13 @@ def _insert(conn: Connection, fresh: list[tuple[str, Ready]], doc: Document,
         for term in terms
     ]
     bulk_insert(conn, event_terms, TERM_COLUMNS, term_rows)
+    # Sensor reports get their index rows (store.sensors); only their bodies are read again.
+    readings = [
+        row for event_pk, (_, (_, _, _, columns, _)) in zip(ids, fresh, strict=True)
+        if _SENSORS in columns[_BODY]
+        for row in sensor_rows(event_pk, orjson.loads(columns[_BODY]))
+    ]
+    bulk_insert(conn, sensor_reports, SENSOR_COLUMNS, readings)
     return ids
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import ColumnElement, Connection, Engine, Row, Select, and_, or_, select
 
-from agritrace import query_body
+from agritrace import query_body, query_sensors
 from agritrace.epcis import cbv
 from agritrace.epcis.document import Event
 from agritrace.epcis.times import format_time, parse_time
@@ -29,7 +30,7 @@ from agritrace.errors import (
 )
 from agritrace.ids.epc import canonical_id
 from agritrace.store.orgs import Organization
-from agritrace.store.tables import event_aliases, event_terms, events
+from agritrace.store.tables import event_aliases, event_terms, events, sensor_reports
 from agritrace.store.terms import QUANTITY_LISTS, vocabulary_value
 from agritrace.trust import Owners, Viewer, code_ranges, may_read, reach_of
 
@@ -55,12 +56,13 @@ TIME_PARAMS = {
     "GE_recordTime": (events.c.record_time_us, True),
     "LT_recordTime": (events.c.record_time_us, False),
 }
-# Sensor report fields the standard queries by equality (EPCIS 2.0 openapi, EQ_<field>).
-SENSOR_FIELDS = frozenset(f"EQ_{field}" for field in (
-    "type", "deviceID", "dataProcessingMethod", "microorganism", "chemicalSubstance", "bizRules",
-    "stringValue", "booleanValue", "hexBinaryValue", "uriValue"))
-QUANTITY_PARAMS = {"GT_quantity": "GT", "GE_quantity": "GE", "LT_quantity": "LT",
-                   "LE_quantity": "LE"}
+# EQ_quantity, GT_quantity_KGM …: a quantity element's quantity, in its unit (with conversion).
+QUANTITY_PARAM = re.compile(r"(?P<op>EQ|GT|GE|LT|LE)_quantity(?:_(?P<uom>[A-Z0-9]{2,4}))?")
+# EQ_example:grade, GT_ILMD_agt:weight, EXISTS_ERROR_DECLARATION_ex:note … (query-schema.json).
+EXTENSION_PARAM = re.compile(r"(?P<op>EQ|GT|GE|LT|LE|EXISTS)_(?P<section>ILMD_|"
+                             r"ERROR_DECLARATION_)?(?P<name>[a-z][a-zA-Z0-9]*:[\w.-]+)")
+EXTENSION_SECTIONS = {None: (), "ILMD_": ("ilmd",),
+                      "ERROR_DECLARATION_": ("errorDeclaration",)}
 TYPED_PREFIXES = {"EQ_bizTransaction_": "biz_transaction", "EQ_source_": "source",
                   "EQ_destination_": "destination"}
 PAGING = {"perPage", "nextPageToken", "orderBy", "orderDirection", "eventCountLimit",
@@ -81,6 +83,8 @@ class EventQuery:
     max_count: int | None = None
     fingerprint: str = ""
     returned: int = 0  # events the earlier pages of an eventCountLimit query returned
+    # Conditions on one sensor report row, all of them on the same report (query_sensors).
+    sensor: list[ColumnElement[bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -109,7 +113,11 @@ def parse_query(
             del exc
     problems += _paging_problems(params)
     if problems:
-        raise QueryParameterException("The query parameters are not valid", problems)
+        raise QueryParameterException(
+            "Tham số truy vấn không hợp lệ / The query parameters are not valid", problems)
+    if query.sensor:
+        query.conditions.append(events.c.id.in_(
+            select(sensor_reports.c.event_pk).where(*query.sensor)))
     if "orderBy" in params and "orderDirection" not in params:
         query.descending = True  # EPCIS 2.0 section 8.2.7.1: DESC unless told
     query.fingerprint = _fingerprint(params)
@@ -135,14 +143,24 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
     values = [v for v in raw.split("|") if v]
     if name in PAGING:
         _apply_paging(query, name, raw, max_per_page)
+    elif query_sensors.is_sensor_parameter(name):
+        query.sensor.append(query_sensors.sensor_condition(name, raw))
+    elif EXTENSION_PARAM.fullmatch(name):
+        found = EXTENSION_PARAM.fullmatch(name)
+        assert found is not None
+        path = (*EXTENSION_SECTIONS[found["section"]], found["name"])
+        query.conditions.append(query_sensors.extension_test(events.c.body, path, found["op"],
+                                                             raw))
     elif not values:
         raise ValueError(name)
     elif name == "eventType":
         # The five standard types, or an extension's (named by an IRI or a prefixed name).
         _require_all([v for v in values if ":" not in v], EVENT_TYPES)
         query.conditions.append(events.c.event_type.in_(values))
-    elif name in QUANTITY_PARAMS:
-        query.conditions.append(_quantity(QUANTITY_PARAMS[name], float(raw)))
+    elif QUANTITY_PARAM.fullmatch(name):
+        found = QUANTITY_PARAM.fullmatch(name)
+        assert found is not None
+        query.conditions.append(_quantity(found["op"], found["uom"], values))
     elif name == "EQ_action":
         _require_all(values, ACTIONS)
         query.conditions.append(events.c.action.in_(values))
@@ -180,22 +198,12 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
     elif name in ("GE_errorDeclarationTime", "LT_errorDeclarationTime"):
         query.conditions.append(query_body.time_compared(
             ("errorDeclaration", "declarationTime"), parse_time(raw), name.startswith("GE_")))
-    elif name in ("GE_startTime", "LT_startTime", "GE_endTime", "LT_endTime"):
-        query.conditions.append(query_body.sensor_time(
-            name[3:], parse_time(raw), name.startswith("GE_")))
-    elif name in SENSOR_FIELDS:
-        if name == "EQ_type":  # a bare word, as a document may also write it
-            values = [*values, *(f"{form}{v}" for v in values
-                                 for form in ("gs1:", "https://gs1.org/voc/"))]
-        query.conditions.append(query_body.report_has(name[len("EQ_"):], values))
     elif name in ("EQ_persistentDisposition_set", "EQ_persistentDisposition_unset"):
         query.conditions.append(query_body.has_any(
             ("persistentDisposition", name.rsplit("_", 1)[1]), _cbv_forms("disposition", values)))
     elif name.startswith("EQ_INNER_ILMD_") and len(name) > len("EQ_INNER_ILMD_"):
         query.conditions.append(query_body.inner_has("ilmd", name[len("EQ_INNER_ILMD_"):],
                                                      values))
-    elif name.startswith("EQ_ILMD_") and len(name) > len("EQ_ILMD_"):
-        query.conditions.append(query_body.text_in(("ilmd", name[len("EQ_ILMD_"):]), values))
     elif _typed_prefix(name):
         prefix, role = _typed_prefix(name)  # type: ignore[misc]
         vocabulary = "bizTransactionType" if role == "biz_transaction" else "sourceDestType"
@@ -205,11 +213,19 @@ def _apply(query: EventQuery, name: str, raw: str, max_per_page: int) -> None:
         raise QueryParameterException(f"Unknown query parameter {name!r}")
 
 
-def _quantity(compare: str, amount: float) -> ColumnElement[bool]:
-    """Events with a quantity element (of any class list) compared to ``amount``."""
+def _quantity(op: str, uom: str | None, values: list[str]) -> ColumnElement[bool]:
+    """Events with a quantity element (of any class list) compared to the values: in the
+    element's own unit, the bound converted from ``uom`` when one is named."""
+    amounts = [query_sensors.finite(v) for v in values]
+    if op != "EQ" and len(amounts) != 1:
+        raise ValueError(values)
     quantity = event_terms.c.quantity
-    test = {"GT": quantity > amount, "GE": quantity >= amount, "LT": quantity < amount,
-            "LE": quantity <= amount}[compare]
+    if uom is None:
+        test = query_sensors.compare(op, quantity, amounts, exact=True)
+    else:
+        test = or_(*(and_(event_terms.c.uom == unit,
+                          query_sensors.compare(op, quantity, bounds, exact=unit == uom))
+                     for unit, bounds in query_sensors.bounds(amounts, uom, False).items()))
     return events.c.id.in_(select(event_terms.c.event_pk).where(
         event_terms.c.role.in_(tuple(QUANTITY_LISTS.values())), test))
 
@@ -262,26 +278,34 @@ def _require_all(values: list[str], allowed: tuple[str, ...]) -> None:
 
 
 def _expected(name: str) -> str:
-    if name in TIME_PARAMS or name.endswith(("_errorDeclarationTime", "_startTime", "_endTime")):
-        return "an ISO 8601 date-time with a time zone, e.g. 2026-05-01T08:30:00+07:00"
-    if name == "eventType":
-        return "event types separated by |: " + ", ".join(EVENT_TYPES)
-    if name == "EQ_action":
-        return "ADD, OBSERVE or DELETE"
-    if name == "perPage":
-        return "a whole number of events per page, at least 1"
-    if name == "orderBy":
-        return "eventTime or recordTime"
-    if name == "orderDirection":
-        return "ASC or DESC"
-    if name in QUANTITY_PARAMS:
-        return "a number, e.g. 120.5"
-    if name in MATCH_ROLES or name in ("EQ_readPoint", "EQ_bizLocation", "WD_readPoint",
-                                       "WD_bizLocation"):
-        return "EPC URIs or GS1 Digital Links separated by |"
-    if name in PAGING:
-        return "a whole number"
-    return "a parameter of the EPCIS 2.0 SimpleEventQuery"
+    """What parameter ``name`` takes, in Vietnamese then English."""
+    if name in TIME_PARAMS or name.endswith("_errorDeclarationTime"):
+        return ("ngày giờ ISO 8601 có múi giờ / an ISO 8601 date-time with a time zone, "
+                "e.g. 2026-05-01T08:30:00+07:00")
+    if query_sensors.is_sensor_parameter(name):
+        return query_sensors.expected(name)
+    extension = EXTENSION_PARAM.fullmatch(name)
+    if extension:
+        return query_sensors.expected(f"{extension['op']}_SENSORREPORT_{extension['name']}")
+    quantity = QUANTITY_PARAM.fullmatch(name)
+    if quantity:
+        return query_sensors.expected(f"{quantity['op']}_value")
+    return _EXPECTED.get(name, "một tham số của SimpleEventQuery (EPCIS 2.0) / a parameter of "
+                         "the EPCIS 2.0 SimpleEventQuery")
+
+
+_IDS = "mã EPC hoặc GS1 Digital Link cách nhau bởi | / EPC URIs or GS1 Digital Links separated by |"
+_EXPECTED = {
+    "eventType": "loại sự kiện cách nhau bởi | / event types separated by |: "
+                 + ", ".join(EVENT_TYPES),
+    "EQ_action": "ADD, OBSERVE hoặc / or DELETE",
+    "perPage": "số sự kiện mỗi trang, ít nhất 1 / a whole number of events per page, at least 1",
+    "orderBy": "eventTime hoặc / or recordTime",
+    "orderDirection": "ASC hoặc / or DESC",
+    **dict.fromkeys((*MATCH_ROLES, "EQ_readPoint", "EQ_bizLocation", "WD_readPoint",
+                     "WD_bizLocation"), _IDS),
+    **dict.fromkeys(PAGING, "một số nguyên / a whole number"),
+}
 
 
 def _id_condition(column: Any, value: str) -> ColumnElement[bool]:

@@ -1,5 +1,5 @@
-"""Query conditions on what only an event's stored JSON body holds (ILMD fields, the error
-declaration, persistent dispositions): one SQL construct, written for each engine.
+"""Query conditions on what only an event's stored JSON body holds (ILMD and extension fields,
+the error declaration, persistent dispositions): one SQL construct, written for each engine.
 
 These are read from the body at query time rather than indexed: on PostgreSQL each candidate
 row's body is parsed (``body::jsonb``), on SQLite ``json_extract`` reads it. Combine them with
@@ -14,9 +14,10 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ColumnElement,
+    Float,
     String,
+    case,
     cast,
-    column,
     func,
     literal,
     or_,
@@ -62,20 +63,6 @@ class BodyHas(FunctionElement[bool]):
 
     def __init__(self, path: tuple[str, ...], values: list[str]) -> None:
         self.path = path
-        self.values = values
-        super().__init__()
-
-
-class ReportHas(FunctionElement[bool]):
-    """True when one sensor report (sensorElementList[*].sensorReport[*]) of the event body has
-    ``field`` equal to one of some values."""
-
-    type = Boolean()
-    inherit_cache = False  # the field and values are not part of a cache key
-    name = "report_has"
-
-    def __init__(self, field: str, values: list[str]) -> None:
-        self.field = field
         self.values = values
         super().__init__()
 
@@ -148,77 +135,6 @@ def time_compared(path: tuple[str, ...], micros: int, lower: bool) -> ColumnElem
     return at >= millis if lower else at < millis
 
 
-@compiles(ReportHas, "sqlite")
-def _report_sqlite(element: ReportHas, compiler: Any, **kw: Any) -> str:
-    sensors = func.json_each(events.c.body, "$.sensorElementList").table_valued(
-        "value").alias("sensor")
-    reports = func.json_each(sensors.c.value, "$.sensorReport").table_valued("value").alias(
-        "report")
-    found = func.json_extract(reports.c.value, _sqlite_path((element.field,)))
-    wanted: list[Any] = element.values
-    if element.field == "booleanValue":  # json_extract reads JSON true/false as 1/0
-        wanted = [{"true": 1, "false": 0}.get(v, v) for v in element.values]
-    match = select(literal(1)).select_from(sensors).join(reports, literal(True)).where(
-        found.in_(wanted))
-    return str(compiler.process(match.exists(), **kw))
-
-
-@compiles(ReportHas, "postgresql")
-def _report_pg(element: ReportHas, compiler: Any, **kw: Any) -> str:
-    sensors = func.jsonb_array_elements(cast(events.c.body, JSONB)["sensorElementList"]
-                                        ).table_valued(column("value", JSONB)).alias("sensor")
-    reports = func.jsonb_array_elements(sensors.c.value["sensorReport"]).table_valued(
-        column("value", JSONB)).alias("report")
-    match = select(literal(1)).select_from(sensors).join(reports, literal(True)).where(
-        reports.c.value[element.field].astext.in_(element.values))
-    return str(compiler.process(match.exists(), **kw))
-
-
-def report_has(field: str, values: list[str]) -> ColumnElement[bool]:
-    return ReportHas(field, values)
-
-
-class SensorTime(FunctionElement[bool]):
-    """True when one sensor element's metadata (sensorElementList[*].sensorMetadata) has a
-    date-time ``field`` at or after (``lower``) or before a bound in milliseconds (UTC)."""
-
-    type = Boolean()
-    inherit_cache = False  # the field and bound are not part of a cache key
-    name = "sensor_time"
-
-    def __init__(self, field: str, millis: int, lower: bool) -> None:
-        self.field = field
-        self.millis = millis
-        self.lower = lower
-        super().__init__()
-
-
-@compiles(SensorTime, "sqlite")
-def _sensor_time_sqlite(element: SensorTime, compiler: Any, **kw: Any) -> str:
-    sensors = func.json_each(events.c.body, "$.sensorElementList").table_valued(
-        "value").alias("sensor")
-    at = _sqlite_millis(func.json_extract(sensors.c.value,
-                                          _sqlite_path(("sensorMetadata", element.field))))
-    test = at >= element.millis if element.lower else at < element.millis
-    return str(compiler.process(select(literal(1)).select_from(sensors).where(test).exists(),
-                                **kw))
-
-
-@compiles(SensorTime, "postgresql")
-def _sensor_time_pg(element: SensorTime, compiler: Any, **kw: Any) -> str:
-    sensors = func.jsonb_array_elements(cast(events.c.body, JSONB)["sensorElementList"]
-                                        ).table_valued(column("value", JSONB)).alias("sensor")
-    at = _pg_millis(sensors.c.value[("sensorMetadata", element.field)].astext)
-    test = at >= element.millis if element.lower else at < element.millis
-    return str(compiler.process(select(literal(1)).select_from(sensors).where(test).exists(),
-                                **kw))
-
-
-def sensor_time(field: str, micros: int, lower: bool) -> ColumnElement[bool]:
-    """Events with a sensor element whose metadata ``field`` is at/after or before ``micros``."""
-    return SensorTime(field, -(-micros // 1000), lower)
-
-
 class InnerHas(FunctionElement[bool]):
     """True when a field named ``name`` nested inside one of the body's top-level ``section``
     elements (an ILMD extension element) holds one of some strings."""
@@ -259,3 +175,79 @@ def inner_has(section: str, field: str, values: list[str]) -> ColumnElement[bool
     if any(c in field for c in '"\\'):
         raise ValueError(field)  # not a name a JSON-LD document gives a field
     return InnerHas(section, field, values)
+
+
+Operand = str | float | bool
+
+
+class JsonTest(FunctionElement[bool]):
+    """A test on the JSON value at ``path`` of a JSON text ``source`` (the event body, or a
+    sensor report row's extensions): ``op`` EQ (equal to one of ``values``), GT, GE, LT, LE
+    (compared with one value) or EXISTS. A value tests only JSON values of its own kind: a
+    float numbers, a bool true/false, a string strings (dates in ISO 8601 text order).
+    Written so that no stored value can make the statement fail (PostgreSQL casts a string to
+    a number only inside CASE on jsonb_typeof)."""
+
+    type = Boolean()
+    inherit_cache = False  # the path, operator and values are not part of a cache key
+    name = "json_test"
+
+    def __init__(self, source: Any, path: tuple[str, ...], op: str,
+                 values: list[Operand]) -> None:
+        self.source = source
+        self.path = path
+        self.operator = op
+        self.values = values
+        super().__init__()
+
+
+_COMPARE = {"GT": "__gt__", "GE": "__ge__", "LT": "__lt__", "LE": "__le__"}
+
+
+def _tests(element: JsonTest, kind: Any, read: Any, number: Any, kinds: dict[type, Any]) -> Any:
+    """The element's test from the dialect's pieces: ``kind`` the JSON type, ``read`` the
+    text of a string, ``number`` the number (None unless one), ``kinds`` per Python type the
+    condition on ``kind``."""
+    if element.operator == "EXISTS":
+        return kind.isnot(None)
+    tests = []
+    for value in element.values:
+        if isinstance(value, bool):
+            tests.append(kind == kinds[bool][value])
+            continue
+        target = number if isinstance(value, float) else read
+        compare = (target == value if element.operator == "EQ"
+                   else getattr(target, _COMPARE[element.operator])(value))
+        tests.append(kinds[type(value)] & compare)
+    return or_(*tests)
+
+
+@compiles(JsonTest, "sqlite")
+def _json_test_sqlite(element: JsonTest, compiler: Any, **kw: Any) -> str:
+    path = _sqlite_path(element.path)
+    kind: Any = func.json_type(element.source, path)
+    read = func.json_extract(element.source, path)
+    kinds = {str: kind == "text", float: kind.in_(("integer", "real")),
+             bool: {True: "true", False: "false"}}
+    # Parenthesised: the test is an OR of ANDs, and the caller may AND it with others.
+    return "(" + str(compiler.process(_tests(element, kind, read, read, kinds), **kw)) + ")"
+
+
+@compiles(JsonTest, "postgresql")
+def _json_test_pg(element: JsonTest, compiler: Any, **kw: Any) -> str:
+    node = cast(element.source, JSONB)[element.path]
+    kind: Any = func.jsonb_typeof(node)
+    read = cast(element.source, JSONB)[element.path].astext
+    number = case((kind == "number", cast(read, Float())))
+    kinds = {str: kind == "string", float: kind == "number",
+             bool: {True: "true", False: "false"}}
+    if element.operator != "EXISTS" and any(isinstance(v, bool) for v in element.values):
+        kind = case((kind == "boolean", read), else_=kind)  # "true"/"false" as SQLite says
+    return "(" + str(compiler.process(_tests(element, kind, read, number, kinds), **kw)) + ")"
+
+
+def json_test(source: Any, path: tuple[str, ...], op: str,
+              values: list[Operand]) -> ColumnElement[bool]:
+    if any(c in part for part in path for c in '"\\'):
+        raise ValueError(path)  # not a name a JSON-LD document gives a field
+    return JsonTest(source, path, op, values)

@@ -142,6 +142,25 @@ events = Table(
     Column("namespaces", Text, nullable=False, server_default="{}"),
 )
 
+# One row per sensor report of an event, with its element's metadata (agritrace.store.sensors):
+# what the EPCIS 2.0 sensor query parameters compare, one report at a time (migration 0030).
+sensor_reports = Table(
+    "sensor_reports",
+    metadata,
+    Column("event_pk", BigInteger, ForeignKey("events.id"), nullable=False),
+    *(Column(name, Text, nullable=True) for name in (
+        "type", "microorganism", "chemical_substance", "string_value", "hex_binary_value",
+        "uri_value", "uom", "device_id", "data_processing_method", "biz_rules")),
+    Column("boolean_value", Integer, nullable=True),
+    *(Column(name, Float, nullable=True) for name in (
+        "value", "min_value", "max_value", "mean_value", "s_dev", "perc_rank", "perc_value")),
+    *(Column(name, BigInteger, nullable=True) for name in (
+        "time_us", "start_time_us", "end_time_us")),
+    Column("extensions", Text, nullable=True),
+    Index("ix_sensor_reports_event_pk", "event_pk"),
+    Index("ix_sensor_reports_value", "value"),
+)
+
 # The eventIDs a client gave to an event the store already held (the same hash ID): each
 # finds the stored event, as its own eventID does (migration 0017).
 event_aliases = Table(
