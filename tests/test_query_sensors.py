@@ -595,3 +595,21 @@ def test_ponds_with_dissolved_oxygen_below_4_mg_per_litre(engine: Engine) -> Non
     assert len(query_events(engine, org, {"EQ_chemicalSubstance": OXYGEN,
                                           "GE_value": "4", "EQ_uom": "M1"})) == 2
     assert len(query_events(engine, org, {"GE_value_FAH": "84", "EQ_type": "Temperature"})) == 1
+
+
+# --- named queries take the same parameters ----------------------------------------------------
+
+
+def test_a_named_query_on_sensor_values(bounded: Api) -> None:
+    saved = bounded.client.post("/queries", headers=bounded.auth, json={
+        "name": "warm", "query": {"GE_value_KEL": 277.15, "EQ_type": ["Temperature"]}})
+    assert saved.status_code == 201, saved.text
+    answer = bounded.get("/queries/warm/events")
+    assert answer.status_code == 200, answer.text
+    found = answer.json()["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+    assert sorted(int(e["epcList"][0].rsplit(".S", 1)[1]) for e in found) == [1, 3]
+    refused = bounded.client.post("/queries", headers=bounded.auth, json={
+        "name": "bad", "query": {"GE_value_CEL": "warm"}})
+    assert refused.status_code == 400, refused.text
+    [problem] = refused.json()["errors"]
+    assert problem["path"] == "query.GE_value_CEL" and " / " in problem["expected"]
