@@ -26,8 +26,9 @@ _ENGLISH = re.compile(r"\b(the|expected|found|is|only|may|must|already|above|at 
 
 def visible_text(html: str) -> str:
     """What a reader sees: no scripts, styles, tags or attributes; the switch to the other
-    language (its own name) left out."""
+    language (its own name) and a text marked as English (a cited title) left out."""
     html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    html = re.sub(r'(?s)<(cite|span|q)\b[^>]*\blang="en"[^>]*>.*?</\1>', " ", html)
     html = re.sub(r'(?s)<a [^>]*hreflang="[^"]*"[^>]*>.*?</a>', " ", html)
     return re.sub(r"\s+", " ", re.sub(r"(?s)<[^>]+>", " ", html))
 

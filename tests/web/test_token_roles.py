@@ -74,6 +74,7 @@ def test_a_read_only_token_reads_and_every_write_is_refused(engine: Engine) -> N
     refused = _capture(site, reader)
     assert refused.status_code == 403
     assert _token_problem(refused) == (
+        "Mã truy cập này chỉ được đọc: không được thay đổi gì / "
         "This token is read-only: it may not change anything | a token that may write "
         "(role 'organization') | a read-only token")
     for method, url, body in (

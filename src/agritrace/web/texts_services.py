@@ -9,6 +9,32 @@ answers the English of an ``expect_`` text and both languages of a ``refuse_`` o
 TEXTS: dict[str, dict[str, str]] = {
     # --- the diary's forms and API (agritrace.farm.record) ---
     "refuse_entry_invalid": {"vi": "Nhật ký chưa hợp lệ", "en": "The {entry} entry is not valid"},
+    # --- what a token may do (agritrace.web.api.deps.Caller.require) ---
+    "refuse_read_only": {"vi": "Mã truy cập này chỉ được đọc: không được thay đổi gì",
+                         "en": "This token is read-only: it may not change anything"},
+    "refuse_officer_scope": {"vi": "Mã của cán bộ quản lý nhà nước chỉ đọc dữ liệu trong địa bàn "
+                                   "và ra lệnh thu hồi ở đó; không thay đổi gì khác",
+                             "en": "An officer's token reads its area and may order a recall "
+                                   "there; it changes nothing else"},
+    "refuse_member_scope": {"vi": "Tài khoản thành viên chỉ dùng được nhật ký sản xuất và các "
+                                  "trang của hợp tác xã",
+                            "en": "A member's sign-in may use only the farm diary and the "
+                                  "cooperative's pages"},
+    "expect_token_org": {"vi": "mã truy cập của tổ chức", "en": "an organization token"},
+    "expect_token_write": {"vi": "mã truy cập được ghi (vai trò 'organization')",
+                           "en": "a token that may write (role 'organization')"},
+    "expect_token_not_member": {"vi": "mã truy cập của tổ chức (tài khoản thành viên chỉ dùng "
+                                      "được nhật ký và các trang của hợp tác xã)",
+                                "en": "an organization token (a member's sign-in reaches only "
+                                      "the farm diary and the cooperative's pages)"},
+    "expect_token_not_officer": {"vi": "mã truy cập của tổ chức (cán bộ chỉ đọc dữ liệu trong "
+                                       "địa bàn và ra lệnh thu hồi ở đó)",
+                                 "en": "an organization token (an officer reads its area and "
+                                       "orders recalls there, and changes nothing else)"},
+    "token_org": {"vi": "mã truy cập của tổ chức", "en": "an organization token"},
+    "token_read": {"vi": "mã chỉ đọc", "en": "a read-only token"},
+    "token_member": {"vi": "mã đăng nhập của thành viên", "en": "a member's sign-in token"},
+    "token_officer": {"vi": "mã của cán bộ quản lý", "en": "an officer's token"},
     # --- organizations (agritrace.store.orgs.find_organization) ---
     "refuse_no_org": {"vi": "Không có tổ chức nào tên {name}. Xem danh sách: 'agritrace org "
                             "list'; tạo mới: 'agritrace org create TÊN'",

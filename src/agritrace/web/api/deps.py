@@ -20,22 +20,22 @@ from dataclasses import dataclass
 from fastapi import Request
 from sqlalchemy import Engine
 
-from agritrace.errors import ForbiddenException, Problem, SecurityException
+from agritrace.errors import ForbiddenException, SecurityException
 from agritrace.farm.registry import Actor, actor_for_token, org_actor
 from agritrace.settings import Settings
 from agritrace.store.orgs import Credential, Organization, authenticate
 from agritrace.store.replicas import Replicas
 from agritrace.trust import Scope, TokenRole, acting_role, may_use
+from agritrace.web.i18n import LANGUAGES, Translator, expect, refusal
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_NEEDS = {TokenRole.ORGANIZATION: "an organization token",
-          TokenRole.READ: "a token that may write (role 'organization')",
-          TokenRole.MEMBER: "an organization token (a member's sign-in reaches only the farm "
-                            "diary and the cooperative's pages)",
-          TokenRole.OFFICER: "an organization token (an officer reads its area and orders "
-                             "recalls there, and changes nothing else)"}
-_FOUND = {TokenRole.ORGANIZATION: "an organization token", TokenRole.READ: "a read-only token",
-          TokenRole.MEMBER: "a member's sign-in token", TokenRole.OFFICER: "an officer's token"}
+# What a token of each role needed to be, and what it was: catalogue keys (texts_services).
+_NEEDS = {TokenRole.ORGANIZATION: "expect_token_org", TokenRole.READ: "expect_token_write",
+          TokenRole.MEMBER: "expect_token_not_member",
+          TokenRole.OFFICER: "expect_token_not_officer"}
+_FOUND = {TokenRole.ORGANIZATION: "token_org", TokenRole.READ: "token_read",
+          TokenRole.MEMBER: "token_member", TokenRole.OFFICER: "token_officer"}
+_REFUSED = {TokenRole.READ: "refuse_read_only", TokenRole.OFFICER: "refuse_officer_scope"}
 
 
 def engine_of(request: Request) -> Engine:
@@ -77,13 +77,10 @@ class Caller:
         """ForbiddenException unless this caller's token may do what the route does."""
         if may_use(self.role, scope, write):
             return
-        detail = {TokenRole.READ: "This token is read-only: it may not change anything",
-                  TokenRole.OFFICER: "An officer's token reads its area and may order a recall "
-                                     "there; it changes nothing else",
-                  }.get(self.role, "A member's sign-in may use only the farm diary and the "
-                                   "cooperative's pages")
-        raise ForbiddenException(detail, [Problem("token", _NEEDS[self.role],
-                                                  _FOUND[self.role])])
+        found = {f"found_{lang}": Translator(lang)(_FOUND[self.role]) for lang in LANGUAGES}
+        raise refusal(ForbiddenException, _REFUSED.get(self.role, "refuse_member_scope"),
+                      [expect("token", _NEEDS[self.role], None, shown=found["found_en"],
+                              **found)])
 
 
 def _org_actor(credential: Credential, role: TokenRole) -> Actor:
