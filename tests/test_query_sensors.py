@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 import random
+import uuid
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,18 +17,20 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, text
 
 from agritrace.farm.journal import query_events
 from agritrace.farm.places import add_place
 from agritrace.farm.record import record_entry
 from agritrace.farm.registry import org_actor
 from agritrace.farm.seasons import open_season
+from agritrace.store.engine import make_engine
 from agritrace.store.migrate import upgrade
 from agritrace.store.orgs import create_organization
 from agritrace.store.sensors import UNITS
 from agritrace.store.tables import events, organizations, sensor_reports
 from tests.conformance import GS1, PRESENT, needs_files
+from tests.conftest import ENGINES
 from tests.helpers import Api, make_api, without_record_time
 
 # --- a plain-Python reading of the standard's parameters, report by report -------------------
@@ -67,8 +71,8 @@ def _number_holds(name: str, raw: str, report: dict[str, Any]) -> bool:
     stored = report.get(field)
     if isinstance(stored, bool) or not isinstance(stored, int | float):
         return False
-    for text in raw.split("|"):
-        amount = float(text)
+    for written in raw.split("|"):
+        amount = float(written)
         bound: float | None = amount
         if unit and field != "percRank":
             bound = _convert(amount, unit[0], report.get("uom") or "", field == "sDev")
@@ -539,8 +543,26 @@ def test_the_sql_filter_agrees_with_a_plain_python_filter(engine: Engine) -> Non
 # --- migration 0030 back-fills the events stored before it -------------------------------------
 
 
-def test_migration_0030_back_fills_sensor_rows(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+@pytest.fixture(params=ENGINES)
+def unmigrated(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database on each engine, not migrated yet."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+    else:
+        server: str = request.getfixturevalue("pg_server_url")
+        name = f"unmigrated_{uuid.uuid4().hex[:12]}"
+        admin = make_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = server.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def test_migration_0030_back_fills_sensor_rows(unmigrated: Engine) -> None:
+    engine = unmigrated
     upgrade(engine, "0026")
     event = _event(1, [_element(_report(value=4.5, uom="CEL"), _report(value=1, uom="M1"),
                                 time="2026-05-01T00:00:00Z")])
@@ -561,7 +583,6 @@ def test_migration_0030_back_fills_sensor_rows(tmp_path: Path) -> None:
                                    sensor_reports.c.time_us)).all()
         assert sorted(rows) == [(1.0, "M1", 1777593600000000), (4.5, "CEL", 1777593600000000)]
         assert conn.execute(select(func.count()).select_from(sensor_reports)).scalar_one() == 2
-    engine.dispose()
 
 
 # --- the farm's pond readings (issue 17) -------------------------------------------------------
