@@ -169,6 +169,23 @@ def test_the_demo_pork_pack_shows_its_barn_and_herd(engine: Engine) -> None:
     assert "Pork belly, 500 g" in english
 
 
+def test_the_manager_lists_barns_and_ponds_beside_plots(engine: Engine) -> None:
+    site = make_site(engine)
+    manager = site.coop.manager
+    barn = add_place(engine, manager, {"name": "Chuồng lợn nái", "kind": "barn", "crop": "pig",
+                                       "area_code": "DB-CN-0009"}).place
+    pond = add_place(engine, manager, {"name": "Ao cá rô phi", "kind": "pond", "area_ha": 0.3,
+                                       "crop": "tilapia"}).place
+    site.sign_in("office")
+    listed = site.client.get("/coop/plots").text
+    assert "Chuồng lợn nái" in listed and "Ao cá rô phi" in listed and "Chuồng trại" in listed
+    assert "Thửa đất, chuồng trại và ao nuôi" in listed
+    for place in (barn, pond):  # each has its page, with its diary
+        page = site.client.get(f"/coop/plots/{place.id}")
+        assert page.status_code == 200 and place.name in page.text
+    assert "Plots, barns and ponds" in site.client.get("/coop/plots?lang=en").text
+
+
 def test_a_farmer_keeps_his_barns_diary_on_the_phone_forms(engine: Engine) -> None:
     site = make_site(engine)
     barn = add_place(engine, site.coop.manager, {

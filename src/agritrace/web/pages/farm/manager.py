@@ -41,19 +41,24 @@ router = APIRouter()
 ROLES = tuple(r.value for r in Role)
 
 
-def _readiness(request: Request, actor: Actor) -> tuple[Any, dict[str, PlotReadiness]]:
-    report = readiness.readiness_report(engine_of(request), actor.org)
-    return report, {p.plot_id: p for p in report.plots}
+def _readiness(request: Request, actor: Actor, sector: str = "crop") -> Any:
+    """The sector's readiness report, with the thresholds of the settings (as the API's)."""
+    return readiness.readiness_report(
+        engine_of(request), actor.org, kinds=readiness.SECTOR_PLACES[sector],
+        rules=readiness.rules_from(request.app.state.settings))
 
 
 def _plot_rows(request: Request, actor: Actor, t: Translator) -> list[dict[str, Any]]:
+    """Every place that keeps a diary (plots, barns, ponds and cages), each with the
+    readiness of its sector."""
     engine = engine_of(request)
     names = {m.id: m.name for m in registry.list_members(engine, actor.org)}
-    _, ready = _readiness(request, actor)
+    ready: dict[str, PlotReadiness] = {p.plot_id: p for sector in readiness.SECTOR_PLACES
+                                       for p in _readiness(request, actor, sector).plots}
     return [plot_view(t, p) | {"farmer": names.get(p.farmer_id or -1, ""),
                                "technical": names.get(p.technical_manager_id or -1, ""),
                                "readiness": ready.get(p.uri)}
-            for p in places.list_places(engine, actor.org, kind="plot")]
+            for p in places.list_places(engine, actor.org) if p.kind in KINDS_BY_PLACE]
 
 
 @router.get("/coop")
@@ -61,7 +66,7 @@ def _plot_rows(request: Request, actor: Actor, t: Translator) -> list[dict[str, 
 def overview(request: Request) -> Response:
     actor = manager(request)
     t = translator(request)
-    report, _ = _readiness(request, actor)
+    report = _readiness(request, actor)
     rows = _plot_rows(request, actor, t)
     at_risk = [row["place"].name for row in rows if row["place"].uri in report.coded_at_risk]
     totals = {name: t.number(getattr(report, f"hectares_{name}"), 2)
