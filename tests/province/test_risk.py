@@ -11,6 +11,10 @@ import pytest
 from sqlalchemy import Engine
 
 from agritrace.farm.diary import vietnam_today
+from agritrace.farm.places import list_places
+from agritrace.farm.record import record_entry
+from agritrace.farm.registry import org_actor
+from agritrace.farm.seasons import open_season
 from tests.province.test_desk import World, make_world
 
 GTIN = "08931234000356"
@@ -99,3 +103,23 @@ def test_targets_per_commune(world: World) -> None:
     long = c.post("/province/targets", headers=world.auth("dien_bien"),
                   data={"indicator": "registered_ha", "commune": "x" * 101, "value": "1"})
     assert long.status_code == 400 and "commune" in long.text
+
+
+def test_diary_findings_are_counted_by_product(world: World, engine: Engine) -> None:
+
+
+    [plot] = [p for p in list_places(engine, world.highland, kind="plot") if p.name == "Nương 1"]
+    day = vietnam_today() - timedelta(days=3)
+    open_season(engine, org_actor(world.highland), {"plot": plot.uri, "start": day})
+    for key in ("a", "b"):
+        record_entry(engine, org_actor(world.highland), "spraying", {
+            "plot_id": plot.uri, "on": day.isoformat(), "product": "Thuốc lạ XYZ",
+            "dose": 1.0, "dose_unit": "l/ha", "target_pest": "rệp"}, f"flag-{key}")
+    [flag] = _figures(world)["current"]["flags"]
+    assert flag == {"rule": "unknown_product", "severity": "warning",
+                    "product": "Thuốc lạ XYZ", "entries": 2, "plots": 1}
+    page = world.client.get("/province", headers=world.auth("dien_bien")).text
+    assert "thuốc không có trong danh mục" in page and "Thuốc lạ XYZ" in page
+    table = world.client.get("/province/tables/flags.csv", headers=world.auth("dien_bien"))
+    assert table.status_code == 200 and "unknown_product,warning,Thuốc lạ XYZ,2,1" in table.text
+    assert _figures(world, "dong_thap")["current"]["flags"] == []

@@ -17,8 +17,8 @@ from typing import Any
 from agritrace.errors import NoSuchResourceException, Problem
 
 #: The tables a desk offers, in the page's order.
-TABLES = ("hectares", "codes_at_risk", "ocop", "commune_targets", "stamps", "tickets",
-          "recalls", "methane")
+TABLES = ("hectares", "codes_at_risk", "flags", "ocop", "commune_targets", "stamps",
+          "tickets", "recalls", "methane")
 _SECTIONS = ("stamps", "tickets", "recalls", "methane")
 _HECTARES = ("commune", "crop", "plots", "registered_ha", "coded_ha", "ready_ha",
              "not_ready_ha", "eudr_ready_ha")
@@ -43,6 +43,9 @@ def table(figures: dict[str, Any], name: str) -> Table:
             [row[k] for k in columns] + ["; ".join(
                 f"{r['reason']} ({r['plots']})" for r in row["reasons"])]
             for row in now["codes_at_risk"]]
+    if name == "flags":
+        columns = ["rule", "severity", "product", "entries", "plots"]
+        return columns, [[row[k] for k in columns] for row in now.get("flags", [])]
     if name == "ocop":
         columns = ["commune", "products", "ocop", "ocop_share", "ocop_stamped"]
         return columns, [[row[k] for k in columns] for row in now["ocop"]]

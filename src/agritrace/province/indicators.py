@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from agritrace.epcis.times import now_micros
 from agritrace.farm.catalog import list_certificates, list_products
-from agritrace.farm.compliance import PlotRecord, plot_readiness
+from agritrace.farm.compliance import PlotRecord, check_entry, plot_readiness
 from agritrace.farm.places import Place, list_places
 from agritrace.farm.readiness import plot_records
 from agritrace.farm.tables import places as place_rows
@@ -276,6 +276,45 @@ def _risks(record: PlotRecord, expired: set[str]) -> list[str]:
     if not record.entries:
         reasons.append("no_diary")
     return reasons
+
+
+# --- diary findings by product ----------------------------------------------------------------
+
+
+@dataclass
+class Flag:
+    """One rule's findings on one product (an input's name; for a harvest within a
+    pre-harvest or withdrawal interval, the lot held) in the area's diaries in the period."""
+
+    rule: str
+    severity: str
+    product: str
+    entries: int = 0
+    plots: set[str] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "severity": self.severity, "product": self.product,
+                "entries": self.entries, "plots": len(self.plots)}
+
+
+def flags(records: Records, period: Period) -> list[Flag]:
+    """The compliance rules' findings (:func:`agritrace.farm.compliance.check_entry`) on the
+    diary entries recorded in the period, by rule and product, most frequent first. Refused
+    entries are not here: the diary does not record them."""
+    found: dict[tuple[str, str], Flag] = {}
+    for org_records in records.values():
+        for record in org_records:
+            ordered = sorted(record.entries, key=lambda e: e.on)
+            for index, entry in enumerate(ordered):
+                if not period.start <= entry.on <= period.end:
+                    continue
+                product = getattr(entry, "product", "") or getattr(entry, "lot", "")
+                for finding in check_entry(entry, crop=record.crop, history=ordered[:index]):
+                    flag = found.setdefault((finding.rule, product), Flag(
+                        finding.rule, finding.severity.value, product))
+                    flag.entries += 1
+                    flag.plots.add(record.plot_id)
+    return sorted(found.values(), key=lambda f: (-f.entries, f.rule, f.product))
 
 
 # --- OCOP products per commune ------------------------------------------------------------
@@ -530,6 +569,7 @@ def indicators(engine: Engine, desk: Desk, period: Period, deadline_days: int,
                 "methane": methane(engine, desk, chosen),
                 "codes_at_risk": [c.as_dict()
                                   for c in codes_at_risk(engine, desk, chosen, records)],
+                "flags": [f.as_dict() for f in flags(records, chosen)],
                 "ocop": [o.as_dict() for o in ocop(engine, desk, chosen)]}
     return {"current": one(period), "previous": one(period.previous()),
             "generated": datetime.now(UTC).isoformat(timespec="seconds")}
