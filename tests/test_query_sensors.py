@@ -79,7 +79,7 @@ def _number_holds(name: str, raw: str, report: dict[str, Any]) -> bool:
         if bound is None:
             continue
         exact = not unit or unit[0] == report.get("uom") or field == "percRank"
-        near = 0.0 if exact else 1e-9 * max(1.0, abs(bound))
+        near = 0.0 if exact or math.isinf(bound) else 1e-9 * max(1.0, abs(bound))
         if op == "EQ" and bound - near <= stored <= bound + near:
             return True
         if op != "EQ" and OPS[op](stored, bound - near if op in ("GE", "LT") else bound + near):
@@ -351,6 +351,10 @@ def test_value_in_another_unit_is_converted(bounded: Api) -> None:
     assert _serials(bounded, "GE_value_M1=4") == [4]  # not the temperatures
     assert _serials(bounded, "GE_value_GL=0.004") == [4]  # 4 mg/l = 0.004 g/l
     assert _serials(bounded, "GT_value_A93=4") == []  # 4 mg/l = 4 g/m³
+    # Bounds that overflow once converted (1.7e308 K is past a double in °F) answer, not fail.
+    assert _serials(bounded, "EQ_value_KEL=1.7e308") == []
+    assert _serials(bounded, "LT_value_KEL=1.7e308") == [1, 2, 3, 6]
+    assert _serials(bounded, "GE_value_FAH=-1.7e308") == [1, 2, 3, 6]
 
 
 def test_value_without_a_unit_and_eq_uom(bounded: Api) -> None:

@@ -125,8 +125,8 @@ def compare(op: str, column: Any, amounts: list[float], *, exact: bool) -> Colum
     """``column`` against the amounts. A bound converted between units is a float computation
     (26 °C is 299.15 K, 299.15 K is 25.99999999999997 °C): unless ``exact``, numbers within
     EQUAL_WITHIN (relative) of a bound count as equal to it."""
-    def near(a: float) -> float:
-        return 0.0 if exact else EQUAL_WITHIN * max(1.0, abs(a))
+    def near(a: float) -> float:  # a bound past a double once converted is infinite
+        return 0.0 if exact or math.isinf(a) else EQUAL_WITHIN * max(1.0, abs(a))
 
     if op == "EQ" and exact:
         listed: ColumnElement[bool] = column.in_(amounts)
