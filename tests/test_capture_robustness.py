@@ -125,7 +125,6 @@ def test_jobs_left_running_by_a_dead_process_are_failed_when_the_server_starts(
     alive = _job(engine, api, f"{host} {os.getpid()}")  # another worker, still capturing
     elsewhere = _job(engine, api, "another-host 1")  # another server, still capturing
     gone_elsewhere = _job(engine, api, "another-host 2")  # another server, killed
-    assert api.get(f"/capture/{dead}").json()["running"] is True
     # On PostgreSQL a live capture holds its job's row in its transaction, as these do.
     with engine.connect() as holder, holder.begin():
         if engine.dialect.name == "postgresql":
@@ -140,6 +139,25 @@ def test_jobs_left_running_by_a_dead_process_are_failed_when_the_server_starts(
         assert (jobs[job]["running"], jobs[job]["status"]) == (False, "failure"), jobs[job]
         assert "stopped before it finished" in jobs[job]["errors"][0]["found"]
     assert jobs[alive]["running"] and jobs[elsewhere]["running"]
+
+
+def test_a_job_whose_process_is_gone_is_failed_when_its_status_is_asked(
+        engine: Engine) -> None:
+    """Not only at the next start: GET /capture/{id} tells a dead capture from a running one
+    (on PostgreSQL whatever host ran it, by whether a live transaction holds its row)."""
+    api = make_api(engine)
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)
+    dead = _job(engine, api, f"{socket.gethostname()} {finished.stdout.strip()}")
+    alive = _job(engine, api, f"{socket.gethostname()} {os.getpid()}")
+    with engine.connect() as holder, holder.begin():
+        if engine.dialect.name == "postgresql":
+            holder.execute(select(capture_jobs.c.id).where(capture_jobs.c.id == alive)
+                           .with_for_update(key_share=True))
+        answers = {job: api.get(f"/capture/{job}").json() for job in (dead, alive)}
+    assert (answers[dead]["running"], answers[dead]["status"]) == (False, "failure")
+    assert "stopped before it finished" in answers[dead]["errors"][0]["found"]
+    assert answers[alive]["running"] is True
 
 
 def test_a_killed_checking_process_fails_the_job_with_its_reason(engine: Engine) -> None:

@@ -218,11 +218,11 @@ def _run_job(engine: Engine, doc: Document, org: Organization, report: CaptureRe
         if isinstance(exc, OperationalError):
             raise _busy(exc) from exc
         raise
-    if not report.stored:
+    if not report.stored:  # a stored document's job was finished with its events
         report.rejected = report.total
         report.captured = 0
         report.duplicates = 0
-    _finish_job(engine, report)
+        _finish_job(engine, report)
     return report
 
 
@@ -274,6 +274,9 @@ def _capture(
         store(batch)
         if then is not None:
             then(conn)
+        # The job's outcome commits with its events: no moment where they are stored and the
+        # job, no longer held (_hold_job), looks abandoned.
+        _finish(conn, report)
 
 
 # The key of the PostgreSQL advisory locks capture takes, one per organization ("EPCI").
@@ -537,23 +540,23 @@ def _hold_job(conn: Connection, job_id: str) -> None:
                      .with_for_update(key_share=True))
 
 
-def fail_abandoned_jobs(engine: Engine) -> int:
-    """Fail the capture jobs left "running" by a process that is gone (a crash, a killed
-    worker or server): called when a server starts. On PostgreSQL, any job whose row no live
-    capture holds (:func:`_hold_job`), from whichever host; on SQLite, those of this host's
-    processes that are gone. A job a live process runs is left alone. Returns how many were
-    failed."""
+def fail_abandoned_jobs(engine: Engine, job_id: str | None = None) -> int:
+    """Fail the capture jobs (or the one job ``job_id``) left "running" by a process that is
+    gone (a crash, a killed worker or server): called when a server starts, and when a running
+    job's status is asked for. On PostgreSQL, any job whose row no live capture holds
+    (:func:`_hold_job`), from whichever host; on SQLite, those of this host's processes that
+    are gone. A job a live process runs is left alone. Returns how many were failed."""
     host = socket.gethostname()
+    running = select(capture_jobs.c.id, capture_jobs.c.runner).where(
+        capture_jobs.c.status == "running",
+        *([capture_jobs.c.id == job_id] if job_id is not None else []))
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            gone = conn.execute(select(capture_jobs.c.id, capture_jobs.c.runner).where(
-                capture_jobs.c.status == "running",
+            gone = conn.execute(running.where(
                 capture_jobs.c.created_us < now_micros() - _HELD_WITHIN_US).with_for_update(
                 key_share=True, skip_locked=True)).all()
         else:
-            gone = [row for row in conn.execute(select(
-                capture_jobs.c.id, capture_jobs.c.runner).where(
-                capture_jobs.c.status == "running")).all() if not _alive(row.runner, host)]
+            gone = [row for row in conn.execute(running).all() if not _alive(row.runner, host)]
         for job, runner in gone:
             reason = ("the server process running the capture stopped before it finished "
                       f"({runner or 'a process from before the runner was recorded'}); "
@@ -583,23 +586,35 @@ def _alive(runner: str | None, host: str) -> bool:
 
 def _finish_job(engine: Engine, report: CaptureReport) -> None:
     with engine.begin() as conn:
-        conn.execute(update(capture_jobs).where(capture_jobs.c.id == report.job_id).values(
-            status=report.status, finished_us=now_micros(), captured=report.captured,
-            duplicates=report.duplicates, rejected=report.rejected,
-            errors=orjson.dumps([p.as_dict() for p in report.problems]).decode(),
-            event_ids=orjson.dumps(report.event_ids if report.stored else []).decode(),
-        ))
+        _finish(conn, report)
+
+
+def _finish(conn: Connection, report: CaptureReport) -> None:
+    conn.execute(update(capture_jobs).where(capture_jobs.c.id == report.job_id).values(
+        status=report.status, finished_us=now_micros(), captured=report.captured,
+        duplicates=report.duplicates, rejected=report.rejected,
+        errors=orjson.dumps([p.as_dict() for p in report.problems]).decode(),
+        event_ids=orjson.dumps(report.event_ids if report.stored else []).decode(),
+    ))
 
 
 
-def capture_job(engine: Engine, job_id: str, org: Organization) -> dict[str, Any]:
-    """The status of one of ``org``'s capture jobs, as the REST binding describes it, with the
-    IDs of the events it stored."""
+def _job_row(engine: Engine, job_id: str, org: Organization) -> Any:
     with engine.connect() as conn:
         row = conn.execute(select(capture_jobs).where(
             capture_jobs.c.id == job_id, capture_jobs.c.org_id == org.id)).first()
     if row is None:
         raise NoSuchResourceException(f"No capture job {job_id!r} for {org.name}")
+    return row
+
+
+def capture_job(engine: Engine, job_id: str, org: Organization) -> dict[str, Any]:
+    """The status of one of ``org``'s capture jobs, as the REST binding describes it, with the
+    IDs of the events it stored. A job said to be running whose process is gone is failed
+    now, not at the next server start."""
+    row = _job_row(engine, job_id, org)
+    if row.status == "running" and fail_abandoned_jobs(engine, job_id):
+        row = _job_row(engine, job_id, org)
     listed = orjson.loads(row.event_ids) if row.event_ids else []
     return {
         "captureID": row.id, "document": row.document, "mode": row.mode,
