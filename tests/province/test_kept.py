@@ -9,8 +9,10 @@ language, and the PDF carries the same numbers.
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -101,3 +103,15 @@ def test_the_printable_report_carries_the_pages_numbers(world: World) -> None:
     assert re.search(r"B[áa]o c[áa]o ch[ỉi] s[ốo] n[ôo]ng s[ảa]n", text)
     assert world.client.get("/province/report.pdf",
                             headers=world.auth("highland")).status_code == 403
+
+
+def test_export_open_data_writes_what_the_site_serves(db: Engine,  # noqa: F811
+                                                      tmp_path: Path) -> None:
+    world = make_world(db)
+    listed = run_cli("export", "open-data", "--out", str(tmp_path)).split()
+    assert sorted(Path(p).name for p in listed) == [
+        "catalog.jsonld", "dien-bien.csv", "dien-bien.json", "dong-thap.csv", "dong-thap.json"]
+    served = world.client.get("/province/open-data.csv", params={"province": "dien-bien"})
+    assert (tmp_path / "dien-bien.csv").read_text(encoding="utf-8") == served.text
+    catalogue = json.loads((tmp_path / "catalog.jsonld").read_text(encoding="utf-8"))
+    assert catalogue == world.client.get("/open-data").json()

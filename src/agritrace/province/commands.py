@@ -8,6 +8,7 @@ instead (:func:`agritrace.store.orgs.find_organization`). Messages in Vietnamese
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,8 +21,13 @@ province_app = typer.Typer(help="A province's (or commune's) officers: areas, to
 OrgArg = Annotated[str, typer.Argument(help="An existing organization's exact name")]
 
 
+export_app = typer.Typer(help="Write what the site publishes into files.",
+                         no_args_is_help=True)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(province_app, name="province")
+    app.add_typer(export_app, name="export")
 
 
 @province_app.command("regulator")
@@ -102,3 +108,28 @@ def refresh_command() -> None:
         found = refresh(engine, get_settings().ticket_deadline_days, vietnam_today())
     out.print(f"đã tính lại / refreshed: {len(found)} "
               f"({time.perf_counter() - started:.1f} s)", highlight=False)
+
+
+@export_app.command("open-data")
+def export_open_data_command(
+    out: Annotated[Path, typer.Option("--out", help="The folder to write into")],
+    since: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD")] = "",
+    until: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (default today)")] = "",
+) -> None:
+    """The open data of every province publishing here, as /open-data and
+    /province/open-data.* serve it: catalog.jsonld, <province>.csv and <province>.json."""
+    from datetime import date
+
+    from agritrace.admin import _engine
+    from agritrace.farm.diary import vietnam_today
+    from agritrace.province.indicators import Period
+    from agritrace.province.kept import default_period
+    from agritrace.province.open_data import export
+    from agritrace.settings import get_settings
+
+    with _engine() as engine:
+        end = date.fromisoformat(until) if until else vietnam_today()
+        period = Period(date.fromisoformat(since), end) if since else default_period(end)
+        written = export(engine, out, period, get_settings().base_url)
+    for path in written:
+        print(path)

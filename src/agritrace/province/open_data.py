@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine, select
+
 from agritrace.province.areas import PROVINCES, SOURCE
-from agritrace.province.indicators import Hectares, Period
+from agritrace.province.indicators import Hectares, Period, desk_of, hectares
+from agritrace.province.tables import regulators
 
 #: The EU's controlled vocabularies DCAT-AP asks for (data theme, file type, IANA media type).
 _EU = "http://publications.europa.eu/resource/authority/"
@@ -124,3 +129,38 @@ def _distribution(code: str, base: str, fmt: str) -> dict[str, Any]:
             "dct:format": {"@id": f"{_EU}file-type/{kind}"},
             "dct:license": {"@id": LICENCE_URL},
             "dct:title": f"{kind} — {PROVINCES[code].name}"}
+
+
+def publishing(engine: Engine) -> dict[str, int]:
+    """Province code -> the department (a whole province's regulator) publishing its data."""
+    with engine.connect() as conn:
+        found = conn.execute(select(regulators.c.province, regulators.c.org_id).where(
+            regulators.c.commune == "").order_by(regulators.c.org_id.desc())).all()
+    return {str(row.province): int(row.org_id) for row in found}  # the first department wins
+
+
+def published(engine: Engine, province: str, period: Period) -> list[dict[str, Any]] | None:
+    """What ``province`` publishes for ``period`` (hectares as of its last day), or None when
+    no department of it has a desk here."""
+    regulator = publishing(engine).get(province)
+    desk = None if regulator is None else desk_of(engine, regulator)
+    return None if desk is None else rows(province, hectares(engine, desk, period), period)
+
+
+def export(engine: Engine, out: Path, period: Period, base_url: str) -> list[Path]:
+    """Write the open data the site serves into ``out``: the catalogue (catalog.jsonld) and,
+    per publishing province, ``<code>.csv`` and ``<code>.json`` (``agritrace export
+    open-data``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    provinces = sorted(publishing(engine))
+    written = [out / "catalog.jsonld"]
+    written[0].write_text(json.dumps(catalogue(provinces, base_url), ensure_ascii=False,
+                                     indent=1), encoding="utf-8")
+    for code in provinces:
+        found = published(engine, code, period) or []
+        (out / f"{code}.csv").write_text(as_csv(found), encoding="utf-8")
+        (out / f"{code}.json").write_text(json.dumps(as_json(code, found, base_url),
+                                                     ensure_ascii=False, indent=1),
+                                          encoding="utf-8")
+        written += [out / f"{code}.csv", out / f"{code}.json"]
+    return written

@@ -18,7 +18,6 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from agritrace.errors import (
     AgritraceError,
@@ -32,7 +31,6 @@ from agritrace.farm.diary import vietnam_today
 from agritrace.province import charts, downloads, feedback, kept, open_data, report
 from agritrace.province import indicators as ind
 from agritrace.province.areas import PROVINCES, Area, area_of, province_code
-from agritrace.province.tables import regulators
 from agritrace.trust import Reach, Scope, reach_of
 from agritrace.vietnam_time import vietnam_datetime
 from agritrace.web import i18n, report_files
@@ -383,15 +381,11 @@ def _published(request: Request) -> tuple[str, list[dict[str, Any]]]:
     if code is None:
         raise QueryParameterException("Unknown province", [Problem(
             "province", "a province's code or name, e.g. dong-thap", repr(given[:60]))])
-    with engine_of(request).connect() as conn:
-        regulator = conn.execute(select(regulators.c.org_id).where(
-            regulators.c.province == code, regulators.c.commune == "")).scalar()
-    if regulator is None:
+    found = open_data.published(engine_of(request), code, period_of(request))
+    if found is None:
         raise NoSuchResourceException(f"{PROVINCES[code].name} publishes no data here", [Problem(
             "province", "a province whose department has a desk on this site", code)])
-    period = period_of(request)
-    rows = ind.hectares(engine_of(request), _desk(request, regulator), period)
-    return code, open_data.rows(code, rows, period)
+    return code, found
 
 
 @router.get("/province/open-data.json")
@@ -413,9 +407,7 @@ async def open_data_csv(request: Request) -> Response:
 @router.get("/open-data")
 async def open_data_catalogue(request: Request) -> JSONResponse:
     """The DCAT-AP catalogue (JSON-LD) of every province's open data published here."""
-    with engine_of(request).connect() as conn:
-        provinces = sorted(set(conn.execute(select(regulators.c.province).where(
-            regulators.c.commune == "")).scalars()))
+    provinces = sorted(open_data.publishing(engine_of(request)))
     return JSONResponse(open_data.catalogue(provinces, settings_of(request).base_url),
                         media_type="application/ld+json",
                         headers={"Access-Control-Allow-Origin": "*"})
