@@ -28,6 +28,7 @@ from agritrace.ids.digital_link import GS1_CANONICAL_BASE, DigitalLink
 from agritrace.ids.epc import lenient_id
 from agritrace.ids.gs1 import Gln, Gtin, Sscc
 from agritrace.scans import registry
+from agritrace.scans.journey import stages
 from agritrace.scans.verdict import History, Policy, Status, decide
 from agritrace.store.raw import AsyncRaw, awaiting
 from agritrace.trust import END_STEPS, Custody, Owners, claims, grant_candidates
@@ -117,6 +118,7 @@ async def gather(raw: AsyncRaw, link: DigitalLink, base_url: str,
     direct = [e for e in shown if e["_direct"]]
     status = _status(direct, shown, serialized="item" in ids, owned=trusted.owned)
     origins = _origins(shown)
+    journey = [_step(e) for e in shown]
     return {
         "code": link.path,
         "uri": link.uri(base_url),
@@ -129,7 +131,8 @@ async def gather(raw: AsyncRaw, link: DigitalLink, base_url: str,
         "producer": direct[0]["_by"] if direct else None,
         "origin": origins[0] if origins else None,
         "origins": origins,
-        "journey": [_step(e) for e in shown],
+        "journey": journey,
+        "stages": stages(journey, origins),
         "certificates": _certificates(shown),
         "best_before": _best_before(direct),
         "recalled": status.recalled,
@@ -546,6 +549,7 @@ def _step(event: dict[str, Any]) -> dict[str, Any]:
         "step": _word(event["_step"]) or event.get("type", "event"),
         "date": _local_day(event),
         "place": _place_label(event.get("_place")),
+        "place_id": event.get("_place"),
         "by": event["_by"],
         "details": details,
         "recalled": event["_disposition"] == "recalled",
