@@ -1,6 +1,6 @@
 """The province desk in real headless Chromium, without JavaScript: an officer reads the page on
-a phone (no horizontal overflow at 390 px), sets a target, switches to English; no external
-request."""
+a phone (no horizontal overflow at 390 px, the charts drawn), sets a target, switches to
+English; a cooperative's manager is refused the desk; no external request."""
 
 from __future__ import annotations
 
@@ -46,10 +46,20 @@ def test_an_officer_reads_the_desk_on_a_phone(served: tuple[str, World]) -> None
         row = page.locator("#by-crop tr[data-crop=coffee][data-indicator=coded_ha]")
         assert "50 %" in row.inner_text()  # 4,50 ha of 9
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert page.locator("figure.chart svg[role=img]").count() == 4  # drawn, no script
         page.screenshot(path=str(SHOTS / "province-desk-vi.png"), full_page=True)
         page.click("#switch-lang")
         assert "The province desk" in page.locator("h1").inner_text()
         assert "6.60" in page.locator("#communes").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         context.close()
+        # a cooperative's manager signed in sees no desk: the page says it is for officers
+        manager = browser.new_context(viewport=PHONE, java_script_enabled=False)
+        manager.add_cookies([{"name": COOKIE, "value": world.keys["highland"], "url": base}])
+        refused = manager.new_page()
+        answer = refused.goto(base + "/province")
+        assert answer is not None and answer.status == 403
+        assert "không quản lý địa bàn" in refused.content()
+        assert refused.locator("figure.chart").count() == 0
+        manager.close()
     assert requests and all(url.startswith(base) for url in requests)  # no external request
