@@ -10,12 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import zxingcpp
 from lxml import etree
+from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from agritrace.cli import app
+from agritrace.farm.catalog import add_product, list_products, update_product
+from agritrace.farm.registry import org_actor
 from agritrace.ids.epc import check_digit
 from agritrace.market import catalogue, offers
 from agritrace.market.feeds import MERCHANT_FIELDS, SCHEMA_AVAILABILITY
@@ -86,6 +90,47 @@ def test_qr_and_a6_shelf_card(shop: Shop) -> None:
     assert (round(float(box.width)), round(float(box.height))) == (298, 420)  # A6 in points
     text = reader.pages[0].extract_text()
     assert "Cà phê Arabica Mường Ảng 250 g" in text and "185.000 VND" in text
+    (printed,) = reader.pages[0].images
+    (decoded,) = zxingcpp.read_barcodes(printed.image)
+    assert decoded.text == f"{BASE}/01/{COFFEE}"
+    (shown,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.content)))
+    assert shown.text == f"{BASE}/01/{COFFEE}"
+
+
+def test_an_untraced_products_qr_leads_to_its_product_page(shop: Shop) -> None:
+    """The tea has no lot in the log yet: its shelf card's QR (its Digital Link) must not land
+    on a page that calls the code never issued, "maybe fake"."""
+    (decoded,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(
+        shop.client.get(f"/p/{TEA}/qr.png").content)))
+    assert decoded.text == f"{BASE}/01/{TEA}"
+    moved = shop.client.get(f"/01/{TEA}", follow_redirects=False)
+    assert moved.status_code == 307 and moved.headers["location"] == f"/p/{TEA}"
+    assert "Chè Shan tuyết" in shop.client.get(f"/01/{TEA}").text
+    # A traced product's code, an unlisted GTIN and a lot keep the consumer page.
+    assert shop.client.get(f"/01/{COFFEE}", follow_redirects=False).status_code == 200
+    assert shop.client.get("/01/08931234000998", follow_redirects=False).status_code == 404
+    assert shop.client.get(f"/01/{TEA}/10/X1", follow_redirects=False).status_code == 404
+
+
+def test_every_page_is_small_and_needs_no_script(shop: Shop, engine: Engine) -> None:
+    """A full catalogue page (24 products), a shop window and a product page: < 30 KB."""
+    manager = org_actor(shop.coop)
+    for n in range(30):
+        body = f"893123400{100 + n:03d}"
+        add_product(engine, manager, {
+            "gtin": "0" + body + str(check_digit("0" + body)),
+            "name_vi": f"Cà phê rang xay Mường Ảng hạt Arabica loại đặc biệt số {n}",
+            "name_en": f"Muong Ang roasted Arabica coffee, special grade, number {n}",
+            "ocop_stars": 3 + n % 3, "ocop_certificate": f"OCOP-DB-2026-{n}",
+            "ocop_issued": "2026-01-15"})
+    slug = catalogue.shop_slug(shop.coop.id, shop.coop.name)
+    for path in ("/catalogue", "/catalogue?lang=en", "/catalogue?page=2", f"/o/{slug}",
+                 f"/p/{COFFEE}", f"/p/{COFFEE}?lang=en", f"/p/{TEA}"):
+        page = shop.client.get(path)
+        assert page.status_code == 200, path
+        assert len(page.content) < 30_000, (path, len(page.content))
+        assert "<script" not in page.text, path
+    assert shop.client.get("/catalogue").text.count("<li>") == catalogue.PAGE
 
 
 def test_the_shop_window_and_its_canonical_address(shop: Shop) -> None:
@@ -113,9 +158,11 @@ def test_the_jsonld_feed_is_a_schema_org_item_list(shop: Shop) -> None:
     for item in items:
         assert item["@type"] == "Product" and item["name"] and item["brand"]["@type"] == "Brand"
         assert _gtin_ok(item["gtin14"])
-        for key in ("url", "image", "gs1:pip", "gs1:traceability"):
+        for key in ("@id", "url", "image", "gs1:pip", "gs1:traceability"):
             if key in item:
                 assert shop.client.get(item[key].removeprefix(BASE)).status_code == 200, key
+        if "offers" in item:
+            assert shop.client.get(item["offers"]["url"].removeprefix(BASE)).status_code == 200
     coffee = next(i for i in items if i["gtin14"] == COFFEE)
     offer = coffee["offers"]
     assert offer["@type"] == "Offer" and Decimal(offer["price"]) == Decimal("185000")
@@ -146,26 +193,69 @@ def test_the_merchant_rss_and_csv_feeds(shop: Shop) -> None:
         shop.client.get("/feeds/products.csv").content.decode("utf-8-sig"))))
     assert [r["gtin"] for r in rows] == [COFFEE]
     assert rows[0]["gs1_traceability"] == f"{BASE}/01/{COFFEE}?linkType=all"
+    assert list(rows[0]) == [*MERCHANT_FIELDS, "gs1_pip", "gs1_traceability"]
+    for key in ("link", "image_link", "gs1_pip", "gs1_traceability"):
+        assert shop.client.get(rows[0][key].removeprefix(BASE)).status_code == 200, key
+    assert _gtin_ok(rows[0]["gtin"])
 
 
-def test_feeds_answer_conditional_gets_and_page(shop: Shop, engine: Engine) -> None:
+def test_feeds_answer_conditional_gets(shop: Shop, engine: Engine) -> None:
     first = shop.client.get("/feeds/products.jsonld")
-    tag = first.headers["etag"]
-    assert first.headers["last-modified"].endswith("GMT")
+    tag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert modified.endswith("GMT")
     assert shop.client.get("/feeds/products.jsonld",
                            headers={"If-None-Match": tag}).status_code == 304
+    assert shop.client.get("/feeds/products.jsonld",
+                           headers={"If-Modified-Since": modified}).status_code == 304
+    assert shop.client.get("/feeds/products.jsonld", headers={
+        "If-Modified-Since": "Mon, 01 Jan 2024 00:00:00 GMT"}).status_code == 200
+    assert shop.client.get("/feeds/products.jsonld",
+                           headers={"If-Modified-Since": "yesterday"}).status_code == 200
+    assert shop.client.get("/feeds/products.xml", headers={"If-None-Match": tag}
+                           ).status_code == 200  # another format, another tag
+    # The feed's title is translated: the English answer is another representation.
+    assert shop.client.get("/feeds/products.jsonld?lang=en",
+                           headers={"If-None-Match": tag}).status_code == 200
     offers.set_offer(engine, shop.coop, TEA, {"price": "90000"})
     assert shop.client.get("/feeds/products.jsonld",
                            headers={"If-None-Match": tag}).status_code == 200
-    one = shop.client.get("/feeds/products.jsonld?limit=1").json()["itemListElement"]
-    assert len(one) == 1
-    first_id = catalogue.listing(engine, one[0]["item"]["gtin14"])
-    assert first_id is not None
-    rest = shop.client.get(f"/feeds/products.jsonld?after={first_id.id}").json()
-    assert [e["item"]["gtin14"] for e in rest["itemListElement"]] != [one[0]["item"]["gtin14"]]
+    # A product renamed in the registry (no offer touched) is a new feed too.
+    tag = shop.client.get("/feeds/products.jsonld").headers["etag"]
+    tea = next(p for p in list_products(engine, shop.coop) if p.gtin == TEA)
+    update_product(engine, org_actor(shop.coop), tea.id, {"name_vi": "Chè Shan tuyết cổ thụ"})
+    renamed = shop.client.get("/feeds/products.jsonld", headers={"If-None-Match": tag})
+    assert renamed.status_code == 200 and "Chè Shan tuyết cổ thụ" in renamed.text
     slug = catalogue.shop_slug(shop.coop.id, shop.coop.name)
     assert shop.client.get(f"/o/{slug}/feed.csv").status_code == 200
     assert shop.client.get("/feeds/products.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["jsonld", "xml", "csv"])
+def test_a_large_feed_is_read_page_by_page(shop: Shop, engine: Engine, kind: str) -> None:
+    """Following each answer's Link rel="next" reads the whole feed once, in order."""
+    offers.set_offer(engine, shop.coop, TEA, {"price": "90000"})
+    whole = _gtins(kind, shop.client.get(f"/feeds/products.{kind}"))
+    assert "link" not in shop.client.get(f"/feeds/products.{kind}").headers
+    assert len(whole) == 2
+    seen: list[str] = []
+    url: str | None = f"/feeds/products.{kind}?limit=1"
+    while url is not None:
+        answer = shop.client.get(url)
+        assert answer.status_code == 200
+        seen += _gtins(kind, answer)
+        link = answer.headers.get("link")
+        url = link.split(">", 1)[0].removeprefix(f"<{BASE}") if link else None
+        assert link is None or link.endswith('; rel="next"')
+    assert seen == whole
+
+
+def _gtins(kind: str, answer: Any) -> list[str]:
+    if kind == "jsonld":
+        return [e["item"]["gtin14"] for e in answer.json()["itemListElement"]]
+    if kind == "xml":
+        return [g.text for g in etree.fromstring(answer.content).iter(
+            "{http://base.google.com/ns/1.0}gtin")]
+    return [r["gtin"] for r in csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig")))]
 
 
 def test_offers_are_set_by_the_products_registrant_only(shop: Shop, engine: Engine) -> None:
@@ -198,6 +288,11 @@ def test_the_badge_may_be_framed_and_says_what_the_page_says(shop: Shop) -> None
     page = shop.client.get(f"/01/{COFFEE}/10/R26-1106")
     verdict = page.text.split('id="verdict-h">', 1)[1].split("<", 1)[0]
     assert verdict in badge.text
+    for other in (f"/p/{COFFEE}", "/catalogue", f"/01/{COFFEE}/10/R26-1106",
+                  f"/o/{catalogue.shop_slug(shop.coop.id, shop.coop.name)}"):
+        headers = shop.client.get(other).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], other
+        assert headers["x-frame-options"] == "DENY", other
     assert shop.client.get("/embed/01/08931234000999").status_code == 404
     assert shop.client.get("/embed/01/123").status_code == 404
     assert json.dumps(badge.headers.get("cache-control")) == '"public, max-age=60"'

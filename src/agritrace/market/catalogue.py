@@ -19,11 +19,23 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import Connection, Engine, Select, and_, exists, func, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    select,
+    text,
+)
 
-from agritrace.farm.tables import certificates, places, products, profiles
+from agritrace.farm.tables import places, products, profiles, registry_history
+from agritrace.ids.digital_link import DigitalLink
+from agritrace.ids.gs1 import Gtin
 from agritrace.market.tables import offers
-from agritrace.store.tables import event_terms, events, organizations
+from agritrace.store.tables import event_terms, events, org_grants, organizations
 from agritrace.trust import Owners
 
 PAGE = 24
@@ -184,31 +196,74 @@ def listing(engine: Engine, gtin: str) -> Listing | None:
     return found[0] if found else None
 
 
+def untraced_page(engine: Engine, link: DigitalLink) -> str | None:
+    """``/p/{gtin}`` when ``link`` is a GTIN alone whose product is listed but has no lot in the
+    log yet, else None. The product page and its shelf card print the product's Digital Link;
+    until a lot is recorded the consumer page would call that code never issued, "maybe fake",
+    so the resolver sends the GTIN to its product information page (gs1:pip) instead."""
+    if not isinstance(link.key, Gtin) or link.lot or link.serial:
+        return None
+    item = listing(engine, str(link.key))
+    return f"/p/{item.gtin}" if item is not None and not item.traced else None
+
+
 def stream(engine: Engine, filters: Filters, *, after: int = 0,
            limit: int | None = None) -> Iterator[Listing]:
-    """Listings in product id order from ``after``, page by page: constant memory at any size."""
-    query = _listing_query(filters)
-    sent = 0
-    while limit is None or sent < limit:
-        size = FEED_PAGE if limit is None else min(FEED_PAGE, limit - sent)
+    """Listings of the products after product id ``after``, in id order, page by page:
+    constant memory at any size. ``limit`` counts products read, listed or not (a squatter's
+    row is skipped), so that a page's end is known before it is sent (:func:`next_after`)."""
+    # One statement for every page, its bounds bound per page: a statement built per page left
+    # its expression objects to the cyclic collector (they live through the page's fetch).
+    statement = (_listing_query(filters).where(products.c.id > bindparam("after"))
+                 .order_by(products.c.id).limit(bindparam("size")))
+    read = 0
+    while limit is None or read < limit:
+        size = FEED_PAGE if limit is None else min(FEED_PAGE, limit - read)
         with engine.connect() as conn:
-            rows = conn.execute(query.where(products.c.id > after).order_by(products.c.id)
-                                .limit(size)).all()
+            rows = conn.execute(statement, {"after": after, "size": size}).all()
             page = _listings(conn, list(rows))
         yield from page
-        sent += len(page)
+        read += len(rows)
         if len(rows) < size:
             return
         after = rows[-1].id
 
 
-def freshness(engine: Engine, filters: Filters) -> tuple[int, int]:
-    """(count, newest change in µs) of what a feed holds: its ETag and Last-Modified."""
-    query = _listing_query(filters).subquery()
+def next_after(engine: Engine, filters: Filters, after: int, limit: int) -> int | None:
+    """Where the page of ``limit`` products after ``after`` ends, if any product follows it:
+    the ``after`` of the next page, or None for the last page."""
+    ids = (_listing_query(filters).with_only_columns(products.c.id)
+           .where(products.c.id > after).order_by(products.c.id))
     with engine.connect() as conn:
-        count, newest = conn.execute(select(func.count(), func.max(query.c.updated_us))).one()
-        certified = conn.execute(select(func.max(certificates.c.created_us))).scalar()
-    return int(count), max(int(newest or 0), int(certified or 0))
+        found = conn.execute(ids.offset(limit - 1).limit(2)).scalars().all()
+    return int(found[0]) if len(found) == 2 else None
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What a feed's validators are made of: its size, the store's page generation (bumped by
+    every write to the registry, the log, grants and organizations, :mod:`agritrace.pagecache`)
+    and the newest change with a time."""
+
+    count: int
+    generation: int
+    newest_us: int
+
+
+def freshness(engine: Engine, filters: Filters) -> Freshness:
+    """A feed's ETag and Last-Modified: they change with any product, offer, certificate,
+    profile, plot, grant or event."""
+    query = _listing_query(filters).with_only_columns(
+        products.c.id, func.coalesce(offers.c.updated_us, products.c.created_us).label("at")
+    ).subquery()
+    with engine.connect() as conn:
+        count, newest = conn.execute(select(func.count(), func.max(query.c.at))).one()
+        changed = [conn.execute(select(func.max(column))).scalar() for column in (
+            registry_history.c.changed_us, events.c.record_time_us, org_grants.c.granted_us,
+            org_grants.c.revoked_us)]
+        generation = conn.execute(text("SELECT n FROM page_generation WHERE id = 1")).scalar()
+    return Freshness(int(count), int(generation or 0),
+                     max(int(v or 0) for v in (newest, *changed)))
 
 
 @dataclass(frozen=True)

@@ -88,12 +88,9 @@ def product_jsonld(item: Listing, links: Links) -> dict[str, Any]:
     return product
 
 
-def jsonld_chunks(items: Iterable[Listing], links: Links, name: str,
-                  next_url: str | None = None) -> Iterator[bytes]:
+def jsonld_chunks(items: Iterable[Listing], links: Links, name: str) -> Iterator[bytes]:
     """An ItemList, written element by element."""
     head: dict[str, Any] = {"@context": JSONLD_CONTEXT, "@type": "ItemList", "name": name}
-    if next_url:
-        head["gs1:next"] = next_url
     yield orjson.dumps(head)[:-1] + b',"itemListElement":['
     for position, item in enumerate(items, start=1):
         element = {"@type": "ListItem", "position": position,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -203,15 +203,17 @@ def _feed(request: Request, kind: str, filters: catalogue.Filters, title: str,
     if kind not in FEED_TYPES:
         return Response(status_code=404)
     engine = engine_of(request)
-    count, newest = catalogue.freshness(engine, filters)
+    fresh = catalogue.freshness(engine, filters)
     after = _int(request.query_params.get("after"), 0)
     limit = _int(request.query_params.get("limit"), MAX_FEED_ITEMS, 1, MAX_FEED_ITEMS)
-    tag = 'W/"' + hashlib.sha256(f"{kind}{filters}{count}{newest}{after}{limit}".encode()
-                                 ).hexdigest()[:32] + '"'
-    modified = format_datetime(datetime.fromtimestamp(newest / 1e6, UTC), usegmt=True)
-    headers = {"ETag": tag, "Last-Modified": modified, "Cache-Control": "public, max-age=300"}
-    if request.headers.get("if-none-match") == tag:
+    headers = _validators(request, kind, filters, fresh, after, limit)
+    if _not_modified(request, headers, fresh):
         return Response(status_code=304, headers=headers)
+    following = catalogue.next_after(engine, filters, after, limit)
+    if following is not None:  # RFC 8288: the next page, for a feed larger than one answer
+        query = urlencode({**dict(request.query_params), "after": str(following),
+                           "limit": str(limit)})
+        headers["Link"] = f'<{_base(request)}{request.url.path}?{query}>; rel="next"'
     items = catalogue.stream(engine, filters, after=after, limit=limit)
     links = feeds.Links(_base(request))
     chunks: Iterator[bytes]
@@ -222,6 +224,34 @@ def _feed(request: Request, kind: str, filters: catalogue.Filters, title: str,
     else:
         chunks = feeds.csv_chunks(items, links)
     return StreamingResponse(_buffered(chunks), media_type=FEED_TYPES[kind], headers=headers)
+
+
+def _validators(request: Request, kind: str, filters: catalogue.Filters,
+                fresh: catalogue.Freshness, after: int, limit: int) -> dict[str, str]:
+    """ETag (what the answer is made of, its language included: the title is translated) and
+    Last-Modified (the newest change with a time)."""
+    made_of = f"{kind}{filters}{i18n.language(request)}{fresh}{after}{limit}{_base(request)}"
+    modified = datetime.fromtimestamp(fresh.newest_us / 1e6, UTC)
+    return {"ETag": 'W/"' + hashlib.sha256(made_of.encode()).hexdigest()[:32] + '"',
+            "Last-Modified": format_datetime(modified, usegmt=True),
+            "Cache-Control": "public, max-age=300", "Vary": "Cookie"}
+
+
+def _not_modified(request: Request, headers: dict[str, str], fresh: catalogue.Freshness
+                  ) -> bool:
+    """RFC 9110 13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+    if (tags := request.headers.get("if-none-match")) is not None:
+        return headers["ETag"] in {tag.strip() for tag in tags.split(",")} or tags.strip() == "*"
+    since = request.headers.get("if-modified-since")
+    if since is None:
+        return False
+    try:
+        when = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False  # an unreadable date is ignored, as RFC 9110 asks
+    if when.tzinfo is None:
+        return False
+    return fresh.newest_us // 1_000_000 <= int(when.timestamp())
 
 
 def _buffered(chunks: Iterator[bytes], size: int = 64 * 1024) -> Iterator[bytes]:

@@ -35,6 +35,7 @@ from agritrace.farm.diary import vietnam_today
 from agritrace.ids.compressed_link import InvalidCompressedLink, expand_path
 from agritrace.ids.digital_link import DigitalLink
 from agritrace.ids.gs1 import InvalidIdentifier
+from agritrace.market import catalogue
 from agritrace.scans import log
 from agritrace.scans.facts import answer
 from agritrace.scans.verdict import Policy, Status, Verdict, decide
@@ -133,6 +134,8 @@ async def resolve(request: Request) -> Response:
     wants_linkset = link_type is not None or LINKSET in request.headers.get("accept", "")
     if wants_linkset and link_type != "gs1:pip":
         return await _linkset(request, link, link_type)
+    if (product_page := catalogue.untraced_page(request.app.state.engine, link)) is not None:
+        return RedirectResponse(product_page, status_code=307)  # issue 14: a shelf card's QR
     return await _page(request, link)
 
 
