@@ -317,7 +317,8 @@ def bounded(engine: Engine) -> Api:
         _event(3, [_element(_report(value=39.2, uom="FAH"))]),  # 4 °C
         _event(4, [_element(_report(type="MassConcentration", value=4, uom="M1",
                                     chemicalSubstance="inchikey:O2", hexBinaryValue="0aff",
-                                    **{"example:cv": "abc", "example:n": 7}),
+                                    **{"example:cv": "abc", "example:n": 7,
+                                       "example:probeInfo": {"example:serial": "S-9"}}),
                             time="2026-05-01T00:00:00Z", deviceID="urn:epc:id:giai:893.1",
                             **{"example:probe": "p1"})]),
         _event(5, [_element(_report(type="example:Alarm", booleanValue=False,
@@ -401,6 +402,9 @@ def test_sensor_extension_attributes(bounded: Api) -> None:
     assert _serials(bounded, "EQ_SENSORMETADATA_example:probe=p1") == [4]
     assert _serials(bounded, "EXISTS_SENSORMETADATA_example:probe=") == [4]
     assert _serials(bounded, "EXISTS_SENSORREPORT_example:probe=") == []
+    assert _serials(bounded, "EQ_INNER_SENSORREPORT_example:serial=S-9|S-1") == [4]
+    assert _serials(bounded, "EQ_SENSORREPORT_example:serial=S-9") == []  # nested: inner
+    assert _serials(bounded, "EQ_INNER_SENSORREPORT_example:serial=S-1") == []
 
 
 def test_all_sensor_parameters_hold_on_one_report(engine: Engine) -> None:
@@ -418,7 +422,8 @@ def test_extension_fields_of_the_event_and_its_ilmd(engine: Engine) -> None:
     made = [_event(1, **{"example:grade": "A", "example:weight": 12.5,
                          "example:organic": True, "example:packed": "2026-05-01"}),
             _event(2, action="ADD", **{"example:grade": "B", "example:weight": 13},
-                   ilmd={"example:bestBefore": "2026-10-01", "example:lotSize": 200}),
+                   ilmd={"example:bestBefore": "2026-10-01", "example:lotSize": 200,
+                         "example:origin": {"example:farm": "F1"}}),
             _event(3, quantityList=[{"epcClass": "urn:epc:class:lgtin:8931234.012345.L1",
                                      "quantity": 1500, "uom": "GRM"}]),
             _event(4, errorDeclaration={"declarationTime": "2026-05-02T00:00:00Z",
@@ -441,6 +446,9 @@ def test_extension_fields_of_the_event_and_its_ilmd(engine: Engine) -> None:
     assert _serials(api, "GT_quantity_GRM=1500") == []
     assert _serials(api, "EQ_ERROR_DECLARATION_example:issuer=Employee 7") == [4]
     assert _serials(api, "EQ_INNER_ILMD_example:lotSize=200") == []  # top level: not inner
+    assert _serials(api, "EQ_INNER_ILMD_example:farm=F1|F2") == [2]
+    # Its OR stays whole beside another condition (PostgreSQL wrote it bare before).
+    assert _serials(api, "EQ_INNER_ILMD_example:farm=F1|F2&EQ_example:grade=A") == []
 
 
 WRONG = {
@@ -449,7 +457,7 @@ WRONG = {
     "LT_time": "2026-05-01T00:00:00", "GE_startTime": "1 May", "EQ_type": "",
     "GT_SENSORREPORT_example:n": "big", "GT_example:weight": "heavy",
     "LT_ILMD_example:lotSize": "1|2", "GE_quantity_KGM": "much", "EQ_quantity": "x",
-    "GE_value_cel": "4", "GE_colour": "4", "EQ_INNER_SENSORREPORT_example:n": "7",
+    "GE_value_cel": "4", "GE_colour": "4", "EQ_INNER_SENSORREPORT_example:n": "",
 }
 
 

@@ -136,14 +136,16 @@ def time_compared(path: tuple[str, ...], micros: int, lower: bool) -> ColumnElem
 
 
 class InnerHas(FunctionElement[bool]):
-    """True when a field named ``name`` nested inside one of the body's top-level ``section``
-    elements (an ILMD extension element) holds one of some strings."""
+    """True when a field named ``name`` nested inside one of the top-level ``section``
+    elements of a JSON text ``source`` (an ILMD extension element of the event body, a sensor
+    report's extension element in a ``sensor_reports`` row) holds one of some strings."""
 
     type = Boolean()
     inherit_cache = False  # the names and values are not part of a cache key
     name = "inner_has"
 
-    def __init__(self, section: str, field: str, values: list[str]) -> None:
+    def __init__(self, source: Any, section: str, field: str, values: list[str]) -> None:
+        self.source = source
         self.section = section
         self.field = field
         self.values = values
@@ -152,7 +154,7 @@ class InnerHas(FunctionElement[bool]):
 
 @compiles(InnerHas, "sqlite")
 def _inner_sqlite(element: InnerHas, compiler: Any, **kw: Any) -> str:
-    tree = func.json_tree(events.c.body, _sqlite_path((element.section,))).table_valued(
+    tree = func.json_tree(element.source, _sqlite_path((element.section,))).table_valued(
         "key", "atom", "path").alias("node")
     top = f"$.{element.section}"  # json_tree's path of the top-level elements (their parent)
     match = select(literal(1)).select_from(tree).where(
@@ -164,17 +166,19 @@ def _inner_sqlite(element: InnerHas, compiler: Any, **kw: Any) -> str:
 def _inner_pg(element: InnerHas, compiler: Any, **kw: Any) -> str:
     # Lax jsonpath: ".*" a top-level element, ".**" anything below it (arrays unwrapped).
     path = f'$."{element.section}".*.**."{element.field}" ? (@ == $v)'
-    document = cast(events.c.body, JSONB)
+    document = cast(element.source, JSONB)
     tests = [func.jsonb_path_exists(document, cast(literal(path), JSONPATH),
                                     func.jsonb_build_object("v", value))
              for value in element.values]
-    return str(compiler.process(or_(*tests), **kw))
+    # Parenthesised: an OR, which the caller may AND with other conditions.
+    return "(" + str(compiler.process(or_(*tests), **kw)) + ")"
 
 
-def inner_has(section: str, field: str, values: list[str]) -> ColumnElement[bool]:
+def inner_has(section: str, field: str, values: list[str],
+              source: Any = events.c.body) -> ColumnElement[bool]:
     if any(c in field for c in '"\\'):
         raise ValueError(field)  # not a name a JSON-LD document gives a field
-    return InnerHas(section, field, values)
+    return InnerHas(source, section, field, values)
 
 
 Operand = str | float | bool

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_
 
+from agritrace import query_body
 from agritrace.epcis.times import parse_time
 from agritrace.query_body import Operand, json_test
 from agritrace.store.sensors import NUMBER_FIELDS, in_units
@@ -44,9 +45,10 @@ TIME_PARAMS: dict[str, Any] = {
 NUMBER_PARAM = re.compile(
     r"(?P<op>EQ|GT|GE|LT|LE)_(?P<field>value|minValue|maxValue|meanValue|sDev|percValue"
     r"|percRank)(?:_(?P<uom>[A-Z0-9]{2,4}))?")
-# EQ_SENSORREPORT_example:cv, GT_SENSORMETADATA_ex:x, EXISTS_SENSORELEMENT_ex:y.
+# EQ_SENSORREPORT_example:cv, GT_SENSORMETADATA_ex:x, EXISTS_SENSORELEMENT_ex:y, and a field
+# nested in an extension element: EQ_INNER_SENSORREPORT_ex:z.
 EXTENSION_PARAM = re.compile(
-    r"(?P<op>EQ|GT|GE|LT|LE|EXISTS)_SENSOR(?P<part>ELEMENT|METADATA|REPORT)_(?P<name>"
+    r"(?P<op>EQ|GT|GE|LT|LE|EXISTS|EQ_INNER)_SENSOR(?P<part>ELEMENT|METADATA|REPORT)_(?P<name>"
     r"[a-z][a-zA-Z0-9]*:[\w.-]+)")
 _PARTS = {"ELEMENT": "e", "METADATA": "m", "REPORT": "r"}
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
@@ -68,6 +70,11 @@ def sensor_condition(name: str, raw: str) -> ColumnElement[bool]:
     is not the value it takes (``expected`` says what is)."""
     values = [v for v in raw.split("|") if v]
     extension = EXTENSION_PARAM.fullmatch(name)
+    if extension and extension["op"] == "EQ_INNER":
+        if not values:
+            raise ValueError(raw)
+        return query_body.inner_has(_PARTS[extension["part"]], extension["name"], values,
+                                    _ROW.extensions)
     if extension:
         return extension_test(_ROW.extensions, (_PARTS[extension["part"]], extension["name"]),
                               extension["op"], raw)
@@ -194,7 +201,7 @@ def expected(name: str) -> str:
     if number:
         return "một số hữu hạn / one finite number, e.g. 4.5"
     extension = EXTENSION_PARAM.fullmatch(name)
-    if extension and extension["op"] == "EQ":
+    if extension and extension["op"] in ("EQ", "EQ_INNER"):
         return "các giá trị cách nhau bởi | / values separated by |"
     if extension and extension["op"] != "EXISTS":
         return ("một số hoặc một ngày ISO 8601 / one number or one ISO 8601 date, "
