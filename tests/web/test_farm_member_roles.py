@@ -65,7 +65,7 @@ def _coop_pages(site: Site) -> list[tuple[str, str]]:
     """Every /coop page of the app (a new one is checked without a new line here), with its
     path parameters filled in."""
     fill = {"plot_id": str(site.coop.plot_a.id), "member_id": str(site.coop.farmer_b.id),
-            "ticket_id": "1", "extension": "csv"}
+            "ticket_id": "1", "extension": "csv", "subscription_id": "1"}
     return [(method, re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], path))
             for method, path in routes(site.client.app)  # type: ignore[arg-type]
             if path.startswith("/coop")]
