@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from agritrace.epcis.times import now_micros
 from agritrace.province import indicators as ind
@@ -55,12 +56,15 @@ def compute(engine: Engine, regulator: int, period: ind.Period, deadline_days: i
         raise LookupError(f"organization {regulator} oversees no area")
     figures = ind.indicators(engine, desk, period, deadline_days)
     computed = now_micros()
-    with engine.begin() as conn:
-        conn.execute(delete(kept_figures).where(_key(regulator, period, deadline_days)))
-        conn.execute(insert(kept_figures).values(
-            regulator_id=regulator, period_from=period.start.isoformat(),
-            period_to=period.end.isoformat(), deadline_days=deadline_days,
-            figures=json.dumps(figures, ensure_ascii=False), computed_us=computed))
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(kept_figures).where(_key(regulator, period, deadline_days)))
+            conn.execute(insert(kept_figures).values(
+                regulator_id=regulator, period_from=period.start.isoformat(),
+                period_to=period.end.isoformat(), deadline_days=deadline_days,
+                figures=json.dumps(figures, ensure_ascii=False), computed_us=computed))
+    except IntegrityError:
+        pass  # a concurrent request (or the cron job) kept the same figures first
     return {**figures, "computed_us": computed}
 
 
