@@ -47,9 +47,9 @@ from agritrace.subscriptions.overdue import overdue_notices
 from agritrace.subscriptions.tables import (
     deliveries,
     delivery_id,
-    insert_new,
     subscriptions,
     write_deliveries,
+    written,
 )
 
 OVERLAP_US = 60_000_000
@@ -144,9 +144,12 @@ def _enqueue_stream(engine: Engine, row: Any, org: Organization, saved: queries.
         latest = max((record_us(e) for e in found), default=row.min_record_us)
         try:
             with engine.begin() as conn:
-                new = insert_new(conn, row, "events", [
-                    (key, document([e], row.query_name, row.id)) for key, e in owed.items()],
-                    now)
+                # the overlap finds again what was written: only the new ones are rendered
+                have = written(conn, list(owed))
+                fresh = [(key, document([e], row.query_name, row.id))
+                         for key, e in owed.items() if key not in have]
+                write_deliveries(conn, row, "events", fresh, now)
+                new = len(fresh)
                 conn.execute(update(subscriptions).where(subscriptions.c.id == row.id).values(
                     min_record_us=func.max(subscriptions.c.min_record_us, latest)
                     if conn.dialect.name == "sqlite"

@@ -93,8 +93,12 @@ def write_deliveries(conn: Connection, row: Any, kind: str, owed: list[tuple[str
 def insert_new(conn: Connection, row: Any, kind: str, owed: list[tuple[str, bytes]],
                now: int) -> int:
     """Write the deliveries not yet written (by id) for the subscription ``row``; how many."""
-    have = set(conn.scalars(select(deliveries.c.id).where(
-        deliveries.c.id.in_([key for key, _ in owed]))))
+    have = written(conn, [key for key, _ in owed])
     new = [(key, body) for key, body in owed if key not in have]
     write_deliveries(conn, row, kind, new, now)
     return len(new)
+
+
+def written(conn: Connection, ids: list[str]) -> set[str]:
+    """Which of the delivery ids are written already."""
+    return set(conn.scalars(select(deliveries.c.id).where(deliveries.c.id.in_(ids))))
