@@ -71,7 +71,8 @@ def test_the_product_page_shows_origin_lots_offer_and_share_card(shop: Shop) -> 
     assert f'<meta property="og:image" content="{BASE}/p/{COFFEE}/qr.png">' in html
     assert 'name="twitter:card" content="summary_large_image"' in html
     assert "<svg" in html and "20/10/2026" in html  # the plot drawn, harvested on 20/10/2026
-    assert "Lô R26-1106: 06/11/2026" in html
+    lots = html.split('id="lots">', 1)[1].split("</ul>", 1)[0]
+    assert "Lô R26-1106: 06/11/2026" in lots and "thu hoạch 20/10/2026" in lots
     assert "hiệu lực đến 15/01/2029" in html  # OCOP valid 36 months
     assert f'href="/01/{COFFEE}"' in html
     assert shop.client.get(f"/p/{COFFEE[1:]}", follow_redirects=False).headers[

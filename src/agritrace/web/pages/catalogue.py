@@ -17,7 +17,7 @@ or transactions). What is listed is decided in :mod:`agritrace.market.catalogue`
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from sqlalchemy import Engine
 
 from agritrace.farm.diary import vietnam_today
 from agritrace.farm.pesticides import CROPS
@@ -145,8 +146,8 @@ async def product_page(request: Request, gtin: str) -> Response:
     t = i18n.Translator(i18n.language(request))
     links = feeds.Links(base)
     return render(request, "market/product.html", item=item, facts=facts, t_today=vietnam_today(),
-                  plots=_plots(facts, t), lots=catalogue.latest_lots(engine, item),
-                  card=_card(item, links, t), links=links, day_of=vietnam_day)
+                  plots=_plots(facts, t), lots=_lots(engine, item, t),
+                  card=_card(item, links, t), links=links)
 
 
 def _policy(request: Request) -> Policy:
@@ -159,9 +160,19 @@ def _plots(facts: dict[str, Any], t: i18n.Translator) -> list[dict[str, Any]]:
         geometry = origin.get("geometry")
         drawing = plot_drawing(origin["plot"], geometry, t("plot_drawing")) if geometry else None
         dates = [d for d in (origin.get("harvest_start"), origin.get("harvest_end")) if d]
-        drawn.append({"origin": origin, "drawing": drawing,
-                      "harvest": " – ".join(dict.fromkeys(_date(d, t) for d in dates))})
+        drawn.append({"origin": origin, "drawing": drawing, "harvest": _harvest(dates, t)})
     return drawn
+
+
+def _lots(engine: Engine, item: catalogue.Listing, t: i18n.Translator) -> list[dict[str, Any]]:
+    """The latest lots: number, the day first recorded and the harvest dates in words."""
+    return [{"lot": lot, "made": t.date(vietnam_day(lot.made_us)),
+             "harvest": _harvest(lot.harvest, t)} for lot in catalogue.latest_lots(engine, item)]
+
+
+def _harvest(dates: Iterable[object], t: i18n.Translator) -> str:
+    """``20/10/2026 – 25/10/2026`` (one date when the harvest took a day)."""
+    return " – ".join(dict.fromkeys(_date(d, t) for d in dates))
 
 
 def _date(value: object, t: i18n.Translator) -> str:
