@@ -32,6 +32,31 @@ def test_demo_chain_is_captured_by_each_organization(engine: Engine) -> None:
     assert [e.event["bizStep"] for e in green] == ["receiving", "commissioning"]
 
 
+def test_the_demo_coffee_is_a_perennial_with_a_season_per_crop_year(engine: Engine) -> None:
+    """Issue 15: coffee was 'sown' on 1 March and pruned on 20 February, before its planting,
+    like an annual crop. A season is now a crop year (November to October) of trees planted
+    long ago: nothing sown, the pruning after the season opens, the harvest in it."""
+    from datetime import date
+
+    from agritrace.farm.demo import load_farm_demo
+    from agritrace.farm.seasons import get_season
+    from agritrace.store.orgs import find_organization
+
+    chain = load_demo(engine)
+    farm = load_farm_demo(engine, chain)
+    coop = find_organization(engine, COOP)
+    for uri in farm.seasons:
+        season = get_season(engine, coop, uri)
+        assert (season.start, season.end, season.sown_on) == (
+            date(2025, 11, 1), date(2026, 10, 31), None)
+        diary = run_query(engine, parse_query({"MATCH_epc": uri}),
+                          authenticate(engine, chain.tokens[COOP]).org).events
+        days = [date.fromisoformat(e.event["eventTime"][:10]) for e in diary]
+        end = season.end or date.max
+        assert days and all(season.start <= day <= end for day in days)
+        assert all("agt:sownOn" not in e.event for e in diary)
+
+
 def test_the_demo_prints_the_eudr_and_methane_commands_and_each_works(
         database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AGRITRACE_DATABASE_URL", database_url)

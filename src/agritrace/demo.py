@@ -1,7 +1,8 @@
 """A small, true-to-life demo chain: Arabica coffee from Mường Ảng (Điện Biên) to a Hà Nội shelf.
 
-Three plots of a cooperative keep a season's diary; each harvest opens a lot; the cooperative
-hulls the cherries into a green-bean lot and ships it to a roaster, which roasts, packs 250 g bags
+Three perennial coffee plots of a cooperative keep the diary of a crop year (the 2026 harvest);
+each harvest opens a lot; the cooperative hulls the cherries into a green-bean lot and ships it
+to a roaster, which roasts, packs 250 g bags
 with unguessable serials, cases them on a pallet (SSCC) and ships to a retailer. Every fact is an
 EPCIS 2.0 event captured by the organization it belongs to, through the same capture path an ERP
 uses. Seeded, so the demo is the same every time, except the bag serials, which are drawn
@@ -57,11 +58,13 @@ def _time(day: date, hour: int = 9) -> str:
 
 
 def _season_entries(plot: str, index: int, rng: random.Random) -> Iterator[diary.DiaryEntry]:
+    """A crop year of a coffee plot: Arabica is a perennial, planted years ago, so a season is
+    the year from one harvest to the next (November to October), nothing is sown; the trees
+    are pruned after the last picking, fed in spring and summer, and picked in October."""
     season = f"https://agritrace.org/id/season/muong-ang-2026-{index + 1}"
-    sown = date(2026, 3, 1)
-    common: dict[str, Any] = {"plot_id": plot, "season_id": season, "sown_on": sown,
+    common: dict[str, Any] = {"plot_id": plot, "season_id": season,
                               "recorded_by": f"Hộ Lò Văn {'ABC'[index]}"}
-    yield diary.OtherCare(on=date(2026, 2, 20), activity="tỉa cành", **common)
+    yield diary.OtherCare(on=date(2025, 12, 15 + index), activity="tỉa cành", **common)
     yield diary.Fertilizing(on=date(2026, 4, 5), product="NPK 16-16-8", amount=300.0,
                             n_percent=16.0, **common)
     yield diary.PestObservation(on=date(2026, 6, 10), pest="rệp sáp", incidence_percent=3.0,

@@ -104,9 +104,10 @@ def load_farm_demo(engine: Engine, chain: DemoChain) -> FarmDemo:
             "commune": COMMUNES[index], "district": "Mường Ảng", "province": "Điện Biên",
             "crop": "coffee", "variety": "Catimor", "market": "EU",
             "area_code": "VN-DB-MA-CF-0101" if index == 0 else None})
+        # Coffee is a perennial: a season is a crop year, from after one harvest to the next
+        # (the 2026 harvest's year began in November 2025), with nothing sown.
         open_season(engine, actor, {"plot": plot, "uri": demo.seasons[index],
-                                    "start": date(2026, 2, 1), "end": date(2026, 10, 31),
-                                    "sown_on": date(2026, 3, 1)})
+                                    "start": date(2025, 11, 1), "end": date(2026, 10, 31)})
         # The season under way, so a demo farmer can record today's work at once.
         open_season(engine, actor, {"plot": plot, "uri": f"{NEXT_SEASON_BASE}{index + 1}",
                                     "start": min(date(2026, 11, 1), vietnam_today())})
