@@ -78,8 +78,10 @@ def test_a_manager_checks_a_suppliers_geojson_file_without_javascript(
         page.goto(base + "/reports/eudr")
         page.set_input_files("#check-file", str(supplier))
         page.click("#check-button")
-        assert page.locator("#summary").inner_text() == (
+        assert page.locator("#summary strong").inner_text() == (
             "4 trong 13 thửa của nha-cung-cap.geojson sẵn sàng cho hệ thống EU.")
+        assert page.locator("#ready-list").inner_text() == "Sẵn sàng: #0–1, #8, #12."
+        assert page.locator("#not-ready-list").inner_text() == "Chưa sẵn sàng: #2–7, #9–11."
         assert page.locator("#findings tbody tr").count() >= 9
         assert "features[2].properties.Area" in page.locator("#findings").inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
