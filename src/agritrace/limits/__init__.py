@@ -63,14 +63,21 @@ def _now_us() -> int:
 
 def hit(engine: Engine, limit: Limit, client: str, now_us: int | None = None) -> Verdict:
     """Count one hit of ``client`` against ``limit`` and say whether it is allowed."""
+    with engine.begin() as conn:
+        return hit_in(conn, limit, client, now_us)
+
+
+def hit_in(conn: Connection, limit: Limit, client: str, now_us: int | None = None) -> Verdict:
+    """:func:`hit` in the caller's transaction, which then writes what the hit allows in the
+    same commit (on PostgreSQL the counter's row stays locked until then, so a client's racing
+    requests are counted one after the other)."""
     now_us = _now_us() if now_us is None else now_us
     width = limit.window_s * 1_000_000
     window = now_us - now_us % width
-    with engine.begin() as conn:
-        hits, prev = conn.execute(_HIT, {
-            "key": _key(limit, client), "window": window, "width": width,
-            "expires": window + 2 * width}).one()
-        prune(conn, now_us)
+    hits, prev = conn.execute(_HIT, {
+        "key": _key(limit, client), "window": window, "width": width,
+        "expires": window + 2 * width}).one()
+    prune(conn, now_us)
     return _verdict(limit, int(hits), int(prev), now_us - window, width)
 
 

@@ -354,23 +354,24 @@ def open_ticket(engine: Engine, code: str, kind: str, message: str, contact: str
     client) sent more than the policy allows, counted across every worker and server."""
     message, contact = message.strip(), contact.strip()
     _check_ticket(kind, message, contact)
-    verdict = limits.hit(engine, Limit("report", policy.per_window, policy.window_s), key)
-    if not verdict.allowed:
-        limited = RateLimited(f"More than {policy.per_window} reports within "
-                              f"{policy.window_s} s from one client",
-                              [Problem("report", f"at most {policy.per_window}",
-                                       f"{verdict.used:.0f}")])
-        limited.retry_after_s = verdict.retry_after_s
-        raise limited
+    # One commit: the hit and, if it is allowed, the report (a refused hit is kept too).
     with engine.begin() as conn:
-        created = now_us()
-        result = conn.execute(insert(tickets).values(
-            code=code[:300], kind=kind, message=message, contact=contact,
-            created_us=created, client_key=key))
-        number = int(result.inserted_primary_key[0])  # type: ignore[index]
-        # the code's owner is told through its subscriptions, in the report's transaction
-        ticket_notice(conn, number, code[:300], kind, message, created)
-        return number
+        verdict = limits.hit_in(conn, Limit("report", policy.per_window, policy.window_s), key)
+        if verdict.allowed:
+            created = now_us()
+            result = conn.execute(insert(tickets).values(
+                code=code[:300], kind=kind, message=message, contact=contact,
+                created_us=created, client_key=key))
+            number = int(result.inserted_primary_key[0])  # type: ignore[index]
+            # the code's owner is told through its subscriptions, in the report's transaction
+            ticket_notice(conn, number, code[:300], kind, message, created)
+            return number
+    limited = RateLimited(f"More than {policy.per_window} reports within "
+                          f"{policy.window_s} s from one client",
+                          [Problem("report", f"at most {policy.per_window}",
+                                   f"{verdict.used:.0f}")])
+    limited.retry_after_s = verdict.retry_after_s
+    raise limited
 
 
 def _check_ticket(kind: str, message: str, contact: str) -> None:
