@@ -5,6 +5,7 @@ on JSON and on XML, and the refused document stores nothing."""
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import Engine
 from agritrace.epcis.json_codec import read_json
 from agritrace.epcis.xml_read import read_xml
 from agritrace.errors import ValidationException
-from tests.conformance import GS1, KNOWN_BAD_JSON, XSD_DIR, needs_files
+from tests.conformance import GS1, KNOWN_BAD_JSON, REPO, XSD_DIR, needs_files
 from tests.helpers import Api, make_api
 
 _CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
@@ -181,6 +182,15 @@ def test_the_order_check_is_the_official_xsds(type_name: str) -> None:
         problem = refused.value.problems[0]
         assert (problem.path, problem.found) == (f"{prefix}{first}", f"{first} after {second}")
         assert problem.event_index == (0 if prefix else None)
+
+
+def test_the_product_never_reads_the_official_xsd() -> None:
+    """The schema files are GS1's, not the product's (tests read them in place): no module
+    loads a schema or names the conformance folder; the order lives in xml_read's tables."""
+    found = re.compile(r"XMLSchema\(|\.xsd['\"]|conformance")
+    readers = [str(path.relative_to(REPO)) for path in (REPO / "src").rglob("*.py")
+               if found.search(path.read_text(encoding="utf-8"))]
+    assert readers == []
 
 
 def test_a_vendor_element_among_an_events_own_is_refused_naming_it(engine: Engine) -> None:
