@@ -1,10 +1,12 @@
 """A server stopped by SIGTERM during a capture (a restart, a deployment) finishes the capture
-or fails its job with the reason, never leaving it "running" (issue 19). A real ``agritrace
-serve`` process: bounded waits, and always killed at the end."""
+or fails its job with the reason, never leaving it "running" (issue 19). The slow tests run a
+real ``agritrace serve`` (or ``subscriptions deliver``) process: bounded waits, and always
+killed at the end; the last does what the app's shutdown does in this process."""
 
 from __future__ import annotations
 
 import http.client
+import io
 import os
 import signal
 import socket
@@ -21,7 +23,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from agritrace.capture import capture_document, stop_captures
 from agritrace.epcis.times import now_micros
+from agritrace.epcis.xml_codec import read_document
 from agritrace.store.orgs import create_organization, create_token
 from agritrace.store.tables import capture_jobs, events
 from agritrace.subscriptions.tables import deliveries
@@ -29,8 +33,6 @@ from agritrace.web.app import create_app
 from tests.test_subscriptions import Org, shipped
 from tests.test_subscriptions import settings as subscription_settings
 from tests.webhook_receiver import receiving
-
-pytestmark = pytest.mark.slow
 
 _CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 _EVENTS = 30_000  # a few seconds of capture on this machine
@@ -122,6 +124,7 @@ def _sigterm_during_capture(engine: Engine, database_url: str, grace_s: int,
     return job[0], job[1], stored, exited
 
 
+@pytest.mark.slow
 def test_sigterm_lets_a_running_capture_finish_within_the_grace(
         engine: Engine, database_url: str, tmp_path: Path) -> None:
     status, _, stored, exited = _sigterm_during_capture(engine, database_url, 60, tmp_path)
@@ -129,6 +132,7 @@ def test_sigterm_lets_a_running_capture_finish_within_the_grace(
     assert exited < 60
 
 
+@pytest.mark.slow
 def test_sigterm_past_the_grace_fails_the_capture_with_its_reason(
         engine: Engine, database_url: str, tmp_path: Path) -> None:
     status, errors, stored, exited = _sigterm_during_capture(engine, database_url, 0,
@@ -139,6 +143,7 @@ def test_sigterm_past_the_grace_fails_the_capture_with_its_reason(
     assert exited < 15
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_delivery_worker_between_two_deliveries(
         engine: Engine, database_url: str, tmp_path: Path) -> None:
     """The delivery being sent is recorded as delivered; the others stay pending and are not
@@ -170,3 +175,42 @@ def test_sigterm_stops_the_delivery_worker_between_two_deliveries(
         states = conn.execute(select(deliveries.c.state, deliveries.c.next_attempt_us)).all()
     assert sorted(state for state, _ in states) == ["delivered", "pending", "pending"]
     assert all(due <= now_micros() for state, due in states if state == "pending")
+
+
+def test_stopping_fails_running_captures_at_their_next_chunk_and_refuses_new_ones(
+        engine: Engine) -> None:
+    """What the app's shutdown does (stop_captures), in one process: the capture running
+    stops, is undone, its job failed with the reason; a new one is refused with 503 until a
+    server starts on the store again."""
+    org = create_organization(engine, "HTX Mường Ảng")
+    token = create_token(engine, org, "erp")
+    outcome: list[BaseException] = []
+
+    def capture() -> None:
+        try:
+            capture_document(engine, read_document(io.BytesIO(_document()), "big.jsonld",
+                                                   "application/ld+json"), org)
+        except BaseException as exc:  # what the request would have raised
+            outcome.append(exc)
+
+    running = threading.Thread(target=capture)
+    running.start()
+    deadline = time.monotonic() + 30
+    while _job(engine) is None:
+        assert time.monotonic() < deadline, "no capture job within 30 s"
+        time.sleep(0.01)
+    assert stop_captures(engine, 30) == []  # none left running after the wait
+    running.join(timeout=30)
+    status, errors = _job(engine) or ("", "")
+    assert status == "failure" and "the server stopped" in orjson.loads(errors)[0]["found"]
+    assert [type(exc).__name__ for exc in outcome] == ["ServerStopping"]
+    app = create_app(subscription_settings(), engine)
+    client = TestClient(app)  # no lifespan: the store is still stopping for this process
+    body = {"@context": [_CONTEXT], "type": "EPCISDocument", "schemaVersion": "2.0",
+            "creationDate": "2026-01-01T00:00:00Z", "epcisBody": {"eventList": []}}
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/ld+json"}
+    refused = client.post("/capture", content=orjson.dumps(body), headers=auth)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "10"
+    with TestClient(app) as started:  # a server starts on the store: captures are taken
+        assert started.post("/capture", content=orjson.dumps(body),
+                            headers=auth).status_code == 202
