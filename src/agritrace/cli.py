@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -65,6 +66,34 @@ def db_upgrade() -> None:
     """Create or migrate the database to the newest schema."""
     upgrade(_engine())
     out.print(f"database up to date: {get_settings().database_url}")
+
+
+@db_app.command("partitions")
+def db_partitions(
+    ahead: Annotated[int, typer.Option(min=0, max=24, help="Months ahead to create")] = 3,
+    detach_before: Annotated[str | None, typer.Option(
+        help="Detach the months before this one (YYYY-MM), to archive and drop them")] = None,
+) -> None:
+    """Create the scan log's monthly partitions ahead and detach old months (PostgreSQL)."""
+    from agritrace.store import partitions
+
+    before = None
+    if detach_before is not None:
+        try:
+            before = date.fromisoformat(detach_before + "-01")
+        except ValueError as exc:
+            raise fail(AgritraceError(f"--detach-before: expected a month as YYYY-MM, found "
+                                      f"{detach_before!r}")) from exc
+    engine = _engine()
+    upgrade(engine)
+    with engine.connect() as conn:
+        if not partitions.partitioned(conn):
+            out.print("The scan log is one table here (SQLite); partitions are PostgreSQL's.")
+            return
+    for name in partitions.ensure_ahead(engine, ahead=ahead):
+        out.print(f"created {name}")
+    for name in partitions.detach_before(engine, before) if before else []:
+        out.print(f"detached {name}: archive it (pg_dump -t {name}), then DROP TABLE {name}")
 
 
 @app.command()

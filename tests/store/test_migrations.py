@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from agritrace.store.migrate import alembic_config, load_table_modules
 from agritrace.store.tables import metadata
@@ -15,7 +15,13 @@ load_table_modules()
 
 def test_migrated_schema_matches_the_metadata(engine: Engine) -> None:
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        # a partition (PostgreSQL's months of the scan log) is its parent table's, not the
+        # metadata's; partitions made by agritrace.store.partitions have their own tests
+        months = set(conn.execute(text("SELECT relname FROM pg_class WHERE relispartition"))
+                     .scalars()) if conn.dialect.name == "postgresql" else set()
+        context = MigrationContext.configure(conn, opts={"include_name": lambda name, kind, _: (
+            kind != "table" or name not in months)})
+        diff = compare_metadata(context, metadata)
     assert diff == []
 
 

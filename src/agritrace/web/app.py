@@ -18,6 +18,7 @@ from agritrace.scans import log as scans_log
 from agritrace.scans.log import TicketPolicy
 from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings, get_settings
+from agritrace.store import partitions
 from agritrace.store.engine import make_engine
 from agritrace.store.replicas import Replicas
 from agritrace.web import headers, metrics, problems, reports_routes
@@ -38,8 +39,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # A capture job whose process died (a crash, a killed worker) would say "running" forever.
     try:
         await run_in_threadpool(fail_abandoned_jobs, app.state.engine)
+        # the scan log's months ahead (PostgreSQL), also when no cron runs `db partitions`
+        await run_in_threadpool(partitions.ensure_ahead, engine)
     except SQLAlchemyError as exc:  # not migrated or not reachable yet: /readyz says so
-        log.warning("capture jobs left running were not checked: %s", exc)
+        log.warning("capture jobs left running and the scan log's months were not checked: %s",
+                    exc)
     yield
     # The server stops once its requests have ended or AGRITRACE_SHUTDOWN_GRACE_S has passed:
     # captures still running (their requests cut off) stop at their next chunk of events, are
