@@ -11,12 +11,12 @@ from sqlalchemy import Engine
 from agritrace.farm.catalog import add_product
 from agritrace.farm.compliance import ReadinessRules
 from agritrace.farm.diary import AQUACULTURE_KINDS, ENTRY_TYPES, LIVESTOCK_KINDS
+from agritrace.farm.pig_demo import load_pig_demo
 from agritrace.farm.places import Place, add_place
 from agritrace.farm.readiness import readiness_report, rules_from
 from agritrace.farm.record import record_entry
 from agritrace.farm.registry import Actor, org_actor
 from agritrace.farm.seasons import Season, open_season
-from agritrace.farm.pig_demo import load_pig_demo
 from agritrace.farm.shrimp_demo import load_shrimp_demo
 from agritrace.ids.gs1 import vietnam_gtin
 from agritrace.settings import Settings
