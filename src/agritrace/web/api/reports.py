@@ -156,9 +156,10 @@ async def read_upload(request: Request, limit: int, default_name: str, expected:
                       ) -> tuple[bytes, str]:
     """The uploaded bytes and the file's name, from a form's ``file`` field or the raw body;
     ``expected`` says what the file should be, in the problem when none was sent."""
-    if request.headers.get("content-type", "").startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
+    kind = request.headers.get("content-type", "")
+    if kind.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        # (a form without a file part: read as a form, so the page can still read its fields)
+        upload = (await request.form()).get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise ValidationException("No file uploaded", [
                 Problem("file", f"{expected} in the form field 'file'", "nothing")])
