@@ -74,6 +74,25 @@ def _links(page: Page, base: str) -> Iterator[str]:
             yield path
 
 
+# Numbers and dates as English or a program writes them, never in Vietnamese text: an ISO date
+# (2026-11-06) or a decimal point before one or two digits (1.5 ha; Vietnamese writes 1,5 and
+# its "." only separates thousands, before three digits).
+# Identifiers (urn:epc:id:sgln:8931234.10001.0), versions after a name (EPCIS 2.0, CC BY 4.0)
+# and a table's number (bảng 7.15) are left alone.
+_FOREIGN_FORMS = re.compile(r"(?<![\w.:/-])(?<![A-Z] )(?<![A-Z]\w )(?<!bảng )"
+                            r"(?:20\d\d-\d\d-\d\d|\d+\.\d{1,2})\b(?![.\d])")
+
+
+def _not_vietnamese(html: str) -> list[str]:
+    """What on a Vietnamese page is not said in Vietnamese: English sentences, and numbers
+    or dates in English or ISO form, each shown with the words around it."""
+    text = visible_text(html)
+    found = [(f"English {word!r}", re.search(rf"\b{word}\b", text)) for word in english_in(html)]
+    found += [(f"the form {m.group(0)!r}", m) for m in _FOREIGN_FORMS.finditer(text)]
+    return [f"{what} in '…{text[max(m.start() - 40, 0):m.end() + 40]}…'"
+            for what, m in found[:4] if m]
+
+
 def _visit(page: Page, base: str, path: str, width: int, person: Person) -> list[str]:
     """Open ``path`` at ``width``; the faults seen there (none for data a program reads)."""
     answer = page.goto(base + path)
@@ -86,12 +105,7 @@ def _visit(page: Page, base: str, path: str, width: int, person: Person) -> list
     if wide > width:
         faults.append(f"{person.name} {path} at {width} px: {wide} px wide")
     if width < 600:
-        html = page.content()
-        if english := english_in(html):
-            text = visible_text(html)
-            where = [text[max(m.start() - 40, 0):m.end() + 40]
-                     for word in english[:3] for m in [re.search(rf"\b{word}\b", text)] if m]
-            faults.append(f"{person.name} {path}: English {english} in {where}")
+        faults += [f"{person.name} {path}: {fault}" for fault in _not_vietnamese(page.content())]
     page.screenshot(path=str(SHOTS / "sweep" / f"{person.name}-{_slug(path)}-{width}.jpg"),
                     full_page=width < 600, type="jpeg", quality=55)
     return faults
@@ -140,3 +154,11 @@ def test_every_page_from_the_navigation_fits_a_phone_and_speaks_vietnamese(
     assert faults == [], "\n".join(faults)
     assert REACHED[who] <= set(person.seen), person.seen
     assert len(person.seen) >= 5, person.seen
+
+
+def test_the_sweep_sees_numbers_and_dates_not_written_as_vietnamese() -> None:
+    said = _not_vietnamese("<p>Diện tích 4.50 ha, thu hoạch 2026-10-20, liều 1.5 l/ha</p>")
+    assert [s.split(" in ")[0] for s in said] == [
+        "the form '4.50'", "the form '2026-10-20'", "the form '1.5'"]
+    assert _not_vietnamese("<p>4,50 ha; 5.000 kg; 20/10/2026; EPCIS 2.0; bảng 7.15; "
+                           "urn:epc:id:sgln:8931234.10001.0</p>") == []

@@ -103,8 +103,11 @@ TEXTS: dict[str, dict[str, str]] = {
                          "en": "If continuously flooded (t CO2e)"},
     "reports_no_seasons": {"vi": "Không có vụ lúa nào được gieo trong khoảng này.",
                            "en": "No rice season was sown in this period."},
-    "reports_gwp": {"vi": "GWP100 của CH4: {gwp} ({source}).", "en": "GWP100 of CH4: {gwp} "
-                                                                    "({source})."},
+    # The source note of the data file is English: the Vietnamese says it in its own words.
+    "reports_gwp": {"vi": "GWP100 của CH4: {gwp} (IPCC AR6 WG1 (2021), bảng 7.15: 27,0 cho CH4 "
+                          "sinh học, 29,8 cho CH4 hóa thạch; IPCC AR5 WG1 (2013), bảng 8.7: 28 "
+                          "khi không tính phản hồi khí hậu - carbon).",
+                    "en": "GWP100 of CH4: {gwp} ({source})."},
     "reports_regime_continuously_flooded": {"vi": "ngập liên tục", "en": "continuously flooded"},
     "reports_regime_single_drainage": {"vi": "rút nước một lần", "en": "single drainage"},
     "reports_regime_multiple_drainage": {"vi": "rút nước nhiều lần / AWD",
