@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,11 +24,12 @@ from agritrace.farm.catalog import add_product, list_products, update_product
 from agritrace.farm.registry import org_actor
 from agritrace.ids.epc import check_digit
 from agritrace.market import catalogue, offers
-from agritrace.market.feeds import MERCHANT_FIELDS, SCHEMA_AVAILABILITY
+from agritrace.market.feeds import MERCHANT_FIELDS, MERCHANT_LIMITS, SCHEMA_AVAILABILITY
 from agritrace.store.orgs import create_token
 from tests.web.market_shop import BASE, COFFEE, TEA, Shop, build_shop
 
 runner = CliRunner()
+LONG = "08931234000387"
 
 
 @pytest.fixture
@@ -149,10 +152,66 @@ def _gtin_ok(gtin: str) -> bool:
     return len(gtin) == 14 and gtin.isdigit() and check_digit(gtin[:-1]) == int(gtin[-1])
 
 
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _url(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
+
+
+def _enumeration(*members: str) -> Callable[[Any], bool]:
+    return lambda value: value in {f"https://schema.org/{m}" for m in members}
+
+
+# The schema.org types the feed uses, each with the properties schema.org gives it (those the
+# feed writes) and what a value must be: a Text, a URL, a member of an enumeration, a node.
+SCHEMA_ORG: dict[str, dict[str, Callable[[Any], bool]]] = {
+    "ItemList": {"name": _text, "itemListElement": lambda v: isinstance(v, list)},
+    "ListItem": {"position": lambda v: isinstance(v, int) and v >= 1,
+                 "item": lambda v: isinstance(v, dict)},
+    "Product": {"name": _text, "description": _text, "url": _url, "image": _url,
+                "category": _text, "gtin14": lambda v: _gtin_ok(v),
+                "brand": lambda v: isinstance(v, dict), "offers": lambda v: isinstance(v, dict)},
+    "Brand": {"name": _text},
+    "Offer": {"price": lambda v: isinstance(v, str) and bool(re.fullmatch(r"\d+(\.\d+)?", v)),
+              "priceCurrency": lambda v: isinstance(v, str) and bool(re.fullmatch("[A-Z]{3}", v)),
+              "availability": _enumeration(*SCHEMA_AVAILABILITY.values()),
+              "itemCondition": _enumeration("NewCondition", "UsedCondition",
+                                            "RefurbishedCondition", "DamagedCondition"),
+              "url": _url},
+}
+# Where a node may sit: a property's value's @type (schema.org's range of the property).
+SCHEMA_RANGES = {("ItemList", "itemListElement"): "ListItem", ("ListItem", "item"): "Product",
+                 ("Product", "brand"): "Brand", ("Product", "offers"): "Offer"}
+
+
+def _schema_org_problems(node: dict[str, Any], kind: str, where: str = "") -> list[str]:
+    """What in ``node`` is not schema.org's ``kind`` (GS1 terms, gs1:, are the GS1 Web
+    Vocabulary's, declared in the @context)."""
+    if node.get("@type") != kind:
+        return [f"{where}: @type {node.get('@type')!r}, expected {kind}"]
+    problems = []
+    for key, value in node.items():
+        if key.startswith(("@", "gs1:")):
+            continue
+        check = SCHEMA_ORG[kind].get(key)
+        if check is None or not check(value):
+            problems.append(f"{where}/{key}: {value!r}")
+            continue
+        inner = SCHEMA_RANGES.get((kind, key))
+        for n, child in enumerate(value if isinstance(value, list) else [value]):
+            if inner:
+                problems += _schema_org_problems(child, inner, f"{where}/{key}/{n}")
+    return problems
+
+
 def test_the_jsonld_feed_is_a_schema_org_item_list(shop: Shop) -> None:
     answer = shop.client.get("/feeds/products.jsonld")
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/ld+json"
     feed = answer.json()
+    assert _schema_org_problems(feed, "ItemList") == []
+    assert feed["@context"]["gs1"] == "https://gs1.org/voc/"
     assert feed["@context"]["@vocab"] == "https://schema.org/" and feed["@type"] == "ItemList"
     items = [element["item"] for element in feed["itemListElement"]]
     assert [e["position"] for e in feed["itemListElement"]] == list(range(1, len(items) + 1))
@@ -177,22 +236,56 @@ def test_the_jsonld_feed_is_a_schema_org_item_list(shop: Shop) -> None:
     assert f'href="/01/{TEA}"' not in shop.client.get(f"/p/{TEA}").text
 
 
-def test_the_merchant_rss_and_csv_feeds(shop: Shop) -> None:
+# Google Merchant Center's product data specification, for the fields the feed sends.
+MERCHANT_AVAILABILITY = {"in_stock", "out_of_stock", "preorder", "backorder"}
+MERCHANT_PRICE = re.compile(r"\d+(\.\d{1,2})? [A-Z]{3}")
+
+
+def _merchant_problems(fields: dict[str, str | None]) -> list[str]:
+    problems = [f"{k} missing" for k in MERCHANT_FIELDS if not fields.get(k)]
+    problems += [f"{k} longer than {most}" for k, most in MERCHANT_LIMITS.items()
+                 if len(fields.get(k) or "") > most]
+    if fields.get("availability") not in MERCHANT_AVAILABILITY:
+        problems.append("availability")
+    if not MERCHANT_PRICE.fullmatch(fields.get("price") or ""):
+        problems.append("price")
+    if fields.get("condition") not in {"new", "refurbished", "used"}:
+        problems.append("condition")
+    if not _gtin_ok(fields.get("gtin") or ""):
+        problems.append("gtin")
+    problems += [f"{k} not absolute" for k in ("link", "image_link")
+                 if not (fields.get(k) or "").startswith(("https://", "http://"))]
+    return problems
+
+
+def test_the_merchant_rss_and_csv_feeds(shop: Shop, engine: Engine) -> None:
+    # A name longer than Merchant's 150-character title: clipped, not a disapproved item.
+    add_product(engine, org_actor(shop.coop), {
+        "gtin": LONG, "name_vi": "Cà phê Arabica Mường Ảng rang mộc " + "hạt chọn lọc " * 11})
+    offers.set_offer(engine, shop.coop, LONG, {"price": "99000"})
     answer = shop.client.get("/feeds/products.xml")
     assert answer.status_code == 200
     root = etree.fromstring(answer.content)
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    assert all(root.findtext(f"channel/{k}") for k in ("title", "link", "description"))
     g = "{http://base.google.com/ns/1.0}"
     items = root.findall("channel/item")
-    assert len(items) == 1  # the tea has no price: a Merchant item needs one
-    fields = {child.tag.removeprefix(g): child.text for child in items[0]}
-    assert set(MERCHANT_FIELDS) <= set(fields)
+    assert len(items) == 2  # the tea has no price: a Merchant item needs one
+    by_gtin = [{child.tag.removeprefix(g): child.text for child in item} for item in items]
+    for item in by_gtin:
+        assert _merchant_problems(item) == [], item
+    long_title = next(i["title"] for i in by_gtin if i["gtin"] == LONG) or ""
+    assert len(long_title) == 150 and long_title.endswith("…")
+    fields = next(i for i in by_gtin if i["gtin"] == COFFEE)
     assert fields["price"] == "185000.00 VND" and fields["availability"] == "in_stock"
     assert fields["condition"] == "new" and _gtin_ok(fields["gtin"] or "")
     for key in ("link", "image_link"):
         assert shop.client.get((fields[key] or "").removeprefix(BASE)).status_code == 200
     rows = list(csv.DictReader(io.StringIO(
         shop.client.get("/feeds/products.csv").content.decode("utf-8-sig"))))
-    assert [r["gtin"] for r in rows] == [COFFEE]
+    assert [r["gtin"] for r in rows] == [COFFEE, LONG]
+    for row in rows:
+        assert _merchant_problems(dict(row)) == [], row
     assert rows[0]["gs1_traceability"] == f"{BASE}/01/{COFFEE}?linkType=all"
     assert list(rows[0]) == [*MERCHANT_FIELDS, "gs1_pip", "gs1_traceability"]
     for key in ("link", "image_link", "gs1_pip", "gs1_traceability"):
@@ -254,7 +347,7 @@ def _gtins(kind: str, answer: Any) -> list[str]:
     if kind == "jsonld":
         return [e["item"]["gtin14"] for e in answer.json()["itemListElement"]]
     if kind == "xml":
-        return [g.text for g in etree.fromstring(answer.content).iter(
+        return [g.text or "" for g in etree.fromstring(answer.content).iter(
             "{http://base.google.com/ns/1.0}gtin")]
     return [r["gtin"] for r in csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig")))]
 

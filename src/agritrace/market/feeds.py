@@ -99,11 +99,22 @@ def jsonld_chunks(items: Iterable[Listing], links: Links, name: str) -> Iterator
     yield b"]}"
 
 
+# Google Merchant Center's product data specification: the most characters a field may hold
+# (a longer title or brand makes the item disapproved, not shortened).
+MERCHANT_LIMITS = {"id": 50, "title": 150, "description": 5000, "link": 2000,
+                   "image_link": 2000, "brand": 70}
+
+
 def merchant_values(item: Listing, links: Links) -> dict[str, str]:
-    return {"id": item.gtin, "title": item.name_vi, "description": description(item),
-            "link": links.page(item), "image_link": links.image(item),
-            "availability": item.availability, "price": _price(item), "gtin": item.gtin,
-            "brand": item.org_name, "condition": "new"}
+    values = {"id": item.gtin, "title": item.name_vi, "description": description(item),
+              "link": links.page(item), "image_link": links.image(item),
+              "availability": item.availability, "price": _price(item), "gtin": item.gtin,
+              "brand": item.org_name, "condition": "new"}
+    return {k: _clip(v, MERCHANT_LIMITS.get(k)) for k, v in values.items()}
+
+
+def _clip(value: str, most: int | None) -> str:
+    return value if most is None or len(value) <= most else value[:most - 1].rstrip() + "…"
 
 
 def rss_chunks(items: Iterable[Listing], links: Links, title: str, home: str
