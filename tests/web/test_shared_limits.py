@@ -116,3 +116,21 @@ def test_the_window_slides_over_its_edge_and_old_counters_go(engine: Engine) -> 
     with engine.connect() as conn:
         keys = conn.execute(select(rate_limits.c.key)).scalars().all()
     assert keys == ["test:c"]
+
+
+def test_signing_out_on_one_server_ends_the_session_on_every_server(engine: Engine) -> None:
+    _, tokens = load(engine)
+    first, second = _servers(engine)
+    assert first.post("/login", data={"code": create_login_code(engine, tokens["a"]).code}
+                      ).url.path == "/my"
+    second.cookies.update(first.cookies)  # the same browser, its requests on either server
+    assert second.get("/my").status_code == 200
+    stolen = dict(first.cookies)  # a copy of the cookie, kept by whoever took it
+    assert first.post("/logout").url.path == "/login"
+    second.cookies.update(stolen)
+    assert second.get("/my", follow_redirects=False).status_code in (303, 401)
+    # A token pasted in (an API token, held elsewhere too) is not changed by signing out.
+    assert first.post("/login", data={"token": tokens["office"]}).url.path == "/coop"
+    first.post("/logout")
+    assert second.get("/events", headers={"Authorization": f"Bearer {tokens['office']}"}
+                      ).status_code == 200

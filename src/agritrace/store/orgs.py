@@ -278,6 +278,23 @@ def redeem_login_code(engine: Engine, code: str) -> str:
     return fresh
 
 
+def end_session(engine: Engine, token: str) -> bool:
+    """Sign out everywhere: a token whose secret a one-time code gave (it lives only in one
+    browser's cookie) gets a new secret nobody is told, so the cookie fails on every server
+    from the next request. A token pasted in (an API token, held elsewhere too) is left as it
+    is. Whether the session was ended."""
+    with engine.begin() as conn:
+        row = conn.execute(select(tokens.c.id, tokens.c.token_hash).where(
+            tokens.c.token_hash == _digest(token), tokens.c.revoked_us.is_(None),
+            select(login_codes.c.code_hash).where(login_codes.c.token_id == tokens.c.id,
+                                                  login_codes.c.used_us.is_not(None)).exists(),
+        )).first()
+        if row is None:
+            return False
+        _rekey(conn, row.id, row.token_hash, _digest(TOKEN_PREFIX + secrets.token_urlsafe(32)))
+    return True
+
+
 def _rekey(conn: Connection, token_id: int, old: str, new: str) -> None:
     from agritrace.farm.tables import member_tokens  # a member's sign-in is known by its hash
 

@@ -16,13 +16,13 @@ from agritrace import limits
 from agritrace.errors import SecurityException
 from agritrace.limits import Limit
 from agritrace.scans.log import client_key
-from agritrace.store.orgs import TOKEN_PREFIX, redeem_login_code
+from agritrace.store.orgs import TOKEN_PREFIX, end_session, redeem_login_code
 from agritrace.trust import TokenRole
 from agritrace.web.api.deps import Caller, caller_for, engine_of, settings_of
 from agritrace.web.headers import request_client
 from agritrace.web.pages.farm.common import friendly, local_path, render, same_origin
 from agritrace.web.pages.farm.forms import Form
-from agritrace.web.pages.session import page_caller, sign_in, sign_out
+from agritrace.web.pages.session import page_caller, sign_in, sign_out, token_of
 
 router = APIRouter()
 
@@ -89,6 +89,9 @@ def _refused(request: Request, target: str, retry_after_s: int) -> Response:
 @friendly
 def logout(request: Request) -> Response:
     same_origin(request)
+    token = token_of(request)
+    if token:  # the session ends on every server, not only in this browser
+        end_session(engine_of(request), token)
     response = RedirectResponse("/login", status_code=303)
     sign_out(response)
     return response
