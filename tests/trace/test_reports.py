@@ -132,3 +132,17 @@ def test_a_transformation_that_assigns_a_lot_gives_its_units_that_tlc(engine: En
     shipped = [r for r in rows if r[0] == "Shipping" and r[1] == "2025-03-13"]
     assert [(r[3], r[5], r[6]) for r in shipped] == [
         (new_lot, "GTIN " + UNITS[3].split("/01/")[1][:14], "1")]
+
+
+def test_fsma_rows_describe_a_product_by_its_registered_name(engine: Engine) -> None:
+    """Issue 15: the demo's rows described every product as "GTIN 0893…"."""
+    from agritrace.demo import BAG, GREEN, load_demo
+    from agritrace.farm.demo import load_farm_demo
+
+    chain = load_demo(engine)
+    load_farm_demo(engine, chain)
+    described = {r.values[fsma204.COLUMNS.index("Product Description")]
+                 for r in fsma204.fsma_rows(engine, [chain.green_lot])}
+    assert any(d.endswith(f"(GTIN {GREEN})") and not d.startswith("GTIN") for d in described)
+    assert any(d.endswith(f"(GTIN {BAG})") and not d.startswith("GTIN") for d in described)
+    assert not any(d.startswith("GTIN ") for d in described), described

@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 
 from agritrace.epcis.times import format_time, parse_time
+from agritrace.farm.tables import products
 from agritrace.ids.epc import lenient_id
 from agritrace.trace.graph import Graph, node_kind
 from agritrace.trace.lineage import TraceRequest, trace
@@ -65,9 +66,9 @@ def fsma_rows(engine: Engine, lots: Iterable[str], *, since_us: int | None = Non
     pks = {e.event_pk for e in graph.edges.values()}
     with engine.connect() as conn:
         bodies = EventReader(conn).bodies(pks)
-    tlcs = _tlc_index(graph, _assigned(bodies.values()))
-    rows = [row for pk in sorted(pks) for row in _rows(bodies[pk], tlcs)]
-    rows = list(dict.fromkeys(rows))
+        tlcs = _tlc_index(graph, _assigned(bodies.values()))
+        rows = [row for pk in sorted(pks) for row in _rows(bodies[pk], tlcs)]
+        rows = _described(conn, list(dict.fromkeys(rows)))
     return sorted(rows, key=Row.sort_key)
 
 
@@ -223,6 +224,28 @@ def _quantities(event: dict[str, Any], cte: str, tlcs: dict[str, dict[str, int]]
             counted[tlc] += count
     for tlc, count in sorted(counted.items()):
         yield tlc, str(count) if count else "", "EA" if count else ""
+
+
+_DESCRIPTION = COLUMNS.index("Product Description")
+
+
+def _described(conn: Connection, rows: list[Row]) -> list[Row]:
+    """Each product described by its registered name (issue 15: the rows said "GTIN 0893…"),
+    the GTIN beside it; a product nobody registered keeps "GTIN …"."""
+    gtins = {row.values[_DESCRIPTION].removeprefix("GTIN ") for row in rows
+             if row.values[_DESCRIPTION].startswith("GTIN ")}
+    found = conn.execute(select(products.c.gtin, products.c.name_vi).where(
+        products.c.gtin.in_(gtins))).all() if gtins else []
+    names = {str(gtin): str(name) for gtin, name in found}
+
+    def described(row: Row) -> Row:
+        gtin = row.values[_DESCRIPTION].removeprefix("GTIN ")
+        if gtin not in names:
+            return row
+        values = list(row.values)
+        values[_DESCRIPTION] = f"{names[gtin]} (GTIN {gtin})"
+        return Row(tuple(values))
+    return [described(row) for row in rows]
 
 
 def _product(tlc: str) -> str:
