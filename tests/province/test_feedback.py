@@ -119,6 +119,17 @@ def test_overdue_reports_and_the_share_on_time_match_the_dashboard(world: World,
     assert sum(m.received for m in months) == 4
     assert sum(m.on_time for m in months) == 1 and sum(m.overdue for m in months) == 1
     assert "33 %" in desk.text  # 1 on time of the 3 whose deadline came
+    # every report figure of the dashboard links to the reports behind it
+    page = c.get("/province", headers=world.auth("dien_bien")).text
+    links = dict(re.findall(r'<a href="(/province/tickets\?[^"]*)" class="rows">([^<]*)</a>',
+                            page))
+    assert len(links) == 5
+    for link, shown in links.items():
+        rows = c.get(link.replace("&amp;", "&"), headers=world.auth("dien_bien")).text
+        assert rows.count('class="ticket"') == int(shown), link
+    overdue_link = next(link for link in links if "outcome=overdue" in link)
+    behind = c.get(overdue_link.replace("&amp;", "&"), headers=world.auth("dien_bien")).text
+    assert f'id="ticket-{first}"' in behind and 'id="figure-filter"' in behind
 
 
 def test_the_deadline_is_the_setting_and_said_so() -> None:

@@ -159,15 +159,21 @@ def by_month(found: Sequence[DeskTicket]) -> list[Month]:
 STATES = (*STATUSES, "escalated")
 
 
-def select_tickets(found: Sequence[DeskTicket], status: str = "", overdue: bool = False
+def select_tickets(found: Sequence[DeskTicket], status: str = "", overdue: bool = False,
+                   outcome: str = "", received: tuple[int, int] | None = None
                    ) -> list[DeskTicket]:
-    """The reports of one state (every state: ""), only the overdue ones if asked; escalated
-    reports first, the longest overdue first."""
+    """The reports of one state (every state: ""), only the overdue ones if asked, of one
+    :data:`OUTCOMES` and received within ``received`` (microseconds, end excluded) if given:
+    the rows behind a dashboard figure. Escalated reports first, the longest overdue first."""
     if status and status not in STATES:
         raise QueryParameterException(f"Unknown status {status!r}", [Problem(
             "status", " | ".join(STATES), repr(status[:40]))])
+    if outcome and outcome not in OUTCOMES:
+        raise QueryParameterException(f"Unknown outcome {outcome!r}", [Problem(
+            "outcome", " | ".join(OUTCOMES), repr(outcome[:40]))])
     chosen = [t for t in found if status in ("", t.state, t.ticket.status)
-              and (not overdue or t.overdue)]
+              and (not overdue or t.overdue) and outcome in ("", t.outcome)
+              and (received is None or received[0] <= t.ticket.created_us < received[1])]
     return sorted(chosen, key=lambda t: (not t.overdue, t.due_us if t.overdue else 0))
 
 

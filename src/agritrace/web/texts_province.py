@@ -106,6 +106,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "province_state_answered": {"vi": "Đã trả lời", "en": "Answered"},
     "province_state_closed": {"vi": "Đã đóng", "en": "Closed"},
     "province_state_escalated": {"vi": "Đã chuyển lên Sở", "en": "Escalated"},
+    "province_figure_rows": {"vi": "Các phản ánh sau một con số của bảng chỉ số",
+                             "en": "The reports behind a dashboard figure"},
+    "province_outcome_on_time": {"vi": "trả lời đúng hạn", "en": "answered on time"},
+    "province_outcome_late": {"vi": "trả lời trễ hạn", "en": "answered late"},
+    "province_outcome_overdue": {"vi": "quá hạn chưa trả lời", "en": "overdue, unanswered"},
+    "province_outcome_open": {"vi": "đang trong hạn", "en": "open, within the deadline"},
     "province_escalated_line": {
         "vi": "Quá hạn chưa trả lời: tự động chuyển lên {name} ngày {day} (quá hạn {days} "
               "ngày).",

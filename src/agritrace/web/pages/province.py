@@ -319,12 +319,18 @@ def _tickets_page(request: Request, caller: Caller, status: int = 200, **context
                   ) -> Response:
     chosen = request.query_params.get("status", "")
     overdue = request.query_params.get("overdue") == "1"
+    outcome = request.query_params.get("outcome", "")
+    # a dashboard figure's link names its period: only the reports received in it
+    asked = "from" in request.query_params or "to" in request.query_params
+    period = period_of(request) if asked else None
+    received = None if period is None else (period.since_us, period.until_us)
     days = settings_of(request).ticket_deadline_days
     found = feedback.area_tickets(engine_of(request), _reach(request, caller), days)
     counts = feedback.count(found)
     above = feedback.escalated_to(engine_of(request), _area(request, caller).province)
     return _render(request, "province/tickets.html", status, caller=caller, deadline=days,
-                   shown=feedback.select_tickets(found, chosen, overdue), chosen=chosen,
+                   shown=feedback.select_tickets(found, chosen, overdue, outcome, received),
+                   chosen=chosen, outcome=outcome, period=period,
                    overdue=overdue, statuses=feedback.STATES, months=feedback.by_month(found),
                    escalated_to=above or caller.org.name,
                    counts=counts, share=feedback.on_time_share(counts), total=len(found),
