@@ -48,6 +48,18 @@ def test_the_catalogue_lists_owned_products_with_filters_and_paging(shop: Shop) 
     assert "Chè Shan tuyết" in shop.client.get("/catalogue?province=Điện Biên&crop=coffee").text
     assert "Chè Shan tuyết" not in shop.client.get("/catalogue?crop=rice").text
     assert shop.client.get("/catalogue?page=99999999999999&stars=x").status_code == 200
+
+
+
+def test_expired_ocop_stars_are_neither_shown_nor_filtered_on(shop: Shop, engine: Engine) -> None:
+    add_product(engine, org_actor(shop.coop), {
+        "gtin": LONG, "name_vi": "Mật ong bạc hà", "ocop_stars": 5,
+        "ocop_certificate": "OCOP-HG-2021-07", "ocop_issued": "2021-06-01"})  # 36 months
+    assert "Mật ong bạc hà" not in shop.client.get("/catalogue?stars=5").text
+    assert "Mật ong bạc hà" not in shop.client.get("/catalogue?stars=3").text
+    card = shop.client.get("/catalogue").text.split("Mật ong bạc hà", 1)[1].split("</li>")[0]
+    assert "★" not in card
+    assert "đã hết hạn ngày 01/06/2024" in shop.client.get(f"/p/{LONG}").text
     english = shop.client.get("/catalogue?lang=en")
     assert "Muong Ang Arabica coffee 250 g" in english.text and "185,000 VND" in english.text
 
@@ -114,6 +126,10 @@ def test_an_untraced_products_qr_leads_to_its_product_page(shop: Shop) -> None:
     assert shop.client.get(f"/01/{COFFEE}", follow_redirects=False).status_code == 200
     assert shop.client.get("/01/08931234000998", follow_redirects=False).status_code == 404
     assert shop.client.get(f"/01/{TEA}/10/X1", follow_redirects=False).status_code == 404
+    # The badge beside its listing says the same: registered, no lot yet (not "unknown code").
+    badge = shop.client.get(f"/embed/01/{TEA}")
+    assert badge.status_code == 200 and 'class="listed"' in badge.text
+    assert "chưa có lô nào được ghi nhận" in badge.text and f'href="{BASE}/p/{TEA}"' in badge.text
 
 
 def test_every_page_is_small_and_needs_no_script(shop: Shop, engine: Engine) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    or_,
     select,
     text,
 )
@@ -38,6 +39,7 @@ from agritrace.ids.gs1 import Gtin
 from agritrace.market.tables import offers
 from agritrace.store.tables import event_terms, events, org_grants, organizations
 from agritrace.trust import Owners
+from agritrace.vietnam_time import vietnam_now
 
 PAGE = 24
 FEED_PAGE = 500
@@ -139,8 +141,9 @@ def _listing_query(filters: Filters) -> Select[Any]:
                                      offers.c.gtin == products.c.gtin)))
     if filters.province:
         query = query.where(profiles.c.province == filters.province)
-    if filters.stars:
-        query = query.where(products.c.ocop_stars >= filters.stars)
+    if filters.stars:  # stars whose OCOP certificate is still valid, as the pages show them
+        query = query.where(products.c.ocop_stars >= filters.stars, or_(
+            products.c.ocop_expires.is_(None), products.c.ocop_expires >= vietnam_now().date()))
     if filters.org_id is not None:
         query = query.where(products.c.org_id == filters.org_id)
     if filters.crop:

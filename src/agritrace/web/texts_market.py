@@ -46,6 +46,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "market_shop_not_found": {"vi": "Không có gian hàng này", "en": "No such shop"},
     "market_badge": {"vi": "Truy xuất nguồn gốc", "en": "Traceability"},
     "market_badge_see": {"vi": "Xem chi tiết", "en": "See details"},
+    "market_badge_listed": {"vi": "Sản phẩm đã đăng ký, chưa có lô nào được ghi nhận",
+                            "en": "A registered product, no lot recorded yet"},
     "market_scan": {"vi": "Quét mã QR trên bao bì để xem nguồn gốc.",
                     "en": "Scan the QR code on the pack to see where it comes from."},
 }

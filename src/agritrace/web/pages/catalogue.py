@@ -304,11 +304,15 @@ async def badge(request: Request, rest: str) -> Response:
     except InvalidIdentifier:
         response = render(request, "market/badge.html", 404, verdict="unknown", href=None)
     else:
-        facts = await answer(engine_of(request), link, _policy(request), _base(request))
-        kind = facts["verdict"].kind
-        response = render(request, "market/badge.html", 200 if kind != "unknown" else 404,
-                          verdict=kind, href=f"{_base(request)}{link.path}",
-                          name=(facts.get("product") or {}).get("name") or "")
+        if (page := catalogue.untraced_page(engine_of(request), link)) is not None:
+            # As the resolver does: a listed product with no lot yet is no "unknown code".
+            response = render(request, "market/badge.html", verdict="listed",
+                              href=_base(request) + page)
+        else:
+            facts = await answer(engine_of(request), link, _policy(request), _base(request))
+            kind = facts["verdict"].kind
+            response = render(request, "market/badge.html", 200 if kind != "unknown" else 404,
+                              verdict=kind, href=f"{_base(request)}{link.path}")
     response.headers["Content-Security-Policy"] = EMBED_CSP
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
