@@ -39,7 +39,7 @@ def test_a_plots_steps_are_said_once_with_their_dates_and_the_rest_by_stage() ->
         ("fertilizing", [date(2026, 4, 5), date(2026, 7, 15)],
          ["NPK 16-16-8", "Phân hữu cơ vi sinh"]),
         ("harvesting", [date(2026, 10, 20)], [])]
-    assert [s["step"] for s in processing["steps"]] == ["commissioning"]
+    assert [s["step"] for s in processing["steps"]] == ["coding"]  # not a harvest
 
 
 def test_the_demo_bag_shows_each_plot_once_and_the_stages_in_order(engine: Engine) -> None:

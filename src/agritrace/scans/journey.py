@@ -45,7 +45,9 @@ def stages(journey: Sequence[Mapping[str, Any]],
     for step in journey:
         place = step.get("place_id")
         if place is None or place not in plots:
-            others[stage_of(step["step"])].append(step)
+            # Off the farm a commissioning codes goods or opens a lot: never a harvest.
+            coded = {"step": "coding"} if step["step"] == "commissioning" else {}
+            others[stage_of(step["step"])].append({**step, **coded})
             continue
         group = farm.setdefault(place, {"origin": plots[place], "place": step["place"],
                                         "steps": {}})

@@ -204,6 +204,7 @@ CATALOGUE: dict[str, dict[str, str]] = {**CONSUMER_TEXTS, **LEDGER_TEXTS,
 # Journey step names: CBV bizStep words and the agritrace diary words.
 STEPS: dict[str, dict[str, str]] = {
     "commissioning": {"vi": "Thu hoạch / tạo mã", "en": "Harvested / coded"},
+    "coding": {"vi": "Tạo mã / tạo lô", "en": "Coded / lot created"},  # off the farm (journey)
     "sowing": {"vi": "Gieo trồng", "en": "Sowing"},
     "planting": {"vi": "Trồng", "en": "Planting"},
     "fertilizing": {"vi": "Bón phân", "en": "Fertilizing"},
