@@ -91,8 +91,8 @@ BIZ_STEPS: dict[EntryKind, str] = {
 # A water-quality reading's measures as EPCIS 2.0 sensor reports: the GS1 measurement type,
 # the substance (an InChIKey, as the standard's examples name one) and the UN/ECE Rec. 20 unit
 # (CEL degree Celsius, M1 milligram per litre, NX part per thousand). pH has no GS1 type: it
-# gets an agritrace one. Each is found with the standard EQ_type / EQ_chemicalSubstance / EQ_uom
-# query parameters.
+# gets an agritrace one. Each is found with the standard EQ_type / EQ_chemicalSubstance and
+# value parameters (LT_value_M1=4: dissolved oxygen under 4 mg/L; docs/api.md).
 _INCHIKEY = "https://identifiers.org/inchikey:"
 SENSOR_MEASURES: dict[str, dict[str, str]] = {
     "temperature_c": {"type": "Temperature", "uom": "CEL"},
