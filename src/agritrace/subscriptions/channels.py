@@ -12,15 +12,18 @@ then retries. Every call has the configured timeout: nothing waits for ever.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
 import smtplib
+import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
+import httpcore2
 import httpx2
 import orjson
 
@@ -130,9 +133,17 @@ class Zalo:
             raise DeliveryFailed(f"Zalo: HTTP {answer.status_code}, error {error}")
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The TLS context of every call, made once: loading the CA certificates for each call took
+    90 ms, three quarters of a webhook delivery's time (benchmarks/bench_subscriptions.py)."""
+    return httpcore2.default_ssl_context()
+
+
 def _post(url: str, timeout: float, **kwargs: Any) -> httpx2.Response:
     try:
-        return httpx2.post(url, timeout=timeout, follow_redirects=False, **kwargs)
+        return httpx2.post(url, timeout=timeout, follow_redirects=False, verify=_tls(),
+                           **kwargs)
     except httpx2.HTTPError as exc:
         raise DeliveryFailed(f"{type(exc).__name__}: {exc}"[:300]) from exc
 
