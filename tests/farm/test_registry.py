@@ -253,3 +253,23 @@ def test_master_data_is_an_epcis_vocabulary_list(engine: Engine) -> None:
     assert "VietGAP VG-0417" in plot["https://agritrace.org/voc/mda#certificate"]
     (product,) = by_type[EPC_CLASS]
     assert product["id"] == f"https://id.gs1.org/01/{CHERRY}"
+
+
+def test_a_text_longer_than_its_column_is_refused_by_name_on_both_engines(
+        engine: Engine) -> None:
+    coop = make_coop(engine)
+    long_name = "Cà phê Arabica " * 14  # 210 characters; the column holds 200
+    with pytest.raises(ValidationException) as refused:
+        add_product(engine, coop.manager, {"gtin": CHERRY, "name_vi": long_name.strip(),
+                                           "category": "c" * 101})
+    assert _paths(refused) == ["product.name_vi", "product.category"]
+    assert refused.value.problems[0].found == "209"
+    with pytest.raises(ValidationException) as refused:
+        add_place(engine, coop.manager, {"name": "Thửa " + "A" * 200, "crop": "coffee",
+                                         "area_ha": 1.0})
+    assert _paths(refused) == ["place.name"]
+    members = len(list_members(engine, coop.org))
+    with pytest.raises(ValidationException) as refused:
+        add_member(engine, coop.manager, name="Lò Văn " * 40)
+    assert _paths(refused) == ["member.name"]
+    assert len(list_members(engine, coop.org)) == members  # nothing stored

@@ -103,6 +103,7 @@ def check_product(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[Notic
     except InvalidIdentifier as exc:
         checks.problems.extend(exc.problems)
     _check_ocop(checks, values, out)
+    checks.fit(products, out)
     checks.raise_if_failed(f"The product {values.get('name_vi')!r} is not valid")
     return out, checks.notices
 
@@ -222,6 +223,7 @@ def _check_certificate(conn: Connection, org: Organization, values: Mapping[str,
         checks.warn("valid_to", f"Chứng nhận đã hết hạn ngày {format_date(out['valid_to'], 'vi')}.",
                     f"The certificate expired on {format_date(out['valid_to'], 'en')}.")
     out["subject_kind"], out["subject"] = _subject(conn, org, checks, values)
+    checks.fit(certificates, out)
     checks.raise_if_failed("The certificate is not valid")
     return out, checks.notices
 

@@ -129,6 +129,7 @@ def check_place(conn: Connection, org: Organization, values: Mapping[str, Any],
         checks.fail("crop", "expect_species_of", values.get("crop"),
                     choices=", ".join(SPECIES_BY_PLACE[kind]))
     _check_code(checks, out, rules)
+    checks.fit(places, out)
     checks.raise_if_failed(f"The place {values.get('name')!r} is not valid")
     return out, checks.notices
 

@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, Table, insert, select, update
 
 from agritrace.epcis.times import now_micros
 from agritrace.errors import (
@@ -148,6 +148,16 @@ class Checks:
             self.fail(name, "expect_phone", value)
         return phone
 
+    def fit(self, table: Table, values: Mapping[str, Any]) -> None:
+        """Each text no longer than its column holds: PostgreSQL refuses a longer one with an
+        error, and SQLite stores it whole (a second rule, kept in the schema alone)."""
+        for name, value in values.items():
+            column = table.c.get(name)
+            length = getattr(column.type, "length", None) if column is not None else None
+            if isinstance(value, str) and length and len(value) > length:
+                self.fail(name, "expect_at_most_chars", None, shown=str(len(value)),
+                          high=length)
+
     def raise_if_failed(self, title: str) -> None:
         if self.problems:
             raise ValidationException(title, list(self.problems))
@@ -261,6 +271,7 @@ def check_member(values: Mapping[str, Any], *, partial: bool = False) -> dict[st
         out["phone"] = checks.phone("phone", values["phone"])
     if "active" in values:
         out["active"] = 1 if values["active"] in (True, 1, "1", "true", "yes") else 0
+    checks.fit(members, out)
     checks.raise_if_failed("The member is not valid")
     return out
 
