@@ -115,3 +115,16 @@ def test_export_open_data_writes_what_the_site_serves(db: Engine,  # noqa: F811
     assert (tmp_path / "dien-bien.csv").read_text(encoding="utf-8") == served.text
     catalogue = json.loads((tmp_path / "catalog.jsonld").read_text(encoding="utf-8"))
     assert catalogue == world.client.get("/open-data").json()
+
+
+def test_the_page_lists_the_largest_codes_at_risk_and_the_download_all(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agritrace.web.pages import province
+
+    monkeypatch.setattr(province, "AT_RISK_ROWS", 0)  # as if the area had more than the page
+    page = world.client.get("/province", headers=world.auth("dien_bien")).text
+    assert 'id="more-at-risk"' in page and "Hiển thị 0 trên 1 mã" in page
+    assert 'data-code="VN-DB-001"' not in page
+    table = world.client.get("/province/tables/codes_at_risk.csv",
+                             headers=world.auth("dien_bien")).text
+    assert "VN-DB-001" in table

@@ -106,6 +106,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "province_state_answered": {"vi": "Đã trả lời", "en": "Answered"},
     "province_state_closed": {"vi": "Đã đóng", "en": "Closed"},
     "province_state_escalated": {"vi": "Đã chuyển lên Sở", "en": "Escalated"},
+    "province_more_at_risk": {"vi": "Hiển thị {shown} trên {total} mã (diện tích lớn nhất "
+                                    "trước); tải về để xem tất cả:",
+                              "en": "{shown} of {total} codes shown (largest area first); "
+                                    "download them all:"},
     "province_figure_rows": {"vi": "Các phản ánh sau một con số của bảng chỉ số",
                              "en": "The reports behind a dashboard figure"},
     "province_outcome_on_time": {"vi": "trả lời đúng hạn", "en": "answered on time"},

@@ -43,6 +43,8 @@ from agritrace.web.pages.session import page_caller
 from agritrace.web.report_files import attachment
 
 router = APIRouter(include_in_schema=False)
+#: Codes at risk listed on the page (largest first); the download has every one.
+AT_RISK_ROWS = 50
 MAX_DAYS = 3660
 
 
@@ -191,8 +193,12 @@ async def province_page(request: Request) -> Response:
     query = urlencode({"from": period.start.isoformat(), "to": period.end.isoformat()})
     drawn = [(chart, charts.svg(chart))
              for chart in charts.charts(_translator(request), figures)]
+    # a big province has hundreds of codes at risk: the page shows the largest, the download
+    # has them all (a long table costs every officer's page its render time)
+    at_risk = sorted(figures["current"]["codes_at_risk"], key=lambda c: -c["area_ha"])
     return _render(request, "province/desk.html", figures=figures, compare=_compare(figures),
                    charts=drawn, computed=vietnam_datetime(figures["computed_us"]),
+                   at_risk=at_risk[:AT_RISK_ROWS], at_risk_total=len(at_risk),
                    fresh_for=kept.STALE_AFTER_S // 60,
                    period=period, previous=period.previous(), query=query, caller=caller,
                    target_names=ind.TARGETS, deadline=settings_of(request).ticket_deadline_days,
