@@ -103,6 +103,9 @@ def _visit(page: Page, base: str, path: str, width: int, person: Person) -> list
     faults = []
     if answer.status >= 500 or (answer.status >= 400 and path in person.start):
         faults.append(f"{person.name} {path}: HTTP {answer.status}")
+    if person.name in SIGNED_IN_HEADER and answer.status == 200 and not page.locator(
+            'form[action="/logout"]').count():
+        faults.append(f"{person.name} {path}: no sign-out in the page's header")
     wide = page.evaluate("document.documentElement.scrollWidth")
     if wide > width:
         faults.append(f"{person.name} {path} at {width} px: {wide} px wide")
@@ -138,6 +141,8 @@ def _sweep(browser: Browser, base: str, person: Person) -> list[str]:
 
 
 PEOPLE = ("visitor", "farmer", "office", "rice-office", "province")
+# A member's pages, the cooperative's reports among them, keep the header with its sign-out.
+SIGNED_IN_HEADER = ("farmer", "office", "rice-office")
 # What each reaches, at least: its desk and the pages its navigation names (the office's
 # reports from its own header, which they keep).
 REACHED = {"visitor": {"/", "/catalogue"}, "farmer": {"/my"},
