@@ -166,6 +166,12 @@ def _layout(engine: Engine) -> Any:
     return layout_named("9x9")
 
 
+def _offer(engine: Engine) -> Any:
+    from agritrace.market.offers import check_offer
+
+    return check_offer({"price": "12,5k", "currency": "ĐỒNG", "availability": "soon"})
+
+
 # Each service message the issue found in English on Vietnamese screens (and in the CLI), with
 # a sentence each language must hold.
 SERVICES: dict[str, tuple[Callable[[Engine], Any], str, str]] = {
@@ -177,6 +183,7 @@ SERVICES: dict[str, tuple[Callable[[Engine], Any], str, str]] = {
                       "found an unknown field"),
     "stamps": (_stamps, "Có mã không phải là tem", "Some codes are not stamps"),
     "layout": (_layout, "Không có khổ nhãn '9x9'", "Unknown label layout '9x9'"),
+    "offer": (_offer, "cần một số, ví dụ 125000", "expected a number such as 125000"),
 }
 
 

@@ -15,11 +15,12 @@ import pycountry
 from sqlalchemy import Engine, select, update
 
 from agritrace.epcis.times import now_micros
-from agritrace.errors import NoSuchResourceException, Problem, ValidationException, describe
+from agritrace.errors import NoSuchResourceException, Problem, ValidationException
 from agritrace.farm.catalog import get_product
 from agritrace.ids.gs1 import Gtin
 from agritrace.market.tables import offers
 from agritrace.store.orgs import Organization
+from agritrace.web.i18n import expect, refusal
 
 AVAILABILITY = ("in_stock", "out_of_stock", "preorder", "backorder")
 MAX_PRICE = Decimal("999999999999.99")
@@ -48,21 +49,20 @@ def check_offer(values: dict[str, Any]) -> tuple[Decimal | None, str, str]:
             price = Decimal(str(raw).replace(" ", ""))
         except InvalidOperation:
             price = None
-            problems.append(Problem("price", "a number such as 125000", describe(raw)))
+            problems.append(expect("price", "expect_price_number", raw))
         else:
             if not price.is_finite() or price < 0 or price > MAX_PRICE or (
                     price.as_tuple().exponent < -2):  # type: ignore[operator]
-                problems.append(Problem("price", "a price from 0 with at most 2 decimals",
-                                        describe(raw)))
+                problems.append(expect("price", "expect_price", raw))
     currency = str(values.get("currency") or "VND").strip().upper()
     if pycountry.currencies.get(alpha_3=currency) is None:
-        problems.append(Problem("currency", "an ISO 4217 code such as VND", describe(currency)))
+        problems.append(expect("currency", "expect_currency", currency))
     availability = str(values.get("availability") or "in_stock").strip()
     if availability not in AVAILABILITY:
-        problems.append(Problem("availability", "one of " + ", ".join(AVAILABILITY),
-                                describe(availability)))
+        problems.append(expect("availability", "expect_one_of", availability,
+                               choices=", ".join(AVAILABILITY)))
     if problems:
-        raise ValidationException("The offer is not valid", problems)
+        raise refusal(ValidationException, "refuse_offer_invalid", problems)
     return price, currency, availability
 
 
@@ -87,6 +87,6 @@ def get_offer(engine: Engine, org_id: int, gtin: str) -> Offer:
         row = conn.execute(select(offers).where(offers.c.org_id == org_id,
                                                 offers.c.gtin == gtin)).first()
     if row is None:
-        raise NoSuchResourceException(f"No offer for {gtin}", [Problem(
-            "gtin", "a product with an offer", gtin)])
+        raise refusal(NoSuchResourceException, "refuse_no_offer",
+                      [expect("gtin", "expect_offered_product", None, shown=gtin)], gtin=gtin)
     return Offer(row.gtin, row.price, row.currency, row.availability, row.updated_us)

@@ -89,6 +89,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "stamps_activated": {"vi": "đã kích hoạt lại {count} tem",
                          "en": "activated {count} stamp(s)"},
     "file_written": {"vi": "đã ghi {path}", "en": "wrote {path}"},
+    # --- a product's offer in the catalogue (agritrace.market.offers) ---
+    "refuse_offer_invalid": {"vi": "Giá bán chưa hợp lệ", "en": "The offer is not valid"},
+    "refuse_no_offer": {"vi": "Sản phẩm {gtin} chưa có giá bán", "en": "No offer for {gtin}"},
+    "expect_price_number": {"vi": "một số, ví dụ 125000", "en": "a number such as 125000"},
+    "expect_price": {"vi": "giá từ 0, tối đa 2 chữ số thập phân",
+                     "en": "a price from 0 with at most 2 decimals"},
+    "expect_currency": {"vi": "mã tiền tệ ISO 4217, ví dụ VND",
+                        "en": "an ISO 4217 code such as VND"},
+    "expect_offered_product": {"vi": "một sản phẩm đã có giá bán",
+                               "en": "a product with an offer"},
     # --- the EUDR due diligence statement (agritrace.reports.eudr.statement) ---
     "refuse_statement_incomplete": {"vi": "Bản kê khai thẩm định (DDS) chưa đủ dữ liệu",
                                     "en": "The due diligence statement is not complete"},
