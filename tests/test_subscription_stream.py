@@ -5,6 +5,8 @@ the URL), and closes cleanly. Every wait is bounded."""
 
 from __future__ import annotations
 
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -13,10 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 from starlette.testclient import WebSocketDenialResponse, WebSocketTestSession
+from websockets.sync.client import connect
 
 from agritrace.settings import Settings
+from agritrace.store.orgs import create_organization, create_token
 from agritrace.store.tables import tokens
 from agritrace.web.app import create_app
+from tests.test_graceful_shutdown import _CONTEXT, _server
 from tests.test_subscriptions import PARTNER_GLN, Org, shipped
 
 WAIT_S = 5.0  # the most a test waits for a message; the server looks every 0.5 s
@@ -125,3 +130,33 @@ def test_a_revoked_token_or_a_deleted_query_ends_the_stream(client: TestClient,
             client.websocket_connect(url, headers=coop.auth):
         pass
     assert refused.value.status_code == 401
+
+
+@pytest.mark.slow
+def test_a_stream_through_the_served_app_reaches_a_websocket_client(
+        engine: Engine, database_url: str, tmp_path: Path) -> None:
+    """``agritrace serve`` (uvicorn) upgrades the request: it needs a WebSocket library, which
+    the in-process TestClient does not."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the server's upgrade is the same on both engines; the rest covers both")
+    org = create_organization(engine, "HTX Chè Suối Giàng")
+    auth = {"Authorization": f"Bearer {create_token(engine, org, 't')}"}
+    with _server(database_url, 5, tmp_path) as (_, port):
+        base = f"http://127.0.0.1:{port}"
+        made = _post(f"{base}/queries", orjson.dumps({
+            "name": "shipped", "query": {"EQ_bizStep": ["shipping"]}}), auth, "application/json")
+        assert made == 201
+        with connect(f"ws://127.0.0.1:{port}/queries/shipped/events?stream=true",
+                     additional_headers=auth, open_timeout=10) as ws:
+            document = {"@context": [_CONTEXT], "type": "EPCISDocument", "schemaVersion": "2.0",
+                        "creationDate": "2026-11-09T00:00:00Z",
+                        "epcisBody": {"eventList": [shipped(7)]}}
+            assert _post(f"{base}/capture", orjson.dumps(document), auth,
+                         "application/ld+json") == 202
+            assert serial({"text": ws.recv(timeout=WAIT_S)}) == "S7"
+
+
+def _post(url: str, body: bytes, auth: dict[str, str], media: str) -> int:
+    request = urllib.request.Request(url, body, {**auth, "Content-Type": media}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return int(answer.status)
