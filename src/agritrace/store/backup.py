@@ -2,9 +2,10 @@
 
 - SQLite: the online backup API copies a consistent snapshot while the platform keeps serving
   (readers and writers wait only for the pages being copied).
-- PostgreSQL: ``pg_dump --format=custom`` and ``pg_restore --clean`` (the server's own tools,
-  from PATH or ``/usr/lib/postgresql/*/bin``). Point-in-time recovery with ``pg_basebackup`` and
-  WAL archiving is the server's business: docs/operations.md.
+- PostgreSQL: ``pg_dump --format=custom``, restored by ``pg_restore`` through ``psql`` into an
+  emptied schema in one transaction (the server's own tools, from PATH or
+  ``/usr/lib/postgresql/*/bin``). Point-in-time recovery with ``pg_basebackup`` and WAL
+  archiving is the server's business: docs/operations.md.
 
 :func:`fingerprint` digests every stored event's organization, dedupe key and CBV 2.0 hash ID in
 id order: the same fingerprint before the backup and after the restore means every event came
@@ -85,8 +86,32 @@ def restore(backup_file: Path, database_url: str, *, replace: bool = False) -> N
                 sqlite3.connect(_sqlite_path(database_url)) as dest:
             src.backup(dest)
         return
-    _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-          f"--dbname={_libpq(database_url)}", str(backup_file)], database_url)
+    _restore_pg(backup_file, database_url)
+
+
+# The target's schema emptied first, in the restore's own transaction: pg_restore --clean drops
+# object by object, and fails on a partitioned table's partitions (their primary keys are the
+# parent's, which cannot be dropped from a partition).
+_EMPTY = "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;"
+
+
+def _restore_pg(backup_file: Path, database_url: str) -> None:
+    """pg_restore writes the backup as SQL and psql runs it after emptying the schema, all in
+    one transaction: a restore that fails leaves the store as it was."""
+    env = _env(database_url)
+    dump = subprocess.Popen([_pg_tool("pg_restore"), "--no-owner", "--file=-", str(backup_file)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert dump.stdout is not None and dump.stderr is not None
+    load = subprocess.run([_pg_tool("psql"), "--no-psqlrc", "--quiet", "--single-transaction",
+                           "--set=ON_ERROR_STOP=1", f"--command={_EMPTY}", "--file=-",
+                           f"--dbname={_libpq(database_url)}"], stdin=dump.stdout,
+                          capture_output=True, text=True, check=False, env=env)
+    dump.stdout.close()
+    failed = dump.stderr.read().decode(errors="replace")
+    if dump.wait() != 0:
+        raise AgritraceError(f"pg_restore failed: {failed.strip()[-500:] or dump.returncode}")
+    if load.returncode != 0:
+        raise AgritraceError(f"psql failed: {load.stderr.strip()[-500:] or load.returncode}")
 
 
 def _occupied(database_url: str) -> ConflictException:
@@ -132,10 +157,14 @@ def _pg_tool(name: str) -> str:
     return found
 
 
-def _run(command: list[str], database_url: str) -> None:
+def _env(database_url: str) -> dict[str, str]:
     password = make_url(database_url).password
-    env = {**os.environ, **({"PGPASSWORD": str(password)} if password else {})}
-    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    return {**os.environ, **({"PGPASSWORD": str(password)} if password else {})}
+
+
+def _run(command: list[str], database_url: str) -> None:
+    done = subprocess.run(command, capture_output=True, text=True, check=False,
+                          env=_env(database_url))
     if done.returncode != 0:
         raise AgritraceError(f"{Path(command[0]).name} failed: "
                              f"{done.stderr.strip()[-500:] or done.returncode}")
