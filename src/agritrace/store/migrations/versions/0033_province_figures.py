@@ -1,7 +1,7 @@
 """province: the dashboard's kept figures
 
 Revision ID: 0033
-Revises: 0026
+Revises: 0030
 Create Date: 2026-12-05
 
 One row per regulator, period and ticket deadline: every figure of the province dashboard as
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0033'
-down_revision = '0026'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """rate_limits: counters every worker process and server shares (issue 19)
 
 Revision ID: 0034
-Revises: 0026
+Revises: 0033
 Create Date: 2026-12-05
 
 The report form's and the sign-in form's limits were counted per process or read from the rows
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0034'
-down_revision = '0026'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """scans: an index on (device, code, scanned_us) for "did this phone scan this code today"
 
 Revision ID: 0035
-Revises: 0026
+Revises: 0034
 Create Date: 2026-12-05
 
 Every consumer page asks whether the visiting device scanned the code within a day (a reload
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = '0035'
-down_revision = '0026'
+down_revision = '0034'
 branch_labels = None
 depends_on = None
 
