@@ -3,8 +3,10 @@ its crop cycle and the cycle's diary in Vietnamese first, English on request."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -143,30 +145,24 @@ def test_a_barn_over_the_farm_api_and_its_livestock_readiness(engine: Engine) ->
     assert api.client.get("/farm/readiness?sector=crops", headers=auth).status_code == 400
 
 
-def test_the_demo_shrimp_pack_shows_its_pond_and_cycle(engine: Engine) -> None:
-    path = load_shrimp_demo(engine)
-    assert load_shrimp_demo(engine) == path  # a second load changes nothing
+@pytest.mark.parametrize(("load", "shown", "english"), [
+    (load_shrimp_demo, ("Tôm thẻ nguyên con 1 kg", "Ao tôm số 3", "CM-NT-0303", "Cái Nước",
+                        "Thả giống / nhập đàn", "Dùng thuốc thú y"), "Whole whiteleg shrimp"),
+    (load_pig_demo, ("Thịt lợn ba chỉ 500 g", "Chuồng lợn thịt số 1", "DN-CN-0117", "Xuân Lộc",
+                     "Tiêm phòng", "Dùng thuốc thú y"), "Pork belly, 500 g"),
+], ids=["shrimp pond", "pig farm"])
+def test_a_demo_pack_shows_its_pond_or_barn_and_its_cycle(
+        engine: Engine, load: Callable[[Engine], str], shown: tuple[str, ...],
+        english: str) -> None:
+    path = load(engine)
+    assert load(engine) == path  # a second load changes nothing
     app = create_app(Settings(database_url="sqlite://", base_url="http://testserver"), engine)
     with TestClient(app) as client:
         page = client.get(path).text
-    assert "Tôm thẻ nguyên con 1 kg" in page and "Ao tôm số 3" in page
-    assert "CM-NT-0303" in page and "Cái Nước" in page
-    assert "Thả giống / nhập đàn" in page and "Dùng thuốc thú y" in page
-    assert "chính hãng" in page.lower() or "Chính hãng" in page
-
-
-def test_the_demo_pork_pack_shows_its_barn_and_herd(engine: Engine) -> None:
-    path = load_pig_demo(engine)
-    assert load_pig_demo(engine) == path  # a second load changes nothing
-    app = create_app(Settings(database_url="sqlite://", base_url="http://testserver"), engine)
-    with TestClient(app) as client:
-        page = client.get(path).text
-        english = client.get(path + "?lang=en").text
-    assert "Thịt lợn ba chỉ 500 g" in page and "Chuồng lợn thịt số 1" in page
-    assert "DN-CN-0117" in page and "Xuân Lộc" in page
-    assert "Tiêm phòng" in page and "Dùng thuốc thú y" in page
+        in_english = client.get(path + "?lang=en").text
+    assert [text for text in shown if text not in page] == []
     assert "chính hãng" in page.lower()
-    assert "Pork belly, 500 g" in english
+    assert english in in_english
 
 
 def test_the_manager_lists_barns_and_ponds_beside_plots(engine: Engine) -> None:
