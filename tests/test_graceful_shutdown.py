@@ -28,6 +28,7 @@ from agritrace.epcis.times import now_micros
 from agritrace.epcis.xml_codec import read_document
 from agritrace.store.orgs import create_organization, create_token
 from agritrace.store.tables import capture_jobs, events
+from agritrace.subscriptions.outbox import LEASE_US, deliver_due
 from agritrace.subscriptions.tables import deliveries
 from agritrace.web.app import create_app
 from tests.test_subscriptions import Org, shipped
@@ -175,6 +176,42 @@ def test_sigterm_stops_the_delivery_worker_between_two_deliveries(
         states = conn.execute(select(deliveries.c.state, deliveries.c.next_attempt_us)).all()
     assert sorted(state for state, _ in states) == ["delivered", "pending", "pending"]
     assert all(due <= now_micros() for state, due in states if state == "pending")
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_delivery_leaves_one_effect_at_the_receiver(
+        engine: Engine, database_url: str, tmp_path: Path) -> None:
+    """SIGKILL while the receiver holds the request (a crash, an OOM kill): the delivery stays
+    leased, is sent again once the lease ends, with the same Idempotency-Key, and the receiver
+    acts on it once (issue 16: exactly-once effect)."""
+    with receiving() as receiver:
+        coop = Org(TestClient(create_app(subscription_settings(), engine)), engine, "HTX Chè")
+        coop.subscribe(receiver.url + "/hook")
+        coop.capture(shipped(1))
+        receiver.delays.append(3.0)
+        env = {**os.environ, "AGRITRACE_DATABASE_URL": database_url,
+               "AGRITRACE_SUBSCRIPTION_PRIVATE_DESTS": "true"}
+        with (tmp_path / "worker.log").open("wb") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "agritrace.cli", "subscriptions", "deliver", "--rounds",
+                 "100", "--every", "0.1"], env=env, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                deadline = time.monotonic() + 30
+                while not receiver.received:
+                    assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+                    assert time.monotonic() < deadline, "nothing delivered within 30 s"
+                    time.sleep(0.02)
+                worker.kill()
+            finally:
+                worker.kill()
+                worker.wait(timeout=10)
+        assert deliver_due(engine, subscription_settings()).delivered == 0  # still leased
+        after_lease = now_micros() + LEASE_US + 1_000_000
+        assert deliver_due(engine, subscription_settings(), after_lease).delivered == 1
+        assert len(receiver.received) == 2
+        first, again = receiver.received
+        assert first.headers["Idempotency-Key"] == again.headers["Idempotency-Key"]
+        assert len(receiver.effects()) == 1
 
 
 def test_stopping_fails_running_captures_at_their_next_chunk_and_refuses_new_ones(
