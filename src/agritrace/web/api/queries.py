@@ -163,14 +163,17 @@ async def stream_events(websocket: WebSocket, queryName: str) -> None:  # noqa: 
     4000 + the HTTP status and the problem's title as reason."""
     engine: Engine = websocket.app.state.engine
     try:
+        # from the handshake, not from the token: what is captured while a client sends its
+        # first message is sent to it too
+        start = initial_record_us(websocket.query_params)
         if "authorization" in websocket.headers:
             token = _bearer(websocket.headers["authorization"])
-            stream = await run_in_threadpool(_open, engine, token, queryName, websocket)
+            stream = await run_in_threadpool(_open, engine, token, queryName, start)
             await websocket.accept(headers=_min_record(stream))
         else:
             await websocket.accept()
             token = await _first_message(websocket)
-            stream = await run_in_threadpool(_open, engine, token, queryName, websocket)
+            stream = await run_in_threadpool(_open, engine, token, queryName, start)
         while True:
             for message in await run_in_threadpool(_due, engine, token, stream):
                 await websocket.send_text(message.decode())
@@ -182,10 +185,9 @@ async def stream_events(websocket: WebSocket, queryName: str) -> None:  # noqa: 
         return  # the client left while a message was on its way
 
 
-def _open(engine: Engine, token: str, query_name: str, websocket: WebSocket) -> Stream:
+def _open(engine: Engine, token: str, query_name: str, start: int) -> Stream:
     org = _reader(engine, token)
     saved = store.get(engine, org, query_name)  # 404 unless the caller's own query
-    start = initial_record_us(websocket.query_params)
     return Stream(engine, org, saved.name, start, cursor_us=start)
 
 
