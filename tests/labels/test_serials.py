@@ -26,6 +26,7 @@ from agritrace.labels.serials import (
     stamps,
     write_csv,
 )
+from agritrace.web.i18n import Translator
 
 GTIN = Gtin.parse("8931234567897")
 
@@ -152,3 +153,18 @@ def test_csv_neutralises_formula_cells_but_keeps_exact_links() -> None:
 def test_stamps_validate_each_serial() -> None:
     with pytest.raises(InvalidIdentifier, match="Invalid serial 'a b'"):
         list(stamps(GTIN, None, ["OK1", "a b"]))
+
+
+@pytest.mark.parametrize(("kwargs", "vietnamese"), [
+    ({"count": -1}, "0 tem trở lên"),
+    ({"count": 1, "length": 7}, "từ 8 đến 20 ký tự"),
+    ({"count": 1, "alphabet": "AB#"}, "bộ ký tự GS1 82"),
+    ({"count": 300, "alphabet": "AB", "length": 8}, "không quá 0 số sê-ri dài 8 ký tự"),
+])
+def test_a_refused_request_is_said_in_vietnamese_first(kwargs: dict[str, object],
+                                                       vietnamese: str) -> None:
+    with pytest.raises(InvalidIdentifier) as caught:
+        iter_serials(**kwargs)  # type: ignore[arg-type]
+    (problem,) = caught.value.problems
+    assert vietnamese in Translator("vi").expected(problem)
+    assert Translator("en").expected(problem) == problem.expected  # the API's English

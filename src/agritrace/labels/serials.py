@@ -27,10 +27,11 @@ from agritrace.ids.gs1 import (
     CSET82,
     MAX_ALPHANUMERIC,
     Gtin,
+    InvalidIdentifier,
     Lot,
     Serial,
-    invalid_identifier,
 )
+from agritrace.web.i18n import expect
 
 #: Digits and capitals a person will not confuse with one another (no 0 1 I L O U).
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -99,31 +100,30 @@ def _spell(number: int, base: int, length: int, alphabet: str) -> str:
 
 
 def _check_request(count: int, length: int, alphabet: str) -> None:
+    """Refuse a request that cannot give unguessable serials; each problem names its catalogue
+    text, so a page or the command says it in the reader's language (the detail stays the
+    API's English)."""
     if count < 0:
-        raise invalid_identifier("count", f"Invalid serial count {count}: expected 0 or more.",
-                                 "0 or more", str(count))
+        raise InvalidIdentifier(f"Invalid serial count {count}: expected 0 or more.",
+                                [expect("count", "expect_serial_count", count)])
     if not MIN_LENGTH <= length <= MAX_ALPHANUMERIC:
-        raise invalid_identifier(
-            "length",
+        raise InvalidIdentifier(
             f"Invalid serial length {length}: expected {MIN_LENGTH} to {MAX_ALPHANUMERIC} "
             "(AI 21 holds 20 characters; fewer than 8 are guessable).",
-            f"{MIN_LENGTH} to {MAX_ALPHANUMERIC}", str(length),
-        )
+            [expect("length", "expect_serial_length", length, low=MIN_LENGTH,
+                    high=MAX_ALPHANUMERIC)])
     outside = sorted(set(alphabet) - CSET82)
     if len(set(alphabet)) != len(alphabet) or len(alphabet) < 2 or outside:
-        raise invalid_identifier(
-            "alphabet",
+        raise InvalidIdentifier(
             f"Invalid serial alphabet {alphabet!r}: expected 2 or more distinct characters of "
             f"GS1 character set 82, found {'repeats' if not outside else repr(outside)}.",
-            "distinct characters of set 82", repr(alphabet),
-        )
+            [expect("alphabet", "expect_serial_alphabet", alphabet, shown=repr(alphabet))])
     if count * _HEADROOM > len(alphabet) ** length:
-        raise invalid_identifier(
-            "count",
-            f"Invalid serial count {count}: expected at most {len(alphabet) ** length // _HEADROOM}"
-            f" serials of {length} characters, so that they stay unguessable.",
-            "a count far below the serial space", str(count),
-        )
+        most = len(alphabet) ** length // _HEADROOM
+        raise InvalidIdentifier(
+            f"Invalid serial count {count}: expected at most {most} serials of {length} "
+            "characters, so that they stay unguessable.",
+            [expect("count", "expect_serial_space", count, high=most, length=length)])
 
 
 @dataclass(frozen=True, slots=True)

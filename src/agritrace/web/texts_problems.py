@@ -125,6 +125,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "expect_subject": {"vi": "một {kind} đã đăng ký của {org}",
                        "en": "a registered {kind} of {org}"},
     "expect_at_most_chars": {"vi": "không quá {high} ký tự", "en": "at most {high} characters"},
+    "expect_serial_count": {"vi": "0 tem trở lên", "en": "0 or more"},
+    "expect_serial_length": {
+        "vi": "từ {low} đến {high} ký tự (AI 21 chứa tối đa 20; dưới 8 ký tự thì đoán được)",
+        "en": "{low} to {high} characters (AI 21 holds 20; fewer than 8 are guessable)"},
+    "expect_serial_alphabet": {
+        "vi": "từ 2 ký tự khác nhau trở lên, thuộc bộ ký tự GS1 82",
+        "en": "2 or more distinct characters of GS1 character set 82"},
+    "expect_serial_space": {
+        "vi": "không quá {high} số sê-ri dài {length} ký tự, để không ai đoán được",
+        "en": "at most {high} serials of {length} characters, so that they stay unguessable"},
     "expect_email": {"vi": "một địa chỉ e-mail, ví dụ htx@example.vn",
                      "en": "an e-mail address such as htx@example.vn"},
     "expect_website": {"vi": "một địa chỉ bắt đầu bằng https://",
