@@ -121,6 +121,7 @@ def test_an_untraced_products_qr_leads_to_its_product_page(shop: Shop) -> None:
     assert decoded.text == f"{BASE}/01/{TEA}"
     moved = shop.client.get(f"/01/{TEA}", follow_redirects=False)
     assert moved.status_code == 307 and moved.headers["location"] == f"/p/{TEA}"
+    assert shop.client.get(f"/01/{TEA}", follow_redirects=False).status_code == 307  # again
     assert "Chè Shan tuyết" in shop.client.get(f"/01/{TEA}").text
     # A traced product's code, an unlisted GTIN and a lot keep the consumer page.
     assert shop.client.get(f"/01/{COFFEE}", follow_redirects=False).status_code == 200

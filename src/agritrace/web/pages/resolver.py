@@ -25,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.routing import Route
@@ -134,8 +135,6 @@ async def resolve(request: Request) -> Response:
     wants_linkset = link_type is not None or LINKSET in request.headers.get("accept", "")
     if wants_linkset and link_type != "gs1:pip":
         return await _linkset(request, link, link_type)
-    if (product_page := catalogue.untraced_page(request.app.state.engine, link)) is not None:
-        return RedirectResponse(product_page, status_code=307)  # issue 14: a shelf card's QR
     return await _page(request, link)
 
 
@@ -239,6 +238,11 @@ async def _page(request: Request, link: DigitalLink) -> Response:
     cache_key = _cache_key(request, "page", link, t.lang, page_url)
     async with awaiting(engine) as raw:
         generation, entry = await pagecache.lookup(raw, cache_key)
+        # Only a code the log does not know (a kept "unknown" page, or none kept yet) may be a
+        # listed product without a lot: asked here, a traced code's page pays nothing for it.
+        if (entry is None or entry.meta["verdict"] is None) and (
+                product_page := await run_in_threadpool(catalogue.untraced_page, engine, link)):
+            return RedirectResponse(product_page, status_code=307)  # issue 14: a shelf card
         history = await log.record_scan(raw, log.queue(engine), link.path, scan, visit, policy,
                                         locating=located)
     if entry is None:
