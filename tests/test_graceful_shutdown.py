@@ -33,7 +33,7 @@ from agritrace.subscriptions.tables import deliveries
 from agritrace.web.app import create_app
 from tests.test_subscriptions import Org, shipped
 from tests.test_subscriptions import settings as subscription_settings
-from tests.webhook_receiver import receiving
+from tests.webhook_receiver import Receiver, receiving
 
 _CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 _EVENTS = 30_000  # a few seconds of capture on this machine
@@ -144,33 +144,42 @@ def test_sigterm_past_the_grace_fails_the_capture_with_its_reason(
     assert exited < 15
 
 
+@contextmanager
+def _worker_sending(engine: Engine, database_url: str, tmp_path: Path, receiver: Receiver,
+                    *serials: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``subscriptions deliver`` process, yielded once the receiver holds its first
+    delivery (of a stream subscription to ``serials`` shipped); always killed at the end."""
+    coop = Org(TestClient(create_app(subscription_settings(), engine)), engine, "HTX Chè")
+    coop.subscribe(receiver.url + "/hook")
+    coop.capture(*(shipped(n) for n in serials))
+    env = {**os.environ, "AGRITRACE_DATABASE_URL": database_url,
+           "AGRITRACE_SUBSCRIPTION_PRIVATE_DESTS": "true"}
+    with (tmp_path / "worker.log").open("wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "agritrace.cli", "subscriptions", "deliver", "--rounds",
+             "100", "--every", "0.1"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while not receiver.received:
+                assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+                assert time.monotonic() < deadline, "nothing delivered within 30 s"
+                time.sleep(0.02)
+            yield worker
+        finally:
+            worker.kill()
+            worker.wait(timeout=10)
+
+
 @pytest.mark.slow
 def test_sigterm_stops_the_delivery_worker_between_two_deliveries(
         engine: Engine, database_url: str, tmp_path: Path) -> None:
     """The delivery being sent is recorded as delivered; the others stay pending and are not
     leased, so the next worker sends them at once (not after the lease) and none twice."""
     with receiving() as receiver:
-        coop = Org(TestClient(create_app(subscription_settings(), engine)), engine, "HTX Chè")
-        coop.subscribe(receiver.url + "/hook")
-        coop.capture(shipped(1), shipped(2), shipped(3))
         receiver.delays.extend([1.5, 1.5, 1.5])  # a slow receiver: SIGTERM comes mid-send
-        env = {**os.environ, "AGRITRACE_DATABASE_URL": database_url,
-               "AGRITRACE_SUBSCRIPTION_PRIVATE_DESTS": "true"}
-        with (tmp_path / "worker.log").open("wb") as log:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "agritrace.cli", "subscriptions", "deliver", "--rounds",
-                 "100", "--every", "0.1"], env=env, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                deadline = time.monotonic() + 30
-                while not receiver.received:
-                    assert worker.poll() is None, (tmp_path / "worker.log").read_text()
-                    assert time.monotonic() < deadline, "nothing delivered within 30 s"
-                    time.sleep(0.02)
-                worker.send_signal(signal.SIGTERM)
-                assert worker.wait(timeout=15) == 0, (tmp_path / "worker.log").read_text()
-            finally:
-                worker.kill()
-                worker.wait(timeout=10)
+        with _worker_sending(engine, database_url, tmp_path, receiver, 1, 2, 3) as worker:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=15) == 0, (tmp_path / "worker.log").read_text()
         assert len(receiver.received) == 1
     with engine.connect() as conn:
         states = conn.execute(select(deliveries.c.state, deliveries.c.next_attempt_us)).all()
@@ -185,26 +194,9 @@ def test_a_worker_killed_mid_delivery_leaves_one_effect_at_the_receiver(
     leased, is sent again once the lease ends, with the same Idempotency-Key, and the receiver
     acts on it once (issue 16: exactly-once effect)."""
     with receiving() as receiver:
-        coop = Org(TestClient(create_app(subscription_settings(), engine)), engine, "HTX Chè")
-        coop.subscribe(receiver.url + "/hook")
-        coop.capture(shipped(1))
         receiver.delays.append(3.0)
-        env = {**os.environ, "AGRITRACE_DATABASE_URL": database_url,
-               "AGRITRACE_SUBSCRIPTION_PRIVATE_DESTS": "true"}
-        with (tmp_path / "worker.log").open("wb") as log:
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "agritrace.cli", "subscriptions", "deliver", "--rounds",
-                 "100", "--every", "0.1"], env=env, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                deadline = time.monotonic() + 30
-                while not receiver.received:
-                    assert worker.poll() is None, (tmp_path / "worker.log").read_text()
-                    assert time.monotonic() < deadline, "nothing delivered within 30 s"
-                    time.sleep(0.02)
-                worker.kill()
-            finally:
-                worker.kill()
-                worker.wait(timeout=10)
+        with _worker_sending(engine, database_url, tmp_path, receiver, 1) as worker:
+            worker.kill()
         assert deliver_due(engine, subscription_settings()).delivered == 0  # still leased
         after_lease = now_micros() + LEASE_US + 1_000_000
         assert deliver_due(engine, subscription_settings(), after_lease).delivered == 1
