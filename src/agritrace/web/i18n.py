@@ -23,6 +23,7 @@ from agritrace.errors import AgritraceError, Problem, describe
 from agritrace.web.texts_farm import TEXTS as FARM_TEXTS
 from agritrace.web.texts_ledger import TEXTS as LEDGER_TEXTS
 from agritrace.web.texts_market import TEXTS as MARKET_TEXTS
+from agritrace.web.texts_open_data import TEXTS as OPEN_DATA_TEXTS
 from agritrace.web.texts_problems import TEXTS as PROBLEM_TEXTS
 from agritrace.web.texts_province import TEXTS as PROVINCE_TEXTS
 from agritrace.web.texts_reports import TEXTS as REPORT_TEXTS
@@ -199,7 +200,7 @@ CONSUMER_TEXTS: dict[str, dict[str, str]] = {
 CATALOGUE: dict[str, dict[str, str]] = {**CONSUMER_TEXTS, **LEDGER_TEXTS,
                                         **FARM_TEXTS, **REPORT_TEXTS,
                                         **MARKET_TEXTS, **PROVINCE_TEXTS, **PROBLEM_TEXTS,
-                                        **SERVICE_TEXTS}
+                                        **SERVICE_TEXTS, **OPEN_DATA_TEXTS}
 
 # Journey step names: CBV bizStep words and the agritrace diary words.
 STEPS: dict[str, dict[str, str]] = {
