@@ -8,7 +8,10 @@ The callers (columns) are the parties of the trust model (docs/security.md):
 - ``stranger``: an organization with its own token and no relation to the others;
 - ``farmer`` and ``manager``: sign-in tokens of two of the owner's members;
 - ``reader``: a read-only token of the owner (an auditor's, a dashboard's);
-- ``revoked``: an organization token of the owner, revoked; ``none``: no token at all.
+- ``revoked``: an organization token of the owner, revoked; ``none``: no token at all;
+- ``officer``: an officer's token of a province's department (Điện Biên) whose area holds the
+  owner's plot: it reads across its area, orders recalls there, keeps the desk, writes nothing
+  else. Its column is :data:`OFFICER_EXPECTED` (the reader's status unless named there).
 
 Each row names a route (discovered from the router, so a route added without a row fails
 :func:`test_every_route_has_a_row`) and the status each caller gets for one concrete request
@@ -34,6 +37,7 @@ from starlette.testclient import WebSocketDenialResponse
 
 from agritrace.farm.registry import create_member_token, update_member
 from agritrace.ids.compressed_link import compress
+from agritrace.province.areas import check_area, make_regulator
 from agritrace.settings import Settings
 from agritrace.store import grants
 from agritrace.store.orgs import Organization, create_organization, create_token
@@ -45,6 +49,8 @@ from tests.farm.coop import Coop, make_coop
 
 ROLES = ("owner", "delegate", "partner", "stranger", "farmer", "manager", "reader", "revoked",
          "none")
+OFFICER = "officer"
+CALLERS = (*ROLES, OFFICER)  # asked in this order: the officer last, after the owner's writes
 ORIGIN = "http://testserver"
 OWNER_PREFIX, PARTNER_PREFIX, STRANGER_PREFIX = "8931234", "8935555", "8937777"
 GTIN = "08931234000356"
@@ -104,6 +110,9 @@ def _build(engine: Engine, client: TestClient) -> World:
     with engine.begin() as conn:
         conn.execute(update(tokens).where(tokens.c.label == "revoked").values(revoked_us=1))
     keys["none"] = None
+    orgs[OFFICER] = create_organization(engine, "Sở NN&MT Điện Biên", kind="regulator")
+    make_regulator(engine, orgs[OFFICER], check_area("Điện Biên"), "test operator")
+    keys[OFFICER] = create_token(engine, orgs[OFFICER], "Lò Văn Minh", role=TokenRole.OFFICER)
     world = World(coop, orgs, keys)
     owner = {"Authorization": f"Bearer {keys['owner']}"}
     answer = client.post("/capture", headers={**owner, "Content-Type": "application/ld+json"},
@@ -351,7 +360,7 @@ REQUESTS: dict[tuple[str, str], Maker] = {
         "GET", f"/o/{w.coop.org.id}-htx-chu-ma/feed.xml", {}),
     ("GET", "/feeds/products.{kind}"): get("/feeds/products.jsonld"),
     ("GET", "/embed/01/{rest:path}"): get(f"/embed/01/{GTIN}/10/{LOT}"),
-    # The province desk: no caller of this world oversees an area (officers: tests/province);
+    # The province desk: only the officer oversees an area (Điện Biên, the owner's plot);
     # its open data is public, and no department of Hà Nội publishes here (404).
     ("GET", "/province"): get("/province"),
     ("GET", "/province/indicators"): get("/province/indicators"),
@@ -605,17 +614,59 @@ POST   /log/witness/add-checkpoint          404  404  404  404  404  404  404  4
 """
 
 
+#: The officer's column, apart from the table so a new row needs no tenth number: an officer
+#: gets what the owner's read-only token (``reader``) gets, except on the routes named here. It
+#: reads across its area what the reader reads of the owner's own; it orders recalls there,
+#: keeps the province's desk (targets, figures, reports); it is no member of the cooperative
+#: (the farm API and pages are a member's or the organization's) and writes nothing else.
+OFFICER_EXPECTED: dict[tuple[str, str], int] = {
+    # what is the owner's own and no event of it: its capture jobs, its saved queries
+    ("GET", "/capture/{capture_id}"): 404,
+    **dict.fromkeys((
+        ("GET", "/queries/{queryName}"), ("GET", "/queries/{queryName}/events"),
+        ("WS", "/queries/{queryName}/events"), ("GET", "/queries/{queryName}/subscriptions"),
+        ("GET", "/queries/{queryName}/subscriptions/{subscriptionID}")), 404),
+    # the cooperative's own API and pages (its members, diaries, office, reports, stamp
+    # sheets): the officer reads the area's figures on its desk, not the cooperative's office
+    **dict.fromkeys((("GET", path) for path in (
+        "/farm/me", "/farm/members", "/farm/places", "/farm/places/{place_id}",
+        "/farm/products", "/farm/certificates", "/farm/seasons", "/farm/profile",
+        "/farm/history", "/farm/masterdata", "/farm/diary", "/farm/diary/defaults",
+        "/farm/lots/origin", "/farm/readiness", "/my", "/my/plots/{plot_id}",
+        "/my/plots/{plot_id}/{kind}", "/coop", "/coop/members", "/coop/plots",
+        "/coop/plots/{plot_id}", "/coop/seasons", "/coop/tickets", "/coop/deliveries",
+        "/coop/import", "/coop/import/template.{extension}", "/stamps/{name}",
+        "/reports/eudr", "/reports/eudr/readiness.csv", "/reports/eudr/readiness.pdf",
+        "/reports/eudr/plots.geojson", "/reports/methane", "/reports/methane/seasons.csv",
+        "/reports/methane/seasons.pdf")), 403),
+    ("POST", "/recall"): 201,  # a lot of its area, recorded as the department's
+    # the desk
+    ("GET", "/province"): 200,
+    ("GET", "/province/indicators"): 200,
+    ("POST", "/province/targets"): 303,
+    ("GET", "/province/tickets"): 200,
+    ("GET", "/province/tables/{name}.{fmt}"): 200,
+    ("POST", "/province/refresh"): 303,
+    ("GET", "/province/report.pdf"): 200,
+    ("POST", "/province/tickets/{ticket_id}/assign"): 409,  # the owner answered it already
+    ("POST", "/province/tickets/{ticket_id}/close"): 303,
+}
+
+
 def _expected() -> dict[tuple[str, str], dict[str, int]]:
     table: dict[tuple[str, str], dict[str, int]] = {}
     for line in EXPECTED_TABLE.strip().splitlines()[1:]:
         method, path, *answers = line.split()
         assert len(answers) == len(ROLES), line
         table[method, path] = dict(zip(ROLES, map(int, answers), strict=True))
+    for route, row in table.items():
+        row[OFFICER] = OFFICER_EXPECTED.get(route, row["reader"])
     return table
 
 
 def test_the_table_has_a_row_per_request() -> None:
     assert set(_expected()) == set(REQUESTS)
+    assert set(OFFICER_EXPECTED) <= set(REQUESTS)
 
 
 def websocket_status(client: TestClient, url: str, headers: dict[str, str]) -> int:
@@ -680,7 +731,7 @@ def actual_matrix(engine: Engine, app: FastAPI, unhardened: list[str]
                   ) -> dict[tuple[str, str], dict[str, int]]:
     client = TestClient(app, raise_server_exceptions=False)
     world = _build(engine, client)
-    return {route: {role: _ask(client, world, role, maker, unhardened) for role in ROLES}
+    return {route: {role: _ask(client, world, role, maker, unhardened) for role in CALLERS}
             for route, maker in REQUESTS.items()}
 
 
