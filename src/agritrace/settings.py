@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     ticket_deadline_days: int = Field(
         default=15, ge=1, le=365, description="Days a producer has to answer a consumer's "
         "report; the province desk counts later answers as late and open ones as overdue.")
+    report_photo_max_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, le=20 * 1024 * 1024, description="Largest photo "
+        "(bytes) a report from the public form may carry; a JPEG, PNG or WebP by its content.")
     page_size_default: int = Field(default=30, ge=1, le=10_000)  # EPCIS 2.0 perPage default
     page_size_max: int = Field(default=10_000, ge=1)
     # Subscriptions and notices (issue 16, docs/subscriptions.md)
