@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import orjson
 from rich.progress import (
@@ -45,6 +45,7 @@ from agritrace.generator.chains import (
     Batch,
     BatchBuilder,
     organizations,
+    recipe_of,
 )
 from agritrace.store.orgs import Organization, ensure_organization
 from agritrace.vietnam_time import vietnam_now
@@ -52,6 +53,7 @@ from agritrace.vietnam_time import vietnam_now
 SIZES = {"demo": 600, "small": 20_000, "medium": 200_000, "large": 2_000_000,
          "huge": 10_000_000}
 SAMPLE_EVERY = 25
+T = TypeVar("T")
 MAX_SAMPLES = 400
 
 
@@ -108,13 +110,19 @@ def chain(seed: int, size: int, result: Generated | None = None, *, today: date 
         for role, event in builder.events():
             result.events += 1
             yield names[role], event
-        result.batches += 1
-        result.units += len(builder.batch.units)
-        result.organizations.update(names.values())
-        if number == 0:
-            result.first = builder.batch
-        elif number % SAMPLE_EVERY == 1:
-            _keep(result, builder.batch, number // SAMPLE_EVERY, picker)
+        count_batch(result, builder.batch, picker)
+
+
+def count_batch(result: Generated, batch: Batch, picker: random.Random) -> None:
+    """Add a finished batch (its events already counted) to ``result``: its units, its
+    organizations, and the first batch or a sample."""
+    result.batches += 1
+    result.units += len(batch.units)
+    result.organizations.update(organizations(recipe_of(batch.number)).values())
+    if batch.number == 0:
+        result.first = batch
+    elif batch.number % SAMPLE_EVERY == 1:
+        _keep(result, batch, batch.number // SAMPLE_EVERY, picker)
 
 
 def _keep(result: Generated, batch: Batch, seen: int, picker: random.Random) -> None:
@@ -166,23 +174,31 @@ def _close(handle: IO[bytes] | None) -> None:
 
 
 def capture_chain(engine: Engine, seed: int, size: int, *, per_document: int = 20_000,
-                  progress: bool = True) -> Generated:
+                  progress: bool = True, today: date | None = None) -> Generated:
     """Capture the chain into the store, each event by the organization it belongs to."""
     result = Generated()
     orgs = _organizations(engine)
-    buffers: dict[str, list[Event]] = {}
     with _progress(progress, size, "capturing") as advance:
-        for name, event in chain(seed, size, result):
-            buffer = buffers.setdefault(name, [])
-            buffer.append(event)
-            if len(buffer) >= per_document:
-                _flush(engine, orgs, name, buffer)
-                advance(len(buffer))
-                buffer.clear()
-        for name, buffer in buffers.items():
-            _flush(engine, orgs, name, buffer)
-            advance(len(buffer))
+        for name, events in documents(chain(seed, size, result, today=today), per_document):
+            _flush(engine, orgs, name, events)
+            advance(len(events))
     return result
+
+
+def documents(owned: Iterable[tuple[str, T]], per_document: int) -> Iterator[tuple[str, list[T]]]:
+    """(organization name, its items) in documents of ``per_document`` items, each sent as soon
+    as it is full, then the rest of each organization's (in the order they first came): the
+    order capture stores events in, hence their ids."""
+    buffers: dict[str, list[T]] = {}
+    for name, item in owned:
+        buffer = buffers.setdefault(name, [])
+        buffer.append(item)
+        if len(buffer) >= per_document:
+            yield name, buffer
+            buffers[name] = []
+    for name, buffer in buffers.items():
+        if buffer:
+            yield name, buffer
 
 
 def _organizations(engine: Engine) -> dict[str, Organization]:
