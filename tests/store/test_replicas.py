@@ -8,15 +8,19 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
+from agritrace.market.catalogue import shop_slug
 from agritrace.store.engine import make_engine
 from agritrace.store.migrate import upgrade
 from agritrace.store.replicas import ASK_EVERY_S, Replicas
 from tests.helpers import Api, make_api
 from tests.pgserver import Cluster, postgres_cluster
+from tests.web.market_shop import COFFEE, build_shop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -51,6 +55,9 @@ def api(cluster: Cluster) -> Iterator[tuple[Api, Replicas, list[Engine]]]:
     _caught_up(primary, standbys)
     yield made, replicas, standbys
     for standby in standbys:
+        # a test that failed holding replay back must not stall the next; a killed one is gone
+        with suppress(OperationalError):
+            _resume([standby])
         standby.dispose()
     replicas.dispose()
     primary.dispose()
@@ -79,6 +86,20 @@ def _hold_back(standbys: list[Engine]) -> None:
             while conn.execute(text("SELECT pg_get_wal_replay_pause_state()")).scalar() != "paused":
                 assert time.monotonic() < deadline, "replay did not pause within 10 s"
                 time.sleep(0.02)
+
+
+def _resume(standbys: list[Engine]) -> None:
+    for standby in standbys:
+        with standby.connect() as conn:
+            conn.execute(text("SELECT pg_wal_replay_resume()"))
+
+
+def _replayed(made: Api, standbys: list[Engine]) -> Engine:
+    """The primary, once both standbys have everything it wrote and the app asked them again."""
+    primary: Engine = made.client.app.state.engine  # type: ignore[attr-defined]
+    _caught_up(primary, standbys)
+    time.sleep(ASK_EVERY_S)
+    return primary
 
 
 def _events(made: Api) -> list[str]:
@@ -135,6 +156,49 @@ def test_a_named_query_reads_the_replicas_once_they_have_it(
     for _ in range(2):
         assert made.get("/queries/shipped/events").status_code == 200
     assert replicas.served == {"replica-1": 1, "replica-2": 1}
+
+
+def test_the_catalogue_and_its_feeds_read_the_replicas(
+        api: tuple[Api, Replicas, list[Engine]]) -> None:
+    made, replicas, standbys = api
+    shop = build_shop(made.client.app.state.engine)  # type: ignore[attr-defined]
+    _replayed(made, standbys)
+    replicas.served.clear()
+    shop_page = f"/o/{shop_slug(shop.coop.id, shop.coop.name)}"
+    for path in ("/catalogue", shop_page, f"{shop_page}/feed.csv", "/feeds/products.jsonld",
+                 f"/p/{COFFEE}", f"/p/{COFFEE}/qr.png", f"/embed/01/{COFFEE}"):
+        # a language's cookie is no sign-in: the visitor is anonymous all the same
+        answer = made.client.get(path, headers={"Cookie": "lang=en"})
+        assert answer.status_code == 200, (path, answer.text)
+    assert sum(replicas.served.values()) == 7 and "primary" not in replicas.served
+
+
+def test_a_producer_sees_its_new_price_while_the_replicas_are_held_back(
+        api: tuple[Api, Replicas, list[Engine]]) -> None:
+    made, replicas, standbys = api
+    shop = build_shop(made.client.app.state.engine)  # type: ignore[attr-defined]
+    _replayed(made, standbys)
+    replicas.refresh_s = 3600.0  # the primary's position as first seen: only the write counts
+    assert made.client.get("/catalogue").status_code == 200
+    _hold_back(standbys)
+    bearer = {"Authorization": f"Bearer {shop.token}"}
+    put = made.client.put(f"/market/offers/{COFFEE}", headers=bearer,
+                          json={"price": "199000", "availability": "in_stock"})
+    assert put.status_code == 200, put.text
+    replicas.served.clear()
+    assert "185.000 VND" in made.client.get("/catalogue").text  # anybody: a replica, behind
+    assert "primary" not in replicas.served
+    # the producer, signed in on the site or with its token, sees its own edit at once
+    signed_in = {"Cookie": f"agt_session={shop.token}"}
+    assert "199.000 VND" in made.client.get("/catalogue", headers=signed_in).text
+    assert "199.000 VND" in made.client.get(f"/p/{COFFEE}", headers=signed_in).text
+    assert made.client.get("/market/offers", headers=bearer).json()[0]["price"] == "199000.00"
+    assert replicas.served["primary"] == 3
+    _resume(standbys)
+    _replayed(made, standbys)
+    replicas.served.clear()
+    assert "199.000 VND" in made.client.get("/catalogue", headers=signed_in).text
+    assert "primary" not in replicas.served
 
 
 def test_a_replica_that_went_away_is_left_out(

@@ -29,6 +29,9 @@ from agritrace.trust import Scope, TokenRole, acting_role, may_use
 from agritrace.web.i18n import LANGUAGES, Translator, expect, refusal
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The cookie a signed-in person's token rides in (web/pages/session.py). Another cookie (the
+#: language's, the scan device's) says nobody: its request may read any replica.
+SESSION_COOKIE = "agt_session"
 # What a token of each role needed to be, and what it was: catalogue keys (texts_services).
 _NEEDS = {TokenRole.ORGANIZATION: "expect_token_org", TokenRole.READ: "expect_token_write",
           TokenRole.MEMBER: "expect_token_not_member",
@@ -53,7 +56,7 @@ def reader_of(request: Request) -> Engine:
     caller: Caller | None = getattr(request.state, "caller", None)
     if caller is not None:
         return replicas.reader(caller.wrote_lsn)
-    if "authorization" in request.headers or request.cookies:
+    if "authorization" in request.headers or SESSION_COOKIE in request.cookies:
         return engine_of(request)
     return replicas.reader()
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from agritrace.market import catalogue, offers
 from agritrace.store.orgs import Organization
-from agritrace.web.api.deps import engine_of, require_org, require_writer
+from agritrace.web.api.deps import engine_of, reader_of, require_org, require_writer
 
 router = APIRouter(tags=["Marketplace"])
 
@@ -30,8 +30,9 @@ def put_offer(gtin: str, org: Annotated[Organization, Depends(require_writer)],
 
 @router.get("/market/offers")
 def get_offers(org: Annotated[Organization, Depends(require_org)],
-               engine: Annotated[Engine, Depends(engine_of)]) -> list[dict[str, Any]]:
-    """The caller's listed products with their offers."""
+               engine: Annotated[Engine, Depends(reader_of)]) -> list[dict[str, Any]]:
+    """The caller's listed products with their offers (from a replica that has the caller's
+    last write)."""
     listed = catalogue.stream(engine, catalogue.Filters(org_id=org.id))
     return [{"gtin": item.gtin, "name": item.name_vi,
              "price": None if item.price is None else str(item.price),

@@ -40,6 +40,7 @@ from agritrace.web import i18n
 from agritrace.web.api.deps import engine_of
 from agritrace.web.pages.plot_svg import plot_drawing
 from agritrace.web.pages.resolver import render
+from agritrace.web.pages.session import page_reader
 from agritrace.web.shelf_card import shelf_card_pdf
 
 router = APIRouter(include_in_schema=False)
@@ -76,7 +77,7 @@ def _not_found(request: Request, title: str, text: str) -> Response:
 @router.get("/catalogue")
 def catalogue_page(request: Request) -> Response:
     filters = _filters(request)
-    page = catalogue.browse(engine_of(request), filters,
+    page = catalogue.browse(page_reader(request), filters,
                             _int(request.query_params.get("page"), 1, 1))
     return render(request, "market/catalogue.html", page=page, filters=filters,
                   today=vietnam_today(), links=_paging(filters, page), crop_names=CROPS,
@@ -95,7 +96,7 @@ def _shop(request: Request, slug: str) -> tuple[int, str] | None:
     org_id = catalogue.org_of_slug(slug)
     if org_id is None:
         return None
-    found = catalogue.browse(engine_of(request), catalogue.Filters(org_id=org_id))
+    found = catalogue.browse(page_reader(request), catalogue.Filters(org_id=org_id))
     name = found.listings[0].org_name if found.listings else None
     return (org_id, name) if name else None
 
@@ -108,7 +109,7 @@ def shop_page(request: Request, slug: str) -> Response:
         return _not_found(request, t("market_shop_not_found"), slug[:80])
     org_id, name = shop
     filters = _filters(request, org_id)
-    page = catalogue.browse(engine_of(request), filters,
+    page = catalogue.browse(page_reader(request), filters,
                             _int(request.query_params.get("page"), 1, 1))
     canonical = catalogue.shop_slug(org_id, name)
     if slug != canonical:
@@ -129,7 +130,7 @@ def _listing(request: Request, gtin: str) -> catalogue.Listing | Response:
     if code != gtin:
         suffix = request.url.path.split(gtin, 1)[1]
         return RedirectResponse(f"/p/{code}{suffix}", status_code=301)
-    item = catalogue.listing(engine_of(request), code)
+    item = catalogue.listing(page_reader(request), code)
     if item is None:
         return _not_found(request, t("market_not_found"), t("market_not_found_text", code=code))
     return item
@@ -140,13 +141,14 @@ async def product_page(request: Request, gtin: str) -> Response:
     item = _listing(request, gtin)
     if isinstance(item, Response):
         return item
-    engine = engine_of(request)
     base = _base(request)
-    facts = await answer(engine, DigitalLink.parse(f"/01/{item.gtin}"), _policy(request), base)
+    # the verdict from the primary: a replica's could be a moment older than a recall
+    facts = await answer(engine_of(request), DigitalLink.parse(f"/01/{item.gtin}"),
+                         _policy(request), base)
     t = i18n.Translator(i18n.language(request))
     links = feeds.Links(base)
     return render(request, "market/product.html", item=item, facts=facts, t_today=vietnam_today(),
-                  plots=_plots(facts, t), lots=_lots(engine, item, t),
+                  plots=_plots(facts, t), lots=_lots(page_reader(request), item, t),
                   card=_card(item, links, t), links=links)
 
 
@@ -213,7 +215,7 @@ def _feed(request: Request, kind: str, filters: catalogue.Filters, title: str,
           home: str) -> Response:
     if kind not in FEED_TYPES:
         return Response(status_code=404)
-    engine = engine_of(request)
+    engine = page_reader(request)
     fresh = catalogue.freshness(engine, filters)
     after = _int(request.query_params.get("after"), 0)
     limit = _int(request.query_params.get("limit"), MAX_FEED_ITEMS, 1, MAX_FEED_ITEMS)
@@ -304,11 +306,11 @@ async def badge(request: Request, rest: str) -> Response:
     except InvalidIdentifier:
         response = render(request, "market/badge.html", 404, verdict="unknown", href=None)
     else:
-        if (page := catalogue.untraced_page(engine_of(request), link)) is not None:
+        if (page := catalogue.untraced_page(page_reader(request), link)) is not None:
             # As the resolver does: a listed product with no lot yet is no "unknown code".
             response = render(request, "market/badge.html", verdict="listed",
                               href=_base(request) + page)
-        else:
+        else:  # the verdict from the primary, as on the product page
             facts = await answer(engine_of(request), link, _policy(request), _base(request))
             kind = facts["verdict"].kind
             response = render(request, "market/badge.html", 200 if kind != "unknown" else 404,

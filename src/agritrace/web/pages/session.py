@@ -10,13 +10,21 @@ checks the token again, so a revoked token or a deactivated member is signed out
 from __future__ import annotations
 
 from fastapi import Request, Response
+from sqlalchemy import Engine
 
 from agritrace.errors import SecurityException
 from agritrace.farm.registry import Actor
 from agritrace.trust import Scope
-from agritrace.web.api.deps import SAFE_METHODS, Caller, caller_for, engine_of
+from agritrace.web.api.deps import (
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    Caller,
+    caller_for,
+    engine_of,
+    reader_of,
+)
 
-COOKIE = "agt_session"
+COOKIE = SESSION_COOKIE
 _AGE_S = 30 * 24 * 3600
 
 
@@ -30,14 +38,30 @@ def token_of(request: Request) -> str | None:
 
 
 def page_caller(request: Request) -> Caller | None:
-    """The signed-in caller, or None when nobody is (no token, or one no longer valid)."""
+    """The signed-in caller, or None when nobody is (no token, or one no longer valid). Kept
+    on the request: a form's write is then remembered for read-your-writes
+    (web/read_your_writes.py), and :func:`page_reader` reads after it."""
     token = token_of(request)
     if not token:
         return None
     try:
-        return caller_for(engine_of(request), token)
+        caller = caller_for(engine_of(request), token)
     except SecurityException:  # unknown, revoked, or a deactivated member (403)
         return None
+    request.state.caller = caller
+    return caller
+
+
+def page_reader(request: Request) -> Engine:
+    """The one engine a read-only page reads for this request (a replica, chosen once so that
+    every read of the page comes from the same server): for a signed-in person one that has
+    their organization's last write, for anybody else one fresh enough (deps.reader_of)."""
+    chosen: Engine | None = getattr(request.state, "reader", None)
+    if chosen is None:
+        if getattr(request.state, "caller", None) is None:
+            page_caller(request)
+        chosen = request.state.reader = reader_of(request)
+    return chosen
 
 
 def page_actor(request: Request) -> Actor | None:
