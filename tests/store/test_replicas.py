@@ -15,11 +15,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from agritrace.market.catalogue import shop_slug
+from agritrace.scans.inbox import tickets_of
 from agritrace.store.engine import make_engine
 from agritrace.store.migrate import upgrade
 from agritrace.store.replicas import ASK_EVERY_S, Replicas
 from tests.helpers import Api, make_api
 from tests.pgserver import Cluster, postgres_cluster
+from tests.province.test_desk import make_world
 from tests.web.market_shop import COFFEE, build_shop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -199,6 +201,41 @@ def test_a_producer_sees_its_new_price_while_the_replicas_are_held_back(
     replicas.served.clear()
     assert "199.000 VND" in made.client.get("/catalogue", headers=signed_in).text
     assert "primary" not in replicas.served
+
+
+def test_the_province_desk_reads_the_replicas_after_the_officers_own_writes(
+        api: tuple[Api, Replicas, list[Engine]]) -> None:
+    made, replicas, standbys = api
+    world = make_world(made.client.app.state.engine)  # type: ignore[attr-defined]
+    primary = _replayed(made, standbys)
+    c, officer = made.client, world.auth("dien_bien")
+    replicas.served.clear()
+    for path in ("/province", "/province/indicators", "/province/tickets"):
+        assert c.get(path, headers=officer).status_code == 200, path
+    for path in ("/province/open-data.json?province=dien-bien", "/open-data"):
+        assert c.get(path).status_code == 200, path  # public
+    assert sum(replicas.served.values()) == 5 and "primary" not in replicas.served
+    replicas.refresh_s = 3600.0
+    _hold_back(standbys)
+    # a target set on the desk's form: the officer's next reads have it
+    saved = c.post("/province/targets", headers=officer, follow_redirects=False,
+                   data={"indicator": "coded_ha", "crop": "coffee", "value": "2,5"})
+    assert saved.status_code == 303, saved.text
+    replicas.served.clear()
+    targets = c.get("/province/indicators", headers=officer).json()["targets"]
+    assert targets == [{"indicator": "coded_ha", "crop": "coffee", "commune": "", "value": 2.5}]
+    assert replicas.served == {"primary": 1}
+    # another department wrote nothing: it reads a replica
+    replicas.served.clear()
+    assert c.get("/province/indicators", headers=world.auth("dong_thap")).status_code == 200
+    assert "primary" not in replicas.served
+    # a report forwarded to its owner: the desk lists it as assigned at once
+    [ticket] = tickets_of(primary, world.highland)
+    assigned = c.post(f"/province/tickets/{ticket.id}/assign", headers=officer,
+                      follow_redirects=False)
+    assert assigned.status_code == 303, assigned.text
+    desk = c.get("/province/tickets", headers=officer)
+    assert f'id="ticket-{ticket.id}" data-status="assigned"' in desk.text
 
 
 def test_a_replica_that_went_away_is_left_out(

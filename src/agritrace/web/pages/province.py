@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import Engine
 
 from agritrace.errors import (
     AgritraceError,
@@ -34,12 +35,12 @@ from agritrace.province.areas import PROVINCES, Area, area_of, province_code
 from agritrace.trust import Reach, Scope, reach_of
 from agritrace.vietnam_time import vietnam_datetime
 from agritrace.web import i18n, report_files
-from agritrace.web.api.deps import Caller, api_caller, engine_of, settings_of
+from agritrace.web.api.deps import SAFE_METHODS, Caller, api_caller, engine_of, settings_of
 from agritrace.web.pages import resolver
 from agritrace.web.pages.farm.common import farm_css
 from agritrace.web.pages.reports import _css as reports_css
 from agritrace.web.pages.reports import _same_origin
-from agritrace.web.pages.session import page_caller
+from agritrace.web.pages.session import page_caller, page_reader
 from agritrace.web.report_files import attachment
 
 router = APIRouter(include_in_schema=False)
@@ -51,9 +52,16 @@ MAX_DAYS = 3660
 # --- who asks -------------------------------------------------------------------------------
 
 
+def _reader(request: Request) -> Engine:
+    """Where the desk reads: a GET from a replica that has the officer's organization's own
+    last write (a target, a ticket action, a recall: session.page_reader), a form from the
+    primary it writes to (its checks see what it changes)."""
+    return page_reader(request) if request.method in SAFE_METHODS else engine_of(request)
+
+
 def _area(request: Request, caller: Caller) -> Area:
     """The area the caller's organization oversees; 403 for an organization that is none."""
-    with engine_of(request).connect() as conn:
+    with _reader(request).connect() as conn:
         area = area_of(conn, caller.org.id)
     if area is None:
         raise ForbiddenException(f"{caller.org.name} oversees no area", [Problem(
@@ -102,12 +110,13 @@ def _desk(request: Request, regulator: int) -> ind.Desk:
 
 def _figures(request: Request, caller: Caller, period: ind.Period) -> dict[str, Any]:
     area = _area(request, caller)
-    # kept figures (province.kept): one row read, not every plot judged per request
+    # kept figures (province.kept): one row read, not every plot judged per request; from the
+    # primary, as a miss keeps what it computes
     figures = kept.figures(engine_of(request), caller.org.id, period,
                            settings_of(request).ticket_deadline_days)
     figures["area"] = {"province": area.province, "commune": area.commune,
                        "name": PROVINCES[area.province].name}
-    goals = ind.targets_of(engine_of(request), area.province)
+    goals = ind.targets_of(_reader(request), area.province)
     figures["targets"] = [{"indicator": k, "crop": c, "commune": m, "value": v}
                           for (k, c, m), v in sorted(goals.items())]
     figures["commune_targets"] = ind.commune_progress(figures["current"]["hectares"], goals)
@@ -315,7 +324,7 @@ async def province_targets(request: Request) -> Response:
 
 def _reach(request: Request, caller: Caller) -> Reach:
     _area(request, caller)  # 403 for an organization that oversees no area
-    with engine_of(request).connect() as conn:
+    with _reader(request).connect() as conn:
         reach = reach_of(conn, caller.org.id)
     assert reach is not None  # a regulator's
     return reach
@@ -331,9 +340,9 @@ def _tickets_page(request: Request, caller: Caller, status: int = 200, **context
     period = period_of(request) if asked else None
     received = None if period is None else (period.since_us, period.until_us)
     days = settings_of(request).ticket_deadline_days
-    found = feedback.area_tickets(engine_of(request), _reach(request, caller), days)
+    found = feedback.area_tickets(_reader(request), _reach(request, caller), days)
     counts = feedback.count(found)
-    above = feedback.escalated_to(engine_of(request), _area(request, caller).province)
+    above = feedback.escalated_to(_reader(request), _area(request, caller).province)
     return _render(request, "province/tickets.html", status, caller=caller, deadline=days,
                    shown=feedback.select_tickets(found, chosen, overdue, outcome, received),
                    chosen=chosen, outcome=outcome, period=period,
@@ -393,7 +402,7 @@ def _published(request: Request) -> tuple[str, list[dict[str, Any]]]:
     if code is None:
         raise QueryParameterException("Unknown province", [Problem(
             "province", "a province's code or name, e.g. dong-thap", repr(given[:60]))])
-    found = open_data.published(engine_of(request), code, period_of(request))
+    found = open_data.published(_reader(request), code, period_of(request))
     if found is None:
         raise NoSuchResourceException(f"{PROVINCES[code].name} publishes no data here", [Problem(
             "province", "a province whose department has a desk on this site", code)])
@@ -419,7 +428,7 @@ async def open_data_csv(request: Request) -> Response:
 @router.get("/open-data")
 async def open_data_catalogue(request: Request) -> JSONResponse:
     """The DCAT-AP catalogue (JSON-LD) of every province's open data published here."""
-    provinces = sorted(open_data.publishing(engine_of(request)))
+    provinces = sorted(open_data.publishing(_reader(request)))
     return JSONResponse(open_data.catalogue(provinces, settings_of(request).base_url),
                         media_type="application/ld+json",
                         headers={"Access-Control-Allow-Origin": "*"})
