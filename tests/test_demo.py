@@ -12,10 +12,27 @@ from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from agritrace.cli import app
-from agritrace.demo import COOP, GREEN, ROASTER, load_demo
+from agritrace.demo import (
+    BAG,
+    CHERRY,
+    COOP,
+    COOP_PREFIX,
+    COOP_SITE,
+    GREEN,
+    PALLET,
+    PLOTS,
+    RETAILER,
+    RETAILER_PREFIX,
+    ROASTER,
+    ROASTER_PREFIX,
+    ROASTERY,
+    SHOP,
+    load_demo,
+)
 from agritrace.query import parse_query, run_query
 from agritrace.settings import get_settings
-from agritrace.store.orgs import authenticate
+from agritrace.store.orgs import authenticate, find_organization
+from agritrace.trust import GS1, Owners
 
 runner = CliRunner()
 
@@ -30,6 +47,25 @@ def test_demo_chain_is_captured_by_each_organization(engine: Engine) -> None:
     assert bag[0].event["type"] == "ObjectEvent"  # the stamp, then the roasting that fills it
     green = run_query(engine, parse_query({"MATCH_anyEPCClass": chain.green_lot}), roaster).events
     assert [e.event["bizStep"] for e in green] == ["receiving", "commissioning"]
+
+
+def test_each_demo_company_owns_its_own_gs1_prefix(engine: Engine) -> None:
+    """Issue 15: the cooperative, the roaster and the retailer shared the prefix 8931234. Each
+    now holds its own Vietnamese prefix (893...), and the demo's codes belong to the company that
+    made them, so each event was accepted from the organization that owns what it claims."""
+    chain = load_demo(engine)
+    assert len({COOP_PREFIX, ROASTER_PREFIX, RETAILER_PREFIX}) == 3
+    assert all(p.startswith("893") and len(p) == 7
+               for p in (COOP_PREFIX, ROASTER_PREFIX, RETAILER_PREFIX))
+    made_by = {COOP: [f"{GS1}01/{CHERRY}", f"{GS1}01/{GREEN}", *PLOTS, COOP_SITE,
+                      *chain.harvest_lots, chain.green_lot],
+               ROASTER: [f"{GS1}01/{BAG}", ROASTERY, PALLET, chain.roasted_lot, *chain.bags],
+               RETAILER: [SHOP]}
+    with engine.connect() as conn:
+        owners = Owners.load(conn, [code for codes in made_by.values() for code in codes])
+    for name, codes in made_by.items():
+        org = find_organization(engine, name).id
+        assert {code: owners.owner(code) for code in codes} == dict.fromkeys(codes, org)
 
 
 def test_the_demo_coffee_is_a_perennial_with_a_season_per_crop_year(engine: Engine) -> None:
@@ -87,9 +123,8 @@ def test_the_demo_prints_the_eudr_and_methane_commands_and_each_works(
         _the_generated_chain_traces_and_recalls(shown.stdout, tmp_path)
         held = {tuple(line.split("\t")[:3]) for line in runner.invoke(
             app, ["org", "grants"]).stdout.splitlines()}
-        assert {(ROASTER, "prefix", "8931234"), (COOP, "gtin", str(GREEN))} <= held
-        # three plots and its site (whose GLN is also the party it ships as)
-        assert sum(1 for org, kind, _ in held if (org, kind) == (COOP, "gln")) == 4
+        assert {(COOP, "prefix", COOP_PREFIX), (ROASTER, "prefix", ROASTER_PREFIX),
+                (RETAILER, "prefix", RETAILER_PREFIX)} <= held
     finally:
         get_settings.cache_clear()
 

@@ -23,20 +23,36 @@ from agritrace.capture import capture_document
 from agritrace.epcis.document import STANDARD_CONTEXT, Document, Event
 from agritrace.farm import diary
 from agritrace.farm.diary_events import NAMESPACES, entry_to_event, lot_class
-from agritrace.ids.gs1 import vietnam_gtin
+from agritrace.ids.gs1 import Gtin, vietnam_gtin
 from agritrace.labels.stamps import issue_stamps
 from agritrace.store.grants import grant
 from agritrace.store.orgs import Organization, create_token, ensure_organization
-from agritrace.trust import key_of
 
 COOP, ROASTER, RETAILER = "HTX Cà phê Mường Ảng", "Công ty Rang xay Điện Biên", "Siêu thị Hà Nội"
-CHERRY = vietnam_gtin("1234" + "00011")  # fresh Arabica cherries, sold by weight
-GREEN = vietnam_gtin("1234" + "00028")  # green beans
-BAG = vietnam_gtin("1234" + "00035")  # roasted ground coffee, 250 g bag
-PLOTS = ("urn:epc:id:sgln:8931234.10001.0", "urn:epc:id:sgln:8931234.10002.0",
-         "urn:epc:id:sgln:8931234.10003.0")
-COOP_SITE, ROASTERY, SHOP = ("urn:epc:id:sgln:8931234.00001.0", "urn:epc:id:sgln:8931234.00002.0",
-                             "urn:epc:id:sgln:8931234.00003.0")
+# Each company its own GS1 company prefix (893 + the number GS1 Vietnam gave it): the
+# cooperative's for its cherries, green beans, plots and station, the roaster's for its bags,
+# pallets and roastery, the retailer's for its shop.
+COOP_PREFIX, ROASTER_PREFIX, RETAILER_PREFIX = "8938612", "8936045", "8934807"
+
+
+def _gtin(prefix: str, item: str) -> Gtin:
+    return vietnam_gtin(prefix[3:] + item)
+
+
+def _place(prefix: str, reference: str) -> str:
+    return f"urn:epc:id:sgln:{prefix}.{reference}.0"
+
+
+CHERRY = _gtin(COOP_PREFIX, "00011")  # fresh Arabica cherries, sold by weight
+GREEN = _gtin(COOP_PREFIX, "00028")  # green beans
+BAG = _gtin(ROASTER_PREFIX, "00035")  # roasted ground coffee, 250 g bag
+PLOTS = tuple(_place(COOP_PREFIX, f"1000{n}") for n in (1, 2, 3))
+# Each company's site; its party (owner of goods, EPCIS source and destination) is the same GLN.
+COOP_SITE, ROASTERY, SHOP = (_place(p, "00001") for p in (COOP_PREFIX, ROASTER_PREFIX,
+                                                           RETAILER_PREFIX))
+COOP_PARTY, ROASTER_PARTY, RETAILER_PARTY = (f"urn:epc:id:pgln:{p}.00001" for p in (
+    COOP_PREFIX, ROASTER_PREFIX, RETAILER_PREFIX))
+PALLET = f"urn:epc:id:sscc:{ROASTER_PREFIX}.0000000017"
 OFFSET = "+07:00"
 
 
@@ -113,16 +129,16 @@ def _coop_events(chain: DemoChain) -> list[Event]:
          "disposition": "in_transit",
          "quantityList": [{"epcClass": chain.green_lot, "quantity": 560.0, "uom": "KGM"}],
          "readPoint": {"id": COOP_SITE},
-         "sourceList": [{"type": "owning_party", "source": "urn:epc:id:pgln:8931234.00001"}],
+         "sourceList": [{"type": "owning_party", "source": COOP_PARTY}],
          "destinationList": [{"type": "owning_party",
-                              "destination": "urn:epc:id:pgln:8931234.00002"}]},
+                              "destination": ROASTER_PARTY}]},
     ]
 
 
 def _roaster_events(chain: DemoChain) -> list[Event]:
     day = date(2026, 11, 6)
     chain.roasted_lot = f"https://id.gs1.org/01/{BAG}/10/R26-1106"
-    chain.pallet = "urn:epc:id:sscc:8931234.0000000017"
+    chain.pallet = PALLET
 
     def at(days: int, hour: int) -> dict[str, str]:
         return {"eventTime": _time(day + timedelta(days=days), hour),
@@ -143,7 +159,7 @@ def _roaster_events(chain: DemoChain) -> list[Event]:
         {"type": "ObjectEvent", **at(2, 7), "action": "OBSERVE", "bizStep": "shipping",
          "disposition": "in_transit", "epcList": [chain.pallet], "readPoint": {"id": ROASTERY},
          "destinationList": [{"type": "owning_party",
-                              "destination": "urn:epc:id:pgln:8931234.00003"}]},
+                              "destination": RETAILER_PARTY}]},
     ]
 
 
@@ -159,14 +175,12 @@ def _retailer_events(chain: DemoChain) -> list[Event]:
     ]
 
 
-# The codes each organization speaks for. All share the prefix 8931234: the roaster holds it
-# (its bags, pallet and roastery), the cooperative its own GTINs and GLNs, the retailer its shop's
-# GLN and its party's (a single GTIN or GLN beats the prefix).
+# The codes each organization speaks for: its own company prefix covers its products, pallets,
+# places and party.
 GRANTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (ROASTER, "prefix", ("8931234",)),
-    (COOP, "gtin", (str(CHERRY), str(GREEN))),
-    (COOP, "gln", (*PLOTS, COOP_SITE, "urn:epc:id:pgln:8931234.00001")),
-    (RETAILER, "gln", (SHOP, "urn:epc:id:pgln:8931234.00003")),
+    (COOP, "prefix", (COOP_PREFIX,)),
+    (ROASTER, "prefix", (ROASTER_PREFIX,)),
+    (RETAILER, "prefix", (RETAILER_PREFIX,)),
 )
 
 
@@ -177,8 +191,7 @@ def _organizations(engine: Engine) -> dict[str, Organization]:
             RETAILER: ensure_organization(engine, RETAILER)}
     for name, kind, codes in GRANTS:
         for code in codes:
-            key = key_of(code) if kind == "gln" else None  # a GLN as the URN a place is named by
-            grant(engine, orgs[name], kind, key[1] if key else code, "agritrace demo")
+            grant(engine, orgs[name], kind, code, "agritrace demo")
     return orgs
 
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from agritrace.demo import COOP, ROASTER, DemoChain, load_demo
+from agritrace.demo import COOP, PALLET, ROASTER, DemoChain, load_demo
 from agritrace.reports.rice_demo import RiceDemo, load_report_demos
 from agritrace.store.orgs import Organization, find_organization
 
-PALLET = "urn:epc:id:sscc:8931234.0000000017"
+__all__ = ["PALLET", "Demo", "load"]  # the pallet the demo roaster ships
 
 
 @dataclass

@@ -377,6 +377,8 @@ REQUESTS: dict[tuple[str, str], Maker] = {
         "/province/tickets/{w.ticket_id}/close", form={}),
     ("GET", "/province/open-data.csv"): get("/province/open-data.csv", province="ha-noi"),
     ("GET", "/province/open-data.json"): get("/province/open-data.json", province="ha-noi"),
+    ("GET", "/province/open-data.parquet"): get("/province/open-data.parquet",
+                                                province="ha-noi"),
     # The verifiable log is public (proofs are hashes); no head is published in this world.
     ("GET", "/log/head"): get("/log/head"),
     ("GET", "/log/heads"): get("/log/heads"),
@@ -604,6 +606,7 @@ POST   /province/tickets/{ticket_id}/assign 403  403  403  403  403  403  403  3
 POST   /province/tickets/{ticket_id}/close  403  403  403  403  403  403  403  303  303
 GET    /province/open-data.csv              404  404  404  404  404  404  404  404  404
 GET    /province/open-data.json             404  404  404  404  404  404  404  404  404
+GET    /province/open-data.parquet          404  404  404  404  404  404  404  404  404
 GET    /log/head                            404  404  404  404  404  404  404  404  404
 GET    /log/heads                           200  200  200  200  200  200  200  200  200
 GET    /log/keys                            200  200  200  200  200  200  200  200  200

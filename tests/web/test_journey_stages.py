@@ -9,8 +9,9 @@ from datetime import date
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from agritrace.demo import load_demo
+from agritrace.demo import COOP_SITE, PLOTS, SHOP, load_demo
 from agritrace.farm.demo import load_farm_demo
+from agritrace.ids.epc import lenient_id
 from agritrace.scans.journey import stages
 from agritrace.settings import Settings
 from agritrace.web.app import create_app
@@ -22,14 +23,14 @@ def _step(word: str, day: date, place: str, details: tuple[str, ...] = ()) -> di
 
 
 def test_a_plots_steps_are_said_once_with_their_dates_and_the_rest_by_stage() -> None:
-    plot = "https://id.gs1.org/414/8931234100018"
+    plot, site, shop = (lenient_id(p) for p in (PLOTS[0], COOP_SITE, SHOP))
     journey = [_step("fertilizing", date(2026, 4, 5), plot, ("NPK 16-16-8",)),
                _step("fertilizing", date(2026, 7, 15), plot, ("Phân hữu cơ vi sinh",)),
                _step("commissioning", date(2026, 10, 20), plot),
-               _step("commissioning", date(2026, 11, 2), "https://id.gs1.org/414/8931234000011"),
-               _step("shipping", date(2026, 11, 4), "https://id.gs1.org/414/8931234000011"),
-               _step("unpacking", date(2026, 11, 9), "https://id.gs1.org/414/8931234000035")]
-    origin = {"plot": "urn:epc:id:sgln:8931234.10001.0", "name": "Nương cà phê Lò Văn A"}
+               _step("commissioning", date(2026, 11, 2), site),
+               _step("shipping", date(2026, 11, 4), site),
+               _step("unpacking", date(2026, 11, 9), shop)]
+    origin = {"plot": PLOTS[0], "name": "Nương cà phê Lò Văn A"}
     farm, processing, transport, retail = stages(journey, [origin])
     assert [g["stage"] for g in (farm, processing, transport, retail)] == [
         "farm", "processing", "transport", "retail"]

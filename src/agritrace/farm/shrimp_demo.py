@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from agritrace.farm.demo_farms import DemoFarm, Entry, load_farm
 from agritrace.ids.gs1 import vietnam_gtin
 
-PREFIX = "8935678"  # the cooperative's own GS1 company prefix (the roaster holds 8931234)
+PREFIX = "8935678"  # the cooperative's own GS1 company prefix; no other demo company holds it
 SHRIMP = vietnam_gtin("567800015")
 POND = "https://agritrace.org/id/place/demo-tan-hung-dong-ao-3"
 STOCKED, HARVESTED = date(2026, 6, 2), date(2026, 8, 25)

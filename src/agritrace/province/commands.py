@@ -94,42 +94,42 @@ def token_command(
 
 @province_app.command("refresh")
 def refresh_command() -> None:
-    """Recompute every regulator's dashboard figures (last 30 days) and keep them: run it from
-    cron every 10 minutes, so officers read figures at most 15 minutes old without waiting."""
+    """Recompute every regulator's dashboard figures (last 30 days) and every publishing
+    province's open data (as of today) and keep them: run it from cron every 10 minutes, so
+    officers and the public read figures at most 15 minutes old without waiting."""
     import time
 
     from agritrace.admin import _engine
     from agritrace.farm.diary import vietnam_today
+    from agritrace.province import open_data
     from agritrace.province.kept import refresh
     from agritrace.settings import get_settings
 
     started = time.perf_counter()
     with _engine() as engine:
         found = refresh(engine, get_settings().ticket_deadline_days, vietnam_today())
+        published = open_data.refresh(engine, vietnam_today())
     out.print(f"đã tính lại / refreshed: {len(found)} "
-              f"({time.perf_counter() - started:.1f} s)", highlight=False)
+              f"({time.perf_counter() - started:.1f} s); dữ liệu mở / open data: "
+              f"{', '.join(published) or '-'}", highlight=False)
 
 
 @export_app.command("open-data")
 def export_open_data_command(
     out: Annotated[Path, typer.Option("--out", help="The folder to write into")],
-    since: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD")] = "",
-    until: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (default today)")] = "",
+    until: Annotated[str, typer.Option("--to", help="The day, YYYY-MM-DD (default today)")] = "",
 ) -> None:
     """The open data of every province publishing here, as /open-data and
-    /province/open-data.* serve it: catalog.jsonld, <province>.csv and <province>.json."""
+    /province/open-data.* serve it: catalog.jsonld, <province>.csv, .json and .parquet."""
     from datetime import date
 
     from agritrace.admin import _engine
     from agritrace.farm.diary import vietnam_today
-    from agritrace.province.indicators import Period
-    from agritrace.province.kept import default_period
     from agritrace.province.open_data import export
     from agritrace.settings import get_settings
 
     with _engine() as engine:
-        end = date.fromisoformat(until) if until else vietnam_today()
-        period = Period(date.fromisoformat(since), end) if since else default_period(end)
-        written = export(engine, out, period, get_settings().base_url)
+        day = date.fromisoformat(until) if until else vietnam_today()
+        written = export(engine, out, day, get_settings().base_url)
     for path in written:
         print(path)

@@ -5,10 +5,12 @@ What is kept: every figure of :func:`agritrace.province.indicators.indicators` (
 the previous one) for one regulator, period and ticket deadline, with the moment it was
 computed. How fresh: ``agritrace province refresh`` (run from cron every
 :data:`REFRESH_EVERY_S` seconds) recomputes the default period (the last 30 days) of every
-regulator; a request uses a kept row younger than :data:`STALE_AFTER_S` and otherwise computes
-the figures itself and keeps them (slow for a big province: that is the cost the refresh
-takes off the officer). So the dashboard's figures are at most :data:`STALE_AFTER_S` old, and
-the page says when they were computed. Targets are not kept: they are read on each request.
+regulator; a request uses a kept row younger than :data:`STALE_AFTER_S`. An older row is still
+served at once, saying its age, while a background thread (one per figures across every worker,
+:mod:`agritrace.province.background`) computes them again; a period never kept before waits at
+most :data:`FIRST_WAIT_S` for its computation and is otherwise answered "being computed" (the
+15-25 s of a big province are never a request's). Targets are not kept: they are read on each
+request.
 
 Why a periodic refresh rather than counters kept on each write: the hectare figures are
 judgements (readiness rules, EUDR checks, certificates' validity on the period's last day) that
@@ -26,6 +28,7 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from agritrace.epcis.times import now_micros
+from agritrace.province import background
 from agritrace.province import indicators as ind
 from agritrace.province.tables import kept_figures, regulators
 
@@ -33,8 +36,13 @@ from agritrace.province.tables import kept_figures, regulators
 REFRESH_EVERY_S = 600
 #: A kept row older than this is computed again on request.
 STALE_AFTER_S = 900
+#: A row of a period no one asks for any more is dropped after this.
+KEEP_S = 86_400
 #: The dashboard's default period, in days up to today.
 DEFAULT_DAYS = 30
+#: How long a request for figures never kept waits for their computation (a small area's take
+#: well under a second) before it is told they are being computed.
+FIRST_WAIT_S = 3.0
 
 
 def default_period(today: date) -> ind.Period:
@@ -68,22 +76,37 @@ def compute(engine: Engine, regulator: int, period: ind.Period, deadline_days: i
     return {**figures, "computed_us": computed}
 
 
-def figures(engine: Engine, regulator: int, period: ind.Period, deadline_days: int,
-            now_us: int | None = None) -> dict[str, Any]:
-    """The kept figures when fresh enough, else computed now (and kept). ``computed_us`` says
-    when they were computed."""
-    now = now_micros() if now_us is None else now_us
+def _kept(engine: Engine, regulator: int, period: ind.Period, deadline_days: int
+          ) -> dict[str, Any] | None:
     with engine.connect() as conn:
         row = conn.execute(select(kept_figures.c.figures, kept_figures.c.computed_us).where(
             _key(regulator, period, deadline_days))).first()
-    if row is not None and now - row.computed_us < STALE_AFTER_S * 1_000_000:
-        return {**json.loads(row.figures), "computed_us": row.computed_us}
-    return compute(engine, regulator, period, deadline_days)
+    return None if row is None else {**json.loads(row.figures), "computed_us": row.computed_us}
+
+
+def figures(engine: Engine, regulator: int, period: ind.Period, deadline_days: int,
+            now_us: int | None = None) -> dict[str, Any] | None:
+    """The kept figures (``computed_us`` says when they were computed). Older than
+    :data:`STALE_AFTER_S`: the same, marked ``recomputing``, while they are computed again in
+    the background. Never kept: computed in the background, and None when not done within
+    :data:`FIRST_WAIT_S` (the caller says they are being computed)."""
+    now = now_micros() if now_us is None else now_us
+    found = _kept(engine, regulator, period, deadline_days)
+    if found is not None and now - found["computed_us"] < STALE_AFTER_S * 1_000_000:
+        return found
+    name = f"figures {regulator} {period.start} {period.end} {deadline_days}"
+    thread = background.start(engine, name, lambda: compute(engine, regulator, period,
+                                                            deadline_days))
+    if found is not None:
+        return {**found, "recomputing": True}
+    if thread is not None:
+        thread.join(FIRST_WAIT_S)
+    return _kept(engine, regulator, period, deadline_days)
 
 
 def refresh(engine: Engine, deadline_days: int, today: date) -> list[int]:
     """Recompute every regulator's default period (the cron job); drop rows of other periods
-    older than :data:`STALE_AFTER_S` (they would be recomputed on request anyway)."""
+    not computed for :data:`KEEP_S` (a row kept is served, stale, while it is recomputed)."""
     with engine.connect() as conn:
         found = list(conn.execute(select(regulators.c.org_id).order_by(
             regulators.c.org_id)).scalars())
@@ -91,5 +114,5 @@ def refresh(engine: Engine, deadline_days: int, today: date) -> list[int]:
         compute(engine, regulator, default_period(today), deadline_days)
     with engine.begin() as conn:
         conn.execute(delete(kept_figures).where(
-            kept_figures.c.computed_us < now_micros() - STALE_AFTER_S * 1_000_000))
+            kept_figures.c.computed_us < now_micros() - KEEP_S * 1_000_000))
     return found

@@ -62,3 +62,26 @@ kept_figures = Table(
     PrimaryKeyConstraint("regulator_id", "period_from", "period_to", "deadline_days",
                          name="pk_province_figures"),
 )
+
+#: What a province publishes (:mod:`agritrace.province.open_data`) as of a day: the published
+#: rows as JSON, kept by ``agritrace province refresh`` (migration 0039).
+open_data_kept = Table(
+    "province_open_data",
+    metadata,
+    Column("province", String(40), nullable=False),
+    Column("as_of", String(10), nullable=False),
+    Column("rows", Text, nullable=False),
+    Column("computed_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("province", "as_of", name="pk_province_open_data"),
+)
+
+#: A computation running in the background and who runs it until when
+#: (:mod:`agritrace.province.background`, migration 0039): one worker at a time per name.
+leases = Table(
+    "province_leases",
+    metadata,
+    Column("name", String(200), nullable=False),
+    Column("holder", String(64), nullable=False),
+    Column("until_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("name", name="pk_province_leases"),
+)

@@ -1,11 +1,10 @@
 """The province desk: ``/province`` (the officers' dashboard, Vietnamese first), its JSON twin
-``/province/indicators``, the targets form, and the public open data.
+``/province/indicators``, the targets form (the public open data: :mod:`.open_data`).
 
 Who may: a regulator's officer (:class:`agritrace.trust.TokenRole`, ``OFFICER``) reads and sets
 targets; a regulator's read-only token reads; any other organization is told the desk is for
-officers (403); nobody signed in goes to ``/login`` (the page) or gets a 401 (the API). The open
-data (``/province/open-data.csv|json?province=…``) is public: aggregates only, CC BY 4.0
-(docs/province.md). Server-rendered, no script, no external request.
+officers (403); nobody signed in goes to ``/login`` (the page) or gets a 401 (the API).
+Server-rendered, no script, no external request.
 """
 
 from __future__ import annotations
@@ -20,18 +19,20 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
+from agritrace.epcis.times import now_micros
 from agritrace.errors import (
     AgritraceError,
     ForbiddenException,
     NoSuchResourceException,
     Problem,
     QueryParameterException,
+    StoreBusyException,
     ValidationException,
 )
 from agritrace.farm.diary import vietnam_today
-from agritrace.province import charts, downloads, feedback, kept, open_data, report
+from agritrace.province import charts, downloads, feedback, kept, report
 from agritrace.province import indicators as ind
-from agritrace.province.areas import PROVINCES, Area, area_of, province_code
+from agritrace.province.areas import PROVINCES, Area, area_of
 from agritrace.trust import Reach, Scope, reach_of
 from agritrace.vietnam_time import vietnam_datetime
 from agritrace.web import i18n, report_files
@@ -102,6 +103,16 @@ def period_of(request: Request) -> ind.Period:
     return ind.Period(start, end)
 
 
+#: Seconds the "being computed" page waits before it reloads itself.
+RELOAD_S = 10
+
+
+def _computing() -> StoreBusyException:
+    busy = i18n.refusal(StoreBusyException, "refuse_open_data_computing", seconds=RELOAD_S)
+    busy.retry_after_s = RELOAD_S
+    return busy
+
+
 def _desk(request: Request, regulator: int) -> ind.Desk:
     desk = ind.desk_of(engine_of(request), regulator)
     assert desk is not None  # the caller's area was read just before
@@ -114,6 +125,8 @@ def _figures(request: Request, caller: Caller, period: ind.Period) -> dict[str, 
     # primary, as a miss keeps what it computes
     figures = kept.figures(engine_of(request), caller.org.id, period,
                            settings_of(request).ticket_deadline_days)
+    if figures is None:  # never kept: computing in the background, not while the officer waits
+        raise _computing()
     figures["area"] = {"province": area.province, "commune": area.commune,
                        "name": PROVINCES[area.province].name}
     goals = ind.targets_of(_reader(request), area.province)
@@ -142,6 +155,10 @@ def _translator(request: Request) -> i18n.Translator:
 
 
 def _failure(request: Request, exc: AgritraceError) -> Response:
+    if exc.key == "refuse_open_data_computing":  # a page that reloads itself until they are
+        response = _render(request, "province/computing.html", 202, seconds=RELOAD_S)
+        response.headers["Retry-After"] = str(RELOAD_S)
+        return response
     return _render(request, "province/error.html", exc.status, error=exc,
                    forbidden=exc.status == 403)
 
@@ -209,6 +226,8 @@ async def province_page(request: Request) -> Response:
                    charts=drawn, computed=vietnam_datetime(figures["computed_us"]),
                    at_risk=at_risk[:AT_RISK_ROWS], at_risk_total=len(at_risk),
                    fresh_for=kept.STALE_AFTER_S // 60,
+                   recomputing=figures.get("recomputing", False),
+                   age_minutes=(now_micros() - figures["computed_us"]) // 60_000_000,
                    period=period, previous=period.previous(), query=query, caller=caller,
                    target_names=ind.TARGETS, deadline=settings_of(request).ticket_deadline_days,
                    tables=downloads.TABLES,
@@ -391,44 +410,3 @@ async def assign_ticket(request: Request, ticket_id: int) -> Response:
 async def close_ticket(request: Request, ticket_id: int) -> Response:
     """An officer closes a report the owner answered."""
     return await _act(request, ticket_id, "close")
-
-
-# --- open data ------------------------------------------------------------------------------
-
-
-def _published(request: Request) -> tuple[str, list[dict[str, Any]]]:
-    given = request.query_params.get("province", "")
-    code = province_code(given)
-    if code is None:
-        raise QueryParameterException("Unknown province", [Problem(
-            "province", "a province's code or name, e.g. dong-thap", repr(given[:60]))])
-    found = open_data.published(_reader(request), code, period_of(request))
-    if found is None:
-        raise NoSuchResourceException(f"{PROVINCES[code].name} publishes no data here", [Problem(
-            "province", "a province whose department has a desk on this site", code)])
-    return code, found
-
-
-@router.get("/province/open-data.json")
-async def open_data_json(request: Request) -> JSONResponse:
-    """The province's published aggregates (public, CC BY 4.0)."""
-    code, published = await run_in_threadpool(_published, request)
-    return JSONResponse(open_data.as_json(code, published, settings_of(request).base_url),
-                        headers={"Access-Control-Allow-Origin": "*"})
-
-
-@router.get("/province/open-data.csv")
-async def open_data_csv(request: Request) -> Response:
-    code, published = await run_in_threadpool(_published, request)
-    return Response(open_data.as_csv(published), media_type="text/csv; charset=utf-8", headers={
-        "Access-Control-Allow-Origin": "*",
-        "Content-Disposition": f'attachment; filename="{code}-vung-trong.csv"'})
-
-
-@router.get("/open-data")
-async def open_data_catalogue(request: Request) -> JSONResponse:
-    """The DCAT-AP catalogue (JSON-LD) of every province's open data published here."""
-    provinces = sorted(open_data.publishing(_reader(request)))
-    return JSONResponse(open_data.catalogue(provinces, settings_of(request).base_url),
-                        media_type="application/ld+json",
-                        headers={"Access-Control-Allow-Origin": "*"})
