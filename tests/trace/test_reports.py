@@ -41,17 +41,20 @@ def test_fsma_rows_carry_the_key_data_elements_of_each_cte(engine: Engine) -> No
     by_cte = {(r["Critical Tracking Event"], r["Event Date"]): r for r in rows}
     assert set(by_cte) == {("Harvesting", "2025-03-02"), ("Transformation", "2025-03-04"),
                            ("Shipping", "2025-03-06"), ("Receiving", "2025-03-07")}
+    # places and parties by their owner's name beside the GLN (a GLN's extension: the whole URI)
+    factory, shop = (f"Nhà máy Test (GLN {code.rsplit('/', 1)[1]})" for code in (FACTORY, SHOP))
     harvest = by_cte[("Harvesting", "2025-03-02")]
     assert (harvest["Traceability Lot Code"], harvest["Quantity"], harvest["Unit of Measure"],
             harvest["Harvest Field"], harvest["Traceability Lot Code Source"]) == (
-        LOT_A, "1000", "KGM", PLOT, PLOT)
+        LOT_A, "1000", "KGM", f"HTX Test ({PLOT})", f"HTX Test ({PLOT})")
     made = by_cte[("Transformation", "2025-03-04")]
     assert (made["Quantity"], made["Unit of Measure"], made["Input Traceability Lot Codes"],
-            made["Location of Event"]) == ("3", "EA", LOT_A, FACTORY)
+            made["Location of Event"]) == ("3", "EA", LOT_A, factory)
     shipped = by_cte[("Shipping", "2025-03-06")]
+    assert {COOP_PARTY[-13:], SHOP_PARTY[-13:]} == {FACTORY[-13:], SHOP[-13:]}  # sites as parties
     assert (shipped["Traceability Lot Code"], shipped["Quantity"], shipped["Ship From Location"],
-            shipped["Ship To Location"]) == (LOT_A, "2", COOP_PARTY, SHOP_PARTY)
-    assert by_cte[("Receiving", "2025-03-07")]["Location of Event"] == SHOP
+            shipped["Ship To Location"]) == (LOT_A, "2", factory, shop)
+    assert by_cte[("Receiving", "2025-03-07")]["Location of Event"] == shop
     assert [r["Event Date"] for r in rows] == sorted(r["Event Date"] for r in rows)
 
 
@@ -146,3 +149,28 @@ def test_fsma_rows_describe_a_product_by_its_registered_name(engine: Engine) -> 
     assert any(d.endswith(f"(GTIN {GREEN})") and not d.startswith("GTIN") for d in described)
     assert any(d.endswith(f"(GTIN {BAG})") and not d.startswith("GTIN") for d in described)
     assert not any(d.startswith("GTIN ") for d in described), described
+
+
+def test_fsma_rows_name_each_place_and_party_beside_its_gln(engine: Engine) -> None:
+    """Issue 15: locations were bare identifiers. A registered place by the registry's name, a
+    party or a site by its owner's, each beside its GLN."""
+    from agritrace.demo import COOP, PLOTS, RETAILER, ROASTER, load_demo
+    from agritrace.farm.demo import FARMERS, load_farm_demo
+    from agritrace.ids.epc import lenient_id
+
+    chain = load_demo(engine)
+    load_farm_demo(engine, chain)
+    rows = [dict(zip(fsma204.COLUMNS, r.values, strict=True))
+            for r in fsma204.fsma_rows(engine, [chain.green_lot])]
+    glns = [lenient_id(plot).rsplit("/", 1)[1] for plot in PLOTS]
+    assert sorted(r["Harvest Field"] for r in rows if r["Critical Tracking Event"] ==
+                  "Harvesting") == [f"Nương cà phê {farmer} (GLN {gln})"
+                                    for farmer, gln in zip(FARMERS, glns, strict=True)]
+    shipping = [r for r in rows if r["Critical Tracking Event"] == "Shipping"]
+    assert {(r["Ship From Location"].split(" (GLN ")[0],
+             r["Ship To Location"].split(" (GLN ")[0]) for r in shipping} >= {
+        (COOP, ROASTER), ("", RETAILER)}
+    located = [r["Location of Event"] for r in rows]
+    assert all(" (GLN 893" in place for place in located), located
+    assert not any("https://" in value for r in rows for value in (
+        r["Location of Event"], r["Ship From Location"], r["Ship To Location"])), rows

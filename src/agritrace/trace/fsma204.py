@@ -11,7 +11,8 @@ Events map to CTEs by their bizStep: a commissioning ObjectEvent with harvest IL
 ``shipping`` *shipping*, ``receiving`` *receiving* (*first land-based receiving* when the
 source is a vessel), a TransformationEvent *transformation*. The TLC of a serialized item is the
 lot its transformation assigned (GTIN + ILMD lotNumber), or else the lot it was made from; that
-of a logistic unit the TLCs of what it held, counted in units.
+of a logistic unit the TLCs of what it held, counted in units. A place or a party is written by
+its name beside its GLN: the registry's name of a place, else its owner's name.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ from urllib.parse import quote
 from sqlalchemy import Connection, Engine, select
 
 from agritrace.epcis.times import format_time, parse_time
-from agritrace.farm.tables import products
+from agritrace.farm.tables import places, products
 from agritrace.ids.epc import lenient_id
+from agritrace.store.tables import organizations
 from agritrace.trace.graph import Graph, node_kind
 from agritrace.trace.lineage import TraceRequest, trace
 from agritrace.trace.reader import EventReader
+from agritrace.trust import GS1, Owners, key_of
 
 COLUMNS = (
     "Critical Tracking Event", "Event Date", "Event Time", "Traceability Lot Code",
@@ -69,6 +72,7 @@ def fsma_rows(engine: Engine, lots: Iterable[str], *, since_us: int | None = Non
         tlcs = _tlc_index(graph, _assigned(bodies.values()))
         rows = [row for pk in sorted(pks) for row in _rows(bodies[pk], tlcs)]
         rows = _described(conn, list(dict.fromkeys(rows)))
+        rows = _located(conn, rows, _place_forms(bodies.values()))
     return sorted(rows, key=Row.sort_key)
 
 
@@ -198,11 +202,11 @@ def _rows(event: dict[str, Any], tlcs: dict[str, dict[str, int]]) -> Iterator[Ro
     for tlc, quantity, uom in _quantities(event, cte, tlcs):
         yield Row((
             cte, day, clock[:8], tlc, source_place, _product(tlc), quantity, uom, place,
-            " ".join(sources) if cte.endswith("Receiving") else "",
-            " ".join(sources) if cte == "Shipping" else "",
-            " ".join(targets) if cte == "Shipping" else "",
+            _SEPARATOR.join(sources) if cte.endswith("Receiving") else "",
+            _SEPARATOR.join(sources) if cte == "Shipping" else "",
+            _SEPARATOR.join(targets) if cte == "Shipping" else "",
             " ".join(inputs) if cte == "Transformation" else "",
-            str((ilmd or {}).get("agt:plot", place)) if cte == "Harvesting" else "",
+            lenient_id(str((ilmd or {}).get("agt:plot", place))) if cte == "Harvesting" else "",
             " ".join(str(d.get("type", "")) for d in documents),
             " ".join(str(d.get("bizTransaction", "")) for d in documents),
             str(event.get("eventID", "")),
@@ -246,6 +250,77 @@ def _described(conn: Connection, rows: list[Row]) -> list[Row]:
         values[_DESCRIPTION] = f"{names[gtin]} (GTIN {gtin})"
         return Row(tuple(values))
     return [described(row) for row in rows]
+
+
+# Columns naming places or parties, and how a column lists several (a name has spaces).
+_LOCATIONS = tuple(COLUMNS.index(c) for c in (
+    "Traceability Lot Code Source", "Location of Event", "Immediate Previous Source",
+    "Ship From Location", "Ship To Location", "Harvest Field"))
+_SEPARATOR = "; "
+
+
+def _place_forms(events: Iterable[dict[str, Any]]) -> dict[str, set[str]]:
+    """Each place or party the events name, canonical, with the forms they wrote it in (the
+    registry keeps a place's URI as its owner registered it)."""
+    forms: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        ilmd = event.get("ilmd") if isinstance(event.get("ilmd"), dict) else {}
+        written = [(event.get("readPoint") or {}).get("id"),
+                   (event.get("bizLocation") or {}).get("id"), (ilmd or {}).get("agt:plot"),
+                   *(s.get("source") for s in event.get("sourceList") or ()),
+                   *(d.get("destination") for d in event.get("destinationList") or ())]
+        for raw in written:
+            if isinstance(raw, str) and raw:
+                forms[lenient_id(raw)].update((raw, lenient_id(raw)))
+    return forms
+
+
+def _located(conn: Connection, rows: list[Row], forms: dict[str, set[str]]) -> list[Row]:
+    """Each place and party by its name beside its GLN (issue 15: the rows gave bare
+    identifiers): the registry's name of a place, else the name of the organization that owns
+    the GLN; a code neither knows stays as it is."""
+    names = _location_names(conn, forms)
+
+    def located(row: Row) -> Row:
+        values = list(row.values)
+        for index in _LOCATIONS:
+            if values[index]:
+                values[index] = _SEPARATOR.join(
+                    _location(code, names.get(code)) for code in values[index].split(_SEPARATOR))
+        return Row(tuple(values))
+    return [located(row) for row in rows]
+
+
+def _location_names(conn: Connection, forms: dict[str, set[str]]) -> dict[str, str]:
+    canonical = {form: code for code, written in forms.items() for form in written}
+    names: dict[str, str] = {}
+    if canonical:
+        for uri, name in conn.execute(select(places.c.uri, places.c.name).where(
+                places.c.uri.in_(list(canonical)))):
+            names.setdefault(canonical[uri], str(name))
+    owners = Owners.load(conn, [code for code in forms if code not in names])
+    owned = {code: owners.owner(code) for code in forms if code not in names}
+    ids = {org for org in owned.values() if org is not None}
+    org_names = {int(org): str(name) for org, name in conn.execute(select(
+        organizations.c.id, organizations.c.name).where(organizations.c.id.in_(ids)))}
+    names.update({code: org_names[org] for code, org in owned.items()
+                  if org in org_names})
+    return names
+
+
+def _location(code: str, name: str | None) -> str:
+    """'Siêu thị Hà Nội (GLN 8934807000013)'; a GLN with an extension keeps its whole URI.
+
+    >>> _location("https://id.gs1.org/414/8934807000013", "Siêu thị Hà Nội")
+    'Siêu thị Hà Nội (GLN 8934807000013)'
+    >>> _location("https://id.gs1.org/414/8934807000013", None)
+    'https://id.gs1.org/414/8934807000013'
+    """
+    if name is None:
+        return code
+    key = key_of(code)
+    plain = key is not None and key[0] in ("414", "417") and code == f"{GS1}{key[0]}/{key[1]}"
+    return f"{name} (GLN {key[1]})" if plain and key is not None else f"{name} ({code})"
 
 
 def _product(tlc: str) -> str:
