@@ -113,8 +113,8 @@ def test_overdue_reports_and_the_share_on_time_match_the_dashboard(world: World,
         "received": 4, "answered_on_time": 1, "answered_late": 1, "overdue": 1,
         "open_in_time": 1, "deadline_days": 15, "on_time_share": pytest.approx(1 / 3)}
     # per month, counted the same way: every report of every month adds up to the same share
-    found = feedback.area_tickets(engine, Reach(frozenset({world.highland.id}), frozenset()),
-                                  15)
+    found = feedback.area_tickets(engine, world.dien_bien.id,
+                                  Reach(frozenset({world.highland.id}), frozenset()), 15)
     months = feedback.by_month(found)
     assert sum(m.received for m in months) == 4
     assert sum(m.on_time for m in months) == 1 and sum(m.overdue for m in months) == 1

@@ -75,6 +75,7 @@ class World:
     stamp_file: str = ""
     stamp: str = ""
     ticket_id: int = 0
+    ticket_code: str = ""  # the reporter's code of ticket_id (its photo: owner and officer only)
     subscription_id: str = ""
     notices_id: str = ""  # a notices-only destination (no DELETE row removes it)
 
@@ -140,10 +141,13 @@ def _build(engine: Engine, client: TestClient) -> World:
     sheet = client.get(stamped.json()["csv"], headers=owner)
     assert sheet.status_code == 200, sheet.text
     world.stamp = sheet.text.splitlines()[1].split(",")[4]
-    reported = client.post("/report", data={"code": f"/01/{GTIN}/10/{LOT}", "kind": "quality",
-                                            "message": "Bao bì bị rách", "contact": ""})
+    reported = client.post("/feedback", data={"code": f"/01/{GTIN}/10/{LOT}", "kind": "quality",
+                                              "message": "Bao bì bị rách", "contact": ""},
+                           files={"photo": ("bao-bi.png", b"\x89PNG\r\n\x1a\n" + bytes(32),
+                                            "image/png")})
     assert reported.status_code < 400, reported.text
     world.ticket_id = 1
+    world.ticket_code = re.findall(r'id="ticket-code">([^<]+)<', reported.text)[0]
     saved = client.post("/queries", headers=owner, json={"name": "matrix-sub", "query": {}})
     assert saved.status_code == 201, saved.text
     subscribed = client.post("/queries/matrix-sub/subscriptions", headers=owner, json={
@@ -195,6 +199,13 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/gtin/{rest:path}"): get(f"/gtin/{GTIN}/lot/{LOT}"),
     ("GET", "/sscc/{rest:path}"): get("/sscc/389312340000000012"),
     ("GET", "/gln/{rest:path}"): get("/gln/8931234000004"),
+    # The public report form and the ticket-code lookup (issue 13): anyone's
+    ("GET", "/feedback"): get("/feedback"),
+    ("POST", "/feedback"): post("/feedback", form={"code": f"/01/{GTIN}", "kind": "safety",
+                                                   "message": "Có mùi lạ"}),
+    ("GET", "/feedback/status"): get("/feedback/status"),
+    ("POST", "/feedback/status"): lambda w: ("POST", "/feedback/status", {
+        "data": {"ticket_code": w.ticket_code}}),
     ("POST", "/report"): post("/report", form={"code": f"/01/{GTIN}", "kind": "quality",
                                                "message": "Hạt bị mốc", "contact": ""}),
     # Names a code of nobody's: each caller's copy is its own (deduplication per organization),
@@ -308,6 +319,10 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/coop/deliveries"): get("/coop/deliveries"),
     ("POST", "/coop/deliveries/{subscription_id}/retry"): lambda w: (
         "POST", f"/coop/deliveries/{w.notices_id}/retry", {"data": {}}),
+    ("GET", "/coop/tickets/{ticket_id}/photo"): lambda w: (
+        "GET", f"/coop/tickets/{w.ticket_id}/photo", {}),
+    ("POST", "/coop/tickets/{ticket_id}/acknowledge"): lambda w: (  # before the answer
+        "POST", f"/coop/tickets/{w.ticket_id}/acknowledge", {"data": {}}),
     ("POST", "/coop/tickets/{ticket_id}/close"): lambda w: (
         "POST", f"/coop/tickets/{w.ticket_id}/close", {"data": {"answer": "Đã đổi hàng"}}),
     ("GET", "/coop/import"): get("/coop/import"),
@@ -371,8 +386,15 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("POST", "/province/refresh"): post("/province/refresh", form={}),
     ("GET", "/province/report.pdf"): get("/province/report.pdf"),
     ("GET", "/open-data"): get("/open-data"),
+    ("POST", "/province/tickets/{ticket_id}/acknowledge"): post(
+        "/province/tickets/{w.ticket_id}/acknowledge", form={}),
     ("POST", "/province/tickets/{ticket_id}/assign"): post(
         "/province/tickets/{w.ticket_id}/assign", form={}),
+    ("POST", "/province/tickets/{ticket_id}/answer"): post(
+        "/province/tickets/{w.ticket_id}/answer", form={"answer": "Đã kiểm tra"}),
+    ("GET", "/province/tickets/{ticket_id}/photo"): get("/province/tickets/{w.ticket_id}/photo"),
+    ("POST", "/province/deadlines"): post("/province/deadlines", form={
+        "days_fake": "10", "days_quality": "15", "days_wrong_info": "20", "days_safety": "3"}),
     ("POST", "/province/tickets/{ticket_id}/close"): post(
         "/province/tickets/{w.ticket_id}/close", form={}),
     ("GET", "/province/open-data.csv"): get("/province/open-data.csv", province="ha-noi"),
@@ -473,6 +495,10 @@ GET    /414/{rest:path}                     404  404  404  404  404  404  404  4
 GET    /gtin/{rest:path}                    301  301  301  301  301  301  301  301  301
 GET    /sscc/{rest:path}                    301  301  301  301  301  301  301  301  301
 GET    /gln/{rest:path}                     301  301  301  301  301  301  301  301  301
+GET    /feedback                            200  200  200  200  200  200  200  200  200
+POST   /feedback                            201  201  201  201  201  201  201  201  201
+GET    /feedback/status                     200  200  200  200  200  200  200  200  200
+POST   /feedback/status                     200  200  200  200  200  200  200  200  200
 POST   /report                              201  201  201  201  201  201  201  201  201
 POST   /capture                             202  202  202  202  403  403  403  401  401
 GET    /capture/{capture_id}                200  404  404  404  403  403  200  401  401
@@ -554,6 +580,8 @@ POST   /coop/seasons                        201  404  404  404  403  409  403  3
 GET    /coop/tickets                        200  200  200  200  403  200  200  303  303
 GET    /coop/deliveries                     200  200  200  200  403  200  200  303  303
 POST   /coop/deliveries/{subscription_id}/retry 200 404 404 404 403 200 403 303 303
+GET    /coop/tickets/{ticket_id}/photo      200  404  404  404  403  200  200  303  303
+POST   /coop/tickets/{ticket_id}/acknowledge 200 404  404  404  403  409  403  303  303
 POST   /coop/tickets/{ticket_id}/close      200  404  404  404  403  200  403  303  303
 GET    /coop/import                         200  200  200  200  403  200  200  303  303
 GET    /coop/import/template.{extension}    200  200  200  200  403  200  200  303  303
@@ -602,7 +630,11 @@ GET    /province/tables/{name}.{fmt}        403  403  403  403  403  403  403  3
 POST   /province/refresh                    403  403  403  403  403  403  403  303  303
 GET    /province/report.pdf                 403  403  403  403  403  403  403  303  303
 GET    /open-data                           200  200  200  200  200  200  200  200  200
+POST   /province/tickets/{ticket_id}/acknowledge 403 403 403 403 403 403 403 303  303
 POST   /province/tickets/{ticket_id}/assign 403  403  403  403  403  403  403  303  303
+POST   /province/tickets/{ticket_id}/answer 403  403  403  403  403  403  403  303  303
+GET    /province/tickets/{ticket_id}/photo  403  403  403  403  403  403  403  303  303
+POST   /province/deadlines                  403  403  403  403  403  403  403  303  303
 POST   /province/tickets/{ticket_id}/close  403  403  403  403  403  403  403  303  303
 GET    /province/open-data.csv              404  404  404  404  404  404  404  404  404
 GET    /province/open-data.json             404  404  404  404  404  404  404  404  404
@@ -637,7 +669,8 @@ OFFICER_EXPECTED: dict[tuple[str, str], int] = {
         "/farm/history", "/farm/masterdata", "/farm/diary", "/farm/diary/defaults",
         "/farm/lots/origin", "/farm/readiness", "/my", "/my/plots/{plot_id}",
         "/my/plots/{plot_id}/{kind}", "/coop", "/coop/members", "/coop/plots",
-        "/coop/plots/{plot_id}", "/coop/seasons", "/coop/tickets", "/coop/deliveries",
+        "/coop/plots/{plot_id}", "/coop/seasons", "/coop/tickets",
+        "/coop/tickets/{ticket_id}/photo", "/coop/deliveries",
         "/coop/import", "/coop/import/template.{extension}", "/stamps/{name}",
         "/reports/eudr", "/reports/eudr/readiness.csv", "/reports/eudr/readiness.pdf",
         "/reports/eudr/plots.geojson", "/reports/methane", "/reports/methane/seasons.csv",
@@ -651,7 +684,11 @@ OFFICER_EXPECTED: dict[tuple[str, str], int] = {
     ("GET", "/province/tables/{name}.{fmt}"): 200,
     ("POST", "/province/refresh"): 303,
     ("GET", "/province/report.pdf"): 200,
+    ("POST", "/province/tickets/{ticket_id}/acknowledge"): 409,  # the owner saw it first
     ("POST", "/province/tickets/{ticket_id}/assign"): 409,  # the owner answered it already
+    ("POST", "/province/tickets/{ticket_id}/answer"): 409,  # the code's owner answers it
+    ("GET", "/province/tickets/{ticket_id}/photo"): 200,
+    ("POST", "/province/deadlines"): 303,
     ("POST", "/province/tickets/{ticket_id}/close"): 303,
 }
 

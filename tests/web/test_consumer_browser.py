@@ -68,5 +68,5 @@ def test_stamp_page_language_recall_and_report(served: tuple[str, stamp_chain.Ch
     p.select_option("#kind", "fake")
     p.fill("#message", "Tem không quét được trên hộp mua ở chợ")
     p.click("button[type=submit]")
-    assert "Báo cáo số 1" in p.locator("main").inner_text()
+    assert "Mã phản ánh của bạn" in p.locator("main").inner_text()
     p.screenshot(path=str(SHOTS / "consumer-unknown-reported.png"))

@@ -306,7 +306,7 @@ def test_report_stored_escaped_and_rate_limited(engine: Engine, chain: Chain) ->
     form = {"code": chain.path(SERIALS[0]), "kind": "fake",
             "message": "<script>alert(1)</script> tem lạ", "contact": ""}
     first = client.post("/report", data=form)
-    assert first.status_code == 201 and "Báo cáo số" in first.text
+    assert first.status_code == 201 and "Mã phản ánh của bạn" in first.text
     assert "<script>alert" not in first.text
     assert client.post("/report", data=form).status_code == 201
     assert client.post("/report", data=form).status_code == 429

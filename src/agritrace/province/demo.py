@@ -58,7 +58,7 @@ def load_province_demo(engine: Engine) -> Officer:
     policy = TicketPolicy(per_window=len(REPORTS))
     now = now_us()
     for index, (kind, message, days_ago, answered) in enumerate(REPORTS):
-        number = open_ticket(engine, code, kind, message, "", f"demo-{index}", policy)
+        number = open_ticket(engine, code, kind, message, "", f"demo-{index}", policy).number
         created = now - days_ago * _DAY_US
         values: dict[str, object] = {"created_us": created}
         if answered is not None:

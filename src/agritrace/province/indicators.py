@@ -456,7 +456,8 @@ def tickets(engine: Engine, desk: Desk, period: Period, deadline_days: int,
     """Consumers' reports about the area's codes received in the period: answered within
     ``deadline_days``, answered later, still open past the deadline (overdue), open in time
     (:mod:`agritrace.province.feedback`, which the feedback desk lists them with)."""
-    found = [t for t in feedback.area_tickets(engine, desk.reach, deadline_days, now_us)
+    found = [t for t in feedback.area_tickets(engine, desk.regulator, desk.reach, deadline_days,
+                                              now_us)
              if period.since_us <= t.ticket.created_us < period.until_us]
     counts = feedback.count(found)
     return Tickets(len(found), counts["on_time"], counts["late"], counts["overdue"],

@@ -63,6 +63,20 @@ kept_figures = Table(
                          name="pk_province_figures"),
 )
 
+#: The days the code's owner has to answer a report, per category, as the province's
+#: department set them (migration 0037); a category without a row has the setting's
+#: ``AGRITRACE_TICKET_DEADLINE_DAYS`` (:func:`agritrace.province.feedback.deadlines_of`).
+ticket_deadlines = Table(
+    "ticket_deadlines",
+    metadata,
+    Column("province", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("set_by", String(200), nullable=False),
+    Column("set_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("province", "kind", name="pk_ticket_deadlines"),
+)
+
 #: What a province publishes (:mod:`agritrace.province.open_data`) as of a day: the published
 #: rows as JSON, kept by ``agritrace province refresh`` (migration 0039).
 open_data_kept = Table(

@@ -4,29 +4,41 @@ A report names the code it was sent from. It belongs to the owner of that code
 (:mod:`agritrace.trust`: the organization holding the longest grant covering it, or whose own
 GLN it is), never to whoever registered the GTIN in a farm registry; the province sees every
 report. The producer answers a report with a short text; the time it took is what the
-province counts (DESIGN: complaints and how fast they were handled). A report is ``new``, then
+province counts (DESIGN: complaints and how fast they were handled). A report is ``new``,
+``acknowledged`` once the owner or an officer says it was seen (optional: nothing waits on it),
 ``assigned`` when a province's officer forwards it to the code's owner, ``answered`` by the
-owner, and ``closed`` by the officer who read the answer (:mod:`agritrace.province.feedback`).
+owner (or, for a report naming no code, by the province), and ``closed`` by the officer who
+read the answer (:mod:`agritrace.province.feedback`). Each step keeps who and when, and the
+desks show them as the report's audit trail.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Row, or_, select, update
 
-from agritrace.errors import NoSuchResourceException, Problem, ValidationException
+from agritrace.errors import (
+    ConflictException,
+    NoSuchResourceException,
+    Problem,
+    ValidationException,
+)
 from agritrace.farm.registry import Actor
+from agritrace.scans import receipt
 from agritrace.scans.log import now_us
-from agritrace.scans.tables import tickets
+from agritrace.scans.photos import Photo
+from agritrace.scans.tables import ticket_photos, tickets
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import org_grants
 from agritrace.trust import GS1, Owners
 
-STATUSES = ("new", "assigned", "answered", "closed")
+STATUSES = ("new", "acknowledged", "assigned", "answered", "closed")
 #: The states in which a report still waits for its owner's answer.
-WAITING = ("new", "assigned")
+WAITING = ("new", "acknowledged", "assigned")
 MAX_ANSWER = 1000
 
 
@@ -47,6 +59,9 @@ class Ticket:
     assigned_by: str = ""
     closed_us: int | None = None
     closed_by: str = ""
+    acknowledged_us: int | None = None
+    acknowledged_by: str = ""
+    province: str = ""  # the desk a report naming no code was sent to (the public form)
 
     @property
     def created(self) -> datetime:
@@ -130,23 +145,91 @@ def every_ticket(engine: Engine, status: str | None = None) -> list[Ticket]:
     return _filter(engine, None, status)
 
 
-def close_ticket(engine: Engine, actor: Actor, ticket_id: int, answer: str) -> Ticket:
-    """Answer one of the organization's reports with a short text (managers only); a report
-    answered before keeps its first answer."""
-    actor.require_manager("close consumer reports")
+def _answer_text(answer: str) -> str:
     answer = answer.strip()
     if not answer or len(answer) > MAX_ANSWER:
         raise ValidationException("The answer is missing or too long", [Problem(
             "answer", f"what was done, 1 to {MAX_ANSWER} characters", f"{len(answer)}")])
-    about = _about(engine, actor.org)
+    return answer
+
+
+def answer_in(conn: Connection, ticket_id: int, by: str, answer: str) -> Ticket:
+    """Answer a report still waiting (new, acknowledged or assigned) in ``conn``'s transaction;
+    a report answered before keeps its first answer."""
+    answer = _answer_text(answer)
+    conn.execute(update(tickets).where(tickets.c.id == ticket_id,
+                                       tickets.c.status.in_(WAITING)).values(
+        status="answered", handled_us=now_us(), handled_by=by[:200], answer=answer))
+    return _ticket(conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one())
+
+
+def acknowledge_in(conn: Connection, ticket_id: int, by: str) -> bool:
+    """Mark a new report acknowledged (seen) in ``conn``'s transaction; False when it was no
+    longer new."""
+    return conn.execute(update(tickets).where(tickets.c.id == ticket_id,
+                                              tickets.c.status == "new").values(
+        status="acknowledged", acknowledged_us=now_us(),
+        acknowledged_by=by[:200])).rowcount == 1
+
+
+def _owned(conn: Connection, engine: Engine, org: Organization, ticket_id: int) -> Row[Any]:
+    about = _about(engine, org)
+    row = None if about is None else conn.execute(
+        select(tickets).where(tickets.c.id == ticket_id, about)).first()
+    if row is None:
+        raise NoSuchResourceException(f"No report {ticket_id} about {org.name}'s codes")
+    return row
+
+
+def close_ticket(engine: Engine, actor: Actor, ticket_id: int, answer: str) -> Ticket:
+    """Answer one of the organization's reports with a short text (managers only); a report
+    answered before keeps its first answer."""
+    actor.require_manager("close consumer reports")
+    _answer_text(answer)
     with engine.begin() as conn:
-        row = None if about is None else conn.execute(
-            select(tickets).where(tickets.c.id == ticket_id, about)).first()
-        if row is None:
-            raise NoSuchResourceException(
-                f"No report {ticket_id} about {actor.org.name}'s codes")
-        if row.status in WAITING:
-            conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(
-                status="answered", handled_us=now_us(), handled_by=actor.name, answer=answer))
-            row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one()
-    return _ticket(row)
+        _owned(conn, engine, actor.org, ticket_id)
+        return answer_in(conn, ticket_id, actor.name, answer)
+
+
+def acknowledge_ticket(engine: Engine, actor: Actor, ticket_id: int) -> Ticket:
+    """The owner says it has seen a new report (managers only); 409 once it is past new."""
+    actor.require_manager("acknowledge consumer reports")
+    with engine.begin() as conn:
+        row = _owned(conn, engine, actor.org, ticket_id)
+        if not acknowledge_in(conn, ticket_id, actor.name):
+            raise ConflictException(f"Report {ticket_id} cannot be acknowledged", [Problem(
+                "status", "new", row.status)])
+        return _ticket(conn.execute(select(tickets).where(tickets.c.id == ticket_id)).one())
+
+
+def ticket_with_code(conn: Connection, typed: str) -> Ticket | None:
+    """The report a ticket code (as typed) was given for, or None."""
+    if receipt.normal(typed) is None:
+        return None
+    row = conn.execute(select(tickets).where(
+        tickets.c.code_digest == receipt.digest(typed))).first()
+    return None if row is None else _ticket(row)
+
+
+def with_photos(conn: Connection, ids: Sequence[int]) -> frozenset[int]:
+    """Which of these reports came with a photo."""
+    return frozenset(conn.execute(select(ticket_photos.c.ticket_id).where(
+        ticket_photos.c.ticket_id.in_(ids))).scalars()) if ids else frozenset()
+
+
+def photo_of(conn: Connection, ticket_id: int) -> Photo | None:
+    """A report's photo (the caller has checked who may see it), or None."""
+    row = conn.execute(select(ticket_photos.c.media_type, ticket_photos.c.content).where(
+        ticket_photos.c.ticket_id == ticket_id)).first()
+    return None if row is None else Photo(row.media_type, bytes(row.content))
+
+
+def owner_photo(engine: Engine, actor: Actor, ticket_id: int) -> Photo:
+    """The photo of one of the organization's reports, for its managers; 404 otherwise."""
+    actor.require_manager("see consumer reports")
+    with engine.connect() as conn:
+        _owned(conn, engine, actor.org, ticket_id)
+        found = photo_of(conn, ticket_id)
+    if found is None:
+        raise NoSuchResourceException(f"Report {ticket_id} has no photo")
+    return found

@@ -16,14 +16,20 @@ from sqlalchemy import Engine, insert
 from agritrace import limits
 from agritrace.errors import Problem, ValidationException
 from agritrace.limits import Limit
-from agritrace.scans.tables import tickets
+from agritrace.province.areas import PROVINCES
+from agritrace.scans import receipt
+from agritrace.scans.photos import Photo
+from agritrace.scans.tables import ticket_photos, tickets
 from agritrace.scans.verdict import History, Policy, Scan
 from agritrace.store.raw import AsyncRaw
 from agritrace.subscriptions.notices import ticket_notice
+from agritrace.web.i18n import expect
 
 _log = logging.getLogger(__name__)
 
-TICKET_KINDS = ("fake", "quality", "wrong_info", "other")
+#: A report's categories (counterfeit, quality, wrong information, safety, other): the first
+#: four have a deadline the province sets (:func:`agritrace.province.feedback.deadlines_of`).
+TICKET_KINDS = ("fake", "quality", "wrong_info", "safety", "other")
 MAX_MESSAGE = 2000
 MAX_CONTACT = 200
 _COARSE_DECIMALS = 1  # 0.1 degree, about 11 km: enough for a verdict, not enough to find a home
@@ -348,24 +354,39 @@ def client_key(address: str, salt: str) -> str:
     return hashlib.sha256(f"{salt}:{address}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A stored report: its number (for the desks) and the ticket code told to the reporter,
+    once (:mod:`agritrace.scans.receipt`; only its digest is kept)."""
+
+    number: int
+    ticket_code: str
+
+
 def open_ticket(engine: Engine, code: str, kind: str, message: str, contact: str,
-                key: str, policy: TicketPolicy = TicketPolicy()) -> int:
-    """Store a report; raises ValidationException for bad fields, RateLimited when ``key`` (the
+                key: str, policy: TicketPolicy = TicketPolicy(), province: str = "",
+                photo: Photo | None = None) -> Opened:
+    """Store a report (about ``code``, or sent to ``province``'s desk when it names no code)
+    with its photo; raises ValidationException for bad fields, RateLimited when ``key`` (the
     client) sent more than the policy allows, counted across every worker and server."""
-    message, contact = message.strip(), contact.strip()
-    _check_ticket(kind, message, contact)
-    # One commit: the hit and, if it is allowed, the report (a refused hit is kept too).
+    message, contact, code = message.strip(), contact.strip(), code.strip()[:300]
+    _check_ticket(kind, message, contact, code, province)
+    # One commit: the hit and, if it is allowed, the report and its photo (a refused hit is
+    # kept too; a refused report leaves nothing else).
     with engine.begin() as conn:
         verdict = limits.hit_in(conn, Limit("report", policy.per_window, policy.window_s), key)
         if verdict.allowed:
-            created = now_us()
+            created, ticket_code = now_us(), receipt.new_code()
             result = conn.execute(insert(tickets).values(
-                code=code[:300], kind=kind, message=message, contact=contact,
-                created_us=created, client_key=key))
+                code=code, kind=kind, message=message, contact=contact, created_us=created,
+                client_key=key, province=province, code_digest=receipt.digest(ticket_code)))
             number = int(result.inserted_primary_key[0])  # type: ignore[index]
+            if photo is not None:
+                conn.execute(insert(ticket_photos).values(
+                    ticket_id=number, media_type=photo.media_type, content=photo.content))
             # the code's owner is told through its subscriptions, in the report's transaction
-            ticket_notice(conn, number, code[:300], kind, message, created)
-            return number
+            ticket_notice(conn, number, code, kind, message, created)
+            return Opened(number, ticket_code)
     limited = RateLimited(f"More than {policy.per_window} reports within "
                           f"{policy.window_s} s from one client",
                           [Problem("report", f"at most {policy.per_window}",
@@ -374,17 +395,22 @@ def open_ticket(engine: Engine, code: str, kind: str, message: str, contact: str
     raise limited
 
 
-def _check_ticket(kind: str, message: str, contact: str) -> None:
+def _check_ticket(kind: str, message: str, contact: str, code: str, province: str) -> None:
     problems = []
     if kind not in TICKET_KINDS:
-        problems.append(Problem("kind", " | ".join(TICKET_KINDS), repr(kind[:40])))
+        problems.append(expect("kind", "expect_report_kind", kind[:40],
+                               kinds=" | ".join(TICKET_KINDS)))
     if not message:
-        problems.append(Problem("message", "a description", "nothing"))
+        problems.append(expect("message", "expect_report_message", None, most=MAX_MESSAGE))
     if len(message) > MAX_MESSAGE:
-        problems.append(Problem("message", f"at most {MAX_MESSAGE} characters",
-                                f"{len(message)} characters"))
+        problems.append(expect("message", "expect_report_message", message,
+                               shown=f"{len(message)}", most=MAX_MESSAGE))
     if len(contact) > MAX_CONTACT:
-        problems.append(Problem("contact", f"at most {MAX_CONTACT} characters",
-                                f"{len(contact)} characters"))
+        problems.append(expect("contact", "expect_report_contact", contact,
+                               shown=f"{len(contact)}", most=MAX_CONTACT))
+    if province and province not in PROVINCES:
+        problems.append(expect("province", "expect_report_province", province[:40]))
+    if not code and not province:
+        problems.append(expect("code", "expect_report_code_or_province", None))
     if problems:
         raise ValidationException("The report is not valid", problems)

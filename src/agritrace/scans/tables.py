@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, Table, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from agritrace.store.tables import BigId, metadata
 
@@ -66,6 +78,25 @@ tickets = Table(
     Column("assigned_by", String(200), nullable=False, server_default=""),
     Column("closed_us", BigInteger, nullable=True),
     Column("closed_by", String(200), nullable=False, server_default=""),
+    # new → acknowledged (the owner or an officer saw it; migration 0037)
+    Column("acknowledged_us", BigInteger, nullable=True),
+    Column("acknowledged_by", String(200), nullable=False, server_default=""),
+    # The reporter's ticket code, as its SHA-256 digest (migration 0037): the code itself is
+    # told once to the reporter and kept nowhere, so a copy of the table reveals no reply.
+    Column("code_digest", String(64), nullable=True, unique=True),
+    # The province a report without a code is sent to (the public form, migration 0037).
+    Column("province", String(40), nullable=False, server_default=""),
     Index("ix_tickets_client_key_created_us", "client_key", "created_us"),
     Index("ix_tickets_code", "code"),
+)
+
+# A report's photo (migration 0037): checked by its bytes (JPEG, PNG or WebP) and its size
+# before the report is stored, in the report's transaction; read by the code's owner and the
+# area's officers only, never on a public page.
+ticket_photos = Table(
+    "ticket_photos",
+    metadata,
+    Column("ticket_id", BigId, ForeignKey("tickets.id"), primary_key=True),
+    Column("media_type", String(20), nullable=False),
+    Column("content", LargeBinary, nullable=False),
 )

@@ -1,7 +1,8 @@
-"""Overdue reports reach the province: each report still unanswered past its deadline
-(``AGRITRACE_TICKET_DEADLINE_DAYS``, the desk's own rule: :func:`agritrace.province.feedback.
-outcome`) is told once to each destination of every regulator whose desk shows it (the code's
-owner lies in its area). The delivery worker looks each round (:func:`.outbox.deliver_due`)."""
+"""Overdue reports reach the province: each report still unanswered past its deadline (its
+category's days as the province set them, else ``AGRITRACE_TICKET_DEADLINE_DAYS``: the desk's
+own rule, :func:`agritrace.province.feedback.area_tickets`) is told once to each destination of
+every regulator whose desk shows it (the code's owner lies in its area). The delivery worker
+looks each round (:func:`.outbox.deliver_due`)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def overdue_notices(engine: Engine, deadline_days: int, now: int) -> int:
     for org, reach in reaches.items():
         if reach is None:
             continue
-        late = [d for d in area_tickets(engine, reach, deadline_days, now) if d.overdue]
+        late = [d for d in area_tickets(engine, org, reach, deadline_days, now) if d.overdue]
         with engine.begin() as conn:
             for item in late:
                 added += notify(conn, {org: {

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from agritrace.errors import AgritraceError, Problem, describe
 from agritrace.web.texts_farm import TEXTS as FARM_TEXTS
+from agritrace.web.texts_feedback import TEXTS as FEEDBACK_TEXTS
 from agritrace.web.texts_ledger import TEXTS as LEDGER_TEXTS
 from agritrace.web.texts_market import TEXTS as MARKET_TEXTS
 from agritrace.web.texts_open_data import TEXTS as OPEN_DATA_TEXTS
@@ -158,10 +159,13 @@ CONSUMER_TEXTS: dict[str, dict[str, str]] = {
     "report_contact": {"vi": "Liên hệ của bạn (không bắt buộc)",
                        "en": "Your contact (optional)"},
     "report_send": {"vi": "Gửi báo cáo", "en": "Send report"},
-    "report_thanks": {"vi": "Cảm ơn bạn. Báo cáo số {number} đã được gửi tới nhà sản xuất và "
-                            "cơ quan quản lý.",
-                      "en": "Thank you. Report number {number} has been sent to the producer "
-                            "and the authorities."},
+    "report_thanks": {"vi": "Cảm ơn bạn. Báo cáo đã được gửi tới nhà sản xuất và cơ quan quản "
+                            "lý. Mã phản ánh của bạn: {code}. Hãy ghi lại: tra cứu trạng thái và "
+                            "câu trả lời tại /feedback/status; mã sẽ không được hiển thị lại.",
+                      "en": "Thank you. The report has been sent to the producer and the "
+                            "authorities. Your ticket code: {code}. Write it down: look the "
+                            "state and the answer up at /feedback/status; it will not be shown "
+                            "again."},
     "report_invalid": {"vi": "Báo cáo chưa hợp lệ: {detail}", "en": "The report is not valid: "
                                                                     "{detail}"},
     "report_limited": {"vi": "Bạn đã gửi quá nhiều báo cáo. Vui lòng thử lại sau.",
@@ -200,7 +204,8 @@ CONSUMER_TEXTS: dict[str, dict[str, str]] = {
 CATALOGUE: dict[str, dict[str, str]] = {**CONSUMER_TEXTS, **LEDGER_TEXTS,
                                         **FARM_TEXTS, **REPORT_TEXTS,
                                         **MARKET_TEXTS, **PROVINCE_TEXTS, **PROBLEM_TEXTS,
-                                        **SERVICE_TEXTS, **OPEN_DATA_TEXTS}
+                                        **SERVICE_TEXTS, **OPEN_DATA_TEXTS,
+                                        **FEEDBACK_TEXTS}
 
 # Journey step names: CBV bizStep words and the agritrace diary words.
 STEPS: dict[str, dict[str, str]] = {

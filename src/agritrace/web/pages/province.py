@@ -33,12 +33,14 @@ from agritrace.farm.diary import vietnam_today
 from agritrace.province import charts, downloads, feedback, kept, report
 from agritrace.province import indicators as ind
 from agritrace.province.areas import PROVINCES, Area, area_of
+from agritrace.scans import inbox
 from agritrace.trust import Reach, Scope, reach_of
 from agritrace.vietnam_time import vietnam_datetime
 from agritrace.web import i18n, report_files
 from agritrace.web.api.deps import SAFE_METHODS, Caller, api_caller, engine_of, settings_of
 from agritrace.web.pages import resolver
 from agritrace.web.pages.farm.common import farm_css
+from agritrace.web.pages.feedback import photo_response
 from agritrace.web.pages.reports import _css as reports_css
 from agritrace.web.pages.reports import _same_origin
 from agritrace.web.pages.session import page_caller, page_reader
@@ -349,6 +351,11 @@ def _reach(request: Request, caller: Caller) -> Reach:
     return reach
 
 
+def _officer(request: Request, caller: Caller) -> feedback.Officer:
+    return feedback.Officer(caller.org.id, _reach(request, caller),
+                            settings_of(request).ticket_deadline_days, caller.actor.name)
+
+
 def _tickets_page(request: Request, caller: Caller, status: int = 200, **context: Any
                   ) -> Response:
     chosen = request.query_params.get("status", "")
@@ -359,10 +366,15 @@ def _tickets_page(request: Request, caller: Caller, status: int = 200, **context
     period = period_of(request) if asked else None
     received = None if period is None else (period.since_us, period.until_us)
     days = settings_of(request).ticket_deadline_days
-    found = feedback.area_tickets(_reader(request), _reach(request, caller), days)
+    found = feedback.area_tickets(_reader(request), caller.org.id, _reach(request, caller), days)
     counts = feedback.count(found)
-    above = feedback.escalated_to(_reader(request), _area(request, caller).province)
+    area = _area(request, caller)
+    above = feedback.escalated_to(_reader(request), area.province)
+    with _reader(request).connect() as conn:
+        deadlines = feedback.deadlines_of(conn, days).of(area.province)
+        photos = inbox.with_photos(conn, [d.ticket.id for d in found])
     return _render(request, "province/tickets.html", status, caller=caller, deadline=days,
+                   deadlines=deadlines, may_set=not area.commune, photos=photos,
                    shown=feedback.select_tickets(found, chosen, overdue, outcome, received),
                    chosen=chosen, outcome=outcome, period=period,
                    overdue=overdue, statuses=feedback.STATES, months=feedback.by_month(found),
@@ -374,7 +386,7 @@ def _tickets_page(request: Request, caller: Caller, status: int = 200, **context
 @router.get("/province/tickets")
 async def province_tickets(request: Request) -> Response:
     """The area's reports (filter by ``status`` and ``overdue=1``), with the share answered on
-    time per month."""
+    time per month and each report's audit trail; the deadline of each category."""
     try:
         caller = _page_caller(request, False)
         if isinstance(caller, Response):
@@ -390,14 +402,25 @@ async def _act(request: Request, ticket_id: int, action: str) -> Response:
         if isinstance(caller, Response):
             return caller
         _same_origin(request)
-        step = feedback.assign if action == "assign" else feedback.close
-        await run_in_threadpool(step, engine_of(request), _reach(request, caller),
-                                settings_of(request).ticket_deadline_days, ticket_id,
-                                caller.actor.name)
+        officer = _officer(request, caller)
+        if action == "answer":
+            text = str((await request.form()).get("answer", ""))
+            await run_in_threadpool(feedback.answer, engine_of(request), officer, ticket_id,
+                                    text)
+        else:
+            step = {"acknowledge": feedback.acknowledge, "assign": feedback.assign,
+                    "close": feedback.close}[action]
+            await run_in_threadpool(step, engine_of(request), officer, ticket_id)
     except AgritraceError as exc:
         return _failure(request, exc)
     return RedirectResponse(f"/province/tickets?done={action}#ticket-{ticket_id}",
                             status_code=303)
+
+
+@router.post("/province/tickets/{ticket_id}/acknowledge")
+async def acknowledge_ticket(request: Request, ticket_id: int) -> Response:
+    """An officer says a new report was seen (kept with who and when)."""
+    return await _act(request, ticket_id, "acknowledge")
 
 
 @router.post("/province/tickets/{ticket_id}/assign")
@@ -406,7 +429,45 @@ async def assign_ticket(request: Request, ticket_id: int) -> Response:
     return await _act(request, ticket_id, "assign")
 
 
+@router.post("/province/tickets/{ticket_id}/answer")
+async def answer_ticket(request: Request, ticket_id: int) -> Response:
+    """The province's department answers a report that names no code (no owner to)."""
+    return await _act(request, ticket_id, "answer")
+
+
 @router.post("/province/tickets/{ticket_id}/close")
 async def close_ticket(request: Request, ticket_id: int) -> Response:
     """An officer closes a report the owner answered."""
     return await _act(request, ticket_id, "close")
+
+
+@router.get("/province/tickets/{ticket_id}/photo")
+async def ticket_photo(request: Request, ticket_id: int) -> Response:
+    """A report's photo, for the officers whose desk shows the report (never public)."""
+    try:
+        caller = _page_caller(request, False)
+        if isinstance(caller, Response):
+            return caller
+        found = await run_in_threadpool(feedback.photo, _reader(request),
+                                        _officer(request, caller), ticket_id)
+    except AgritraceError as exc:
+        return _failure(request, exc)
+    return photo_response(found)
+
+
+@router.post("/province/deadlines")
+async def province_deadlines(request: Request) -> Response:
+    """The province's department sets the answer deadline of each category, in days."""
+    try:
+        caller = _page_caller(request, True)
+        if isinstance(caller, Response):
+            return caller
+        _same_origin(request)
+        area = _area(request, caller)
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        days = feedback.check_deadlines(form)
+        await run_in_threadpool(feedback.set_deadlines, engine_of(request), area, days,
+                                caller.actor.name)
+    except AgritraceError as exc:
+        return _failure(request, exc)
+    return RedirectResponse("/province/tickets?done=deadlines#deadlines", status_code=303)

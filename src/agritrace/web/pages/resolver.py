@@ -483,7 +483,7 @@ async def report(request: Request) -> Response:
     code = form.get("code", "")[:300]
     key = _client_key(request)
     try:
-        number = log.open_ticket(request.app.state.engine, code, form.get("kind", ""),
+        opened = log.open_ticket(request.app.state.engine, code, form.get("kind", ""),
                                  form.get("message", ""), form.get("contact", ""), key,
                                  getattr(request.app.state, "ticket_policy", log.TicketPolicy()))
     except log.RateLimited as exc:
@@ -493,7 +493,10 @@ async def report(request: Request) -> Response:
     except ValidationException as exc:
         detail = "; ".join(p.message() for p in exc.problems)
         return _report_page(request, 400, t("report_invalid", detail=detail), code)
-    return _report_page(request, 201, t("report_thanks", number=number), code, "genuine")
+    page = _report_page(request, 201, t("report_thanks", code=opened.ticket_code), code,
+                        "genuine")
+    page.headers["Cache-Control"] = "no-store"  # the ticket code is the reporter's alone
+    return page
 
 
 def _report_page(request: Request, status: int, text: str, code: str = "",

@@ -36,6 +36,7 @@ from agritrace.web.pages.farm.common import (
 )
 from agritrace.web.pages.farm.farmer import plot_view
 from agritrace.web.pages.farm.forms import Form
+from agritrace.web.pages.feedback import photo_response
 
 router = APIRouter()
 ROLES = tuple(r.value for r in Role)
@@ -183,8 +184,11 @@ def _tickets_page(request: Request, actor: Actor, status: int = 200,
                   **context: Any) -> Response:
     reports = inbox.tickets_of(engine_of(request), actor.org)
     context.setdefault("errors", {})
+    with engine_of(request).connect() as conn:
+        photos = inbox.with_photos(conn, [r.id for r in reports])
     return render(request, "farm/tickets.html", status, actor=actor, reports=reports,
-                  open_count=sum(r.status in inbox.WAITING for r in reports), **context)
+                  photos=photos, open_count=sum(r.status in inbox.WAITING for r in reports),
+                  **context)
 
 
 @router.get("/coop/tickets")
@@ -204,6 +208,23 @@ def close_ticket(request: Request, ticket_id: int, form: Form) -> Response:
         return _tickets_page(request, actor, 400, failed=ticket_id,
                              errors=field_errors(translator(request), exc.problems))
     return _tickets_page(request, actor, closed=ticket_id)
+
+
+@router.post("/coop/tickets/{ticket_id}/acknowledge")
+@friendly
+def acknowledge_ticket(request: Request, ticket_id: int) -> Response:
+    """The owner says it has seen a new report (kept with who and when; 409 once past new)."""
+    same_origin(request)
+    actor = manager(request)
+    inbox.acknowledge_ticket(engine_of(request), actor, ticket_id)
+    return _tickets_page(request, actor)
+
+
+@router.get("/coop/tickets/{ticket_id}/photo")
+@friendly
+def ticket_photo(request: Request, ticket_id: int) -> Response:
+    """The photo sent with one of the organization's reports (its managers only)."""
+    return photo_response(inbox.owner_photo(engine_of(request), manager(request), ticket_id))
 
 
 def _deliveries_page(request: Request, actor: Actor, **context: Any) -> Response:
