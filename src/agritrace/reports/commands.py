@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 from sqlalchemy import Engine
 
-from agritrace.console import err, fail, migrated_engine, out, output_file
+from agritrace.console import err, fail, migrated_engine, out, output_file, print_fitted
 from agritrace.errors import AgritraceError, ValidationException
 from agritrace.store.orgs import Organization, find_organization
 from agritrace.web.i18n import Translator, expect, refusal
@@ -121,15 +121,18 @@ def readiness_command(
 def _print_readiness(rows: list[ReadinessRow], ready: bool, risk: str,
                      unregistered: tuple[str, ...], lang: str) -> None:
     vi = lang == "vi"
-    table = Table("Thửa" if vi else "Plot", "Người sản xuất" if vi else "Producer",
-                  "ha", "Sẵn sàng" if vi else "Ready", "Rủi ro" if vi else "Risk",
+    table = Table(Column("Thửa" if vi else "Plot", no_wrap=True),
+                  "Người sản xuất" if vi else "Producer", Column("ha", no_wrap=True),
+                  "Sẵn sàng" if vi else "Ready", "Rủi ro" if vi else "Risk",
                   "Cần sửa" if vi else "To fix", highlight=False)
+    number = Translator(lang).number
     for row in rows:
-        data = row.as_dict()
-        table.add_row(f"{data['name']}\n{data['plot']}", data["producer"], data["area_ha"],
+        data, area = row.as_dict(), row.shipped.record.area_ha
+        table.add_row(f"{data['name']}\n{data['plot']}", data["producer"],
+                      "" if area is None else number(area, 2),  # 4,50 in Vietnamese
                       ("có" if vi else "yes") if row.state.ready else ("chưa" if vi else "no"),
                       data["risk"], "\n".join(m for _, m in row.issues))
-    out.print(table)
+    print_fitted(table)
     verdict = ("Lô hàng sẵn sàng cho hệ thống EU" if vi else "Shipment ready for the EU system") \
         if ready and rows else ("Lô hàng CHƯA sẵn sàng" if vi else "Shipment NOT ready")
     out.print(f"{verdict}: {len(rows)} {'thửa' if vi else 'plots'}. {risk}", highlight=False)
@@ -329,9 +332,11 @@ def _print_seasons(t: Translator, report: SeasonReport) -> None:
     """The page's table in the terminal: the same headings, water regimes and numbers."""
     from agritrace.reports.methane import SeasonEstimate
 
-    table = Table(*(t(k) for k in ("reports_plot", "reports_area", "reports_days",
-                                   "reports_water", "reports_pre_season")), "SFo",
-                  *(t(k) for k in ("reports_ch4", "reports_co2e", "reports_reduction")),
+    table = Table(*(Column(t(k), no_wrap=True) for k in ("reports_plot", "reports_area",
+                                                         "reports_days")),
+                  *(t(k) for k in ("reports_water", "reports_pre_season")),
+                  *(Column(h, no_wrap=True) for h in ("SFo", *(t(k) for k in (
+                      "reports_ch4", "reports_co2e", "reports_reduction")))),
                   highlight=False)
     waiting = []
     for result in report.results:
@@ -346,7 +351,7 @@ def _print_seasons(t: Translator, report: SeasonReport) -> None:
         else:
             table.add_row(name, area, *["—"] * 7)
             waiting.append(f"{name}: {result.message_vi if t.lang == 'vi' else result.message_en}")
-    out.print(table)
+    print_fitted(table)
     for line in waiting:
         out.print(line, highlight=False)
 
@@ -357,7 +362,7 @@ def _range(t: Translator, value: Interval, decimals: int) -> str:
 
 
 def _print_totals(t: Translator, totals: list[GroupTotal], group: str) -> None:
-    table = Table(t(group), *(t(k) for k in (
+    table = Table(t(group), *(Column(t(k), no_wrap=True) for k in (
         "reports_seasons", "reports_area", "reports_co2e", "reports_baseline",
         "reports_reduction", "reports_awd_share", "reports_drained_share")), highlight=False)
     for total in totals:
@@ -366,7 +371,7 @@ def _print_totals(t: Translator, totals: list[GroupTotal], group: str) -> None:
         table.add_row(total.key, str(total.seasons), t.number(total.area_ha, 2),
                       _range(t, total.co2e_t, 2), t.number(total.baseline_co2e_t.value, 2),
                       t.number(total.reduction_co2e_t.value, 2), *shares)
-    out.print(table)
+    print_fitted(table)
 
 
 @methane_app.command("totals")

@@ -13,7 +13,7 @@ from typing import Annotated
 import orjson
 import typer
 
-from agritrace.console import OUT, err, fail, migrated_engine, out, output_file
+from agritrace.console import OUT, err, fail, migrated_engine, out, output_file, print_fitted
 from agritrace.errors import AgritraceError
 
 report_app = typer.Typer(help="Reports regulators ask for (FSMA 204, one step back/forward).",
@@ -71,7 +71,7 @@ def trace_command(
     if output_format == "text":
         from agritrace.trace.summary import summary
 
-        out.print(summary(graph), highlight=False)
+        print_fitted(summary(graph))
         text = ""
     elif output_format == "csv":
         text = graph.to_csv()

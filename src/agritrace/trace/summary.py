@@ -39,7 +39,7 @@ def summary(graph: Graph) -> RenderableType:
     table = Table(show_edge=False, pad_edge=False, box=None)
     table.add_column("steps", justify="right")
     table.add_column("kind")
-    table.add_column("identifier", overflow="fold")
+    table.add_column("identifier", no_wrap=True, overflow="fold")
     for node in nodes[:SHOWN]:
         table.add_row(str(node.depth), KIND_NAMES.get(node.kind, (node.kind,))[0], node.id)
     notes = []
