@@ -4,7 +4,7 @@ command prints keeps each code whole: it fits, or it prints each row as "heading
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 from rich.table import Column, Table
@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from agritrace.cli import app
 from agritrace.console import print_fitted
 from agritrace.demo import PLOTS, ROASTER
-from agritrace.settings import get_settings
 from agritrace.trace.summary import SHOWN
 from tests.reports.demo_data import PALLET, Demo, load
 
@@ -23,11 +22,9 @@ NARROW = {"COLUMNS": "80"}
 
 
 @pytest.fixture
-def demo(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Demo]:
-    monkeypatch.setenv("AGRITRACE_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield load(engine)
-    get_settings.cache_clear()
+def demo(database_url: str, engine: Engine, environment: Callable[..., None]) -> Demo:
+    environment(database_url=database_url)  # the commands read the demo's database
+    return load(engine)
 
 
 def _printed(*args: str) -> str:
