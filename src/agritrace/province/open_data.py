@@ -271,19 +271,20 @@ def days_kept(engine: Engine, province: str, limit: int = 10) -> list[str]:
             open_data_kept.c.as_of.desc()).limit(limit)).scalars())
 
 
-def served(engine: Engine, province: str, as_of: date | None, today: date,
+def served(reader: Engine, primary: Engine, province: str, as_of: date | None, today: date,
            wait_s: float) -> Snapshot | None:
-    """The snapshot a request reads: the kept one. When ``province`` has none kept yet (or
-    none for today, when today is asked), today's is computed in the background (one worker
-    at a time) and waited for at most ``wait_s``; None when it is still being computed."""
-    found = kept(engine, province, as_of)
+    """The snapshot a request reads: the kept one (from ``reader``, a replica). When
+    ``province`` has none kept yet (or none for today, when today is asked), today's is
+    computed on the primary in the background (one worker at a time) and waited for at most
+    ``wait_s``; None when it is still being computed."""
+    found = kept(reader, province, as_of) or kept(primary, province, as_of)  # a replica lags
     if found is not None or as_of not in (None, today):
         return found
-    thread = background.start(engine, f"open data {province} {today}",
-                              lambda: compute(engine, province, today))
+    thread = background.start(primary, f"open data {province} {today}",
+                              lambda: compute(primary, province, today))
     if thread is not None:
         thread.join(wait_s)
-    return kept(engine, province, today)
+    return kept(primary, province, today)
 
 
 def catalogued(engine: Engine) -> list[tuple[str, Snapshot | None]]:

@@ -9,7 +9,9 @@
   previous pages pinned to the same day, with the total in ``X-Total-Count``. Parquet is the
   whole file.
 
-Everything is read from the kept snapshots (:mod:`agritrace.province.open_data`); a wrong
+Everything is read from the kept snapshots (:mod:`agritrace.province.open_data`), on a replica
+when there are some (``session.page_reader``; a snapshot never kept is computed on the
+primary); a wrong
 parameter is answered RFC 9457 problem+json in the reader's language (``?lang=``, default
 Vietnamese).
 """
@@ -39,6 +41,7 @@ from agritrace.web.api.deps import engine_of, settings_of
 from agritrace.web.pages import resolver
 from agritrace.web.pages.farm.common import farm_css
 from agritrace.web.pages.reports import _css as reports_css
+from agritrace.web.pages.session import page_reader
 from agritrace.web.problems import instance_of, problem_response
 
 router = APIRouter(include_in_schema=False)
@@ -91,16 +94,17 @@ def _snapshot(request: Request) -> open_data.Snapshot:
     if code is None:
         raise i18n.refusal(QueryParameterException, "refuse_open_data_province", [
             i18n.expect("province", "expect_open_data_province", given[:60])])
-    engine, day = engine_of(request), _day(request)
-    if code not in open_data.publishing(engine):
+    reader, day = page_reader(request), _day(request)
+    if code not in open_data.publishing(reader):
         raise i18n.refusal(NoSuchResourceException, "refuse_open_data_unpublished", [
             i18n.expect("province", "expect_open_data_publishing", code)],
             name=PROVINCES[code].name)
-    found = open_data.served(engine, code, day, vietnam_today(), FIRST_WAIT_S)
+    found = open_data.served(reader, engine_of(request), code, day, vietnam_today(),
+                             FIRST_WAIT_S)
     if found is not None:
         return found
     if day is not None and day != vietnam_today():
-        kept = ", ".join(open_data.days_kept(engine, code)) or "-"
+        kept = ", ".join(open_data.days_kept(reader, code)) or "-"
         raise i18n.refusal(NoSuchResourceException, "refuse_open_data_not_kept", [
             i18n.expect("to", "expect_open_data_kept_day", day.isoformat(), days=kept)],
             day=day)
@@ -191,7 +195,7 @@ def _wants_html(request: Request) -> bool:
 async def open_data_catalogue(request: Request) -> Response:
     """The DCAT-AP catalogue of every province's open data published here: JSON-LD, or an HTML
     page for a browser."""
-    snapshots = await run_in_threadpool(open_data.catalogued, engine_of(request))
+    snapshots = await run_in_threadpool(lambda: open_data.catalogued(page_reader(request)))
     base = settings_of(request).base_url
     vary = {**PUBLIC, "Vary": "Accept"}
     if not _wants_html(request):
