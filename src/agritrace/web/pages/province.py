@@ -320,16 +320,25 @@ def _target(form: dict[str, str]) -> tuple[str, str, float]:
     return indicator, crop, value
 
 
+async def _posted_form(request: Request) -> tuple[Caller, Area, dict[str, str]] | Response:
+    """An officer posting a desk form from this site: who, its area and the form's fields (or
+    the sign-in redirect to answer instead)."""
+    caller = _page_caller(request, True)
+    if isinstance(caller, Response):
+        return caller
+    _same_origin(request)
+    area = _area(request, caller)
+    return caller, area, {k: str(v) for k, v in (await request.form()).items()}
+
+
 @router.post("/province/targets")
 async def province_targets(request: Request) -> Response:
     """An officer sets a target (form post from the dashboard); back to the dashboard."""
     try:
-        caller = _page_caller(request, True)
-        if isinstance(caller, Response):
-            return caller
-        _same_origin(request)
-        area = _area(request, caller)
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        posted = await _posted_form(request)
+        if isinstance(posted, Response):
+            return posted
+        caller, area, form = posted
         indicator, crop, value = _target(form)
         # a commune's officers set their commune's targets only
         commune = area.commune or form.get("commune", "").strip()
@@ -459,12 +468,10 @@ async def ticket_photo(request: Request, ticket_id: int) -> Response:
 async def province_deadlines(request: Request) -> Response:
     """The province's department sets the answer deadline of each category, in days."""
     try:
-        caller = _page_caller(request, True)
-        if isinstance(caller, Response):
-            return caller
-        _same_origin(request)
-        area = _area(request, caller)
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        posted = await _posted_form(request)
+        if isinstance(posted, Response):
+            return posted
+        caller, area, form = posted
         days = feedback.check_deadlines(form)
         await run_in_threadpool(feedback.set_deadlines, engine_of(request), area, days,
                                 caller.actor.name)
