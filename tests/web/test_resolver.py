@@ -197,6 +197,22 @@ def test_much_scanned_stamp_is_still_checked_for_travel(engine: Engine, chain: C
     assert "quá xa nhau" in saigon and "quá nhiều thiết bị khác nhau" in saigon
 
 
+def test_scans_waiting_in_the_queue_count_as_written_ones(engine: Engine, chain: Chain) -> None:
+    """A much-scanned stamp whose scans still wait to be written (this process's batch) shows
+    the count, first scan and verdict it shows once they are written."""
+    path = chain.path(SERIALS[0])
+    waiting = log.queue(engine)
+    for i in range(40):  # fewer than a batch: they wait for the queue's next round
+        located = (21.0, 105.8) if i == 0 else (None, None)
+        waiting.add((path, NOV_12_2026_9H + i * 3_600_000_000, *located, "", f"d{i}", f"c{i}"))
+    page = make_client(engine).get(path).text
+    assert "Số lần quét: 41" in page and "quá nhiều thiết bị khác nhau" in page
+    assert "Quét lần đầu ngày 12/11/2026 gần 21.0, 105.8" in page
+    waiting.flush()
+    page = make_client(engine, client=("10.0.0.9", 1)).get(path).text
+    assert "Số lần quét: 42" in page and "Quét lần đầu ngày 12/11/2026 gần 21.0, 105.8" in page
+
+
 def test_many_places_make_a_stamp_suspicious(engine: Engine, chain: Chain) -> None:
     path = chain.path(SERIALS[1])
     places = [(21.0, 105.8), (20.8, 106.7), (21.6, 105.8), (19.8, 105.8), (20.4, 106.2)]

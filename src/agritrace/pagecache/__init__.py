@@ -23,7 +23,10 @@ Each part is stored as raw deflate ending on a byte boundary, so a gzip answer i
 parts around the freshly compressed verdict, with the CRC of the whole: no page is compressed
 per request. Entries are bounded (:data:`MAX_ENTRIES`, the oldest go first) and those of an old
 generation are deleted with them. Each process keeps the decompressed parts of the entries it
-served last (:data:`_FRONT`), checked against the database's generation on every request.
+served last (:data:`_FRONT`), checked against the database's generation on every request: a
+page reads the generation in the statement that reads its scans (:data:`GENERATION`), and the
+kept bytes only when this process does not hold them (:func:`fetch`), so a warm page is one
+statement, and a recall or a void is seen by every worker's next request.
 """
 
 from __future__ import annotations
@@ -47,11 +50,14 @@ _EVICT_EVERY = 64  # stores per process between two deletions of old or surplus 
 # A consumer page never waits for SQLite's write lock (a capture holds it for its whole
 # document): its entry is then not stored, and the next request renders it again.
 _LOCK_WAIT_MS = 20
-_FRONT_SIZE = 256
+_FRONT_SIZE = 1024  # about 17 KB each
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # no name, no time, unknown OS
 
+#: The current generation, as a scalar expression to read in another statement.
+GENERATION = "(SELECT n FROM page_generation WHERE id = 1)"
 _LOOKUP = ("SELECT g.n, c.generation, c.created_us, c.meta, c.body FROM page_generation g "
            "LEFT JOIN page_cache c ON c.key = ? WHERE g.id = 1")
+_FETCH = "SELECT created_us, meta, body FROM page_cache WHERE key = ? AND generation = ?"
 # An entry of a newer generation is not overwritten by a slower request's older one. (Each
 # writing statement returns rows: the awaited PostgreSQL connection fetches them.)
 _STORE = ("INSERT INTO page_cache (key, generation, created_us, meta, body) "
@@ -145,10 +151,13 @@ class _Front:
         self._size, self._items = size, OrderedDict[tuple[str, str], Entry]()
         self._lock = threading.Lock()
 
-    def get(self, where: tuple[str, str], generation: int, created_us: int) -> Entry | None:
+    def get(self, where: tuple[str, str], generation: int) -> Entry | None:
+        """The entry kept at ``where`` if it is of ``generation``: nothing it was made from has
+        changed since (an entry of the same generation stored by another worker is the same
+        page)."""
         with self._lock:
             entry = self._items.get(where)
-            if entry is None or (entry.generation, entry.created_us) != (generation, created_us):
+            if entry is None or entry.generation != generation:
                 return None
             self._items.move_to_end(where)
             return entry
@@ -172,11 +181,27 @@ async def lookup(raw: AsyncRaw, cache_key: str) -> tuple[int, Entry | None]:
     if generation != current:
         return int(current), None
     where = (raw.database, cache_key)
-    entry = _FRONT.get(where, generation, created_us)
+    entry = _FRONT.get(where, generation)
     if entry is None:
         entry = Entry.load(int(generation), int(created_us), meta, bytes(body))
         _FRONT.put(where, entry)
     return int(current), entry
+
+
+async def fetch(raw: AsyncRaw, cache_key: str, generation: int) -> Entry | None:
+    """The entry of ``cache_key`` if it is of ``generation`` (the current one, read by the
+    caller): this process's copy, else the database's."""
+    where = (raw.database, cache_key)
+    entry = _FRONT.get(where, generation)
+    if entry is not None:
+        return entry
+    rows = await raw.rows(_FETCH, (cache_key, generation))
+    if not rows:
+        return None
+    created_us, meta, body = rows[0]
+    entry = Entry.load(generation, int(created_us), meta, bytes(body))
+    _FRONT.put(where, entry)
+    return entry
 
 
 async def store(raw: AsyncRaw, cache_key: str, entry: Entry) -> None:

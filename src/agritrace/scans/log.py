@@ -8,7 +8,10 @@ import hashlib
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from bisect import insort
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -80,31 +83,33 @@ _HOUR_US = 3600 * 1_000_000
 # Fixed statements, run through the driver: the consumer page runs them on every request.
 _COLUMNS = ("code", "scanned_us", "lat", "lon", "user_agent", "device", "client")
 _INSERT = f"INSERT INTO scans ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-# All of these are served by the index ix_scans_code_scanned_us, whatever the code's scan count.
-_NEWEST = ("SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? "
-           "ORDER BY scanned_us DESC LIMIT ?")
-_COUNT = "SELECT scans FROM scan_totals WHERE code = ?"
 # Kept with each batch, codes in order (two workers' batches lock rows in the same order).
 _ADD_TOTALS = ("INSERT INTO scan_totals (code, scans, first_us) VALUES (?, ?, ?) "
                "ON CONFLICT (code) DO UPDATE SET scans = scan_totals.scans + excluded.scans, "
                "first_us = CASE WHEN excluded.first_us < scan_totals.first_us "
                "THEN excluded.first_us ELSE scan_totals.first_us END")
-_FIRST = ("SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? "
-          "ORDER BY scanned_us LIMIT 1")
-# Distinct devices and places of a much-scanned code, each counted up to a bound.
-_SPREAD = ("SELECT (SELECT count(*) FROM (SELECT DISTINCT device FROM scans WHERE code = ? "
-           "LIMIT ?) d), (SELECT count(*) FROM (SELECT DISTINCT lat, lon FROM scans "
-           "WHERE code = ? AND lat IS NOT NULL LIMIT ?) p)")
-# The newest scans (rows tagged 'n') and, in a row tagged 'r', what decides whether one more is
-# logged: whether this device scanned the code within a day, how many scans of the code the
-# client made within a day and how many of any code within an hour (each count bounded). Served
-# by the indexes on (code, scanned_us), (device, code, scanned_us) and (client, scanned_us).
-_NEWEST_AND_ROOM = (
-    f"SELECT 'n', scanned_us, lat, lon, device FROM ({_NEWEST}) n UNION ALL "
-    "SELECT 'r', (SELECT count(*) FROM (SELECT 1 FROM scans WHERE code = ? AND device = ? "
-    "AND scanned_us >= ? LIMIT 1) d), (SELECT count(*) FROM (SELECT 1 FROM scans WHERE "
-    "code = ? AND client = ? AND scanned_us >= ? LIMIT ?) c), (SELECT count(*) FROM (SELECT 1 "
-    "FROM scans WHERE client = ? AND scanned_us >= ? LIMIT ?) h), NULL")
+# Everything a page needs of a code's scans, in one statement (one round trip on PostgreSQL, a
+# consistent snapshot on both engines): in a row tagged 'r', whether this device scanned the code
+# within a day, how many scans of the code the client made within a day and how many of any code
+# within an hour (each bounded), the code's scan count (scan_totals), its distinct devices and
+# places (each counted up to a bound) and the caller's own scalar (:func:`read_scans`'s
+# ``along``); then the newest scans (rows tagged 'n') and the first ('f'). Served by the indexes
+# on (code, scanned_us), (device, code, scanned_us), (client, scanned_us) and the located scans,
+# whatever the code's scan count. (The 'r' row comes first: PostgreSQL types a column of a UNION
+# from its first two branches, and a NULL in both would make it text.)
+_SCAN = "SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? ORDER BY scanned_us"
+_READ = (
+    "SELECT 'r', NULL, NULL, NULL, NULL, (SELECT count(*) FROM (SELECT 1 FROM scans WHERE "
+    "code = ? AND device = ? AND scanned_us >= ? LIMIT 1) d), (SELECT count(*) FROM (SELECT 1 "
+    "FROM scans WHERE code = ? AND client = ? AND scanned_us >= ? LIMIT ?) c), (SELECT count(*) "
+    "FROM (SELECT 1 FROM scans WHERE client = ? AND scanned_us >= ? LIMIT ?) h), "
+    "(SELECT scans FROM scan_totals WHERE code = ?), (SELECT count(*) FROM (SELECT DISTINCT "
+    "device FROM scans WHERE code = ? LIMIT ?) v), (SELECT count(*) FROM (SELECT DISTINCT lat, "
+    "lon FROM scans WHERE code = ? AND lat IS NOT NULL LIMIT ?) p), {along} UNION ALL "
+    f"SELECT 'n', scanned_us, lat, lon, device, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+    f"FROM ({_SCAN} DESC LIMIT ?) n UNION ALL "
+    f"SELECT 'f', scanned_us, lat, lon, device, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+    f"FROM ({_SCAN} LIMIT 1) f")
 
 
 # A visitor who shares a location once the page is open: it goes on the scan that page logged
@@ -121,10 +126,44 @@ class _Seen:
     """What the queue holds about one code and one visit (see :meth:`ScanQueue.seen`)."""
 
     epoch: int
-    scans: list[Scan]  # of the code
+    newest: list[Scan]  # the code's newest waiting scans, oldest first, at most the window
+    count: int  # of the code's waiting scans
+    first: Scan | None
+    devices: int  # distinct devices among them
+    places: int  # distinct places among them
     device: bool  # this device scanned the code within a day
     client_code: int  # scans of the code by the client within a day
     client_hour: int  # scans of any code by the client within an hour
+
+
+_NOTHING = _Seen(0, [], 0, None, 0, 0, False, 0, 0)
+
+
+@dataclass
+class _Code:
+    """One code's waiting scans, kept so that a page reads what it needs without copying every
+    waiting scan of a much-scanned code: rows in time order, the latest scan of each device, the
+    scans of each client, the places."""
+
+    rows: list[list[Any]] = field(default_factory=list)
+    devices: dict[str, int] = field(default_factory=dict)
+    clients: dict[str, list[int]] = field(default_factory=dict)
+    places: set[tuple[float, float]] = field(default_factory=set)
+
+    def add(self, row: list[Any]) -> None:
+        insort(self.rows, row, key=_SCANNED_US)  # scans arrive nearly in order: at the end
+        device, at = row[5], row[1]
+        self.devices[device] = max(at, self.devices.get(device, at))
+        self.clients.setdefault(row[6], []).append(at)
+        if row[2] is not None:
+            self.places.add((row[2], row[3]))
+
+
+_SCANNED_US = itemgetter(1)
+
+
+def _scan(row: list[Any]) -> Scan:
+    return Scan(row[1], row[2], row[3], row[5])
 
 
 class ScanQueue:
@@ -134,14 +173,14 @@ class ScanQueue:
     per request): a thread writes what waits every :attr:`INTERVAL_S` seconds, or at once past
     :attr:`BATCH` scans, in one transaction; :func:`flush_queues` writes the rest when the
     process stops normally (the app's shutdown, or the interpreter's exit). Pages of this
-    process count what waits here as logged (:func:`record_scan`), so their counts agree with
+    process count what waits here as logged (:func:`read_scans`), so their counts agree with
     what they logged; another worker sees a scan once it is written, at most
     :attr:`INTERVAL_S` later. A crashed process loses what waited: at most :attr:`INTERVAL_S`
     seconds of its scans (or :attr:`BATCH`, whichever comes first) while the database takes
     writes; while it does not, the queue keeps up to :attr:`LIMIT` and refuses more.
 
     ``epoch`` is odd while a batch commits: a reader that read the database while it changed
-    reads again (:func:`record_scan`), so no scan is counted twice or missed.
+    reads again (:func:`read_scans`), so no scan is counted twice or missed.
     """
 
     INTERVAL_S = 0.25
@@ -153,7 +192,7 @@ class ScanQueue:
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
         self._rows: list[list[Any]] = []  # [code, scanned_us, lat, lon, user_agent, device, client]
-        self._by_code: dict[str, list[list[Any]]] = {}
+        self._by_code: dict[str, _Code] = {}
         self._by_client: dict[str, list[int]] = {}
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -177,24 +216,33 @@ class ScanQueue:
 
     def _index(self, row: list[Any]) -> None:
         self._rows.append(row)
-        self._by_code.setdefault(row[0], []).append(row)
+        self._by_code.setdefault(row[0], _Code()).add(row)
         self._by_client.setdefault(row[6], []).append(row[1])
 
-    def seen(self, code: str, device: str, client: str, day_us: int, hour_us: int) -> _Seen:
+    def seen(self, code: str, device: str, client: str, day_us: int, hour_us: int,
+             window: int) -> _Seen:
+        """What waits of ``code`` (its newest ``window`` scans and its counts), and what decides
+        whether this visit's scan is logged."""
         with self._lock:
-            of_code = self._by_code.get(code, ())
+            client_hour = sum(1 for at in self._by_client.get(client, ()) if at >= hour_us)
+            waiting = self._by_code.get(code)
+            if waiting is None:
+                return replace(_NOTHING, epoch=self.epoch, client_hour=client_hour)
+            rows = waiting.rows
             return _Seen(
-                self.epoch, [Scan(r[1], r[2], r[3], r[5]) for r in of_code],
-                any(r[5] == device and r[1] >= day_us for r in of_code),
-                sum(1 for r in of_code if r[6] == client and r[1] >= day_us),
-                sum(1 for at in self._by_client.get(client, ()) if at >= hour_us))
+                self.epoch, [_scan(r) for r in rows[-window:]], len(rows), _scan(rows[0]),
+                len(waiting.devices), len(waiting.places),
+                waiting.devices.get(device, -1) >= day_us,
+                sum(1 for at in waiting.clients.get(client, ()) if at >= day_us), client_hour)
 
     def locate(self, code: str, device: str, since_us: int, lat: float, lon: float) -> bool:
         """Put a location on this device's waiting scan of ``code`` (see :data:`_LOCATE`)."""
         with self._lock:
-            for row in reversed(self._by_code.get(code, ())):
+            waiting = self._by_code.get(code, _Code())
+            for row in reversed(waiting.rows):
                 if row[5] == device and row[2] is None and row[1] >= since_us:
                     row[2], row[3] = lat, lon
+                    waiting.places.add((lat, lon))
                     return True
         return False
 
@@ -276,15 +324,25 @@ atexit.register(flush_queues)
 _READS = 3
 
 
-async def record_scan(raw: AsyncRaw, waiting: ScanQueue, code: str, scan: Scan, visit: Visit,
-                      policy: Policy, *, locating: bool = False) -> History:
-    """Log ``scan`` of ``code`` if there is room for it (see :class:`Policy`) by queueing it
-    (:class:`ScanQueue`), and return the history with it: its count, devices and places, the
-    first scan and the newest ``policy.window`` scans, from the database and the queue.
+@dataclass(frozen=True)
+class Reading:
+    """What :func:`read_scans` read of a code for one visit: the history before this visit's
+    scan, whether the scan may be logged, and the value of the caller's ``along``."""
 
-    One statement while the code has fewer scans than the window (the newest are then all of
-    them), a few more past it; never a read of every scan of a much-scanned code. ``locating``:
-    the visitor shares the location of a scan just made, which gets it instead of a new row.
+    history: History
+    room: bool
+    along: Any
+
+
+async def read_scans(raw: AsyncRaw, waiting: ScanQueue, code: str, scan: Scan, visit: Visit,
+                     policy: Policy, *, locating: bool = False, along: str = "NULL") -> Reading:
+    """The history of ``code`` (its count, devices and places, the first scan and the newest
+    ``policy.window`` scans) from the database and the queue, and whether ``scan`` may be logged
+    (see :class:`Policy`), in one statement; :func:`log_scan` then logs it.
+
+    ``along``: a scalar SQL expression read in the same statement (a page's cache generation),
+    so that it and the history are one snapshot and one round trip. ``locating``: the visitor
+    shares the location of a scan just made, which gets it instead of a new row.
     """
     since = scan.scanned_us - LOCATE_WITHIN_US
     located = locating and scan.lat is not None and (
@@ -292,25 +350,39 @@ async def record_scan(raw: AsyncRaw, waiting: ScanQueue, code: str, scan: Scan, 
         or bool(await raw.rows_unless_locked(_LOCATE, (scan.lat, scan.lon, code, visit.device,
                                                        since), _LOCATE_WAIT_MS)))
     day, hour = scan.scanned_us - DAY_US, scan.scanned_us - _HOUR_US
+    sql = _read(along)
     for attempt in range(_READS):
-        seen = waiting.seen(code, visit.device, visit.client, day, hour)
-        rows = await raw.rows(_NEWEST_AND_ROOM, (
-            code, policy.window, code, visit.device, day, code, visit.client, day,
-            policy.devices_per_client, visit.client, hour, policy.per_client_hour))
-        history = await _history(raw, code, [r[1:] for r in rows if r[0] == "n"], seen.scans,
-                                 policy)
+        seen = waiting.seen(code, visit.device, visit.client, day, hour, policy.window)
+        rows = await raw.rows(sql, (
+            code, visit.device, day, code, visit.client, day, policy.devices_per_client,
+            visit.client, hour, policy.per_client_hour, code, code, policy.max_devices + 1,
+            code, policy.max_places + 1, code, policy.window, code))
         if waiting.epoch == seen.epoch and seen.epoch % 2 == 0:
             break
         await asyncio.sleep(0.001 * (attempt + 1))
-    if located:
-        return history
-    _, device, client_code, client_hour, _ = next(r for r in rows if r[0] == "r")
-    room = (not (device or seen.device)
+    *_, device, client_code, client_hour, count, devices, places, value = next(
+        r for r in rows if r[0] == "r")
+    history = _history([Scan(*r[1:5]) for r in rows if r[0] == "n"],
+                       next((Scan(*r[1:5]) for r in rows if r[0] == "f"), None),
+                       int(count or 0), int(devices), int(places), seen, policy)
+    room = (not located and not (device or seen.device)
             and int(client_code) + seen.client_code < policy.devices_per_client
             and int(client_hour) + seen.client_hour < policy.per_client_hour)
-    if room and waiting.add(_row(code, scan, visit)):
-        return history.plus(scan, policy.window)
-    return history
+    return Reading(history, room, value)
+
+
+@lru_cache(maxsize=8)
+def _read(along: str) -> str:
+    return _READ.format(along=along)
+
+
+def log_scan(waiting: ScanQueue, code: str, scan: Scan, visit: Visit, policy: Policy,
+             reading: Reading) -> History:
+    """Log ``scan`` if :func:`read_scans` found room for it, by queueing it
+    (:class:`ScanQueue`); the history with it."""
+    if reading.room and waiting.add(_row(code, scan, visit)):
+        return reading.history.plus(scan, policy.window)
+    return reading.history
 
 
 def _row(code: str, scan: Scan, visit: Visit) -> tuple[Any, ...]:
@@ -318,25 +390,23 @@ def _row(code: str, scan: Scan, visit: Visit) -> tuple[Any, ...]:
             visit.client)
 
 
-async def _history(raw: AsyncRaw, code: str, newest_rows: list[tuple[Any, ...]],
-                   queued: list[Scan], policy: Policy) -> History:
-    """The history from the newest scans read and those queued; the rest read only past the
-    window."""
-    newest = sorted([Scan(*r) for r in newest_rows] + queued, key=lambda s: s.scanned_us)
+def _history(newest_read: list[Scan], first: Scan | None, count: int, devices: int,
+             places: int, queued: _Seen, policy: Policy) -> History:
+    """The history from what the database holds and what waits in the queue. While both hold
+    fewer scans than the window, every scan was read and counted from; past it, the counts are
+    the database's (devices and places bounded) plus the queue's: a queued scan's device or place
+    counted as new is what matters past the thresholds."""
+    newest = sorted(newest_read + queued.newest, key=_BY_TIME)
     if len(newest) < policy.window:
         return History.of(newest)
-    count = sum(n for (n,) in await raw.rows(_COUNT, (code,))) + len(queued)
-    first = min((Scan(*r) for r in await raw.rows(_FIRST, (code,))),
-                key=lambda s: s.scanned_us, default=None)
-    if queued and (first is None or queued[0].scanned_us < first.scanned_us):
-        first = queued[0]
-    devices, places = (await raw.rows(_SPREAD, (code, policy.max_devices + 1, code,
-                                                policy.max_places + 1)))[0]
-    # A queued scan is counted as a new device and place (a device is logged once a day per
-    # code): past the thresholds that is what matters.
-    queued_places = len({(s.lat, s.lon) for s in queued if s.lat is not None})
-    return History(int(count), first, tuple(newest[-policy.window:]),
-                   int(devices) + len({s.device for s in queued}), int(places) + queued_places)
+    if queued.first is not None and (first is None
+                                     or queued.first.scanned_us < first.scanned_us):
+        first = queued.first
+    return History(count + queued.count, first, tuple(newest[-policy.window:]),
+                   devices + queued.devices, places + queued.places)
+
+
+_BY_TIME = attrgetter("scanned_us")
 
 
 @dataclass(frozen=True)

@@ -236,15 +236,20 @@ async def _page(request: Request, link: DigitalLink) -> Response:
     page_url = str(request.url.replace(query=""))
     engine, policy = request.app.state.engine, _policy(request)
     cache_key = _cache_key(request, "page", link, t.lang, page_url)
+    waiting = log.queue(engine)
     async with awaiting(engine) as raw:
-        generation, entry = await pagecache.lookup(raw, cache_key)
+        # The kept page's generation is read with the scans, in one statement: a warm page
+        # whose bytes this process holds costs one round trip.
+        reading = await log.read_scans(raw, waiting, link.path, scan, visit, policy,
+                                       locating=located, along=pagecache.GENERATION)
+        generation = int(reading.along)
+        entry = await pagecache.fetch(raw, cache_key, generation)
         # Only a code the log does not know (a kept "unknown" page, or none kept yet) may be a
         # listed product without a lot: asked here, a traced code's page pays nothing for it.
         if (entry is None or entry.meta["verdict"] is None) and (
                 product_page := await run_in_threadpool(catalogue.untraced_page, engine, link)):
             return RedirectResponse(product_page, status_code=307)  # issue 14: a shelf card
-        history = await log.record_scan(raw, log.queue(engine), link.path, scan, visit, policy,
-                                        locating=located)
+    history = log.log_scan(waiting, link.path, scan, visit, policy, reading)
     if entry is None:
         entry = await _render_page(request, link, t, page_url, generation)
         async with awaiting(engine) as raw:
