@@ -1,12 +1,15 @@
 """Trace and recall speed (issue 3), on SQLite and PostgreSQL.
 
 Generates a seeded chain (``--events``, default 300k) straight into a fresh store on each engine
-through the ordinary capture path, then measures: backward and forward trace latency for 1,000
-random retail units and 100 random lots (p50, p95, max), the recall of a lot feeding at least
-10,000 units, and the FSMA 204 export (CSV and XLSX) of that recall. The heap a single trace and
-the recall allocate is measured too: it depends on the size of the answer, not of the store.
+with ``agritrace generate --bulk`` (:mod:`agritrace.generator.bulk`: the rows capture writes, for a
+new store; ``--capture`` takes the ordinary capture path instead), then measures: backward and
+forward trace latency for 1,000 random retail units and 100 random lots (p50, p95, max), the
+recall of a lot feeding at least 10,000 units, and the FSMA 204 export (CSV and XLSX) of that
+recall. The heap a single trace and the recall allocate is measured too: it depends on the size
+of the answer, not of the store.
 
-Run: ``.venv/bin/python -m benchmarks.bench_trace [--events 300000] [--engines sqlite,postgresql]``
+Run: ``.venv/bin/python -m benchmarks.bench_trace [--events 300000] [--engines sqlite,postgresql]
+[--capture]``
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import tempfile
 import time
@@ -25,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from agritrace.generator.bulk import load_chain
 from agritrace.generator.chains import BIG_UNITS
 from agritrace.generator.run import Generated, capture_chain
 from agritrace.store.engine import make_engine
@@ -103,19 +108,30 @@ def _picks(generated: Generated) -> tuple[list[str], list[str], str]:
     return rng.sample(units, min(1000, len(units))), rng.sample(lots, min(100, len(lots))), big
 
 
-def bench_engine(name: str, label: str, size: int, tmp: Path) -> list[list[str]]:
+def _peak_rss_mb() -> str:
+    """Peak resident memory of this process and of its finished children (the generating
+    workers), the database server apart."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return f"peak RSS {own:,.0f} MB (workers {children:,.0f} MB)"
+
+
+def bench_engine(name: str, label: str, size: int, tmp: Path, bulk: bool) -> list[list[str]]:
     rows: list[list[str]] = []
     with _store(name, tmp) as engine:
         upgrade(engine)
+        busy = os.getloadavg()[0]
         start = time.perf_counter()
-        generated = capture_chain(engine, SEED, size)
+        generated = (load_chain if bulk else capture_chain)(engine, SEED, size)
         seconds = time.perf_counter() - start
         with engine.connect() as conn:
             stored = conn.scalar(select(func.count()).select_from(events)) or 0
             terms = conn.scalar(select(func.count()).select_from(event_terms)) or 0
-        rows.append([label, f"generate and capture {stored:,} events ({terms:,} term rows, "
+        how = "bulk load (indexes built after)" if bulk else "generate and capture"
+        rows.append([label, f"{how}: {stored:,} events ({terms:,} term rows, "
                      f"{generated.units:,} units)", f"{seconds:,.0f} s",
-                     f"{stored / seconds:,.0f} events/s", ""])
+                     f"{stored / seconds:,.0f} events/s · load average {busy:.1f} before, "
+                     f"{os.getloadavg()[0]:.1f} after · {_peak_rss_mb()}", ""])
         if name == "postgresql":
             rows.append([label, "VACUUM (ANALYZE) after the bulk load", f"{_settle(engine):,.0f} s",
                          "as autovacuum would, but before the timings, not during them", ""])
@@ -162,17 +178,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=300_000)
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--capture", action="store_true",
+                        help="the ordinary capture path instead of the bulk load")
     args = parser.parse_args()
     labels = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
     rows: list[list[str]] = []
     for name in args.engines.split(","):
         with tempfile.TemporaryDirectory() as tmp:
-            rows.extend(bench_engine(name, labels[name], args.events, Path(tmp)))
+            rows.extend(bench_engine(name, labels[name], args.events, Path(tmp),
+                                     not args.capture))
     publish("trace", "Trace, recall and FSMA 204 export (issue 3)",
             ["engine", "measure", "result", "detail", "target"], rows,
             f"Chain from `agritrace generate` (seed {SEED}, {args.events:,} events requested: "
-            "coffee, tea and rice batches; every 50th batch packs 12,000 units), captured "
-            "through the ordinary capture path (validation, hashing, dedupe). Latency is "
+            "coffee, tea and rice batches; every 50th batch packs 12,000 units), "
+            + ("captured through the ordinary capture path (validation, hashing, dedupe). "
+               if args.capture else
+               "bulk-loaded into a new store (`agritrace generate --bulk`: the rows capture "
+               "writes, hashing included, without per-event validation, dedupe look-ups or "
+               "ownership checks; worker processes generate and hash, COPY on PostgreSQL, "
+               "json_each inserts on SQLite, indexes built after the load). ")
+            + "Latency is "
             "wall time of `agritrace.trace.lineage.trace` in-process, including the graph "
             "build; each retail unit's backward trace reaches its plot and season. The load "
             "average is the machine's 1-minute one as each row began: the machine is shared, and "

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, MetaData, select, text
+from typer.testing import CliRunner
 
+from agritrace.cli import app
 from agritrace.errors import ValidationException
 from agritrace.generator.bulk import load_chain
 from agritrace.generator.run import capture_chain
@@ -112,5 +114,17 @@ def test_bulk_load_refuses_a_store_that_holds_events(engine: Engine) -> None:
     with pytest.raises(ValidationException) as refused:
         load_chain(engine, SEED, 10, progress=False, today=DAY)
     assert refused.value.problems[0].path == "store"
+    assert "kho này đã có sự kiện" in refused.value.detail
     with engine.connect() as conn:
         assert conn.scalar(select(events.c.id).order_by(events.c.id.desc()).limit(1)) == before
+
+
+def test_generate_bulk_loads_a_new_store_and_refuses_it_once_filled(cli_database: Path) -> None:
+    runner = CliRunner()
+    made = runner.invoke(app, ["generate", "--bulk", "--size", "300", "--seed", str(SEED)])
+    assert made.exit_code == 0, made.output
+    assert "events captured" in made.stdout
+    again = runner.invoke(app, ["generate", "--bulk", "--size", "300"])
+    assert again.exit_code != 0
+    assert "Chỉ nạp hàng loạt (--bulk) vào kho mới" in again.output
+    assert "A bulk load (--bulk) goes into a new store only" in again.output

@@ -229,6 +229,14 @@ TEXTS: dict[str, dict[str, str]] = {
                           "en": "Say which organization with --org: there are several "
                                 "({names}); see the list: 'agritrace org list'"},
     "expect_org_option": {"vi": "tên một tổ chức đã có", "en": "an existing organization's name"},
+    # --- agritrace generate --bulk into a store that holds events (agritrace.generator.bulk) ---
+    "refuse_bulk_not_empty": {"vi": "Chỉ nạp hàng loạt (--bulk) vào kho mới: kho này đã có sự "
+                                    "kiện; hãy bỏ --bulk để ghi nhận chuỗi theo cách thường",
+                              "en": "A bulk load (--bulk) goes into a new store only: this one "
+                                    "already holds events; leave out --bulk to capture the "
+                                    "chain the ordinary way"},
+    "expect_bulk_new_store": {"vi": "một kho chưa có sự kiện nào (cơ sở dữ liệu mới)",
+                              "en": "a store without events (a new database)"},
     "expect_org_option_of": {"vi": "tên một trong các tổ chức: {names}",
                              "en": "the name of one of the organizations: {names}"},
     "refuse_manager_only": {"vi": "{name} là nông dân: việc này chỉ dành cho cán bộ quản lý "
