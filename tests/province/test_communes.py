@@ -32,3 +32,14 @@ def test_an_old_commune_finds_its_new_commune_and_district() -> None:
     # a commune the file does not cover, or another province's: shown as registered
     assert commune_of("Điện Biên", "Thanh Xương") is None
     assert commune_of("Đồng Tháp", "Ẳng Nưa") is None
+
+
+def test_a_ward_and_communes_merged_across_districts() -> None:
+    ward = commune_of("Điện Biên", "phường Him Lam")
+    assert ward is not None and ward.name == "Điện Biên Phủ"
+    assert commune_of("Điện Biên", "xã Thanh Minh") == ward
+    across = commune_of("Điện Biên", "Phình Sáng")
+    assert across is not None and across.name == "Sáng Nhè"
+    assert across.former_districts == ("Tuần Giáo", "Tủa Chùa")
+    # a former ward whose name is also a 2025 ward's could be either: shown as registered
+    assert commune_of("Điện Biên", "Mường Thanh") is None
