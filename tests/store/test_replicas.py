@@ -172,7 +172,8 @@ def test_the_catalogue_and_its_feeds_read_the_replicas(
         # a language's cookie is no sign-in: the visitor is anonymous all the same
         answer = made.client.get(path, headers={"Cookie": "lang=en"})
         assert answer.status_code == 200, (path, answer.text)
-    assert sum(replicas.served.values()) == 7 and "primary" not in replicas.served
+    # seven pages, two of them (the product page and the badge) with a verdict read apart
+    assert sum(replicas.served.values()) == 9 and "primary" not in replicas.served
 
 
 def test_a_producer_sees_its_new_price_while_the_replicas_are_held_back(
@@ -195,7 +196,9 @@ def test_a_producer_sees_its_new_price_while_the_replicas_are_held_back(
     assert "199.000 VND" in made.client.get("/catalogue", headers=signed_in).text
     assert "199.000 VND" in made.client.get(f"/p/{COFFEE}", headers=signed_in).text
     assert made.client.get("/market/offers", headers=bearer).json()[0]["price"] == "199000.00"
-    assert replicas.served["primary"] == 3
+    # three reads after the write, and the product page's verdict: keeping the write's position
+    # on the organization's row moved the primary's page generation, which no replica has
+    assert replicas.served["primary"] == 4
     _resume(standbys)
     _replayed(made, standbys)
     replicas.served.clear()

@@ -11,6 +11,13 @@ when the replica has replayed everything the reader must see:
 - and every reader (the public pages too) reads a replica only if it has replayed what the
   primary had written at most ``refresh_s`` ago: a replica that fell behind is not read.
 
+A page that shows a verdict (the consumer page, its linkset, a product page, the badge) needs
+more than a bound: a recall or a void committed on the primary must show on the very next
+request. Such a page reads its facts (:meth:`Replicas.at_generation`) only from a replica whose
+page cache generation (``page_generation``, bumped in the commit of every write to the tables a
+verdict is made from: :mod:`agritrace.pagecache`) has reached the primary's, read just before on
+the primary; a replica that lags is not waited for: the primary renders the page.
+
 A replica that cannot be reached is left alone for ``retry_s``; with no usable replica every read
 goes to the primary. Nothing here changes data on a replica (it is read-only anyway).
 """
@@ -22,10 +29,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import psycopg
 from sqlalchemy import Connection, Engine, TextClause, literal_column, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from agritrace.store.engine import make_engine
+from agritrace.store.raw import awaiting
 from agritrace.store.tables import organizations
 
 ASK_EVERY_S = 0.05  # a replica that was behind is asked again at most this often
@@ -40,6 +49,7 @@ def _wal_bytes(position: str) -> str:
 _PRIMARY_NOW = _wal_bytes("pg_current_wal_lsn")
 _PRIMARY_LSN = text(f"SELECT {_PRIMARY_NOW}")
 _REPLAY_LSN = text(f"SELECT {_wal_bytes('pg_last_wal_replay_lsn')}")
+_GENERATION = "SELECT n FROM page_generation WHERE id = 1"
 
 
 @dataclass
@@ -47,6 +57,7 @@ class _Replica:
     name: str
     engine: Engine
     replayed: int = -1  # the replay position last seen; it only grows, so it is a safe bound
+    generation: int = -1  # the page cache generation last seen; it only grows too
     seen_at: float = 0.0
     down_until: float = 0.0
 
@@ -82,6 +93,23 @@ class Replicas:
                 if self._has_replayed(replica, wanted):
                     self.served[replica.name] += 1
                     return replica.engine
+        self.served["primary"] += 1
+        return self.primary
+
+    async def at_generation(self, generation: int | None = None) -> Engine:
+        """Where the facts of a page with a verdict are read: a replica whose page cache
+        generation has reached ``generation`` (the primary's, read by the caller; None: read
+        now), so its facts hold every write the primary had committed; else the primary."""
+        if not self.replicas:
+            return self.primary
+        if generation is None:
+            async with awaiting(self.primary) as raw:
+                generation = int((await raw.rows(_GENERATION))[0][0])
+        for _ in range(len(self.replicas)):
+            replica = self._round_robin()
+            if await self._has_generation(replica, generation):
+                self.served[replica.name] += 1
+                return replica.engine
         self.served["primary"] += 1
         return self.primary
 
@@ -131,6 +159,21 @@ class Replicas:
             return False
         replica.seen_at = now
         return replica.replayed >= wanted
+
+
+    async def _has_generation(self, replica: _Replica, wanted: int) -> bool:
+        if replica.generation >= wanted:
+            return True
+        now = time.monotonic()
+        if now < replica.down_until:
+            return False
+        try:
+            async with awaiting(replica.engine) as raw:
+                replica.generation = int((await raw.rows(_GENERATION))[0][0])
+        except (psycopg.Error, SQLAlchemyError, OSError):
+            replica.down_until = now + self.retry_s
+            return False
+        return replica.generation >= wanted
 
 
 def _lsn(conn: Connection, query: TextClause) -> int:

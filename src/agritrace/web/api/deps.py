@@ -61,6 +61,18 @@ def reader_of(request: Request) -> Engine:
     return replicas.reader()
 
 
+async def verdict_reader(request: Request, generation: int | None = None) -> Engine:
+    """The engine the facts of a page with a verdict are read from (the consumer page and its
+    linkset, a product page, the badge): a replica that has reached the primary's page cache
+    ``generation`` (read just before by the caller; None: read now), so a recall or a void
+    committed on the primary is never answered "genuine"; else the primary
+    (agritrace.store.replicas)."""
+    replicas: Replicas | None = request.app.state.replicas
+    if replicas is None:
+        return engine_of(request)
+    return await replicas.at_generation(generation)
+
+
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings

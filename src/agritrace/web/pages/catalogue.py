@@ -37,7 +37,7 @@ from agritrace.scans.facts import answer
 from agritrace.scans.verdict import Policy
 from agritrace.vietnam_time import vietnam_day
 from agritrace.web import i18n
-from agritrace.web.api.deps import engine_of
+from agritrace.web.api.deps import verdict_reader
 from agritrace.web.pages.plot_svg import plot_drawing
 from agritrace.web.pages.resolver import render
 from agritrace.web.pages.session import page_reader
@@ -142,8 +142,7 @@ async def product_page(request: Request, gtin: str) -> Response:
     if isinstance(item, Response):
         return item
     base = _base(request)
-    # the verdict from the primary: a replica's could be a moment older than a recall
-    facts = await answer(engine_of(request), DigitalLink.parse(f"/01/{item.gtin}"),
+    facts = await answer(await verdict_reader(request), DigitalLink.parse(f"/01/{item.gtin}"),
                          _policy(request), base)
     t = i18n.Translator(i18n.language(request))
     links = feeds.Links(base)
@@ -310,8 +309,9 @@ async def badge(request: Request, rest: str) -> Response:
             # As the resolver does: a listed product with no lot yet is no "unknown code".
             response = render(request, "market/badge.html", verdict="listed",
                               href=_base(request) + page)
-        else:  # the verdict from the primary, as on the product page
-            facts = await answer(engine_of(request), link, _policy(request), _base(request))
+        else:
+            facts = await answer(await verdict_reader(request), link, _policy(request),
+                                 _base(request))
             kind = facts["verdict"].kind
             response = render(request, "market/badge.html", 200 if kind != "unknown" else 404,
                               verdict=kind, href=f"{_base(request)}{link.path}")
