@@ -239,7 +239,8 @@ def tickets(org: OrgOption = None,
             province: Annotated[bool, typer.Option(
                 help="Every report, whatever organization it is about")] = False,
             status: Annotated[str | None, typer.Option(
-                help="new, assigned, answered or closed")] = None) -> None:
+                help="new, acknowledged, assigned, answered or closed")] = None,
+            ) -> None:
     """Buyers' reports sent from the consumer pages, newest first, as JSON."""
     from agritrace.scans.inbox import every_ticket, tickets_of
 

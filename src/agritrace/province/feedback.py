@@ -202,8 +202,7 @@ class DeskTicket:
                 "overdue": self.overdue, "outcome": self.outcome, "state": self.state,
                 "escalatedAt": vietnam_datetime(self.due_us).isoformat()
                 if self.overdue else None,
-                "assignedBy": self.ticket.assigned_by, "closedBy": self.ticket.closed_by,
-                "acknowledgedBy": self.ticket.acknowledged_by}
+                "assignedBy": self.ticket.assigned_by, "closedBy": self.ticket.closed_by}
 
 
 def outcome(ticket: Ticket, due_us: int, now: int) -> str:
@@ -230,8 +229,10 @@ def _desk_tickets(conn: Connection, found: Sequence[Ticket], deadline_days: int,
     province and its deadline."""
     owners = Owners.load(conn, [_code_uri(t) for t in found if t.code])
     owner_of = {t.id: owners.owner(_code_uri(t)) if t.code else None for t in found}
-    names = dict(conn.execute(select(organizations.c.id, organizations.c.name)).all())
-    homes = _provinces(conn, (o for o in owner_of.values() if o is not None))
+    held = sorted({o for o in owner_of.values() if o is not None})
+    names = dict(conn.execute(select(organizations.c.id, organizations.c.name).where(
+        organizations.c.id.in_(held))).all())
+    homes = _provinces(conn, held)
     rules = deadlines_of(conn, deadline_days)
     desk = []
     for ticket in found:

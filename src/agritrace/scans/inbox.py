@@ -77,7 +77,8 @@ class Ticket:
         return {"id": self.id, "code": self.code, "kind": self.kind, "message": self.message,
                 "contact": self.contact, "created": self.created.isoformat(),
                 "status": self.status, "answer": self.answer, "handledBy": self.handled_by,
-                "hoursToHandle": self.hours_to_handle}
+                "hoursToHandle": self.hours_to_handle, "acknowledgedBy": self.acknowledged_by,
+                "province": self.province}
 
 
 def _ticket(row: object) -> Ticket:
