@@ -3,7 +3,8 @@ organization, so that its next reads wait for a replica that has it (agritrace.s
 
 Installed only when replicas are configured. It runs when the response starts, before the
 client can read it: the route has returned, so its write has committed. The caller is the one
-the route's dependency resolved (``request.state.caller``).
+the route's dependency resolved (``request.state.caller``), or a page form's signed-in person
+(web/pages/session.page_caller keeps it there too).
 """
 
 from __future__ import annotations
