@@ -422,6 +422,23 @@ def in_reach(reach: Reach, owner: int | None, capturers: Iterable[int]) -> bool:
     return any(org in reach.orgs for org in capturers)
 
 
+def may_close_recall(org_id: int, recorded_by: int, owners: Iterable[int | None],
+                     reach: Reach | None) -> bool:
+    """True when ``org_id`` may close a recall (say its goods are recovered or disposed of,
+    :mod:`agritrace.trace.closing`): the organization that recorded it; the owner of every code
+    it marks (a province's recall of a cooperative's lot is closed by the cooperative when the
+    goods are back); or a regulator whose area holds the recording organization or those
+    owners (:func:`in_reach`). Nobody else, a partner that received the goods included."""
+    if org_id == recorded_by:
+        return True
+    known = {owner for owner in owners if owner is not None}
+    if known == {org_id}:
+        return True
+    if reach is None:
+        return False
+    return recorded_by in reach.orgs or (bool(known) and known <= reach.orgs)
+
+
 def orders_recall(conn: Connection, org_id: int, owner: int) -> bool:
     """True when ``org_id`` is a regulator whose area holds ``owner``: its recall of the
     owner's code is an authority's order, not a claim refused at capture."""

@@ -183,7 +183,9 @@ def test_the_officer_orders_a_recall_in_its_area_and_writes_nothing_else(world: 
     # and naming the officer (the person) who ordered it
     assert f"{OFFICER} (Sở NN&MT Điện Biên)" in recorded[0].body
     figures = _indicators(world, "dien_bien")["current"]["recalls"]
-    assert figures == {"recalls": 1, "by_regulator": 1, "codes": 1}
+    assert figures == {"recalls": 1, "by_regulator": 1, "codes": 1, "closed": 0,
+                       "open_at_end": 1, "median_days_to_close": None,
+                       "max_days_to_close": None}
     assert _indicators(world, "dong_thap")["current"]["recalls"]["recalls"] == 0
     for who in ("dien_bien", "dien_bien_org"):
         capture = c.post("/capture", headers={**world.auth(who),

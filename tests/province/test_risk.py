@@ -73,13 +73,15 @@ def test_ocop_share_per_commune_counts_valid_certificates_and_stamps(world: Worl
         assert made.status_code == 201, made.text
     [commune] = _figures(world)["current"]["ocop"]
     assert commune == {"commune": "xã Ẳng Nưa", "products": 2, "ocop": 1, "ocop_share": 0.5,
-                       "ocop_stamped": 0}
+                       "ocop_stamped": 0, "ocop_traced": 0, "ocop_traced_share": 0.0}
     stamped = c.post("/stamps", headers=owner, json={"gtin": GTIN, "lot": "CF-26", "count": 2})
     assert stamped.status_code == 201, stamped.text
     assert _figures(world)["current"]["ocop"][0]["ocop_stamped"] == 1
+    # its lot was commissioned at a warehouse, never harvested at a plot: not traced
+    assert _figures(world)["current"]["ocop"][0]["ocop_traced"] == 0
     assert _figures(world, "dong_thap")["current"]["ocop"] == [{
         "commune": "Tân Hồng", "products": 0, "ocop": 0, "ocop_share": None,
-        "ocop_stamped": 0}]
+        "ocop_stamped": 0, "ocop_traced": 0, "ocop_traced_share": None}]
     page = c.get("/province", headers=world.auth("dien_bien"))
     assert "50 %" in page.text
 

@@ -78,6 +78,8 @@ class World:
     ticket_code: str = ""  # the reporter's code of ticket_id (its photo: owner and officer only)
     subscription_id: str = ""
     notices_id: str = ""  # a notices-only destination (no DELETE row removes it)
+    recall_id: str = ""  # a recall of the owner's second lot, closed through the API
+    page_recall_id: str = ""  # another, closed from the province desk's form
 
 
 def _event(**fields: Any) -> dict[str, Any]:
@@ -156,8 +158,27 @@ def _build(engine: Engine, client: TestClient) -> World:
     world.subscription_id = subscribed.json()["subscriptionID"]
     world.notices_id = notices_only(engine, orgs["owner"], "https://hooks.example.com/notices",
                                     None, Settings(database_url="sqlite://")).id
+    _recalls(client, owner, world)
     update_member(engine, coop.manager, coop.farmer_b.id, {"active": False})
     return world
+
+
+def _recalls(client: TestClient, owner: dict[str, str], world: World) -> None:
+    """Two recalls of a second lot of the owner (the first lot stays unrecalled for the rows
+    that stamp, trace and recall it): one for the API's close, one for the desk's."""
+    second = f"https://id.gs1.org/01/{GTIN}/10/R26-1107"
+    made = client.post("/capture", headers={**owner, "Content-Type": "application/ld+json"},
+                       content=_document(_event(
+        eventTime="2026-11-06T10:00:00+07:00", action="ADD", bizStep="commissioning",
+        disposition="active", quantityList=[{"epcClass": second, "quantity": 50.0,
+                                             "uom": "KGM"}],
+        bizLocation={"id": OWNER_PLACE}, ilmd={"cbvmda:lotNumber": "R26-1107"})))
+    assert made.status_code == 202, made.text
+    for name in ("recall_id", "page_recall_id"):
+        recalled = client.post("/recall", headers=owner, json={"lots": [second],
+                                                               "reason": "Kiểm tra"})
+        assert recalled.status_code == 201, recalled.text
+        setattr(world, name, recalled.json()["recallID"])
 
 
 Request = tuple[str, str, dict[str, Any]]
@@ -339,6 +360,7 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     ("GET", "/trace/{identifier:path}"): get(f"/trace/{LOT_ID}"),
     ("GET", "/recall"): get("/recall", lot=LOT_ID),
     ("POST", "/recall"): post("/recall", {"lots": [LOT_ID], "reason": "Dư lượng vượt MRL"}),
+    ("POST", "/recall/{recall_id}/close"): post("/recall/{w.recall_id}/close"),
     ("GET", "/reports/fsma204"): get("/reports/fsma204", lot=LOT_ID),
     ("GET", "/reports/one-step"): get("/reports/one-step", lot=LOT_ID),
     ("GET", "/eudr/readiness"): get("/eudr/readiness", id=LOT_ID),
@@ -379,6 +401,9 @@ REQUESTS: dict[tuple[str, str], Maker] = {
     # its open data is public, and no department of Hà Nội publishes here (404).
     ("GET", "/province"): get("/province"),
     ("GET", "/province/indicators"): get("/province/indicators"),
+    ("GET", "/province/rows/{name}"): get("/province/rows/plots"),
+    ("POST", "/province/recalls/{recall_id}/close"): post(
+        "/province/recalls/{w.page_recall_id}/close", form={}),
     ("POST", "/province/targets"): post("/province/targets", form={
         "indicator": "coded_ha", "crop": "rice", "value": "9959"}),
     ("GET", "/province/tickets"): get("/province/tickets"),
@@ -594,6 +619,7 @@ GET    /stamps/{name}                       200  403  403  403  403  403  200  4
 GET    /trace/{identifier:path}             200  404  200  404  403  403  200  401  401
 GET    /recall                              200  404  200  404  403  403  200  401  401
 POST   /recall                              201  201  403  403  403  403  403  401  401
+POST   /recall/{recall_id}/close            200  404  404  404  403  403  403  401  401
 GET    /reports/fsma204                     200  200  200  404  403  403  200  401  401
 GET    /reports/one-step                    200  200  200  404  403  403  200  401  401
 GET    /eudr/readiness                      200  200  200  404  403  403  200  401  401
@@ -624,6 +650,8 @@ GET    /feeds/products.{kind}               200  200  200  200  200  200  200  2
 GET    /embed/01/{rest:path}                200  200  200  200  200  200  200  200  200
 GET    /province                            403  403  403  403  403  403  403  303  303
 GET    /province/indicators                 403  403  403  403  403  403  403  401  401
+GET    /province/rows/{name}                403  403  403  403  403  403  403  303  303
+POST   /province/recalls/{recall_id}/close  403  403  403  403  403  403  403  303  303
 POST   /province/targets                    403  403  403  403  403  403  403  303  303
 GET    /province/tickets                    403  403  403  403  403  403  403  303  303
 GET    /province/tables/{name}.{fmt}        403  403  403  403  403  403  403  303  303
@@ -679,6 +707,9 @@ OFFICER_EXPECTED: dict[tuple[str, str], int] = {
     # the desk
     ("GET", "/province"): 200,
     ("GET", "/province/indicators"): 200,
+    ("GET", "/province/rows/{name}"): 200,
+    ("POST", "/recall/{recall_id}/close"): 409,  # its area's, closed by the owner just before
+    ("POST", "/province/recalls/{recall_id}/close"): 303,
     ("POST", "/province/targets"): 303,
     ("GET", "/province/tickets"): 200,
     ("GET", "/province/tables/{name}.{fmt}"): 200,

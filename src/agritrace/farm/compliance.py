@@ -67,6 +67,9 @@ class Finding:
     en: str
     expected: str
     found: str
+    #: The active ingredient or substance the rule is about ("" when none is named): what the
+    #: province counts refusals and flags by.
+    ingredient: str = ""
 
     def as_problem(self) -> Problem:
         return Problem(path=self.path, expected=self.expected, found=self.found)
@@ -194,7 +197,7 @@ def _banned_finding(item: BannedIngredient, path: str, product: str) -> Finding:
         "hãy dùng thuốc trong danh mục được phép.",
         f"The active ingredient {item.name} (in {product}) {why_en}. This spraying is "
         "refused; use a permitted product.",
-        "only active ingredients permitted in Vietnam", repr(item.name))
+        "only active ingredients permitted in Vietnam", repr(item.name), item.name)
 
 
 def phi_days(spraying: Spraying, crop: str) -> int | None:
@@ -308,7 +311,7 @@ def _substance_finding(item: BannedIngredient, path: str, product: str,
         f"({item.legal_basis_vi}). Không ghi nhận mục này; hãy dùng sản phẩm được phép.",
         f"{item.name} (in {product}) is banned in {where_en} in Vietnam{since_en} "
         f"({item.legal_basis}). This entry is refused; use a permitted product.",
-        f"only substances permitted in {where_en}", repr(item.name))
+        f"only substances permitted in {where_en}", repr(item.name), item.name)
 
 
 def _prophylaxis(entry: Treatment, species: str) -> list[Finding]:
@@ -336,7 +339,7 @@ def _prophylaxis(entry: Treatment, species: str) -> list[Finding]:
         f"The antibiotic {names} (in {entry.product}) may not be given to prevent disease in "
         f"{species} since {_e(since)} (Law on Animal Husbandry 2018, Decree 13/2020/ND-CP). "
         "Antibiotics are for treatment only; if the animals are sick, record it as a treatment.",
-        "treatment (antibiotics are not allowed for prevention)", "prophylaxis")]
+        "treatment (antibiotics are not allowed for prevention)", "prophylaxis", names)]
 
 
 def _phi_unknown(spraying: Spraying) -> Finding:

@@ -18,7 +18,7 @@ event log:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -30,8 +30,9 @@ from agritrace.capture import capture_document
 from agritrace.epcis.document import STANDARD_CONTEXT, Document, Event
 from agritrace.epcis.times import now_micros
 from agritrace.errors import ForbiddenException, Problem, ValidationException, describe
+from agritrace.farm import refusals
 from agritrace.farm.catalog import get_product
-from agritrace.farm.compliance import Finding, check_entry, raise_refusals
+from agritrace.farm.compliance import Finding, Severity, check_entry, raise_refusals
 from agritrace.farm.diary import (
     ENTRY_TYPES,
     KINDS_BY_PLACE,
@@ -155,9 +156,14 @@ def authorise(actor: Actor, place: Place) -> None:
                   plot=place.name, name=actor.name)
 
 
+Refusing = Callable[[DiaryEntry, Sequence[Finding]], None]
+
+
 def prepare_entry(engine: Engine, actor: Actor, kind: str, fields: Mapping[str, Any],
-                  *, history: Sequence[DiaryEntry] | None = None) -> Prepared:
-    """Check an entry completely without storing it (the import preview uses this too)."""
+                  *, history: Sequence[DiaryEntry] | None = None,
+                  refused: Refusing | None = None) -> Prepared:
+    """Check an entry completely without storing it (the import preview uses this too);
+    ``refused`` is told of an entry the compliance rules refuse, before the refusal is raised."""
     org = actor.org
     place = place_by_uri(engine, org, str(fields.get("plot_id") or ""))
     authorise(actor, place)
@@ -173,6 +179,8 @@ def prepare_entry(engine: Engine, actor: Actor, kind: str, fields: Mapping[str, 
     if history is None:
         history = season_entries(engine, org, season.uri)
     findings = check_entry(entry, crop=season.crop, history=history)
+    if refused is not None and any(f.severity is Severity.REFUSED for f in findings):
+        refused(entry, findings)
     raise_refusals(findings)
     return Prepared(entry, place, season, tuple(findings))
 
@@ -269,7 +277,9 @@ def record_entry(engine: Engine, actor: Actor, kind: str, fields: Mapping[str, A
     stored = stored_event_id(engine, actor.org, key)
     if stored is not None:
         return Recorded(stored, _stored_entry(engine, actor.org, stored), (), True)
-    prepared = prepare_entry(engine, actor, kind, fields)
+    # a refused entry is not stored, but that it was tried is counted (farm.refusals)
+    prepared = prepare_entry(engine, actor, kind, fields, refused=lambda entry, findings:
+                             refusals.record(engine, actor, entry, findings, key))
     eid = store_prepared(engine, actor.org, [(prepared, key)], f"diary {key}")[0]
     assert eid == event_id(key)
     return Recorded(eid, prepared.entry, prepared.findings)

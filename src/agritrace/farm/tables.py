@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from agritrace.store.tables import BigId, metadata
@@ -132,6 +133,29 @@ diary_keys = Table(
     Column("key", String(200), primary_key=True),
     Column("event_id", String(100), nullable=False),
     Column("created_us", BigInteger, nullable=False),
+)
+
+# A diary entry the compliance rules refused (a banned ingredient, a prophylactic antibiotic):
+# the entry is not saved, but that it was tried is a fact the province counts (issue 13). One row
+# per refused ingredient; the entry's idempotency key makes a phone's re-sent entry count once
+# (migration 0038). No free text: who, which plot, what and why, when.
+diary_refusals = Table(
+    "farm_diary_refusals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("org_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("plot", String(500), nullable=False),
+    Column("member_id", Integer, nullable=True),
+    Column("recorded_by", String(200), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("ingredient", String(200), nullable=False),
+    Column("product", String(200), nullable=False),
+    Column("entry_on", Date, nullable=False),
+    Column("refused_us", BigInteger, nullable=False),
+    UniqueConstraint("org_id", "key", "rule", "ingredient", name="uq_farm_diary_refusals"),
+    Index("ix_farm_diary_refusals_org_id_refused_us", "org_id", "refused_us"),
 )
 
 registry_history = Table(

@@ -17,11 +17,15 @@ from typing import Any
 from agritrace.errors import NoSuchResourceException, Problem
 
 #: The tables a desk offers, in the page's order.
-TABLES = ("hectares", "codes_at_risk", "flags", "ocop", "commune_targets", "stamps",
-          "tickets", "recalls", "methane")
+TABLES = ("hectares", "codes_at_risk", "flags", "by_ingredient", "ocop", "commune_targets",
+          "stamps", "tickets", "recalls", "recalls_by_place", "methane")
 _SECTIONS = ("stamps", "tickets", "recalls", "methane")
 _HECTARES = ("commune", "crop", "plots", "registered_ha", "coded_ha", "ready_ha",
              "not_ready_ha", "eudr_ready_ha")
+_COLUMNS = {"by_ingredient": ["commune", "ingredient", "rule", "severity", "entries", "plots"],
+            "recalls_by_place": ["commune", "crop", "recalls", "by_regulator", "codes",
+                                 "closed", "open_at_end", "median_days_to_close",
+                                 "max_days_to_close"]}
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -47,8 +51,13 @@ def table(figures: dict[str, Any], name: str) -> Table:
         columns = ["rule", "severity", "product", "entries", "plots"]
         return columns, [[row[k] for k in columns] for row in now.get("flags", [])]
     if name == "ocop":
-        columns = ["commune", "products", "ocop", "ocop_share", "ocop_stamped"]
-        return columns, [[row[k] for k in columns] for row in now["ocop"]]
+        columns = ["commune", "products", "ocop", "ocop_share", "ocop_stamped", "ocop_traced",
+                   "ocop_traced_share"]
+        return columns, [[row.get(k) for k in columns] for row in now["ocop"]]
+    if name in ("by_ingredient", "recalls_by_place"):  # figures kept before them lack them
+        found = now.get(name, [])
+        columns = list(found[0]) if found else _COLUMNS[name]
+        return columns, [[row[k] for k in columns] for row in found]
     if name == "commune_targets":
         columns = ["commune", "indicator", "crop", "now", "target", "share"]
         return columns, [[row[k] for k in columns] for row in figures["commune_targets"]]

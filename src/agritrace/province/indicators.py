@@ -16,19 +16,31 @@ dashboard reads them kept, computed ahead (:mod:`agritrace.province.kept`).
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from agritrace.epcis.times import now_micros
+from agritrace.errors import AgritraceError
 from agritrace.farm.catalog import list_certificates, list_products
-from agritrace.farm.compliance import PlotRecord, check_entry, plot_readiness
+from agritrace.farm.compliance import (
+    Finding,
+    PlotReadiness,
+    PlotRecord,
+    check_entry,
+    plot_readiness,
+)
+from agritrace.farm.diary import DiaryEntry
 from agritrace.farm.places import Place, list_places
 from agritrace.farm.readiness import plot_records
+from agritrace.farm.refusals import refusals
 from agritrace.farm.tables import places as place_rows
 from agritrace.ids.epc import lenient_id
 from agritrace.province import feedback
@@ -40,6 +52,8 @@ from agritrace.reports.methane_store import season_report
 from agritrace.scans.tables import scans
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import event_terms, events, organizations
+from agritrace.trace.closing import RecallRecord, harvest_places, recalls_of
+from agritrace.trace.lineage import TraceRequest, trace
 from agritrace.trust import GS1, Owners, Reach, reach_of
 from agritrace.vietnam_time import VIETNAM
 
@@ -149,33 +163,56 @@ def records_of(engine: Engine, desk: Desk, period: Period) -> Records:
     return {org.id: plot_records(engine, org, as_of=period.end) for org in desk.orgs}
 
 
+@dataclass(frozen=True)
+class JudgedPlot:
+    """One plot of the area registered by the period's last day, as the hectare figures judge
+    it (the rows behind them: :mod:`agritrace.province.rows`)."""
+
+    place: Place
+    org: Organization
+    area_ha: float
+    judged: PlotReadiness
+    eudr_ready: bool
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The hectare figures this plot counts in (:data:`STAGES`)."""
+        status = self.judged.status
+        return tuple(name for name, counted in (
+            ("registered_ha", True), ("coded_ha", self.judged.coded),
+            ("ready_ha", status == "ready"), ("not_ready_ha", status == "not_ready"),
+            ("eudr_ready_ha", self.eudr_ready)) if counted)
+
+
+def judged_plots(engine: Engine, desk: Desk, period: Period, records: Records | None = None
+                 ) -> Iterator[JudgedPlot]:
+    """The area's plots registered by the period's last day, judged as of that day."""
+    created = _created(engine, [p.id for p in desk.plots])
+    cutoff = period.until_us
+    mine = {p.uri: p for p in desk.plots if created.get(p.id, 0) < cutoff}
+    records = records_of(engine, desk, period) if records is None else records
+    for org in desk.orgs:
+        for record in records[org.id]:
+            place = mine.get(record.plot_id)
+            if place is not None:
+                yield JudgedPlot(place, org, record.area_ha, plot_readiness(record),
+                                 _eudr_ready(place, org))
+
+
 def hectares(engine: Engine, desk: Desk, period: Period, records: Records | None = None
              ) -> list[Hectares]:
     """Per commune and crop, the plots registered by the period's last day: hectares coded
     (a growing-area code), ready for one, not ready (and why), and EUDR-ready (geolocated,
     producer and country known: :func:`agritrace.reports.eudr.check_plot`)."""
-    created = _created(engine, [p.id for p in desk.plots])
-    cutoff = period.until_us
-    mine = {p.uri: p for p in desk.plots if created.get(p.id, 0) < cutoff}
     rows: dict[tuple[str, str], Hectares] = {}
-    records = records_of(engine, desk, period) if records is None else records
-    for org in desk.orgs:
-        for record in records[org.id]:
-            place = mine.get(record.plot_id)
-            if place is None:
-                continue
-            key = (place.commune.strip(), place.crop or "")
-            row = rows.setdefault(key, Hectares(*key))
-            judged = plot_readiness(record)
-            area = record.area_ha
-            row.plots += 1
-            _history(row, place)
-            row.registered_ha += area
-            row.coded_ha += area if judged.coded else 0.0
-            row.ready_ha += area if judged.status == "ready" else 0.0
-            row.not_ready_ha += area if judged.status == "not_ready" else 0.0
-            row.reasons.update(check.name for check in judged.failed())
-            row.eudr_ready_ha += area if _eudr_ready(place, org) else 0.0
+    for plot in judged_plots(engine, desk, period, records):
+        key = (plot.place.commune.strip(), plot.place.crop or "")
+        row = rows.setdefault(key, Hectares(*key))
+        row.plots += 1
+        _history(row, plot.place)
+        for name in plot.stages:
+            setattr(row, name, getattr(row, name) + plot.area_ha)
+        row.reasons.update(check.name for check in plot.judged.failed())
     return [rows[key] for key in sorted(rows)]
 
 
@@ -297,11 +334,20 @@ class Flag:
                 "entries": self.entries, "plots": len(self.plots)}
 
 
-def flags(records: Records, period: Period) -> list[Flag]:
+@dataclass(frozen=True)
+class Found:
+    """One finding on one saved diary entry: the plot's record, the entry, the finding, and
+    the product (an input's name; for a harvest, its lot)."""
+
+    record: PlotRecord
+    entry: DiaryEntry
+    finding: Finding
+    product: str
+
+
+def findings_in(records: Records, period: Period) -> Iterator[Found]:
     """The compliance rules' findings (:func:`agritrace.farm.compliance.check_entry`) on the
-    diary entries recorded in the period, by rule and product, most frequent first. Refused
-    entries are not here: the diary does not record them."""
-    found: dict[tuple[str, str], Flag] = {}
+    diary entries recorded in the period, each judged with its season's earlier entries."""
     for org_records in records.values():
         for record in org_records:
             ordered = sorted(record.entries, key=lambda e: e.on)
@@ -310,11 +356,63 @@ def flags(records: Records, period: Period) -> list[Flag]:
                     continue
                 product = getattr(entry, "product", "") or getattr(entry, "lot", "")
                 for finding in check_entry(entry, crop=record.crop, history=ordered[:index]):
-                    flag = found.setdefault((finding.rule, product), Flag(
-                        finding.rule, finding.severity.value, product))
-                    flag.entries += 1
-                    flag.plots.add(record.plot_id)
+                    yield Found(record, entry, finding, product)
+
+
+def flags(records: Records, period: Period) -> list[Flag]:
+    """:func:`findings_in` by rule and product, most frequent first. Refused entries are not
+    here: the diary does not record them (:func:`by_ingredient` counts them)."""
+    found: dict[tuple[str, str], Flag] = {}
+    for one in findings_in(records, period):
+        flag = found.setdefault((one.finding.rule, one.product), Flag(
+            one.finding.rule, one.finding.severity.value, one.product))
+        flag.entries += 1
+        flag.plots.add(one.record.plot_id)
     return sorted(found.values(), key=lambda f: (-f.entries, f.rule, f.product))
+
+
+# --- refusals and flags by ingredient, per commune -----------------------------------------
+
+
+@dataclass
+class IngredientCount:
+    """One commune, ingredient (or product, when no ingredient is named) and rule: the entries
+    refused, or saved and flagged, in the period, and on how many plots."""
+
+    commune: str
+    ingredient: str
+    rule: str
+    severity: str
+    entries: int = 0
+    plots: set[str] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"commune": self.commune, "ingredient": self.ingredient, "rule": self.rule,
+                "severity": self.severity, "entries": self.entries, "plots": len(self.plots)}
+
+
+def by_ingredient(engine: Engine, desk: Desk, records: Records, period: Period
+                  ) -> list[IngredientCount]:
+    """Refused entries (:mod:`agritrace.farm.refusals`, kept though the diary does not hold
+    them) and the saved entries' findings (:func:`flags`), by commune, ingredient and rule."""
+    plots = {p.uri: p for p in desk.plots}
+    found: dict[tuple[str, str, str], IngredientCount] = {}
+
+    def count(plot: str, ingredient: str, rule: str, severity: str) -> None:
+        key = (plots[plot].commune.strip(), ingredient, rule)
+        item = found.setdefault(key, IngredientCount(*key, severity))
+        item.entries += 1
+        item.plots.add(plot)
+
+    for refused in refusals(engine, [o.id for o in desk.orgs], period.since_us,
+                            period.until_us):
+        if refused.plot in plots:
+            count(refused.plot, refused.ingredient, refused.rule, "refused")
+    for one in findings_in(records, period):
+        if one.record.plot_id in plots:
+            count(one.record.plot_id, one.finding.ingredient or one.product, one.finding.rule,
+                  one.finding.severity.value)
+    return sorted(found.values(), key=lambda c: (c.commune, -c.entries, c.ingredient, c.rule))
 
 
 # --- OCOP products per commune ------------------------------------------------------------
@@ -323,12 +421,15 @@ def flags(records: Records, period: Period) -> list[Flag]:
 @dataclass(frozen=True)
 class Ocop:
     """The products of the producers with plots in one commune: how many, how many hold a
-    valid OCOP certificate on the period's last day, and of those how many were ever stamped."""
+    valid OCOP certificate on the period's last day, of those how many were ever stamped, and
+    how many were stamped and traced to a plot (a stamped lot leads back through the log to a
+    registered plot of the area)."""
 
     commune: str
     products: int
     ocop: int
     ocop_stamped: int
+    ocop_traced: int = 0
 
     @property
     def share(self) -> float | None:
@@ -336,7 +437,9 @@ class Ocop:
 
     def as_dict(self) -> dict[str, Any]:
         return {"commune": self.commune, "products": self.products, "ocop": self.ocop,
-                "ocop_share": self.share, "ocop_stamped": self.ocop_stamped}
+                "ocop_share": self.share, "ocop_stamped": self.ocop_stamped,
+                "ocop_traced": self.ocop_traced,
+                "ocop_traced_share": self.ocop_traced / self.ocop if self.ocop else None}
 
 
 def ocop(engine: Engine, desk: Desk, period: Period) -> list[Ocop]:
@@ -349,14 +452,59 @@ def ocop(engine: Engine, desk: Desk, period: Period) -> list[Ocop]:
     with engine.connect() as conn:
         stamped = {p.gtin for found in catalogue.values() for p in found
                    if p.ocop_stars and _stamped(conn, p.gtin, period)}
+    traced = traced_products(engine, desk, stamped, period)
     rows = []
     for commune in sorted(communes):
         made = [p for org in sorted(communes[commune]) for p in catalogue.get(org, [])]
         valid = [p for p in made if p.ocop_stars and (p.ocop_expires is None
                                                      or p.ocop_expires >= period.end)]
         rows.append(Ocop(commune, len(made), len(valid),
-                         sum(1 for p in valid if p.gtin in stamped)))
+                         sum(1 for p in valid if p.gtin in stamped),
+                         sum(1 for p in valid if p.gtin in traced)))
     return rows
+
+
+#: How many of a product's stamped lots are traced back before it is called untraced (a
+#: product stamped for years has many; one traced lot is enough).
+TRACED_LOTS = 20
+
+
+def stamped_lots(conn: Connection, gtin: str, period: Period) -> list[str]:
+    """The lots (GS1 Digital Links) named by the print batches of ``gtin`` issued by the
+    period's end (a stamp's batch carries its lot in ILMD, :mod:`agritrace.labels.stamps`)."""
+    unit = f"{GS1}01/{gtin}/21/"
+    bodies = conn.execute(select(events.c.body).where(events.c.id.in_(
+        select(event_terms.c.event_pk).join(events, events.c.id == event_terms.c.event_pk)
+        .where(event_terms.c.role == "epc", event_terms.c.value.startswith(unit),
+               events.c.biz_step == "commissioning",
+               events.c.event_time_us < period.until_us)))).scalars()
+    lots = dict.fromkeys(lot for body in bodies
+                         if (lot := (json.loads(body).get("ilmd") or {}).get(
+                             "cbvmda:lotNumber")))
+    return [f"{GS1}01/{gtin}/10/{quote(str(lot), safe='')}" for lot in lots][:TRACED_LOTS]
+
+
+def traced_to_plot(engine: Engine, desk: Desk, lot: str) -> bool:
+    """True when the lot's backward trace, read as the regulator reads, reaches a registered
+    plot of the area."""
+    plots = {p.uri for p in desk.plots}
+    try:
+        graph = trace(engine, TraceRequest(lot, "back"), viewer=desk.regulator)
+    except AgritraceError:  # no event names the lot: it leads nowhere
+        return False
+    return any(node in plots for node in graph.nodes)
+
+
+def traced_products(engine: Engine, desk: Desk, gtins: Iterable[str], period: Period
+                    ) -> set[str]:
+    """The GTINs among ``gtins`` with a stamped lot traced to a plot of the area."""
+    found = set()
+    for gtin in sorted(gtins):
+        with engine.connect() as conn:
+            lots = stamped_lots(conn, gtin, period)
+        if any(traced_to_plot(engine, desk, lot) for lot in lots):
+            found.add(gtin)
+    return found
 
 
 def _stamped(conn: Connection, gtin: str, period: Period) -> bool:
@@ -392,7 +540,7 @@ def stamps(engine: Engine, desk: Desk, period: Period) -> Stamps:
     with engine.connect() as conn:
         issued = _items(conn, orgs, "commissioning", period)
         voided = _items(conn, orgs, "decommissioning", period)
-        ever_voided = set(_item_values(conn, orgs, "decommissioning", None))
+        ever_voided = set(item_values(conn, orgs, "decommissioning", None))
         codes = [code for (code,) in conn.execute(select(scans.c.code).where(
             scans.c.scanned_us >= period.since_us, scans.c.scanned_us < period.until_us))]
         # scans keep the link's path as scanned (with its lot); events the canonical code
@@ -419,7 +567,7 @@ def _items(conn: Connection, orgs: Sequence[int], step: str, period: Period) -> 
     return int(conn.execute(query).scalar_one())
 
 
-def _item_values(conn: Connection, orgs: Sequence[int], step: str, period: Period | None
+def item_values(conn: Connection, orgs: Sequence[int], step: str, period: Period | None
                  ) -> list[str]:
     if not orgs:
         return []
@@ -467,21 +615,70 @@ def tickets(engine: Engine, desk: Desk, period: Period, deadline_days: int,
 # --- recalls --------------------------------------------------------------------------------
 
 
-def recalls(engine: Engine, desk: Desk, period: Period) -> dict[str, int]:
-    """Recalls recorded in the period by the area's organizations and by the regulator itself
-    (one recall's events share its time and its recording organization), and the codes they
-    mark."""
-    orgs = [o.id for o in desk.orgs] + [desk.regulator]
-    where = and_(events.c.org_id.in_(orgs), events.c.disposition == "recalled",
-                 events.c.event_time_us >= period.since_us,
-                 events.c.event_time_us < period.until_us)
+def area_recalls(engine: Engine, desk: Desk) -> list[RecallRecord]:
+    """Every recall recorded by the area's organizations and by the regulator itself, with its
+    close (:mod:`agritrace.trace.closing`)."""
     with engine.connect() as conn:
-        orders = conn.execute(select(events.c.org_id, events.c.event_time_us).where(
-            where).distinct()).all()
-        codes = conn.execute(select(func.count(func.distinct(event_terms.c.value))).join(
-            events, events.c.id == event_terms.c.event_pk).where(where)).scalar_one()
-    by_regulator = sum(1 for org, _ in orders if org == desk.regulator)
-    return {"recalls": len(orders), "by_regulator": by_regulator, "codes": int(codes)}
+        return recalls_of(conn, [o.id for o in desk.orgs] + [desk.regulator])
+
+
+def recall_counts(found: Sequence[RecallRecord], period: Period, regulator: int
+                  ) -> dict[str, Any]:
+    """Recalls recorded in the period (by the regulator among them) and the codes they mark;
+    recalls closed in the period, with the days they took (median, longest); recalls still
+    open at the period's end, whenever recorded."""
+    opened = [r for r in found if period.since_us <= r.opened_us < period.until_us]
+    closed = [r for r in found if r.closed_us is not None
+              and period.since_us <= r.closed_us < period.until_us]
+    days = sorted(r.days_to_close or 0.0 for r in closed)
+    return {"recalls": len(opened),
+            "by_regulator": sum(1 for r in opened if r.org_id == regulator),
+            "codes": len({code for r in opened for code in r.codes}),
+            "closed": len(closed),
+            "open_at_end": sum(1 for r in found if r.open_at(period.until_us)),
+            "median_days_to_close": round(median(days), 1) if days else None,
+            "max_days_to_close": round(days[-1], 1) if days else None}
+
+
+def in_period(record: RecallRecord, period: Period) -> bool:
+    """A recall the period's figures count: recorded or closed in it, or open at its end."""
+    return (period.since_us <= record.opened_us < period.until_us
+            or record.open_at(period.until_us)
+            or (record.closed_us is not None
+                and period.since_us <= record.closed_us < period.until_us))
+
+
+def recall_places(engine: Engine, desk: Desk, found: Sequence[RecallRecord]
+                  ) -> dict[str, list[tuple[str, str]]]:
+    """Each recall's (commune, crop) pairs: of the area's plots where a code it marks was
+    harvested; ("", "") for a recall traced to no plot of the area."""
+    plots = {p.uri: p for p in desk.plots}
+    placed: dict[str, list[tuple[str, str]]] = {}
+    with engine.connect() as conn:
+        for record in found:
+            where = harvest_places(conn, record.codes, plots)
+            placed[record.recall_id] = sorted(
+                {(plots[uri].commune.strip(), plots[uri].crop or "") for uri in where}) or [
+                ("", "")]
+    return placed
+
+
+def recalls_by_place(found: Sequence[RecallRecord], placed: dict[str, list[tuple[str, str]]],
+                     period: Period, regulator: int) -> list[dict[str, Any]]:
+    """:func:`recall_counts` per commune and crop of the recalled codes' plots (a recall of
+    lots from two communes counts in both)."""
+    groups: dict[tuple[str, str], list[RecallRecord]] = defaultdict(list)
+    for record in found:
+        for key in placed.get(record.recall_id, [("", "")]):
+            groups[key].append(record)
+    return [{"commune": commune, "crop": crop,
+             **recall_counts(groups[commune, crop], period, regulator)}
+            for commune, crop in sorted(groups)]
+
+
+def recalls(engine: Engine, desk: Desk, period: Period) -> dict[str, Any]:
+    """:func:`recall_counts` of the area's recalls."""
+    return recall_counts(area_recalls(engine, desk), period, desk.regulator)
 
 
 # --- methane --------------------------------------------------------------------------------
@@ -566,11 +763,18 @@ def indicators(engine: Engine, desk: Desk, period: Period, deadline_days: int,
                 "hectares": [r.as_dict() for r in rows], "by_crop": by_crop(rows),
                 "stamps": stamps(engine, desk, chosen).as_dict(),
                 "tickets": tickets(engine, desk, chosen, deadline_days, now_us).as_dict(),
-                "recalls": recalls(engine, desk, chosen),
+                "recalls": recall_counts(found, chosen, desk.regulator),
                 "methane": methane(engine, desk, chosen),
                 "codes_at_risk": [c.as_dict()
                                   for c in codes_at_risk(engine, desk, chosen, records)],
                 "flags": [f.as_dict() for f in flags(records, chosen)],
+                "by_ingredient": [c.as_dict()
+                                  for c in by_ingredient(engine, desk, records, chosen)],
+                "recalls_by_place": recalls_by_place(
+                    [r for r in found if in_period(r, chosen)], placed, chosen,
+                    desk.regulator),
                 "ocop": [o.as_dict() for o in ocop(engine, desk, chosen)]}
+    found = area_recalls(engine, desk)
+    placed = recall_places(engine, desk, found)
     return {"current": one(period), "previous": one(period.previous()),
             "generated": datetime.now(UTC).isoformat(timespec="seconds")}

@@ -186,3 +186,15 @@ event_terms = Table(
     Index("ix_event_terms_value_role", "value", "role"),
     Index("ix_event_terms_event_pk", "event_pk"),
 )
+
+# A recall followed to its close: who closed it (the organization and the person) and when
+# (agritrace.trace.closing, migration 0038). The recall itself is its events (disposition
+# ``recalled``, ``agt:recallID``); the close is no event of a code, so it is kept here.
+recall_closures = Table(
+    "recall_closures",
+    metadata,
+    Column("recall_id", String(100), primary_key=True),
+    Column("org_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("closed_by", String(200), nullable=False),
+    Column("closed_us", BigInteger, nullable=False),
+)

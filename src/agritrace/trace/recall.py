@@ -302,7 +302,7 @@ def _check_in_area(reach: Reach, org: Organization, lots: list[str], wanted: lis
 
 
 def mark_recalled(engine: Engine, result: Recall, org: Organization, reason: str,
-                  ordered_by: str = "") -> CaptureReport:
+                  ordered_by: str = "", recall_id: str | None = None) -> CaptureReport:
     """Record the recall in the event log, captured by ``org``, on its own codes only.
 
     The requested lots (checked by :func:`check_may_recall`) and the affected codes ``org``
@@ -315,7 +315,7 @@ def mark_recalled(engine: Engine, result: Recall, org: Organization, reason: str
     own = [a for a in result.affected
            if a.id in requested or org.id in owners.speakers(a.id)]
     marked = Recall(lots=result.lots, created=result.created, affected=own)
-    events = recall_events(marked, reason, ordered_by=ordered_by)
+    events = recall_events(marked, reason, recall_id, ordered_by=ordered_by)
     doc = Document(kind="EPCISDocument", namespaces={"agt": AGT},
                    header={"schemaVersion": "2.0", "creationDate": events[0]["eventTime"]},
                    events=iter(events), name="recall")

@@ -23,7 +23,7 @@ from agritrace.store.engine import make_engine
 from agritrace.store.replicas import Replicas
 from agritrace.web import headers, metrics, problems, reports_routes
 from agritrace.web.api import epcis, farm, health, ledger, market, queries, stamps, trace
-from agritrace.web.pages import catalogue, home, resolver
+from agritrace.web.pages import catalogue, home, province_rows, resolver
 from agritrace.web.pages import farm as farm_pages
 from agritrace.web.pages import feedback as feedback_pages
 from agritrace.web.pages import open_data as open_data_pages
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(catalogue.router)
     app.include_router(home.router)
     app.include_router(province_pages.router)
+    app.include_router(province_rows.router)
     app.include_router(feedback_pages.router)
     app.include_router(open_data_pages.router)
     app.include_router(ledger.router)

@@ -7,7 +7,10 @@ delegate may record its recall (:func:`agritrace.trace.recall.check_may_recall`)
 
 - ``GET /trace/{id}?direction=back|forward|both&depth=&since=&until=&format=json|csv|dot``
 - ``GET /recall?lot=…&lot=…&format=json|csv|html&lang=vi|en`` (or ``plot=…&since=&until=``)
-- ``POST /recall`` ``{"lots": […], "reason": "…"}``: records the recall as events
+- ``POST /recall`` ``{"lots": […], "reason": "…"}``: records the recall as events (its
+  ``recallID`` in the answer)
+- ``POST /recall/{recallID}/close``: the recall's goods are recovered or disposed of
+  (:mod:`agritrace.trace.closing`; the recorder, the codes' owner or the area's regulator)
 - ``GET /reports/fsma204?lot=…&since=&until=&format=csv|xlsx``
 - ``GET /reports/one-step?lot=…&format=json|csv``
 """
@@ -15,6 +18,7 @@ delegate may record its recall (:func:`agritrace.trace.recall.check_may_recall`)
 from __future__ import annotations
 
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +31,7 @@ from agritrace.epcis.times import parse_time
 from agritrace.errors import Problem, QueryParameterException
 from agritrace.store.orgs import Organization
 from agritrace.trace import fsma204, recall_report
+from agritrace.trace.closing import close_recall
 from agritrace.trace.lineage import TraceRequest, check_direction, trace
 from agritrace.trace.one_step import one_step
 from agritrace.trace.recall import (
@@ -136,9 +141,25 @@ async def post_recall(
     seen_as = await run_in_threadpool(check_may_recall, engine, org, lots)
     result = await run_in_threadpool(recall, engine, lots, viewer=seen_as)
     person = caller.actor.name if caller.actor.name != org.name else ""
-    report = await run_in_threadpool(mark_recalled, engine, result, org, reason.strip(), person)
+    recall_id = f"urn:uuid:{uuid.uuid4()}"
+    report = await run_in_threadpool(mark_recalled, engine, result, org, reason.strip(), person,
+                                     recall_id)
     return JSONResponse(status_code=201 if report.status == "success" else 500, content={
-        "recall": result.as_dict(), "capture": report.as_dict()})
+        "recallID": recall_id, "recall": result.as_dict(), "capture": report.as_dict()})
+
+
+@router.post("/recall/{recall_id}/close")
+async def post_recall_close(
+    engine: Annotated[Engine, Depends(engine_of)],
+    caller: Annotated[Caller, Depends(require_recaller)], recall_id: str,
+) -> JSONResponse:
+    """Close a recall: its goods are recovered or disposed of (they stay recalled). The
+    organization that recorded it, the owner of its codes, or the area's regulator may; 404
+    for anyone else, 409 when it is closed already."""
+    record = await run_in_threadpool(close_recall, engine, caller.org, caller.actor.name,
+                                     recall_id)
+    return JSONResponse({"recallID": record.recall_id, "closedBy": record.closed_by,
+                         "daysToClose": record.days_to_close})
 
 
 @router.get("/reports/fsma204")
