@@ -99,3 +99,17 @@ def test_one_worker_at_a_time_holds_a_lease_until_it_ends(engine: Engine) -> Non
     background.give_back(engine, "figures x", "worker 1")  # no longer its: nothing happens
     assert not background.take(engine, "figures x", "worker 3",
                                 now + background.LEASE_S * 1_000_000 + 2)
+
+
+def test_the_recompute_button_does_not_wait_for_a_computation_already_running(
+        world: World, engine: Engine) -> None:
+    officer = world.auth("dien_bien")
+    assert world.client.get("/province", headers=officer).status_code == 200  # kept now
+    assert background.take(engine, _name(world, engine), "another worker")
+    started = time.monotonic()
+    pressed = world.client.post("/province/refresh", headers=officer, follow_redirects=False)
+    assert pressed.status_code == 303 and time.monotonic() - started < kept.FIRST_WAIT_S
+    page = world.client.get(pressed.headers["location"], headers=officer)
+    assert 'id="recomputing"' in page.text  # the kept figures, saying they are being computed
+    background.give_back(engine, _name(world, engine), "another worker")
+    assert 'id="recomputing"' not in world.client.get("/province", headers=officer).text

@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import Engine, delete, insert, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from agritrace.epcis.times import now_micros
@@ -44,6 +44,14 @@ def take(engine: Engine, name: str, holder: str, now_us: int | None = None) -> b
     except IntegrityError:
         return False  # another worker holds it
     return True
+
+
+def held(engine: Engine, name: str, now_us: int | None = None) -> bool:
+    """True while a worker computes ``name`` (its lease has not ended)."""
+    now = now_micros() if now_us is None else now_us
+    with engine.connect() as conn:
+        return conn.execute(select(leases.c.name).where(
+            leases.c.name == name, leases.c.until_us >= now)).first() is not None
 
 
 def give_back(engine: Engine, name: str, holder: str) -> None:

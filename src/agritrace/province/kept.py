@@ -21,6 +21,7 @@ have to know the province's rules.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date, timedelta
 from typing import Any
 
@@ -93,15 +94,34 @@ def figures(engine: Engine, regulator: int, period: ind.Period, deadline_days: i
     now = now_micros() if now_us is None else now_us
     found = _kept(engine, regulator, period, deadline_days)
     if found is not None and now - found["computed_us"] < STALE_AFTER_S * 1_000_000:
-        return found
-    name = f"figures {regulator} {period.start} {period.end} {deadline_days}"
-    thread = background.start(engine, name, lambda: compute(engine, regulator, period,
-                                                            deadline_days))
+        # fresh, unless the officer asked for them again (recompute) and that is running
+        return {**found, "recomputing": background.held(engine, _name(regulator, period,
+                                                                      deadline_days))}
+    thread = _start(engine, regulator, period, deadline_days)
     if found is not None:
         return {**found, "recomputing": True}
     if thread is not None:
         thread.join(FIRST_WAIT_S)
     return _kept(engine, regulator, period, deadline_days)
+
+
+def recompute(engine: Engine, regulator: int, period: ind.Period, deadline_days: int) -> None:
+    """Compute the figures again now (the page's button, e.g. after a recall) in the
+    background, waiting at most :data:`FIRST_WAIT_S`: a small area's are new on the next page,
+    a big one's page says they are being computed."""
+    thread = _start(engine, regulator, period, deadline_days)
+    if thread is not None:
+        thread.join(FIRST_WAIT_S)
+
+
+def _name(regulator: int, period: ind.Period, deadline_days: int) -> str:
+    return f"figures {regulator} {period.start} {period.end} {deadline_days}"
+
+
+def _start(engine: Engine, regulator: int, period: ind.Period, deadline_days: int
+           ) -> threading.Thread | None:
+    return background.start(engine, _name(regulator, period, deadline_days),
+                            lambda: compute(engine, regulator, period, deadline_days))
 
 
 def refresh(engine: Engine, deadline_days: int, today: date) -> list[int]:

@@ -239,7 +239,9 @@ async def province_page(request: Request) -> Response:
 @router.post("/province/refresh")
 async def province_refresh(request: Request) -> Response:
     """Compute the figures of the period again now (the page's "recompute" button): the kept
-    ones may be up to kept.STALE_AFTER_S old. Reading-only tokens may: nothing is changed."""
+    ones may be up to kept.STALE_AFTER_S old. In the background, so a big province's officer is
+    back on the page (saying they are being computed) within kept.FIRST_WAIT_S. Reading-only
+    tokens may: nothing is changed."""
     try:
         caller = _page_caller(request, False)
         if isinstance(caller, Response):
@@ -247,7 +249,7 @@ async def province_refresh(request: Request) -> Response:
         _same_origin(request)
         _area(request, caller)
         period = period_of(request)
-        await run_in_threadpool(kept.compute, engine_of(request), caller.org.id, period,
+        await run_in_threadpool(kept.recompute, engine_of(request), caller.org.id, period,
                                 settings_of(request).ticket_deadline_days)
     except AgritraceError as exc:
         return _failure(request, exc)
