@@ -63,3 +63,32 @@ def test_every_message_has_both_languages_and_every_use_names_a_message() -> Non
     named |= {m.group(1) for module in SRC.rglob("*.py")
               for m in re.finditer(r'"((?:expect|refuse)_[a-z0-9_]+)"', module.read_text("utf-8"))}
     assert sorted(named - set(CATALOGUE) - set(STEPS)) == []
+
+
+# Texts the same in both languages on purpose: units, symbols and names, no sentence.
+SAME_IN_BOTH = frozenset({"hectares", "farm_plot_area", "farm_signed_in_as", "farm_f_ph",
+                          "reports_ch4", "reports_co2e", "reports_eudr_nav",
+                          "province_col_ch4_kg"})
+
+
+def untranslated_texts(catalogue: dict[str, dict[str, str]]) -> list[str]:
+    """Keys whose Vietnamese is the English (not marked as the same on purpose), or reads as
+    English prose: a text someone copied or forgot to translate, whatever its words."""
+    from tests.web.test_i18n_messages import looks_english
+
+    def prose(text: str) -> str:  # fields and markup are not words a reader reads
+        return re.sub(r"<[^>]+>|\{[^}]*\}", " ", text)
+    return sorted(k for k, v in catalogue.items() if looks_english(prose(v["vi"]))
+                  or (v["vi"] == v["en"] and k not in SAME_IN_BOTH))
+
+
+def test_no_catalogue_text_leaves_its_vietnamese_in_english() -> None:
+    """Issue 15: the word-list detector let through English that avoids its words. Every
+    catalogue text differs in its two languages unless marked the same on purpose, and no
+    Vietnamese text reads as English."""
+    assert untranslated_texts({**CATALOGUE, **STEPS}) == []
+    assert untranslated_texts({
+        "copied": {"vi": "Scan again later", "en": "Scan again later"},
+        "forgotten": {"vi": "Please type the code again", "en": "Type the code again"},
+        "unit": {"vi": "{value} kg", "en": "{value} kg"},
+        "hectares": {"vi": "{value} ha", "en": "{value} ha"}}) == ["copied", "forgotten", "unit"]

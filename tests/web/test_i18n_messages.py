@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import unescape
 from typing import Any
 
 import pytest
@@ -34,8 +35,54 @@ def visible_text(html: str) -> str:
 
 
 def english_in(html: str) -> list[str]:
+    """The English on a Vietnamese page: the words of the list above, and each text that reads
+    as English prose whatever its words (:func:`looks_english`)."""
     text = visible_text(html).replace("English", "")
-    return sorted({m.group(0) for m in _ENGLISH.finditer(text)})
+    prose = {node for node in text_nodes(html) if looks_english(node)}
+    return sorted({m.group(0) for m in _ENGLISH.finditer(text)} | prose)
+
+
+# What a reader reads outside the text between tags: a field's hint, a tooltip, a picture's text.
+_READ_ATTRIBUTES = re.compile(r'\b(?:placeholder|title|alt|aria-label)="([^"]*)"')
+# A word of prose: two or more ASCII letters, not in capitals (EUDR, OCOP, API are names).
+_PROSE_WORD = re.compile(r"\(?(?:[a-z]{2,}|[A-Z][a-z]+)(?:'s)?[.,;:!?)]*")
+
+
+def text_nodes(html: str) -> list[str]:
+    """Each text a reader sees on its own (between tags, or in an attribute a reader reads),
+    with what :func:`visible_text` leaves out left out."""
+    html = re.sub(r"(?s)<(script|style)\b.*?</\1>", "<>", html)
+    html = re.sub(r'(?s)<(cite|span|q)\b[^>]*\blang="en"[^>]*>.*?</\1>', "<>", html)
+    html = re.sub(r'(?s)<a [^>]*hreflang="[^"]*"[^>]*>.*?</a>', "<>", html)
+    said = [*_READ_ATTRIBUTES.findall(html), *re.split(r"(?s)<[^>]*>", html)]
+    nodes = (re.sub(r"\s+", " ", unescape(text)).strip() for text in said)
+    return [node for node in nodes if node]
+
+
+def looks_english(text: str) -> bool:
+    """Prose with no Vietnamese letter: three or more words of plain ASCII letters, at least half
+    of what it says (a name, a code, a number or a unit is not prose; Vietnamese data such as
+    'Nương cà phê Lò Văn A' has its diacritics).
+
+    >>> looks_english("Please scan this code again later"), looks_english("Lò Văn A")
+    (True, False)
+    >>> looks_english("urn:epc:id:sgln:8938612.10001.0"), looks_english("GS1 EPCIS 2.0 API")
+    (False, False)
+    """
+    if any(ch.isalpha() and not ch.isascii() for ch in text):
+        return False
+    tokens = text.split()
+    words = [t for t in tokens if _PROSE_WORD.fullmatch(t)]
+    return len(words) >= 3 and 2 * len(words) >= len(tokens)
+
+
+def untranslated(vietnamese: str, english: str) -> list[str]:
+    """The texts of a page's Vietnamese rendering that its English rendering shows the same and
+    that read as English prose: a sentence the page never translated, whatever its words (the
+    word list of :func:`english_in` misses a sentence that avoids its words)."""
+    in_english = set(text_nodes(english))
+    return sorted({node for node in text_nodes(vietnamese)
+                   if node in in_english and looks_english(node)})
 
 
 @dataclass(frozen=True)
@@ -110,6 +157,7 @@ def test_a_refusal_is_said_in_the_readers_language_only(engine: Engine, name: st
     english = case.send(site)
     assert case.en in english.text
     assert case.vi not in english.text and "Cần:" not in english.text
+    assert untranslated(vietnamese.text, english.text) == []
     assert "đã nhập" not in english.text and "Quyết định" not in english.text
     assert event_count(engine) == 0  # a refusal leaves nothing behind
 
@@ -120,6 +168,22 @@ def test_the_consumer_page_names_a_wrong_check_digit_without_english(engine: Eng
     assert page.status_code == 400 and english_in(page.text) == [], visible_text(page.text)
     english = site.client.get("/01/08931234000357?lang=en").text
     assert "expected check digit 6, found 7" in english and "không hợp lệ" not in english
+
+
+def test_the_detector_sees_english_that_avoids_its_word_list() -> None:
+    """An English sentence left in a template, in neither catalogue: the word list passes it,
+    the comparison of the page's two languages does not."""
+    template = "<main><h1>{title}</h1><p>Please scan this code again later</p>" \
+               '<input placeholder="Type your phone number here"></main>'
+    vietnamese = template.format(title="Truy xuất nguồn gốc")
+    english = template.format(title="Product traceability")
+    assert not _ENGLISH.search(visible_text(vietnamese))  # the word list alone missed it
+    said = ["Please scan this code again later", "Type your phone number here"]
+    assert english_in(vietnamese) == said
+    assert untranslated(vietnamese, english) == said
+    # names, codes and figures the same in both languages are not prose
+    same = "<p>Lò Văn A</p><p>urn:epc:id:sgln:8938612.10001.0</p><p>GS1 EPCIS 2.0 API</p>"
+    assert untranslated(same, same) == []
 
 
 def test_the_detector_sees_the_english_the_issue_quoted() -> None:

@@ -8,7 +8,7 @@ of each in docs/screenshots/sweep/ (docs/screenshots.md lists them).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -61,6 +61,17 @@ def _people(engine: Engine) -> list[Person]:
             Person("province", ["/province"], officer.token)]
 
 
+def walk(person: Person, visit: Callable[[str], Iterable[str]]) -> None:
+    """Open the person's pages breadth first, up to :data:`MAX_PAGES`: ``visit`` opens one and
+    gives the links on it."""
+    queue = list(person.start)
+    while queue and len(person.seen) < MAX_PAGES:
+        path = queue.pop(0)
+        if path not in person.seen:
+            person.seen.append(path)
+            queue += [link for link in visit(path) if link not in person.seen]
+
+
 def _slug(path: str) -> str:
     """A picture's name: the path, a stamp's random serial left out (the same name each run)."""
     path = re.sub(r"/21/[^/?]+", "/21/serial", path)
@@ -89,7 +100,8 @@ def _not_vietnamese(html: str) -> list[str]:
     """What on a Vietnamese page is not said in Vietnamese: English sentences, and numbers
     or dates in English or ISO form, each shown with the words around it."""
     text = visible_text(html)
-    found = [(f"English {word!r}", re.search(rf"\b{word}\b", text)) for word in english_in(html)]
+    found = [(f"English {said!r}", re.search(rf"(?<!\w){re.escape(said)}(?!\w)", text))
+             for said in english_in(html)]
     found += [(f"the form {m.group(0)!r}", m) for m in _FOREIGN_FORMS.finditer(text)]
     return [f"{what} in '…{text[max(m.start() - 40, 0):m.end() + 40]}…'"
             for what, m in found[:4] if m]
@@ -126,15 +138,12 @@ def _sweep(browser: Browser, base: str, person: Person) -> list[str]:
         if person.token:
             context.add_cookies([{"name": COOKIE, "value": person.token, "url": base}])
     pages = {width: context.new_page() for width, context in contexts.items()}
-    queue = list(person.start)
-    while queue and len(person.seen) < MAX_PAGES:
-        path = queue.pop(0)
-        if path in person.seen:
-            continue
-        person.seen.append(path)
+
+    def visit(path: str) -> Iterator[str]:
         for width, page in pages.items():
-            faults += _visit(page, base, path, width, person)
-        queue += [link for link in _links(pages[WIDTHS[0]], base) if link not in person.seen]
+            faults.extend(_visit(page, base, path, width, person))
+        return _links(pages[WIDTHS[0]], base)
+    walk(person, visit)
     for context in contexts.values():
         context.close()
     return faults
