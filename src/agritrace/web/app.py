@@ -75,6 +75,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.replicas = _replicas(app.state.engine, settings)
     if app.state.replicas is not None:
         app.add_middleware(ReadYourWrites, replicas=app.state.replicas)
+    # Inside the request id, metrics and headers: the consumer page skips the router.
+    app.add_middleware(resolver.FastPages)
     app.state.scan_policy = Policy(
         max_devices=settings.scan_max_devices, max_places=settings.scan_max_places,
         max_speed_kmh=settings.scan_max_speed_kmh,
