@@ -103,8 +103,9 @@ def _not_vietnamese(html: str) -> list[str]:
     found = [(f"English {said!r}", re.search(rf"(?<!\w){re.escape(said)}(?!\w)", text))
              for said in english_in(html)]
     found += [(f"the form {m.group(0)!r}", m) for m in _FOREIGN_FORMS.finditer(text)]
-    return [f"{what} in '…{text[max(m.start() - 40, 0):m.end() + 40]}…'"
-            for what, m in found[:4] if m]
+    # (an English hint or tooltip is said without context: it is not in the text between tags)
+    return [f"{what} in '…{text[max(m.start() - 40, 0):m.end() + 40]}…'" if m else what
+            for what, m in found[:4] if m or what.startswith("English")]
 
 
 def _visit(page: Page, base: str, path: str, width: int, person: Person) -> list[str]:
@@ -171,6 +172,11 @@ def test_every_page_from_the_navigation_fits_a_phone_and_speaks_vietnamese(
     assert faults == [], "\n".join(faults)
     assert REACHED[who] <= set(person.seen), person.seen
     assert len(person.seen) >= 5, person.seen
+
+
+def test_the_sweep_sees_an_english_hint_in_an_attribute() -> None:
+    assert _not_vietnamese('<input placeholder="Type the code printed on the bag">') == [
+        "English 'Type the code printed on the bag'"]
 
 
 def test_the_sweep_sees_numbers_and_dates_not_written_as_vietnamese() -> None:
