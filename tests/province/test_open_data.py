@@ -13,11 +13,13 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from agritrace.farm.places import add_place
 from agritrace.farm.registry import org_actor
 from agritrace.province import open_data
+from agritrace.province.kept import STALE_AFTER_S
+from agritrace.province.tables import open_data_kept
 from agritrace.vietnam_time import vietnam_now
 from tests.province.test_desk import (
     World,
@@ -25,6 +27,7 @@ from tests.province.test_desk import (
     make_world,
 )
 from tests.province.test_desk import _run as run_cli
+from tests.province.test_kept_background import wait_for
 
 #: Điện Biên's published rows, in their stable order (commune, then crop): plots and hectares
 #: registered (None: withheld, fewer than 3 plots).
@@ -154,6 +157,14 @@ def test_the_open_data_is_kept_and_refreshed_by_the_command(db: Engine) -> None:
     # a day kept is served by its date (the stable URL of a day's figures)
     day = _get(world, "json", to=before["asOf"]).json()
     assert day["rows"] == after
+    # without the cron job: a snapshot older than 15 minutes is served while today's is
+    # computed again in the background
+    _add(world, "Búng Lao", "coffee", 1, 1.0)
+    with db.begin() as conn:
+        conn.execute(update(open_data_kept).values(
+            computed_us=open_data_kept.c.computed_us - (STALE_AFTER_S + 1) * 1_000_000))
+    assert _get(world, "json").json()["rows"] == after
+    assert wait_for(lambda: _get(world, "json").json()["rows"][0]["plots"] == 5)
 
 
 def test_never_a_persons_data(world: World) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +33,7 @@ from agritrace.epcis.times import now_micros
 from agritrace.province import background
 from agritrace.province.areas import PROVINCES, SOURCE
 from agritrace.province.indicators import Hectares, Period, desk_of, hectares
+from agritrace.province.kept import STALE_AFTER_S
 from agritrace.province.tables import open_data_kept, regulators
 from agritrace.vietnam_time import vietnam_datetime
 
@@ -273,18 +275,28 @@ def days_kept(engine: Engine, province: str, limit: int = 10) -> list[str]:
 
 def served(reader: Engine, primary: Engine, province: str, as_of: date | None, today: date,
            wait_s: float) -> Snapshot | None:
-    """The snapshot a request reads: the kept one (from ``reader``, a replica). When
-    ``province`` has none kept yet (or none for today, when today is asked), today's is
-    computed on the primary in the background (one worker at a time) and waited for at most
-    ``wait_s``; None when it is still being computed."""
+    """The snapshot a request reads: the kept one (from ``reader``, a replica). The latest one
+    older than the dashboard's staleness is served as it is while today's is computed in the
+    background (so the data moves on without the cron job too); when ``province`` has none
+    kept yet (or none for today, when today is asked), today's is computed on the primary in
+    the background (one worker at a time) and waited for at most ``wait_s``; None when it is
+    still being computed."""
     found = kept(reader, province, as_of) or kept(primary, province, as_of)  # a replica lags
-    if found is not None or as_of not in (None, today):
+    if found is not None:
+        if as_of is None and now_micros() - found.computed_us > STALE_AFTER_S * 1_000_000:
+            _start(primary, province, today)
         return found
-    thread = background.start(primary, f"open data {province} {today}",
-                              lambda: compute(primary, province, today))
+    if as_of not in (None, today):
+        return None
+    thread = _start(primary, province, today)
     if thread is not None:
         thread.join(wait_s)
     return kept(primary, province, today)
+
+
+def _start(primary: Engine, province: str, today: date) -> threading.Thread | None:
+    return background.start(primary, f"open data {province} {today}",
+                            lambda: compute(primary, province, today))
 
 
 def catalogued(engine: Engine) -> list[tuple[str, Snapshot | None]]:
