@@ -219,3 +219,23 @@ def test_the_lists_are_an_officers_and_name_a_wrong_filter(world: World) -> None
         "/province/rows/plots", headers=world.auth("dien_bien")).text  # Vietnamese first
     english = c.get("/province/rows/plots?lang=en", headers=world.auth("dien_bien"))
     assert "The plots behind the hectares" in english.text
+
+
+def test_a_recall_sent_by_hand_without_an_id_is_closed_by_its_org_and_time(
+        world: World) -> None:
+    c = world.client
+    doc = {"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+           "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-11-01T00:00:00Z",
+           "epcisBody": {"eventList": [{
+               "type": "ObjectEvent", "eventTime": vietnam_today().isoformat() + "T08:00:00+07:00",
+               "eventTimeZoneOffset": "+07:00", "action": "OBSERVE", "disposition": "recalled",
+               "quantityList": [{"epcClass": STORED}]}]}}
+    sent = c.post("/capture", headers={**world.auth("highland"),
+                                       "Content-Type": "application/ld+json"}, json=doc)
+    assert sent.status_code == 202, sent.text
+    [row] = _rows(world, "recalls", status="opened")
+    assert row["recall_id"].startswith(f"{world.highland.id}@") and row["reason"] == ""
+    closed = c.post(f"/province/recalls/{row['recall_id']}/close",
+                    headers=world.auth("dien_bien"), follow_redirects=False)
+    assert closed.status_code == 303, closed.text
+    assert _figures(world)["recalls"]["closed"] == 1

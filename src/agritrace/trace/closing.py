@@ -109,7 +109,8 @@ def find_recall(conn: Connection, recall_id: str) -> RecallRecord | None:
         query = select(*_COLUMNS).where(events.c.org_id == int(org),
                                         events.c.event_time_us == int(when))
     else:
-        query = select(*_COLUMNS).where(events.c.body.contains(json.dumps(recall_id)))
+        query = select(*_COLUMNS).where(events.c.body.contains(json.dumps(recall_id),
+                                                               autoescape=True))
     found = [r for r in _records(conn, conn.execute(
         query.where(events.c.disposition == "recalled"))) if r.recall_id == recall_id]
     return found[0] if found else None
