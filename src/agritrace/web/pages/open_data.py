@@ -11,9 +11,8 @@
 
 Everything is read from the kept snapshots (:mod:`agritrace.province.open_data`), on a replica
 when there are some (``session.page_reader``; a snapshot never kept is computed on the
-primary); a wrong
-parameter is answered RFC 9457 problem+json in the reader's language (``?lang=``, default
-Vietnamese).
+primary); a wrong parameter is answered RFC 9457 problem+json in the reader's language
+(``?lang=``, default Vietnamese).
 """
 
 from __future__ import annotations
