@@ -43,8 +43,14 @@ def test_generate_then_trace_recall_and_report(tmp_path: Path) -> None:
     read = runner.invoke(app, ["trace", batch.units[0], "--direction", "back"],
                          terminal_width=80)
     assert read.exit_code == 0, read.output
-    assert read.stdout.startswith(f"Trace {batch.units[0]} (back): ")
-    assert "season" in read.stdout and "lot" in read.stdout
+    # Vietnamese first (issue 15), English on request
+    assert read.stdout.startswith(f"Truy xuất {batch.units[0]} (ngược về nguồn): ")
+    headline = read.stdout.splitlines()[0]
+    assert "mùa vụ" in headline and " lô" in headline and "season" not in headline
+    english = runner.invoke(app, ["trace", batch.units[0], "--direction", "back", "--lang",
+                                  "en"], terminal_width=80).stdout
+    assert english.startswith(f"Trace {batch.units[0]} (back): ")
+    assert "season" in english and "lot" in english and "mùa vụ" not in english
     # a long identifier wraps inside its column, never cut with an ellipsis
     assert "…" not in read.stdout.split("more:")[0]
     joined = "".join(line.strip() for line in read.stdout.splitlines())

@@ -55,12 +55,15 @@ def trace_command(
     until: Annotated[str | None, typer.Option(help="Ignore events after (date or time)")]
     = None,
     output: Annotated[Path | None, typer.Option("--out", help="Write to a file")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="The summary's language: vi | en")] = "vi",
 ) -> None:
     """Trace an identifier back to its sources and/or forward to everything made from it."""
     from agritrace.trace.lineage import TraceRequest, check_direction, trace
 
     if output_format not in ("text", "json", "csv", "dot"):
         raise typer.BadParameter(f"{output_format!r}: expected text, json, csv or dot")
+    if lang not in ("vi", "en"):
+        raise typer.BadParameter(f"--lang {lang!r}: expected vi or en")
     if output_format == "text" and output is not None:
         raise typer.BadParameter("--out writes the whole graph: add --format json, csv or dot")
     try:
@@ -70,8 +73,9 @@ def trace_command(
         raise fail(exc) from exc
     if output_format == "text":
         from agritrace.trace.summary import summary
+        from agritrace.web.i18n import Translator
 
-        print_fitted(summary(graph))
+        print_fitted(summary(graph, Translator(lang)))
         text = ""
     elif output_format == "csv":
         text = graph.to_csv()
