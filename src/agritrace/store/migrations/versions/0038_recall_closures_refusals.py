@@ -1,7 +1,7 @@
 """recalls followed to a close; refused diary entries counted
 
 Revision ID: 0038
-Revises: 0036
+Revises: 0037
 Create Date: 2026-12-05
 
 recall_closures: who closed a recall (its recording organization, the lots' owner, or the
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0038'
-down_revision = '0036'
+down_revision = '0037'
 branch_labels = None
 depends_on = None
 

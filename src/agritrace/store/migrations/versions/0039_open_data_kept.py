@@ -1,7 +1,7 @@
 """province: the open data kept per day, and leases for computing in the background
 
 Revision ID: 0039
-Revises: 0036
+Revises: 0038
 Create Date: 2026-12-05
 
 province_open_data: what a province publishes (growing areas per commune and crop) as of a day,
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0039'
-down_revision = '0036'
+down_revision = '0038'
 branch_labels = None
 depends_on = None
 
