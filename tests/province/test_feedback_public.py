@@ -310,3 +310,18 @@ def test_origin_is_checked_on_the_desk_forms(world: World) -> None:
         "days_fake": "1", "days_quality": "1", "days_wrong_info": "1", "days_safety": "1"},
         follow_redirects=False).status_code == 403
     assert ORIGIN.startswith("http://")
+
+
+def test_a_report_about_a_code_keeps_its_owner_s_province_whatever_is_chosen(
+        world: World, engine: Engine) -> None:
+    c = world.client
+    short = {"days_fake": "1", "days_quality": "1", "days_wrong_info": "1", "days_safety": "1"}
+    assert c.post("/province/deadlines", data=short, headers=world.auth("dong_thap"),
+                  follow_redirects=False).status_code == 303
+    assert _send(c, province="dong-thap")[0] == 201  # the code is Điện Biên's cooperative's
+    number = _newest(engine)
+    _age(engine, number, 3)  # past Đồng Tháp's day, within Điện Biên's 15
+    north = c.get("/province/tickets", headers=world.auth("dien_bien")).text
+    assert re.search(rf'id="ticket-{number}"[^>]*data-state="new"', north)
+    assert f'id="ticket-{number}"' not in c.get("/province/tickets",
+                                                headers=world.auth("dong_thap")).text

@@ -25,13 +25,13 @@ a notice (notices of overdue reports, if any, belong to the subscriptions).
 **The deadline.** agritrace cites no statute for it: the province's department sets the days
 of each category (counterfeit, quality, wrong information, safety) on its desk, and a category
 it has not set has the setting ``AGRITRACE_TICKET_DEADLINE_DAYS`` (15 days by default); counted
-from the report's receipt. A report's province is the one it was sent to, else its code's
-owner's (as registered in its profile). :meth:`Deadlines.due_us` is the one rule: the desk, the
-escalation, the dashboard's share, the kept figures and the overdue notices all use it through
-:func:`area_tickets`. A report answered by then is on time, answered later is late, unanswered
-past it is overdue. The share on time is of the reports whose deadline has come (answered, or
-overdue): exactly what the dashboard shows (:func:`agritrace.province.indicators.tickets`
-counts with :func:`outcome`).
+from the report's receipt. A report's province is its code's owner's (as registered in its
+profile), or, for a report naming no code, the one it was sent to. :meth:`Deadlines.due_us` is
+the one rule: the desk, the escalation, the dashboard's share, the kept figures and the overdue
+notices all use it through :func:`area_tickets`. A report answered by then is on time,
+answered later is late, unanswered past it is overdue. The share on time is of the reports whose
+deadline has come (answered, or overdue): exactly what the dashboard shows
+(:func:`agritrace.province.indicators.tickets` counts with :func:`outcome`).
 """
 
 from __future__ import annotations
@@ -237,7 +237,7 @@ def _desk_tickets(conn: Connection, found: Sequence[Ticket], deadline_days: int,
     desk = []
     for ticket in found:
         owner = owner_of[ticket.id]
-        province = ticket.province or (homes.get(owner, "") if owner is not None else "")
+        province = homes.get(owner, "") if owner is not None else ticket.province
         due = rules.due_us(ticket, province)
         desk.append(DeskTicket(ticket, owner, names.get(owner, "") if owner else "", due,
                                outcome(ticket, due, now), province))

@@ -131,7 +131,8 @@ async def send_feedback(request: Request) -> Response:
             log.open_ticket, engine_of(request), fields["code"], fields["kind"],
             fields["message"], fields["contact"], _client(request),
             getattr(request.app.state, "ticket_policy", log.TicketPolicy()),
-            fields["province"], picture)
+            # a code's report goes to its owner's desk; the province is for one naming none
+            "" if fields["code"].strip() else fields["province"], picture)
     except log.RateLimited as exc:
         return _refused(request, exc, fields, {"Retry-After": str(exc.retry_after_s)})
     except ValidationException as exc:
