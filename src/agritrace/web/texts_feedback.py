@@ -64,6 +64,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "feedback_check": {"vi": "Tra cứu phản ánh bằng mã", "en": "Look a report up by its code"},
     "feedback_with_photo": {"vi": "Gửi kèm ảnh (mẫu phản ánh đầy đủ)",
                             "en": "Send a photo too (the full report form)"},
+    "feedback_home_text": {"vi": "ai cũng có thể phản ánh hàng giả, chất lượng, thông tin sai "
+                                 "hoặc an toàn thực phẩm, và xem câu trả lời bằng mã phản ánh",
+                           "en": "anyone may report counterfeit, quality, wrong information or "
+                                 "food safety, and read the answer with a ticket code"},
     "feedback_another": {"vi": "Gửi phản ánh khác", "en": "Send another report"},
     # --- the lookup (/feedback/status) ---
     "feedback_status_title": {"vi": "Tra cứu phản ánh", "en": "Look up a report"},
