@@ -168,6 +168,9 @@ def test_an_ocop_product_counts_as_traced_when_a_stamped_lot_leads_to_a_plot(
     assert (row["ocop_traced"], row["ocop_traced_share"]) == (1, 1.0)
     table = c.get("/province/tables/ocop.csv", headers=world.auth("dien_bien"))
     assert table.text.splitlines()[0].endswith(",ocop_traced,ocop_traced_share")
+    [traced] = _rows(world, "products", commune=COMMUNE, which="traced")
+    assert (traced["gtin"], traced["stamped"], traced["traced"]) == (GTIN, "True", "True")
+    assert len(_rows(world, "products", commune=COMMUNE)) == row["products"]
 
 
 def test_every_figure_links_to_the_rows_behind_it(world: World, engine: Engine) -> None:
@@ -202,7 +205,7 @@ def test_every_figure_links_to_the_rows_behind_it(world: World, engine: Engine) 
     links = {unescape(h) for h in re.findall(r'href="(/province/rows/[^"]+)"', page)}
     assert {re.sub(r"\?.*", "", link) for link in links} >= {
         "/province/rows/plots", "/province/rows/stamps", "/province/rows/recalls",
-        "/province/rows/seasons"}
+        "/province/rows/seasons", "/province/rows/products"}
     for link in sorted(links):
         assert c.get(link, headers=world.auth("dien_bien")).status_code == 200, link
 

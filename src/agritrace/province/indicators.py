@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
 from agritrace.epcis.times import now_micros
 from agritrace.errors import AgritraceError
-from agritrace.farm.catalog import list_certificates, list_products
+from agritrace.farm.catalog import Product, list_certificates, list_products
 from agritrace.farm.compliance import (
     Finding,
     PlotReadiness,
@@ -442,26 +442,52 @@ class Ocop:
                 "ocop_traced_share": self.ocop_traced / self.ocop if self.ocop else None}
 
 
-def ocop(engine: Engine, desk: Desk, period: Period) -> list[Ocop]:
+@dataclass(frozen=True)
+class OcopProduct:
+    """One product of a producer with a plot in the commune, as the OCOP figures judge it on
+    the period's last day (the rows behind them: :mod:`agritrace.province.rows`)."""
+
+    commune: str
+    product: Product
+    owner: str
+    ocop: bool
+    stamped: bool
+    traced: bool
+
+
+def ocop_products(engine: Engine, desk: Desk, period: Period) -> list[OcopProduct]:
     """Per commune, the products of the organizations with a plot there (a producer with plots
-    in two communes counts in both: products have no commune of their own)."""
+    in two communes counts in both: products have no commune of their own): valid OCOP on the
+    period's last day, ever stamped by then, stamped and traced to a plot of the area."""
     communes: dict[str, set[int]] = defaultdict(set)
     for plot in desk.plots:
         communes[plot.commune.strip()].add(plot.org_id)
+    names = {org.id: org.name for org in desk.orgs}
     catalogue = {org.id: list_products(engine, org) for org in desk.orgs}
     with engine.connect() as conn:
         stamped = {p.gtin for found in catalogue.values() for p in found
                    if p.ocop_stars and _stamped(conn, p.gtin, period)}
     traced = traced_products(engine, desk, stamped, period)
-    rows = []
+    found = []
     for commune in sorted(communes):
-        made = [p for org in sorted(communes[commune]) for p in catalogue.get(org, [])]
-        valid = [p for p in made if p.ocop_stars and (p.ocop_expires is None
-                                                     or p.ocop_expires >= period.end)]
-        rows.append(Ocop(commune, len(made), len(valid),
-                         sum(1 for p in valid if p.gtin in stamped),
-                         sum(1 for p in valid if p.gtin in traced)))
-    return rows
+        for org in sorted(communes[commune]):
+            for p in catalogue.get(org, []):
+                valid = bool(p.ocop_stars) and (p.ocop_expires is None
+                                                or p.ocop_expires >= period.end)
+                found.append(OcopProduct(commune, p, names[org], valid,
+                                         valid and p.gtin in stamped,
+                                         valid and p.gtin in traced))
+    return found
+
+
+def ocop(engine: Engine, desk: Desk, period: Period) -> list[Ocop]:
+    """:func:`ocop_products` counted per commune."""
+    communes: dict[str, list[OcopProduct]] = {plot.commune.strip(): [] for plot in desk.plots}
+    for item in ocop_products(engine, desk, period):
+        communes[item.commune].append(item)
+    return [Ocop(commune, len(items), sum(i.ocop for i in items),
+                 sum(i.stamped for i in items), sum(i.traced for i in items))
+            for commune, items in sorted(communes.items())]
 
 
 #: How many of a product's stamped lots are traced back before it is called untraced (a

@@ -3,11 +3,12 @@
 Every figure of the dashboard links to a list (``/province/rows/{name}``): the plots behind a
 hectare figure, the stamps or scans behind a stamp count, the recalls behind a recall count,
 the rice seasons behind the methane total, the refused and flagged diary entries behind a count
-by ingredient. Each list is computed by the very function the figure is (:mod:`agritrace.
-province.indicators`), over the same area (:func:`agritrace.trust.reach_of`), so its rows add up
-to the figure. Lists are computed when asked (a drill-down, not the dashboard's hot path); the
-dashboard's figures are kept up to :data:`agritrace.province.kept.STALE_AFTER_S` old, so a list
-may be newer than the figure it came from (the page says when the figures were computed).
+by ingredient, the products behind the OCOP figures. Each list is computed by the very function
+the figure is (:mod:`agritrace.province.indicators`), over the same area
+(:func:`agritrace.trust.reach_of`), so its rows add up to the figure. Lists are computed when
+asked (a drill-down, not the dashboard's hot path); the dashboard's figures are kept up to
+:data:`agritrace.province.kept.STALE_AFTER_S` old, so a list may be newer than the figure it
+came from (the page says when the figures were computed).
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "recalls": ("status", "commune", "crop"),
     "seasons": (),
     "compliance": ("commune", "ingredient", "rule", "severity"),
+    "products": ("commune", "which"),
 }
+#: The OCOP figures a products list is filtered to (left out: every product).
+PRODUCT_FIGURES = ("ocop", "stamped", "traced")
 STAGES = ("registered_ha", "coded_ha", "ready_ha", "not_ready_ha", "eudr_ready_ha")
 STAMP_KINDS = ("issued", "voided", "scanned", "suspicious")
 RECALL_STATES = ("opened", "closed", "open_at_end")
@@ -215,9 +219,27 @@ def compliance(engine: Engine, desk: ind.Desk, period: ind.Period, given: Mappin
     return Rows("compliance", columns, chosen, len(chosen))
 
 
+def products(engine: Engine, desk: ind.Desk, period: ind.Period, given: Mapping[str, str]
+             ) -> Rows:
+    """The products behind the OCOP figures of a commune: every product, or those counted as
+    valid OCOP, stamped, or stamped and traced to a plot (``which``)."""
+    which = given.get("which") or ""
+    if which:
+        _choice("which", which, PRODUCT_FIGURES)
+    found = [item for item in ind.ocop_products(engine, desk, period)
+             if ("commune" not in given or item.commune == given["commune"])
+             and (not which or getattr(item, which))]
+    columns = ["commune", "gtin", "name", "owner", "ocop_stars", "ocop_expires", "ocop",
+               "stamped", "traced"]
+    return Rows("products", columns, [
+        [i.commune, i.product.gtin, i.product.name_vi, i.owner, i.product.ocop_stars,
+         i.product.ocop_expires.isoformat() if i.product.ocop_expires else None, i.ocop,
+         i.stamped, i.traced] for i in found], len(found))
+
+
 LISTS: dict[str, Callable[[Engine, ind.Desk, ind.Period, Mapping[str, str]], Rows]] = {
     "plots": plots, "stamps": stamps, "recalls": recalls, "seasons": seasons,
-    "compliance": compliance}
+    "compliance": compliance, "products": products}
 
 
 def rows_of(engine: Engine, desk: ind.Desk, period: ind.Period, name: str,
