@@ -127,17 +127,26 @@ async def resolve(request: Request) -> Response:
     if (moved := _uncompressed(request, raw)) is not None:
         return moved
     try:
-        link = DigitalLink.parse(raw)
+        link, path = _parsed(raw)
     except InvalidIdentifier as exc:
         return _malformed(request, exc)
-    if link.path != raw:
+    if path != raw:
         query = f"?{request.url.query}" if request.url.query else ""
-        return RedirectResponse(link.path + query, status_code=301)
+        return RedirectResponse(path + query, status_code=301)
     link_type = request.query_params.get("linkType")
     wants_linkset = link_type is not None or LINKSET in request.headers.get("accept", "")
     if wants_linkset and link_type != "gs1:pip":
         return await _linkset(request, link, link_type)
-    return await _page(request, link)
+    return await _page(request, link, path)
+
+
+@lru_cache(maxsize=8192)
+def _parsed(raw: str) -> tuple[DigitalLink, str]:
+    """The link of a path as sent, and its canonical path, worked out once per process: the
+    same packs are scanned again and again, and parsing and quoting cost a tenth of a kept
+    page."""
+    link = DigitalLink.parse(raw)
+    return link, link.path
 
 
 # Plain Starlette routes: FastAPI's per-request work for its own routes (solving dependencies,
@@ -232,12 +241,12 @@ async def _facts(request: Request, link: DigitalLink, generation: int) -> dict[s
                         request.app.state.settings.base_url, generation)
 
 
-def _cache_key(request: Request, kind: str, link: DigitalLink, *varies: str) -> str:
+def _cache_key(request: Request, kind: str, path: str, *varies: str) -> str:
     """What a cached page or linkset varies on besides the tables: the code, the day (expired
     certificates and best-before dates; Vietnam's and UTC's) and the deployment's base URL; a
     page also on its language and the address it is served at (its share card names it). Never
     on a visitor: the page is the same for everyone, signed in or not (it reads no session)."""
-    return pagecache.key(kind, link.path, vietnam_today().isoformat(),
+    return pagecache.key(kind, path, vietnam_today().isoformat(),
                          datetime.now(UTC).date().isoformat(),
                          request.app.state.settings.base_url, *varies)
 
@@ -270,7 +279,7 @@ def _with_device(request: Request, response: Response, new: str | None) -> Respo
     return response
 
 
-async def _page(request: Request, link: DigitalLink) -> Response:
+async def _page(request: Request, link: DigitalLink, path: str) -> Response:
     """The consumer page: kept without its verdict (:mod:`agritrace.pagecache`), the verdict
     decided for this scan from the scan history (:mod:`agritrace.scans.log`)."""
     visit, new_device = _visit(request)
@@ -281,12 +290,12 @@ async def _page(request: Request, link: DigitalLink) -> Response:
     t = i18n.Translator(i18n.language(request))
     page_url = str(request.url.replace(query=""))
     engine, policy = request.app.state.engine, _policy(request)
-    cache_key = _cache_key(request, "page", link, t.lang, page_url)
+    cache_key = _cache_key(request, "page", path, t.lang, page_url)
     waiting = log.queue(engine)
     async with awaiting(engine) as raw:
         # The kept page's generation is read with the scans, in one statement: a warm page
         # whose bytes this process holds costs one round trip.
-        reading = await log.read_scans(raw, waiting, link.path, scan, visit, policy,
+        reading = await log.read_scans(raw, waiting, path, scan, visit, policy,
                                        locating=located, along=pagecache.GENERATION)
         generation = int(reading.along)
         entry = await pagecache.fetch(raw, cache_key, generation)
@@ -295,7 +304,7 @@ async def _page(request: Request, link: DigitalLink) -> Response:
         if (entry is None or entry.meta["verdict"] is None) and (
                 product_page := await run_in_threadpool(catalogue.untraced_page, engine, link)):
             return RedirectResponse(product_page, status_code=307)  # issue 14: a shelf card
-    history = log.log_scan(waiting, link.path, scan, visit, policy, reading)
+    history = log.log_scan(waiting, path, scan, visit, policy, reading)
     if entry is None:
         entry = await _render_page(request, link, t, page_url, generation)
         async with awaiting(engine) as raw:
@@ -463,7 +472,7 @@ def _jsonld(facts: dict[str, Any], name: str) -> Markup:
 
 async def _linkset(request: Request, link: DigitalLink, link_type: str | None) -> Response:
     engine = request.app.state.engine
-    cache_key = _cache_key(request, "linkset", link, link_type or "")
+    cache_key = _cache_key(request, "linkset", link.path, link_type or "")
     async with awaiting(engine) as raw:
         generation, entry = await pagecache.lookup(raw, cache_key)
     if entry is None:
