@@ -125,6 +125,13 @@ def test_an_acknowledged_report_keeps_its_flow_and_every_step_is_in_the_trail(
     assert all(re.search(r"\d{2}:\d{2}", text) for _, text in steps)  # when
     assert officer_name in steps[2][1] and officer_name in steps[4][1]  # who
     assert steps[1][1].endswith(steps[3][1].rsplit("· ", 1)[1])  # the owner's member, twice
+    # the owner's inbox lists the same steps, with who and when
+    inbox = c.get("/coop/tickets", headers=owner).text
+    mine = re.search(rf'id="ticket-{report.id}".*?<details class="trail">(.*?)</details>',
+                     inbox, re.S)
+    assert mine is not None
+    assert re.findall(r'data-step="(\w+)"', mine.group(1)) == [s for s, _ in steps]
+    assert officer_name in mine.group(1)
 
 
 def test_an_officer_acknowledges_a_new_report_and_it_still_escalates(

@@ -56,6 +56,7 @@ from agritrace.province.areas import Area, area_of, province_code
 from agritrace.province.tables import kept_figures, regulators, ticket_deadlines
 from agritrace.scans.inbox import (
     STATUSES,
+    Step,
     Ticket,
     acknowledge_in,
     answer_in,
@@ -142,19 +143,6 @@ def set_deadlines(engine: Engine, area: Area, days: Mapping[str, int], by: str) 
 
 
 @dataclass(frozen=True)
-class Step:
-    """One state change of a report: which, when, and who (empty: the reporter, or the rule)."""
-
-    state: str
-    at_us: int
-    by: str
-
-    @property
-    def at(self) -> datetime:
-        return vietnam_datetime(self.at_us)
-
-
-@dataclass(frozen=True)
 class DeskTicket:
     """A report as the desk shows it: with its code's owner and its deadline."""
 
@@ -184,18 +172,12 @@ class DeskTicket:
         return max(0, (now_us() - self.due_us) // _DAY_US) if self.overdue else 0
 
     def trail(self, escalated_to: str = "") -> list[Step]:
-        """Every state change, oldest first: received, acknowledged, forwarded, escalated (at
-        the deadline, if it passed unanswered: it stays in the trail once answered late),
-        answered, closed."""
-        r = self.ticket
-        steps = [Step("new", r.created_us, ""),
-                 Step("acknowledged", r.acknowledged_us or 0, r.acknowledged_by),
-                 Step("assigned", r.assigned_us or 0, r.assigned_by),
-                 Step("escalated", self.due_us if self.outcome in ("overdue", "late") else 0,
-                      escalated_to),
-                 Step("answered", r.handled_us or 0, r.handled_by),
-                 Step("closed", r.closed_us or 0, r.closed_by)]
-        return sorted((s for s in steps if s.at_us), key=lambda s: s.at_us)
+        """Every state change, oldest first: the report's own steps and its escalation at the
+        deadline if that passed unanswered (it stays in the trail once answered late)."""
+        steps = self.ticket.steps()
+        if self.outcome in ("overdue", "late"):
+            steps.append(Step("escalated", self.due_us, escalated_to))
+        return sorted(steps, key=lambda s: s.at_us)
 
     def as_dict(self) -> dict[str, object]:
         return {**self.ticket.as_dict(), "owner": self.owner_name, "due": self.due.isoformat(),

@@ -35,11 +35,25 @@ from agritrace.scans.tables import ticket_photos, tickets
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import org_grants
 from agritrace.trust import GS1, Owners
+from agritrace.vietnam_time import vietnam_datetime
 
 STATUSES = ("new", "acknowledged", "assigned", "answered", "closed")
 #: The states in which a report still waits for its owner's answer.
 WAITING = ("new", "acknowledged", "assigned")
 MAX_ANSWER = 1000
+
+
+@dataclass(frozen=True)
+class Step:
+    """One state change of a report: which, when, and who (empty: the reporter, or the rule)."""
+
+    state: str
+    at_us: int
+    by: str
+
+    @property
+    def at(self) -> datetime:
+        return vietnam_datetime(self.at_us)
 
 
 @dataclass(frozen=True)
@@ -72,6 +86,17 @@ class Ticket:
         if self.handled_us is None:
             return None
         return (self.handled_us - self.created_us) / 3.6e9
+
+    def steps(self) -> list[Step]:
+        """Its stored state changes, oldest first, each with when and who: received,
+        acknowledged, forwarded, answered, closed (an escalation is the desk's to add: it
+        depends on the deadline, :meth:`agritrace.province.feedback.DeskTicket.trail`)."""
+        done = [Step("new", self.created_us, ""),
+                Step("acknowledged", self.acknowledged_us or 0, self.acknowledged_by),
+                Step("assigned", self.assigned_us or 0, self.assigned_by),
+                Step("answered", self.handled_us or 0, self.handled_by),
+                Step("closed", self.closed_us or 0, self.closed_by)]
+        return sorted((s for s in done if s.at_us), key=lambda s: s.at_us)
 
     def as_dict(self) -> dict[str, object]:
         return {"id": self.id, "code": self.code, "kind": self.kind, "message": self.message,
