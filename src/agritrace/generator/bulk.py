@@ -26,8 +26,8 @@ events' and terms' secondary indexes are dropped for the load and built again at
 sort each (and on PostgreSQL the foreign keys and the unique key put back, which checks every
 row at once); SQLite writes with ``synchronous=OFF`` and a large page cache; PostgreSQL uses
 COPY. Each document commits with its capture job, as capture does. A load stopped part way (the
-process killed) leaves a partial store whose indexes may be missing: it was a new store, so
-delete it and load again.
+process killed, an error, Ctrl-C) leaves a partial store without those indexes: it was a new
+store, so delete it and load again.
 """
 
 from __future__ import annotations
@@ -326,22 +326,21 @@ def _loading(conn: Connection) -> Iterator[None]:
 @contextmanager
 def _without_indexes(conn: Connection, console: Console) -> Iterator[None]:
     """The events' and terms' secondary indexes (and on PostgreSQL their unique and foreign
-    keys) dropped for the block and made again after it, each in one sort over every row."""
+    keys) dropped for the block and made again after it, each in one sort over every row. A
+    block that fails leaves them dropped: its store is partial, to be deleted (and a load
+    stopped with Ctrl-C stops, rather than spend minutes building indexes for it)."""
     postgres = conn.dialect.name == "postgresql"
     dropped = _pg_drop(conn) if postgres else _sqlite_drop(conn)
     conn.commit()
-    try:
-        yield
-    finally:
-        conn.rollback()
-        for name, statement in dropped:
-            with console.status(f"building {name}"):
-                conn.execute(text(statement))
-                conn.commit()
-        if postgres:
-            with console.status("ANALYZE"):
-                conn.execute(text("ANALYZE " + ", ".join(LOADED)))
-                conn.commit()
+    yield
+    for name, statement in dropped:
+        with console.status(f"building {name}"):
+            conn.execute(text(statement))
+            conn.commit()
+    if postgres:
+        with console.status("ANALYZE"):
+            conn.execute(text("ANALYZE " + ", ".join(LOADED)))
+            conn.commit()
 
 
 def _sqlite_drop(conn: Connection) -> list[tuple[str, str]]:
