@@ -242,3 +242,34 @@ def test_a_recall_sent_by_hand_without_an_id_is_closed_by_its_org_and_time(
                     headers=world.auth("dien_bien"), follow_redirects=False)
     assert closed.status_code == 303, closed.text
     assert _figures(world)["recalls"]["closed"] == 1
+
+
+def test_a_long_list_pages_and_its_pages_add_up_to_the_figure_it_was_computed_with(
+        world: World) -> None:
+    c, owner = world.client, world.auth("highland")
+    stamped = c.post("/stamps", headers=owner, json={"gtin": GTIN, "lot": "CF-26",
+                                                     "count": 1_100})
+    assert stamped.status_code == 201, stamped.text
+    issued = _figures(world)["stamps"]["issued"]
+    assert issued == 1_100
+    # stamps issued after the figures were computed are not in the rows behind them
+    later = c.post("/stamps", headers=owner, json={"gtin": GTIN, "lot": "CF-26", "count": 5})
+    assert later.status_code == 201, later.text
+    every = _rows(world, "stamps", what="issued")
+    assert len(every) == issued and len({r["code"] for r in every}) == issued
+    seen: list[str] = []
+    link: str | None = "/province/rows/stamps?what=issued"
+    while link is not None:  # the officer follows 'next page' to the end
+        page = c.get(link, headers=world.auth("dien_bien"))
+        assert page.status_code == 200, page.text
+        cells = re.findall(r"<tr><td>(https://id\.gs1\.org/[^<]+)</td>", page.text)
+        assert 0 < len(cells) <= 500
+        seen += cells
+        following = re.search(r'href="([^"]+)" rel="next"', page.text)
+        link = "/province/rows/stamps" + unescape(following.group(1)) if following else None
+    assert seen == [r["code"] for r in every]  # the pages, in order, are the CSV's rows
+    assert "Trang 3/3: dòng 1.001–1.100 trong 1.100" in page.text
+    wrong = c.get("/province/rows/stamps?page=0", headers=world.auth("dien_bien"))
+    assert wrong.status_code == 400 and "page" in wrong.text
+    # recomputed, the figure and its rows count the later stamps too
+    assert _figures(world)["stamps"]["issued"] == len(_rows(world, "stamps", what="issued"))

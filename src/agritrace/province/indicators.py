@@ -558,46 +558,69 @@ class Stamps:
                 "suspicious": self.suspicious}
 
 
-def stamps(engine: Engine, desk: Desk, period: Period) -> Stamps:
+def stamps(engine: Engine, desk: Desk, period: Period, before_us: int | None = None) -> Stamps:
     """Serialized codes the area's organizations issued (commissioned) and voided
     (decommissioned) in the period; scans in the period of the codes they own, and of those the
-    scans of a voided code (what the consumer page calls suspicious)."""
+    scans of a voided code (what the consumer page calls suspicious). With ``before_us``: as
+    the tables were then (events recorded and scans made before it), as the kept figures and
+    the rows behind them (:mod:`agritrace.province.rows`) both read them."""
     orgs = [o.id for o in desk.orgs]
     with engine.connect() as conn:
-        issued = _items(conn, orgs, "commissioning", period)
-        voided = _items(conn, orgs, "decommissioning", period)
-        ever_voided = set(item_values(conn, orgs, "decommissioning", None))
-        codes = [code for (code,) in conn.execute(select(scans.c.code).where(
-            scans.c.scanned_us >= period.since_us, scans.c.scanned_us < period.until_us))]
-        # scans keep the link's path as scanned (with its lot); events the canonical code
-        canonical = [lenient_id(GS1 + code.lstrip("/")) for code in codes]
-        owners = Owners.load(conn, set(canonical))
-    ours = [code for code in canonical if owners.owner(code) in orgs]
-    suspicious = sum(1 for code in ours if code in ever_voided)
-    return Stamps(issued, voided, len(ours), suspicious)
+        issued = _items(conn, orgs, "commissioning", period, before_us)
+        voided = _items(conn, orgs, "decommissioning", period, before_us)
+        counted = scan_counts(conn, orgs, period, before_us)
+    return Stamps(issued, voided, sum(n for n, _ in counted.values()),
+                  sum(n for n, gone in counted.values() if gone))
 
 
-def _item_query(orgs: Sequence[int], step: str, period: Period | None) -> Any:
+def scans_in(period: Period, before_us: int | None) -> Any:
+    """The condition on a scan made in the period (and before ``before_us``)."""
+    until = period.until_us if before_us is None else min(period.until_us, before_us)
+    return and_(scans.c.scanned_us >= period.since_us, scans.c.scanned_us < until)
+
+
+def scan_counts(conn: Connection, orgs: Sequence[int], period: Period, before_us: int | None
+                ) -> dict[str, tuple[int, bool]]:
+    """Each code as scanned in the period (the link's path, with its lot) whose code one of
+    ``orgs`` owns: its scans, and whether the code was ever voided (before ``before_us``).
+    Counted per distinct code in SQL: a million scans are a few thousand codes to resolve."""
+    found = conn.execute(select(scans.c.code, func.count()).where(
+        scans_in(period, before_us)).group_by(scans.c.code)).all()
+    # scans keep the link's path as scanned; events the canonical code
+    canonical = {code: lenient_id(GS1 + code.lstrip("/")) for code, _ in found}
+    owners = Owners.load(conn, set(canonical.values()))
+    ever_voided = set(item_values(conn, orgs, "decommissioning", None, before_us))
+    return {code: (count, canonical[code] in ever_voided) for code, count in found
+            if owners.owner(canonical[code]) in orgs}
+
+
+def item_query(orgs: Sequence[int], step: str, period: Period | None,
+               before_us: int | None = None) -> Any:
+    """The codes (``epc`` terms) of the organizations' events of ``step`` in the period (any
+    time when None), recorded before ``before_us``."""
     query = select(event_terms.c.value).join(events, events.c.id == event_terms.c.event_pk).where(
         events.c.org_id.in_(list(orgs)), events.c.biz_step == step, event_terms.c.role == "epc")
     if period is not None:
         query = query.where(events.c.event_time_us >= period.since_us,
                             events.c.event_time_us < period.until_us)
+    if before_us is not None:
+        query = query.where(events.c.record_time_us < before_us)
     return query
 
 
-def _items(conn: Connection, orgs: Sequence[int], step: str, period: Period) -> int:
+def _items(conn: Connection, orgs: Sequence[int], step: str, period: Period,
+           before_us: int | None) -> int:
     if not orgs:
         return 0
-    query = _item_query(orgs, step, period).with_only_columns(func.count())
+    query = item_query(orgs, step, period, before_us).with_only_columns(func.count())
     return int(conn.execute(query).scalar_one())
 
 
-def item_values(conn: Connection, orgs: Sequence[int], step: str, period: Period | None
-                 ) -> list[str]:
+def item_values(conn: Connection, orgs: Sequence[int], step: str, period: Period | None,
+                before_us: int | None = None) -> list[str]:
     if not orgs:
         return []
-    return list(conn.execute(_item_query(orgs, step, period)).scalars())
+    return list(conn.execute(item_query(orgs, step, period, before_us)).scalars())
 
 
 # --- tickets --------------------------------------------------------------------------------
@@ -780,14 +803,15 @@ def by_crop(rows: Iterable[Hectares]) -> dict[str, dict[str, float]]:
 
 
 def indicators(engine: Engine, desk: Desk, period: Period, deadline_days: int,
-               now_us: int | None = None) -> dict[str, Any]:
-    """Every indicator for ``period`` and for the previous period of the same length."""
-    def one(chosen: Period) -> dict[str, Any]:
-        records = records_of(engine, desk, chosen)
+               now_us: int | None = None, records: Records | None = None) -> dict[str, Any]:
+    """Every indicator for ``period`` (of ``records`` when given: :func:`records_of` it) and
+    for the previous period of the same length; stamps and scans as of ``now_us``."""
+    def one(chosen: Period, records: Records | None) -> dict[str, Any]:
+        records = records_of(engine, desk, chosen) if records is None else records
         rows = hectares(engine, desk, chosen, records)
         return {"from": chosen.start.isoformat(), "to": chosen.end.isoformat(),
                 "hectares": [r.as_dict() for r in rows], "by_crop": by_crop(rows),
-                "stamps": stamps(engine, desk, chosen).as_dict(),
+                "stamps": stamps(engine, desk, chosen, now_us).as_dict(),
                 "tickets": tickets(engine, desk, chosen, deadline_days, now_us).as_dict(),
                 "recalls": recall_counts(found, chosen, desk.regulator),
                 "methane": methane(engine, desk, chosen),
@@ -802,5 +826,5 @@ def indicators(engine: Engine, desk: Desk, period: Period, deadline_days: int,
                 "ocop": [o.as_dict() for o in ocop(engine, desk, chosen)]}
     found = area_recalls(engine, desk)
     placed = recall_places(engine, desk, found)
-    return {"current": one(period), "previous": one(period.previous()),
+    return {"current": one(period, records), "previous": one(period.previous(), None),
             "generated": datetime.now(UTC).isoformat(timespec="seconds")}

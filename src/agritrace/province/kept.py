@@ -29,7 +29,7 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from agritrace.epcis.times import now_micros
-from agritrace.province import background
+from agritrace.province import background, rows
 from agritrace.province import indicators as ind
 from agritrace.province.tables import kept_figures, regulators
 
@@ -59,15 +59,20 @@ def _key(regulator: int, period: ind.Period, deadline_days: int) -> Any:
 
 def compute(engine: Engine, regulator: int, period: ind.Period, deadline_days: int
             ) -> dict[str, Any]:
-    """Compute the figures from the tables (every plot judged) and keep them."""
+    """Compute the figures from the tables (every plot judged) and keep them, with the rows
+    behind them (:mod:`agritrace.province.rows`)."""
     desk = ind.desk_of(engine, regulator)
     if desk is None:
         raise LookupError(f"organization {regulator} oversees no area")
-    figures = ind.indicators(engine, desk, period, deadline_days)
+    # as of when it starts: the stamps and scans, and the lists read from the tables, stop there
     computed = now_micros()
+    records = ind.records_of(engine, desk, period)
+    figures = ind.indicators(engine, desk, period, deadline_days, computed, records)
+    lists = rows.computed(engine, desk, period, records)  # the rows behind them, kept with them
     try:
         with engine.begin() as conn:
             conn.execute(delete(kept_figures).where(_key(regulator, period, deadline_days)))
+            rows.keep(conn, rows.Source(regulator, period, deadline_days, computed), lists)
             conn.execute(insert(kept_figures).values(
                 regulator_id=regulator, period_from=period.start.isoformat(),
                 period_to=period.end.isoformat(), deadline_days=deadline_days,
@@ -135,4 +140,5 @@ def refresh(engine: Engine, deadline_days: int, today: date) -> list[int]:
     with engine.begin() as conn:
         conn.execute(delete(kept_figures).where(
             kept_figures.c.computed_us < now_micros() - KEEP_S * 1_000_000))
+        rows.drop_orphans(conn)
     return found

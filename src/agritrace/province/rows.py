@@ -5,30 +5,39 @@ hectare figure, the stamps or scans behind a stamp count, the recalls behind a r
 the rice seasons behind the methane total, the refused and flagged diary entries behind a count
 by ingredient, the products behind the OCOP figures. Each list is computed by the very function
 the figure is (:mod:`agritrace.province.indicators`), over the same area
-(:func:`agritrace.trust.reach_of`), so its rows add up to the figure. Lists are computed when
-asked (a drill-down, not the dashboard's hot path); the dashboard's figures are kept up to
-:data:`agritrace.province.kept.STALE_AFTER_S` old, so a list may be newer than the figure it
-came from (the page says when the figures were computed).
+(:func:`agritrace.trust.reach_of`), so its rows add up to the figure.
+
+Fast at a province's size (issue 13: 50,000 plots, a million scans): the lists that judge
+(plots, recalls, seasons, diary entries, products) are computed with the kept figures
+(:func:`agritrace.province.kept.compute`, the same records) and kept row by row
+(``province_figure_rows``), each row with the filters it answers to; a request reads one page of
+them, counted and summed in SQL. Stamps and scans are read from the tables as of the figures'
+computation (events recorded and scans made before it), scans counted per distinct code. Either
+way a list is what the figure it came from counted, as of the moment the page names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, select
 
 from agritrace.errors import NoSuchResourceException, Problem, QueryParameterException
 from agritrace.farm.refusals import refusals
 from agritrace.ids.epc import lenient_id
 from agritrace.province import indicators as ind
+from agritrace.province.downloads import as_csv
+from agritrace.province.tables import kept_figures, kept_rows
 from agritrace.reports.methane import SeasonEstimate
 from agritrace.reports.methane_store import season_report
 from agritrace.scans.tables import scans
 from agritrace.store.tables import event_terms, events, organizations
 from agritrace.trace.closing import RecallRecord
-from agritrace.trust import GS1, Owners
+from agritrace.trust import GS1
 from agritrace.vietnam_time import vietnam_datetime
 
 #: The filters each list takes (query parameters), besides the period.
@@ -40,22 +49,60 @@ FILTERS: dict[str, tuple[str, ...]] = {
     "compliance": ("commune", "ingredient", "rule", "severity"),
     "products": ("commune", "which"),
 }
+COLUMNS: dict[str, list[str]] = {
+    "plots": ["plot", "name", "owner", "commune", "crop", "area_ha", "area_code", "status",
+              "eudr_ready", "failed_checks"],
+    "recalls": ["recall_id", "recorded_by", "ordered_by", "reason", "opened", "closed",
+                "closed_by", "days_to_close", "codes", "places"],
+    "seasons": ["plot", "name", "season", "cooperative", "area_ha", "water_regime", "ch4_kg",
+                "co2e_t", "estimated"],
+    "compliance": ["on", "plot", "commune", "recorded_by", "kind", "rule", "severity",
+                   "ingredient", "product"],
+    "products": ["commune", "gtin", "name", "owner", "ocop_stars", "ocop_expires", "ocop",
+                 "stamped", "traced"],
+}
+#: The lists kept with the figures; the stamps' are read from the tables.
+KEPT = tuple(COLUMNS)
 #: The OCOP figures a products list is filtered to (left out: every product).
 PRODUCT_FIGURES = ("ocop", "stamped", "traced")
 STAGES = ("registered_ha", "coded_ha", "ready_ha", "not_ready_ha", "eudr_ready_ha")
 STAMP_KINDS = ("issued", "voided", "scanned", "suspicious")
 RECALL_STATES = ("opened", "closed", "open_at_end")
+#: Rows written or read at a time (the CSV streams, it never holds a whole list).
+CHUNK = 2_000
 
 
 @dataclass(frozen=True)
-class Rows:
-    """A list's columns (stable keys, the CSV's header) and rows; ``total`` sums the figure's
-    quantity over the rows (hectares, tonnes of CH4; the row count for the others)."""
+class Row:
+    """One row of a list: the filters it answers to (``key=value``), what it adds to the
+    figure (hectares, tonnes of CH4; 1 for the others) and its cells."""
+
+    tags: tuple[str, ...]
+    quantity: float
+    cells: list[Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its columns, the rows from ``offset``; ``count`` and ``total``
+    (the figure's quantity summed) are of every row the filters keep."""
 
     name: str
     columns: list[str]
     rows: list[list[Any]]
+    count: int
     total: float
+    offset: int
+
+
+@dataclass(frozen=True)
+class Source:
+    """The kept figures a list belongs to: whose, of which period and deadline, as of when."""
+
+    regulator: int
+    period: ind.Period
+    deadline_days: int
+    as_of_us: int
 
 
 def _when(micros: int | None) -> str:
@@ -69,93 +116,43 @@ def _choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def plots(engine: Engine, desk: ind.Desk, period: ind.Period, given: Mapping[str, str]
-          ) -> Rows:
-    """The plots behind a hectare figure: of a commune and crop (as the hectares table names
-    them; left out: every one), counted in ``stage`` (:data:`STAGES`)."""
-    stage = _choice("stage", given.get("stage") or "registered_ha", STAGES)
-    found = [p for p in ind.judged_plots(engine, desk, period)
-             if stage in p.stages
-             and ("commune" not in given or p.place.commune.strip() == given["commune"])
-             and ("crop" not in given or (p.place.crop or "") == given["crop"])]
-    found.sort(key=lambda p: (p.place.commune, p.place.crop or "", p.org.name, p.place.name))
-    columns = ["plot", "name", "owner", "commune", "crop", "area_ha", "area_code", "status",
-               "eudr_ready", "failed_checks"]
-    return Rows("plots", columns, [
-        [p.place.uri, p.place.name, p.org.name, p.place.commune.strip(), p.place.crop or "",
-         round(p.area_ha, 4), p.place.area_code or "", p.judged.status, p.eudr_ready,
-         "; ".join(c.name for c in p.judged.failed())] for p in found],
-        sum(p.area_ha for p in found))
+def _tag(key: str, value: str) -> str:
+    return f"{key}={value}".replace("\n", " ")
 
 
-def stamps(engine: Engine, desk: ind.Desk, period: ind.Period, given: Mapping[str, str]
-           ) -> Rows:
-    """The stamps issued or voided in the period (each code with who and when), or the scans
-    of the area's codes (``scanned``) and of those the scans of a voided stamp
-    (``suspicious``), as :func:`agritrace.province.indicators.stamps` counts them."""
-    what = _choice("what", given.get("what") or "issued", STAMP_KINDS)
-    names = {o.id: o.name for o in desk.orgs}
-    with engine.connect() as conn:
-        if what in ("issued", "voided"):
-            step = "commissioning" if what == "issued" else "decommissioning"
-            found = _stamp_events(conn, list(names), step, period)
-            return Rows("stamps", ["code", "owner", "when"], [
-                [code, names[org], _when(at)] for code, org, at in found], len(found))
-        shown = _scans(conn, list(names), period, suspicious=what == "suspicious")
-    return Rows("stamps", ["code", "scanned", "voided"], [
-        [code, _when(at), voided] for code, at, voided in shown], len(shown))
+# --- the kept lists, computed with the figures ------------------------------------------------
 
 
-def _stamp_events(conn: Connection, orgs: list[int], step: str, period: ind.Period
-                  ) -> list[tuple[str, int, int]]:
-    if not orgs:
-        return []
-    query = select(event_terms.c.value, events.c.org_id, events.c.event_time_us).join(
-        events, events.c.id == event_terms.c.event_pk).where(
-        events.c.org_id.in_(orgs), events.c.biz_step == step, event_terms.c.role == "epc",
-        events.c.event_time_us >= period.since_us, events.c.event_time_us < period.until_us
-    ).order_by(events.c.event_time_us, event_terms.c.value)
-    return [(code, org, at) for code, org, at in conn.execute(query)]
+def plots(engine: Engine, desk: ind.Desk, period: ind.Period, records: ind.Records
+          ) -> list[Row]:
+    """The plots behind the hectare figures, each tagged with its commune, crop and the
+    figures it counts in (:data:`STAGES`)."""
+    found = sorted(ind.judged_plots(engine, desk, period, records), key=lambda p: (
+        p.place.commune, p.place.crop or "", p.org.name, p.place.name))
+    return [Row((_tag("commune", p.place.commune.strip()), _tag("crop", p.place.crop or ""),
+                 *(_tag("stage", s) for s in p.stages)), p.area_ha, [
+        p.place.uri, p.place.name, p.org.name, p.place.commune.strip(), p.place.crop or "",
+        round(p.area_ha, 4), p.place.area_code or "", p.judged.status, p.eudr_ready,
+        "; ".join(c.name for c in p.judged.failed())]) for p in found]
 
 
-def _scans(conn: Connection, orgs: list[int], period: ind.Period, *, suspicious: bool
-           ) -> list[tuple[str, int, bool]]:
-    found = conn.execute(select(scans.c.code, scans.c.scanned_us).where(
-        scans.c.scanned_us >= period.since_us, scans.c.scanned_us < period.until_us
-    ).order_by(scans.c.scanned_us)).all()
-    canonical = [(lenient_id(GS1 + code.lstrip("/")), at) for code, at in found]
-    owners = Owners.load(conn, {code for code, _ in canonical})
-    ours = [(code, at) for code, at in canonical if owners.owner(code) in orgs]
-    voided = set(ind.item_values(conn, orgs, "decommissioning", None))
-    return [(code, at, code in voided) for code, at in ours
-            if not suspicious or code in voided]
-
-
-def recalls(engine: Engine, desk: ind.Desk, period: ind.Period, given: Mapping[str, str]
-            ) -> Rows:
-    """The recalls behind a recall figure: recorded in the period (``opened``), closed in it
-    (``closed``), still open at its end (``open_at_end``); of a commune and crop of the
-    recalled codes' plots when given."""
-    status = given.get("status") or ""
-    if status:
-        _choice("status", status, RECALL_STATES)
+def recalls(engine: Engine, desk: ind.Desk, period: ind.Period, records: ind.Records
+            ) -> list[Row]:
+    """The recalls the period's figures count, tagged with their states in it
+    (:data:`RECALL_STATES`) and the communes and crops of the recalled codes' plots."""
     found = [r for r in ind.area_recalls(engine, desk) if ind.in_period(r, period)]
     placed = ind.recall_places(engine, desk, found)
-    chosen = [r for r in found if _recall_state(r, period, status)
-              and ("commune" not in given or any(c == given["commune"] and (
-                  "crop" not in given or k == given["crop"]) for c, k in placed[r.recall_id]))]
     recorders = {o.id: o.name for o in desk.orgs}
     with engine.connect() as conn:
         recorders[desk.regulator] = conn.execute(select(organizations.c.name).where(
             organizations.c.id == desk.regulator)).scalar_one()
-    columns = ["recall_id", "recorded_by", "ordered_by", "reason", "opened", "closed",
-               "closed_by", "days_to_close", "codes", "places"]
-    return Rows("recalls", columns, [
-        [r.recall_id, recorders.get(r.org_id, ""),
-         r.ordered_by, r.reason, _when(r.opened_us), _when(r.closed_us), r.closed_by,
-         None if r.days_to_close is None else round(r.days_to_close, 1), len(r.codes),
-         "; ".join(f"{c} {k}".strip() for c, k in placed[r.recall_id])]
-        for r in chosen], len(chosen))
+    return [Row((*(_tag("status", s) for s in RECALL_STATES if _recall_state(r, period, s)),
+                 *{_tag("commune", c) for c, _ in placed[r.recall_id]},
+                 *(_tag("place", f"{c}\t{k}") for c, k in placed[r.recall_id])), 1, [
+        r.recall_id, recorders.get(r.org_id, ""), r.ordered_by, r.reason, _when(r.opened_us),
+        _when(r.closed_us), r.closed_by,
+        None if r.days_to_close is None else round(r.days_to_close, 1), len(r.codes),
+        "; ".join(f"{c} {k}".strip() for c, k in placed[r.recall_id])]) for r in found]
 
 
 def _recall_state(record: RecallRecord, period: ind.Period, status: str) -> bool:
@@ -164,37 +161,31 @@ def _recall_state(record: RecallRecord, period: ind.Period, status: str) -> bool
     if status == "closed":
         return record.closed_us is not None and (
             period.since_us <= record.closed_us < period.until_us)
-    if status == "open_at_end":
-        return record.open_at(period.until_us)
-    return True
+    return record.open_at(period.until_us)
 
 
-def seasons(engine: Engine, desk: ind.Desk, period: ind.Period, given: Mapping[str, str]
-            ) -> Rows:
+def seasons(engine: Engine, desk: ind.Desk, period: ind.Period, records: ind.Records
+            ) -> list[Row]:
     """The rice seasons behind the methane total (sown in the period on the area's plots)."""
     report = season_report(engine, list(desk.orgs), since=period.start, until=period.end)
-    inside = [r for r in report.results if r.plot in desk.reach.places]
-    columns = ["plot", "name", "season", "cooperative", "area_ha", "water_regime", "ch4_kg",
-               "co2e_t", "estimated"]
-    rows: list[list[Any]] = []
-    ch4_kg = 0.0
-    for result in inside:
+    found = []
+    for result in (r for r in report.results if r.plot in desk.reach.places):
         first = [result.plot, report.names.get(result.plot, ""), result.season,
                  result.cooperative, result.area_ha]
         if isinstance(result, SeasonEstimate):
-            ch4_kg += result.ch4_kg.value
-            rows.append([*first, result.water_regime, round(result.ch4_kg.value, 1),
-                         round(result.co2e_t.value, 3), True])
+            found.append(Row((), result.ch4_kg.value / 1000, [
+                *first, result.water_regime, round(result.ch4_kg.value, 1),
+                round(result.co2e_t.value, 3), True]))
         else:
-            rows.append([*first, "", None, None, False])
-    return Rows("seasons", columns, rows, ch4_kg / 1000)
+            found.append(Row((), 0.0, [*first, "", None, None, False]))
+    return found
 
 
-def compliance(engine: Engine, desk: ind.Desk, period: ind.Period, given: Mapping[str, str]
-               ) -> Rows:
+def compliance(engine: Engine, desk: ind.Desk, period: ind.Period, records: ind.Records
+               ) -> list[Row]:
     """The diary entries behind a count by ingredient: refused (kept by
-    :mod:`agritrace.farm.refusals`) and saved with a finding, of a commune, ingredient, rule
-    and severity when given."""
+    :mod:`agritrace.farm.refusals`) and saved with a finding, tagged with their commune,
+    ingredient, rule and severity."""
     places = {p.uri: p for p in desk.plots}
     found: list[list[Any]] = []
     for refused in refusals(engine, [o.id for o in desk.orgs], period.since_us,
@@ -204,53 +195,247 @@ def compliance(engine: Engine, desk: ind.Desk, period: ind.Period, given: Mappin
                           places[refused.plot].commune.strip(), refused.recorded_by,
                           refused.kind, refused.rule, "refused", refused.ingredient,
                           refused.product])
-    for one in ind.findings_in(ind.records_of(engine, desk, period), period):
+    for one in ind.findings_in(records, period):
         plot, entry = one.record.plot_id, one.entry
         if plot in places:
             found.append([entry.on.isoformat(), plot, places[plot].commune.strip(),
                           entry.recorded_by, entry.kind.value, one.finding.rule,
                           one.finding.severity.value, one.finding.ingredient or one.product,
                           one.product])
-    columns = ["on", "plot", "commune", "recorded_by", "kind", "rule", "severity",
-               "ingredient", "product"]
-    keep = [(columns.index(k), given[k]) for k in FILTERS["compliance"] if k in given]
-    chosen = sorted((row for row in found if all(row[i] == v for i, v in keep)),
-                    key=lambda r: (r[0], r[1], r[5]))
-    return Rows("compliance", columns, chosen, len(chosen))
+    columns = COLUMNS["compliance"]
+    return [Row(tuple(_tag(k, row[columns.index(k)]) for k in FILTERS["compliance"]), 1, row)
+            for row in sorted(found, key=lambda r: (r[0], r[1], r[5]))]
 
 
-def products(engine: Engine, desk: ind.Desk, period: ind.Period, given: Mapping[str, str]
-             ) -> Rows:
-    """The products behind the OCOP figures of a commune: every product, or those counted as
-    valid OCOP, stamped, or stamped and traced to a plot (``which``)."""
-    which = given.get("which") or ""
-    if which:
-        _choice("which", which, PRODUCT_FIGURES)
-    found = [item for item in ind.ocop_products(engine, desk, period)
-             if ("commune" not in given or item.commune == given["commune"])
-             and (not which or getattr(item, which))]
-    columns = ["commune", "gtin", "name", "owner", "ocop_stars", "ocop_expires", "ocop",
-               "stamped", "traced"]
-    return Rows("products", columns, [
-        [i.commune, i.product.gtin, i.product.name_vi, i.owner, i.product.ocop_stars,
-         i.product.ocop_expires.isoformat() if i.product.ocop_expires else None, i.ocop,
-         i.stamped, i.traced] for i in found], len(found))
+def products(engine: Engine, desk: ind.Desk, period: ind.Period, records: ind.Records
+             ) -> list[Row]:
+    """The products behind the OCOP figures, tagged with their commune and the figures they
+    count in (:data:`PRODUCT_FIGURES`)."""
+    return [Row((_tag("commune", i.commune),
+                 *(_tag("which", w) for w in PRODUCT_FIGURES if getattr(i, w))), 1, [
+        i.commune, i.product.gtin, i.product.name_vi, i.owner, i.product.ocop_stars,
+        i.product.ocop_expires.isoformat() if i.product.ocop_expires else None, i.ocop,
+        i.stamped, i.traced]) for i in ind.ocop_products(engine, desk, period)]
 
 
-LISTS: dict[str, Callable[[Engine, ind.Desk, ind.Period, Mapping[str, str]], Rows]] = {
-    "plots": plots, "stamps": stamps, "recalls": recalls, "seasons": seasons,
-    "compliance": compliance, "products": products}
+LISTS: dict[str, Callable[[Engine, ind.Desk, ind.Period, ind.Records], list[Row]]] = {
+    "plots": plots, "recalls": recalls, "seasons": seasons, "compliance": compliance,
+    "products": products}
 
 
-def rows_of(engine: Engine, desk: ind.Desk, period: ind.Period, name: str,
-            given: Mapping[str, str]) -> Rows:
-    """The list ``name`` (:data:`LISTS`) filtered by ``given`` (only its :data:`FILTERS`)."""
-    if name not in LISTS:
+def computed(engine: Engine, desk: ind.Desk, period: ind.Period, records: ind.Records
+             ) -> dict[str, list[Row]]:
+    """Every kept list of the period, from the records its figures were computed from."""
+    return {name: make(engine, desk, period, records) for name, make in LISTS.items()}
+
+
+def _key(source: Source) -> Any:
+    return and_(kept_rows.c.regulator_id == source.regulator,
+                kept_rows.c.period_from == source.period.start.isoformat(),
+                kept_rows.c.period_to == source.period.end.isoformat(),
+                kept_rows.c.deadline_days == source.deadline_days)
+
+
+def keep(conn: Connection, source: Source, lists: Mapping[str, Sequence[Row]]) -> None:
+    """Replace the kept rows of ``source``'s figures (in the transaction keeping them)."""
+    conn.execute(delete(kept_rows).where(_key(source)))
+    key = {"regulator_id": source.regulator, "period_from": source.period.start.isoformat(),
+           "period_to": source.period.end.isoformat(), "deadline_days": source.deadline_days}
+    values = [{**key, "list": name, "position": n, "tags": "\n" + "\n".join(row.tags) + "\n",
+               "quantity": row.quantity, "cells": json.dumps(row.cells, ensure_ascii=False)}
+              for name, found in lists.items() for n, row in enumerate(found)]
+    for start in range(0, len(values), CHUNK):
+        conn.execute(insert(kept_rows), values[start:start + CHUNK])
+
+
+def drop_orphans(conn: Connection) -> None:
+    """Drop the rows of figures no longer kept (:func:`agritrace.province.kept.refresh`)."""
+    conn.execute(delete(kept_rows).where(~exists().where(
+        kept_figures.c.regulator_id == kept_rows.c.regulator_id,
+        kept_figures.c.period_from == kept_rows.c.period_from,
+        kept_figures.c.period_to == kept_rows.c.period_to,
+        kept_figures.c.deadline_days == kept_rows.c.deadline_days)))
+
+
+def _has(conn: Connection, tag: str) -> Any:
+    """The condition on a kept row tagged ``tag`` (exactly: SQLite's LIKE ignores case, its
+    GLOB does not)."""
+    if conn.dialect.name == "sqlite":
+        escaped = "".join(f"[{c}]" if c in "*?[" else c for c in tag)
+        return kept_rows.c.tags.op("GLOB")(f"*\n{escaped}\n*")
+    escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return kept_rows.c.tags.like(f"%\n{escaped}\n%", escape="\\")
+
+
+def _wanted(name: str, given: Mapping[str, str]) -> list[str]:
+    """The tags a row of list ``name`` needs to be kept by the filters ``given``."""
+    if name == "plots":
+        return [_tag("stage", _choice("stage", given.get("stage") or "registered_ha", STAGES)),
+                *(_tag(k, given[k]) for k in ("commune", "crop") if k in given)]
+    if name == "recalls":
+        status = given.get("status") or ""
+        wanted = [_tag("status", _choice("status", status, RECALL_STATES))] if status else []
+        if "commune" in given:  # a crop narrows a commune's recalls, never alone
+            wanted.append(_tag("place", f"{given['commune']}\t{given['crop']}")
+                          if "crop" in given else _tag("commune", given["commune"]))
+        return wanted
+    wanted = [_tag(k, v) for k, v in given.items() if k != "which"]
+    if given.get("which"):  # left out: every product
+        wanted.append(_tag("which", _choice("which", given["which"], PRODUCT_FIGURES)))
+    return wanted
+
+
+def _kept_where(conn: Connection, source: Source, name: str, given: Mapping[str, str]) -> Any:
+    return and_(_key(source), kept_rows.c.list == name,
+                *(_has(conn, tag) for tag in _wanted(name, given)))
+
+
+def _kept_page(conn: Connection, source: Source, name: str, given: Mapping[str, str],
+               offset: int, limit: int) -> Page:
+    where = _kept_where(conn, source, name, given)
+    count, total = conn.execute(select(func.count(), func.coalesce(
+        func.sum(kept_rows.c.quantity), 0.0)).where(where)).one()
+    found = conn.execute(select(kept_rows.c.cells).where(where).order_by(
+        kept_rows.c.position).offset(offset).limit(limit)).scalars()
+    return Page(name, COLUMNS[name], [json.loads(cells) for cells in found], int(count),
+                float(total), offset)
+
+
+def _kept_all(conn: Connection, source: Source, name: str, given: Mapping[str, str]
+              ) -> Iterator[list[Any]]:
+    found = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
+        select(kept_rows.c.cells).where(_kept_where(conn, source, name, given)).order_by(
+            kept_rows.c.position)).scalars()
+    for cells in found:
+        yield json.loads(cells)
+
+
+# --- stamps and scans, read from the tables as of the figures ----------------------------------
+
+
+def _orgs(conn: Connection, source: Source) -> dict[int, str]:
+    """The area's organizations and their names (:func:`agritrace.trust.reach_of`)."""
+    from agritrace.trust import reach_of
+
+    reach = reach_of(conn, source.regulator)
+    ids = sorted(reach.orgs) if reach is not None else []
+    return dict(conn.execute(select(organizations.c.id, organizations.c.name).where(
+        organizations.c.id.in_(ids))).all()) if ids else {}
+
+
+def _stamp_query(orgs: Sequence[int], step: str, source: Source) -> Any:
+    return ind.item_query(orgs, step, source.period, source.as_of_us).with_only_columns(
+        event_terms.c.value, events.c.org_id, events.c.event_time_us)
+
+
+def _stamps_page(conn: Connection, source: Source, what: str, offset: int, limit: int) -> Page:
+    names = _orgs(conn, source)
+    if what in ("issued", "voided"):
+        if not names:
+            return Page("stamps", ["code", "owner", "when"], [], 0, 0.0, offset)
+        query = _stamp_query(list(names), _step(what), source)
+        count = int(conn.execute(query.with_only_columns(func.count())).scalar_one())
+        found = conn.execute(query.order_by(events.c.event_time_us, event_terms.c.value)
+                             .offset(offset).limit(limit)).all()
+        return Page("stamps", ["code", "owner", "when"], [
+            [code, names[org], _when(at)] for code, org, at in found], count, count, offset)
+    counted = ind.scan_counts(conn, list(names), source.period, source.as_of_us)
+    chosen = {code: gone for code, (_, gone) in counted.items()
+              if what == "scanned" or gone}
+    count = sum(counted[code][0] for code in chosen)
+    shown = list(islice(_scans(conn, source, chosen, offset), limit))
+    return Page("stamps", ["code", "scanned", "voided"], shown, count, count, offset)
+
+
+def _step(what: str) -> str:
+    return "commissioning" if what == "issued" else "decommissioning"
+
+
+def _scans(conn: Connection, source: Source, chosen: Mapping[str, bool], offset: int = 0
+           ) -> Iterator[list[Any]]:
+    """The scans of the codes ``chosen`` (as scanned: whether voided) in time order, from the
+    ``offset``-th; read as a stream, the codes filtered here (a few thousand codes, but a
+    province's million scans)."""
+    found = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
+        select(scans.c.code, scans.c.scanned_us).where(
+            ind.scans_in(source.period, source.as_of_us)).order_by(
+            scans.c.scanned_us, scans.c.id))
+    skipped = 0
+    for code, at in found:
+        if code in chosen:
+            if skipped < offset:
+                skipped += 1
+                continue
+            yield [lenient_id(GS1 + code.lstrip("/")), _when(at), chosen[code]]
+
+
+def _stamps_all(conn: Connection, source: Source, what: str) -> Iterator[list[Any]]:
+    names = _orgs(conn, source)
+    if what in ("issued", "voided"):
+        if not names:
+            return
+        found = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
+            _stamp_query(list(names), _step(what), source).order_by(
+                events.c.event_time_us, event_terms.c.value))
+        for code, org, at in found:
+            yield [code, names[org], _when(at)]
+        return
+    counted = ind.scan_counts(conn, list(names), source.period, source.as_of_us)
+    yield from _scans(conn, source, {code: gone for code, (_, gone) in counted.items()
+                                     if what == "scanned" or gone})
+
+
+# --- what the pages ask ---------------------------------------------------------------------
+
+
+def _checked(name: str, given: Mapping[str, str]) -> dict[str, str]:
+    """The filters of list ``name`` among ``given`` (404 for a list the desk has not)."""
+    if name not in FILTERS:
         raise NoSuchResourceException(f"No list {name!r} on the desk", [Problem(
-            "path", "/province/rows/{" + " | ".join(LISTS) + "}", repr(name[:40]))])
+            "path", "/province/rows/{" + " | ".join(FILTERS) + "}", repr(name[:40]))])
     wanted = {k: v for k, v in given.items() if k in FILTERS[name]}
-    return LISTS[name](engine, desk, period, wanted)
+    if name == "stamps":
+        wanted["what"] = _choice("what", wanted.get("what") or "issued", STAMP_KINDS)
+    else:
+        _wanted(name, wanted)  # a wrong choice is named before anything is read
+    return wanted
 
 
-def as_dicts(found: Rows) -> list[dict[str, Any]]:
-    return [dict(zip(found.columns, row, strict=True)) for row in found.rows]
+def page_of(engine: Engine, source: Source, name: str, given: Mapping[str, str], offset: int,
+            limit: int) -> Page:
+    """Rows ``offset`` to ``offset + limit`` of the list ``name`` filtered by ``given``
+    (only its :data:`FILTERS`), with the count and total of every row it keeps."""
+    wanted = _checked(name, given)
+    with engine.connect() as conn:
+        if name == "stamps":
+            return _stamps_page(conn, source, wanted["what"], offset, limit)
+        return _kept_page(conn, source, name, wanted, offset, limit)
+
+
+def csv_of(engine: Engine, source: Source, name: str, given: Mapping[str, str]
+           ) -> Iterator[str]:
+    """Every row of the list as CSV text, a chunk at a time (:func:`page_of`'s filters); the
+    filters are checked before the first chunk is asked for."""
+    wanted = _checked(name, given)
+    columns = COLUMNS.get(name) or (["code", "owner", "when"] if wanted["what"] in (
+        "issued", "voided") else ["code", "scanned", "voided"])
+
+    def chunks() -> Iterator[str]:
+        yield as_csv(columns, [])
+        with engine.connect() as conn:
+            found = (_stamps_all(conn, source, wanted["what"]) if name == "stamps"
+                     else _kept_all(conn, source, name, wanted))
+            batch: list[list[Any]] = []
+            for row in found:
+                batch.append(row)
+                if len(batch) == CHUNK:
+                    yield _body(batch)
+                    batch = []
+            yield _body(batch)
+    return chunks()
+
+
+def _body(rows: list[list[Any]]) -> str:
+    """CSV lines of ``rows`` without the header :func:`agritrace.province.downloads.as_csv`
+    writes (its cells made safe the same way)."""
+    return as_csv([], rows).split("\n", 1)[1] if rows else ""

@@ -63,6 +63,26 @@ kept_figures = Table(
                          name="pk_province_figures"),
 )
 
+#: The rows behind each kept figure (:mod:`agritrace.province.rows`, migration 0040): one row of
+#: one list (plots, recalls, seasons, compliance, products) of the current period of a
+#: ``province_figures`` row, computed with it; ``tags`` are the filters it answers to (one
+#: ``key=value`` a line), ``quantity`` what it adds to the figure, ``cells`` its JSON cells.
+kept_rows = Table(
+    "province_figure_rows",
+    metadata,
+    Column("regulator_id", Integer, ForeignKey("organizations.id"), nullable=False),
+    Column("period_from", String(10), nullable=False),
+    Column("period_to", String(10), nullable=False),
+    Column("deadline_days", Integer, nullable=False),
+    Column("list", String(20), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("tags", Text, nullable=False),
+    Column("quantity", Float, nullable=False),
+    Column("cells", Text, nullable=False),
+    PrimaryKeyConstraint("regulator_id", "period_from", "period_to", "deadline_days", "list",
+                         "position", name="pk_province_figure_rows"),
+)
+
 #: The days the code's owner has to answer a report, per category, as the province's
 #: department set them (migration 0037); a category without a row has the setting's
 #: ``AGRITRACE_TICKET_DEADLINE_DAYS`` (:func:`agritrace.province.feedback.deadlines_of`).

@@ -256,14 +256,17 @@ TEXTS: dict[str, dict[str, str]] = {
     "province_rows_filter": {"vi": "Lọc theo", "en": "Filtered by"},
     "province_rows_count": {"vi": "{count} dòng", "en": "{count} rows"},
     "province_rows_total": {"vi": "Tổng", "en": "Total"},
-    "province_rows_more": {"vi": "Trang chỉ hiện {shown} trong {total} dòng; tệp CSV có đủ.",
-                           "en": "The page shows {shown} of {total} rows; the CSV has them all."},
+    "province_rows_more": {
+        "vi": "Trang {number}/{pages}: dòng {first}–{last} trong {total}; tệp CSV có đủ.",
+        "en": "Page {number} of {pages}: rows {first}–{last} of {total}; the CSV has them all."},
+    "province_rows_previous": {"vi": "Trang trước", "en": "Previous page"},
+    "province_rows_next": {"vi": "Trang sau", "en": "Next page"},
     "province_rows_none": {"vi": "Không có dòng nào.", "en": "No rows."},
     "province_rows_now": {
-        "vi": "Danh sách được tính lúc mở trang; số liệu trên bàn làm việc có thể cũ hơn "
-              "(tối đa 15 phút).",
-        "en": "The list is computed as the page opens; the desk's figures may be older (up "
-              "to 15 minutes)."},
+        "vi": "Các dòng được tính cùng số liệu của bàn làm việc, lúc {time} ngày {day}, nên "
+              "cộng lại đúng bằng số liệu đó.",
+        "en": "The rows were computed with the desk's figures, at {time} on {day}, so they "
+              "add up to those figures."},
     "province_rows_link": {"vi": "Xem từng dòng", "en": "See the rows"},
     "province_col_plot": {"vi": "Mã thửa", "en": "Plot"},
     "province_col_name": {"vi": "Tên", "en": "Name"},
