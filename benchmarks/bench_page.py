@@ -10,8 +10,9 @@ each logs a scan): the demo bag, a generated retail unit and a GTIN-only code, e
 kept page, as a phone asks for it, with ``Accept-Encoding: gzip``, and without) and cold (every
 request a miss: a distinct ``Host`` each, so no kept page matches, and the page is rendered and
 stored). The anchor is a bare Starlette app rendering a Jinja page of the same size with the
-same server settings, measured in the same run; the table gives each page's rate as a ratio of
-it.
+same server settings, served beside the app and measured before the first row and after each
+row; the table gives each page's rate as a ratio of the bare page's mean rate just before and
+after it (:class:`Anchor`), so that the load of others on this shared machine weighs on both.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def demo_store(url: str) -> dict[str, str]:
 
 
 def bench_engine(name: str, url: str, args: argparse.Namespace, tmp: Path,
-                 anchor: float) -> list[list[str]]:
+                 anchor: Anchor) -> list[list[str]]:
     paths = demo_store(url)
     scripts = {}
     for kind, text in (("warm, gzip", _GZIP + _LUA), ("warm", _LUA), ("cold", _COLD)):
@@ -129,28 +130,45 @@ def bench_engine(name: str, url: str, args: argparse.Namespace, tmp: Path,
                 busy = os.getloadavg()[0]
                 result = load(base, paths_file, script, linkset=False, duration=args.duration,
                               connections=args.connections)
+                bare = anchor.next()
                 rows.append([f"{name}: {what} ({kind})", f"{result['rps']:,.0f} pages/s",
-                             f"{result['rps'] / anchor:.2f}×", f"p50 {result['p50']:.1f} ms",
+                             f"{result['rps'] / bare:.2f}×", f"p50 {result['p50']:.1f} ms",
                              f"p95 {result['p95']:.1f} ms",
-                             f"{result['bad']:,} errors of {result['requests']:,}; load "
-                             f"average {busy:.1f} before"])
+                             f"{result['bad']:,} errors of {result['requests']:,}; bare page "
+                             f"{bare:,.0f} req/s; load average {busy:.1f} before"])
     return rows
 
 
-def measure_anchor(args: argparse.Namespace, tmp: Path) -> tuple[float, list[str]]:
-    script = tmp / "bare.lua"
-    script.write_text(_LUA)
-    paths_file = tmp / "bare.txt"
-    paths_file.write_text("/page\n")
-    with bare_server(args.workers) as base:
-        load(base, paths_file, script, linkset=False, duration=2, connections=4)
-        busy = os.getloadavg()[0]
-        result = load(base, paths_file, script, linkset=False, duration=args.duration,
-                      connections=args.connections)
-    return result["rps"], ["bare Starlette + Jinja page (anchor)", f"{result['rps']:,.0f} req/s",
-                           "1.00×", f"p50 {result['p50']:.1f} ms", f"p95 {result['p95']:.1f} ms",
-                           f"{result['bad']:,} errors of {result['requests']:,}; load average "
-                           f"{busy:.1f} before"]
+class Anchor:
+    """The bare page, served beside the app and measured again after each row: a row's ratio
+    is to the mean of the bare page's rates just before and just after it, so that the load
+    of others on this shared machine, which changes from minute to minute, weighs on both."""
+
+    def __init__(self, base: str, args: argparse.Namespace, tmp: Path) -> None:
+        self._base, self._args = base, args
+        self._script, self._paths = tmp / "bare.lua", tmp / "bare.txt"
+        self._script.write_text(_LUA)
+        self._paths.write_text("/page\n")
+        load(base, self._paths, self._script, linkset=False, duration=2, connections=4)
+        self.first = self._measure()
+        self.rates = [self.first["rps"]]
+
+    def _measure(self) -> dict[str, float]:
+        return load(self._base, self._paths, self._script, linkset=False,
+                    duration=self._args.duration, connections=self._args.connections)
+
+    def next(self) -> float:
+        """The bare page's rate around the row just measured."""
+        self.rates.append(self._measure()["rps"])
+        return (self.rates[-2] + self.rates[-1]) / 2
+
+    def row(self, busy: float) -> list[str]:
+        first, rates = self.first, self.rates
+        return ["bare Starlette + Jinja page (anchor)", f"{first['rps']:,.0f} req/s", "1.00×",
+                f"p50 {first['p50']:.1f} ms", f"p95 {first['p95']:.1f} ms",
+                f"{first['bad']:,} errors of {first['requests']:,}; load average {busy:.1f} "
+                f"before; measured {len(rates)} times beside the rows: {min(rates):,.0f}–"
+                f"{max(rates):,.0f} req/s"]
 
 
 def main() -> None:
@@ -172,23 +190,27 @@ def main() -> None:
     from tests.pgserver import postgres_server
 
     random.seed(7)
-    with tempfile.TemporaryDirectory() as name:
+    with tempfile.TemporaryDirectory() as name, bare_server(args.workers) as bare:
         tmp = Path(name)
-        anchor, row = measure_anchor(args, tmp)
-        rows = [row]
+        busy = os.getloadavg()[0]
+        anchor = Anchor(bare, args, tmp)
+        rows = []
         if "sqlite" in args.engines:
             rows += bench_engine("SQLite", f"sqlite:///{tmp}/demo.db", args, tmp, anchor)
         if "postgresql" in args.engines:
             with postgres_server() as url:
                 rows += bench_engine("PostgreSQL", url, args, tmp, anchor)
+        rows.insert(0, anchor.row(busy))
     publish("page", "Consumer page against a bare page (issue 21)",
             ["page", "rate", "of the bare page", "p50", "p95", "detail"], rows,
             f"Target: every realistic page ≥ 0.3× the bare page with p95 < 25 ms. Load: wrk, 1 "
             f"thread, {args.connections} connections, {args.duration} s per row, each request "
             f"from a random client address (a new phone: each logs a scan); uvicorn with "
             f"{args.workers} worker processes through agritrace.web.serving, the anchor with the "
-            "same settings. Warm: the kept page (agritrace.pagecache), its verdict decided per "
-            "request; cold: every request a miss (a distinct Host header), rendered and stored. "
+            "same settings, served beside the app and measured again after each row: a row's "
+            "ratio is to the mean of the bare page's rates just before and after it. Warm: the "
+            "kept page (agritrace.pagecache), its verdict decided per request; cold: every "
+            "request a miss (a distinct Host header), rendered and stored. "
             "wrk and the servers share this machine's 2 cores.")
 
 
