@@ -4,21 +4,26 @@ variant (language, host) is served to another."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from agritrace import pagecache
 from agritrace.farm.catalog import add_product
 from agritrace.farm.registry import org_actor
 from agritrace.labels.stamps import void_stamps
 from agritrace.pagecache.tables import page_cache
 from agritrace.scans import log
 from agritrace.scans.tables import scans
+from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings
 from agritrace.store.grants import revoke_grant
 from agritrace.store.orgs import ensure_organization
+from agritrace.store.raw import awaiting
 from agritrace.web.app import create_app
 from tests.web import stamp_chain
 from tests.web.stamp_chain import GTIN, OWNER, PREFIX, ROASTERY, SERIALS, Chain
@@ -162,3 +167,25 @@ def test_no_scan_is_lost_on_shutdown_and_pages_count_what_waits(engine: Engine, 
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(scans)) == 4
     assert log.queue(engine).flush() == 0  # nothing left waiting
+
+
+def test_the_page_s_statement_is_planned_once_on_postgresql(engine: Engine, chain: Chain
+                                                           ) -> None:
+    """The page's one statement over the partitioned scan log keeps one generic plan: planned
+    anew on each call, it cost 6-9 ms of planning against 0.5 ms of running."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite plans a statement once per connection anyway")
+    path, policy = chain.path(SERIALS[0]), Policy()
+
+    async def read_twelve_times() -> list[tuple[Any, ...]]:
+        async with awaiting(engine) as raw:
+            for n in range(12):
+                visit = log.Visit(f"d{n}", f"c{n}")
+                await log.read_scans(raw, log.queue(engine), path, log.new_scan(), visit,
+                                     policy, along=pagecache.GENERATION)
+            return await raw.rows("SELECT generic_plans, custom_plans FROM "
+                                  "pg_prepared_statements WHERE strpos(statement, ?) > 0",
+                                  ("scan_totals",))
+
+    [(generic, custom)] = asyncio.run(read_twelve_times())
+    assert custom == 0 and generic >= 6  # psycopg prepares it from its sixth call
