@@ -36,3 +36,18 @@ def test_the_demo_province_shows_numbers(engine: Engine) -> None:
     assert "nay thuộc xã Mường Ảng (từ 1/7/2025)" in page.text
     desk = client.get("/province/tickets", headers=auth)
     assert "6 phản ánh trên địa bàn, 1 quá hạn" in desk.text
+    # the recall the officer ordered and closed, and the refused insecticide, with their rows
+    assert (now["recalls"]["recalls"], now["recalls"]["by_regulator"],
+            now["recalls"]["closed"], now["recalls"]["open_at_end"]) == (1, 1, 1, 0)
+    [refused] = [r for r in now["by_ingredient"] if r["severity"] == "refused"]
+    assert (refused["commune"], refused["ingredient"], refused["entries"]) == (
+        "Ẳng Nưa", "Carbofuran", 2)
+    closed = client.get("/province/rows/recalls", headers=auth,
+                        params={"status": "closed", "format": "csv"}).text.splitlines()
+    assert len(closed) == 2 and ",Lò Thị Hoa,0.0," in closed[1]  # closed by the officer
+    # the lot was harvested on a plot of Ẳng Nưa (registered as an SGLN URN, named in the
+    # harvest event as a Digital Link)
+    assert closed[1].endswith(",Ẳng Nưa coffee")
+    entries = client.get("/province/rows/compliance", headers=auth, params={
+        "commune": "Ẳng Nưa", "ingredient": "Carbofuran", "format": "csv"}).text.splitlines()
+    assert len(entries) == 1 + 2

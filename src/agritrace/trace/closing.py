@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from agritrace.epcis.times import now_micros
 from agritrace.errors import ConflictException, NoSuchResourceException, Problem
+from agritrace.ids.epc import lenient_id
 from agritrace.store.orgs import Organization
 from agritrace.store.tables import event_terms, events, organizations, recall_closures
 from agritrace.trust import Owners, may_close_recall, reach_of
@@ -157,15 +158,17 @@ def _closed(record: RecallRecord, conn: Connection) -> ConflictException:
 def harvest_places(conn: Connection, codes: Sequence[str], places: Iterable[str]
                    ) -> set[str]:
     """The places among ``places`` where one of ``codes`` was harvested (opened, action ADD,
-    as a diary's harvest records it)."""
-    wanted = set(places)
+    as a diary's harvest records it). Compared as canonical ids: a plot registered as an SGLN
+    URN is stored in its events as a Digital Link."""
+    wanted = {lenient_id(place): place for place in places}
     if not codes or not wanted:
         return set()
     rows = conn.execute(select(events.c.biz_location).join(
         event_terms, event_terms.c.event_pk == events.c.id).where(
         event_terms.c.value.in_(list(codes)), event_terms.c.role.in_(("epc", "epc_class")),
         events.c.action == "ADD").distinct()).scalars()
-    return {place for place in rows if place in wanted}
+    return {wanted[found] for place in rows if place
+            and (found := lenient_id(place)) in wanted}
 
 
 __all__ = ["RecallRecord", "close_recall", "find_recall", "harvest_places", "recalls_of"]
