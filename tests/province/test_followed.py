@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from html import unescape
 from typing import Any
 
@@ -23,6 +23,9 @@ from agritrace.farm.record import record_entry
 from agritrace.farm.registry import org_actor
 from agritrace.farm.seasons import open_season
 from agritrace.farm.tables import diary_refusals
+from agritrace.province.indicators import Period
+from agritrace.province.rows import Source, page_of
+from agritrace.scans.log import flush_queues
 from tests.province.test_desk import OFFICER, World, _capture, make_world
 from tests.province.test_risk import _figures as figures_of
 
@@ -273,3 +276,36 @@ def test_a_long_list_pages_and_its_pages_add_up_to_the_figure_it_was_computed_wi
     assert wrong.status_code == 400 and "page" in wrong.text
     # recomputed, the figure and its rows count the later stamps too
     assert _figures(world)["stamps"]["issued"] == len(_rows(world, "stamps", what="issued"))
+
+
+def test_the_scans_behind_the_figure_page_code_by_code_and_add_up(
+        world: World, engine: Engine) -> None:
+    c, owner = world.client, world.auth("highland")
+    stamped = c.post("/stamps", headers=owner, json={"gtin": GTIN, "lot": "CF-26", "count": 3})
+    assert stamped.status_code == 201, stamped.text
+    codes = [line.split(",")[4] for line in c.get(stamped.json()["csv"],
+                                                  headers=owner).text.splitlines()[1:]]
+    voided = c.post("/stamps/void", headers=owner, json={"codes": [codes[2]]})
+    assert voided.status_code == 200, voided.text
+    for code, times in zip(codes, (3, 2, 2), strict=True):  # consumers scan each stamp
+        for _ in range(times):  # each with a phone of its own (no device cookie yet)
+            c.cookies.clear()
+            assert c.get(code).status_code == 200  # the printed link, with its lot
+    flush_queues()
+    figures = _figures(world)["stamps"]
+    assert (figures["scanned"], figures["suspicious"]) == (7, 2)
+    every = _rows(world, "stamps", what="scanned")
+    assert len(every) == 7 and sum(r["voided"] == "True" for r in every) == 2
+    # pages of two rows, across the codes' boundaries, are the CSV's rows in order
+    kept = figures_of(world, "dien_bien")  # kept now: the source the pages read
+    period = Period(date.fromisoformat(kept["current"]["from"]),
+                    date.fromisoformat(kept["current"]["to"]))
+    source = Source(world.dien_bien.id, period, kept["current"]["tickets"]["deadline_days"],
+                    kept["computed_us"])
+    pages = [page_of(engine, source, "stamps", {"what": "scanned"}, offset, 2)
+             for offset in range(0, 8, 2)]
+    assert [p.count for p in pages] == [7] * 4
+    assert [row for p in pages for row in p.rows] == [
+        [r["code"], r["scanned"], r["voided"] == "True"] for r in every]
+    [gone] = {r["code"] for r in _rows(world, "stamps", what="suspicious")}
+    assert gone == f"https://id.gs1.org/01/{GTIN}/21/{codes[2].rsplit('/', 1)[1]}"

@@ -12,8 +12,9 @@ Fast at a province's size (issue 13: 50,000 plots, a million scans): the lists t
 (:func:`agritrace.province.kept.compute`, the same records) and kept row by row
 (``province_figure_rows``), each row with the filters it answers to; a request reads one page of
 them, counted and summed in SQL. Stamps and scans are read from the tables as of the figures'
-computation (events recorded and scans made before it), scans counted per distinct code. Either
-way a list is what the figure it came from counted, as of the moment the page names.
+computation (events recorded and scans made before it), scans counted per distinct code and
+listed code by code (each code's by the index on code and time). Either way a list is what the
+figure it came from counted, as of the moment the page names.
 """
 
 from __future__ import annotations
@@ -340,9 +341,8 @@ def _stamps_page(conn: Connection, source: Source, what: str, offset: int, limit
         return Page("stamps", ["code", "owner", "when"], [
             [code, names[org], _when(at)] for code, org, at in found], count, count, offset)
     counted = ind.scan_counts(conn, list(names), source.period, source.as_of_us)
-    chosen = {code: gone for code, (_, gone) in counted.items()
-              if what == "scanned" or gone}
-    count = sum(counted[code][0] for code in chosen)
+    chosen = {code: found for code, found in counted.items() if what == "scanned" or found[1]}
+    count = sum(n for n, _ in chosen.values())
     shown = list(islice(_scans(conn, source, chosen, offset), limit))
     return Page("stamps", ["code", "scanned", "voided"], shown, count, count, offset)
 
@@ -351,22 +351,26 @@ def _step(what: str) -> str:
     return "commissioning" if what == "issued" else "decommissioning"
 
 
-def _scans(conn: Connection, source: Source, chosen: Mapping[str, bool], offset: int = 0
-           ) -> Iterator[list[Any]]:
-    """The scans of the codes ``chosen`` (as scanned: whether voided) in time order, from the
-    ``offset``-th; read as a stream, the codes filtered here (a few thousand codes, but a
-    province's million scans)."""
-    found = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
-        select(scans.c.code, scans.c.scanned_us).where(
-            ind.scans_in(source.period, source.as_of_us)).order_by(
-            scans.c.scanned_us, scans.c.id))
-    skipped = 0
-    for code, at in found:
-        if code in chosen:
-            if skipped < offset:
-                skipped += 1
-                continue
-            yield [lenient_id(GS1 + code.lstrip("/")), _when(at), chosen[code]]
+def _scans(conn: Connection, source: Source, chosen: Mapping[str, tuple[int, bool]],
+           offset: int = 0) -> Iterator[list[Any]]:
+    """The scans of the codes ``chosen`` (as scanned: their scans in the period, whether
+    voided), code by code, each code's in time order, from the ``offset``-th. The codes before
+    the offset are skipped by their counts; each code's scans are read by the index on (code,
+    time), so a page reads a few codes' scans, never the province's million in time order."""
+    skip = offset
+    for code in sorted(chosen):
+        count, voided = chosen[code]
+        if skip >= count:
+            skip -= count
+            continue
+        found = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
+            select(scans.c.scanned_us).where(
+                scans.c.code == code, ind.scans_in(source.period, source.as_of_us)).order_by(
+                scans.c.scanned_us, scans.c.id).offset(skip)).scalars()
+        skip = 0
+        shown = lenient_id(GS1 + code.lstrip("/"))
+        for at in found:
+            yield [shown, _when(at), voided]
 
 
 def _stamps_all(conn: Connection, source: Source, what: str) -> Iterator[list[Any]]:
@@ -381,8 +385,8 @@ def _stamps_all(conn: Connection, source: Source, what: str) -> Iterator[list[An
             yield [code, names[org], _when(at)]
         return
     counted = ind.scan_counts(conn, list(names), source.period, source.as_of_us)
-    yield from _scans(conn, source, {code: gone for code, (_, gone) in counted.items()
-                                     if what == "scanned" or gone})
+    yield from _scans(conn, source, {code: found for code, found in counted.items()
+                                     if what == "scanned" or found[1]})
 
 
 # --- what the pages ask ---------------------------------------------------------------------
