@@ -8,7 +8,7 @@ import hashlib
 import logging
 import threading
 import time
-from bisect import insort
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import attrgetter, itemgetter
@@ -142,16 +142,19 @@ _NOTHING = _Seen(0, [], 0, None, 0, 0, False, 0, 0)
 @dataclass
 class _Code:
     """One code's waiting scans, kept so that a page reads what it needs without copying every
-    waiting scan of a much-scanned code: rows in time order, the latest scan of each device, the
-    scans of each client, the places."""
+    waiting scan of a much-scanned code: rows in time order (and their scans, made once), the
+    latest scan of each device, the scans of each client, the places."""
 
     rows: list[list[Any]] = field(default_factory=list)
+    scans: list[Scan] = field(default_factory=list)
     devices: dict[str, int] = field(default_factory=dict)
     clients: dict[str, list[int]] = field(default_factory=dict)
     places: set[tuple[float, float]] = field(default_factory=set)
 
     def add(self, row: list[Any]) -> None:
-        insort(self.rows, row, key=_SCANNED_US)  # scans arrive nearly in order: at the end
+        at = bisect_right(self.rows, row[1], key=_SCANNED_US)  # nearly in order: at the end
+        self.rows.insert(at, row)
+        self.scans.insert(at, _scan(row))
         device, at = row[5], row[1]
         self.devices[device] = max(at, self.devices.get(device, at))
         self.clients.setdefault(row[6], []).append(at)
@@ -228,9 +231,9 @@ class ScanQueue:
             waiting = self._by_code.get(code)
             if waiting is None:
                 return replace(_NOTHING, epoch=self.epoch, client_hour=client_hour)
-            rows = waiting.rows
+            rows = waiting.scans
             return _Seen(
-                self.epoch, [_scan(r) for r in rows[-window:]], len(rows), _scan(rows[0]),
+                self.epoch, rows[-window:], len(rows), rows[0],
                 len(waiting.devices), len(waiting.places),
                 waiting.devices.get(device, -1) >= day_us,
                 sum(1 for at in waiting.clients.get(client, ()) if at >= day_us), client_hour)
@@ -239,9 +242,11 @@ class ScanQueue:
         """Put a location on this device's waiting scan of ``code`` (see :data:`_LOCATE`)."""
         with self._lock:
             waiting = self._by_code.get(code, _Code())
-            for row in reversed(waiting.rows):
+            for at in reversed(range(len(waiting.rows))):
+                row = waiting.rows[at]
                 if row[5] == device and row[2] is None and row[1] >= since_us:
                     row[2], row[3] = lat, lon
+                    waiting.scans[at] = _scan(row)
                     waiting.places.add((lat, lon))
                     return True
         return False
