@@ -68,7 +68,7 @@ def compute(engine: Engine, regulator: int, period: ind.Period, deadline_days: i
     computed = now_micros()
     records = ind.records_of(engine, desk, period)
     figures = ind.indicators(engine, desk, period, deadline_days, computed, records)
-    lists = rows.computed(engine, desk, period, records)  # the rows behind them, kept with them
+    lists = rows.computed(engine, desk, period, records, computed)  # the rows behind them
     try:
         with engine.begin() as conn:
             conn.execute(delete(kept_figures).where(_key(regulator, period, deadline_days)))

@@ -12,8 +12,8 @@ Fast at a province's size (issue 13: 50,000 plots, a million scans): the lists t
 (:func:`agritrace.province.kept.compute`, the same records) and kept row by row
 (``province_figure_rows``), each row with the filters it answers to; a request reads one page of
 them, counted and summed in SQL. Stamps and scans are read from the tables as of the figures'
-computation (events recorded and scans made before it), scans counted per distinct code and
-listed code by code (each code's by the index on code and time). Either way a list is what the
+computation (events recorded and scans made before it): the codes scanned are kept with their
+counts, and each code's scans read by the index on code and time. Either way a list is what the
 figure it came from counted, as of the moment the page names.
 """
 
@@ -224,10 +224,18 @@ LISTS: dict[str, Callable[[Engine, ind.Desk, ind.Period, ind.Records], list[Row]
     "products": products}
 
 
-def computed(engine: Engine, desk: ind.Desk, period: ind.Period, records: ind.Records
-             ) -> dict[str, list[Row]]:
-    """Every kept list of the period, from the records its figures were computed from."""
-    return {name: make(engine, desk, period, records) for name, make in LISTS.items()}
+def computed(engine: Engine, desk: ind.Desk, period: ind.Period, records: ind.Records,
+             as_of_us: int) -> dict[str, list[Row]]:
+    """Every kept list of the period, from the records its figures were computed from; and
+    the codes scanned in it as the stamp figures count them (``scans``, not a page itself:
+    the scans lists read their codes and counts from it)."""
+    found = {name: make(engine, desk, period, records) for name, make in LISTS.items()}
+    with engine.connect() as conn:
+        counted = ind.scan_counts(conn, [o.id for o in desk.orgs], period, as_of_us)
+    found["scans"] = [Row(("what=scanned", *(("what=suspicious",) if voided else ())), count,
+                          [code, count, voided])
+                      for code, (count, voided) in sorted(counted.items())]
+    return found
 
 
 def _key(source: Source) -> Any:
@@ -330,8 +338,8 @@ def _stamp_query(orgs: Sequence[int], step: str, source: Source) -> Any:
 
 
 def _stamps_page(conn: Connection, source: Source, what: str, offset: int, limit: int) -> Page:
-    names = _orgs(conn, source)
     if what in ("issued", "voided"):
+        names = _orgs(conn, source)
         if not names:
             return Page("stamps", ["code", "owner", "when"], [], 0, 0.0, offset)
         query = _stamp_query(list(names), _step(what), source)
@@ -340,8 +348,7 @@ def _stamps_page(conn: Connection, source: Source, what: str, offset: int, limit
                              .offset(offset).limit(limit)).all()
         return Page("stamps", ["code", "owner", "when"], [
             [code, names[org], _when(at)] for code, org, at in found], count, count, offset)
-    counted = ind.scan_counts(conn, list(names), source.period, source.as_of_us)
-    chosen = {code: found for code, found in counted.items() if what == "scanned" or found[1]}
+    chosen = _scanned(conn, source, what)
     count = sum(n for n, _ in chosen.values())
     shown = list(islice(_scans(conn, source, chosen, offset), limit))
     return Page("stamps", ["code", "scanned", "voided"], shown, count, count, offset)
@@ -374,8 +381,8 @@ def _scans(conn: Connection, source: Source, chosen: Mapping[str, tuple[int, boo
 
 
 def _stamps_all(conn: Connection, source: Source, what: str) -> Iterator[list[Any]]:
-    names = _orgs(conn, source)
     if what in ("issued", "voided"):
+        names = _orgs(conn, source)
         if not names:
             return
         found = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(
@@ -384,9 +391,16 @@ def _stamps_all(conn: Connection, source: Source, what: str) -> Iterator[list[An
         for code, org, at in found:
             yield [code, names[org], _when(at)]
         return
-    counted = ind.scan_counts(conn, list(names), source.period, source.as_of_us)
-    yield from _scans(conn, source, {code: found for code, found in counted.items()
-                                     if what == "scanned" or found[1]})
+    yield from _scans(conn, source, _scanned(conn, source, what))
+
+
+def _scanned(conn: Connection, source: Source, what: str) -> dict[str, tuple[int, bool]]:
+    """The codes scanned (or of those voided: ``suspicious``) as the figures counted them,
+    kept with them: code as scanned -> (scans, voided)."""
+    found = conn.execute(select(kept_rows.c.cells).where(
+        _kept_where(conn, source, "scans", {}), _has(conn, f"what={what}")).order_by(
+        kept_rows.c.position)).scalars()
+    return {code: (count, voided) for code, count, voided in map(json.loads, found)}
 
 
 # --- what the pages ask ---------------------------------------------------------------------

@@ -8,7 +8,8 @@ province_figure_rows: the rows of each list behind a figure of the province desk
 recalls, rice seasons, diary entries, products), computed with the kept figures
 (province_figures) of the same regulator, period and deadline, so that following a figure's link
 reads a page of rows filtered and counted in SQL instead of judging every plot of the area again
-(agritrace.province.rows).
+(agritrace.province.rows). The figures kept before are dropped: they had no rows, and are
+computed again, with them, when next asked for.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('regulator_id', 'period_from', 'period_to', 'deadline_days',
                                 'list', 'position', name='pk_province_figure_rows'),
     )
+    # figures kept before have no rows: computed again (with them) on the next request
+    op.execute("DELETE FROM province_figures")
 
 
 def downgrade() -> None:
