@@ -17,6 +17,7 @@ from agritrace.scans.log import TicketPolicy
 from agritrace.scans.tables import scans, tickets
 from agritrace.scans.verdict import Policy
 from agritrace.settings import Settings
+from agritrace.store.engine import make_engine
 from agritrace.store.orgs import Organization, ensure_organization
 from agritrace.web.app import create_app
 from agritrace.web.pages import resolver
@@ -84,6 +85,22 @@ def test_unknown_serial_is_404_counterfeit_page(engine: Engine, chain: Chain) ->
     page = make_client(engine).get(chain.path("NEVER2ISSUED"))
     assert page.status_code == 404
     assert "hàng giả" in page.text and 'name="message"' in page.text
+
+
+def test_a_product_code_not_kept_yet_answers_with_one_connection(engine: Engine, chain: Chain
+                                                                 ) -> None:
+    """A GTIN's page not kept yet asks the catalogue (a listed product without a lot?) in a
+    thread, which takes its own connection: a page holding one while it waited emptied the pool
+    under a burst of misses (each page one connection, each thread waiting for another, 30 s).
+    With a pool of one connection, each page still answers."""
+    single = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1,
+                         max_overflow=0, pool_timeout=2)
+    try:
+        client = make_client(single)
+        for lang in ("vi", "en"):  # each language its own kept page: two misses
+            assert client.get(f"/01/{GTIN}?lang={lang}").status_code == 200
+    finally:
+        single.dispose()
 
 
 def test_voided_stamp_is_suspicious(engine: Engine, chain: Chain) -> None:

@@ -299,11 +299,14 @@ async def _page(request: Request, link: DigitalLink, path: str) -> Response:
                                        locating=located, along=pagecache.GENERATION)
         generation = int(reading.along)
         entry = await pagecache.fetch(raw, cache_key, generation)
-        # Only a code the log does not know (a kept "unknown" page, or none kept yet) may be a
-        # listed product without a lot: asked here, a traced code's page pays nothing for it.
-        if (entry is None or entry.meta["verdict"] is None) and (
-                product_page := await run_in_threadpool(catalogue.untraced_page, engine, link)):
-            return RedirectResponse(product_page, status_code=307)  # issue 14: a shelf card
+    # Only a code the log does not know (a kept "unknown" page, or none kept yet) may be a
+    # listed product without a lot: asked here, a traced code's page pays nothing for it. Asked
+    # after the connection above is given back: the thread takes its own, and pages holding one
+    # each while waiting for threads that wanted another emptied the pool under a burst of
+    # misses (30 s waits, then errors).
+    if (entry is None or entry.meta["verdict"] is None) and (
+            product_page := await run_in_threadpool(catalogue.untraced_page, engine, link)):
+        return RedirectResponse(product_page, status_code=307)  # issue 14: a shelf card
     history = log.log_scan(waiting, path, scan, visit, policy, reading)
     if entry is None:
         entry = await _render_page(request, link, t, page_url, generation)
