@@ -241,6 +241,39 @@ def test_the_province_desk_reads_the_replicas_after_the_officers_own_writes(
     assert f'id="ticket-{ticket.id}" data-status="assigned"' in desk.text
 
 
+def test_a_consumer_page_reads_a_replica_only_once_it_has_the_primarys_writes(
+        api: tuple[Api, Replicas, list[Engine]]) -> None:
+    """The consumer page and its linkset are rendered from a replica whose page cache generation
+    is the primary's; a recall committed while the replicas are held back is shown at once,
+    rendered from the primary, and never a "genuine" kept from before."""
+    made, replicas, standbys = api
+    shop = build_shop(made.client.app.state.engine)  # type: ignore[attr-defined]
+    _replayed(made, standbys)
+    lot_page, linkset = f"/01/{COFFEE}/10/R26-1106", f"/01/{COFFEE}/10/R26-1106?linkType=all"
+    replicas.served.clear()
+    assert 'class="verdict recalled"' not in made.client.get(lot_page).text
+    assert "Not recalled" in made.client.get(linkset).text
+    assert sum(replicas.served.values()) == 2 and "primary" not in replicas.served
+    replicas.served.clear()
+    assert made.client.get(lot_page).status_code == 200  # kept: no facts read anywhere
+    assert not replicas.served
+    _hold_back(standbys)
+    recall = made.client.post("/recall", headers={"Authorization": f"Bearer {shop.token}"},
+                              json={"lots": [f"https://id.gs1.org/{lot_page[1:]}"],
+                                    "reason": "dư lượng thuốc bảo vệ thực vật"})
+    assert recall.status_code == 201, recall.text
+    replicas.served.clear()
+    assert 'class="verdict recalled"' in made.client.get(lot_page).text
+    assert '"Recalled"' in made.client.get(linkset).text
+    assert replicas.served == {"primary": 2}  # the replicas lag: the primary renders
+    _resume(standbys)
+    _replayed(made, standbys)
+    replicas.served.clear()  # a page not kept yet (English) comes from a replica again
+    english = made.client.get(lot_page, headers={"Cookie": "lang=en"})
+    assert 'class="verdict recalled"' in english.text
+    assert sum(replicas.served.values()) == 1 and "primary" not in replicas.served
+
+
 def test_a_replica_that_went_away_is_left_out(
         api: tuple[Api, Replicas, list[Engine]], cluster: Cluster) -> None:
     made, replicas, _ = api

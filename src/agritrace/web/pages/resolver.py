@@ -45,6 +45,7 @@ from agritrace.scans.verdict import Policy, Scan, Status, Verdict, decide
 from agritrace.store.raw import awaiting
 from agritrace.vietnam_time import vietnam_day
 from agritrace.web import i18n
+from agritrace.web.api.deps import verdict_reader
 from agritrace.web.headers import request_client
 from agritrace.web.pages.plot_svg import PlotDrawing, plot_drawing
 from agritrace.web.problems import problem_response
@@ -237,7 +238,10 @@ def _policy(request: Request) -> Policy:
 
 
 async def _facts(request: Request, link: DigitalLink, generation: int) -> dict[str, Any]:
-    return await answer(request.app.state.engine, link, _policy(request),
+    """The facts a page or linkset is rendered from: read where the page cache's ``generation``
+    (the primary's, read first) has been reached, a replica or the primary, so that a kept
+    entry is never older than its generation says (agritrace.store.replicas)."""
+    return await answer(await verdict_reader(request, generation), link, _policy(request),
                         request.app.state.settings.base_url, generation)
 
 
