@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, insert, inspect, select, text
 
 from agritrace.store.migrate import alembic_config, load_table_modules
-from agritrace.store.tables import metadata
+from agritrace.store.orgs import ensure_organization
+from agritrace.store.tables import metadata, org_write_positions
 
 load_table_modules()
 
@@ -37,3 +39,20 @@ def test_the_migrations_form_one_line(engine: Engine) -> None:
     assert scripts.get_heads() == [scripts.get_current_head()]
     with engine.connect() as conn:
         assert MigrationContext.configure(conn).get_current_heads() == tuple(scripts.get_heads())
+
+
+def test_the_write_positions_move_out_of_organizations_and_back(engine: Engine) -> None:
+    # migration 0044: the positions kept on organizations (0025) have their own table, which
+    # does not drop the kept consumer pages when written; a downgrade puts them back
+    org = ensure_organization(engine, "HTX Cà phê Mường Ảng")
+    with engine.begin() as conn:
+        conn.execute(insert(org_write_positions).values(org_id=org.id, wrote_lsn=123456))
+    config = alembic_config(engine)
+    command.downgrade(config, "0044-1")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id, wrote_lsn FROM organizations")).all() == [
+            (org.id, 123456)]
+    command.upgrade(config, "heads")
+    with engine.connect() as conn:
+        assert conn.execute(select(org_write_positions)).all() == [(org.id, 123456)]
+    assert "wrote_lsn" not in {c["name"] for c in inspect(engine).get_columns("organizations")}

@@ -28,7 +28,7 @@ from agritrace.errors import (
     SecurityException,
     ValidationException,
 )
-from agritrace.store.tables import login_codes, organizations, tokens
+from agritrace.store.tables import login_codes, org_write_positions, organizations, tokens
 from agritrace.trust import TokenRole
 
 TOKEN_PREFIX = "agt_"
@@ -181,8 +181,9 @@ def authenticate(engine: Engine, token: str) -> Credential:
     with engine.connect() as conn:
         row = conn.execute(
             select(organizations, tokens.c.role, tokens.c.id.label("token_id"),
-                   tokens.c.label.label("token_label"))
+                   tokens.c.label.label("token_label"), org_write_positions.c.wrote_lsn)
             .join(tokens, tokens.c.org_id == organizations.c.id)
+            .outerjoin(org_write_positions, org_write_positions.c.org_id == organizations.c.id)
             .where(tokens.c.token_hash == _digest(token), tokens.c.revoked_us.is_(None))
         ).first()
     if row is None:

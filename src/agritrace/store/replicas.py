@@ -6,8 +6,9 @@ when the replica has replayed everything the reader must see:
 
 - an organization that wrote reads a replica only once the replica's replay position (its WAL
   LSN) has passed the primary's position right after that organization's last write, which is
-  kept on the organization's row (``organizations.wrote_lsn``), so the rule holds across worker
-  processes and servers without sticky sessions;
+  kept in the database (table ``org_write_positions``), so the rule holds across worker
+  processes and servers without sticky sessions; not on the organization's row, whose every
+  write would drop every kept consumer page (:mod:`agritrace.pagecache`);
 - and every reader (the public pages too) reads a replica only if it has replayed what the
   primary had written at most ``refresh_s`` ago: a replica that fell behind is not read.
 
@@ -30,12 +31,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import psycopg
-from sqlalchemy import Connection, Engine, TextClause, literal_column, text, update
+from sqlalchemy import ColumnClause, Connection, Engine, TextClause, literal_column, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from agritrace.store.engine import make_engine
 from agritrace.store.raw import awaiting
-from agritrace.store.tables import organizations
+from agritrace.store.tables import org_write_positions
 
 ASK_EVERY_S = 0.05  # a replica that was behind is asked again at most this often
 
@@ -118,9 +120,11 @@ class Replicas:
         that organization's reads wait for a replica to get there."""
         if not self.replicas:
             return
+        position: ColumnClause[int] = literal_column(_PRIMARY_NOW)
         with self.primary.begin() as conn:
-            conn.execute(update(organizations).where(organizations.c.id == org_id)
-                         .values(wrote_lsn=literal_column(_PRIMARY_NOW)))
+            conn.execute(insert(org_write_positions).values(org_id=org_id, wrote_lsn=position)
+                         .on_conflict_do_update(index_elements=["org_id"],
+                                                set_={"wrote_lsn": position}))
 
     def dispose(self) -> None:
         for replica in self.replicas:

@@ -41,8 +41,16 @@ organizations = Table(
     Column("gln", String(13), nullable=True),
     Column("kind", String(40), nullable=False, server_default="enterprise"),
     Column("created_us", BigInteger, nullable=False),
-    # the primary's WAL position after this organization's last write (agritrace.store.replicas)
-    Column("wrote_lsn", BigInteger, nullable=True),
+)
+
+# The primary's WAL position after each organization's last write (agritrace.store.replicas).
+# Its own table, not a column of organizations: a write there bumps the consumer pages'
+# generation (agritrace.pagecache), and this one is made after every write by anybody.
+org_write_positions = Table(
+    "org_write_positions",
+    metadata,
+    Column("org_id", Integer, ForeignKey("organizations.id"), primary_key=True),
+    Column("wrote_lsn", BigInteger, nullable=False),
 )
 
 tokens = Table(
