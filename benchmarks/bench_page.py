@@ -127,10 +127,13 @@ def bench_engine(name: str, url: str, args: argparse.Namespace, tmp: Path,
         scripts[kind].write_text(text)
     rows = []
     with server(url, args.workers) as base:
+        settle = 8  # a freshly loaded database (PostgreSQL's caches, its first checkpoint)
         for what, path in paths.items():
             paths_file = tmp / "path.txt"
             paths_file.write_text(path + "\n")
-            load(base, paths_file, scripts["warm"], linkset=False, duration=2, connections=4)
+            load(base, paths_file, scripts["warm"], linkset=False, duration=settle,
+                 connections=4)
+            settle = 2
             for kind, script in scripts.items():
                 busy = os.getloadavg()[0]
                 result = load(base, paths_file, script, linkset=False, duration=args.duration,
