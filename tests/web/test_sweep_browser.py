@@ -65,11 +65,18 @@ def walk(person: Person, visit: Callable[[str], Iterable[str]]) -> None:
     """Open the person's pages breadth first, up to :data:`MAX_PAGES`: ``visit`` opens one and
     gives the links on it."""
     queue = list(person.start)
-    while queue and len(person.seen) < MAX_PAGES:
-        path = queue.pop(0)
-        if path not in person.seen:
-            person.seen.append(path)
-            queue += [link for link in visit(path) if link not in person.seen]
+    # Another query of a path already opened (a list filtered six ways) waits until every new
+    # path is opened: twelve pages are to show twelve pages, not one list twelve times.
+    later: list[str] = []
+    while (queue or later) and len(person.seen) < MAX_PAGES:
+        path = queue.pop(0) if queue else later.pop(0)
+        if path in person.seen:
+            continue
+        if queue and path.split("?")[0] in {seen.split("?")[0] for seen in person.seen}:
+            later.append(path)
+            continue
+        person.seen.append(path)
+        queue += [link for link in visit(path) if link not in person.seen]
 
 
 def _slug(path: str) -> str:

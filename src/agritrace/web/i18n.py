@@ -404,6 +404,15 @@ class Translator:
     def number(self, value: float, decimals: int = 0) -> str:
         return format_number(value, self.lang, decimals)
 
+    def iso(self, text: str) -> str:
+        """A day or a 'YYYY-MM-DD HH:MM' time kept as ISO (as a CSV gives it), as this language
+        writes it; any other text as it is."""
+        day, _, clock = text.partition(" ")
+        try:
+            return f"{self.date(date.fromisoformat(day))} {clock}".rstrip()
+        except ValueError:
+            return text
+
     def amount(self, value: float) -> str:
         return format_amount(value, self.lang)
 
