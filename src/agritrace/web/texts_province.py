@@ -246,7 +246,7 @@ TEXTS: dict[str, dict[str, str]] = {
                                  "en": "The diary entries refused or flagged"},
     "province_rows_products": {"vi": "Các sản phẩm sau số liệu OCOP",
                                "en": "The products behind the OCOP figures"},
-    "province_col_gtin": {"vi": "GTIN", "en": "GTIN"},
+    "province_col_gtin": {"vi": "Mã GTIN", "en": "GTIN"},
     "province_col_ocop_stars": {"vi": "Số sao OCOP", "en": "OCOP stars"},
     "province_col_ocop_expires": {"vi": "OCOP hết hạn", "en": "OCOP expires"},
     "province_col_ocop": {"vi": "OCOP còn hiệu lực", "en": "Valid OCOP"},
