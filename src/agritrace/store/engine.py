@@ -13,6 +13,10 @@ from sqlalchemy.exc import DBAPIError
 
 # How long a SQLite connection waits for another's write lock before "database is locked".
 SQLITE_BUSY_TIMEOUT_S = 30
+# How long opening a PostgreSQL connection may take, unless the URL says (``connect_timeout``):
+# without a bound, a server whose host stopped answering (a replica's machine gone, a network
+# cut) holds the request that asked for it for the kernel's TCP timeout, minutes.
+PG_CONNECT_TIMEOUT_S = 5
 
 
 # sqlite3 binds None only after looking for an adapter, and a failed look-up raises and formats
@@ -34,6 +38,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed.render_as_string(hide_password=False), parsed.database, kwargs)
+    if "connect_timeout" not in parsed.query:
+        # in the URL, so that the pages' own connections (agritrace.store.raw) have it too
+        parsed = parsed.update_query_dict({"connect_timeout": str(PG_CONNECT_TIMEOUT_S)})
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 
