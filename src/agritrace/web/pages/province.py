@@ -67,9 +67,13 @@ def _area(request: Request, caller: Caller) -> Area:
     with _reader(request).connect() as conn:
         area = area_of(conn, caller.org.id)
     if area is None:
-        raise ForbiddenException(f"{caller.org.name} oversees no area", [Problem(
-            "token", "the token of a province's or commune's officers", caller.org.name)])
+        raise _oversees_nothing(caller)
     return area
+
+
+def _oversees_nothing(caller: Caller) -> ForbiddenException:
+    return ForbiddenException(f"{caller.org.name} oversees no area", [Problem(
+        "token", "the token of a province's or commune's officers", caller.org.name)])
 
 
 def _page_caller(request: Request, write: bool) -> Caller | Response:
@@ -243,11 +247,10 @@ async def province_refresh(request: Request) -> Response:
     back on the page (saying they are being computed) within kept.FIRST_WAIT_S. Reading-only
     tokens may: nothing is changed."""
     try:
-        caller = _page_caller(request, False)
-        if isinstance(caller, Response):
-            return caller
-        _same_origin(request)
-        _area(request, caller)
+        posted = _posting(request, write=False)
+        if isinstance(posted, Response):
+            return posted
+        caller, _ = posted
         period = period_of(request)
         await run_in_threadpool(kept.recompute, engine_of(request), caller.org.id, period,
                                 settings_of(request).ticket_deadline_days)
@@ -322,25 +325,30 @@ def _target(form: dict[str, str]) -> tuple[str, str, float]:
     return indicator, crop, value
 
 
-async def _posted_form(request: Request) -> tuple[Caller, Area, dict[str, str]] | Response:
-    """An officer posting a desk form from this site: who, its area and the form's fields (or
-    the sign-in redirect to answer instead)."""
-    caller = _page_caller(request, True)
+def _posting(request: Request, write: bool = True) -> tuple[Caller, Area] | Response:
+    """An officer posting a desk form from this site: who and its area (or the sign-in
+    redirect to answer instead). ``write`` False for a form that changes nothing (recompute),
+    which a regulator's read-only token may post."""
+    caller = _page_caller(request, write)
     if isinstance(caller, Response):
         return caller
     _same_origin(request)
-    area = _area(request, caller)
-    return caller, area, {k: str(v) for k, v in (await request.form()).items()}
+    return caller, _area(request, caller)
+
+
+async def _fields(request: Request) -> dict[str, str]:
+    return {k: str(v) for k, v in (await request.form()).items()}
 
 
 @router.post("/province/targets")
 async def province_targets(request: Request) -> Response:
     """An officer sets a target (form post from the dashboard); back to the dashboard."""
     try:
-        posted = await _posted_form(request)
+        posted = _posting(request)
         if isinstance(posted, Response):
             return posted
-        caller, area, form = posted
+        caller, area = posted
+        form = await _fields(request)
         indicator, crop, value = _target(form)
         # a commune's officers set their commune's targets only
         commune = area.commune or form.get("commune", "").strip()
@@ -355,10 +363,10 @@ async def province_targets(request: Request) -> Response:
 
 
 def _reach(request: Request, caller: Caller) -> Reach:
-    _area(request, caller)  # 403 for an organization that oversees no area
     with _reader(request).connect() as conn:
         reach = reach_of(conn, caller.org.id)
-    assert reach is not None  # a regulator's
+    if reach is None:
+        raise _oversees_nothing(caller)
     return reach
 
 
@@ -409,13 +417,13 @@ async def province_tickets(request: Request) -> Response:
 
 async def _act(request: Request, ticket_id: int, action: str) -> Response:
     try:
-        caller = _page_caller(request, True)
-        if isinstance(caller, Response):
-            return caller
-        _same_origin(request)
+        posted = _posting(request)
+        if isinstance(posted, Response):
+            return posted
+        caller, _ = posted
         officer = _officer(request, caller)
         if action == "answer":
-            text = str((await request.form()).get("answer", ""))
+            text = (await _fields(request)).get("answer", "")
             await run_in_threadpool(feedback.answer, engine_of(request), officer, ticket_id,
                                     text)
         else:
@@ -470,11 +478,11 @@ async def ticket_photo(request: Request, ticket_id: int) -> Response:
 async def province_deadlines(request: Request) -> Response:
     """The province's department sets the answer deadline of each category, in days."""
     try:
-        posted = await _posted_form(request)
+        posted = _posting(request)
         if isinstance(posted, Response):
             return posted
-        caller, area, form = posted
-        days = feedback.check_deadlines(form)
+        caller, area = posted
+        days = feedback.check_deadlines(await _fields(request))
         await run_in_threadpool(feedback.set_deadlines, engine_of(request), area, days,
                                 caller.actor.name)
     except AgritraceError as exc:

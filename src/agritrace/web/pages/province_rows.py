@@ -28,10 +28,10 @@ from agritrace.web.pages.province import (
     _computing,
     _failure,
     _page_caller,
+    _posting,
     _render,
     period_of,
 )
-from agritrace.web.pages.reports import _same_origin
 
 router = APIRouter(include_in_schema=False)
 
@@ -99,11 +99,10 @@ async def province_close_recall(request: Request, recall_id: str) -> Response:
     """An officer closes a recall of the area (:func:`agritrace.trust.may_close_recall`):
     its goods are recovered or disposed of. Back to the recalls list."""
     try:
-        caller = _page_caller(request, True)
-        if isinstance(caller, Response):
-            return caller
-        _same_origin(request)
-        _area(request, caller)
+        posted = _posting(request)
+        if isinstance(posted, Response):
+            return posted
+        caller, _ = posted
         period = period_of(request)
         await run_in_threadpool(close_recall, engine_of(request), caller.org,
                                 caller.actor.name, recall_id)
