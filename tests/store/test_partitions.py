@@ -38,6 +38,16 @@ def _log(engine: Engine, *days: date) -> None:
     assert queue.flush() == len(days)
 
 
+def _logged_before_0045(engine: Engine, *days: date) -> None:
+    """Scans of ``days`` written into the scan log of an older schema (no scan_devices yet)."""
+    with engine.begin() as conn:
+        for n, day in enumerate(days):
+            at = int(datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp() * 1e6)
+            conn.execute(text("INSERT INTO scans (code, scanned_us, device, client) "
+                              "VALUES (:code, :at, :device, :client)"),
+                         {"code": CODE, "at": at, "device": f"d{n}", "client": f"c{n}"})
+
+
 def _where(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return dict(conn.execute(text(  # type: ignore[arg-type]
@@ -74,6 +84,9 @@ def test_old_months_are_detached_with_their_rows(postgres: Engine) -> None:
     assert list(_where(postgres)) == [f"scans_y{this_month:%Y}m{this_month:%m}"]
     with postgres.connect() as conn:  # kept as a table of its own, to archive
         assert conn.execute(text(f"SELECT count(*) FROM {name}")).scalar() == 1
+        # what the detached month counted stays counted: scans, devices (d0 and d1)
+        assert conn.execute(text("SELECT scans, devices FROM scan_totals WHERE code = :c"),
+                            {"c": CODE}).one() == (2, 2)
 
 
 def test_the_command_creates_and_detaches_months(database_url: str, engine: Engine,
@@ -100,7 +113,7 @@ def test_the_migration_keeps_every_scan_both_ways(postgres: Engine) -> None:
     two_ago = month_after(this_month, -2)
     command.downgrade(alembic_config(postgres), "0035")
     assert _where(postgres) == {}
-    _log(postgres, two_ago, date(2001, 1, 1), this_month)  # one from a phone's wrong clock
+    _logged_before_0045(postgres, two_ago, date(2001, 1, 1), this_month)  # a wrong clock
     upgrade(postgres)
     assert _where(postgres) == {f"scans_y{two_ago:%Y}m{two_ago:%m}": 1, "scans_default": 1,
                                 f"scans_y{this_month:%Y}m{this_month:%m}": 1}

@@ -9,12 +9,13 @@ import logging
 import threading
 import time
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from agritrace import limits
 from agritrace.errors import Problem, ValidationException
@@ -24,7 +25,7 @@ from agritrace.scans import receipt
 from agritrace.scans.photos import Photo
 from agritrace.scans.tables import ticket_photos, tickets
 from agritrace.scans.verdict import History, Policy, Scan
-from agritrace.store.raw import AsyncRaw
+from agritrace.store.raw import AsyncRaw, Raw
 from agritrace.subscriptions.notices import ticket_notice
 from agritrace.web.i18n import expect
 
@@ -83,29 +84,40 @@ _HOUR_US = 3600 * 1_000_000
 # Fixed statements, run through the driver: the consumer page runs them on every request.
 _COLUMNS = ("code", "scanned_us", "lat", "lon", "user_agent", "device", "client")
 _INSERT = f"INSERT INTO scans ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-# Kept with each batch, codes in order (two workers' batches lock rows in the same order).
-_ADD_TOTALS = ("INSERT INTO scan_totals (code, scans, first_us) VALUES (?, ?, ?) "
+# Kept with each batch, in the order of their keys: two workers' batches lock rows in the same
+# order (devices, then places, then totals, each sorted), so neither waits for the other in turn.
+# The devices and places new to a code are the rows inserted (RETURNING; executemany returns no
+# rows on sqlite3, so one statement of many rows per chunk), and are added to its totals.
+_NEW_DEVICES = ("INSERT INTO scan_devices (code, device) VALUES {} ON CONFLICT DO NOTHING "
+                "RETURNING code")
+_NEW_PLACES = ("INSERT INTO scan_places (code, lat, lon) VALUES {} ON CONFLICT DO NOTHING "
+               "RETURNING code")
+_CHUNK = 500  # rows a statement (1,500 parameters at most)
+_ADD_TOTALS = ("INSERT INTO scan_totals (code, scans, first_us, devices, places) "
+               "VALUES (?, ?, ?, ?, ?) "
                "ON CONFLICT (code) DO UPDATE SET scans = scan_totals.scans + excluded.scans, "
                "first_us = CASE WHEN excluded.first_us < scan_totals.first_us "
-               "THEN excluded.first_us ELSE scan_totals.first_us END")
+               "THEN excluded.first_us ELSE scan_totals.first_us END, "
+               "devices = scan_totals.devices + excluded.devices, "
+               "places = scan_totals.places + excluded.places")
 # Everything a page needs of a code's scans, in one statement (one round trip on PostgreSQL, a
 # consistent snapshot on both engines): in a row tagged 'r', whether this device scanned the code
 # within a day, how many scans of the code the client made within a day and how many of any code
-# within an hour (each bounded), the code's scan count (scan_totals), its distinct devices and
-# places (each counted up to a bound) and the caller's own scalar (:func:`read_scans`'s
-# ``along``); then the newest scans (rows tagged 'n') and the first ('f'). Served by the indexes
-# on (code, scanned_us), (device, code, scanned_us), (client, scanned_us) and the located scans,
-# whatever the code's scan count. (The 'r' row comes first: PostgreSQL types a column of a UNION
-# from its first two branches, and a NULL in both would make it text.)
+# within an hour (each bounded), the code's scan count and distinct devices and places (one row
+# of scan_totals: a DISTINCT over the scans, even bounded, read and sorted every scan of the code
+# on PostgreSQL) and the caller's own scalar (:func:`read_scans`'s ``along``); then the newest
+# scans (rows tagged 'n') and the first ('f'). Served by the indexes on (code, scanned_us),
+# (device, code, scanned_us), (client, scanned_us) and scan_totals' key, whatever the code's
+# scan count. (The 'r' row comes first: PostgreSQL types a column of a UNION from its first two
+# branches, and a NULL in both would make it text.)
 _SCAN = "SELECT scanned_us, lat, lon, device FROM scans WHERE code = ? ORDER BY scanned_us"
 _READ = (
     "SELECT 'r', NULL, NULL, NULL, NULL, (SELECT count(*) FROM (SELECT 1 FROM scans WHERE "
     "code = ? AND device = ? AND scanned_us >= ? LIMIT 1) d), (SELECT count(*) FROM (SELECT 1 "
     "FROM scans WHERE code = ? AND client = ? AND scanned_us >= ? LIMIT ?) c), (SELECT count(*) "
     "FROM (SELECT 1 FROM scans WHERE client = ? AND scanned_us >= ? LIMIT ?) h), "
-    "(SELECT scans FROM scan_totals WHERE code = ?), (SELECT count(*) FROM (SELECT DISTINCT "
-    "device FROM scans WHERE code = ? LIMIT ?) v), (SELECT count(*) FROM (SELECT DISTINCT lat, "
-    "lon FROM scans WHERE code = ? AND lat IS NOT NULL LIMIT ?) p), {along} UNION ALL "
+    "t.scans, t.devices, t.places, {along} "
+    "FROM (SELECT 1) one LEFT JOIN scan_totals t ON t.code = ? UNION ALL "
     f"SELECT 'n', scanned_us, lat, lon, device, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
     f"FROM ({_SCAN} DESC LIMIT ?) n UNION ALL "
     f"SELECT 'f', scanned_us, lat, lon, device, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
@@ -113,10 +125,18 @@ _READ = (
 
 
 # A visitor who shares a location once the page is open: it goes on the scan that page logged
-# (same code, same device, a few minutes ago, no location yet) rather than counting a second.
+# (same code, same device, a few minutes ago, no location yet) rather than counting a second,
+# and the place, if new to the code, is counted with it (in one transaction: SQLite's three
+# statements, PostgreSQL's one).
 _LOCATE = ("UPDATE scans SET lat = ?, lon = ? WHERE id = (SELECT id FROM scans WHERE code = ? "
            "AND device = ? AND lat IS NULL AND scanned_us >= ? "
-           "ORDER BY scanned_us DESC LIMIT 1) RETURNING id")
+           "ORDER BY scanned_us DESC LIMIT 1) RETURNING code, lat, lon")
+_COUNT_PLACES = "UPDATE scan_totals SET places = places + 1 WHERE code = ?"
+_LOCATE_PG = (f"WITH located AS ({_LOCATE}), placed AS (INSERT INTO scan_places (code, lat, lon) "
+              "SELECT code, lat, lon FROM located ON CONFLICT DO NOTHING RETURNING code), "
+              "counted AS (UPDATE scan_totals SET places = places + 1 "
+              "WHERE code IN (SELECT code FROM placed) RETURNING 1) "
+              "SELECT count(*) FROM located")
 LOCATE_WITHIN_US = 10 * 60 * 1_000_000
 _LOCATE_WAIT_MS = 50
 
@@ -262,11 +282,16 @@ class ScanQueue:
             for code, scanned_us, *_ in batch:
                 count, first = totals.get(code, (0, scanned_us))
                 totals[code] = (count + 1, min(first, scanned_us))
+            devices = sorted({(row[0], row[5]) for row in batch})
+            places = sorted({(row[0], row[2], row[3]) for row in batch if row[2] is not None})
             with self._engine.connect() as conn:
                 marks = "%s" if conn.dialect.name == "postgresql" else "?"
                 conn.exec_driver_sql(_INSERT.replace("?", marks), batch)
-                conn.exec_driver_sql(_ADD_TOTALS.replace("?", marks),
-                                     [(code, *totals[code]) for code in sorted(totals)])
+                new_devices = _inserted(conn, _NEW_DEVICES, devices, marks)
+                new_places = _inserted(conn, _NEW_PLACES, places, marks)
+                conn.exec_driver_sql(_ADD_TOTALS.replace("?", marks), [
+                    (code, *totals[code], new_devices[code], new_places[code])
+                    for code in sorted(totals)])
                 with self._lock:
                     self.epoch += 1
                 try:
@@ -297,6 +322,20 @@ class ScanQueue:
     def close(self) -> None:
         """Write what waits (the thread, if any, stops once nothing does)."""
         self.flush()
+
+
+def _inserted(conn: Connection, sql: str, rows: list[tuple[Any, ...]],
+              marks: str) -> Counter[str]:
+    """Insert ``rows`` (in their order) with ``sql``, a statement of many rows ``{}`` returning
+    each inserted row's code; how many were inserted of each code."""
+    inserted: Counter[str] = Counter()
+    for at in range(0, len(rows), _CHUNK):
+        chunk = rows[at:at + _CHUNK]
+        row = f"({', '.join([marks] * len(chunk[0]))})"
+        found = conn.exec_driver_sql(sql.format(", ".join([row] * len(chunk))),
+                                     tuple(value for each in chunk for value in each))
+        inserted.update(code for code, in found)
+    return inserted
 
 
 _QUEUES: dict[Engine, ScanQueue] = {}
@@ -352,16 +391,12 @@ async def read_scans(raw: AsyncRaw, waiting: ScanQueue, code: str, scan: Scan, v
     since = scan.scanned_us - LOCATE_WITHIN_US
     located = locating and scan.lat is not None and (
         waiting.locate(code, visit.device, since, scan.lat, scan.lon)  # type: ignore[arg-type]
-        or bool(await raw.rows_unless_locked(_LOCATE, (scan.lat, scan.lon, code, visit.device,
-                                                       since), _LOCATE_WAIT_MS)))
+        or await _locate(raw, (scan.lat, scan.lon, code, visit.device, since)))
     day, hour = scan.scanned_us - DAY_US, scan.scanned_us - _HOUR_US
     sql = _read(along)
     for attempt in range(_READS):
         seen = waiting.seen(code, visit.device, visit.client, day, hour, policy.window)
-        rows = await raw.rows(sql, (
-            code, visit.device, day, code, visit.client, day, policy.devices_per_client,
-            visit.client, hour, policy.per_client_hour, code, code, policy.max_devices + 1,
-            code, policy.max_places + 1, code, policy.window, code))
+        rows = await raw.rows(sql, read_params(code, visit, day, hour, policy))
         if waiting.epoch == seen.epoch and seen.epoch % 2 == 0:
             break
         await asyncio.sleep(0.001 * (attempt + 1))
@@ -369,16 +404,39 @@ async def read_scans(raw: AsyncRaw, waiting: ScanQueue, code: str, scan: Scan, v
         r for r in rows if r[0] == "r")
     history = _history([Scan(*r[1:5]) for r in rows if r[0] == "n"],
                        next((Scan(*r[1:5]) for r in rows if r[0] == "f"), None),
-                       int(count or 0), int(devices), int(places), seen, policy)
+                       int(count or 0), int(devices or 0), int(places or 0), seen, policy)
     room = (not located and not (device or seen.device)
             and int(client_code) + seen.client_code < policy.devices_per_client
             and int(client_hour) + seen.client_hour < policy.per_client_hour)
     return Reading(history, room, value)
 
 
+async def _locate(raw: AsyncRaw, params: tuple[Any, ...]) -> bool:
+    """Put the location on this device's scan of the code just written (:data:`_LOCATE`) and
+    count its place; False if there is none, or SQLite's write lock stayed taken."""
+    if raw.postgres:
+        return bool((await raw.rows(_LOCATE_PG, params))[0][0])
+
+    def locate(writing: Raw) -> bool:
+        located = writing.rows(_LOCATE, params)
+        if located and writing.rows(_NEW_PLACES.format("(?, ?, ?)"), located[0]):
+            writing.run(_COUNT_PLACES, located[0][:1])
+        return bool(located)
+
+    return bool(await raw.writing_unless_locked(locate, _LOCATE_WAIT_MS))
+
+
 @lru_cache(maxsize=8)
 def _read(along: str) -> str:
     return _READ.format(along=along)
+
+
+def read_params(code: str, visit: Visit, day_us: int, hour_us: int,
+                policy: Policy) -> tuple[Any, ...]:
+    """The parameters of :data:`_READ` for ``visit``'s scan of ``code`` (scans since ``day_us``
+    and ``hour_us`` count as within a day and an hour)."""
+    return (code, visit.device, day_us, code, visit.client, day_us, policy.devices_per_client,
+            visit.client, hour_us, policy.per_client_hour, code, code, policy.window, code)
 
 
 def log_scan(waiting: ScanQueue, code: str, scan: Scan, visit: Visit, policy: Policy,
@@ -399,8 +457,8 @@ def _history(newest_read: list[Scan], first: Scan | None, count: int, devices: i
              places: int, queued: _Seen, policy: Policy) -> History:
     """The history from what the database holds and what waits in the queue. While both hold
     fewer scans than the window, every scan was read and counted from; past it, the counts are
-    the database's (devices and places bounded) plus the queue's: a queued scan's device or place
-    counted as new is what matters past the thresholds."""
+    the database's (scan_totals) plus the queue's: a queued scan's device or place counted as
+    new is what matters past the thresholds."""
     newest = sorted(newest_read + queued.newest, key=_BY_TIME)
     if len(newest) < policy.window:
         return History.of(newest)

@@ -43,15 +43,34 @@ scans = Table(
           postgresql_where=text("lat IS NOT NULL")),
 )
 
-# How many scans of each code are logged and when the first was (migration 0020), kept by the
-# transaction that writes them (agritrace.scans.log.ScanQueue): a page reads one row, not every
-# scan of a much-scanned code.
+# How many scans of each code are logged and when the first was (migration 0020), and from how
+# many distinct devices and places (migration 0045), kept by the transaction that writes them
+# (agritrace.scans.log.ScanQueue): a page reads one row, not every scan of a much-scanned code.
+# Kept when old months of the scan log are detached (agritrace.store.partitions).
 scan_totals = Table(
     "scan_totals",
     metadata,
     Column("code", String(300), primary_key=True),
     Column("scans", BigInteger, nullable=False),
     Column("first_us", BigInteger, nullable=False),
+    Column("devices", Integer, nullable=False, server_default="0"),
+    Column("places", Integer, nullable=False, server_default="0"),
+)
+
+# Each code's distinct devices and places (migration 0045): the writer of a batch of scans learns
+# which are new to the code (the rows it inserts) and adds them to scan_totals.
+scan_devices = Table(
+    "scan_devices",
+    metadata,
+    Column("code", String(300), primary_key=True),
+    Column("device", String(32), primary_key=True),
+)
+scan_places = Table(
+    "scan_places",
+    metadata,
+    Column("code", String(300), primary_key=True),
+    Column("lat", Float, primary_key=True),
+    Column("lon", Float, primary_key=True),
 )
 
 # A consumer's report about a code, for the producer and the province. ``client_key`` is a

@@ -4,8 +4,10 @@
 A month's partition is ``scans_yYYYYmMM``; ``scans_default`` takes a row no month's partition
 covers (a clock far off), and its rows move into their month's partition when that is created.
 A detached month is a plain table again: dump it (``pg_dump -t scans_y2025m01``) and drop it.
-What scans counted stays counted (``scan_totals``); the verdict's first scan then comes from the
-months still attached.
+What scans counted stays counted: each code's scans, distinct devices and places
+(``scan_totals``, ``scan_devices``, ``scan_places``; migration 0045) are not partitioned, so the
+verdict still weighs a detached month's devices and places; its first scan and newest scans then
+come from the months still attached.
 
 The event log is not partitioned: the event terms, aliases and the verifiable log refer to
 events by their id alone, and PostgreSQL requires a partitioned table's keys to hold the

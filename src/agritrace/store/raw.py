@@ -17,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import psycopg
@@ -28,6 +28,8 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, event
 
 from agritrace.store.engine import SQLITE_BUSY_TIMEOUT_S
+
+T = TypeVar("T")
 
 
 class Raw:
@@ -51,25 +53,26 @@ class Raw:
         """Execute ``sql`` (``?`` marks) for its effect."""
         self._driver.execute(_psycopg(sql) if self.postgres else sql, params).close()
 
-    def insert_unless_locked(self, sql: str, rows: Sequence[Sequence[Any]],
-                             wait_ms: int) -> bool:
-        """Insert ``rows`` in one SQLite transaction (on an :func:`autocommitting` connection),
-        unless the write lock stays taken for ``wait_ms``; then nothing is written: False.
+    def writing_unless_locked(self, work: Callable[[Raw], T], wait_ms: int) -> T | None:
+        """What ``work`` returns, its statements run in one SQLite transaction (on an
+        :func:`autocommitting` connection), unless the write lock stays taken for ``wait_ms``;
+        then nothing is written: None.
 
         SQLite has one writer at a time, and a capture holds the lock for its whole document;
-        a caller that must not wait (a consumer page) keeps what it could not write. PostgreSQL
-        inserts never wait for other writers, so its callers insert as usual.
+        a caller that must not wait (a consumer page) gives up what it could not write.
+        PostgreSQL writers never wait for the others' whole transactions: its callers write in
+        one statement (a data-modifying ``WITH``) instead.
         """
-        assert not self.postgres, "PostgreSQL inserts do not wait: insert as usual"
+        assert not self.postgres, "PostgreSQL writes do not wait: write in one statement"
         if self.rows_unless_locked("BEGIN IMMEDIATE", (), wait_ms) is None:
-            return False
+            return None
         try:
-            self._driver.executemany(sql, rows)
+            done = work(self)
         except BaseException:
             self.run("ROLLBACK")
             raise
         self.run("COMMIT")
-        return True
+        return done
 
     def rows_unless_locked(self, sql: str, params: Sequence[Any],
                            wait_ms: int) -> list[tuple[Any, ...]] | None:
@@ -140,10 +143,9 @@ class AsyncRaw:
         """:meth:`Raw.rows_unless_locked`."""
         return self._raw.rows_unless_locked(sql, params, wait_ms)
 
-    async def insert_unless_locked(self, sql: str, rows: Sequence[Sequence[Any]],
-                                   wait_ms: int) -> bool:
-        """:meth:`Raw.insert_unless_locked` (SQLite's alone)."""
-        return self._raw.insert_unless_locked(sql, rows, wait_ms)
+    async def writing_unless_locked(self, work: Callable[[Raw], T], wait_ms: int) -> T | None:
+        """:meth:`Raw.writing_unless_locked` (SQLite's alone)."""
+        return self._raw.writing_unless_locked(work, wait_ms)
 
 
 class _ServerRaw(AsyncRaw):
@@ -182,9 +184,8 @@ class _ServerRaw(AsyncRaw):
                                  wait_ms: int) -> list[tuple[Any, ...]] | None:
         return await self.rows(sql, params)  # PostgreSQL inserts never wait for other writers
 
-    async def insert_unless_locked(self, sql: str, rows: Sequence[Sequence[Any]],
-                                   wait_ms: int) -> bool:
-        raise AssertionError("PostgreSQL inserts do not wait: insert as usual")
+    async def writing_unless_locked(self, work: Callable[[Raw], T], wait_ms: int) -> T | None:
+        raise AssertionError("PostgreSQL writes do not wait: write in one statement")
 
 
 class _Connections:

@@ -352,27 +352,37 @@ async def _render_page(request: Request, link: DigitalLink, t: i18n.Translator,
 
 def _verdict(t: i18n.Translator, verdict: Verdict, located: bool) -> bytes:
     """The verdict section of this request: made once per language, verdict, place and day of
-    the first scan (rendering it cost a twentieth of a kept page), with the scan count written
-    in per request."""
+    the first scan (rendering it cost a twentieth of a kept page), with the scan count and the
+    devices and places (exact: they change with every scan of a much-scanned code) written in
+    per request."""
     first = verdict.first_scan
     before, after = _verdict_around(
-        t.lang, verdict.kind, verdict.reasons, verdict.devices, verdict.places, located,
+        t.lang, verdict.kind, verdict.reasons, located,
         vietnam_day(first.scanned_us) if first else None,
         f"{first.lat}, {first.lon}" if first and first.lat is not None else None)
-    return before + str(escape(t.number(verdict.scan_count))).encode() + after
+    section = before + _number(t, verdict.scan_count) + after
+    for here, value in ((_DEVICES_HERE, verdict.devices), (_PLACES_HERE, verdict.places)):
+        if here in section:  # a suspicious verdict's reason
+            section = section.replace(here, _number(t, value))
+    return section
 
 
-_COUNT_HERE = "\x00"  # where the count goes: no text or escaped value holds it
+def _number(t: i18n.Translator, value: int) -> bytes:
+    return str(escape(t.number(value))).encode()
+
+
+# Where the count, the devices and the places go: no text or escaped value holds these.
+_COUNT_HERE, _DEVICES_HERE, _PLACES_HERE = "\x00", b"\x01", b"\x02"
 
 
 @lru_cache(maxsize=4096)
-def _verdict_around(lang: str, kind: str, reasons: tuple[str, ...], devices: int, places: int,
-                    located: bool, first_day: date | None, first_place: str | None
-                    ) -> tuple[bytes, bytes]:
+def _verdict_around(lang: str, kind: str, reasons: tuple[str, ...], located: bool,
+                    first_day: date | None, first_place: str | None) -> tuple[bytes, bytes]:
     t = i18n.Translator(lang)
     html = _env(lang).get_template("_verdict.html").render(
-        t=t, v=Verdict(kind, reasons, 0, Scan(0) if first_day else None, devices, places),
-        located=located, count=_COUNT_HERE,
+        t=t, v=Verdict(kind, reasons, 0, Scan(0) if first_day else None),
+        located=located, count=_COUNT_HERE, devices=_DEVICES_HERE.decode(),
+        places=_PLACES_HERE.decode(),
         first_date=t.date(first_day) if first_day else None, first_place=first_place)
     before, _, after = html.partition(_COUNT_HERE)
     return before.encode(), after.encode()
