@@ -12,7 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from agritrace.errors import ConflictException, ForbiddenException, ValidationException
+from agritrace.errors import (
+    ConflictException,
+    ForbiddenException,
+    NoSuchResourceException,
+    ValidationException,
+)
 from agritrace.farm.catalog import (
     add_certificate,
     add_product,
@@ -22,11 +27,12 @@ from agritrace.farm.catalog import (
 )
 from agritrace.farm.diary import vietnam_today
 from agritrace.farm.masterdata import EPC_CLASS, LOCATION, master_data
-from agritrace.farm.places import RegistryRules, add_place, list_places, update_place
+from agritrace.farm.places import RegistryRules, add_place, get_place, list_places, update_place
 from agritrace.farm.registry import (
     actor_for_token,
     add_member,
     create_member_token,
+    get_member,
     history,
     list_members,
     update_member,
@@ -132,6 +138,29 @@ def test_a_farmer_cannot_change_the_registry(engine: Engine) -> None:
         add_member(engine, farmer, name="Ai đó")
     with pytest.raises(ForbiddenException):
         update_place(engine, farmer, coop.plot_a.id, {"name": "Của tôi"})
+
+
+def test_another_cooperatives_rows_are_unknown_and_stay_unchanged(engine: Engine) -> None:
+    coop, other = make_coop(engine), make_coop(engine, "HTX Chè Tà Xùa", "tea")
+    product, _ = add_product(engine, other.manager, {"gtin": CHERRY, "name_vi": "Chè"})
+    name = coop.org.name
+    refused = {
+        f"No member {other.farmer_a.id} in {name}":
+            lambda: get_member(engine, coop.org, other.farmer_a.id),
+        f"No place {other.plot_a.id} in {name}":
+            lambda: get_place(engine, coop.org, other.plot_a.id),
+        f"No farm_members record {other.farmer_a.id} in {name}":
+            lambda: update_member(engine, coop.manager, other.farmer_a.id, {"name": "Ai"}),
+        f"No product {product.id} in {name}":
+            lambda: update_product(engine, coop.manager, product.id, {"name_vi": "Của tôi"}),
+    }
+    for message, call in refused.items():
+        with pytest.raises(NoSuchResourceException) as exc:
+            call()
+        assert exc.value.detail == message
+    assert get_member(engine, other.org, other.farmer_a.id).name == "Lò Văn A"
+    assert history(engine, other.org, "farm_members", other.farmer_a.id)[-1]["action"] == \
+        "create"
 
 
 def test_a_member_login_token_is_bound_to_org_and_member(engine: Engine) -> None:

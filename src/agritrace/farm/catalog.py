@@ -26,6 +26,7 @@ from agritrace.farm.registry import (
     Checks,
     Db,
     Notice,
+    org_row,
     require_holder,
     transaction,
     update_row,
@@ -170,10 +171,7 @@ def update_product(db: Db, actor: Actor, product_id: int, changes: Mapping[str, 
                    ) -> tuple[Product, list[Notice]]:
     actor.require_manager("change products")
     with transaction(db) as conn:
-        row = conn.execute(select(products).where(products.c.id == product_id,
-                                                  products.c.org_id == actor.org.id)).first()
-        if row is None:
-            raise NoSuchResourceException(f"No product {product_id} in {actor.org.name}")
+        row = org_row(conn, products, actor.org, product_id, "product")
         values, notices = check_product(_product(row).as_dict() | dict(changes))
         if values["gtin"] != row.gtin:
             raise ConflictException("A product's GTIN never changes; register a new product",

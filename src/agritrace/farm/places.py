@@ -31,6 +31,7 @@ from agritrace.farm.registry import (
     Db,
     Notice,
     Role,
+    org_row,
     require_holder,
     transaction,
     update_row,
@@ -304,11 +305,7 @@ def update_place(db: Db, actor: Actor, place_id: int, changes: Mapping[str, Any]
 
 def get_place(db: Db, org: Organization, place_id: int) -> Place:
     with transaction(db) as conn:
-        row = conn.execute(select(places).where(places.c.id == place_id,
-                                                places.c.org_id == org.id)).first()
-    if row is None:
-        raise NoSuchResourceException(f"No place {place_id} in {org.name}")
-    return _place(row)
+        return _place(org_row(conn, places, org, place_id, "place"))
 
 
 def place_by_uri(db: Db, org: Organization, uri: str) -> Place:

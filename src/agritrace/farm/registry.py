@@ -234,13 +234,21 @@ def history(db: Db, org: Organization, table: str | None = None,
             for r in rows]
 
 
+def org_row(conn: Connection, table: Any, org: Organization, record_id: int, what: str
+            ) -> Any:
+    """Row ``record_id`` of ``table`` if it is ``org``'s; 404 "No {what} {id} in {org}" if not
+    (another organization's row is as unknown as a missing one)."""
+    row = conn.execute(select(table).where(table.c.id == record_id,
+                                           table.c.org_id == org.id)).first()
+    if row is None:
+        raise NoSuchResourceException(f"No {what} {record_id} in {org.name}")
+    return row
+
+
 def update_row(conn: Connection, actor: Actor, table: Any, record_id: int,
                changes: Mapping[str, Any]) -> dict[str, Any]:
     """Apply checked ``changes`` to one row of the actor's organization, with its history row."""
-    row = conn.execute(select(table).where(table.c.id == record_id,
-                                           table.c.org_id == actor.org.id)).first()
-    if row is None:
-        raise NoSuchResourceException(f"No {table.name} record {record_id} in {actor.org.name}")
+    row = org_row(conn, table, actor.org, record_id, f"{table.name} record")
     old = {k: v for k, v in row._asdict().items() if k not in ("org_id", "created_us")}
     new = old | dict(changes)
     if new != old:
@@ -299,11 +307,7 @@ def update_member(db: Db, actor: Actor, member_id: int, changes: Mapping[str, An
 
 def get_member(db: Db, org: Organization, member_id: int) -> Member:
     with transaction(db) as conn:
-        row = conn.execute(select(members).where(members.c.id == member_id,
-                                                 members.c.org_id == org.id)).first()
-    if row is None:
-        raise NoSuchResourceException(f"No member {member_id} in {org.name}")
-    return _member(row)
+        return _member(org_row(conn, members, org, member_id, "member"))
 
 
 def list_members(db: Db, org: Organization) -> list[Member]:
