@@ -86,13 +86,15 @@ _COLUMNS = ("code", "scanned_us", "lat", "lon", "user_agent", "device", "client"
 _INSERT = f"INSERT INTO scans ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 # Kept with each batch, in the order of their keys: two workers' batches lock rows in the same
 # order (devices, then places, then totals, each sorted), so neither waits for the other in turn.
-# The devices and places new to a code are the rows inserted (RETURNING; executemany returns no
-# rows on sqlite3, so one statement of many rows per chunk), and are added to its totals.
-_NEW_DEVICES = ("INSERT INTO scan_devices (code, device) VALUES {} ON CONFLICT DO NOTHING "
-                "RETURNING code")
-_NEW_PLACES = ("INSERT INTO scan_places (code, lat, lon) VALUES {} ON CONFLICT DO NOTHING "
+# The devices and places new to a code are the rows inserted (RETURNING), and are added to its
+# totals. The rows go in as arrays on PostgreSQL (one fixed statement, prepared once; a VALUES
+# list of 500 rows cost 10 ms a batch to parse and plan), as VALUES lists on SQLite (executemany
+# returns no rows on sqlite3).
+_NEW_DEVICES = "INSERT INTO scan_devices (code, device) {} ON CONFLICT DO NOTHING RETURNING code"
+_NEW_PLACES = ("INSERT INTO scan_places (code, lat, lon) {} ON CONFLICT DO NOTHING "
                "RETURNING code")
-_CHUNK = 500  # rows a statement (1,500 parameters at most)
+_DEVICE_ARRAYS, _PLACE_ARRAYS = "%s::text[], %s::text[]", "%s::text[], %s::float8[], %s::float8[]"
+_CHUNK = 500  # SQLite's rows a statement (1,500 parameters at most)
 _ADD_TOTALS = ("INSERT INTO scan_totals (code, scans, first_us, devices, places) "
                "VALUES (?, ?, ?, ?, ?) "
                "ON CONFLICT (code) DO UPDATE SET scans = scan_totals.scans + excluded.scans, "
@@ -287,8 +289,8 @@ class ScanQueue:
             with self._engine.connect() as conn:
                 marks = "%s" if conn.dialect.name == "postgresql" else "?"
                 conn.exec_driver_sql(_INSERT.replace("?", marks), batch)
-                new_devices = _inserted(conn, _NEW_DEVICES, devices, marks)
-                new_places = _inserted(conn, _NEW_PLACES, places, marks)
+                new_devices = _inserted(conn, _NEW_DEVICES, devices, _DEVICE_ARRAYS)
+                new_places = _inserted(conn, _NEW_PLACES, places, _PLACE_ARRAYS)
                 conn.exec_driver_sql(_ADD_TOTALS.replace("?", marks), [
                     (code, *totals[code], new_devices[code], new_places[code])
                     for code in sorted(totals)])
@@ -325,14 +327,20 @@ class ScanQueue:
 
 
 def _inserted(conn: Connection, sql: str, rows: list[tuple[Any, ...]],
-              marks: str) -> Counter[str]:
-    """Insert ``rows`` (in their order) with ``sql``, a statement of many rows ``{}`` returning
-    each inserted row's code; how many were inserted of each code."""
+              arrays: str) -> Counter[str]:
+    """Insert ``rows`` in their order with ``sql`` (rows ``{}``, returning each inserted row's
+    code; on PostgreSQL from ``arrays``, one a column); how many were inserted of each code."""
     inserted: Counter[str] = Counter()
+    if not rows:
+        return inserted
+    if conn.dialect.name == "postgresql":
+        found = conn.exec_driver_sql(sql.format(f"SELECT * FROM unnest({arrays})"),
+                                     tuple(list(column) for column in zip(*rows, strict=True)))
+        return Counter(code for code, in found)
     for at in range(0, len(rows), _CHUNK):
         chunk = rows[at:at + _CHUNK]
-        row = f"({', '.join([marks] * len(chunk[0]))})"
-        found = conn.exec_driver_sql(sql.format(", ".join([row] * len(chunk))),
+        row = f"({', '.join('?' * len(chunk[0]))})"
+        found = conn.exec_driver_sql(sql.format("VALUES " + ", ".join([row] * len(chunk))),
                                      tuple(value for each in chunk for value in each))
         inserted.update(code for code, in found)
     return inserted
@@ -419,7 +427,7 @@ async def _locate(raw: AsyncRaw, params: tuple[Any, ...]) -> bool:
 
     def locate(writing: Raw) -> bool:
         located = writing.rows(_LOCATE, params)
-        if located and writing.rows(_NEW_PLACES.format("(?, ?, ?)"), located[0]):
+        if located and writing.rows(_NEW_PLACES.format("VALUES (?, ?, ?)"), located[0]):
             writing.run(_COUNT_PLACES, located[0][:1])
         return bool(located)
 
