@@ -3,6 +3,7 @@ the verdict counts them exactly, from one row, whatever the code's scan count.""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -63,6 +64,21 @@ def test_a_batch_counts_the_devices_and_places_new_to_each_code(engine: Engine) 
         assert conn.execute(select(scan_places).where(scan_places.c.code == first)
                             .order_by(scan_places.c.lat)).all() == [
             (first, *HUE), (first, *HAIPHONG), (first, *HANOI)]
+
+
+def test_two_workers_batches_count_each_device_and_place_once(engine: Engine) -> None:
+    """Two processes' queues write the same codes' devices and places at once, queued in
+    opposite orders: each waits for the other's rows rather than locking them in turn, and each
+    device and place is counted once."""
+    codes = [f"/01/08931234000356/21/TWO{n:02d}" for n in range(20)]
+    queues = (ScanQueue(engine), ScanQueue(engine))
+    for queue, order in zip(queues, (codes, codes[::-1]), strict=True):
+        for n, code in enumerate(order):
+            for device in ("a", "b", "c"):
+                assert queue.add((code, NOV_12_2026_9H + n, *HANOI, "", device, device))
+    with ThreadPoolExecutor(2) as pool:
+        assert sum(pool.map(ScanQueue.flush, queues)) == 120
+    assert {_totals(engine, code) for code in codes} == {(6, 3, 1)}
 
 
 def test_the_verdict_names_every_device_and_place_of_a_much_scanned_stamp(
