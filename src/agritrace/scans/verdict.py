@@ -48,9 +48,10 @@ class Policy:
         """How many of a code's newest scans are read with each page.
 
         One more than ``max_devices``: while a stamp has fewer scans every one of them is read
-        (devices and places counted from them); past it, devices and places are counted by a
-        bounded query and only the newest scans are compared for travel, so a much-scanned code
-        costs the same to answer as a fresh one.
+        (devices and places counted from them); past it, devices and places are the counts kept
+        with the code's totals as its scans are written (``scan_totals``) and only the newest
+        scans are compared for travel, so a much-scanned code costs the same to answer as a
+        fresh one.
         """
         return self.max_devices + 1
 
