@@ -13,7 +13,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    text,
 )
 
 from agritrace.store.tables import BigId, metadata
@@ -37,10 +36,6 @@ scans = Table(
     Index("ix_scans_client_scanned_us", "client", "scanned_us"),
     # whether a device scanned a code within a day, read by every page (migration 0035)
     Index("ix_scans_device_code", "device", "code", "scanned_us"),
-    # The located scans alone (migration 0020): a much-scanned code's places are counted from
-    # its few located scans, not every scan.
-    Index("ix_scans_code_located", "code", "lat", "lon", sqlite_where=text("lat IS NOT NULL"),
-          postgresql_where=text("lat IS NOT NULL")),
 )
 
 # How many scans of each code are logged and when the first was (migration 0020), and from how

@@ -10,7 +10,8 @@ scan of the code first (4.8 ms a page on a code scanned 10,000 times, against 0.
 ordinary one; issue 21). ``scan_devices`` and ``scan_places`` now hold each code's distinct
 devices and places, and ``scan_totals.devices`` and ``.places`` their counts, written in the
 transaction that writes the scans (agritrace.scans.log.ScanQueue): a page reads one row.
-Backfilled from the scans kept.
+Backfilled from the scans kept. The index of the located scans (migration 0020), which only
+that count of places read, goes.
 """
 
 from __future__ import annotations
@@ -47,9 +48,13 @@ def upgrade() -> None:
     op.execute("UPDATE scan_totals SET "
                "devices = (SELECT count(*) FROM scan_devices d WHERE d.code = scan_totals.code), "
                "places = (SELECT count(*) FROM scan_places p WHERE p.code = scan_totals.code)")
+    op.drop_index('ix_scans_code_located', table_name='scans')
 
 
 def downgrade() -> None:
+    op.create_index('ix_scans_code_located', 'scans', ['code', 'lat', 'lon'],
+                    sqlite_where=sa.text('lat IS NOT NULL'),
+                    postgresql_where=sa.text('lat IS NOT NULL'))
     # plain DROP COLUMN (SQLite 3.35+), as migration 0044 does
     op.execute("ALTER TABLE scan_totals DROP COLUMN places")
     op.execute("ALTER TABLE scan_totals DROP COLUMN devices")
