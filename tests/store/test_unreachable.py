@@ -13,6 +13,7 @@ from psycopg import errors
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from agritrace.store.engine import PG_CONNECT_TIMEOUT_S, make_engine, unreachable
+from agritrace.store.raw import awaiting
 from agritrace.store.replicas import Replicas
 
 
@@ -70,3 +71,22 @@ def test_a_replica_whose_host_never_answers_holds_one_read_for_the_timeout_only(
         finally:
             replicas.dispose()
             primary.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_compile_no_plan(pg_server_url: str) -> None:
+    """JIT is off on every connection, the pages' awaited ones too, whatever options the URL
+    brings: a trace's short look-ups were compiled once their estimates grew with the store."""
+    engine = make_engine(pg_server_url + "?options=-c%20work_mem%3D8MB")
+
+    async def awaited() -> list[str]:
+        async with awaiting(engine) as raw:
+            return [str((await raw.rows(f"SHOW {name}"))[0][0]) for name in ("jit", "work_mem")]
+
+    try:
+        with engine.connect() as conn:
+            assert [conn.exec_driver_sql(f"SHOW {name}").scalar()
+                    for name in ("jit", "work_mem")] == ["off", "8MB"]
+        assert asyncio.run(awaited()) == ["off", "8MB"]
+    finally:
+        engine.dispose()
