@@ -134,8 +134,8 @@ _LOCATE = ("UPDATE scans SET lat = ?, lon = ? WHERE id = (SELECT id FROM scans W
            "AND device = ? AND lat IS NULL AND scanned_us >= ? "
            "ORDER BY scanned_us DESC LIMIT 1) RETURNING code, lat, lon")
 _COUNT_PLACES = "UPDATE scan_totals SET places = places + 1 WHERE code = ?"
-_LOCATE_PG = (f"WITH located AS ({_LOCATE}), placed AS (INSERT INTO scan_places (code, lat, lon) "
-              "SELECT code, lat, lon FROM located ON CONFLICT DO NOTHING RETURNING code), "
+_LOCATE_PG = (f"WITH located AS ({_LOCATE}), "
+              f"placed AS ({_NEW_PLACES.format('SELECT code, lat, lon FROM located')}), "
               "counted AS (UPDATE scan_totals SET places = places + 1 "
               "WHERE code IN (SELECT code FROM placed) RETURNING 1) "
               "SELECT count(*) FROM located")
